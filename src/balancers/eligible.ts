@@ -1,0 +1,26 @@
+import type { BackendView } from './types.ts';
+
+/**
+ * A backend can be picked when it is up and has a positive weight; weight 0 drains a
+ * backend, as in HAProxy and nginx.
+ */
+export function eligible(view: BackendView, b: number): boolean {
+  return view.up[b] === 1 && view.weight[b]! > 0;
+}
+
+/**
+ * Index of the k-th eligible backend (0-based), or -1. When every backend is eligible
+ * this is just k; the scan is the rare path (outages, drained backends).
+ */
+export function nthEligible(view: BackendView, k: number): number {
+  for (let b = 0; b < view.count; b++) {
+    if (eligible(view, b) && k-- === 0) return b;
+  }
+  return -1;
+}
+
+export function eligibleCount(view: BackendView): number {
+  let n = 0;
+  for (let b = 0; b < view.count; b++) if (eligible(view, b)) n++;
+  return n;
+}

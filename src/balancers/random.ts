@@ -1,0 +1,17 @@
+import { eligibleCount, nthEligible } from './eligible.ts';
+import type { BalancerModule } from './types.ts';
+
+/** Uniform random choice among the eligible backends; weights other than 0 are ignored. */
+export const random: BalancerModule = {
+  name: 'random',
+  description: 'a uniformly random eligible backend',
+  create({ backends, random: draw }) {
+    return {
+      pick(request) {
+        const n = eligibleCount(backends);
+        if (n === 0) return -1;
+        return nthEligible(backends, Math.floor(draw(request, 0) * n));
+      },
+    };
+  },
+};

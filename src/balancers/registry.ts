@@ -1,0 +1,113 @@
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { LbsimError } from '../errors.ts';
+import { leastConnections } from './least-connections.ts';
+import { powerOfTwo } from './power-of-two.ts';
+import { random } from './random.ts';
+import { roundRobin } from './round-robin.ts';
+import type { Balancer, BalancerContext, BalancerModule } from './types.ts';
+import { weightedLeastConnections } from './weighted-least-connections.ts';
+import { weightedRoundRobin } from './weighted-round-robin.ts';
+
+/** Every built-in algorithm, by the name scenarios use. Adding one is one file and one line here. */
+export const BUILTIN_BALANCERS: ReadonlyMap<string, BalancerModule> = new Map(
+  [roundRobin, leastConnections, weightedRoundRobin, weightedLeastConnections, random, powerOfTwo].map((m) => [m.name, m]),
+);
+
+/** A path rather than a name: starts with ./, ../ or /, or ends in .js/.mjs/.ts. */
+export function isBalancerPath(algorithm: string): boolean {
+  return /^(\.{1,2}[\\/]|[\\/])/.test(algorithm) || /\.(m?js|ts)$/.test(algorithm);
+}
+
+/**
+ * Resolves an algorithm name or a file path (relative to `baseDir`, the scenario's
+ * folder) to its module. A user's file must default-export a BalancerModule.
+ */
+export async function loadBalancerModule(algorithm: string, baseDir: string): Promise<BalancerModule> {
+  if (!isBalancerPath(algorithm)) {
+    const builtin = BUILTIN_BALANCERS.get(algorithm);
+    if (!builtin) {
+      throw new LbsimError(
+        'BALANCER_UNKNOWN',
+        `unknown algorithm '${algorithm}'; expected one of ${[...BUILTIN_BALANCERS.keys()].join(', ')} or a path to a balancer file (./my-balancer.js)`,
+      );
+    }
+    return builtin;
+  }
+  const file = isAbsolute(algorithm) ? algorithm : resolve(baseDir, algorithm);
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(file)) {
+      throw new LbsimError('FILE_NOT_FOUND', `${file}: balancer file not found`);
+    }
+    throw new LbsimError('BALANCER_FAILED', `${file}: loading the balancer failed: ${(e as Error).message ?? String(e)}`, { cause: e });
+  }
+  const m = mod.default as Partial<BalancerModule> | undefined;
+  if (!m || typeof m !== 'object' || typeof m.create !== 'function') {
+    throw new LbsimError('BALANCER_FAILED', `${file}: expected a default export { name, description, create(ctx) } (a BalancerModule)`);
+  }
+  return wrapCustom(file, {
+    name: typeof m.name === 'string' ? m.name : algorithm,
+    description: typeof m.description === 'string' ? m.description : `custom balancer from ${algorithm}`,
+    create: m.create.bind(m),
+  });
+}
+
+/**
+ * A user's balancer runs behind a guard: an exception or a pick that is not a valid, up
+ * backend becomes one BALANCER_FAILED error naming the file and the request, instead of a
+ * stack trace or a silently wrong simulation. Built-ins are trusted and run unguarded.
+ */
+function wrapCustom(file: string, inner: BalancerModule): BalancerModule {
+  const fail = (what: string, e?: unknown): never => {
+    throw new LbsimError('BALANCER_FAILED', `${file}: ${what}${e === undefined ? '' : `: ${e instanceof Error ? e.message : String(e)}`}`, { cause: e });
+  };
+  return {
+    name: inner.name,
+    description: inner.description,
+    create(ctx: BalancerContext): Balancer {
+      let b: Balancer;
+      try {
+        b = inner.create(ctx);
+      } catch (e) {
+        return fail('create() threw', e);
+      }
+      if (!b || typeof b.pick !== 'function') return fail('create() must return an object with a pick(request, client, route) method');
+      const guarded: Balancer = {
+        pick(request, client, route) {
+          let chosen: number;
+          try {
+            chosen = b.pick(request, client, route);
+          } catch (e) {
+            return fail(`pick() threw on request ${request}`, e);
+          }
+          if (chosen === -1) return -1;
+          if (!Number.isInteger(chosen) || chosen < 0 || chosen >= ctx.backends.count) {
+            return fail(`pick() returned ${String(chosen)} on request ${request}; expected a backend index 0..${ctx.backends.count - 1} or -1`);
+          }
+          if (ctx.backends.up[chosen] !== 1) return fail(`pick() chose backend ${ctx.backends.names[chosen]} on request ${request}, which is down`);
+          return chosen;
+        },
+      };
+      for (const hook of ['onDispatch', 'onComplete', 'onBackendDown', 'onBackendUp'] as const) {
+        const fn = b[hook];
+        if (typeof fn !== 'function') continue;
+        guarded[hook] = (x: number, y?: number) => {
+          try {
+            (fn as (a: number, b?: number) => void).call(b, x, y);
+          } catch (e) {
+            fail(`${hook}() threw`, e);
+          }
+        };
+      }
+      if (typeof b.saveState === 'function' && typeof b.loadState === 'function') {
+        guarded.saveState = () => b.saveState!();
+        guarded.loadState = (s) => b.loadState!(s);
+      }
+      return guarded;
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * The balancer interface. A balancer picks a backend for each request. It sees the
+ * backends' live state through `BackendView` (arrays it must not write) and may keep
+ * state of its own. Hooks it does not need are left out, as HAProxy's lb_* tables do.
+ *
+ * Determinism: a balancer must be a pure function of what it is shown and told, plus
+ * `ctx.random(...)`. It must not read clocks or Math.random, so a run repeats exactly.
+ */
+
+export interface BackendView {
+  readonly count: number;
+  readonly names: readonly string[];
+  /** Configured weight (>= 0). */
+  readonly weight: Float64Array;
+  /** FCFS slots of each backend. */
+  readonly concurrency: Int32Array;
+  /** 1 when the backend accepts requests, 0 during an outage. */
+  readonly up: Uint8Array;
+  /** Requests at the backend: in service plus waiting in its queue. */
+  readonly inFlight: Int32Array;
+  /** Requests waiting in the backend's queue. */
+  readonly queued: Int32Array;
+  /** Number of backends with up = 1. */
+  readonly upCount: number;
+}
+
+export interface BalancerContext {
+  readonly backends: BackendView;
+  /**
+   * A uniform number in (0, 1) that depends only on (run seed, `request`, `draw`). `request`
+   * is the request's sequence number (0, 1, 2, ... in arrival order); `draw` tells apart
+   * several draws for one request (0, 1, ...). Never depends on how often it was called.
+   */
+  random(request: number, draw: number): number;
+  /** Options from the scenario's `balancer` section, beyond `algorithm`. */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export interface Balancer {
+  /**
+   * Picks the backend for request `request` (its sequence number) from client key `client`
+   * and route key `route`. Returns a backend index, or -1 when no backend can take it (the
+   * request is then rejected). Must not return a backend whose `up` is 0.
+   */
+  pick(request: number, client: number, route: number): number;
+  /** A request was accepted by `backend` (it started service or joined its queue). */
+  onDispatch?(backend: number): void;
+  /** A request finished at `backend` after `latencyMs` (wait + service). */
+  onComplete?(backend: number, latencyMs: number): void;
+  /** `backend` went down (outage) or came back up. */
+  onBackendDown?(backend: number): void;
+  onBackendUp?(backend: number): void;
+  /**
+   * The balancer's state as numbers, for checkpoints of a time-split replay: two balancers
+   * with equal state arrays behave identically from then on. Optional for custom balancers
+   * (without it, a time-split replay of that balancer falls back to one thread).
+   */
+  saveState?(): number[];
+  loadState?(state: readonly number[]): void;
+}
+
+/**
+ * What a balancer module exports: one per file. `create` is called once per run.
+ * A user's own balancer file exports one of these as its default export.
+ */
+export interface BalancerModule {
+  /** The name scenarios use (`algorithm: <name>`). */
+  readonly name: string;
+  /** One line for `lbsim algorithms` and the README. */
+  readonly description: string;
+  /** Which real load balancer's semantics it follows, if any, and where they are documented. */
+  readonly follows?: string;
+  create(ctx: BalancerContext): Balancer;
+}

@@ -1,0 +1,43 @@
+import { eligible } from './eligible.ts';
+import type { BalancerModule } from './types.ts';
+
+/**
+ * nginx's smooth weighted round-robin, as in ngx_http_upstream_get_peer()
+ * (src/http/ngx_http_upstream_round_robin.c): on every pick each eligible peer's
+ * current_weight grows by its weight; the peer with the largest current_weight wins (the
+ * first in list order on a tie, since nginx replaces `best` only on a strict `>`), and the
+ * winner's current_weight drops by the sum of the weights. Weights 5,1,1 give
+ * a a b a c a a, spreading the heavy peer's turns instead of sending it five in a row.
+ *
+ * nginx's effective_weight (lowered after failures, restored gradually) equals the
+ * configured weight here: backends fail only by outages, and a down peer is skipped, as
+ * nginx skips peers marked down.
+ */
+export const weightedRoundRobin: BalancerModule = {
+  name: 'weighted-round-robin',
+  description: "nginx's smooth weighted round-robin (5,1,1 -> a a b a c a a)",
+  follows: 'nginx ngx_http_upstream_round_robin.c, ngx_http_upstream_get_peer',
+  create({ backends }) {
+    const current = new Float64Array(backends.count);
+    return {
+      pick() {
+        const weight = backends.weight;
+        let best = -1;
+        let total = 0;
+        for (let b = 0; b < backends.count; b++) {
+          if (!eligible(backends, b)) continue;
+          const w = weight[b]!;
+          current[b] = current[b]! + w;
+          total += w;
+          if (best < 0 || current[b]! > current[best]!) best = b;
+        }
+        if (best >= 0) current[best] = current[best]! - total;
+        return best;
+      },
+      saveState: () => Array.from(current),
+      loadState: (s) => {
+        current.set(s);
+      },
+    };
+  },
+};

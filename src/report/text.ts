@@ -1,0 +1,42 @@
+/** The compact human summary of a report (`--format text`). */
+import { formatDuration, formatInstant } from '../scenario/units.ts';
+import type { Report } from './types.ts';
+
+const pct = (x: number) => `${(x * 100).toFixed(x >= 0.1 ? 1 : 2)}%`;
+const ms = (x: number) => formatDuration(x);
+
+export function formatText(r: Report): string {
+  const origin = r.start === null ? undefined : Date.parse(r.start);
+  const lines: string[] = [];
+  const q = r.requests;
+  lines.push(`${r.scenario} · ${r.algorithm} · seed ${r.seed} · ${formatDuration(r.duration)}${r.warmup > 0 ? ` (warm-up ${formatDuration(r.warmup)})` : ''}`);
+  lines.push(
+    `requests  ${q.total.toLocaleString('en-US')}  completed ${q.completed.toLocaleString('en-US')}  rejected ${q.rejected.toLocaleString('en-US')}  timed out ${q.timedOut.toLocaleString('en-US')}  failed ${pct(q.failedShare)}`,
+  );
+  const l = r.latency;
+  lines.push(`latency   mean ${ms(l.mean)}  p50 ${ms(l.p50)}  p90 ${ms(l.p90)}  p99 ${ms(l.p99)}  p99.9 ${ms(l.p999)}  max ${ms(l.max)}`);
+  lines.push(`imbalance max/mean share ${r.imbalance.maxOverMean.toFixed(3)}  Jain ${r.imbalance.jain.toFixed(3)}`);
+  lines.push('');
+  const nameW = Math.max(7, ...r.backends.map((b) => b.name.length));
+  lines.push(`${'backend'.padEnd(nameW)}  ${['share', 'util', 'p50', 'p99', 'rejected', 'timed out', 'max queue'].map((h) => h.padStart(9)).join(' ')}`);
+  for (const b of r.backends) {
+    lines.push(
+      `${b.name.padEnd(nameW)}  ${[pct(b.share), pct(b.utilization), ms(b.latency.p50), ms(b.latency.p99), String(b.rejected), String(b.timedOut), String(b.maxQueue)]
+        .map((c) => c.padStart(9))
+        .join(' ')}`,
+    );
+  }
+  lines.push('');
+  if (r.overload.length === 0) lines.push('overload  none');
+  else {
+    const shown = r.overload.slice(0, 12);
+    lines.push(`overload  ${r.overload.length} range${r.overload.length > 1 ? 's' : ''}`);
+    for (const o of shown) {
+      lines.push(
+        `  ${o.backend.padEnd(nameW)} ${formatInstant(o.from, origin)}–${formatInstant(o.to, origin)}  ${o.kind}${o.rejected > 0 ? `, ${o.rejected} rejected` : ''}, max queue ${o.maxQueue}`,
+      );
+    }
+    if (r.overload.length > shown.length) lines.push(`  … ${r.overload.length - shown.length} more (see --format json)`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,99 @@
+/**
+ * The JSON report: the contract later tools and checks rely on. Field names listed in
+ * the README are stable; fields may be added. Times are ms from simulated t = 0; latency
+ * is in ms with microsecond resolution; shares are fractions 0..1.
+ */
+import type { LatencySummary } from '../metrics/histogram.ts';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface BackendReport {
+  name: string;
+  weight: number;
+  concurrency: number;
+  /** Requests the balancer picked this backend for (accepted or rejected by it). */
+  requests: number;
+  share: number;
+  completed: number;
+  rejected: number;
+  timedOut: number;
+  /** Busy slots / concurrency, time-averaged over the measured period. */
+  utilization: number;
+  meanQueue: number;
+  maxQueue: number;
+  maxInFlight: number;
+  latency: LatencySummary;
+}
+
+export interface OverloadRange {
+  backend: string;
+  from: number;
+  to: number;
+  /** 'rejecting' when the backend refused requests in the range, else 'saturated' (all slots busy, a queue waiting). */
+  kind: 'saturated' | 'rejecting';
+  rejected: number;
+  maxQueue: number;
+}
+
+export interface BackendSeries {
+  name: string;
+  utilization: number[];
+  meanQueue: number[];
+  maxQueue: number[];
+  meanInFlight: number[];
+  maxInFlight: number[];
+  requests: number[];
+  rejected: number[];
+}
+
+export interface TimeSeries {
+  interval: number;
+  /** Intervals that start before warm-up ends (their requests are not in the totals). */
+  warmupIntervals: number;
+  start: number[];
+  arrivals: number[];
+  completed: number[];
+  rejected: number[];
+  timedOut: number[];
+  /** (rejected + timedOut) / arrivals of the interval. */
+  failedShare: number[];
+  /** Latency of requests completed within the timeout, by arrival interval. */
+  p50: number[];
+  p90: number[];
+  p99: number[];
+  max: number[];
+  backends: BackendSeries[];
+}
+
+export interface Report {
+  schema: number;
+  scenario: string;
+  seed: number;
+  algorithm: string;
+  /** ISO-8601 wall-clock time of t = 0 when the scenario sets `start`. */
+  start: string | null;
+  duration: number;
+  warmup: number;
+  timeout: number | null;
+  /** When the last event happened (the run drains its queues, or stops at duration + timeout). */
+  simulatedUntil: number;
+  requests: {
+    total: number;
+    completed: number;
+    rejected: number;
+    timedOut: number;
+    /** Rejected because no backend could be picked (all down or drained). Included in `rejected`. */
+    rejectedNoBackend: number;
+    failedShare: number;
+  };
+  latency: LatencySummary;
+  backends: BackendReport[];
+  imbalance: {
+    /** Largest backend share over the mean share (1 = perfectly even). */
+    maxOverMean: number;
+    /** Jain's fairness index of requests per backend: 1 = even, 1/n = all on one. */
+    jain: number;
+  };
+  overload: OverloadRange[];
+  timeseries: TimeSeries;
+}

@@ -1,0 +1,176 @@
+/**
+ * Reads a scenario file (YAML, or JSON), validates it and resolves it into a `Scenario`:
+ * units in ms and per second, backend groups expanded, paths absolute. Every problem is
+ * reported at once, one line each, as `FILE:LINE: path.to.field: what was expected`.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import type { BackendSpec } from '../engine/backends.ts';
+import { LbsimError } from '../errors.ts';
+import type { ServiceSpec } from '../random/distributions.ts';
+import type { RatePoint } from '../traffic/synthetic.ts';
+import { expandNames, type ScenarioParsed, scenarioSchema } from './schema.ts';
+
+export interface Slo {
+  p99?: number;
+  p999?: number;
+  errors?: number;
+  maxUtilization?: number;
+}
+
+export interface SyntheticTrafficSpec {
+  kind: 'synthetic';
+  rate: number | RatePoint[];
+  service: ServiceSpec;
+  clients: { count: number; skew: number };
+  routes: { count: number; skew: number };
+}
+
+export type TrafficSpec = SyntheticTrafficSpec;
+
+/** A validated scenario with every unit resolved. */
+export interface Scenario {
+  name: string;
+  description?: string;
+  /** Absolute path of the file it came from, if any. */
+  file?: string;
+  /** Folder that relative paths in the scenario are resolved against. */
+  baseDir: string;
+  seed: number;
+  /** Wall-clock epoch ms of simulated t = 0, for display only. */
+  startEpochMs?: number;
+  durationMs: number;
+  warmupMs: number;
+  /** Infinity when the scenario sets no timeout. */
+  timeoutMs: number;
+  intervalMs: number;
+  traffic: TrafficSpec;
+  balancer: { algorithm: string; options: Record<string, unknown> };
+  backends: BackendSpec[];
+  slo?: Slo;
+}
+
+/** Loads and validates a scenario file. Throws LbsimError (exit 2) on any problem. */
+export async function loadScenario(file: string): Promise<Scenario> {
+  const abs = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new LbsimError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`}`);
+  }
+  return parseScenario(text, { file, baseDir: dirname(abs), defaultName: basename(abs, extname(abs)) });
+}
+
+export interface ParseOptions {
+  /** Name shown in error messages. @default '<scenario>' */
+  file?: string;
+  /** Folder relative paths resolve against. @default process.cwd() */
+  baseDir?: string;
+  /** Name when the scenario has none. @default 'scenario' */
+  defaultName?: string;
+}
+
+/** Parses scenario text (YAML or JSON). */
+export function parseScenario(text: string, options: ParseOptions = {}): Scenario {
+  const file = options.file ?? '<scenario>';
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const msgs = doc.errors.map((e) => {
+      const pos = e.linePos?.[0];
+      return `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]}`;
+    });
+    throw new LbsimError('PARSE_ERROR', msgs.join('\n'));
+  }
+  const raw: unknown = doc.toJS();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new LbsimError('SCENARIO_INVALID', `${file}: expected a mapping of scenario fields (name, duration, traffic, balancer, backends, ...)`);
+  }
+  const result = scenarioSchema.safeParse(raw);
+  if (!result.success) throw new LbsimError('SCENARIO_INVALID', formatIssues(file, doc, lines, result.error.issues));
+  return resolveScenario(result.data, file === '<scenario>' ? undefined : resolve(file), options.baseDir ?? process.cwd(), options.defaultName ?? 'scenario');
+}
+
+function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: string, defaultName: string): Scenario {
+  const syn = s.traffic.synthetic;
+  const backends: BackendSpec[] = [];
+  for (const b of s.backends) {
+    for (const name of expandNames(b.name, b.count)) {
+      backends.push({ name, weight: b.weight, concurrency: b.concurrency, queue: b.queue, speed: b.speed, outages: b.outages });
+    }
+  }
+  const { algorithm, ...options } = s.balancer;
+  return {
+    name: s.name ?? defaultName,
+    ...(s.description === undefined ? {} : { description: s.description }),
+    ...(file === undefined ? {} : { file }),
+    baseDir,
+    seed: s.seed,
+    ...(s.start === undefined ? {} : { startEpochMs: Date.parse(s.start) }),
+    durationMs: s.duration!,
+    warmupMs: s.warmup,
+    timeoutMs: s.timeout ?? Number.POSITIVE_INFINITY,
+    intervalMs: s.report.interval,
+    traffic: {
+      kind: 'synthetic',
+      rate: syn.profile ?? syn.rate!,
+      service: syn.service as ServiceSpec,
+      clients: syn.clients ?? { count: 1, skew: 0 },
+      routes: syn.routes ?? { count: 1, skew: 0 },
+    },
+    balancer: { algorithm, options },
+    backends,
+    ...(s.slo === undefined ? {} : { slo: s.slo }),
+  };
+}
+
+/** `backends[2].queue` from a zod path. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out === '' ? '' : '.'}${String(p)}`;
+  return out || '(top level)';
+}
+
+function formatIssues(file: string, doc: Document, lines: LineCounter, issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      let path = issue.path as PropertyKey[];
+      let message = issue.message;
+      if (issue.code === 'unrecognized_keys') {
+        message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+        path = [...path, issue.keys[0]!];
+      } else if (issue.code === 'invalid_type' && /received undefined/.test(message)) {
+        message = `missing; ${message.replace(/^Invalid input: /, '').replace(/, received undefined/, '')}`;
+      }
+      const line = lineOf(doc, lines, path);
+      return `${file}${line ? `:${line}` : ''}: ${formatPath(path)}: ${message.replace(/^Invalid input: /, '')}`;
+    })
+    .join('\n');
+}
+
+/** Line of the deepest node along `path` that exists in the YAML document. */
+function lineOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): number | undefined {
+  let node: unknown = doc.contents;
+  let line: number | undefined;
+  const at = (n: unknown) => {
+    const range = (n as { range?: [number, number, number] } | null)?.range;
+    if (range) line = lines.linePos(range[0]).line;
+  };
+  at(node);
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
+      if (!pair) break;
+      at(pair.key);
+      node = pair.value;
+    } else if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key];
+      at(node);
+    } else break;
+  }
+  return line;
+}

@@ -1,0 +1,144 @@
+/**
+ * The scenario file format, as a zod schema. Units are parsed here (durations to ms,
+ * rates to per second), so everything past this file works in plain numbers.
+ * Unknown keys are errors (a typo must not be silently ignored), except in `balancer`,
+ * whose extra keys are the algorithm's options.
+ */
+import { z } from 'zod';
+import { parseDuration, parseRate } from './units.ts';
+
+const DURATION_HINT = 'a duration such as 250ms, 30s, 10m, 1h or a number of milliseconds';
+const RATE_HINT = 'a rate such as 900/s, 54000/m or a number per second';
+
+export const duration = z.union([z.number(), z.string()], { error: `expected ${DURATION_HINT}` }).transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (!Number.isFinite(ms) || ms < 0) {
+    ctx.addIssue({ code: 'custom', message: `expected ${DURATION_HINT}, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const positiveDuration = duration.refine((ms) => ms > 0, { message: 'expected a duration greater than zero' });
+
+export const rate = z.union([z.number(), z.string()], { error: `expected ${RATE_HINT}` }).transform((v, ctx) => {
+  const r = parseRate(v);
+  if (!Number.isFinite(r) || r < 0) {
+    ctx.addIssue({ code: 'custom', message: `expected ${RATE_HINT} (not negative), got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return r;
+});
+
+const positiveNumber = (what: string) => z.number({ error: `expected ${what}` }).positive({ message: `expected ${what} greater than 0` });
+
+const service = z.discriminatedUnion(
+  'distribution',
+  [
+    z.strictObject({ distribution: z.literal('constant'), mean: positiveDuration }),
+    z.strictObject({ distribution: z.literal('exponential'), mean: positiveDuration }),
+    z.strictObject({ distribution: z.literal('lognormal'), mean: positiveDuration, cv: positiveNumber('a coefficient of variation (stddev/mean)') }),
+    z.strictObject({
+      distribution: z.literal('pareto'),
+      mean: positiveDuration,
+      shape: z.number().gt(1, { message: 'expected a Pareto shape (alpha) above 1, or the mean is infinite' }).default(2.5),
+    }),
+  ],
+  { error: 'expected distribution: constant, exponential, lognormal or pareto' },
+);
+
+const population = z.strictObject({
+  count: z.number().int().positive({ message: 'expected a whole number of keys above 0' }),
+  skew: z.number().min(0, { message: 'expected a Zipf skew >= 0 (0 = uniform)' }).default(0),
+});
+
+const ratePoint = z.strictObject({ at: duration, rate });
+
+const synthetic = z
+  .strictObject({
+    rate: rate.optional(),
+    profile: z.array(ratePoint).min(1, { message: 'expected at least one {at, rate} point' }).optional(),
+    service,
+    clients: population.optional(),
+    routes: population.optional(),
+  })
+  .superRefine((s, ctx) => {
+    if ((s.rate === undefined) === (s.profile === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'expected exactly one of `rate` (constant) or `profile` (points over time)', path: ['rate'] });
+    }
+    if (s.rate === 0) ctx.addIssue({ code: 'custom', message: 'expected a rate above 0', path: ['rate'] });
+  });
+
+const outage = z.strictObject({ from: duration, to: duration }).refine((o) => o.to > o.from, { message: 'expected `to` after `from`' });
+
+const backend = z.strictObject({
+  name: z.string({ error: 'expected a backend name' }).min(1),
+  /** Expands to name-1..name-count. */
+  count: z.number().int().positive({ message: 'expected a whole number of backends above 0' }).optional(),
+  weight: z.number().min(0, { message: 'expected a weight >= 0' }).default(1),
+  concurrency: z.number().int({ message: 'expected a whole number of slots' }).positive({ message: 'expected at least 1 slot' }).default(1),
+  queue: z
+    .union([z.number().int().min(0, { message: 'expected a queue limit >= 0' }), z.literal('unbounded')])
+    .default('unbounded')
+    .transform((q) => (q === 'unbounded' ? Number.POSITIVE_INFINITY : q)),
+  speed: positiveNumber('a speed').default(1),
+  outages: z.array(outage).default([]),
+});
+
+const slo = z.strictObject({
+  p99: positiveDuration.optional(),
+  p999: positiveDuration.optional(),
+  /** Largest acceptable share of failed requests (rejected + timed out), 0..1 or "1%". */
+  errors: z
+    .union([z.number(), z.string()])
+    .transform((v, ctx) => {
+      const x = typeof v === 'string' && v.trim().endsWith('%') ? Number(v.trim().slice(0, -1)) / 100 : Number(v);
+      if (!Number.isFinite(x) || x < 0 || x > 1) {
+        ctx.addIssue({ code: 'custom', message: `expected an error share such as 0.01 or "1%", got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      return x;
+    })
+    .optional(),
+  maxUtilization: z.number().gt(0).max(1, { message: 'expected a utilization between 0 and 1' }).optional(),
+});
+
+export const scenarioSchema = z
+  .strictObject({
+    name: z.string().optional(),
+    description: z.string().optional(),
+    seed: z.number().int().min(0, { message: 'expected a whole number >= 0' }).default(1),
+    /** Wall-clock time of simulated t = 0, for display (ISO-8601). */
+    start: z.iso.datetime({ offset: true, message: 'expected an ISO-8601 date-time such as 2024-04-15T08:00:00Z' }).optional(),
+    duration: positiveDuration.optional(),
+    warmup: duration.default(0),
+    timeout: positiveDuration.optional(),
+    traffic: z.strictObject({ synthetic }, { error: 'expected traffic: { synthetic: {...} }' }),
+    balancer: z.looseObject({ algorithm: z.string({ error: 'expected an algorithm name or a path to a balancer file' }).min(1) }),
+    backends: z.array(backend, { error: 'expected a list of backends' }).min(1, { message: 'expected at least one backend' }),
+    report: z.strictObject({ interval: positiveDuration.default(1000) }).default({ interval: 1000 }),
+    slo: slo.optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.duration === undefined) ctx.addIssue({ code: 'custom', message: 'expected a duration for synthetic traffic (e.g. 10m)', path: ['duration'] });
+    else if (s.warmup >= s.duration) ctx.addIssue({ code: 'custom', message: 'expected warmup shorter than duration', path: ['warmup'] });
+    if (s.backends.length > 0 && s.backends.every((b) => b.weight === 0)) {
+      ctx.addIssue({ code: 'custom', message: 'all weights are zero: no backend can ever be picked', path: ['backends'] });
+    }
+    const seen = new Set<string>();
+    s.backends.forEach((b, i) => {
+      for (const name of expandNames(b.name, b.count)) {
+        if (seen.has(name)) ctx.addIssue({ code: 'custom', message: `duplicate backend name '${name}'`, path: ['backends', i, 'name'] });
+        seen.add(name);
+      }
+    });
+  });
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type ScenarioParsed = z.output<typeof scenarioSchema>;
+
+/** `web` with count 3 is web-1, web-2, web-3; without a count, the name itself. */
+export function expandNames(name: string, count: number | undefined): string[] {
+  if (count === undefined) return [name];
+  return Array.from({ length: count }, (_, i) => `${name}-${i + 1}`);
+}

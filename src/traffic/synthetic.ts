@@ -1,0 +1,151 @@
+/**
+ * Synthetic traffic: a Poisson process at a constant rate or a piecewise-linear rate
+ * profile, service demands from a distribution, Zipf-skewed client and route keys.
+ *
+ * Arrivals are generated in fixed blocks of simulated time (`BLOCK_MS`), each with its own
+ * stream keys derived from (seed, purpose, block). Within a block, candidate k's gap,
+ * thinning test, work and keys are draws number k of those streams. So the requests of
+ * any block are a pure function of (seed, block): a run split across threads at any block
+ * boundary sees exactly the requests of the single-threaded run. Gaps are memoryless, so
+ * restarting the exponential clock at each block boundary is still an exact Poisson
+ * process; a time-varying rate is exact by thinning (Lewis & Shedler) against the
+ * block's peak rate.
+ */
+import { Purpose, streamKey, uniform, type StreamKey } from '../random/counter-rng.ts';
+import { ServiceSampler, type ServiceSpec, ZipfSampler } from '../random/distributions.ts';
+import type { RequestChunk, TrafficSource } from './source.ts';
+
+/** Block length; part of the determinism contract (changing it changes every run). */
+export const BLOCK_MS = 1000;
+
+export interface RatePoint {
+  /** ms from the start */
+  at: number;
+  /** requests per second */
+  rate: number;
+}
+
+export interface SyntheticSpec {
+  /** Constant rate (per second), or a profile of points interpolated linearly. */
+  rate: number | RatePoint[];
+  service: ServiceSpec;
+  /** @default { count: 1, skew: 0 } */
+  clients?: { count: number; skew: number };
+  /** @default { count: 1, skew: 0 } */
+  routes?: { count: number; skew: number };
+  durationMs: number;
+  seed: number;
+}
+
+/** λ(t) of a profile, per second. Before the first point and after the last the rate is flat; equal `at`s make a step. */
+export function rateAt(profile: readonly RatePoint[], t: number): number {
+  if (t < profile[0]!.at) return profile[0]!.rate;
+  for (let i = profile.length - 1; i >= 0; i--) {
+    const p = profile[i]!;
+    if (t >= p.at) {
+      const q = profile[i + 1];
+      if (q === undefined || q.at === p.at) return p.rate;
+      return p.rate + ((q.rate - p.rate) * (t - p.at)) / (q.at - p.at);
+    }
+  }
+  return profile[profile.length - 1]!.rate;
+}
+
+/** Highest λ on [from, to): a piecewise-linear function peaks at an end or a breakpoint. */
+export function peakRate(profile: readonly RatePoint[], from: number, to: number): number {
+  let peak = Math.max(rateAt(profile, from), rateAt(profile, to));
+  for (const p of profile) if (p.at >= from && p.at <= to) peak = Math.max(peak, p.rate);
+  // A step at `at` reaches the later rate immediately; include every point at a breakpoint.
+  return peak;
+}
+
+export class SyntheticTraffic implements TrafficSource {
+  readonly endTime: number;
+  private readonly profile: RatePoint[] | undefined;
+  private readonly constantRate: number;
+  private readonly service: ServiceSampler;
+  private readonly clients: ZipfSampler | undefined;
+  private readonly routes: ZipfSampler | undefined;
+  private readonly seed: number;
+
+  // Generator position: block, candidate index within it, and the candidate's time.
+  private block = -1;
+  private k = 0;
+  private t = 0;
+  private blockEnd = 0;
+  private blockPeak = 0;
+  private gap!: StreamKey;
+  private thin!: StreamKey;
+  private work!: StreamKey;
+  private workAux!: StreamKey;
+  private client!: StreamKey;
+  private route!: StreamKey;
+
+  constructor(spec: SyntheticSpec, startBlock = 0) {
+    this.endTime = spec.durationMs;
+    this.seed = spec.seed;
+    if (typeof spec.rate === 'number') {
+      this.profile = undefined;
+      this.constantRate = spec.rate;
+    } else {
+      this.profile = [...spec.rate].sort((a, b) => a.at - b.at);
+      this.constantRate = 0;
+    }
+    this.service = new ServiceSampler(spec.service);
+    const c = spec.clients ?? { count: 1, skew: 0 };
+    const r = spec.routes ?? { count: 1, skew: 0 };
+    this.clients = c.count > 1 ? new ZipfSampler(c.count, c.skew) : undefined;
+    this.routes = r.count > 1 ? new ZipfSampler(r.count, r.skew) : undefined;
+    this.openBlock(startBlock);
+  }
+
+  fill(chunk: RequestChunk): void {
+    let n = 0;
+    const cap = chunk.capacity;
+    while (n < cap && this.block >= 0) {
+      const rate = this.blockPeak;
+      if (rate <= 0) {
+        this.openBlock(this.block + 1);
+        continue;
+      }
+      const k = this.k++;
+      this.t += (-Math.log(uniform(this.gap.k1, this.gap.k2, k)) * 1000) / rate;
+      if (this.t >= this.blockEnd) {
+        this.openBlock(this.block + 1);
+        continue;
+      }
+      if (this.profile !== undefined && uniform(this.thin.k1, this.thin.k2, k) * rate > rateAt(this.profile, this.t)) continue;
+      chunk.arrival[n] = this.t;
+      chunk.work[n] = this.service.sample(
+        uniform(this.work.k1, this.work.k2, k),
+        this.service.needsSecondUniform ? uniform(this.workAux.k1, this.workAux.k2, k) : 0.5,
+      );
+      chunk.client[n] = this.clients === undefined ? 0 : this.clients.sample(uniform(this.client.k1, this.client.k2, k));
+      chunk.route[n] = this.routes === undefined ? 0 : this.routes.sample(uniform(this.route.k1, this.route.k2, k));
+      chunk.flags[n] = 0;
+      n++;
+    }
+    chunk.count = n;
+  }
+
+  /** Positions the generator at the start of `block`; past the end it marks the traffic finished (block = -1). */
+  private openBlock(block: number): void {
+    const start = block * BLOCK_MS;
+    if (start >= this.endTime) {
+      this.block = -1;
+      return;
+    }
+    this.block = block;
+    this.k = 0;
+    this.t = start;
+    this.blockEnd = Math.min(start + BLOCK_MS, this.endTime);
+    this.blockPeak = this.profile === undefined ? this.constantRate : peakRate(this.profile, start, this.blockEnd);
+    const s = this.seed;
+    this.gap = streamKey(s, Purpose.ArrivalGap, block);
+    this.thin = streamKey(s, Purpose.ArrivalThinning, block);
+    this.work = streamKey(s, Purpose.Work, block);
+    this.workAux = streamKey(s, Purpose.WorkAux, block);
+    this.client = streamKey(s, Purpose.Client, block);
+    this.route = streamKey(s, Purpose.Route, block);
+  }
+}
