@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    // Statistical tests simulate millions of requests and end-to-end tests spawn the CLI.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Two cores: more workers only fight over them.
+    maxWorkers: 2,
+  },
+});
