@@ -32,6 +32,8 @@ export interface BalancerContext {
    * several draws for one request (0, 1, ...). Never depends on how often it was called.
    */
   random(request: number, draw: number): number;
+  /** Simulated time of the current event, ms (for slow start, EWMA decay and the like). */
+  now(): number;
   /** Options from the scenario's `balancer` section, beyond `algorithm`. */
   readonly options: Readonly<Record<string, unknown>>;
 }

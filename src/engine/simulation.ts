@@ -102,6 +102,7 @@ export class Simulation {
     const seed = options.seed;
     const ctx: BalancerContext = {
       backends: this.backends,
+      now: () => this.now,
       options: options.balancerOptions ?? {},
       random(request, draw) {
         const k = draw < PRECOMPUTED_DRAWS ? keys[draw]! : streamKey(seed, Purpose.Balancer, draw);
