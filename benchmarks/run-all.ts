@@ -1,0 +1,39 @@
+/**
+ * `npm run bench`: runs each benchmark file in its own child process, one after another,
+ * so benchmarks neither share a JIT profile nor compete for the two cores.
+ *
+ *   npm run bench                 # every benchmark in BENCHMARKS
+ *   npm run bench -- engine       # only the named ones (file name without .ts)
+ *
+ * Adding a benchmark: put `benchmarks/<name>.ts` next to this file and add one line to
+ * BENCHMARKS. Each file prints its own figures (requests/s, ratios to a baseline it
+ * measures in the same process) and exits non-zero when it misses its bar.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BENCHMARKS: readonly string[] = [
+  'engine', // simulation core vs a bare typed-array loop; RSS of a 50 M-request run
+];
+
+const here = dirname(fileURLToPath(import.meta.url));
+const asked = process.argv.slice(2).map((a) => a.replace(/\.ts$/, '').replace(/^benchmarks\//, ''));
+const names = asked.length > 0 ? asked : BENCHMARKS;
+let failed = 0;
+for (const name of names) {
+  const file = join(here, `${name}.ts`);
+  if (!existsSync(file)) {
+    process.stderr.write(`bench: no such benchmark ${file}\n`);
+    failed++;
+    continue;
+  }
+  process.stdout.write(`\n== ${name} ==\n`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    process.stderr.write(`bench: ${name} exited with ${r.status ?? r.signal}\n`);
+    failed++;
+  }
+}
+process.exitCode = failed > 0 ? 1 : 0;
