@@ -19,6 +19,9 @@ export const SATURATION_MEAN_QUEUE = 1;
  */
 export const SATURATION_MIN_INTERVALS = 3;
 
+/** Percentiles listed in `latencyPercentiles`: dense in the tail, where overload shows. */
+export const LATENCY_PERCENTILES: readonly number[] = [1, 5, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.99, 100];
+
 const round = (x: number, digits: number): number => {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
@@ -64,6 +67,7 @@ export function buildReport({ scenario, seed, algorithm, sim }: ReportInput): Re
     });
   }
   const latency = summarize(overall, rec.latencySumUs);
+  const latencyPercentiles = LATENCY_PERCENTILES.map((p) => ({ p, ms: overall.totalCount > 0 ? Math.round(overall.getValueAtPercentile(p)) / 1000 : 0 }));
   overall.destroy();
 
   const timeseries = buildTimeSeries(sim, endUs);
@@ -90,6 +94,8 @@ export function buildReport({ scenario, seed, algorithm, sim }: ReportInput): Re
     imbalance: imbalance(backends.map((b) => b.requests)),
     overload: overloadRanges(timeseries),
     timeseries,
+    slo: scenario.slo === undefined ? null : { ...scenario.slo },
+    latencyPercentiles,
   };
   return report;
 }

@@ -96,4 +96,21 @@ export interface Report {
   };
   overload: OverloadRange[];
   timeseries: TimeSeries;
+  /** The scenario's service-level objectives (latency ms, shares 0..1), or null when it sets none. */
+  slo: ReportSlo | null;
+  /** Overall latency (ms) at fixed percentiles, from the same histogram as `latency`: the distribution's shape for plots. */
+  latencyPercentiles: LatencyPercentile[];
+}
+
+export interface ReportSlo {
+  p99?: number;
+  p999?: number;
+  errors?: number;
+  maxUtilization?: number;
+}
+
+export interface LatencyPercentile {
+  /** Percentile, 0..100. */
+  p: number;
+  ms: number;
 }
