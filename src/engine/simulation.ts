@@ -194,13 +194,10 @@ export class Simulation {
       rec.reject(iv, -1, counted);
       return;
     }
-    rec.pick(b, counted);
-    if (bs.up[b] === 0) {
-      rec.reject(iv, b, counted);
-      return;
-    }
     const idle = bs.busy[b]! < bs.concurrency[b]!;
-    if (!idle && bs.queued[b]! >= bs.queueLimit[b]!) {
+    if (bs.up[b] === 0 || (!idle && bs.queued[b]! >= bs.queueLimit[b]!)) {
+      // Down (only a custom balancer can pick one) or its queue is full: refused at once, like a 503.
+      rec.pick(b, counted);
       rec.reject(iv, b, counted);
       return;
     }
@@ -218,8 +215,7 @@ export class Simulation {
     } else {
       bs.enqueue(b, slot);
     }
-    rec.observe(b);
-    rec.accept(iv);
+    rec.admit(b, iv, counted);
     if (this.onDispatch !== undefined) this.onDispatch(b);
   }
 
@@ -228,8 +224,8 @@ export class Simulation {
     const rec = this.recorder;
     const b = this.slotBackend[slot]!;
     const latency = t - this.slotArrival[slot]!;
+    // finish() also brings b's areas up to now, before its counts change below.
     rec.finish(this.slotInterval[slot]!, b, latency, this.slotCounted[slot] === 1);
-    rec.touch(b);
     bs.inFlight[b]!--;
     this.releaseSlot(slot);
     if (bs.queued[b]! > 0) {

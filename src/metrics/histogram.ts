@@ -26,6 +26,27 @@ export function createHistogram(significantDigits: 2 | 3 = 3): Histogram {
   });
 }
 
+/**
+ * A recorder bound to one histogram for the hot loop. The public `recordValue` of the
+ * WebAssembly build goes through AssemblyScript's loader, whose wrapper spreads rest
+ * arguments (an allocation per call); the loader keeps the raw export as
+ * `method.original`, taking the instance pointer first. Bound once, calling it skips the
+ * wrapper: ~13 ns per record instead of ~18 ns here. If the library's internals ever
+ * differ (another version), it falls back to the public method.
+ */
+export type UsRecorder = (us: number) => void;
+
+export function boundRecorder(h: Histogram): UsRecorder {
+  const inner = (h as unknown as { _wasmHistogram?: { recordValue?: { original?: unknown }; valueOf(): unknown } })._wasmHistogram;
+  const raw = inner?.recordValue?.original;
+  const ptr = inner?.valueOf();
+  if (typeof raw === 'function' && typeof ptr === 'number') {
+    const f = raw as (self: number, value: number) => void;
+    return (us) => f(ptr, us < HIGHEST_TRACKABLE_US ? us : HIGHEST_TRACKABLE_US);
+  }
+  return (us) => h.recordValue(us < HIGHEST_TRACKABLE_US ? us : HIGHEST_TRACKABLE_US);
+}
+
 export function recordUs(h: Histogram, us: number): void {
   h.recordValue(us < HIGHEST_TRACKABLE_US ? us : HIGHEST_TRACKABLE_US);
 }

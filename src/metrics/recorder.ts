@@ -14,7 +14,7 @@
  *   not in totals, per-backend figures or the overall histogram.
  */
 import { Column } from './columns.ts';
-import { createHistogram, type Histogram, recordUs } from './histogram.ts';
+import { boundRecorder, createHistogram, type Histogram, type UsRecorder } from './histogram.ts';
 
 export interface RecorderConfig {
   backends: number;
@@ -70,6 +70,7 @@ export class Recorder {
   readonly bTimedOut: Float64Array;
   readonly bLatencySumUs: Float64Array;
   readonly bHist: Histogram[];
+  private readonly bRecord: UsRecorder[];
   readonly bMaxQueue: Float64Array;
   readonly bMaxInFlight: Float64Array;
   /** Time-weighted areas over the measured period (from warm-up to the end). */
@@ -119,6 +120,7 @@ export class Recorder {
     this.bTimedOut = new Float64Array(B);
     this.bLatencySumUs = new Float64Array(B);
     this.bHist = Array.from({ length: B }, () => createHistogram(3));
+    this.bRecord = this.bHist.map(boundRecorder);
     this.bMaxQueue = new Float64Array(B);
     this.bMaxInFlight = new Float64Array(B);
     this.bBusyAreaUs = new Float64Array(B);
@@ -226,8 +228,15 @@ export class Recorder {
     if (counted) this.picked[b] = this.picked[b]! + 1;
   }
 
-  /** A request arriving now was accepted (in service or queued): its interval waits for it. */
-  accept(iv: number): void {
+  /**
+   * Backend b accepted a request arriving now (it started service or joined the queue):
+   * counts the pick, updates the maxima and makes its interval wait for it.
+   * Call after the engine changed b's counts (and touch(b) before that change).
+   */
+  admit(b: number, iv: number, counted: boolean): void {
+    this.ivPicked[b] = this.ivPicked[b]! + 1;
+    if (counted) this.picked[b] = this.picked[b]! + 1;
+    this.observe(b);
     this.pending.data[iv] = this.pending.data[iv]! + 1;
   }
 
@@ -242,8 +251,12 @@ export class Recorder {
     else this.rejectedNoBackend++;
   }
 
-  /** A request that arrived in interval iv finished at backend b after latencyMs. */
+  /**
+   * A request that arrived in interval iv finished at backend b after latencyMs. Also
+   * brings b's areas up to now, as the engine is about to change its counts.
+   */
   finish(iv: number, b: number, latencyMs: number, counted: boolean): void {
+    this.touch(b);
     if (latencyMs > this.timeoutMs) {
       this.countTimeout(iv, b, counted);
     } else {
@@ -252,13 +265,13 @@ export class Recorder {
       c.data[iv] = c.data[iv]! + 1;
       const s = this.intervals.latencySumUs;
       s.data[iv] = s.data[iv]! + us;
-      recordUs(this.histogramOf(iv), us);
+      this.recordOf(iv)(us);
       if (counted) {
         this.completed++;
         this.latencySumUs += us;
         this.bCompleted[b] = this.bCompleted[b]! + 1;
         this.bLatencySumUs[b] = this.bLatencySumUs[b]! + us;
-        recordUs(this.bHist[b]!, us);
+        this.bRecord[b]!(us);
       }
     }
     this.release(iv);
@@ -307,13 +320,20 @@ export class Recorder {
     if (left === 0 && iv < this.current) this.closeLatencyInterval(iv);
   }
 
-  private histogramOf(iv: number): Histogram {
+  /** Completions arrive mostly for the same interval in a row: remember the last one to skip the Map lookup. */
+  private cachedIv = -1;
+  private cachedRecord: UsRecorder = () => {};
+
+  private recordOf(iv: number): UsRecorder {
+    if (iv === this.cachedIv) return this.cachedRecord;
     let h = this.openHist.get(iv);
     if (h === undefined) {
       h = this.pool.pop() ?? createHistogram(2);
       this.openHist.set(iv, h);
     }
-    return h;
+    this.cachedIv = iv;
+    this.cachedRecord = boundRecorder(h);
+    return this.cachedRecord;
   }
 
   private flushAll(tUs: number): void {
@@ -367,6 +387,7 @@ export class Recorder {
     i.p99.data[iv] = h.getValueAtPercentile(99) / 1000;
     i.max.data[iv] = h.maxValue / 1000;
     this.openHist.delete(iv);
+    if (this.cachedIv === iv) this.cachedIv = -1;
     h.reset();
     this.pool.push(h);
   }
