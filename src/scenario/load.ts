@@ -81,7 +81,8 @@ export function parseScenario(text: string, options: ParseOptions = {}): Scenari
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const msgs = doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
+      // linePos is only filled in with prettyErrors; the LineCounter gives it from the offset.
+      const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
       return `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]}`;
     });
     throw new LbsimError('PARSE_ERROR', msgs.join('\n'));

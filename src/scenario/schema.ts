@@ -5,6 +5,7 @@
  * whose extra keys are the algorithm's options.
  */
 import { z } from 'zod';
+import { BUILTIN_BALANCERS, isBalancerPath } from '../balancers/registry.ts';
 import { parseDuration, parseRate } from './units.ts';
 
 const DURATION_HINT = 'a duration such as 250ms, 30s, 10m, 1h or a number of milliseconds';
@@ -114,7 +115,15 @@ export const scenarioSchema = z
     warmup: duration.default(0),
     timeout: positiveDuration.optional(),
     traffic: z.strictObject({ synthetic }, { error: 'expected traffic: { synthetic: {...} }' }),
-    balancer: z.looseObject({ algorithm: z.string({ error: 'expected an algorithm name or a path to a balancer file' }).min(1) }),
+    balancer: z.looseObject({
+      algorithm: z
+        .string({ error: 'expected an algorithm name or a path to a balancer file' })
+        .min(1)
+        .refine((a) => isBalancerPath(a) || BUILTIN_BALANCERS.has(a), {
+          error: (issue) =>
+            `unknown algorithm '${String(issue.input)}'; expected one of ${[...BUILTIN_BALANCERS.keys()].join(', ')} or a path to a balancer file (./my-balancer.js)`,
+        }),
+    }),
     backends: z.array(backend, { error: 'expected a list of backends' }).min(1, { message: 'expected at least one backend' }),
     report: z.strictObject({ interval: positiveDuration.default(1000) }).default({ interval: 1000 }),
     slo: slo.optional(),
