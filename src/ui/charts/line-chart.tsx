@@ -1,0 +1,160 @@
+/**
+ * A multi-series line chart drawn with box-drawing characters (in the manner of
+ * asciichart): one value per column, steps joined by ╭╮╰╯│. Later series draw over
+ * earlier ones; reference lines (an SLO) sit underneath as ╌. A null value is a gap.
+ */
+import { Box, Text } from 'ink';
+import { tint, useTheme } from '../theme.tsx';
+
+export interface ChartSeries {
+  label: string;
+  values: ReadonlyArray<number | null>;
+  color: string;
+}
+
+export interface ReferenceLine {
+  label: string;
+  value: number;
+  color: string;
+}
+
+export interface LineChartProps {
+  series: readonly ChartSeries[];
+  /** Plot rows (the axis labels are beside them). */
+  height: number;
+  /** Top of the y axis; values above it are drawn at the top row. */
+  yMax: number;
+  formatY: (v: number) => string;
+  references?: readonly ReferenceLine[];
+  /** Log scale spreads milliseconds and seconds over one chart. @default 'linear' */
+  scale?: 'linear' | 'log';
+  /** Width of the y-axis labels. @default widest label */
+  labelWidth?: number;
+}
+
+interface Cell {
+  ch: string;
+  color: string | undefined;
+}
+
+/** Rows spanned by a log axis: three decades below the top. */
+const LOG_DECADES = 3;
+
+export function yToRow(v: number, yMax: number, height: number, scale: 'linear' | 'log'): number {
+  let f: number;
+  if (yMax <= 0) f = 0;
+  else if (scale === 'log') {
+    const lo = yMax / 10 ** LOG_DECADES;
+    f = (Math.log10(Math.max(v, lo)) - Math.log10(lo)) / LOG_DECADES;
+  } else f = v / yMax;
+  f = Math.min(Math.max(f, 0), 1);
+  return height - 1 - Math.round(f * (height - 1));
+}
+
+function rowToY(row: number, yMax: number, height: number, scale: 'linear' | 'log'): number {
+  const f = height > 1 ? (height - 1 - row) / (height - 1) : 1;
+  if (scale === 'log') return (yMax / 10 ** LOG_DECADES) * 10 ** (f * LOG_DECADES);
+  return f * yMax;
+}
+
+/** The plot as rows of cells; exported for tests of the geometry. */
+export function plotCells(props: LineChartProps, width: number): Cell[][] {
+  const { series, height, yMax } = props;
+  const scale = props.scale ?? 'linear';
+  const grid: Cell[][] = Array.from({ length: height }, () => Array.from({ length: width }, () => ({ ch: ' ', color: undefined })));
+  const put = (row: number, col: number, ch: string, color: string) => {
+    if (row >= 0 && row < height && col >= 0 && col < width) grid[row]![col] = { ch, color };
+  };
+  for (const ref of props.references ?? []) {
+    const row = yToRow(ref.value, yMax, height, scale);
+    for (let c = 0; c < width; c++) put(row, c, '╌', ref.color);
+  }
+  for (const s of series) {
+    let prev: number | null = null;
+    for (let c = 0; c < Math.min(width, s.values.length); c++) {
+      const v = s.values[c];
+      if (v === null || v === undefined) {
+        prev = null;
+        continue;
+      }
+      const row = yToRow(v, yMax, height, scale);
+      if (prev === null || prev === row) put(row, c, '─', s.color);
+      else if (row < prev) {
+        put(prev, c, '╯', s.color);
+        for (let r = row + 1; r < prev; r++) put(r, c, '│', s.color);
+        put(row, c, '╭', s.color);
+      } else {
+        put(prev, c, '╮', s.color);
+        for (let r = prev + 1; r < row; r++) put(r, c, '│', s.color);
+        put(row, c, '╰', s.color);
+      }
+      prev = row;
+    }
+  }
+  return grid;
+}
+
+export function LineChart(props: LineChartProps & { width: number }) {
+  const theme = useTheme();
+  const scale = props.scale ?? 'linear';
+  const { height, yMax } = props;
+  // Labels on the top and bottom rows and at quarters between when the rows allow (5 rows: every row).
+  const every = Math.max(1, Math.ceil((height - 1) / 4));
+  const labels = Array.from({ length: height }, (_, row) => (row === 0 || row === height - 1 || row % every === 0 ? props.formatY(rowToY(row, yMax, height, scale)) : ''));
+  const labelWidth = props.labelWidth ?? Math.max(...labels.map((l) => l.length));
+  const plotWidth = Math.max(1, props.width - labelWidth - 1);
+  const grid = plotCells(props, plotWidth);
+  return (
+    <Box flexDirection="column">
+      {grid.map((cells, row) => (
+        <Text key={row} wrap="truncate">
+          <Text dimColor>{labels[row]!.padStart(labelWidth)}</Text>
+          <Text dimColor>{labels[row] === '' ? '│' : '┤'}</Text>
+          {segments(cells).map((seg, i) => (
+            <Text key={i} color={tint(theme, seg.color)}>
+              {seg.text}
+            </Text>
+          ))}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+/** Runs of cells of one colour, so a row is a handful of Text nodes, not one per cell. */
+export function segments(cells: readonly Cell[]): Array<{ text: string; color: string | undefined }> {
+  const out: Array<{ text: string; color: string | undefined }> = [];
+  for (const cell of cells) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.color === cell.color) last.text += cell.ch;
+    else out.push({ text: cell.ch, color: cell.color });
+  }
+  return out;
+}
+
+/** A legend line: a coloured dash and the label of each series and reference. */
+export function Legend({ series, references }: { series: readonly ChartSeries[]; references?: readonly ReferenceLine[] }) {
+  const theme = useTheme();
+  return (
+    <Text wrap="truncate">
+      {series.map((s) => (
+        <Text key={s.label}>
+          <Text color={tint(theme, s.color)}>──</Text> {s.label}{'  '}
+        </Text>
+      ))}
+      {(references ?? []).map((r) => (
+        <Text key={r.label}>
+          <Text color={tint(theme, r.color)}>╌╌</Text> {r.label}{'  '}
+        </Text>
+      ))}
+    </Text>
+  );
+}
+
+/** A round top for an axis: 1, 2 or 5 times a power of ten at or above `x`. */
+export function niceCeil(x: number): number {
+  if (!(x > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(x));
+  for (const m of [1, 2, 5, 10]) if (m * p >= x - 1e-12) return m * p;
+  return 10 * p;
+}

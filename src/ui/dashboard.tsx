@@ -1,0 +1,139 @@
+/**
+ * The dashboard shown when a run ends: a header with the headline numbers, a tab bar,
+ * one panel (two side by side on wide terminals) and a key line. It only reads the
+ * report; every number on it is in the report or is a comparison with the SLO.
+ *
+ * Keys: 1–6 or tab/shift-tab switch panels; ↑/↓ (k/j) pick a backend, enter inspects
+ * it; ←/→ (h/l) pan, +/- zoom the time axis, 0 resets; L toggles a log latency axis;
+ * q or esc quits.
+ */
+import { Box, Text, useApp, useInput } from 'ink';
+import { type ComponentType, useState } from 'react';
+import type { Report } from '../report/types.ts';
+import { count, ms, pct } from './format.ts';
+import { BackendPanel } from './panels/backend-panel.tsx';
+import { BackendsPanel } from './panels/backends-panel.tsx';
+import { DistributionPanel } from './panels/distribution-panel.tsx';
+import { LatencyPanel } from './panels/latency-panel.tsx';
+import { OverloadPanel } from './panels/overload-panel.tsx';
+import type { PanelProps } from './panels/panel-props.ts';
+import { QueuePanel } from './panels/queue-panel.tsx';
+import { tint, useTheme } from './theme.tsx';
+import { formatAxisTime, fullWindow, isZoomed, originOf, pan, type TimeWindow, zoomIn, zoomOut } from './time-window.ts';
+
+export type PanelId = 'latency' | 'queues' | 'overload' | 'backends' | 'distribution' | 'backend';
+
+interface PanelEntry {
+  id: PanelId;
+  title: string;
+  component: ComponentType<PanelProps>;
+  /** Shown beside this panel on wide terminals. */
+  companion: PanelId;
+}
+
+export const PANELS: readonly PanelEntry[] = [
+  { id: 'latency', title: 'latency', component: LatencyPanel, companion: 'distribution' },
+  { id: 'queues', title: 'queues', component: QueuePanel, companion: 'backends' },
+  { id: 'overload', title: 'overload', component: OverloadPanel, companion: 'backends' },
+  { id: 'backends', title: 'backends', component: BackendsPanel, companion: 'distribution' },
+  { id: 'distribution', title: 'distribution', component: DistributionPanel, companion: 'latency' },
+  { id: 'backend', title: 'inspect', component: BackendPanel, companion: 'backends' },
+];
+
+/** From this width a companion panel is shown beside the chosen one. */
+export const WIDE_COLUMNS = 150;
+/** Width of the companion panel on wide terminals (the full backend table fits). */
+const COMPANION_WIDTH = 72;
+/** Header (2 rows) + key line + one spare row: ink clears the whole screen on every frame that fills it. */
+const CHROME_ROWS = 4;
+
+export interface DashboardProps {
+  report: Report;
+  columns: number;
+  rows: number;
+  /** @default 'latency' */
+  initialPanel?: PanelId;
+  /** Listen to keys. False for a one-off rendering (no TTY). @default true */
+  interactive?: boolean;
+  /** Wall-clock seconds the run took, shown in the header (never in the report). */
+  wallSeconds?: number;
+}
+
+export function Dashboard({ report, columns, rows, initialPanel, interactive = true, wallSeconds }: DashboardProps) {
+  const theme = useTheme();
+  const { exit } = useApp();
+  const [panel, setPanel] = useState<PanelId>(initialPanel ?? 'latency');
+  const [selected, setSelected] = useState(0);
+  const [window, setWindow] = useState<TimeWindow>(() => fullWindow([report]));
+  const [logScale, setLogScale] = useState(false);
+  const index = PANELS.findIndex((p) => p.id === panel);
+  const backends = report.backends.length;
+
+  useInput(
+    (input, key) => {
+      if (input === 'q' || key.escape || (key.ctrl && input === 'c')) exit();
+      else if (input >= '1' && input <= String(PANELS.length)) setPanel(PANELS[Number(input) - 1]!.id);
+      else if (key.tab) setPanel(PANELS[(index + (key.shift ? PANELS.length - 1 : 1)) % PANELS.length]!.id);
+      else if (key.upArrow || input === 'k') setSelected((s) => Math.max(0, s - 1));
+      else if (key.downArrow || input === 'j') setSelected((s) => Math.min(Math.max(0, backends - 1), s + 1));
+      else if (key.return) setPanel('backend');
+      else if (key.leftArrow || input === 'h') setWindow((w) => pan(w, -1, [report]));
+      else if (key.rightArrow || input === 'l') setWindow((w) => pan(w, 1, [report]));
+      else if (input === '+' || input === '=') setWindow((w) => zoomIn(w, [report]));
+      else if (input === '-' || input === '_') setWindow((w) => zoomOut(w, [report]));
+      else if (input === '0') setWindow(fullWindow([report]));
+      else if (input === 'L') setLogScale((v) => !v);
+    },
+    { isActive: interactive },
+  );
+
+  const entry = PANELS[index]!;
+  const wide = columns >= WIDE_COLUMNS;
+  const bodyHeight = Math.max(8, rows - CHROME_ROWS);
+  const mainWidth = wide ? columns - COMPANION_WIDTH - 2 : columns;
+  const props = { report, window, height: bodyHeight, selected, logScale };
+  const Main = entry.component;
+  const Companion = PANELS.find((p) => p.id === entry.companion)!.component;
+  const q = report.requests;
+  const slo = report.slo;
+  const origin = originOf(report);
+  const failedColor = q.failedShare > (slo?.errors ?? 0.01) ? 'red' : 'green';
+  return (
+    <Box flexDirection="column" width={columns}>
+      <Text wrap="truncate">
+        <Text bold>{report.scenario}</Text> · {report.algorithm} · seed {report.seed} │ {count(q.total)} requests · failed{' '}
+        <Text bold color={tint(theme, failedColor)}>
+          {pct(q.failedShare)}
+        </Text>{' '}
+        · p99 {ms(report.latency.p99)}
+        {slo?.p99 !== undefined ? (
+          <Text color={tint(theme, report.latency.p99 > slo.p99 ? 'red' : 'green')}>{report.latency.p99 > slo.p99 ? ` ✗ SLO ${ms(slo.p99)}` : ` ✓ SLO ${ms(slo.p99)}`}</Text>
+        ) : null}
+        {wallSeconds !== undefined ? <Text dimColor> · ran in {wallSeconds.toFixed(2)} s</Text> : null}
+      </Text>
+      <Text wrap="truncate">
+        {PANELS.map((p, i) => (
+          <Text key={p.id} inverse={p.id === panel} bold={p.id === panel}>
+            {` ${i + 1} ${p.title} `}
+          </Text>
+        ))}
+        {isZoomed(window, [report]) ? (
+          <Text dimColor>
+            {'  '}zoom {formatAxisTime(window.from, origin, 0)}–{formatAxisTime(window.to, origin, 0)}
+          </Text>
+        ) : null}
+      </Text>
+      <Box height={bodyHeight} overflow="hidden">
+        <Main {...props} width={mainWidth} />
+        {wide ? (
+          <Box marginLeft={2}>
+            <Companion {...props} width={COMPANION_WIDTH} />
+          </Box>
+        ) : null}
+      </Box>
+      <Text dimColor wrap="truncate">
+        {interactive ? '1-6/tab panels · ↑↓ backend · enter inspect · ←→ pan · +/- zoom · 0 all · L log · q quit' : ''}
+      </Text>
+    </Box>
+  );
+}

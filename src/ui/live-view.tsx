@@ -1,0 +1,96 @@
+/**
+ * The live view while `lbsim run` works: progress over simulated time with events/s,
+ * simulated-to-wall speed and ETA; per backend, slots in service and requests queued;
+ * rejections and timeouts counting up. Fed a `Progress` a few times a second.
+ */
+import { Box, Text } from 'ink';
+import { useRef } from 'react';
+import type { Progress } from '../simulate.ts';
+import { barString } from './charts/bar.tsx';
+import { compact, count, ms } from './format.ts';
+import { ProgressBar } from './progress-bar.tsx';
+import { tint, useTheme } from './theme.tsx';
+
+export interface LiveBackend {
+  name: string;
+  concurrency: number;
+  /** Most requests waiting; Infinity when unbounded. */
+  queue: number;
+}
+
+export interface LiveViewProps {
+  scenario: string;
+  algorithm: string;
+  backends: readonly LiveBackend[];
+  progress: Progress | null;
+  columns: number;
+  rows: number;
+}
+
+/** Rows the live view uses besides the backend rows. */
+const LIVE_CHROME_ROWS = 8;
+
+export function LiveView({ scenario, algorithm, backends, progress, columns, rows }: LiveViewProps) {
+  const theme = useTheme();
+  // Unbounded queues are drawn against the longest queue seen so far in this run.
+  const longest = useRef<number[]>([]);
+  const p = progress;
+  const queued = p?.queued ?? [];
+  const inFlight = p?.inFlight ?? [];
+  for (let b = 0; b < queued.length; b++) longest.current[b] = Math.max(longest.current[b] ?? 1, queued[b]!);
+  const draining = p !== null && p.now >= p.end;
+  const speed = p !== null && p.wallMs > 0 ? p.now / p.wallMs : 0;
+  const eventsPerSec = p !== null && p.wallMs > 0 ? (p.events / p.wallMs) * 1000 : 0;
+  const eta = p !== null && speed > 0 && !draining ? (p.end - p.now) / speed : Number.NaN;
+  const fits = Math.max(1, rows - LIVE_CHROME_ROWS);
+  let order = backends.map((_, i) => i);
+  const crowded = backends.length > fits;
+  if (crowded) order = order.sort((a, b) => (inFlight[b] ?? 0) - (inFlight[a] ?? 0) || a - b).slice(0, fits);
+  const nameWidth = Math.min(16, Math.max(7, ...backends.map((b) => b.name.length)));
+  const barWidth = Math.max(6, Math.floor((columns - nameWidth - 26) / 2));
+  return (
+    <Box flexDirection="column" width={columns}>
+      <Text wrap="truncate">
+        <Text bold>lbsim run</Text> {scenario} · {algorithm} · {backends.length} backend{backends.length === 1 ? '' : 's'}
+      </Text>
+      <ProgressBar
+        fraction={p === null ? 0 : p.end > 0 ? p.now / p.end : 1}
+        width={columns}
+        detail={p === null ? 'starting' : draining ? `draining queues at ${ms(p.now)}` : `sim ${ms(p.now)} of ${ms(p.end)}`}
+        etaMs={eta}
+      />
+      <Text wrap="truncate" dimColor>
+        {(eventsPerSec / 1e6).toFixed(2)} M events/s · {speed.toFixed(0)}× real time · wall {ms(p?.wallMs ?? 0)}
+      </Text>
+      <Text wrap="truncate">
+        arrived {count(p?.arrived ?? 0)} · rejected{' '}
+        <Text bold color={tint(theme, (p?.rejected ?? 0) > 0 ? 'red' : undefined)}>
+          {count(p?.rejected ?? 0)}
+        </Text>{' '}
+        · timed out{' '}
+        <Text bold color={tint(theme, (p?.timedOut ?? 0) > 0 ? 'yellow' : undefined)}>
+          {count(p?.timedOut ?? 0)}
+        </Text>
+      </Text>
+      <Text bold wrap="truncate">
+        {'backend'.padEnd(nameWidth)} {'in service'.padEnd(barWidth + 10)} queued
+      </Text>
+      {order.map((b) => {
+        const spec = backends[b]!;
+        const q = queued[b] ?? 0;
+        const busy = Math.max(0, (inFlight[b] ?? 0) - q);
+        const qMax = Number.isFinite(spec.queue) ? spec.queue : longest.current[b]!;
+        return (
+          <Text key={spec.name} wrap="truncate">
+            {spec.name.slice(0, nameWidth).padEnd(nameWidth)} <Text color={tint(theme, busy >= spec.concurrency ? 'yellow' : 'green')}>{barString(busy / spec.concurrency, barWidth, '·')}</Text>{' '}
+            {`${compact(busy)}/${compact(spec.concurrency)}`.padEnd(8)}{' '}
+            <Text color={tint(theme, q >= qMax && Number.isFinite(spec.queue) ? 'red' : 'yellow')}>{barString(qMax > 0 ? q / qMax : 0, barWidth, '·')}</Text> {compact(q)}
+            {Number.isFinite(spec.queue) ? `/${compact(spec.queue)}` : ''}
+          </Text>
+        );
+      })}
+      {crowded ? <Text dimColor>busiest {order.length} of {backends.length} backends</Text> : null}
+      <Text dimColor>Ctrl-C cancels</Text>
+    </Box>
+  );
+}

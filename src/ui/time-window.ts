@@ -1,0 +1,134 @@
+/**
+ * The time axis shared by every time panel: which stretch of simulated time is shown
+ * (zoom and pan), which report intervals fall under each chart column, and the labels.
+ * Columns are mapped by time, not by interval index, so reports with different
+ * intervals or durations line up in the comparison view.
+ */
+import { formatDuration, formatInstant } from '../scenario/units.ts';
+import type { Report, TimeSeries } from '../report/types.ts';
+
+/** Simulated ms from t = 0; `to` exclusive. */
+export interface TimeWindow {
+  from: number;
+  to: number;
+}
+
+/** Narrowest window, in intervals of the report: zooming further shows nothing new. */
+const MIN_INTERVALS_SHOWN = 4;
+
+/** Every interval of every report. */
+export function fullWindow(reports: readonly Report[]): TimeWindow {
+  let to = 0;
+  for (const r of reports) to = Math.max(to, r.timeseries.start.length * r.timeseries.interval, r.duration);
+  return { from: 0, to: Math.max(to, 1) };
+}
+
+function minSpan(reports: readonly Report[]): number {
+  let iv = 0;
+  for (const r of reports) iv = Math.max(iv, r.timeseries.interval);
+  return Math.max(iv * MIN_INTERVALS_SHOWN, 1);
+}
+
+function clampWindow(from: number, span: number, full: TimeWindow): TimeWindow {
+  const s = Math.min(span, full.to - full.from);
+  const f = Math.min(Math.max(from, full.from), full.to - s);
+  return { from: f, to: f + s };
+}
+
+/** Halves the span around its middle. */
+export function zoomIn(w: TimeWindow, reports: readonly Report[]): TimeWindow {
+  const span = Math.max((w.to - w.from) / 2, minSpan(reports));
+  const mid = (w.from + w.to) / 2;
+  return clampWindow(mid - span / 2, span, fullWindow(reports));
+}
+
+/** Doubles the span around its middle, up to everything. */
+export function zoomOut(w: TimeWindow, reports: readonly Report[]): TimeWindow {
+  const span = (w.to - w.from) * 2;
+  const mid = (w.from + w.to) / 2;
+  return clampWindow(mid - span / 2, span, fullWindow(reports));
+}
+
+/** Moves by a quarter of the span; `direction` -1 is earlier, +1 later. */
+export function pan(w: TimeWindow, direction: -1 | 1, reports: readonly Report[]): TimeWindow {
+  const span = w.to - w.from;
+  return clampWindow(w.from + (direction * span) / 4, span, fullWindow(reports));
+}
+
+export function isZoomed(w: TimeWindow, reports: readonly Report[]): boolean {
+  const full = fullWindow(reports);
+  return w.from > full.from || w.to < full.to;
+}
+
+/** For each of `columns` chart columns, the half-open range of interval indices under it (empty past the data). */
+export function columnRanges(ts: TimeSeries, w: TimeWindow, columns: number): Array<[number, number]> {
+  const rows = ts.start.length;
+  const out: Array<[number, number]> = [];
+  const step = (w.to - w.from) / columns;
+  for (let c = 0; c < columns; c++) {
+    const t0 = w.from + c * step;
+    const t1 = t0 + step;
+    const lo = Math.min(Math.floor(t0 / ts.interval + 1e-9), rows);
+    const hi = Math.min(Math.max(lo + 1, Math.ceil(t1 / ts.interval - 1e-9)), rows);
+    out.push([lo, hi]);
+  }
+  return out;
+}
+
+/**
+ * The value a column shows: the largest of the report's values for the intervals under
+ * it (the worst interval, never an average the report does not contain). Intervals for
+ * which `skip` is true (e.g. no completed requests, so no latency) are left out; a column
+ * with nothing left is null, drawn as a gap.
+ */
+export function columnValues(values: readonly number[], ranges: ReadonlyArray<[number, number]>, skip?: (row: number) => boolean): Array<number | null> {
+  return ranges.map(([lo, hi]) => {
+    let best: number | null = null;
+    for (let r = lo; r < hi; r++) {
+      if (skip?.(r)) continue;
+      const v = values[r]!;
+      if (best === null || v > best) best = v;
+    }
+    return best;
+  });
+}
+
+/** The wall-clock origin (epoch ms) of a report, when its scenario set `start`. */
+export function originOf(report: Report): number | undefined {
+  return report.start === null ? undefined : Date.parse(report.start);
+}
+
+/** An instant as the time axis shows it: UTC clock time with an origin, else an offset. */
+export function formatAxisTime(ms: number, origin: number | undefined, span: number): string {
+  if (origin !== undefined) {
+    const clock = formatInstant(ms, origin);
+    // Hours and minutes suffice when ticks are minutes apart.
+    return span >= 20 * 60_000 ? clock.slice(0, 5) : clock;
+  }
+  if (ms === 0) return '0';
+  return formatDuration(ms).replace(/\.00s$/, 's');
+}
+
+/** One line `width` wide with time labels at evenly spaced columns, the last flush right. */
+export function axisLine(w: TimeWindow, width: number, origin: number | undefined): string {
+  const span = w.to - w.from;
+  let widest = 0;
+  for (let k = 0; k <= 8; k++) widest = Math.max(widest, formatAxisTime(w.from + (k / 8) * span, origin, span).length);
+  const gap = widest + 4;
+  const ticks = Math.max(1, Math.floor(width / gap));
+  const cells = Array.from({ length: width }, () => ' ');
+  const place = (col: number, label: string) => {
+    const start = Math.max(0, Math.min(col, width - label.length));
+    for (let i = 0; i < label.length && start + i < width; i++) cells[start + i] = label[i]!;
+  };
+  const last = formatAxisTime(w.to, origin, span);
+  for (let k = 0; k < ticks; k++) {
+    const col = Math.round((k * width) / ticks);
+    const label = formatAxisTime(w.from + (col / width) * span, origin, span);
+    // A tick that would run into the final label is left out.
+    if (k > 0 && col + label.length >= width - last.length - 1) break;
+    place(col, label);
+  }
+  place(width - last.length, last);
+  return cells.join('');
+}
