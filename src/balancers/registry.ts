@@ -63,7 +63,7 @@ export async function loadBalancerModule(algorithm: string, baseDir: string): Pr
  */
 function wrapCustom(file: string, inner: BalancerModule): BalancerModule {
   const fail = (what: string, e?: unknown): never => {
-    throw new LbsimError('BALANCER_FAILED', `${file}: ${what}${e === undefined ? '' : `: ${e instanceof Error ? e.message : String(e)}`}`, { cause: e });
+    throw new LbsimError('BALANCER_FAILED', `${file}${lineOfThrow(file, e)}: ${what}${e === undefined ? '' : `: ${e instanceof Error ? e.message : String(e)}`}`, { cause: e });
   };
   return {
     name: inner.name,
@@ -110,4 +110,17 @@ function wrapCustom(file: string, inner: BalancerModule): BalancerModule {
       return guarded;
     },
   };
+}
+
+/** `:LINE` of the innermost stack frame in the user's balancer file, so the message points at the throw; '' when unknown. */
+function lineOfThrow(file: string, e: unknown): string {
+  const stack = e instanceof Error ? e.stack : undefined;
+  if (stack === undefined) return '';
+  const href = pathToFileURL(file).href;
+  for (const frame of stack.split('\n')) {
+    const at = frame.indexOf(href) >= 0 ? frame.indexOf(href) + href.length : frame.indexOf(file) >= 0 ? frame.indexOf(file) + file.length : -1;
+    const m = at >= 0 ? /^:(\d+):\d+/.exec(frame.slice(at)) : null;
+    if (m) return `:${m[1]}`;
+  }
+  return '';
 }
