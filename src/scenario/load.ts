@@ -154,7 +154,7 @@ function formatIssues(file: string, doc: Document, lines: LineCounter, issues: r
 }
 
 /** Line of the deepest node along `path` that exists in the YAML document. */
-function lineOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): number | undefined {
+export function lineOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): number | undefined {
   let node: unknown = doc.contents;
   let line: number | undefined;
   const at = (n: unknown) => {
