@@ -1,6 +1,12 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LbsimError } from '../errors.ts';
+import { haproxyFirst } from './haproxy/first.ts';
+import { haproxyHdr, haproxySource, haproxyUri } from './haproxy/hash-balance.ts';
+import { haproxyLeastconn } from './haproxy/leastconn.ts';
+import { haproxyRandom } from './haproxy/random.ts';
+import { haproxyRoundrobin } from './haproxy/roundrobin.ts';
+import { haproxyStaticRr } from './haproxy/static-rr.ts';
 import { leastConnections } from './least-connections.ts';
 import { powerOfTwo } from './power-of-two.ts';
 import { random } from './random.ts';
@@ -11,7 +17,17 @@ import { weightedRoundRobin } from './weighted-round-robin.ts';
 
 /** Every built-in algorithm, by the name scenarios use. Adding one is one file and one line here. */
 export const BUILTIN_BALANCERS: ReadonlyMap<string, BalancerModule> = new Map(
-  [roundRobin, leastConnections, weightedRoundRobin, weightedLeastConnections, random, powerOfTwo].map((m) => [m.name, m]),
+  [
+    roundRobin, leastConnections, weightedRoundRobin, weightedLeastConnections, random, powerOfTwo,
+    haproxyRoundrobin,
+    haproxyStaticRr,
+    haproxyLeastconn,
+    haproxyFirst,
+    haproxySource,
+    haproxyUri,
+    haproxyHdr,
+    haproxyRandom,
+  ].map((m) => [m.name, m]),
 );
 
 /** A path rather than a name: starts with ./, ../ or /, or ends in .js/.mjs/.ts. */

@@ -1,0 +1,180 @@
+/**
+ * HAProxy `balance roundrobin`: the "fast weighted round robin" of src/lb_fwrr.c,
+ * HAProxy 2.6 (fwrr_get_next_server, fwrr_update_position, fwrr_queue_srv,
+ * fwrr_get_server_from_group, fwrr_switch_trees, fwrr_set_server_status_up/down).
+ *
+ * It is not nginx's smooth WRR. Each server holds a position `npos` on a virtual time
+ * line; every pick advances the group's `curr_pos` by one and moves the chosen server
+ * ahead by next_weight / eweight (remainders carried in `rweight`). Servers wait in three
+ * eb32 trees: `curr` (ordered by 256 * npos + a weight term that puts heavier servers
+ * first at equal positions), `init` (servers not yet placed in this window, heaviest
+ * first) and `next` (servers pushed past the window). When `curr` runs dry the `init` and
+ * `next` trees swap. Equal keys in an eb32 tree keep insertion order, which this model
+ * reproduces with a sequence number per insertion. So weights 5,1,1 give
+ * a b c a a a a (not nginx's a a b a c a a); the golden test checks it, and it was
+ * checked against haproxy 2.6.12 on loopback (see test/balancers/haproxy.test.ts).
+ *
+ * Preconditions and mapping: weights are whole numbers 0..256 as in haproxy.cfg; a
+ * backend that is down or has weight 0 is outside every tree (srv_is_usable()). HAProxy's
+ * `maxconn` saturation skip and `srvtoavoid` (redispatch) are not modelled: the engine has
+ * no balancer-side queue yet, so no server is ever "full" from HAProxy's point of view.
+ * Backup servers are not modelled here either (all servers form the active group).
+ * Trees are arrays scanned in O(n) per pick; nothing is allocated per pick.
+ */
+import { HAPROXY_VERSION, BE_WEIGHT_SCALE, SRV_EWGHT_MAX, SRV_UWGHT_RANGE } from './constants.ts';
+import { rejectUnknownOptions, wholeWeights } from '../options.ts';
+import type { BalancerModule } from '../types.ts';
+
+const NONE = -1;
+const T0 = 0;
+const T1 = 1;
+const CURR = 2;
+
+export const haproxyRoundrobin: BalancerModule = {
+  name: 'haproxy/roundrobin',
+  description: "HAProxy 2.6 balance roundrobin: lb_fwrr.c virtual-time weighted round robin (5,1,1 -> a b c a a a a)",
+  follows: `HAProxy ${HAPROXY_VERSION} src/lb_fwrr.c (fwrr_get_next_server)`,
+  create({ backends, options }) {
+    rejectUnknownOptions('haproxy/roundrobin', options, []);
+    const n = backends.count;
+    const uweight = wholeWeights('haproxy/roundrobin', backends, 0, 256);
+    const eweight = new Int32Array(n);
+    for (let b = 0; b < n; b++) eweight[b] = uweight[b]! * BE_WEIGHT_SCALE;
+    const npos = new Float64Array(n);
+    const lpos = new Float64Array(n);
+    const rweight = new Float64Array(n);
+    const tree = new Int8Array(n).fill(NONE);
+    const key = new Float64Array(n);
+    const seq = new Float64Array(n);
+    let inserted = 0;
+    // The active group (struct fwrr_group).
+    let currPos = 0;
+    let currWeight = 0;
+    let nextWeight = 0;
+    let init = T0;
+    let next = T1;
+    let usableCount = 0;
+    /** 1 while the server's eweight counts in the group (srv_is_usable() was true at the last state change). */
+    const inGroup = new Uint8Array(n);
+
+    const usable = (b: number) => backends.up[b] === 1 && eweight[b]! > 0;
+
+    const insert = (b: number, t: number, k: number) => {
+      tree[b] = t;
+      key[b] = k;
+      seq[b] = inserted++;
+    };
+    /** eb32_first(): smallest key, earliest insertion among equal keys. */
+    const first = (t: number): number => {
+      let best = -1;
+      for (let b = 0; b < n; b++) {
+        if (tree[b] !== t) continue;
+        if (best < 0 || key[b]! < key[best]! || (key[b] === key[best] && seq[b]! < seq[best]!)) best = b;
+      }
+      return best;
+    };
+    /** fwrr_queue_by_weight(): heavier servers first. */
+    const queueByWeight = (t: number, b: number) => insert(b, t, SRV_EWGHT_MAX - eweight[b]!);
+    /** fwrr_queue_srv(). */
+    const queueSrv = (b: number) => {
+      if (!usable(b)) {
+        tree[b] = NONE;
+      } else if (npos[b]! >= 2 * currWeight || npos[b]! >= currWeight + nextWeight) {
+        npos[b] = npos[b]! - currWeight;
+        queueByWeight(next, b);
+      } else {
+        insert(b, CURR, SRV_UWGHT_RANGE * npos[b]! + Math.floor((SRV_EWGHT_MAX + rweight[b]! - eweight[b]!) / BE_WEIGHT_SCALE));
+      }
+    };
+    /** fwrr_get_srv(): prepares a server taken out of its tree. */
+    const getSrv = (b: number) => {
+      const t = tree[b]!;
+      if (t === init) {
+        npos[b] = 0;
+        rweight[b] = 0;
+      } else if (t === next) {
+        npos[b] = npos[b]! + currWeight;
+      } else if (t === NONE) {
+        npos[b] = currPos;
+      }
+    };
+    /** fwrr_get_server_from_group(). */
+    const fromGroup = (): number => {
+      const s1 = first(CURR);
+      if (s1 >= 0 && npos[s1]! <= currPos) return s1;
+      const s2 = first(init);
+      if (s2 >= 0) {
+        npos[s2] = 0;
+        rweight[s2] = 0;
+        return s2;
+      }
+      return s1;
+    };
+    /** fwrr_update_position(). */
+    const updatePosition = (b: number) => {
+      const w = eweight[b]!;
+      if (npos[b] === 0) npos[b] = currPos;
+      lpos[b] = npos[b]!;
+      npos[b] = npos[b]! + Math.floor(nextWeight / w);
+      rweight[b] = rweight[b]! + (nextWeight % w);
+      if (rweight[b]! >= w) {
+        rweight[b] = rweight[b]! - w;
+        npos[b] = npos[b]! + 1;
+      }
+    };
+
+    // fwrr_init_server_groups(): usable servers go to the init tree, heaviest first.
+    for (let b = 0; b < n; b++) {
+      if (!usable(b)) continue;
+      nextWeight += eweight[b]!;
+      usableCount++;
+      inGroup[b] = 1;
+      queueByWeight(init, b);
+    }
+    currPos = currWeight = nextWeight;
+
+    return {
+      pick() {
+        if (usableCount === 0) return -1;
+        if (currWeight === 0) currPos = currWeight = nextWeight;
+        let switched = false;
+        let srv: number;
+        for (;;) {
+          srv = fromGroup();
+          if (srv >= 0) break;
+          if (switched) return -1;
+          switched = true;
+          // fwrr_switch_trees()
+          const swap = init;
+          init = next;
+          next = swap;
+          currWeight = nextWeight;
+          currPos = currWeight;
+        }
+        updatePosition(srv);
+        tree[srv] = NONE; // fwrr_dequeue_srv()
+        currPos++;
+        queueSrv(srv);
+        return srv;
+      },
+      onBackendDown(b) {
+        // fwrr_set_server_status_down()
+        if (inGroup[b] === 0) return;
+        inGroup[b] = 0;
+        nextWeight -= eweight[b]!;
+        usableCount--;
+        tree[b] = NONE; // fwrr_dequeue_srv() + fwrr_remove_from_tree()
+      },
+      onBackendUp(b) {
+        // fwrr_set_server_status_up()
+        if (inGroup[b] === 1 || eweight[b] === 0) return;
+        inGroup[b] = 1;
+        nextWeight += eweight[b]!;
+        usableCount++;
+        getSrv(b); // from no tree: npos = curr_pos
+        npos[b] = currPos + Math.floor((nextWeight + currWeight - currPos) / eweight[b]!);
+        queueSrv(b);
+      },
+    };
+  },
+};

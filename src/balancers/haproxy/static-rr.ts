@@ -1,0 +1,44 @@
+/**
+ * HAProxy `balance static-rr`: round robin over the static server map of src/lb_map.c,
+ * HAProxy 2.6 (map_get_server_rr: walk the map from rr_idx, one slot per pick). Weights
+ * 3,2,1 give a a b a b c; checked against haproxy 2.6.12 on loopback.
+ *
+ * Mapping: the map is rebuilt when a backend goes down or up, as HAProxy does; the
+ * cursor keeps its index (reduced modulo the new table size). `maxconn` saturation is
+ * not modelled (no balancer-side queue in the engine yet).
+ */
+import { HAPROXY_VERSION } from './constants.ts';
+import { ServerMap } from './server-map.ts';
+import { rejectUnknownOptions, wholeWeights } from '../options.ts';
+import type { BalancerModule } from '../types.ts';
+
+export const haproxyStaticRr: BalancerModule = {
+  name: 'haproxy/static-rr',
+  description: 'HAProxy 2.6 balance static-rr: round robin over the lb_map.c weighted server map',
+  follows: `HAProxy ${HAPROXY_VERSION} src/lb_map.c (recalc_server_map, map_get_server_rr)`,
+  create({ backends, options }) {
+    rejectUnknownOptions('haproxy/static-rr', options, []);
+    const map = new ServerMap(wholeWeights('haproxy/static-rr', backends, 0, 256));
+    const usable = (b: number) => backends.up[b] === 1 && backends.weight[b]! > 0;
+    map.rebuild(usable);
+    let idx = 0;
+    const rebuild = () => {
+      map.rebuild(usable);
+      if (idx >= map.total) idx = map.total === 0 ? 0 : idx % map.total;
+    };
+    return {
+      pick() {
+        if (map.total === 0) return -1;
+        const b = map.slots[idx]!;
+        idx = idx + 1 === map.total ? 0 : idx + 1;
+        return b;
+      },
+      onBackendDown: rebuild,
+      onBackendUp: rebuild,
+      saveState: () => [idx],
+      loadState: (s) => {
+        idx = s[0]!;
+      },
+    };
+  },
+};

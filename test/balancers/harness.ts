@@ -1,0 +1,101 @@
+/**
+ * Drives a balancer outside the engine: a hand-made BackendView whose in-flight counts
+ * the test controls, a counter-based ctx.random, and helpers that record pick sequences.
+ */
+import type { BackendView, Balancer, BalancerContext, BalancerModule } from '../../src/balancers/types.ts';
+import { Purpose, streamKey, uniform } from '../../src/random/counter-rng.ts';
+
+export interface FakeView extends BackendView {
+  readonly weight: Float64Array;
+  readonly up: Uint8Array;
+  readonly inFlight: Int32Array;
+  readonly queued: Int32Array;
+  upCount: number;
+}
+
+export function view(weights: readonly number[], names?: readonly string[]): FakeView {
+  const n = weights.length;
+  return {
+    count: n,
+    names: names ?? weights.map((_, i) => String.fromCharCode(97 + i)),
+    weight: Float64Array.from(weights),
+    concurrency: new Int32Array(n).fill(1),
+    up: new Uint8Array(n).fill(1),
+    inFlight: new Int32Array(n),
+    queued: new Int32Array(n),
+    upCount: n,
+  };
+}
+
+export interface Harness {
+  readonly view: FakeView;
+  readonly balancer: Balancer;
+  now: number;
+  /** Picks `count` requests that finish at once (no load builds up); returns backend names. */
+  sequence(count: number, client?: (i: number) => number, route?: (i: number) => number): string[];
+  /** One pick that stays in flight (dispatched, not completed). */
+  hold(client?: number, route?: number): number;
+  complete(b: number, latencyMs?: number): void;
+  down(b: number): void;
+  upAgain(b: number): void;
+}
+
+export function harness(module: BalancerModule, weights: readonly number[], options: Record<string, unknown> = {}, seed = 1, names?: readonly string[]): Harness {
+  const v = view(weights, names);
+  const keys = Array.from({ length: 16 }, (_, d) => streamKey(seed, Purpose.Balancer, d));
+  let request = 0;
+  const h: Harness = {
+    view: v,
+    now: 0,
+    balancer: undefined as unknown as Balancer,
+    sequence(count, client = () => 0, route = () => 0) {
+      const out: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const b = h.hold(client(i), route(i));
+        out.push(b < 0 ? '-' : v.names[b]!);
+        if (b >= 0) h.complete(b);
+      }
+      return out;
+    },
+    hold(client = 0, route = 0) {
+      const b = h.balancer.pick(request++, client, route);
+      if (b >= 0) {
+        v.inFlight[b]!++;
+        h.balancer.onDispatch?.(b);
+      }
+      return b;
+    },
+    complete(b, latencyMs = 1) {
+      v.inFlight[b]!--;
+      h.balancer.onComplete?.(b, latencyMs);
+    },
+    down(b) {
+      v.up[b] = 0;
+      v.upCount--;
+      h.balancer.onBackendDown?.(b);
+    },
+    upAgain(b) {
+      v.up[b] = 1;
+      v.upCount++;
+      h.balancer.onBackendUp?.(b);
+    },
+  };
+  const ctx: BalancerContext = {
+    backends: v,
+    options,
+    now: () => h.now,
+    random: (req, draw) => {
+      const k = keys[draw]!;
+      return uniform(k.k1, k.k2, req);
+    },
+  };
+  (h as { balancer: Balancer }).balancer = module.create(ctx);
+  return h;
+}
+
+/** Counts picks per backend name. */
+export function tally(names: readonly string[]): Record<string, number> {
+  const t: Record<string, number> = {};
+  for (const n of names) t[n] = (t[n] ?? 0) + 1;
+  return t;
+}
