@@ -1,0 +1,133 @@
+/**
+ * `lbsim trace info`: one streaming pass over a trace. Work percentiles come from an
+ * HdrHistogram (3 significant digits, µs); distinct clients are counted exactly with a
+ * set of client keys up to DISTINCT_CAP, beyond which the figure is a lower bound (keys
+ * are 32-bit FNV-1a hashes, so two clients whose hashes collide count once).
+ */
+import { statSync } from 'node:fs';
+import * as hdr from 'hdr-histogram-js';
+import { RequestChunk, RequestFlag } from '../source.ts';
+import { TraceReader } from './reader.ts';
+
+export const DISTINCT_CAP = 4_000_000;
+
+export interface TraceInfo {
+  file: string;
+  bytes: number;
+  version: number;
+  requests: number;
+  chunks: number;
+  /** Wall-clock epoch ms of trace time 0 (0 when unknown). */
+  originEpochMs: number;
+  firstArrivalMs: number;
+  lastArrivalMs: number;
+  spanMs: number;
+  /** Requests per minute over the whole minutes the trace spans. */
+  perMinute: { min: number; median: number; peak: number; peakAtMs: number };
+  /** Work, ms. */
+  work: { mean: number; p50: number; p90: number; p99: number; p999: number; max: number };
+  distinctClients: number;
+  /** True when distinct clients passed DISTINCT_CAP and the count is a lower bound. */
+  distinctClientsCapped: boolean;
+  distinctRoutes: number;
+  recordedFailures: number;
+  estimatedWork: number;
+  skippedRows: number;
+}
+
+export function traceInfo(file: string): TraceInfo {
+  const reader = new TraceReader(file);
+  const h = reader.header;
+  const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 86_400_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  const firstMinute = Math.floor(h.firstArrival / 60_000);
+  const minutes = new Float64Array(h.count === 0 ? 0 : Math.floor(h.lastArrival / 60_000) - firstMinute + 1);
+  const clients = new Set<number>();
+  const routes = new Set<number>();
+  let capped = false;
+  let failures = 0;
+  let estimated = 0;
+  let sumWork = 0;
+  let maxWork = 0;
+  const chunk = new RequestChunk(65_536);
+  try {
+    for (;;) {
+      reader.fill(chunk);
+      const n = chunk.count;
+      if (n === 0) break;
+      for (let i = 0; i < n; i++) {
+        // The reader returns times relative to its window start (the first arrival); add it back.
+        const t = chunk.arrival[i]! + reader.from;
+        minutes[Math.floor(t / 60_000) - firstMinute]!++;
+        const w = chunk.work[i]!;
+        sumWork += w;
+        if (w > maxWork) maxWork = w;
+        hist.recordValue(Math.max(1, Math.round(w * 1000)));
+        const c = chunk.client[i]!;
+        if (!capped) {
+          clients.add(c);
+          if (clients.size >= DISTINCT_CAP) capped = true;
+        }
+        if (routes.size < DISTINCT_CAP) routes.add(chunk.route[i]!);
+        const f = chunk.flags[i]!;
+        if (f & RequestFlag.RecordedFailure) failures++;
+        if (f & RequestFlag.WorkEstimated) estimated++;
+      }
+    }
+  } finally {
+    reader.close();
+  }
+  let peak = 0;
+  let peakAt = 0;
+  for (let m = 0; m < minutes.length; m++) {
+    if (minutes[m]! > peak) {
+      peak = minutes[m]!;
+      peakAt = (firstMinute + m) * 60_000;
+    }
+  }
+  const sorted = Float64Array.from(minutes).sort();
+  const pct = (p: number) => hist.getValueAtPercentile(p) / 1000;
+  const info: TraceInfo = {
+    file,
+    bytes: statSync(file).size,
+    version: h.version,
+    requests: h.count,
+    chunks: h.chunkCount,
+    originEpochMs: h.originEpochMs,
+    firstArrivalMs: h.firstArrival,
+    lastArrivalMs: h.lastArrival,
+    spanMs: h.count === 0 ? 0 : h.lastArrival - h.firstArrival,
+    perMinute: { min: sorted.length ? sorted[0]! : 0, median: sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)]! : 0, peak, peakAtMs: peakAt },
+    work: { mean: h.count ? sumWork / h.count : 0, p50: pct(50), p90: pct(90), p99: pct(99), p999: pct(99.9), max: maxWork },
+    distinctClients: clients.size,
+    distinctClientsCapped: capped,
+    distinctRoutes: routes.size,
+    recordedFailures: failures,
+    estimatedWork: estimated,
+    skippedRows: h.skippedRows,
+  };
+  return info;
+}
+
+function at(info: TraceInfo, t: number): string {
+  if (info.originEpochMs === 0) return `${(t / 1000).toFixed(3)} s`;
+  return new Date(info.originEpochMs + t).toISOString();
+}
+
+const num = (x: number) => Math.round(x).toLocaleString('en-US');
+const ms = (x: number) => `${x < 10 ? x.toFixed(3) : x.toFixed(1)} ms`;
+
+export function formatTraceInfo(info: TraceInfo): string {
+  const lines = [
+    `trace      ${info.file} (.lbt v${info.version}, ${num(info.bytes)} bytes, ${info.chunks} chunks)`,
+    `requests   ${num(info.requests)}${info.skippedRows > 0 ? ` (${num(info.skippedRows)} malformed rows skipped at import)` : ''}`,
+    `from       ${at(info, info.firstArrivalMs)}`,
+    `to         ${at(info, info.lastArrivalMs)}`,
+    `span       ${(info.spanMs / 3_600_000).toFixed(2)} h (${num(info.spanMs / 1000)} s)`,
+    `rate/min   min ${num(info.perMinute.min)}  median ${num(info.perMinute.median)}  peak ${num(info.perMinute.peak)} at ${at(info, info.perMinute.peakAtMs)}`,
+    `work       mean ${ms(info.work.mean)}  p50 ${ms(info.work.p50)}  p90 ${ms(info.work.p90)}  p99 ${ms(info.work.p99)}  p99.9 ${ms(info.work.p999)}  max ${ms(info.work.max)}`,
+    `clients    ${info.distinctClientsCapped ? '>= ' : ''}${num(info.distinctClients)} distinct (exact count of hashed client keys)`,
+    `routes     ${num(info.distinctRoutes)} distinct`,
+    `failed     ${num(info.recordedFailures)} recorded failures; ${num(info.estimatedWork)} requests with estimated work`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

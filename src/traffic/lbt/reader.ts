@@ -1,0 +1,233 @@
+/**
+ * Reads a .lbt trace (layout in format.ts) as a TrafficSource: synchronous reads of one
+ * chunk at a time (bounded memory), a binary search of the chunk index to start at any
+ * time window without scanning from the beginning, and a checksum check of every chunk
+ * read, so a corrupted file is an error rather than wrong traffic.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import { LbsimError } from '../../errors.ts';
+import type { RequestChunk, TrafficSource } from '../source.ts';
+import { CHUNK_HEADER_BYTES, COLUMN_LAYOUT, FORMAT_VERSION, HEADER_BYTES, HEADER_CRC_AT, INDEX_ENTRY_BYTES, MAGIC, type TraceHeader, chunkBodyBytes, columnOffsets } from './format.ts';
+
+export interface TraceWindow {
+  /** Trace time (ms from the origin) of the first request replayed; replay time 0 is here. @default the first arrival */
+  from?: number;
+  /** Trace time at which the replay stops (exclusive). @default after the last arrival */
+  to?: number;
+}
+
+function invalid(file: string, what: string): LbsimError {
+  return new LbsimError('TRACE_INVALID', `${file}: not a usable .lbt trace: ${what}`);
+}
+
+function readExactly(fd: number, buf: Buffer, length: number, position: number): number {
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/** Reads and checks a trace's header and index. */
+export function readTraceHeader(file: string, fd: number): { header: TraceHeader; offsets: Float64Array; firsts: Float64Array; firstIndex: Float64Array } {
+  const size = fstatSync(fd).size;
+  const h = Buffer.alloc(HEADER_BYTES);
+  if (readExactly(fd, h, HEADER_BYTES, 0) < HEADER_BYTES) throw invalid(file, `only ${size} bytes, shorter than a header (truncated, or not a trace)`);
+  if (h.toString('latin1', 0, 8) !== MAGIC) throw invalid(file, 'wrong magic bytes (not a .lbt file; import logs with `lbsim import`)');
+  const version = h.readUInt32LE(8);
+  if (version !== FORMAT_VERSION) throw invalid(file, `format version ${version}, this lbsim reads version ${FORMAT_VERSION} (re-import the log with this lbsim)`);
+  if (h.readUInt32LE(HEADER_CRC_AT) !== crc32(h.subarray(0, HEADER_CRC_AT))) throw invalid(file, 'header checksum mismatch (corrupted)');
+  const layoutLength = h.readUInt32LE(76);
+  const layout = h.toString('latin1', 80, 80 + Math.min(layoutLength, HEADER_CRC_AT - 80));
+  if (layout !== COLUMN_LAYOUT) throw invalid(file, `column layout '${layout}', expected '${COLUMN_LAYOUT}'`);
+  const header: TraceHeader = {
+    version,
+    originEpochMs: h.readDoubleLE(16),
+    count: h.readDoubleLE(24),
+    chunkCount: h.readUInt32LE(32),
+    chunkCapacity: h.readUInt32LE(36),
+    indexOffset: h.readDoubleLE(40),
+    firstArrival: h.readDoubleLE(48),
+    lastArrival: h.readDoubleLE(56),
+    skippedRows: h.readDoubleLE(64),
+  };
+  const indexBytes = header.chunkCount * INDEX_ENTRY_BYTES;
+  if (header.indexOffset + indexBytes !== size) throw invalid(file, `${size} bytes, expected ${header.indexOffset + indexBytes} (truncated or extended)`);
+  const index = Buffer.alloc(indexBytes);
+  readExactly(fd, index, indexBytes, header.indexOffset);
+  if (crc32(index) !== h.readUInt32LE(72)) throw invalid(file, 'chunk index checksum mismatch (corrupted)');
+  const entries = new Float64Array(index.buffer, index.byteOffset, header.chunkCount * 3);
+  const offsets = new Float64Array(header.chunkCount);
+  const firsts = new Float64Array(header.chunkCount);
+  const firstIndex = new Float64Array(header.chunkCount);
+  for (let k = 0; k < header.chunkCount; k++) {
+    offsets[k] = entries[3 * k]!;
+    firsts[k] = entries[3 * k + 1]!;
+    firstIndex[k] = entries[3 * k + 2]!;
+  }
+  return { header, offsets, firsts, firstIndex };
+}
+
+/** Reads only the header of a trace (for durations and `trace info`). */
+export function readTraceHeaderFile(file: string): TraceHeader {
+  const fd = openTrace(file);
+  try {
+    return readTraceHeader(file, fd).header;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function openTrace(file: string): number {
+  try {
+    return openSync(file, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new LbsimError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`}`);
+  }
+}
+
+export class TraceReader implements TrafficSource {
+  readonly header: TraceHeader;
+  /** Replay time at which the traffic ends: window end (or last arrival) minus window start. */
+  readonly endTime: number;
+  /** Trace time of replay time 0. */
+  readonly from: number;
+  readonly to: number;
+  /** Trace-wide number of the first request of the last `fill`; a fill holds consecutive requests, so request i of it is this + i. */
+  firstIndexOfFill = 0;
+
+  private readonly file: string;
+  private fd: number;
+  private readonly offsets: Float64Array;
+  private readonly firsts: Float64Array;
+  private readonly chunkFirstIndex: Float64Array;
+  private readonly buf: Buffer;
+  private chunkNo = -1;
+  private chunkCount = 0;
+  private pos = 0;
+  private arrival!: Float64Array;
+  private work!: Float32Array;
+  private client!: Uint32Array;
+  private route!: Uint32Array;
+  private flags!: Uint8Array;
+  private done = false;
+  private readonly chunkHead = Buffer.alloc(CHUNK_HEADER_BYTES);
+
+  constructor(file: string, window: TraceWindow = {}) {
+    this.file = file;
+    this.fd = openTrace(file);
+    try {
+      const { header, offsets, firsts, firstIndex } = readTraceHeader(file, this.fd);
+      this.header = header;
+      this.offsets = offsets;
+      this.firsts = firsts;
+      this.chunkFirstIndex = firstIndex;
+    } catch (e) {
+      closeSync(this.fd);
+      throw e;
+    }
+    const h = this.header;
+    this.from = window.from ?? (h.count > 0 ? h.firstArrival : 0);
+    // Traffic ends just after the last arrival when no window end is given (the engine stops arrivals at endTime).
+    this.to = window.to ?? (h.count > 0 ? h.lastArrival + 1e-6 : this.from);
+    this.endTime = Math.max(0, this.to - this.from);
+    this.buf = Buffer.alloc(chunkBodyBytes(Math.max(1, h.chunkCapacity)));
+    this.seek(this.from);
+  }
+
+  /** Positions at the first request arriving at or after trace time `t`: a binary search of the index, then one chunk read. */
+  private seek(t: number): void {
+    const firsts = this.firsts;
+    let lo = 0;
+    let hi = firsts.length - 1;
+    let start = 0;
+    // Last chunk whose first arrival is < t (earlier ones end before t); requests equal to t may start in it.
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (firsts[mid]! < t) {
+        start = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (firsts.length === 0) {
+      this.done = true;
+      return;
+    }
+    this.load(start);
+    while (!this.done) {
+      while (this.pos < this.chunkCount && this.arrival[this.pos]! < t) this.pos++;
+      if (this.pos < this.chunkCount) break;
+      this.load(this.chunkNo + 1);
+    }
+  }
+
+  private load(k: number): void {
+    if (k >= this.offsets.length) {
+      this.done = true;
+      return;
+    }
+    const offset = this.offsets[k]!;
+    const buf = this.buf;
+    const head = this.chunkHead;
+    if (readExactly(this.fd, head, CHUNK_HEADER_BYTES, offset) < CHUNK_HEADER_BYTES) throw invalid(this.file, `chunk ${k} at byte ${offset} is cut short`);
+    const n = head.readUInt32LE(0);
+    if (n === 0 || n > this.header.chunkCapacity) throw invalid(this.file, `chunk ${k} at byte ${offset} claims ${n} requests (corrupted)`);
+    const bytes = chunkBodyBytes(n);
+    if (readExactly(this.fd, buf, bytes, offset + CHUNK_HEADER_BYTES) < bytes) throw invalid(this.file, `chunk ${k} at byte ${offset} is cut short`);
+    if (crc32(buf.subarray(0, bytes)) !== head.readUInt32LE(4)) throw invalid(this.file, `chunk ${k} at byte ${offset}: checksum mismatch (corrupted)`);
+    const o = columnOffsets(n);
+    const base = buf.byteOffset;
+    this.arrival = new Float64Array(buf.buffer, base + o.arrival, n);
+    this.work = new Float32Array(buf.buffer, base + o.work, n);
+    this.client = new Uint32Array(buf.buffer, base + o.client, n);
+    this.route = new Uint32Array(buf.buffer, base + o.route, n);
+    this.flags = new Uint8Array(buf.buffer, base + o.flags, n);
+    this.chunkNo = k;
+    this.chunkCount = n;
+    this.pos = 0;
+  }
+
+  fill(chunk: RequestChunk): void {
+    let n = 0;
+    const cap = chunk.capacity;
+    this.firstIndexOfFill = this.done ? this.header.count : this.chunkFirstIndex[this.chunkNo]! + this.pos;
+    const to = this.to;
+    const from = this.from;
+    while (n < cap && !this.done) {
+      if (this.pos >= this.chunkCount) {
+        this.load(this.chunkNo + 1);
+        if (this.done) break;
+      }
+      const p = this.pos;
+      const take = Math.min(cap - n, this.chunkCount - p);
+      const arrival = this.arrival;
+      let m = 0;
+      while (m < take && arrival[p + m]! < to) {
+        chunk.arrival[n + m] = arrival[p + m]! - from;
+        chunk.work[n + m] = this.work[p + m]!;
+        m++;
+      }
+      chunk.client.set(this.client.subarray(p, p + m), n);
+      chunk.route.set(this.route.subarray(p, p + m), n);
+      chunk.flags.set(this.flags.subarray(p, p + m), n);
+      n += m;
+      this.pos += m;
+      if (m < take) {
+        this.done = true;
+        break;
+      }
+    }
+    chunk.count = n;
+  }
+
+  close(): void {
+    if (this.fd >= 0) {
+      closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Streams a text log line by line, gunzipping transparently when the file starts with
+ * the gzip magic bytes (whatever its name). Lines are handed to a synchronous callback
+ * as they are decoded, so memory is bounded by one read buffer plus one line.
+ */
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { LbsimError } from '../../errors.ts';
+
+/** Read buffer; large reads amortise the per-chunk cost of the stream machinery. */
+const READ_BYTES = 1 << 20;
+
+export async function isGzip(file: string): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new LbsimError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`}`);
+  }
+  try {
+    const b = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(b, 0, 2, 0);
+    return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The file's bytes, gunzipped if needed. */
+export async function openText(file: string): Promise<Readable> {
+  const gz = await isGzip(file);
+  const raw = createReadStream(file, { highWaterMark: READ_BYTES });
+  if (!gz) return raw;
+  const gunzip = createGunzip({ chunkSize: READ_BYTES });
+  raw.on('error', (e) => gunzip.destroy(e));
+  return raw.pipe(gunzip);
+}
+
+function streamError(file: string, e: unknown): LbsimError {
+  if (e instanceof LbsimError) return e;
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'Z_BUF_ERROR' || err.code === 'Z_DATA_ERROR' || /unexpected end of file/i.test(err.message)) {
+    return new LbsimError('PARSE_ERROR', `${file}: truncated or corrupt gzip data (${err.message})`, { cause: e });
+  }
+  return new LbsimError('FILE_UNREADABLE', `${file}: cannot read: ${err.message}`, { cause: e });
+}
+
+/**
+ * Calls `onLine` for every line (without its `\n` or `\r\n`), numbered from 1. Returns the
+ * number of lines. A callback that throws stops the read and the error propagates.
+ */
+export async function forEachLine(file: string, onLine: (line: string, lineNo: number) => void): Promise<number> {
+  const stream = await openText(file);
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  let lineNo = 0;
+  try {
+    for await (const buf of stream) {
+      const text = rest + decoder.write(buf as Buffer);
+      let start = 0;
+      let nl = text.indexOf('\n', start);
+      while (nl >= 0) {
+        const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        onLine(text.slice(start, end), ++lineNo);
+        start = nl + 1;
+        nl = text.indexOf('\n', start);
+      }
+      rest = text.slice(start);
+    }
+  } catch (e) {
+    stream.destroy();
+    throw streamError(file, e);
+  }
+  rest += decoder.end();
+  if (rest.length > 0) onLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest, ++lineNo);
+  return lineNo;
+}

@@ -1,0 +1,139 @@
+/**
+ * What every log reader shares: a reusable output record (so parsing allocates nothing
+ * per row beyond the substrings it must cut) and the result convention.
+ */
+
+export const LOG_FORMATS = ['nginx', 'haproxy', 'alb', 'envoy', 'csv', 'jsonl'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** One request as a reader sees it. Reused for every line. */
+export interface ParsedRequest {
+  /** When the request arrived, wall-clock epoch ms (fractions keep µs). */
+  arrivalEpochMs: number;
+  /** Service demand, ms; NaN when the log has none for this request (the importer estimates it and flags it). */
+  workMs: number;
+  client: number;
+  route: number;
+  /** RequestFlag bits. */
+  flags: number;
+}
+
+export function emptyRequest(): ParsedRequest {
+  return { arrivalEpochMs: 0, workMs: 0, client: 0, route: 0, flags: 0 };
+}
+
+/**
+ * A line reader fills `out` from one line. Returns `undefined` when `out` holds a request,
+ * `NO_REQUEST` for a line that carries none (blank, a header), or a message saying what was
+ * wrong (the importer adds the file and line).
+ */
+export type LineParser = (line: string, out: ParsedRequest) => string | undefined;
+export const NO_REQUEST = '';
+
+export interface ReaderOptions {
+  /**
+   * Which recorded timing is the request's work, overriding the format's choice:
+   * nginx `upstream_response_time` | `request_time`; haproxy `Tr` | `Ta`; alb
+   * `target_processing_time` | `total`; envoy `upstream_service_time` | `duration`; csv
+   * and jsonl a column/field name. @default the format's upstream/target time
+   */
+  work?: string;
+  /** CSV/JSONL: unit of the duration column. @default from the header name (`_s`, `_sec`, `_seconds` → s), else ms */
+  durationUnit?: 'ms' | 's';
+  /** CSV/JSONL: explicit mapping of the fields to column names. @default detected from the header */
+  columns?: Partial<Record<CsvField, string>>;
+}
+
+export const CSV_FIELDS = ['timestamp', 'duration', 'client', 'route', 'status', 'backend'] as const;
+export type CsvField = (typeof CSV_FIELDS)[number];
+
+/** Parses a non-negative decimal in seconds or ms from text[start, end); NaN when it is not one. Faster than Number(slice) and allocation-free. */
+export function parseDecimal(text: string, start: number, end: number): number {
+  let i = start;
+  let neg = false;
+  if (text.charCodeAt(i) === 45) {
+    neg = true;
+    i++;
+  }
+  if (i >= end) return Number.NaN;
+  let intPart = 0;
+  let digits = 0;
+  let c = 0;
+  while (i < end && (c = text.charCodeAt(i)) >= 48 && c <= 57) {
+    intPart = intPart * 10 + (c - 48);
+    i++;
+    digits++;
+  }
+  let frac = 0;
+  let scale = 1;
+  if (i < end && c === 46) {
+    i++;
+    while (i < end && (c = text.charCodeAt(i)) >= 48 && c <= 57) {
+      frac = frac * 10 + (c - 48);
+      scale *= 10;
+      i++;
+      digits++;
+    }
+  }
+  if (i !== end || digits === 0 || digits > 17) return digits > 17 && i === end ? Number(text.slice(start, end)) : Number.NaN;
+  const v = intPart + frac / scale;
+  return neg ? -v : v;
+}
+
+/** Days from 1970-01-01 to year-month-day (proleptic Gregorian); Howard Hinnant's days_from_civil. */
+function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function digitsAt(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) {
+    const c = s.charCodeAt(i + k) - 48;
+    if (c < 0 || c > 9) return Number.NaN;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * ISO-8601 date-time to epoch ms keeping sub-millisecond digits (Date.parse drops them).
+ * Fast path for `YYYY-MM-DDTHH:MM:SS[.f…](Z|±HH:MM)`; anything else goes to Date.parse.
+ */
+export function parseIsoMs(s: string, start = 0, end = s.length): number {
+  if (end - start >= 20 && s.charCodeAt(start + 4) === 45 && s.charCodeAt(start + 7) === 45 && (s.charCodeAt(start + 10) === 84 || s.charCodeAt(start + 10) === 32) && s.charCodeAt(start + 13) === 58) {
+    const y = digitsAt(s, start, 4);
+    const mo = digitsAt(s, start + 5, 2);
+    const d = digitsAt(s, start + 8, 2);
+    const h = digitsAt(s, start + 11, 2);
+    const mi = digitsAt(s, start + 14, 2);
+    const se = digitsAt(s, start + 17, 2);
+    let i = start + 19;
+    let frac = 0;
+    if (s.charCodeAt(i) === 46 || s.charCodeAt(i) === 44) {
+      i++;
+      // Digits accumulate as an integer and divide once, so 0.123456 s is exactly 123.456 ms as a double can be.
+      let digits = 0;
+      let c;
+      while (i < end && (c = s.charCodeAt(i) - 48) >= 0 && c <= 9) {
+        frac = frac * 10 + c;
+        digits++;
+        i++;
+      }
+      frac = digits === 0 ? 0 : (frac * 1000) / 10 ** digits;
+    }
+    let offsetMin = 0;
+    const z = s.charCodeAt(i);
+    if (z === 90 && i + 1 === end) offsetMin = 0;
+    else if ((z === 43 || z === 45) && end - i === 6 && s.charCodeAt(i + 3) === 58) {
+      offsetMin = (z === 45 ? -1 : 1) * (digitsAt(s, i + 1, 2) * 60 + digitsAt(s, i + 4, 2));
+    } else return Date.parse(s.slice(start, end));
+    const ms = (daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se) * 1000 + frac - offsetMin * 60000;
+    return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 24 && mi <= 59 && se <= 60 ? ms : Number.NaN;
+  }
+  return Date.parse(s.slice(start, end));
+}

@@ -1,0 +1,180 @@
+/**
+ * Replay transforms over a recorded trace, applied as requests stream from the .lbt
+ * reader (which already cut the time window):
+ *
+ * - `speed`: time compression. Arrival times are divided by it; the same requests, with
+ *   the same work, arrive `speed` times faster.
+ * - `sample`: keeps a seeded fraction of the requests (for a quicker, lighter run).
+ * - `scale`: more or fewer requests at the same pace, for capacity planning. Below 1 it
+ *   drops a seeded share (like sample). Above 1 every request is replayed once, plus
+ *   ⌊scale⌋ − 1 copies, plus one more with probability frac(scale): 1.5 replays every
+ *   request once and half of them twice. A copy arrives at a seeded uniform point between
+ *   the previous recorded request and its original (a jitter that keeps arrival order
+ *   without buffering), with the original's work and route, from a "twin" client (a fixed
+ *   bijection of the client key and copy number, so affinity balancers see new users that
+ *   behave like the old), and is flagged ScaledCopy.
+ *
+ * Every decision is a counter-based draw keyed by (seed, Purpose.Replay, decision) and the
+ * request's number in the whole trace, so it does not depend on the window, the chunking
+ * or the thread that replays it.
+ */
+import { Purpose, pcgHash, streamKey, uniform, type StreamKey } from '../random/counter-rng.ts';
+import { TraceReader, type TraceWindow } from './lbt/reader.ts';
+import { RequestChunk, RequestFlag, type TrafficSource } from './source.ts';
+
+export interface ReplayTransforms {
+  /** Part of the trace to replay, trace ms (0 = the trace's first whole second). @default the whole trace */
+  window?: TraceWindow;
+  /** Time compression factor (> 0). @default 1 */
+  speed?: number;
+  /** Request multiplier (> 0). @default 1 */
+  scale?: number;
+  /** Fraction of requests kept, (0, 1]. @default 1 */
+  sample?: number;
+}
+
+export const REPLAY_DEFAULTS = { speed: 1, scale: 1, sample: 1 } as const;
+
+/** Sub-streams of Purpose.Replay. Copy j's jitter uses JITTER + j. */
+const Stream = { Sample: 0, Scale: 1, Jitter: 16 } as const;
+/** Most copies per request (scale up to 64). */
+export const MAX_SCALE = 64;
+
+export function isIdentity(t: ReplayTransforms): boolean {
+  return (t.speed ?? 1) === 1 && (t.scale ?? 1) === 1 && (t.sample ?? 1) === 1;
+}
+
+/** Opens a trace for replay: the bare reader when nothing transforms it (the fastest path), else a ReplaySource. */
+export function openReplay(file: string, transforms: ReplayTransforms, seed: number): TrafficSource {
+  const reader = new TraceReader(file, transforms.window ?? {});
+  return isIdentity(transforms) ? reader : new ReplaySource(reader, transforms, seed);
+}
+
+export class ReplaySource implements TrafficSource {
+  readonly endTime: number;
+  private readonly speed: number;
+  private readonly keep: number;
+  private readonly copiesWhole: number;
+  private readonly copiesFrac: number;
+  private readonly sampleKey: StreamKey;
+  private readonly scaleKey: StreamKey;
+  private readonly jitterKeys: StreamKey[];
+  private readonly inner: RequestChunk;
+  private pos = 0;
+  private innerFirst = 0;
+  private prevArrival = Number.NaN;
+  private readonly jitter: Float64Array;
+  /** Copies of the current request still to emit (when the output chunk filled up mid-request). */
+  private pendingCopies = 0;
+  private pendingCopy = 0;
+  /** The request at pos is chosen but not yet emitted. */
+  private originalPending = false;
+
+  constructor(
+    private readonly reader: TraceReader,
+    t: ReplayTransforms,
+    seed: number,
+  ) {
+    this.speed = t.speed ?? REPLAY_DEFAULTS.speed;
+    const scale = t.scale ?? REPLAY_DEFAULTS.scale;
+    const sample = t.sample ?? REPLAY_DEFAULTS.sample;
+    if (!(this.speed > 0) || !(scale > 0) || scale > MAX_SCALE || !(sample > 0 && sample <= 1)) {
+      throw new Error(`replay transforms out of range: speed ${this.speed}, scale ${scale}, sample ${sample}`);
+    }
+    this.keep = sample * Math.min(scale, 1);
+    this.copiesWhole = scale >= 1 ? Math.floor(scale) - 1 : 0;
+    this.copiesFrac = scale >= 1 ? scale - Math.floor(scale) : 0;
+    this.sampleKey = streamKey(seed, Purpose.Replay, Stream.Sample);
+    this.scaleKey = streamKey(seed, Purpose.Replay, Stream.Scale);
+    const maxCopies = this.copiesWhole + (this.copiesFrac > 0 ? 1 : 0);
+    this.jitterKeys = Array.from({ length: maxCopies }, (_, j) => streamKey(seed, Purpose.Replay, Stream.Jitter + j));
+    this.jitter = new Float64Array(Math.max(1, maxCopies));
+    this.endTime = reader.endTime / this.speed;
+    this.inner = new RequestChunk(16_384);
+  }
+
+  fill(chunk: RequestChunk): void {
+    const cap = chunk.capacity;
+    const inner = this.inner;
+    const speed = this.speed;
+    let n = 0;
+    while (n < cap) {
+      if (this.originalPending) {
+        // The request at pos: its copies first (they arrive before it), then itself; either may wait for the next fill.
+        n = this.emitCopies(chunk, n);
+        if (n >= cap) break;
+        n = this.emitOriginal(chunk, n);
+        this.originalPending = false;
+        continue;
+      }
+      if (this.pos >= inner.count) {
+        this.reader.fill(inner);
+        this.innerFirst = this.reader.firstIndexOfFill;
+        this.pos = 0;
+        if (inner.count === 0) break;
+      }
+      const i = this.pos;
+      const index = this.innerFirst + i;
+      const arrival = inner.arrival[i]! / speed;
+      if (this.keep < 1 && uniform(this.sampleKey.k1, this.sampleKey.k2, index) >= this.keep) {
+        this.pos++;
+        this.prevArrival = arrival;
+        continue;
+      }
+      let copies = this.copiesWhole;
+      if (this.copiesFrac > 0 && uniform(this.scaleKey.k1, this.scaleKey.k2, index) < this.copiesFrac) copies++;
+      if (copies > 0) {
+        const prev = Number.isNaN(this.prevArrival) ? arrival : this.prevArrival;
+        const j = this.jitter;
+        for (let c = 0; c < copies; c++) {
+          const u = uniform(this.jitterKeys[c]!.k1, this.jitterKeys[c]!.k2, index);
+          // Insertion sort of a handful of offsets keeps the copies in time order.
+          let k = c;
+          while (k > 0 && j[k - 1]! > u) {
+            j[k] = j[k - 1]!;
+            k--;
+          }
+          j[k] = u;
+        }
+        for (let c = 0; c < copies; c++) j[c] = prev + j[c]! * (arrival - prev);
+        this.pendingCopies = copies;
+        this.pendingCopy = 0;
+      }
+      this.originalPending = true;
+    }
+    chunk.count = n;
+  }
+
+  private emitOriginal(chunk: RequestChunk, n: number): number {
+    const inner = this.inner;
+    const i = this.pos++;
+    const arrival = inner.arrival[i]! / this.speed;
+    chunk.arrival[n] = arrival;
+    chunk.work[n] = inner.work[i]!;
+    chunk.client[n] = inner.client[i]!;
+    chunk.route[n] = inner.route[i]!;
+    chunk.flags[n] = inner.flags[i]!;
+    this.prevArrival = arrival;
+    return n + 1;
+  }
+
+  private emitCopies(chunk: RequestChunk, n: number): number {
+    const inner = this.inner;
+    const i = this.pos;
+    while (this.pendingCopies > 0 && n < chunk.capacity) {
+      const c = this.pendingCopy++;
+      chunk.arrival[n] = this.jitter[c]!;
+      chunk.work[n] = inner.work[i]!;
+      chunk.client[n] = pcgHash((inner.client[i]! ^ Math.imul(c + 1, 0x9e3779b9)) >>> 0);
+      chunk.route[n] = inner.route[i]!;
+      chunk.flags[n] = inner.flags[i]! | RequestFlag.ScaledCopy;
+      this.pendingCopies--;
+      n++;
+    }
+    return n;
+  }
+
+  close(): void {
+    this.reader.close();
+  }
+}
