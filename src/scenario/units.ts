@@ -38,7 +38,7 @@ export function parseDuration(value: unknown): number {
 }
 
 const RATE_UNITS: Record<string, number> = { s: 1, sec: 1, m: 1 / 60, min: 1 / 60, h: 1 / 3600 };
-const RATE_RE = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*\/\s*(s|sec|min|m|h)\s*$/;
+const RATE_RE = /^\s*(\d+(?:\.\d+)?(?:[eE]\d+)?|\.\d+)\s*\/\s*(s|sec|min|m|h)\s*$/;
 
 /** Parses `900/s`, `54000/m`, `1e6/h` or a plain number per second. Returns NaN when unparsable. */
 export function parseRate(value: unknown): number {
