@@ -8,6 +8,7 @@ import { emit } from '../output.ts';
 import { parseSeed } from '../options.ts';
 import type { CliContext } from '../context.ts';
 import { progressLine } from '../progress.ts';
+import { runWithTui, shouldUseTui } from '../tui.ts';
 
 export type ReportFormat = 'text' | 'json' | 'csv';
 
@@ -26,8 +27,9 @@ export function runCommand(ctx: CliContext): Command {
     .option('-o, --out <file>', 'write the output to a file (atomically) instead of stdout')
     .option('--progress', 'print progress lines to stderr')
     .option('--no-tui', 'never open the terminal dashboard')
-    .action(async (file: string, opts: { seed?: number; format: ReportFormat; out?: string; progress?: boolean }) => {
+    .action(async (file: string, opts: { seed?: number; format: ReportFormat; out?: string; progress?: boolean; tui?: boolean }) => {
       const scenario = await loadScenario(file);
+      if (shouldUseTui(opts)) return runWithTui(scenario, opts, ctx);
       const started = performance.now();
       const report = await runScenario(scenario, {
         ...(opts.seed === undefined ? {} : { seed: opts.seed }),

@@ -1,0 +1,87 @@
+/**
+ * Live terminal UI or plain output for `lbsim run`. The UI opens only for a person at a
+ * terminal: stdout and stdin are TTYs, not CI, TERM is not dumb, and the output is the
+ * text summary (not --format json|csv, not --no-tui, not --progress, whose lines on
+ * stderr would tear the screen). Everything else gets exactly the plain output.
+ */
+import { formatText } from '../report/text.ts';
+import type { Scenario } from '../scenario/load.ts';
+import { runScenario } from '../simulate.ts';
+import { showDashboard, startLiveView } from '../ui/terminal.tsx';
+import type { CliContext } from './context.ts';
+import { emit } from './output.ts';
+
+export interface TuiChoice {
+  /** `--no-tui` sets it false. @default true */
+  tui?: boolean;
+  /** @default 'text' */
+  format?: string;
+  progress?: boolean;
+}
+
+export interface TuiEnvironment {
+  env: NodeJS.ProcessEnv;
+  stdoutIsTTY: boolean;
+  stdinIsTTY: boolean;
+}
+
+function currentEnvironment(): TuiEnvironment {
+  return { env: process.env, stdoutIsTTY: process.stdout.isTTY === true, stdinIsTTY: process.stdin.isTTY === true };
+}
+
+/** CI as CI services announce it (CI=true, CI=1, ...); CI=false or 0 is not CI. */
+function inCi(env: NodeJS.ProcessEnv): boolean {
+  const ci = env.CI;
+  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
+}
+
+/** Why the plain output is used, or null when the live UI may open. */
+export function plainOutputReason(opts: TuiChoice, environment: TuiEnvironment = currentEnvironment()): string | null {
+  if (opts.tui === false) return '--no-tui';
+  if (opts.format !== undefined && opts.format !== 'text') return `--format ${opts.format}`;
+  if (opts.progress) return '--progress';
+  if (!environment.stdoutIsTTY) return 'stdout is not a terminal';
+  if (!environment.stdinIsTTY) return 'stdin is not a terminal (no keys for the dashboard)';
+  if (inCi(environment.env)) return 'CI';
+  if (environment.env.TERM === 'dumb') return 'TERM=dumb';
+  return null;
+}
+
+export function shouldUseTui(opts: TuiChoice, environment: TuiEnvironment = currentEnvironment()): boolean {
+  return plainOutputReason(opts, environment) === null;
+}
+
+export interface TuiRunOptions {
+  seed?: number;
+  /** The text summary goes to this file instead of stdout. */
+  out?: string;
+}
+
+/**
+ * Runs the scenario under the live view, then shows the dashboard until `q`. The text
+ * summary is written after the dashboard closes (or to --out at once), so the shell's
+ * scrollback keeps the result.
+ */
+export async function runWithTui(scenario: Scenario, opts: TuiRunOptions, ctx: CliContext): Promise<void> {
+  const live = startLiveView({
+    scenario: scenario.name,
+    algorithm: scenario.balancer.algorithm,
+    backends: scenario.backends.map((b) => ({ name: b.name, concurrency: b.concurrency, queue: b.queue })),
+  });
+  const started = performance.now();
+  let report;
+  try {
+    report = await runScenario(scenario, {
+      ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+      signal: ctx.signal,
+      onProgress: (p) => live.update(p),
+    });
+  } finally {
+    live.stop();
+  }
+  const wall = (performance.now() - started) / 1000;
+  if (opts.out !== undefined) await emit(formatText(report), opts.out);
+  await showDashboard(report, { wallSeconds: wall });
+  if (opts.out === undefined) await emit(formatText(report), undefined);
+  ctx.info(`simulated ${report.requests.total.toLocaleString('en-US')} requests in ${wall.toFixed(2)} s`);
+}
