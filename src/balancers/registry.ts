@@ -8,6 +8,11 @@ import { haproxyRandom } from './haproxy/random.ts';
 import { haproxyRoundrobin } from './haproxy/roundrobin.ts';
 import { haproxyStaticRr } from './haproxy/static-rr.ts';
 import { leastConnections } from './least-connections.ts';
+import { nginxHash } from './nginx/hash.ts';
+import { nginxIpHash } from './nginx/ip-hash.ts';
+import { nginxLeastConn } from './nginx/least-conn.ts';
+import { nginxRandom } from './nginx/random.ts';
+import { nginxRoundRobin } from './nginx/round-robin.ts';
 import { powerOfTwo } from './power-of-two.ts';
 import { random } from './random.ts';
 import { roundRobin } from './round-robin.ts';
@@ -27,6 +32,11 @@ export const BUILTIN_BALANCERS: ReadonlyMap<string, BalancerModule> = new Map(
     haproxyUri,
     haproxyHdr,
     haproxyRandom,
+    nginxRoundRobin,
+    nginxLeastConn,
+    nginxIpHash,
+    nginxHash,
+    nginxRandom,
   ].map((m) => [m.name, m]),
 );
 

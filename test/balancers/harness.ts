@@ -85,7 +85,7 @@ export function harness(module: BalancerModule, weights: readonly number[], opti
     options,
     now: () => h.now,
     random: (req, draw) => {
-      const k = keys[draw]!;
+      const k = keys[draw] ?? (keys[draw] = streamKey(seed, Purpose.Balancer, draw));
       return uniform(k.k1, k.k2, req);
     },
   };
