@@ -79,13 +79,17 @@ const usToMs = (us: number): number => Math.round(us) / 1000;
 export function summarize(h: Histogram, sumUs: number): LatencySummary {
   const count = h.totalCount;
   if (count === 0) return { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  // A percentile is reported as the top of its bucket (highestEquivalentValue), which can
+  // lie above the largest value recorded; no percentile may exceed the maximum.
+  const max = h.maxValue;
+  const at = (p: number) => usToMs(Math.min(h.getValueAtPercentile(p), max));
   return {
     count,
     mean: Math.round(sumUs / count) / 1000,
-    p50: usToMs(h.getValueAtPercentile(50)),
-    p90: usToMs(h.getValueAtPercentile(90)),
-    p99: usToMs(h.getValueAtPercentile(99)),
-    p999: usToMs(h.getValueAtPercentile(99.9)),
-    max: usToMs(h.maxValue),
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    p999: at(99.9),
+    max: usToMs(max),
   };
 }

@@ -7,7 +7,8 @@
  * and the reference below simulate the same requests (the scenario's synthetic traffic,
  * read through `createTraffic`). The totals must agree exactly: requests, completed,
  * rejected, timed out, rejected for want of a backend, per-backend requests and
- * rejections, and the mean latency (the engine sums integer µs, and so does this).
+ * rejections, and the mean latency (the engine sums integer µs, and so does this); the
+ * percentiles to within the histograms' resolution; and the time series adds up to them.
  *
  * The reference is the textbook FCFS c-server recursion (Kiefer–Wolfowitz): a request
  * that a backend accepts starts at max(arrival, earliest free slot) and holds that slot
@@ -36,7 +37,10 @@ interface Totals {
   backendRejected: number[];
 }
 
-function reference(scenario: Scenario): Totals {
+/** Latencies (ms, rounded to the µs as the engine records them) of counted, completed requests, sorted. */
+type Latencies = Float64Array;
+
+function reference(scenario: Scenario): Totals & { latencies: Latencies } {
   const B = scenario.backends.length;
   // Per backend: when each slot frees, and the start times of accepted requests. Under
   // FCFS start times never decrease, so the requests still waiting at t are the tail of
@@ -48,6 +52,7 @@ function reference(scenario: Scenario): Totals {
   const up = (b: number, t: number) => scenario.backends[b]!.weight > 0 && !scenario.backends[b]!.outages.some((o) => t >= o.from && t < o.to);
   let next = 0; // round-robin cursor
   let latencySumUs = 0;
+  const latencies: number[] = [];
   const traffic = createTraffic(scenario, scenario.seed);
   const chunk = new RequestChunk(4096);
   for (traffic.fill(chunk); chunk.count > 0; traffic.fill(chunk)) {
@@ -87,11 +92,12 @@ function reference(scenario: Scenario): Totals {
       else {
         out.completed++;
         latencySumUs += Math.round(latency * 1000);
+        latencies.push(Math.round(latency * 1000) / 1000);
       }
     }
   }
   out.meanLatency = out.completed > 0 ? Math.round(latencySumUs / out.completed) / 1000 : 0;
-  return out;
+  return { ...out, latencies: Float64Array.from(latencies).sort() };
 }
 
 const outage = fc.tuple(fc.integer({ min: 0, max: 950 }), fc.integer({ min: 1, max: 400 })).map(([from, len]) => ({ from, to: from + len }));
@@ -133,11 +139,11 @@ const scenarioFields = fc
   });
 
 describe('engine = reference FCFS model (round-robin), exactly', () => {
-  it('totals, per-backend counts and mean latency agree on random scenarios', () => {
+  it('totals, per-backend counts, mean latency and percentiles agree on random scenarios; the time series adds up', () => {
     fc.assert(
       fc.property(scenarioFields, (fields) => {
         const scenario = scenarioOf(fields);
-        const want = reference(scenario);
+        const { latencies, ...want } = reference(scenario);
         const got = simulateSync(scenario, BUILTIN_BALANCERS.get('round-robin')!);
         expect({
           total: got.requests.total,
@@ -149,8 +155,51 @@ describe('engine = reference FCFS model (round-robin), exactly', () => {
           requests: got.backends.map((b) => b.requests),
           backendRejected: got.backends.map((b) => b.rejected),
         }).toEqual(want);
+
+        // Percentiles: HDR histograms with 3 significant digits report the nearest-rank
+        // value to within one bucket (< 0.1% above 1 ms; 1 µs below).
+        for (const [p, key] of [[50, 'p50'], [90, 'p90'], [99, 'p99'], [99.9, 'p999'], [100, 'max']] as const) {
+          if (latencies.length === 0) break;
+          const exact = latencies[Math.max(Math.ceil((p / 100) * latencies.length), 1) - 1]!;
+          expect(Math.abs(got.latency[key] - exact), `${key}: engine ${got.latency[key]}, exact ${exact}`).toBeLessThanOrEqual(exact * 0.001 + 0.001);
+        }
+
+        // The time series adds up to the totals: rows from the end of warm-up on (warm-up is
+        // a whole number of intervals here) hold exactly the counted requests.
+        const ts = got.timeseries;
+        const sum = (xs: number[]) => xs.reduce((a, x, r) => (ts.start[r]! >= scenario.warmupMs ? a + x : a), 0);
+        expect([sum(ts.arrivals), sum(ts.completed), sum(ts.rejected), sum(ts.timedOut)]).toEqual([want.total, want.completed, want.rejected, want.timedOut]);
+        expect(ts.backends.map((b) => sum(b.requests))).toEqual(want.requests);
+        expect(ts.backends.map((b) => sum(b.rejected))).toEqual(want.backendRejected);
+        for (let r = 0; r < ts.start.length; r++) {
+          expect(ts.failedShare[r]).toBeLessThanOrEqual(1);
+          for (const b of ts.backends) expect(b.utilization[r]).toBeLessThanOrEqual(1 + 1e-9);
+        }
+        const l = got.latency;
+        expect(l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max, JSON.stringify(l)).toBe(true);
       }),
       { numRuns: 60 },
+    );
+  });
+
+  /**
+   * KNOWN BUG (src/metrics/recorder.ts, not ours to edit while the engine is reworked):
+   * interval percentiles are taken as `getValueAtPercentile`, the top of the HDR bucket,
+   * which can exceed the interval's `max` (the largest value recorded). E.g. seed 0,
+   * 150/s, constant 1 ms at speed 0.5: interval 0 reports p99 3.439 ms, max 3.426 ms.
+   * The overall and per-backend summaries clamp to the max (src/metrics/histogram.ts
+   * `summarize`); the recorder's per-interval p50/p90/p99 should too. Remove `.fails`
+   * when it does.
+   */
+  it.fails('time-series percentiles are ordered and never exceed the interval max', () => {
+    fc.assert(
+      fc.property(scenarioFields, (fields) => {
+        const ts = simulateSync(scenarioOf(fields), BUILTIN_BALANCERS.get('round-robin')!).timeseries;
+        for (let r = 0; r < ts.start.length; r++) {
+          expect(ts.p50[r]! <= ts.p90[r]! && ts.p90[r]! <= ts.p99[r]! && ts.p99[r]! <= ts.max[r]!, `row ${r}: ${ts.p50[r]} ${ts.p90[r]} ${ts.p99[r]} ${ts.max[r]}`).toBe(true);
+        }
+      }),
+      { numRuns: 20 },
     );
   });
 });
