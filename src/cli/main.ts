@@ -9,6 +9,10 @@ import { createRequire } from 'node:module';
 import { isLbsimError } from '../errors.ts';
 import { algorithmsCommand } from './commands/algorithms.ts';
 import { runCommand } from './commands/run.ts';
+import { capacityCommand } from './commands/capacity.ts';
+import { compareCommand } from './commands/compare.ts';
+import { diffCommand } from './commands/diff.ts';
+import { validateCommand } from './commands/validate.ts';
 import type { CliContext } from './context.ts';
 
 const require = createRequire(import.meta.url);
@@ -51,12 +55,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     .hook('preAction', (cmd) => {
       quiet = Boolean(cmd.opts().quiet);
     });
-  for (const cmd of [runCommand(ctx), algorithmsCommand()]) {
+  for (const cmd of [runCommand(ctx), algorithmsCommand(), compareCommand(ctx), diffCommand(ctx), capacityCommand(ctx), validateCommand()]) {
     program.addCommand(cmd.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) }));
   }
   try {
     await program.parseAsync(argv);
-    return 0;
+    // Verdict commands (diff, validate, capacity) set exit code 1 for a finding that is not an error.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version are successes; every other commander error is a usage error it already printed.

@@ -1,0 +1,47 @@
+import { Command, Option } from 'commander';
+import { LbsimError } from '../../errors.ts';
+import { loadScenario } from '../../scenario/load.ts';
+import { type Alternative, compare, COMPARE_DEFAULTS } from '../../workflows/compare.ts';
+import { formatComparisonJson, formatComparisonMarkdown, formatComparisonText } from '../../workflows/compare-format.ts';
+import { withAlgorithm } from '../../workflows/variants.ts';
+import type { CliContext } from '../context.ts';
+import { parsePositiveInt, parseSeed } from '../options.ts';
+import { emit } from '../output.ts';
+
+type Format = 'text' | 'json' | 'markdown';
+
+export function compareCommand(ctx: CliContext): Command {
+  return new Command('compare')
+    .description('run the same traffic through several algorithms (or scenario files) and compare them with 95% confidence intervals')
+    .argument('<scenario...>', 'one scenario with --algorithms, or several scenario files to compare')
+    .option('--algorithms <list>', 'comma-separated algorithms to run the scenario(s) through (see `lbsim algorithms`)')
+    .option('--replications <n>', `independent replications per alternative (seeds seed..seed+n-1, the same for all)`, parsePositiveInt, COMPARE_DEFAULTS.replications)
+    .option('--seed <n>', 'first seed (default: the first scenario’s)', parseSeed)
+    .addOption(new Option('--format <format>', 'output').choices(['text', 'json', 'markdown']).default('text'))
+    .option('-o, --out <file>', 'write the output to a file (atomically) instead of stdout')
+    .option('--no-tui', 'never open the terminal comparison view')
+    .action(async (files: string[], opts: { algorithms?: string; replications: number; seed?: number; format: Format; out?: string }) => {
+      const scenarios = await Promise.all(files.map((f) => loadScenario(f)));
+      const algorithms = opts.algorithms
+        ?.split(',')
+        .map((a) => a.trim())
+        .filter((a) => a !== '');
+      if (algorithms !== undefined && algorithms.length === 0) throw new LbsimError('USAGE', '--algorithms: expected a comma-separated list such as round-robin,least-connections');
+      const alternatives: Alternative[] = [];
+      for (const [i, s] of scenarios.entries()) {
+        const name = scenarios.length > 1 ? files[i]! : s.name;
+        if (algorithms === undefined) alternatives.push({ label: scenarios.length > 1 ? name : s.balancer.algorithm, scenario: s });
+        else for (const a of algorithms) alternatives.push({ label: scenarios.length > 1 ? `${name} · ${a}` : a, scenario: withAlgorithm(s, a) });
+      }
+      if (alternatives.length < 2) throw new LbsimError('USAGE', 'nothing to compare: give --algorithms a,b or two or more scenario files');
+      const started = performance.now();
+      const result = await compare(alternatives, {
+        replications: opts.replications,
+        ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+        signal: ctx.signal,
+      });
+      ctx.info(`compared ${alternatives.length} alternatives × ${opts.replications} replications in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+      const text = opts.format === 'json' ? formatComparisonJson(result) : opts.format === 'markdown' ? formatComparisonMarkdown(result) : formatComparisonText(result);
+      await emit(text, opts.out);
+    });
+}

@@ -1,0 +1,64 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { LbsimError } from '../../errors.ts';
+import { loadScenario, type Scenario } from '../../scenario/load.ts';
+import { diff, DIFF_DEFAULTS } from '../../workflows/diff.ts';
+import { formatDiffJson, formatDiffMarkdown, formatDiffText } from '../../workflows/diff-format.ts';
+import type { CliContext } from '../context.ts';
+import { parsePositiveInt, parseSeed } from '../options.ts';
+import { emit } from '../output.ts';
+
+type Format = 'text' | 'json' | 'markdown';
+
+function parseShare(value: string): number {
+  const x = value.trim().endsWith('%') ? Number(value.trim().slice(0, -1)) / 100 : Number(value);
+  if (!Number.isFinite(x) || x <= 0 || x >= 10) throw new InvalidArgumentError('expected a relative change such as 10% or 0.1');
+  return x;
+}
+
+/** Exit codes a CI pipeline reads: 0 pass, 1 regression or SLO broken (2: bad input, from main). */
+export function diffCommand(ctx: CliContext): Command {
+  return new Command('diff')
+    .description('test a config change: run BEFORE and AFTER on the same traffic, report what changed, and exit 1 if AFTER regresses or breaks its SLO')
+    .argument('<before>', 'scenario with the current config')
+    .argument('<after>', 'scenario with the changed config (its `slo` is the bar)')
+    .option('--traffic <trace>', 'replay this recorded traffic through both instead of their synthetic traffic')
+    .option('--replications <n>', 'independent replications per side', parsePositiveInt, DIFF_DEFAULTS.replications)
+    .option('--seed <n>', 'first seed, for both sides (default: BEFORE’s)', parseSeed)
+    .option('--independent', 'run AFTER on its own seeds (independent traffic samples, compared unpaired)')
+    .option('--threshold <change>', 'relative latency change that counts as a regression', parseShare, DIFF_DEFAULTS.threshold)
+    .addOption(new Option('--format <format>', 'output: text, markdown (for a pull request), json').choices(['text', 'json', 'markdown']).default('text'))
+    .option('-o, --out <file>', 'write the output to a file (atomically) instead of stdout')
+    .action(
+      async (
+        beforeFile: string,
+        afterFile: string,
+        opts: { traffic?: string; replications: number; seed?: number; independent?: boolean; threshold: number; format: Format; out?: string },
+      ) => {
+        let [before, after] = await Promise.all([loadScenario(beforeFile), loadScenario(afterFile)]);
+        if (opts.traffic !== undefined) [before, after] = await withTrace([before, after], opts.traffic);
+        else if (JSON.stringify(before.traffic) !== JSON.stringify(after.traffic) || before.durationMs !== after.durationMs) {
+          ctx.info(`note: ${afterFile} describes different traffic than ${beforeFile}; each side runs its own (same seeds)`);
+        }
+        if (!opts.independent && opts.seed === undefined && after.seed !== before.seed) {
+          ctx.info(`note: both sides run on ${beforeFile}'s seeds (common random numbers); --independent uses ${afterFile}'s seed ${after.seed} for AFTER`);
+        }
+        const result = await diff(before, after, {
+          replications: opts.replications,
+          ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+          independent: Boolean(opts.independent),
+          threshold: opts.threshold,
+          labels: [beforeFile, afterFile],
+          signal: ctx.signal,
+        });
+        const text = opts.format === 'json' ? formatDiffJson(result) : opts.format === 'markdown' ? formatDiffMarkdown(result) : formatDiffText(result);
+        await emit(text, opts.out);
+        if (!result.verdict.pass) process.exitCode = 1;
+      },
+    );
+}
+
+/** Both scenarios with their traffic replaced by a recorded trace. */
+async function withTrace(scenarios: [Scenario, Scenario], trace: string): Promise<[Scenario, Scenario]> {
+  void scenarios;
+  throw new LbsimError('USAGE', `--traffic ${trace}: replaying recorded traffic in diff is not available in this build yet`);
+}

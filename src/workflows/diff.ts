@@ -1,0 +1,207 @@
+/**
+ * Diff: the config-change test. BEFORE and AFTER run on the same traffic — replication r
+ * uses seed base + r for both (common random numbers) — and the verdict asks two things:
+ * does AFTER meet its SLO, and is it significantly worse than BEFORE?
+ *
+ * "Significantly worse" must not cry wolf, so a metric regresses only when both hold:
+ *  - the estimated change is larger than a practical threshold (latency: +10% relative;
+ *    error share: +0.1 percentage points, or +10% of BEFORE's share if that is larger), and
+ *  - the 95% confidence interval of the change excludes zero (Student t over the paired
+ *    per-replication differences; Welch's t when the runs are independent).
+ * Paired differences cancel the traffic's own noise: on identical configs they are zero,
+ * and a real change shows up with a tight interval even from a few replications.
+ */
+import { runMany } from '../parallel/run-many.ts';
+import type { OverloadRange, Report } from '../report/types.ts';
+import type { Scenario } from '../scenario/load.ts';
+import { checkSlo, type MetricName, runMetrics, type SloCheck } from './run-metrics.ts';
+import { type Change, change, mean } from './stats.ts';
+
+export interface DiffOptions {
+  /** Replications per side. @default 5 */
+  replications?: number;
+  /** First seed; replication r uses seed + r. @default BEFORE's scenario seed */
+  seed?: number;
+  /**
+   * Run AFTER on its own seeds (its scenario's seed + r) instead of BEFORE's: independent
+   * traffic samples, compared unpaired. For checking that a verdict survives a new draw of
+   * the traffic. @default false
+   */
+  independent?: boolean;
+  /** Relative latency change that counts as a regression. @default 0.10 */
+  threshold?: number;
+  /** Smallest error-share increase (absolute) that counts as a regression. @default 0.001 */
+  errorThreshold?: number;
+  /** Names shown for the two sides. @default the scenarios' file paths */
+  labels?: [string, string];
+  signal?: AbortSignal;
+}
+
+export const DIFF_DEFAULTS = { replications: 5, independent: false, threshold: 0.1, errorThreshold: 0.001 } as const;
+
+/** Metrics diff gates on. Latency is over completed requests, so errors are gated too. */
+export const DIFF_METRICS = ['p50', 'p99', 'p999', 'errors'] as const satisfies readonly MetricName[];
+export type DiffMetric = (typeof DIFF_METRICS)[number];
+
+export interface MetricChange {
+  metric: DiffMetric | 'mean' | 'maxQueue' | 'maxUtilization';
+  change: Change;
+  /** 'worse' / 'better' when the change passes both the threshold and the significance test. */
+  direction: 'worse' | 'better' | 'same';
+  /** Whether this metric takes part in the verdict. */
+  gated: boolean;
+}
+
+export interface BackendChange {
+  name: string;
+  /** null when the backend is not in that config. */
+  shareBefore: number | null;
+  shareAfter: number | null;
+  peakQueueBefore: number | null;
+  peakQueueAfter: number | null;
+  utilizationBefore: number | null;
+  utilizationAfter: number | null;
+}
+
+export interface Side {
+  file: string | null;
+  /** Wall-clock epoch ms of t = 0 (display only), or null. */
+  start: number | null;
+  scenario: string;
+  algorithm: string;
+  seeds: number[];
+}
+
+export interface DiffResult {
+  before: Side;
+  after: Side;
+  paired: boolean;
+  threshold: number;
+  errorThreshold: number;
+  metrics: MetricChange[];
+  /** AFTER's SLO checks (mean over replications); empty when AFTER sets no SLO. */
+  slo: SloCheck[];
+  sloSet: boolean;
+  backends: BackendChange[];
+  /** Overload ranges of the first replication that AFTER has and BEFORE has not (gained), and the reverse (lost). */
+  overload: { gained: OverloadRange[]; lost: OverloadRange[]; before: number; after: number };
+  verdict: { pass: boolean; reasons: string[] };
+}
+
+export async function diff(before: Scenario, after: Scenario, options: DiffOptions = {}): Promise<DiffResult> {
+  const reps = options.replications ?? DIFF_DEFAULTS.replications;
+  const independent = options.independent ?? DIFF_DEFAULTS.independent;
+  const threshold = options.threshold ?? DIFF_DEFAULTS.threshold;
+  const errorThreshold = options.errorThreshold ?? DIFF_DEFAULTS.errorThreshold;
+  const base = options.seed ?? before.seed;
+  const afterBase = independent ? after.seed : base;
+  const seedsB = Array.from({ length: reps }, (_, r) => base + r);
+  const seedsA = Array.from({ length: reps }, (_, r) => afterBase + r);
+  const paired = !independent || afterBase === base;
+  const reports = await runMany(
+    [...seedsB.map((seed) => ({ scenario: before, seed })), ...seedsA.map((seed) => ({ scenario: after, seed }))],
+    options.signal ? { signal: options.signal } : {},
+  );
+  const rb = reports.slice(0, reps);
+  const ra = reports.slice(reps);
+  const mb = rb.map(runMetrics);
+  const ma = ra.map(runMetrics);
+
+  const metrics: MetricChange[] = [];
+  for (const m of [...DIFF_METRICS, 'mean', 'maxQueue', 'maxUtilization'] as const) {
+    const c = change(
+      mb.map((x) => x[m]),
+      ma.map((x) => x[m]),
+      paired,
+    );
+    const gated = (DIFF_METRICS as readonly string[]).includes(m);
+    metrics.push({ metric: m, change: c, direction: directionOf(m, c, threshold, errorThreshold), gated });
+  }
+
+  const sloSet = after.slo !== undefined;
+  const slo = checkSlo(after.slo, (f) => mean(ma.map((x) => x[f])));
+  const reasons: string[] = [];
+  for (const s of slo) if (!s.met) reasons.push(`AFTER breaks its SLO: ${s.field} ${describe(s.field, s.value)} > ${describe(s.field, s.limit)}`);
+  for (const m of metrics) {
+    if (m.gated && m.direction === 'worse') reasons.push(`AFTER is significantly worse on ${m.metric}: ${describe(m.metric, m.change.before)} → ${describe(m.metric, m.change.after)}`);
+  }
+  return {
+    before: side(before, rb, seedsB, options.labels?.[0]),
+    after: side(after, ra, seedsA, options.labels?.[1]),
+    paired,
+    threshold,
+    errorThreshold,
+    metrics,
+    slo,
+    sloSet,
+    backends: backendChanges(rb, ra),
+    overload: overloadChanges(rb[0]!, ra[0]!),
+    verdict: { pass: reasons.length === 0, reasons },
+  };
+}
+
+function directionOf(m: MetricChange['metric'], c: Change, threshold: number, errorThreshold: number): MetricChange['direction'] {
+  const significant = c.low > 0 || c.high < 0;
+  if (!significant) return 'same';
+  if (m === 'errors') {
+    const material = Math.max(errorThreshold, threshold * c.before);
+    if (c.delta > material) return 'worse';
+    if (c.delta < -material) return 'better';
+    return 'same';
+  }
+  if (m === 'maxUtilization') return 'same';
+  if (!Number.isFinite(c.relative)) return c.delta > 0 ? 'worse' : 'better';
+  if (c.relative > threshold) return 'worse';
+  if (c.relative < -threshold) return 'better';
+  return 'same';
+}
+
+/** A metric's value for people: ms for latency, % for shares. */
+export function describe(metric: string, x: number): string {
+  if (metric === 'errors' || metric === 'maxUtilization') return `${(x * 100).toFixed(x !== 0 && x < 0.01 ? 2 : 1)}%`;
+  if (metric === 'maxQueue') return x.toFixed(1);
+  return x < 10 ? `${x.toFixed(2)}ms` : x < 1000 ? `${x.toFixed(1)}ms` : `${(x / 1000).toFixed(2)}s`;
+}
+
+function side(s: Scenario, reports: readonly Report[], seeds: number[], label: string | undefined): Side {
+  return { file: label ?? s.file ?? null, start: s.startEpochMs ?? null, scenario: s.name, algorithm: reports[0]!.algorithm, seeds };
+}
+
+function backendChanges(rb: readonly Report[], ra: readonly Report[]): BackendChange[] {
+  const names: string[] = [];
+  for (const r of [rb[0]!, ra[0]!]) for (const b of r.backends) if (!names.includes(b.name)) names.push(b.name);
+  const agg = (reports: readonly Report[], name: string) => {
+    const bs = reports.map((r) => r.backends.find((b) => b.name === name));
+    if (bs.some((b) => b === undefined)) return null;
+    return {
+      share: mean(bs.map((b) => b!.share)),
+      peakQueue: Math.max(...bs.map((b) => b!.maxQueue)),
+      utilization: mean(bs.map((b) => b!.utilization)),
+    };
+  };
+  return names.map((name) => {
+    const b = agg(rb, name);
+    const a = agg(ra, name);
+    return {
+      name,
+      shareBefore: b?.share ?? null,
+      shareAfter: a?.share ?? null,
+      peakQueueBefore: b?.peakQueue ?? null,
+      peakQueueAfter: a?.peakQueue ?? null,
+      utilizationBefore: b?.utilization ?? null,
+      utilizationAfter: a?.utilization ?? null,
+    };
+  });
+}
+
+const overlaps = (x: OverloadRange, y: OverloadRange) => x.backend === y.backend && x.from < y.to && y.from < x.to;
+
+function overloadChanges(b: Report, a: Report): DiffResult['overload'] {
+  return {
+    gained: a.overload.filter((x) => !b.overload.some((y) => overlaps(x, y))),
+    lost: b.overload.filter((x) => !a.overload.some((y) => overlaps(x, y))),
+    before: b.overload.length,
+    after: a.overload.length,
+  };
+}
+

@@ -1,0 +1,91 @@
+/**
+ * The few figures of a report that workflows compare and hold against an SLO, and the
+ * SLO check itself. One place, so compare, diff and capacity judge runs alike.
+ */
+import type { Report } from '../report/types.ts';
+import type { Slo } from '../scenario/load.ts';
+
+export interface RunMetrics {
+  /** ms, over completed requests. */
+  p50: number;
+  p99: number;
+  p999: number;
+  mean: number;
+  /** (rejected + timed out) / total, 0..1. */
+  errors: number;
+  /** Largest per-backend peak queue. */
+  maxQueue: number;
+  /** Largest share over the mean share (1 = even). */
+  imbalance: number;
+  /** Busiest backend's time-averaged utilization, 0..1. */
+  maxUtilization: number;
+}
+
+export type MetricName = keyof RunMetrics;
+
+export function runMetrics(r: Report): RunMetrics {
+  let maxQueue = 0;
+  let maxUtilization = 0;
+  for (const b of r.backends) {
+    if (b.maxQueue > maxQueue) maxQueue = b.maxQueue;
+    if (b.utilization > maxUtilization) maxUtilization = b.utilization;
+  }
+  return {
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    p999: r.latency.p999,
+    mean: r.latency.mean,
+    errors: r.requests.failedShare,
+    maxQueue,
+    imbalance: r.imbalance.maxOverMean,
+    maxUtilization,
+  };
+}
+
+/** The SLO fields, in the order they are reported, and the metric each one bounds. */
+export const SLO_FIELDS = ['p99', 'p999', 'errors', 'maxUtilization'] as const satisfies readonly (keyof Slo & MetricName)[];
+
+export interface SloCheck {
+  field: (typeof SLO_FIELDS)[number];
+  limit: number;
+  value: number;
+  met: boolean;
+}
+
+/**
+ * Holds a value per SLO field (the mean over replications) against the SLO. A run with no
+ * completed request has p99 = 0 in its report; it fails on errors, never passes on latency
+ * by accident, because its error share is then 100%.
+ */
+export function checkSlo(slo: Slo | undefined, value: (field: SloCheck['field']) => number): SloCheck[] {
+  const out: SloCheck[] = [];
+  if (slo === undefined) return out;
+  for (const field of SLO_FIELDS) {
+    const limit = slo[field];
+    if (limit === undefined) continue;
+    const v = value(field);
+    out.push({ field, limit, value: v, met: v <= limit });
+  }
+  return out;
+}
+
+/** Parses `--slo p99=250ms,errors=1%,p999=1s,maxUtilization=0.85`. Returns an error message on failure. */
+export function parseSloFlag(text: string, parseDuration: (v: string) => number): Slo | string {
+  const slo: Slo = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const m = /^([A-Za-z0-9]+)\s*[=:]\s*(.+)$/.exec(part);
+    if (!m) return `expected field=value pairs such as p99=250ms,errors=1%, got '${part}'`;
+    const [, key, raw] = m as unknown as [string, string, string];
+    if (key === 'p99' || key === 'p999') {
+      const ms = parseDuration(raw);
+      if (!Number.isFinite(ms) || ms <= 0) return `${key}: expected a duration such as 250ms, got '${raw}'`;
+      slo[key] = ms;
+    } else if (key === 'errors' || key === 'maxUtilization') {
+      const x = raw.trim().endsWith('%') ? Number(raw.trim().slice(0, -1)) / 100 : Number(raw);
+      if (!Number.isFinite(x) || x < 0 || x > 1) return `${key}: expected a share such as 0.01 or 1%, got '${raw}'`;
+      slo[key] = x;
+    } else return `unknown SLO field '${key}'; expected p99, p999, errors or maxUtilization`;
+  }
+  if (Object.keys(slo).length === 0) return 'expected at least one SLO field, such as p99=250ms';
+  return slo;
+}

@@ -1,0 +1,201 @@
+/**
+ * Static checks of a balancer configuration before anything runs: the mistakes that
+ * cause incidents like 2024-04-15 (a weight typo sending most traffic to one backend)
+ * and their cousins. Each finding names the file, line and field, as scenario errors do.
+ *
+ * Loads are estimated from the configuration alone: a backend's share of the traffic
+ * follows its weight (weighted algorithms) or is even (round-robin, random); load-aware
+ * algorithms (least connections, power of two) spread by capacity, so only the fleet's
+ * total is checked for them. Capacity of a backend = slots × speed / mean work.
+ */
+import { LineCounter, parseDocument } from 'yaml';
+import type { BackendSpec } from '../engine/backends.ts';
+import { isLbsimError } from '../errors.ts';
+import { formatPath, lineOf, parseScenario, type Scenario } from '../scenario/load.ts';
+import { formatDuration } from '../scenario/units.ts';
+import { mmcBlocking, serviceQuantile, serviceTail } from './queueing.ts';
+import { meanRate, peakRate } from './variants.ts';
+
+export type Severity = 'error' | 'warning';
+
+export interface Finding {
+  severity: Severity;
+  /** `backends[2].weight` */
+  field: string;
+  line: number | null;
+  message: string;
+}
+
+export interface ValidateOptions {
+  /** A backend at or above this utilization at peak is a warning (1 and above is an error). @default 0.85 */
+  highUtilization?: number;
+  /** Rejection share at the mean rate (bounded queue) above which the queue is too small. @default 0.01 */
+  maxRejection?: number;
+  /** Share of requests whose service alone outlasts the timeout, above which it is a warning (above 50%: an error). @default 0.01 */
+  maxTimeoutShare?: number;
+  /** One backend getting more than this share of the traffic (with 3 or more backends) is a warning. @default 0.5 */
+  maxShare?: number;
+}
+
+export const VALIDATE_DEFAULTS = { highUtilization: 0.85, maxRejection: 0.01, maxTimeoutShare: 0.01, maxShare: 0.5 } as const;
+
+/** Algorithms that ignore weights (other than 0 = drained). */
+const WEIGHT_BLIND = new Set(['round-robin', 'least-connections', 'random', 'power-of-two']);
+/** Algorithms that steer by live load, so shares follow capacity rather than configuration. */
+const LOAD_AWARE = /least|leastconn|power-of-two|p2c|ewma/i;
+
+export interface Validation {
+  file: string;
+  findings: Finding[];
+  errors: number;
+  warnings: number;
+}
+
+/**
+ * Validates scenario text. Schema violations (including all weights zero) are findings of
+ * severity error; YAML that does not parse throws (the file is unreadable, exit 2).
+ */
+export function validateText(text: string, file: string, options: ValidateOptions = {}): Validation {
+  const o = { ...VALIDATE_DEFAULTS, ...options };
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  let scenario: Scenario;
+  try {
+    scenario = parseScenario(text, { file });
+  } catch (e) {
+    if (isLbsimError(e) && e.code === 'SCENARIO_INVALID') return summarize(file, schemaFindings(file, e.message));
+    throw e;
+  }
+  const at = (path: (string | number)[]) => ({ field: formatPath(path), line: lineOf(doc, lines, path) ?? null });
+  // Backend i of the resolved scenario comes from entry origin[i] of the file's list (groups expand).
+  const raw = doc.toJS() as { backends?: { count?: number }[] };
+  const origin: number[] = [];
+  (raw.backends ?? []).forEach((b, i) => {
+    for (let k = 0; k < (b?.count ?? 1); k++) origin.push(i);
+  });
+  const findings: Finding[] = [];
+  const add = (severity: Severity, path: (string | number)[], message: string) => findings.push({ severity, ...at(path), message });
+  const bpath = (i: number, field: string) => ['backends', origin[i] ?? i, field];
+  const who = (i: number) => scenario.backends[i]!.name;
+
+  const algorithm = scenario.balancer.algorithm;
+  const weighted = !WEIGHT_BLIND.has(algorithm);
+  const loadAware = LOAD_AWARE.test(algorithm);
+  const bs = scenario.backends;
+  const trafficPath = scenario.traffic.kind === 'synthetic' ? ['traffic', 'synthetic', Array.isArray(scenario.traffic.rate) ? 'profile' : 'rate'] : ['traffic'];
+  const service = scenario.traffic.kind === 'synthetic' ? scenario.traffic.service : undefined;
+  const workMs = service?.mean;
+  const peak = peakRate(scenario);
+  const avg = meanRate(scenario);
+
+  // Backends that can never be picked.
+  const alwaysDown = (b: BackendSpec) => b.outages.some((w) => w.from <= 0 && w.to >= scenario.durationMs);
+  const pickable = bs.map((b) => b.weight > 0 && !alwaysDown(b));
+  bs.forEach((b, i) => {
+    if (b.weight === 0) add('warning', bpath(i, 'weight'), `${who(i)} has weight 0: it is drained and never picked`);
+    else if (alwaysDown(b)) add('warning', bpath(i, 'outages'), `${who(i)} is down for the whole run: it is never picked`);
+  });
+  if (!pickable.some(Boolean)) add('error', ['backends'], 'no backend can ever be picked: every request will be rejected');
+
+  // Weights the algorithm ignores.
+  const weights = new Set(bs.filter((_, i) => pickable[i]).map((b) => b.weight));
+  if (!weighted && weights.size > 1) {
+    add('warning', ['balancer', 'algorithm'], `backends have different weights, but ${algorithm} ignores weights (only weight 0 counts); use weighted-round-robin or weighted-least-connections`);
+  }
+
+  // Expected shares: by weight for weighted algorithms, even otherwise.
+  const totalWeight = bs.reduce((s, b, i) => s + (pickable[i] ? (weighted ? b.weight : 1) : 0), 0);
+  const share = bs.map((b, i) => (pickable[i] && totalWeight > 0 ? (weighted ? b.weight : 1) / totalWeight : 0));
+  const nPickable = pickable.filter(Boolean).length;
+  if (weighted && nPickable >= 3) {
+    const top = share.indexOf(Math.max(...share));
+    const others = bs.filter((_, i) => pickable[i] && i !== top).map((b) => b.weight).sort((a, b) => a - b);
+    const median = others[Math.floor(others.length / 2)]!;
+    const ratio = bs[top]!.weight / median;
+    if (share[top]! > o.maxShare || ratio >= 10) {
+      add(
+        'warning',
+        bpath(top, 'weight'),
+        `${who(top)} gets ${pct(share[top]!)} of the traffic (weight ${bs[top]!.weight}, the others' median is ${median})${ratio >= 10 ? `: ${ratio.toFixed(0)}× its peers — a typo?` : ''}`,
+      );
+    }
+  }
+
+  // Capacity against the traffic.
+  const capacity = (b: BackendSpec) => (workMs === undefined ? Number.NaN : (b.concurrency * b.speed * 1000) / workMs);
+  if (peak !== undefined && workMs !== undefined) {
+    const fleet = bs.reduce((s, b, i) => s + (pickable[i] ? capacity(b) : 0), 0);
+    if (fleet > 0) {
+      const rho = peak / fleet;
+      if (rho >= 1) add('error', trafficPath, `peak traffic ${rate(peak)} exceeds the fleet's capacity ${rate(fleet)} (slots × speed / mean work ${formatDuration(workMs)}): utilization ${rho.toFixed(2)}`);
+      else if (rho >= o.highUtilization) add('warning', trafficPath, `peak traffic ${rate(peak)} runs the fleet (capacity ${rate(fleet)}) at utilization ${rho.toFixed(2)}`);
+    }
+    if (!loadAware) {
+      bs.forEach((b, i) => {
+        if (!pickable[i]) return;
+        const load = peak * share[i]!;
+        const rho = load / capacity(b);
+        const field = weighted && weights.size > 1 ? 'weight' : 'concurrency';
+        const basis = weighted && weights.size > 1 ? `weight ${b.weight} of ${totalWeight}` : `an even split`;
+        if (rho >= 1) add('error', bpath(i, field), `${who(i)} gets ${pct(share[i]!)} of the traffic (${basis}): ${rate(load)} at peak against a capacity of ${rate(capacity(b))} — overloaded (utilization ${rho.toFixed(2)})`);
+        else if (rho >= o.highUtilization) add('warning', bpath(i, field), `${who(i)} runs at utilization ${rho.toFixed(2)} at peak (${rate(load)} of ${rate(capacity(b))})`);
+      });
+    }
+  }
+
+  // Queue limits that reject at normal load (M/M/c/K estimate at the mean rate).
+  if (avg !== undefined && workMs !== undefined) {
+    bs.forEach((b, i) => {
+      if (!pickable[i] || !Number.isFinite(b.queue)) return;
+      const lambda = loadAware ? (avg * capacity(b)) / bs.reduce((s, x, j) => s + (pickable[j] ? capacity(x) : 0), 0) : avg * share[i]!;
+      const a = (lambda * workMs) / (1000 * b.speed);
+      if (a >= b.concurrency) return; // overloaded: reported above
+      const p = mmcBlocking(b.concurrency, b.queue, a);
+      if (p > o.maxRejection) add('warning', bpath(i, 'queue'), `queue limit ${b.queue} rejects about ${pct(p)} of ${who(i)}'s requests at the mean rate ${rate(lambda)} (M/M/c/K estimate)`);
+    });
+  }
+
+  // Timeouts shorter than the work itself.
+  if (Number.isFinite(scenario.timeoutMs) && service !== undefined) {
+    const slowest = Math.min(...bs.filter((_, i) => pickable[i]).map((b) => b.speed));
+    if (Number.isFinite(slowest)) {
+      const late = serviceTail(service, scenario.timeoutMs * slowest);
+      const median = serviceQuantile(service, 0.5) / slowest;
+      if (late > 0.5) add('error', ['timeout'], `timeout ${formatDuration(scenario.timeoutMs)} is shorter than typical work (median service ${formatDuration(median)}): ${pct(late)} of requests time out with no queueing at all`);
+      else if (late > o.maxTimeoutShare) add('warning', ['timeout'], `${pct(late)} of requests outlast the timeout ${formatDuration(scenario.timeoutMs)} on service alone, before any queueing`);
+    }
+  }
+
+  // An SLO no fleet can meet.
+  if (scenario.slo?.p99 !== undefined && service !== undefined) {
+    const fastest = Math.max(...bs.map((b) => b.speed));
+    const floor = serviceQuantile(service, 0.99) / fastest;
+    if (floor > scenario.slo.p99) add('warning', ['slo', 'p99'], `p99 ${formatDuration(scenario.slo.p99)} is below the service time's own p99 (${formatDuration(floor)}): unreachable even with no queueing`);
+  }
+
+  findings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return summarize(file, findings);
+}
+
+function schemaFindings(file: string, message: string): Finding[] {
+  // Messages are `FILE:LINE: path: text`, one per line (see scenario/load.ts).
+  return message.split('\n').map((l) => {
+    const m = new RegExp(`^${escapeRe(file)}(?::(\\d+))?: ([^:]+): (.*)$`).exec(l);
+    return m ? { severity: 'error' as const, field: m[2]!, line: m[1] === undefined ? null : Number(m[1]), message: m[3]! } : { severity: 'error' as const, field: '(top level)', line: null, message: l };
+  });
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function summarize(file: string, findings: Finding[]): Validation {
+  return { file, findings, errors: findings.filter((f) => f.severity === 'error').length, warnings: findings.filter((f) => f.severity === 'warning').length };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
+const rate = (x: number) => `${x >= 100 ? x.toFixed(0) : x.toFixed(1)}/s`;
+
+export function formatValidation(v: Validation): string {
+  const lines = v.findings.map((f) => `${v.file}${f.line === null ? '' : `:${f.line}`}: ${f.field}: ${f.severity}: ${f.message}`);
+  lines.push(v.findings.length === 0 ? `${v.file}: ok` : `${v.file}: ${v.errors} error${v.errors === 1 ? '' : 's'}, ${v.warnings} warning${v.warnings === 1 ? '' : 's'}`);
+  return `${lines.join('\n')}\n`;
+}
