@@ -7,11 +7,13 @@ import { loadBalancerModule } from './balancers/registry.ts';
 import type { BalancerModule } from './balancers/types.ts';
 import { Simulation } from './engine/simulation.ts';
 import { LbsimError } from './errors.ts';
+import { collectMetrics } from './metrics/run-metrics.ts';
 import { buildReport } from './report/build.ts';
 import type { Report } from './report/types.ts';
 import type { Scenario } from './scenario/load.ts';
 import type { TrafficSource } from './traffic/source.ts';
 import { SyntheticTraffic } from './traffic/synthetic.ts';
+import { createTraceTraffic } from './traffic/prepare.ts';
 
 export interface Progress {
   /** Simulated time reached, ms. */
@@ -47,6 +49,8 @@ const SLICE_EVENTS = 100_000;
 
 export function createTraffic(scenario: Scenario, seed: number): TrafficSource {
   const t = scenario.traffic;
+  // A trace was imported and resolved when the scenario was loaded (loadScenario); replay reads it synchronously.
+  if (t.kind === 'trace') return createTraceTraffic(t, seed);
   return new SyntheticTraffic({ rate: t.rate, service: t.service, clients: t.clients, routes: t.routes, durationMs: scenario.durationMs, seed });
 }
 
@@ -97,8 +101,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
 }
 
 function finish(scenario: Scenario, balancer: BalancerModule, seed: number, sim: Simulation): Report {
-  const report = buildReport({ scenario, seed, algorithm: balancer.name, sim });
-  sim.recorder.destroy();
+  const metrics = collectMetrics(sim);
+  const report = buildReport({ scenario, seed, algorithm: balancer.name, metrics });
+  metrics.totals.destroy();
   return report;
 }
 
@@ -108,8 +113,8 @@ export function progressOf(sim: Simulation, wallMs: number): Progress {
     end: sim.trafficEnd,
     events: sim.events,
     arrived: sim.arrived,
-    rejected: sim.recorder.rejected,
-    timedOut: sim.recorder.timedOut,
+    rejected: sim.recorder.totals.rejected,
+    timedOut: sim.recorder.totals.timedOut,
     inFlight: Array.from(sim.backends.inFlight),
     queued: Array.from(sim.backends.queued),
     wallMs,

@@ -10,6 +10,10 @@
  * So a request arriving at the instant another finishes sees the freed slot, and a
  * request arriving at the instant an outage starts is refused.
  *
+ * A simulation may cover a *window* [startMs, endMs) of a longer run: it starts from a
+ * given (or guessed) state at startMs and stops before the first event at or after endMs.
+ * See src/parallel/time-split.ts.
+ *
  * The engine knows nothing of files, terminals or threads: traffic comes from a
  * TrafficSource, decisions from a Balancer, and statistics go to a Recorder.
  */
@@ -19,6 +23,7 @@ import { Purpose, streamKey, uniform } from '../random/counter-rng.ts';
 import { RequestChunk, type TrafficSource } from '../traffic/source.ts';
 import { BackendState, type BackendSpec } from './backends.ts';
 import { EventQueue } from './event-queue.ts';
+import { type EngineState, readState, writeState } from './state.ts';
 
 /** Event kinds double as their priority at equal times (lower runs first). */
 export const EventKind = { Completion: 0, BackendUp: 1, BackendDown: 2 } as const;
@@ -35,9 +40,17 @@ export interface SimulationOptions {
   warmupMs?: number;
   /** Client timeout. @default Infinity (none) */
   timeoutMs?: number;
+  /** Start of the window this simulation covers (an interval boundary). @default 0 */
+  startMs?: number;
+  /** End of the window: stop before the first event at or after it. @default Infinity (run to the end) */
+  endMs?: number;
+  /** Sequence number of the window's first request (the requests before it). @default 0 */
+  firstRequest?: number;
+  /** Where the traffic as a whole ends (duration or last arrival), for the timeout cut-off. @default source.endTime */
+  trafficEndMs?: number;
 }
 
-export const SIMULATION_DEFAULTS = { intervalMs: 1000, warmupMs: 0, timeoutMs: Number.POSITIVE_INFINITY } as const;
+export const SIMULATION_DEFAULTS = { intervalMs: 1000, warmupMs: 0, timeoutMs: Number.POSITIVE_INFINITY, startMs: 0, endMs: Number.POSITIVE_INFINITY, firstRequest: 0 } as const;
 
 /** Draw indices a balancer may use per request through ctx.random(request, draw) with precomputed keys; more are derived on demand. */
 const PRECOMPUTED_DRAWS = 8;
@@ -48,17 +61,19 @@ export class Simulation {
   readonly balancer: Balancer;
   readonly timeoutMs: number;
   readonly warmupMs: number;
+  readonly startMs: number;
+  readonly endMs: number;
   /** Traffic end plus timeout: every request still in flight then has timed out, so the run stops there. */
   readonly stopAt: number;
   /** When the traffic ends (last arrival at or before it). */
   readonly trafficEnd: number;
 
   /** Simulated time of the last event, ms. */
-  now = 0;
+  now: number;
   /** Events processed (arrivals + scheduled events). */
   events = 0;
-  /** Requests that have arrived so far; also the next request's sequence number. */
-  arrived = 0;
+  /** Sequence number of the next request to arrive. */
+  arrived: number;
   done = false;
 
   private readonly source: TrafficSource;
@@ -70,8 +85,8 @@ export class Simulation {
   // Request slots (columnar) and their free list.
   private slotArrival = new Float64Array(1024);
   private slotWork = new Float64Array(1024);
+  private slotRequest = new Float64Array(1024);
   private slotBackend = new Int32Array(1024).fill(-1);
-  private slotInterval = new Int32Array(1024);
   private slotCounted = new Uint8Array(1024);
   private free = new Int32Array(1024);
   private freeTop = 0;
@@ -81,24 +96,22 @@ export class Simulation {
   private readonly onComplete: ((b: number, latencyMs: number) => void) | undefined;
 
   constructor(options: SimulationOptions, source: TrafficSource, chunkCapacity = 16_384) {
-    const intervalMs = options.intervalMs ?? SIMULATION_DEFAULTS.intervalMs;
-    this.warmupMs = options.warmupMs ?? SIMULATION_DEFAULTS.warmupMs;
-    this.timeoutMs = options.timeoutMs ?? SIMULATION_DEFAULTS.timeoutMs;
+    const d = SIMULATION_DEFAULTS;
+    const intervalMs = options.intervalMs ?? d.intervalMs;
+    this.warmupMs = options.warmupMs ?? d.warmupMs;
+    this.timeoutMs = options.timeoutMs ?? d.timeoutMs;
+    this.startMs = options.startMs ?? d.startMs;
+    this.endMs = options.endMs ?? d.endMs;
+    this.now = this.startMs;
+    this.arrived = options.firstRequest ?? d.firstRequest;
     this.source = source;
     this.chunk = new RequestChunk(chunkCapacity);
     this.backends = new BackendState(options.backends);
-    this.recorder = new Recorder({
-      backends: this.backends.count,
-      concurrency: this.backends.concurrency,
-      intervalMs,
-      warmupMs: this.warmupMs,
-      timeoutMs: this.timeoutMs,
-    });
-    this.recorder.attach(this.backends.busy, this.backends.queued);
-    this.trafficEnd = source.endTime;
-    this.stopAt = source.endTime + this.timeoutMs;
+    this.recorder = new Recorder({ backends: this.backends.count, intervalMs, warmupMs: this.warmupMs, timeoutMs: this.timeoutMs, startMs: this.startMs });
+    this.trafficEnd = options.trafficEndMs ?? source.endTime;
+    this.stopAt = this.trafficEnd + this.timeoutMs;
 
-    const keys = Array.from({ length: PRECOMPUTED_DRAWS }, (_, d) => streamKey(options.seed, Purpose.Balancer, d));
+    const keys = Array.from({ length: PRECOMPUTED_DRAWS }, (_, k) => streamKey(options.seed, Purpose.Balancer, k));
     const seed = options.seed;
     const ctx: BalancerContext = {
       backends: this.backends,
@@ -113,18 +126,27 @@ export class Simulation {
     this.onDispatch = this.balancer.onDispatch?.bind(this.balancer);
     this.onComplete = this.balancer.onComplete?.bind(this.balancer);
 
+    // Outages: those already open at the window's start make their backend start down.
+    const bs = this.backends;
     options.backends.forEach((spec, b) => {
       for (const w of spec.outages) {
-        this.queue.push(w.from, EventKind.BackendDown, EventKind.BackendDown, b);
+        if (w.to <= this.startMs) continue;
+        if (w.from < this.startMs) {
+          if (bs.downDepth[b]!++ === 0) {
+            bs.up[b] = 0;
+            bs.upCount--;
+          }
+        } else this.queue.push(w.from, EventKind.BackendDown, EventKind.BackendDown, b);
         this.queue.push(w.to, EventKind.BackendUp, EventKind.BackendUp, b);
       }
     });
+    this.recorder.attach(bs.busy, bs.queued);
     for (let i = 0; i < this.free.length; i++) this.free[i] = this.free.length - 1 - i;
     this.freeTop = this.free.length;
     this.loadNextArrival();
   }
 
-  /** Runs to the end. */
+  /** Runs to the end (of the run or of the window). */
   run(): void {
     while (!this.advance(1 << 20));
   }
@@ -140,7 +162,8 @@ export class Simulation {
     for (let n = 0; n < maxEvents; n++) {
       const ht = q.peekTime();
       if (ht <= this.nextArrival) {
-        if (ht === Number.POSITIVE_INFINITY) return this.finish(this.now);
+        if (ht === Number.POSITIVE_INFINITY) return this.endMs === Number.POSITIVE_INFINITY ? this.finish(this.now) : this.endWindow();
+        if (ht >= this.endMs) return this.endWindow();
         if (ht > this.stopAt) return this.cutOff();
         this.tick(ht);
         const kind = q.peekKind();
@@ -151,6 +174,7 @@ export class Simulation {
         else this.comeUp(payload);
       } else {
         const t = this.nextArrival;
+        if (t >= this.endMs) return this.endWindow();
         if (t > this.stopAt) return this.cutOff();
         this.tick(t);
         this.arrive(t);
@@ -159,6 +183,53 @@ export class Simulation {
       this.events++;
     }
     return false;
+  }
+
+  /** The engine's state now, in canonical form (see state.ts). */
+  snapshot(): EngineState {
+    const bs = this.backends;
+    const e = this.queue.entries();
+    const order = Array.from(e.time.keys()).filter((i) => e.kind[i] === EventKind.Completion);
+    order.sort((x, y) => e.time[x]! - e.time[y]! || e.order[x]! - e.order[y]!);
+    const slotOf = (s: number) => ({
+      request: this.slotRequest[s]!,
+      arrival: this.slotArrival[s]!,
+      work: this.slotWork[s]!,
+      backend: this.slotBackend[s]!,
+      counted: this.slotCounted[s]!,
+    });
+    return writeState({
+      downDepth: Array.from(bs.downDepth),
+      busy: Array.from(bs.busy),
+      inService: order.map((i) => ({ ...slotOf(e.payload[i]!), finish: e.time[i]! })),
+      waiting: Array.from({ length: bs.count }, (_, b) => bs.waiting(b).map(slotOf)),
+      balancer: this.balancer.saveState?.() ?? [],
+    });
+  }
+
+  /**
+   * Replaces the start state with `state` (taken by snapshot() at this simulation's
+   * startMs in another run). Precondition: nothing has been simulated yet.
+   */
+  restore(state: EngineState): void {
+    const s = readState(state, this.backends.count);
+    const bs = this.backends;
+    for (let b = 0; b < bs.count; b++) {
+      bs.downDepth[b] = s.downDepth[b]!;
+      bs.up[b] = s.downDepth[b] === 0 ? 1 : 0;
+      bs.busy[b] = s.busy[b]!;
+    }
+    bs.upCount = s.downDepth.filter((x) => x === 0).length;
+    for (const r of s.inService) {
+      const slot = this.fillSlot(r.request, r.arrival, r.work, r.backend, r.counted === 1);
+      this.queue.push(r.finish, EventKind.Completion, EventKind.Completion, slot);
+    }
+    s.waiting.forEach((line, b) => {
+      for (const r of line) bs.enqueue(b, this.fillSlot(r.request, r.arrival, r.work, b, r.counted === 1));
+    });
+    for (let b = 0; b < bs.count; b++) bs.inFlight[b] = bs.busy[b]! + bs.queued[b]!;
+    if (s.balancer.length > 0) this.balancer.loadState?.(s.balancer);
+    this.recorder.attach(bs.busy, bs.queued);
   }
 
   private tick(t: number): void {
@@ -188,25 +259,20 @@ export class Simulation {
     const rec = this.recorder;
     const request = this.arrived++;
     const counted = t >= this.warmupMs;
-    const iv = rec.arrive(counted);
+    rec.arrive(counted);
     const b = bs.upCount > 0 ? this.balancer.pick(request, c.client[i]!, c.route[i]!) : -1;
     if (b < 0) {
-      rec.reject(iv, -1, counted);
+      rec.reject(-1, counted);
       return;
     }
     const idle = bs.busy[b]! < bs.concurrency[b]!;
     if (bs.up[b] === 0 || (!idle && bs.queued[b]! >= bs.queueLimit[b]!)) {
       // Down (only a custom balancer can pick one) or its queue is full: refused at once, like a 503.
       rec.pick(b, counted);
-      rec.reject(iv, b, counted);
+      rec.reject(b, counted);
       return;
     }
-    const slot = this.allocSlot();
-    this.slotArrival[slot] = t;
-    this.slotWork[slot] = c.work[i]!;
-    this.slotBackend[slot] = b;
-    this.slotInterval[slot] = iv;
-    this.slotCounted[slot] = counted ? 1 : 0;
+    const slot = this.fillSlot(request, t, c.work[i]!, b, counted);
     rec.touch(b);
     bs.inFlight[b]!++;
     if (idle) {
@@ -215,17 +281,16 @@ export class Simulation {
     } else {
       bs.enqueue(b, slot);
     }
-    rec.admit(b, iv, counted);
+    rec.admit(b, counted);
     if (this.onDispatch !== undefined) this.onDispatch(b);
   }
 
   private complete(slot: number, t: number): void {
     const bs = this.backends;
-    const rec = this.recorder;
     const b = this.slotBackend[slot]!;
     const latency = t - this.slotArrival[slot]!;
     // finish() also brings b's areas up to now, before its counts change below.
-    rec.finish(this.slotInterval[slot]!, b, latency, this.slotCounted[slot] === 1);
+    this.recorder.finish(b, latency, this.slotCounted[slot] === 1);
     bs.inFlight[b]!--;
     this.releaseSlot(slot);
     if (bs.queued[b]! > 0) {
@@ -261,6 +326,14 @@ export class Simulation {
     return true;
   }
 
+  /** The window ends: every event before endMs ran; the state now is the next window's start. */
+  private endWindow(): boolean {
+    this.now = this.endMs;
+    this.recorder.closeAtBoundary(Math.round(this.endMs * 1000));
+    this.done = true;
+    return true;
+  }
+
   /**
    * The next event lies beyond end + timeout. Every request still in flight arrived
    * before the end, so it has waited longer than the timeout: count it timed out, and
@@ -270,15 +343,20 @@ export class Simulation {
     this.tick(this.stopAt);
     for (let s = 0; s < this.slotsUsed; s++) {
       const b = this.slotBackend[s]!;
-      if (b >= 0) this.recorder.abandon(this.slotInterval[s]!, b, this.slotCounted[s] === 1);
+      if (b >= 0) this.recorder.abandon(b, this.slotCounted[s] === 1);
     }
     return this.finish(this.stopAt);
   }
 
-  private allocSlot(): number {
+  private fillSlot(request: number, arrival: number, work: number, backend: number, counted: boolean): number {
     if (this.freeTop === 0) this.growSlots();
     const s = this.free[--this.freeTop]!;
     if (s >= this.slotsUsed) this.slotsUsed = s + 1;
+    this.slotRequest[s] = request;
+    this.slotArrival[s] = arrival;
+    this.slotWork[s] = work;
+    this.slotBackend[s] = backend;
+    this.slotCounted[s] = counted ? 1 : 0;
     return s;
   }
 
@@ -297,8 +375,8 @@ export class Simulation {
     };
     this.slotArrival = grow(this.slotArrival, (n) => new Float64Array(n));
     this.slotWork = grow(this.slotWork, (n) => new Float64Array(n));
+    this.slotRequest = grow(this.slotRequest, (n) => new Float64Array(n));
     this.slotBackend = grow(this.slotBackend, (n) => new Int32Array(n).fill(-1));
-    this.slotInterval = grow(this.slotInterval, (n) => new Int32Array(n));
     this.slotCounted = grow(this.slotCounted, (n) => new Uint8Array(n));
     const free = new Int32Array(cap);
     // All old slots are in use when the free list is empty; the new ones are free.

@@ -3,8 +3,8 @@
  * percentiles and overload ranges are computed here, once. Numbers are rounded to fixed
  * decimals so the JSON is stable and readable.
  */
-import type { Simulation } from '../engine/simulation.ts';
 import { createHistogram, summarize } from '../metrics/histogram.ts';
+import { type RunMetrics, rowCount } from '../metrics/run-metrics.ts';
 import type { Scenario } from '../scenario/load.ts';
 import { type BackendReport, type BackendSeries, type OverloadRange, type Report, REPORT_SCHEMA_VERSION, type TimeSeries } from './types.ts';
 
@@ -33,44 +33,44 @@ export interface ReportInput {
   scenario: Scenario;
   seed: number;
   algorithm: string;
-  sim: Simulation;
+  metrics: RunMetrics;
 }
 
-export function buildReport({ scenario, seed, algorithm, sim }: ReportInput): Report {
-  const rec = sim.recorder;
-  const bs = sim.backends;
-  const B = bs.count;
-  const endUs = Math.round(sim.now * 1000);
-  const measuredUs = rec.measuredUs(endUs);
+export function buildReport({ scenario, seed, algorithm, metrics }: ReportInput): Report {
+  const t = metrics.totals;
+  const specs = scenario.backends;
+  const B = specs.length;
+  const endUs = Math.round(metrics.endMs * 1000);
+  const measuredUs = Math.max(endUs - Math.round(metrics.warmupMs * 1000), 0);
 
   const overall = createHistogram(3);
   const backends: BackendReport[] = [];
   let pickedTotal = 0;
-  for (let b = 0; b < B; b++) pickedTotal += rec.picked[b]!;
+  for (let b = 0; b < B; b++) pickedTotal += t.picked[b]!;
   for (let b = 0; b < B; b++) {
-    overall.add(rec.bHist[b]!);
-    const conc = bs.concurrency[b]!;
+    overall.add(t.histograms[b]!);
+    const conc = specs[b]!.concurrency;
     backends.push({
-      name: bs.names[b]!,
-      weight: bs.weight[b]!,
+      name: specs[b]!.name,
+      weight: specs[b]!.weight,
       concurrency: conc,
-      requests: rec.picked[b]!,
-      share: pickedTotal > 0 ? r6(rec.picked[b]! / pickedTotal) : 0,
-      completed: rec.bCompleted[b]!,
-      rejected: rec.bRejected[b]!,
-      timedOut: rec.bTimedOut[b]!,
-      utilization: measuredUs > 0 ? r6(rec.bBusyAreaUs[b]! / (conc * measuredUs)) : 0,
-      meanQueue: measuredUs > 0 ? r3(rec.bQueueAreaUs[b]! / measuredUs) : 0,
-      maxQueue: rec.bMaxQueue[b]!,
-      maxInFlight: rec.bMaxInFlight[b]!,
-      latency: summarize(rec.bHist[b]!, rec.bLatencySumUs[b]!),
+      requests: t.picked[b]!,
+      share: pickedTotal > 0 ? r6(t.picked[b]! / pickedTotal) : 0,
+      completed: t.completedBy[b]!,
+      rejected: t.rejectedBy[b]!,
+      timedOut: t.timedOutBy[b]!,
+      utilization: measuredUs > 0 ? r6(t.busyAreaUs[b]! / (conc * measuredUs)) : 0,
+      meanQueue: measuredUs > 0 ? r3(t.queueAreaUs[b]! / measuredUs) : 0,
+      maxQueue: t.maxQueue[b]!,
+      maxInFlight: t.maxInFlight[b]!,
+      latency: summarize(t.histograms[b]!, t.latencySumUsBy[b]!),
     });
   }
-  const latency = summarize(overall, rec.latencySumUs);
+  const latency = summarize(overall, t.latencySumUs);
   const latencyPercentiles = LATENCY_PERCENTILES.map((p) => ({ p, ms: overall.totalCount > 0 ? Math.round(overall.getValueAtPercentile(p)) / 1000 : 0 }));
   overall.destroy();
 
-  const timeseries = buildTimeSeries(sim, endUs);
+  const timeseries = buildTimeSeries(scenario, metrics, endUs);
   const report: Report = {
     schema: REPORT_SCHEMA_VERSION,
     scenario: scenario.name,
@@ -80,14 +80,14 @@ export function buildReport({ scenario, seed, algorithm, sim }: ReportInput): Re
     duration: scenario.durationMs,
     warmup: scenario.warmupMs,
     timeout: Number.isFinite(scenario.timeoutMs) ? scenario.timeoutMs : null,
-    simulatedUntil: r3(sim.now),
+    simulatedUntil: r3(metrics.endMs),
     requests: {
-      total: rec.total,
-      completed: rec.completed,
-      rejected: rec.rejected,
-      timedOut: rec.timedOut,
-      rejectedNoBackend: rec.rejectedNoBackend,
-      failedShare: rec.total > 0 ? r6((rec.rejected + rec.timedOut) / rec.total) : 0,
+      total: t.total,
+      completed: t.completed,
+      rejected: t.rejected,
+      timedOut: t.timedOut,
+      rejectedNoBackend: t.rejectedNoBackend,
+      failedShare: t.total > 0 ? r6((t.rejected + t.timedOut) / t.total) : 0,
     },
     latency,
     backends,
@@ -114,27 +114,29 @@ export function imbalance(requests: readonly number[]): Report['imbalance'] {
   return { maxOverMean: r6((max * n) / sum), jain: r6((sum * sum) / (n * sumSq)) };
 }
 
-function buildTimeSeries(sim: Simulation, endUs: number): TimeSeries {
-  const rec = sim.recorder;
-  const iv = rec.intervals;
-  const bi = rec.backendIntervals;
-  const B = sim.backends.count;
-  const rows = iv.arrivals.rows;
+function buildTimeSeries(scenario: Scenario, m: RunMetrics, endUs: number): TimeSeries {
+  const iv = m.intervals;
+  const bi = m.backendIntervals;
+  const B = m.backends;
+  const rows = rowCount(m);
+  const intervalUs = Math.round(m.intervalMs * 1000);
   const start: number[] = [];
   const failedShare: number[] = [];
   const lengthUs: number[] = [];
   for (let r = 0; r < rows; r++) {
-    const s = r * rec.intervalUs;
+    const s = (m.firstInterval + r) * intervalUs;
     start.push(s / 1000);
-    lengthUs.push(Math.max(Math.min(rec.intervalUs, endUs - s), 1));
-    const a = iv.arrivals.get(r);
-    failedShare.push(a > 0 ? r6((iv.rejected.get(r) + iv.timedOut.get(r)) / a) : 0);
+    lengthUs.push(Math.max(Math.min(intervalUs, endUs - s), 1));
+    // Outcomes resolved in the interval: failures over all of them (arrivals resolve later when they queue).
+    const failed = iv.rejected[r]! + iv.timedOut[r]!;
+    const resolved = failed + iv.completed[r]!;
+    failedShare.push(resolved > 0 ? r6(failed / resolved) : 0);
   }
   const backends: BackendSeries[] = [];
   for (let b = 0; b < B; b++) {
-    const conc = sim.backends.concurrency[b]!;
+    const conc = scenario.backends[b]!.concurrency;
     const series: BackendSeries = {
-      name: sim.backends.names[b]!,
+      name: scenario.backends[b]!.name,
       utilization: [],
       meanQueue: [],
       maxQueue: [],
@@ -144,31 +146,33 @@ function buildTimeSeries(sim: Simulation, endUs: number): TimeSeries {
       rejected: [],
     };
     for (let r = 0; r < rows; r++) {
-      const busy = bi.busyAreaUs.get(r, b);
-      const queue = bi.queueAreaUs.get(r, b);
+      const at = r * B + b;
+      const busy = bi.busyAreaUs[at]!;
+      const queue = bi.queueAreaUs[at]!;
       series.utilization.push(r6(busy / (conc * lengthUs[r]!)));
       series.meanQueue.push(r3(queue / lengthUs[r]!));
-      series.maxQueue.push(bi.maxQueue.get(r, b));
+      series.maxQueue.push(bi.maxQueue[at]!);
       series.meanInFlight.push(r3((busy + queue) / lengthUs[r]!));
-      series.maxInFlight.push(bi.maxInFlight.get(r, b));
-      series.requests.push(bi.picked.get(r, b));
-      series.rejected.push(bi.rejected.get(r, b));
+      series.maxInFlight.push(bi.maxInFlight[at]!);
+      series.requests.push(bi.picked[at]!);
+      series.rejected.push(bi.rejected[at]!);
     }
     backends.push(series);
   }
+  const warmupUs = Math.round(m.warmupMs * 1000);
   return {
-    interval: rec.intervalUs / 1000,
-    warmupIntervals: Math.min(Math.ceil(rec.warmupUs / rec.intervalUs), rows),
+    interval: m.intervalMs,
+    warmupIntervals: Math.min(Math.ceil(warmupUs / intervalUs), rows),
     start,
-    arrivals: iv.arrivals.series(),
-    completed: iv.completed.series(),
-    rejected: iv.rejected.series(),
-    timedOut: iv.timedOut.series(),
+    arrivals: Array.from(iv.arrivals),
+    completed: Array.from(iv.completed),
+    rejected: Array.from(iv.rejected),
+    timedOut: Array.from(iv.timedOut),
     failedShare,
-    p50: iv.p50.series().map(r3),
-    p90: iv.p90.series().map(r3),
-    p99: iv.p99.series().map(r3),
-    max: iv.max.series().map(r3),
+    p50: Array.from(iv.p50, r3),
+    p90: Array.from(iv.p90, r3),
+    p99: Array.from(iv.p99, r3),
+    max: Array.from(iv.max, r3),
     backends,
   };
 }

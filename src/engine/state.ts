@@ -1,0 +1,75 @@
+/**
+ * The engine's state at an instant, in a canonical form two runs can compare: if two
+ * simulations of the same traffic have equal states at the same boundary, everything
+ * after it is identical. It holds what the future depends on and nothing else:
+ * - per backend: outage depth, busy slots, and its waiting line in order;
+ * - every request in service with its completion time, in the order the completions
+ *   will run (time, then scheduling order: the relative order of equal-time events is
+ *   all that the heap's sequence numbers mean);
+ * - the balancer's own state (its saveState()).
+ * Requests are named by their sequence number, never by the engine's internal slot.
+ * Encoded as one Float64Array so it crosses threads cheaply and compares element-wise.
+ */
+
+export type EngineState = Float64Array;
+
+export interface StateRequest {
+  request: number;
+  arrival: number;
+  work: number;
+  backend: number;
+  counted: number;
+}
+
+export interface DecodedState {
+  downDepth: number[];
+  busy: number[];
+  inService: (StateRequest & { finish: number })[];
+  waiting: StateRequest[][];
+  balancer: number[];
+}
+
+export function writeState(s: DecodedState): EngineState {
+  const out: number[] = [s.downDepth.length];
+  for (let b = 0; b < s.downDepth.length; b++) out.push(s.downDepth[b]!, s.busy[b]!);
+  out.push(s.inService.length);
+  for (const r of s.inService) out.push(r.finish, r.request, r.arrival, r.work, r.backend, r.counted);
+  for (const line of s.waiting) {
+    out.push(line.length);
+    for (const r of line) out.push(r.request, r.arrival, r.work, r.counted);
+  }
+  out.push(s.balancer.length, ...s.balancer);
+  return Float64Array.from(out);
+}
+
+export function readState(state: EngineState, backends: number): DecodedState {
+  let i = 0;
+  const next = () => state[i++]!;
+  if (next() !== backends) throw new Error(`engine state is for ${state[0]} backends, not ${backends}`);
+  const downDepth: number[] = [];
+  const busy: number[] = [];
+  for (let b = 0; b < backends; b++) {
+    downDepth.push(next());
+    busy.push(next());
+  }
+  const inService: DecodedState['inService'] = [];
+  for (let n = next(); n > 0; n--) {
+    const finish = next();
+    inService.push({ finish, request: next(), arrival: next(), work: next(), backend: next(), counted: next() });
+  }
+  const waiting: StateRequest[][] = [];
+  for (let b = 0; b < backends; b++) {
+    const line: StateRequest[] = [];
+    for (let n = next(); n > 0; n--) line.push({ request: next(), arrival: next(), work: next(), backend: b, counted: next() });
+    waiting.push(line);
+  }
+  const balancer: number[] = [];
+  for (let n = next(); n > 0; n--) balancer.push(next());
+  return { downDepth, busy, inService, waiting, balancer };
+}
+
+export function sameState(a: EngineState, b: EngineState): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

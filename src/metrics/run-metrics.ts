@@ -1,0 +1,91 @@
+/**
+ * A finished run's (or window's) raw statistics, detached from the engine: totals and the
+ * per-interval rows. Windows of one run merge by adding totals and concatenating rows;
+ * replications merge by adding. Encodable for worker threads and other machines.
+ */
+import type { Simulation } from '../engine/simulation.ts';
+import { type EncodedTotals, Totals } from './totals.ts';
+
+export const INTERVAL_COLUMNS = ['arrivals', 'completed', 'rejected', 'timedOut', 'latencySumUs', 'p50', 'p90', 'p99', 'max'] as const;
+export const BACKEND_COLUMNS = ['busyAreaUs', 'queueAreaUs', 'maxQueue', 'maxInFlight', 'picked', 'rejected'] as const;
+export type IntervalColumn = (typeof INTERVAL_COLUMNS)[number];
+export type BackendColumn = (typeof BACKEND_COLUMNS)[number];
+
+export interface RunMetrics {
+  backends: number;
+  intervalMs: number;
+  warmupMs: number;
+  /** Absolute index of the interval in row 0. */
+  firstInterval: number;
+  /** Time of the last event (the end of a window, or of the run). */
+  endMs: number;
+  totals: Totals;
+  /** One value per row. */
+  intervals: Record<IntervalColumn, Float64Array>;
+  /** `backends` values per row. */
+  backendIntervals: Record<BackendColumn, Float64Array>;
+}
+
+export type EncodedRunMetrics = Omit<RunMetrics, 'totals'> & { totals: EncodedTotals };
+
+/** Takes the metrics of a finished simulation (copies; the simulation can be dropped). */
+export function collectMetrics(sim: Simulation): RunMetrics {
+  const rec = sim.recorder;
+  const rows = rec.intervals.arrivals.rows;
+  const intervals = {} as Record<IntervalColumn, Float64Array>;
+  for (const c of INTERVAL_COLUMNS) intervals[c] = rec.intervals[c].data.slice(0, rows);
+  const backendIntervals = {} as Record<BackendColumn, Float64Array>;
+  for (const c of BACKEND_COLUMNS) backendIntervals[c] = rec.backendIntervals[c].data.slice(0, rows * rec.B);
+  return {
+    backends: rec.B,
+    intervalMs: rec.intervalUs / 1000,
+    warmupMs: rec.warmupUs / 1000,
+    firstInterval: rec.firstInterval,
+    endMs: sim.now,
+    totals: rec.totals,
+    intervals,
+    backendIntervals,
+  };
+}
+
+export function rowCount(m: RunMetrics): number {
+  return m.intervals.arrivals.length;
+}
+
+/**
+ * Merges the metrics of consecutive windows of one run, in time order: rows concatenate
+ * (each window holds the intervals of its own events), totals add.
+ */
+export function concatWindows(parts: readonly RunMetrics[]): RunMetrics {
+  const first = parts[0]!;
+  const last = parts[parts.length - 1]!;
+  let expected = first.firstInterval;
+  for (const p of parts) {
+    if (p.firstInterval !== expected) throw new Error(`window metrics are not contiguous: interval ${p.firstInterval} follows ${expected - 1}`);
+    expected += rowCount(p);
+  }
+  const totals = new Totals(first.backends);
+  for (const p of parts) totals.add(p.totals);
+  const cat = (arrays: Float64Array[]) => {
+    const out = new Float64Array(arrays.reduce((n, a) => n + a.length, 0));
+    let off = 0;
+    for (const a of arrays) {
+      out.set(a, off);
+      off += a.length;
+    }
+    return out;
+  };
+  const intervals = {} as Record<IntervalColumn, Float64Array>;
+  for (const c of INTERVAL_COLUMNS) intervals[c] = cat(parts.map((p) => p.intervals[c]));
+  const backendIntervals = {} as Record<BackendColumn, Float64Array>;
+  for (const c of BACKEND_COLUMNS) backendIntervals[c] = cat(parts.map((p) => p.backendIntervals[c]));
+  return { ...first, endMs: last.endMs, totals, intervals, backendIntervals };
+}
+
+export function encodeMetrics(m: RunMetrics): EncodedRunMetrics {
+  return { ...m, totals: m.totals.encode() };
+}
+
+export function decodeMetrics(e: EncodedRunMetrics): RunMetrics {
+  return { ...e, totals: Totals.decode(e.totals) };
+}

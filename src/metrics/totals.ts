@@ -1,0 +1,95 @@
+/**
+ * Run totals as a mergeable value: counts and integer sums, maxima, and per-backend HDR
+ * histograms. Totals of disjoint stretches of a run add up exactly (integers, counts,
+ * max), whatever the order they are added in: the basis of splitting one run across
+ * threads or machines and still getting a byte-identical report.
+ */
+import { boundRecorder, createHistogram, decodeHistogram, encodeHistogram, type Histogram, type UsRecorder } from './histogram.ts';
+
+/** Totals in a form that crosses threads (structured clone) or machines (JSON). */
+export interface EncodedTotals {
+  scalars: number[];
+  perBackend: number[][];
+  histograms: string[];
+}
+
+export class Totals {
+  // Counted requests (arrived at or after warm-up).
+  total = 0;
+  completed = 0;
+  rejected = 0;
+  rejectedNoBackend = 0;
+  timedOut = 0;
+  latencySumUs = 0;
+
+  readonly picked: Float64Array;
+  readonly completedBy: Float64Array;
+  readonly rejectedBy: Float64Array;
+  readonly timedOutBy: Float64Array;
+  readonly latencySumUsBy: Float64Array;
+  /** Time-weighted areas over the measured period, integer µs × count. */
+  readonly busyAreaUs: Float64Array;
+  readonly queueAreaUs: Float64Array;
+  readonly maxQueue: Float64Array;
+  readonly maxInFlight: Float64Array;
+  readonly histograms: Histogram[];
+  /** Bound recorders of `histograms`, for the hot loop. */
+  readonly record: UsRecorder[];
+
+  constructor(readonly backends: number, histograms?: Histogram[]) {
+    this.picked = new Float64Array(backends);
+    this.completedBy = new Float64Array(backends);
+    this.rejectedBy = new Float64Array(backends);
+    this.timedOutBy = new Float64Array(backends);
+    this.latencySumUsBy = new Float64Array(backends);
+    this.busyAreaUs = new Float64Array(backends);
+    this.queueAreaUs = new Float64Array(backends);
+    this.maxQueue = new Float64Array(backends);
+    this.maxInFlight = new Float64Array(backends);
+    this.histograms = histograms ?? Array.from({ length: backends }, () => createHistogram(3));
+    this.record = this.histograms.map(boundRecorder);
+  }
+
+  private perBackend(): Float64Array[] {
+    return [this.picked, this.completedBy, this.rejectedBy, this.timedOutBy, this.latencySumUsBy, this.busyAreaUs, this.queueAreaUs];
+  }
+
+  /** Adds `other` into this one (sums, maxima, histogram counts). */
+  add(other: Totals): void {
+    this.total += other.total;
+    this.completed += other.completed;
+    this.rejected += other.rejected;
+    this.rejectedNoBackend += other.rejectedNoBackend;
+    this.timedOut += other.timedOut;
+    this.latencySumUs += other.latencySumUs;
+    const mine = this.perBackend();
+    const theirs = other.perBackend();
+    for (let a = 0; a < mine.length; a++) for (let b = 0; b < this.backends; b++) mine[a]![b] = mine[a]![b]! + theirs[a]![b]!;
+    for (let b = 0; b < this.backends; b++) {
+      if (other.maxQueue[b]! > this.maxQueue[b]!) this.maxQueue[b] = other.maxQueue[b]!;
+      if (other.maxInFlight[b]! > this.maxInFlight[b]!) this.maxInFlight[b] = other.maxInFlight[b]!;
+      this.histograms[b]!.add(other.histograms[b]!);
+    }
+  }
+
+  encode(): EncodedTotals {
+    return {
+      scalars: [this.total, this.completed, this.rejected, this.rejectedNoBackend, this.timedOut, this.latencySumUs],
+      perBackend: [...this.perBackend(), this.maxQueue, this.maxInFlight].map((a) => Array.from(a)),
+      histograms: this.histograms.map(encodeHistogram),
+    };
+  }
+
+  static decode(e: EncodedTotals): Totals {
+    const t = new Totals(e.histograms.length, e.histograms.map(decodeHistogram));
+    [t.total, t.completed, t.rejected, t.rejectedNoBackend, t.timedOut, t.latencySumUs] = e.scalars as [number, number, number, number, number, number];
+    const arrays = [...t.perBackend(), t.maxQueue, t.maxInFlight];
+    arrays.forEach((a, i) => a.set(e.perBackend[i]!));
+    return t;
+  }
+
+  /** Frees the histograms' WebAssembly memory. */
+  destroy(): void {
+    for (const h of this.histograms) h.destroy();
+  }
+}
