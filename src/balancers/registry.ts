@@ -69,7 +69,7 @@ export async function loadBalancerModule(algorithm: string, baseDir: string): Pr
     if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(file)) {
       throw new LbsimError('FILE_NOT_FOUND', `${file}: balancer file not found`);
     }
-    throw new LbsimError('BALANCER_FAILED', `${file}: loading the balancer failed: ${(e as Error).message ?? String(e)}`, { cause: e });
+    throw new LbsimError('BALANCER_FAILED', `${file}${lineOfThrow(file, e)}: loading the balancer failed: ${(e as Error).message ?? String(e)}`, { cause: e });
   }
   const m = mod.default as Partial<BalancerModule> | undefined;
   if (!m || typeof m !== 'object' || typeof m.create !== 'function') {
@@ -145,7 +145,8 @@ function lineOfThrow(file: string, e: unknown): string {
   const href = pathToFileURL(file).href;
   for (const frame of stack.split('\n')) {
     const at = frame.indexOf(href) >= 0 ? frame.indexOf(href) + href.length : frame.indexOf(file) >= 0 ? frame.indexOf(file) + file.length : -1;
-    const m = at >= 0 ? /^:(\d+):\d+/.exec(frame.slice(at)) : null;
+    // `FILE:LINE:COL` in a stack frame; a syntax error's stack starts with `FILE:LINE` alone.
+    const m = at >= 0 ? /^:(\d+)(?::\d+|$)/.exec(frame.slice(at)) : null;
     if (m) return `:${m[1]}`;
   }
   return '';

@@ -125,6 +125,19 @@ describe('lbsim run: bad input gives one clear message and exit code 2', () => {
     await expectUserError(f, new RegExp(`${escape(join(dir, 'throws.js'))}:7: pick\\(\\) threw on request 5: no backend for you`));
   });
 
+  it('a custom balancer file that throws as it loads: names its file and line', async () => {
+    await writeFile(join(dir, 'throws-on-import.js'), "const ok = 1;\nthrow new Error('not configured');\nexport default {};\n");
+    const f = await scenario('custom-import-throws.yaml', variant('least-connections', './throws-on-import.js'));
+    await expectUserError(f, /throws-on-import\.js:2: loading the balancer failed: not configured/);
+  });
+
+  it('a custom balancer file with a syntax error: names its file', async () => {
+    // (Node does not put the line of a module's syntax error in the error's stack.)
+    await writeFile(join(dir, 'syntax-error.js'), "export default {\n  name: 'x' +,\n};\n");
+    const f = await scenario('custom-syntax.yaml', variant('least-connections', './syntax-error.js'));
+    await expectUserError(f, /syntax-error\.js: loading the balancer failed: Unexpected token/);
+  });
+
   it('a custom balancer file that does not exist', async () => {
     const f = await scenario('custom-missing.yaml', variant('least-connections', './nowhere.js'));
     await expectUserError(f, /nowhere\.js: balancer file not found/);
