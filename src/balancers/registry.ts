@@ -1,6 +1,11 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LbsimError } from '../errors.ts';
+import { envoyLeastRequest } from './envoy/least-request.ts';
+import { envoyMaglev } from './envoy/maglev.ts';
+import { envoyRandom } from './envoy/random.ts';
+import { envoyRingHash } from './envoy/ring-hash.ts';
+import { envoyRoundRobin } from './envoy/round-robin.ts';
 import { haproxyFirst } from './haproxy/first.ts';
 import { haproxyHdr, haproxySource, haproxyUri } from './haproxy/hash-balance.ts';
 import { haproxyLeastconn } from './haproxy/leastconn.ts';
@@ -37,6 +42,11 @@ export const BUILTIN_BALANCERS: ReadonlyMap<string, BalancerModule> = new Map(
     nginxIpHash,
     nginxHash,
     nginxRandom,
+    envoyRoundRobin,
+    envoyLeastRequest,
+    envoyRingHash,
+    envoyMaglev,
+    envoyRandom,
   ].map((m) => [m.name, m]),
 );
 

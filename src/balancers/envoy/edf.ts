@@ -1,0 +1,51 @@
+/**
+ * Envoy's EdfScheduler (source/common/upstream/edf_scheduler.h, 1.28): every entry is due
+ * at current_time + 1 / weight, where current_time is the deadline of the entry picked
+ * last; the earliest deadline is picked, and among equal deadlines the entry added first
+ * (order_offset). pickAndAdd() re-adds the picked entry with its weight as of now.
+ * Weights 5,1,1 give a a a a b c a (deadlines 0.2 0.4 0.6 0.8, then a, b and c all due at
+ * 1.0 with b and c added before a's latest entry); in the next cycle a's fifth deadline
+ * is 1.9999999999999998 < 2.0, so floating-point rounding lets it run ahead of b and c
+ * (a x6, b, c), exactly as the same double arithmetic does in Envoy.
+ *
+ * At most one entry per host, so a linear scan over `count` hosts replaces the heap
+ * (n <= ~100); doubles as in C++, so ties are the ties Envoy sees. Allocates nothing.
+ */
+export class EdfScheduler {
+  private readonly deadline: Float64Array;
+  private readonly order: Float64Array;
+  private readonly queued: Uint8Array;
+  private currentTime = 0;
+  private orderOffset = 0;
+
+  constructor(count: number) {
+    this.deadline = new Float64Array(count);
+    this.order = new Float64Array(count);
+    this.queued = new Uint8Array(count);
+  }
+
+  clear(): void {
+    this.queued.fill(0);
+    this.currentTime = 0;
+    this.orderOffset = 0;
+  }
+
+  add(weight: number, host: number): void {
+    this.deadline[host] = this.currentTime + 1 / weight;
+    this.order[host] = this.orderOffset++;
+    this.queued[host] = 1;
+  }
+
+  /** pick() then add(weight(host)); -1 when empty. */
+  pickAndAdd(weight: (host: number) => number): number {
+    let best = -1;
+    for (let h = 0; h < this.queued.length; h++) {
+      if (this.queued[h] === 0) continue;
+      if (best < 0 || this.deadline[h]! < this.deadline[best]! || (this.deadline[h] === this.deadline[best] && this.order[h]! < this.order[best]!)) best = h;
+    }
+    if (best < 0) return -1;
+    this.currentTime = this.deadline[best]!;
+    this.add(weight(best), best);
+    return best;
+  }
+}

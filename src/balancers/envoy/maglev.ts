@@ -1,0 +1,104 @@
+/**
+ * Envoy MAGLEV (source/common/upstream/maglev_lb.cc, MaglevTable, Envoy 1.28): a lookup
+ * table of `table_size` (a prime, @default 65537) slots filled as in the Maglev paper
+ * (Eisenbud et al., NSDI 2016, pseudocode listing 1), weighted Envoy's way: host i has
+ * offset = xxHash64(address) % M and skip = xxHash64(address, seed 1) % (M - 1) + 1, and
+ * walks its permutation (offset + skip * next) % M to its next free slot; round after
+ * round (iteration = 1, 2, ...), a host whose normalized weight * iteration has reached
+ * its target takes a slot and its target grows by the largest normalized weight, so the
+ * heaviest host takes a slot every round. A request goes to table[hash % M]. The table is
+ * rebuilt when the host set changes; hosts keep their permutations, so most slots keep
+ * their host.
+ *
+ * Mapping: a host's address is the backend's name; the request hash is xxHash64 of the
+ * route key's decimal text, or with `hash_key: client` of the client key as a dotted
+ * IPv4 address. Options: `table_size` (@default 65537, must be prime), `hash_key`
+ * (@default route), `healthy_panic_threshold` (@default 50).
+ * `hash % M` is memoized per key (BigInt once per distinct key); a pick is then a Map
+ * lookup and a table read.
+ */
+import { LbsimError } from '../../errors.ts';
+import { enumOption, intOption, rejectUnknownOptions } from '../options.ts';
+import type { BalancerModule } from '../types.ts';
+import { ENVOY_VERSION } from './constants.ts';
+import { HostSet } from './host-set.ts';
+import { keyText, xxHash64 } from './xxhash64.ts';
+
+export const ENVOY_MAGLEV_DEFAULTS = { table_size: 65537, hash_key: 'route' } as const;
+
+function isPrime(n: number): boolean {
+  if (n < 2) return false;
+  for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
+  return true;
+}
+
+/** MaglevTable::MaglevTable for hosts `hosts[0..size)`; fills `table` (length M). */
+export function buildMaglev(table: Int32Array, offset: Float64Array, skip: Float64Array, weight: ArrayLike<number>, hosts: ArrayLike<number>, size: number): void {
+  const m = table.length;
+  table.fill(-1);
+  if (size === 0) return;
+  let sum = 0;
+  for (let i = 0; i < size; i++) sum += weight[hosts[i]!]!;
+  let maxW = 0;
+  for (let i = 0; i < size; i++) maxW = Math.max(maxW, weight[hosts[i]!]! / sum);
+  const next = new Float64Array(size);
+  const target = new Float64Array(size);
+  let filled = 0;
+  for (let iteration = 1; filled < m; iteration++) {
+    for (let i = 0; i < size && filled < m; i++) {
+      const h = hosts[i]!;
+      if (iteration * (weight[h]! / sum) < target[i]!) continue;
+      target[i] = target[i]! + maxW;
+      let c = (offset[h]! + skip[h]! * next[i]!) % m;
+      while (table[c] !== -1) {
+        next[i] = next[i]! + 1;
+        c = (offset[h]! + skip[h]! * next[i]!) % m;
+      }
+      table[c] = h;
+      next[i] = next[i]! + 1;
+      filled++;
+    }
+  }
+}
+
+export const envoyMaglev: BalancerModule = {
+  name: 'envoy/maglev',
+  description: 'Envoy 1.28 MAGLEV: 65537-slot Maglev table, weighted by Envoy target weights',
+  follows: `Envoy ${ENVOY_VERSION} maglev_lb.cc`,
+  create({ backends, options }) {
+    const name = 'envoy/maglev';
+    rejectUnknownOptions(name, options, ['table_size', 'hash_key', 'healthy_panic_threshold']);
+    const m = intOption(name, options, 'table_size', ENVOY_MAGLEV_DEFAULTS.table_size, 2, 5_000_011);
+    if (!isPrime(m)) throw new LbsimError('SCENARIO_INVALID', `balancer.table_size: envoy/maglev expects a prime table size (Envoy refuses others), got ${m}`);
+    const hashKey = enumOption(name, options, 'hash_key', ENVOY_MAGLEV_DEFAULTS.hash_key, ['route', 'client']);
+    const set = new HostSet(backends, name, options);
+    const offset = new Float64Array(backends.count);
+    const skip = new Float64Array(backends.count);
+    const bm = BigInt(m);
+    for (let b = 0; b < backends.count; b++) {
+      offset[b] = Number(xxHash64(backends.names[b]!) % bm);
+      skip[b] = Number(xxHash64(backends.names[b]!, 1n) % (bm - 1n)) + 1;
+    }
+    const table = new Int32Array(m);
+    const refresh = () => {
+      set.refresh();
+      buildMaglev(table, offset, skip, backends.weight, set.hosts, set.size);
+    };
+    refresh();
+    const memo = new Map<number, number>();
+    return {
+      pick(_request, client, route) {
+        if (set.size === 0) return -1;
+        const key = hashKey === 'route' ? route : client;
+        let slot = memo.get(key);
+        if (slot === undefined) {
+          slot = Number(xxHash64(keyText(key, hashKey === 'client')) % bm);
+          memo.set(key, slot);
+        }
+        return table[slot]!;
+      },
+      onBackendDown: refresh,
+      onBackendUp: refresh,
+    };
+  },
+};

@@ -1,0 +1,113 @@
+/**
+ * Envoy RING_HASH (source/common/upstream/ring_hash_lb.cc, RingHashLoadBalancer::Ring,
+ * Envoy 1.28), ketama-style. With the candidate hosts' weights normalized to sum 1,
+ * scale = min(ceil(min_weight * minimum_ring_size) / min_weight, maximum_ring_size); host
+ * by host, hashes are added while a running count stays below the running target
+ * (target += scale * weight), hash i of a host being xxHash64("<address>_<i>"). The ring
+ * is sorted by hash; a request hash h goes to the first entry with hash >= h (wrapping),
+ * found with the ketama binary search Envoy ports (chooseHost). The ring is rebuilt when
+ * the host set changes.
+ *
+ * Mapping: a host's address is the backend's name (name backends "10.0.0.1:8080" to
+ * reproduce a real cluster's ring). The request hash is xxHash64 of the route key's
+ * decimal text (a `header` hash policy whose header carries k), or with
+ * `hash_key: client` of the client key as a dotted IPv4 address (`connection_properties:
+ * source_ip`). Options: `minimum_ring_size` (@default 1024), `maximum_ring_size`
+ * (@default 8388608), `hash_key` (@default route), `healthy_panic_threshold`
+ * (@default 50). Only the default XX_HASH hash function.
+ *
+ * The ketama search runs on BigInt once per distinct key and ring; its result (a host)
+ * is memoized until the ring changes, so steady-state picks are a Map lookup.
+ */
+import { enumOption, intOption, rejectUnknownOptions } from '../options.ts';
+import type { BalancerModule } from '../types.ts';
+import { ENVOY_VERSION } from './constants.ts';
+import { HostSet } from './host-set.ts';
+import { keyText, xxHash64 } from './xxhash64.ts';
+
+export const ENVOY_RING_HASH_DEFAULTS = { minimum_ring_size: 1024, maximum_ring_size: 8_388_608, hash_key: 'route' } as const;
+
+export interface Ring {
+  hash: BigUint64Array;
+  host: Int32Array;
+}
+
+/** RingHashLoadBalancer::Ring::Ring for hosts `hosts[0..size)` with their weights. */
+export function buildRing(names: readonly string[], weight: ArrayLike<number>, hosts: ArrayLike<number>, size: number, minRing: number, maxRing: number): Ring {
+  let sum = 0;
+  for (let i = 0; i < size; i++) sum += weight[hosts[i]!]!;
+  let minW = 1;
+  for (let i = 0; i < size; i++) minW = Math.min(minW, weight[hosts[i]!]! / sum);
+  const scale = Math.min(Math.ceil(minW * minRing) / minW, maxRing);
+  const entries: { hash: bigint; host: number }[] = [];
+  let current = 0;
+  let target = 0;
+  for (let i = 0; i < size; i++) {
+    const h = hosts[i]!;
+    target += scale * (weight[h]! / sum);
+    for (let j = 0; current < target; j++, current++) entries.push({ hash: xxHash64(`${names[h]}_${j}`), host: h });
+  }
+  entries.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+  return { hash: BigUint64Array.from(entries.map((e) => e.hash)), host: Int32Array.from(entries.map((e) => e.host)) };
+}
+
+/** Ring::chooseHost: Envoy's port of ketama_get_server, quirks included. */
+export function chooseFromRing(ring: Ring, h: bigint): number {
+  const size = ring.hash.length;
+  if (size === 0) return -1;
+  let lowp = 0;
+  let highp = size;
+  let midp = 0;
+  for (;;) {
+    midp = Math.trunc((lowp + highp) / 2);
+    if (midp === size) {
+      midp = 0;
+      break;
+    }
+    const midval = ring.hash[midp]!;
+    const midval1 = midp === 0 ? 0n : ring.hash[midp - 1]!;
+    if (h <= midval && h > midval1) break;
+    if (midval < h) lowp = midp + 1;
+    else highp = midp - 1;
+    if (lowp > highp) {
+      midp = 0;
+      break;
+    }
+  }
+  return ring.host[midp]!;
+}
+
+export const envoyRingHash: BalancerModule = {
+  name: 'envoy/ring_hash',
+  description: 'Envoy 1.28 RING_HASH: ketama ring of xxHash64("<name>_<i>") points, scaled by weight',
+  follows: `Envoy ${ENVOY_VERSION} ring_hash_lb.cc`,
+  create({ backends, options }) {
+    const name = 'envoy/ring_hash';
+    rejectUnknownOptions(name, options, ['minimum_ring_size', 'maximum_ring_size', 'hash_key', 'healthy_panic_threshold']);
+    const minRing = intOption(name, options, 'minimum_ring_size', ENVOY_RING_HASH_DEFAULTS.minimum_ring_size, 1, 8_388_608);
+    const maxRing = intOption(name, options, 'maximum_ring_size', ENVOY_RING_HASH_DEFAULTS.maximum_ring_size, minRing, 8_388_608);
+    const hashKey = enumOption(name, options, 'hash_key', ENVOY_RING_HASH_DEFAULTS.hash_key, ['route', 'client']);
+    const set = new HostSet(backends, name, options);
+    let ring: Ring = { hash: new BigUint64Array(0), host: new Int32Array(0) };
+    const memo = new Map<number, number>();
+    const refresh = () => {
+      set.refresh();
+      ring = buildRing(backends.names, backends.weight, set.hosts, set.size, minRing, maxRing);
+      memo.clear();
+    };
+    refresh();
+    return {
+      pick(_request, client, route) {
+        const key = hashKey === 'route' ? route : client;
+        let host = memo.get(key);
+        if (host === undefined) {
+          host = chooseFromRing(ring, xxHash64(keyText(key, hashKey === 'client')));
+          memo.set(key, host);
+        }
+        return host;
+      },
+      onBackendDown: refresh,
+      onBackendUp: refresh,
+    };
+  },
+};

@@ -1,0 +1,52 @@
+/**
+ * Envoy ROUND_ROBIN (load_balancer_impl.cc, RoundRobinLoadBalancer over
+ * EdfLoadBalancerBase, Envoy 1.28). Equal weights: plain rotation,
+ * hosts[rr_index++ % hosts.size()], the index starting at the balancer's seed. Unequal
+ * weights: the EDF scheduler (edf.ts), rebuilt whenever the host set changes (a host
+ * going down or up): every host is added in order with deadline 1/weight, then
+ * seed % hosts.size() picks are made and thrown away, so Envoys do not all start on the
+ * same host. Weights 5,1,1 from a fresh scheduler give a a a a b c a.
+ *
+ * Options: `initial_index` (Envoy's seed_; @default random per balancer),
+ * `healthy_panic_threshold` (@default 50, see host-set.ts). Slow start
+ * (slow_start_config) is not modelled.
+ */
+import { rejectUnknownOptions } from '../options.ts';
+import type { BalancerModule } from '../types.ts';
+import { ENVOY_VERSION } from './constants.ts';
+import { EdfScheduler } from './edf.ts';
+import { HostSet, envoySeed } from './host-set.ts';
+
+export const envoyRoundRobin: BalancerModule = {
+  name: 'envoy/round_robin',
+  description: 'Envoy 1.28 ROUND_ROBIN: rotation for equal weights, EDF scheduler for unequal (5,1,1 -> a a a a b c a)',
+  follows: `Envoy ${ENVOY_VERSION} load_balancer_impl.cc (RoundRobinLoadBalancer), edf_scheduler.h`,
+  create({ backends, options, random }) {
+    rejectUnknownOptions('envoy/round_robin', options, ['initial_index', 'healthy_panic_threshold']);
+    const seed = envoySeed('envoy/round_robin', options, random);
+    const set = new HostSet(backends, 'envoy/round_robin', options);
+    const edf = new EdfScheduler(backends.count);
+    const weight = (h: number) => backends.weight[h]!;
+    let weighted = false;
+    let rrIndex = seed;
+    const refresh = () => {
+      set.refresh();
+      weighted = !set.equalWeights();
+      edf.clear();
+      if (!weighted) return;
+      for (let i = 0; i < set.size; i++) edf.add(weight(set.hosts[i]!), set.hosts[i]!);
+      const skip = set.size === 0 ? 0 : seed % set.size;
+      for (let i = 0; i < skip; i++) edf.pickAndAdd(weight);
+    };
+    refresh();
+    return {
+      pick() {
+        if (set.size === 0) return -1;
+        if (weighted) return edf.pickAndAdd(weight);
+        return set.hosts[rrIndex++ % set.size]!;
+      },
+      onBackendDown: refresh,
+      onBackendUp: refresh,
+    };
+  },
+};
