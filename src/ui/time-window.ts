@@ -109,26 +109,29 @@ export function formatAxisTime(ms: number, origin: number | undefined, span: num
   return formatDuration(ms).replace(/\.00s$/, 's');
 }
 
-/** One line `width` wide with time labels at evenly spaced columns, the last flush right. */
+/** Tick steps the time axis picks from: round seconds, minutes, hours, days. */
+const TICK_STEPS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000];
+
+/**
+ * One line `width` wide with labels at round times (every 30 s, 5 min, ...), as many as
+ * fit with a few spaces between them; each label starts at its instant's column.
+ */
 export function axisLine(w: TimeWindow, width: number, origin: number | undefined): string {
   const span = w.to - w.from;
   let widest = 0;
   for (let k = 0; k <= 8; k++) widest = Math.max(widest, formatAxisTime(w.from + (k / 8) * span, origin, span).length);
-  const gap = widest + 4;
-  const ticks = Math.max(1, Math.floor(width / gap));
+  const most = Math.max(1, Math.floor(width / (widest + 3)));
+  const step = TICK_STEPS_MS.find((s) => span / s <= most) ?? span;
   const cells = Array.from({ length: width }, () => ' ');
-  const place = (col: number, label: string) => {
-    const start = Math.max(0, Math.min(col, width - label.length));
-    for (let i = 0; i < label.length && start + i < width; i++) cells[start + i] = label[i]!;
-  };
-  const last = formatAxisTime(w.to, origin, span);
-  for (let k = 0; k < ticks; k++) {
-    const col = Math.round((k * width) / ticks);
-    const label = formatAxisTime(w.from + (col / width) * span, origin, span);
-    // A tick that would run into the final label is left out.
-    if (k > 0 && col + label.length >= width - last.length - 1) break;
-    place(col, label);
+  let free = 0;
+  for (let t = Math.ceil(w.from / step - 1e-9) * step; t <= w.to + 1e-9; t += step) {
+    const label = formatAxisTime(t, origin, span);
+    const col = Math.round(((t - w.from) / span) * width);
+    // Labels near the right edge shift left; one that would overlap its neighbour is left out.
+    const at = Math.min(col, width - label.length);
+    if (at < free) continue;
+    for (let i = 0; i < label.length; i++) cells[at + i] = label[i]!;
+    free = at + label.length + 2;
   }
-  place(width - last.length, last);
   return cells.join('');
 }

@@ -10,7 +10,18 @@ export interface ChartSeries {
   label: string;
   values: ReadonlyArray<number | null>;
   color: string;
+  /** Line glyphs, so series stay apart without colour. @default 'light' */
+  style?: LineStyle;
 }
+
+export type LineStyle = 'light' | 'heavy' | 'double';
+
+/** flat, vertical, then the corners ╭ ╮ ╰ ╯ (up-into, down-from, down-into, up-from). */
+const GLYPHS: Record<LineStyle, { flat: string; vertical: string; upTop: string; downTop: string; downBottom: string; upBottom: string }> = {
+  light: { flat: '─', vertical: '│', upTop: '╭', downTop: '╮', downBottom: '╰', upBottom: '╯' },
+  heavy: { flat: '━', vertical: '┃', upTop: '┏', downTop: '┓', downBottom: '┗', upBottom: '┛' },
+  double: { flat: '═', vertical: '║', upTop: '╔', downTop: '╗', downBottom: '╚', upBottom: '╝' },
+};
 
 export interface ReferenceLine {
   label: string;
@@ -70,6 +81,7 @@ export function plotCells(props: LineChartProps, width: number): Cell[][] {
     for (let c = 0; c < width; c++) put(row, c, '╌', ref.color);
   }
   for (const s of series) {
+    const g = GLYPHS[s.style ?? 'light'];
     let prev: number | null = null;
     for (let c = 0; c < Math.min(width, s.values.length); c++) {
       const v = s.values[c];
@@ -78,15 +90,15 @@ export function plotCells(props: LineChartProps, width: number): Cell[][] {
         continue;
       }
       const row = yToRow(v, yMax, height, scale);
-      if (prev === null || prev === row) put(row, c, '─', s.color);
+      if (prev === null || prev === row) put(row, c, g.flat, s.color);
       else if (row < prev) {
-        put(prev, c, '╯', s.color);
-        for (let r = row + 1; r < prev; r++) put(r, c, '│', s.color);
-        put(row, c, '╭', s.color);
+        put(prev, c, g.upBottom, s.color);
+        for (let r = row + 1; r < prev; r++) put(r, c, g.vertical, s.color);
+        put(row, c, g.upTop, s.color);
       } else {
-        put(prev, c, '╮', s.color);
-        for (let r = prev + 1; r < row; r++) put(r, c, '│', s.color);
-        put(row, c, '╰', s.color);
+        put(prev, c, g.downTop, s.color);
+        for (let r = prev + 1; r < row; r++) put(r, c, g.vertical, s.color);
+        put(row, c, g.downBottom, s.color);
       }
       prev = row;
     }
@@ -139,7 +151,7 @@ export function Legend({ series, references }: { series: readonly ChartSeries[];
     <Text wrap="truncate">
       {series.map((s) => (
         <Text key={s.label}>
-          <Text color={tint(theme, s.color)}>──</Text> {s.label}{'  '}
+          <Text color={tint(theme, s.color)}>{GLYPHS[s.style ?? 'light'].flat.repeat(2)}</Text> {s.label}{'  '}
         </Text>
       ))}
       {(references ?? []).map((r) => (
@@ -151,10 +163,24 @@ export function Legend({ series, references }: { series: readonly ChartSeries[];
   );
 }
 
+/** Plot rows for a chart given the rows available: 4k + 1, so the labels fall on quarters of the axis. */
+export function quarterRows(available: number): number {
+  if (available < 5) return Math.max(1, available);
+  return 4 * Math.floor((available - 1) / 4) + 1;
+}
+
+/** Axis numbers: whole above 10, two decimals at most below. */
+export function axisNumber(v: number): string {
+  if (Math.abs(v) >= 1000) return `${Math.round(v / 100) / 10}k`;
+  if (Math.abs(v) >= 10 || Number.isInteger(v)) return String(Math.round(v));
+  return String(Math.round(v * 100) / 100);
+}
+
 /** A round top for an axis: 1, 2 or 5 times a power of ten at or above `x`. */
 export function niceCeil(x: number): number {
   if (!(x > 0)) return 1;
   const p = 10 ** Math.floor(Math.log10(x));
-  for (const m of [1, 2, 5, 10]) if (m * p >= x - 1e-12) return m * p;
+  // Tops whose quarters are round: the chart labels quarters.
+  for (const m of [1, 2, 4, 6, 8, 10]) if (m * p >= x - 1e-12) return m * p;
   return 10 * p;
 }

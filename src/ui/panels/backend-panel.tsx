@@ -3,9 +3,9 @@
  * overload ranges the report lists for it. Pick the backend with ↑/↓.
  */
 import { Box, Text } from 'ink';
-import { Legend, LineChart, niceCeil } from '../charts/line-chart.tsx';
+import { axisNumber, Legend, LineChart, niceCeil, quarterRows } from '../charts/line-chart.tsx';
 import { TimeAxis } from '../charts/time-axis.tsx';
-import { compact, count, ms, pct } from '../format.ts';
+import { count, ms, pct } from '../format.ts';
 import { tint, useTheme } from '../theme.tsx';
 import { columnRanges, columnValues, formatAxisTime, originOf } from '../time-window.ts';
 import { AXIS_LABEL_WIDTH, type PanelProps } from './panel-props.ts';
@@ -21,8 +21,8 @@ export function BackendPanel({ report, window, width, height, selected }: PanelP
   const mine = report.overload.filter((o) => o.backend === b.name);
   const listed = Math.min(mine.length, 3);
   const chartRows = Math.max(6, height - 7 - listed);
-  const utilHeight = Math.max(3, Math.floor(chartRows / 2));
-  const queueHeight = Math.max(3, chartRows - utilHeight);
+  const utilHeight = quarterRows(Math.max(3, Math.floor(chartRows / 2)));
+  const queueHeight = quarterRows(Math.max(3, chartRows - utilHeight));
   const util = columnValues(s.utilization, ranges);
   const queue = columnValues(s.meanQueue, ranges);
   const queueTop = niceCeil(Math.max(1, ...queue.map((v) => v ?? 0)));
@@ -35,7 +35,7 @@ export function BackendPanel({ report, window, width, height, selected }: PanelP
       <Legend series={[{ label: 'utilization (busy slots / slots)', values: [], color: 'cyan' }]} />
       <LineChart series={[{ label: 'util', values: util, color: 'cyan' }]} height={utilHeight} yMax={1} formatY={(v) => `${Math.round(v * 100)}%`} width={width} labelWidth={AXIS_LABEL_WIDTH} />
       <Legend series={[{ label: 'requests waiting (mean in interval)', values: [], color: 'yellow' }]} />
-      <LineChart series={[{ label: 'queue', values: queue, color: 'yellow' }]} height={queueHeight} yMax={queueTop} formatY={compact} width={width} labelWidth={AXIS_LABEL_WIDTH} />
+      <LineChart series={[{ label: 'queue', values: queue, color: 'yellow' }]} height={queueHeight} yMax={queueTop} formatY={axisNumber} width={width} labelWidth={AXIS_LABEL_WIDTH} />
       <TimeAxis window={window} width={width} offset={AXIS_LABEL_WIDTH + 1} origin={origin} />
       {mine.length === 0 ? (
         <Text dimColor>never overloaded</Text>

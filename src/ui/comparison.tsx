@@ -1,0 +1,280 @@
+/**
+ * Comparison of several runs (algorithms or configs) of the same traffic.
+ *
+ *   showComparison(reports: readonly Report[], labels: readonly string[], options?: ComparisonOptions): Promise<void>
+ *     Full-screen, interactive; resolves when the user quits (q). Call it only for a person
+ *     at a terminal: `shouldUseTui(...)` from src/cli/tui.ts says so. Throws a USAGE
+ *     LbsimError when there are no reports or labels and reports differ in number.
+ *   comparisonToString(reports, labels, { columns?, rows?, panel?, color? }): string
+ *     The same view rendered once (no keys), for logs and non-terminals.
+ *   <ComparisonView reports labels columns rows interactive? initialPanel? />
+ *     The component itself.
+ *
+ * Panels: p99 of every run overlaid (with the SLO line), failed share overlaid, queue
+ * heat strips run by run, and a table of the differences against the first run. Keys:
+ * 1–4 or tab switch panels, ←/→ pan, +/- zoom, 0 resets, q quits.
+ */
+import { Box, renderToString, Text, useApp, useInput } from 'ink';
+import { useState } from 'react';
+import { LbsimError } from '../errors.ts';
+import type { Report } from '../report/types.ts';
+import { HeatLegend, HeatStrip, type HeatRow } from './charts/heat-strip.tsx';
+import { Legend, LineChart, niceCeil, quarterRows, type ChartSeries, type LineStyle, type ReferenceLine } from './charts/line-chart.tsx';
+import { TimeAxis } from './charts/time-axis.tsx';
+import { compact, count, ms, pct } from './format.ts';
+import { AXIS_LABEL_WIDTH } from './panels/panel-props.ts';
+import { fullScreen, type TerminalStreams, useTerminalSize, FALLBACK_SIZE } from './terminal.tsx';
+import { colorFromEnv, ThemeContext, tint, useTheme } from './theme.tsx';
+import { columnRanges, columnValues, fullWindow, isZoomed, formatAxisTime, originOf, pan, type TimeWindow, zoomIn, zoomOut } from './time-window.ts';
+
+export type ComparisonPanelId = 'p99' | 'failed' | 'queues' | 'differences';
+export const COMPARISON_PANELS: readonly { id: ComparisonPanelId; title: string }[] = [
+  { id: 'p99', title: 'p99 over time' },
+  { id: 'failed', title: 'failed over time' },
+  { id: 'queues', title: 'queues' },
+  { id: 'differences', title: 'differences' },
+];
+
+const RUN_COLORS = ['cyan', 'magenta', 'yellow', 'green', 'blue', 'red'];
+const RUN_STYLES: readonly LineStyle[] = ['heavy', 'light', 'double'];
+/** From this width the differences table sits beside the chart. */
+const WIDE_COLUMNS = 150;
+const TABLE_WIDTH = 70;
+
+export interface ComparisonViewProps {
+  reports: readonly Report[];
+  labels: readonly string[];
+  columns: number;
+  rows: number;
+  /** @default true */
+  interactive?: boolean;
+  /** @default 'p99' */
+  initialPanel?: ComparisonPanelId;
+}
+
+function runSeries(reports: readonly Report[], labels: readonly string[], pick: (r: Report) => readonly number[], skip: (r: Report, row: number) => boolean, window: TimeWindow, plotWidth: number): ChartSeries[] {
+  return reports.map((r, i) => ({
+    label: labels[i]!,
+    values: columnValues(pick(r), columnRanges(r.timeseries, window, plotWidth), (row) => skip(r, row)),
+    color: RUN_COLORS[i % RUN_COLORS.length]!,
+    style: RUN_STYLES[i % RUN_STYLES.length]!,
+  }));
+}
+
+function OverlayChart({ title, series, references, yMax, formatY, width, height, window, origin }: { title: string; series: ChartSeries[]; references: ReferenceLine[]; yMax: number; formatY: (v: number) => string; width: number; height: number; window: TimeWindow; origin: number | undefined }) {
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text bold wrap="truncate">
+        {title} <Text dimColor>(each column: its worst interval)</Text>
+      </Text>
+      <Legend series={series} references={references} />
+      <LineChart series={series} references={references} height={quarterRows(Math.max(3, height - 3))} yMax={yMax} formatY={formatY} width={width} labelWidth={AXIS_LABEL_WIDTH} />
+      <TimeAxis window={window} width={width} offset={AXIS_LABEL_WIDTH + 1} origin={origin} />
+    </Box>
+  );
+}
+
+interface Metric {
+  name: string;
+  value: (r: Report) => number;
+  format: (v: number) => string;
+  /** Which way is better; 0 for neutral. */
+  better: -1 | 0 | 1;
+}
+
+const METRICS: readonly Metric[] = [
+  { name: 'requests', value: (r) => r.requests.total, format: count, better: 0 },
+  { name: 'failed', value: (r) => r.requests.failedShare, format: pct, better: -1 },
+  { name: 'rejected', value: (r) => r.requests.rejected, format: count, better: -1 },
+  { name: 'timed out', value: (r) => r.requests.timedOut, format: count, better: -1 },
+  { name: 'latency mean', value: (r) => r.latency.mean, format: ms, better: -1 },
+  { name: 'latency p50', value: (r) => r.latency.p50, format: ms, better: -1 },
+  { name: 'latency p90', value: (r) => r.latency.p90, format: ms, better: -1 },
+  { name: 'latency p99', value: (r) => r.latency.p99, format: ms, better: -1 },
+  { name: 'latency p99.9', value: (r) => r.latency.p999, format: ms, better: -1 },
+  { name: 'latency max', value: (r) => r.latency.max, format: ms, better: -1 },
+  { name: 'max/mean share', value: (r) => r.imbalance.maxOverMean, format: (v) => v.toFixed(3), better: -1 },
+  { name: 'Jain fairness', value: (r) => r.imbalance.jain, format: (v) => v.toFixed(3), better: 1 },
+  { name: 'overload ranges', value: (r) => r.overload.length, format: count, better: -1 },
+  { name: 'busiest util', value: (r) => Math.max(0, ...r.backends.map((b) => b.utilization)), format: pct, better: -1 },
+  { name: 'longest queue', value: (r) => Math.max(0, ...r.backends.map((b) => b.maxQueue)), format: count, better: -1 },
+];
+
+/** The change from the first run, in the metric's own unit, with a sign. */
+function delta(m: Metric, base: number, v: number): string {
+  const d = v - base;
+  if (d === 0) return '=';
+  return `${d > 0 ? '+' : '-'}${m.format(Math.abs(d))}`;
+}
+
+export function DifferencesTable({ reports, labels, width, height }: { reports: readonly Report[]; labels: readonly string[]; width: number; height: number }) {
+  const theme = useTheme();
+  const nameWidth = 16;
+  const cell = Math.max(10, Math.min(22, Math.floor((width - nameWidth) / Math.max(1, reports.length))));
+  const base = reports[0]!;
+  const shown = METRICS.slice(0, Math.max(1, height - 2));
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text bold wrap="truncate">
+        {'vs first run'.padEnd(nameWidth)}
+        {labels.map((l) => l.slice(0, cell - 1).padStart(cell)).join('')}
+      </Text>
+      {shown.map((m) => {
+        const b = m.value(base);
+        return (
+          <Text key={m.name} wrap="truncate">
+            {m.name.padEnd(nameWidth)}
+            {reports.map((r, i) => {
+              const v = m.value(r);
+              const text = i === 0 ? m.format(v) : `${m.format(v)} ${delta(m, b, v)}`;
+              const worse = m.better !== 0 && i > 0 && Math.sign(v - b) === -m.better;
+              const better = m.better !== 0 && i > 0 && Math.sign(v - b) === m.better;
+              return (
+                <Text key={i} color={tint(theme, worse ? 'red' : better ? 'green' : undefined)}>
+                  {text.slice(0, cell - 1).padStart(cell)}
+                </Text>
+              );
+            })}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}
+
+function QueueStrips({ reports, labels, width, height, window }: { reports: readonly Report[]; labels: readonly string[]; width: number; height: number; window: TimeWindow }) {
+  const labelWidth = Math.min(20, Math.max(AXIS_LABEL_WIDTH, ...reports.flatMap((r, i) => r.timeseries.backends.map((b) => labels[i]!.length + b.name.length + 1))));
+  const plotWidth = Math.max(1, width - labelWidth - 1);
+  const rows: HeatRow[] = [];
+  let max = 0;
+  reports.forEach((r, i) => {
+    const ranges = columnRanges(r.timeseries, window, plotWidth);
+    for (const b of r.timeseries.backends) {
+      const values = columnValues(b.meanQueue, ranges);
+      for (const v of values) if (v !== null && v > max) max = v;
+      rows.push({ label: `${labels[i]}:${b.name}`, values });
+    }
+  });
+  const fits = Math.max(1, height - 4);
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text bold wrap="truncate">
+        Queue length per backend, run by run <Text dimColor>(one scale for all)</Text>
+      </Text>
+      <HeatStrip rows={rows.slice(0, fits)} max={max} labelWidth={labelWidth} width={width} />
+      {rows.length > fits ? <Text dimColor>… {rows.length - fits} more rows (a taller terminal shows them)</Text> : null}
+      <TimeAxis window={window} width={width} offset={labelWidth + 1} origin={originOf(reports[0]!)} />
+      {max > 0 ? <HeatLegend max={max} format={compact} /> : <Text dimColor>no request ever waited</Text>}
+    </Box>
+  );
+}
+
+export function ComparisonView({ reports, labels, columns, rows, interactive = true, initialPanel }: ComparisonViewProps) {
+  const { exit } = useApp();
+  const [panel, setPanel] = useState<ComparisonPanelId>(initialPanel ?? 'p99');
+  const [window, setWindow] = useState<TimeWindow>(() => fullWindow(reports));
+  const index = COMPARISON_PANELS.findIndex((p) => p.id === panel);
+  useInput(
+    (input, key) => {
+      if (input === 'q' || key.escape || (key.ctrl && input === 'c')) exit();
+      else if (input >= '1' && input <= String(COMPARISON_PANELS.length)) setPanel(COMPARISON_PANELS[Number(input) - 1]!.id);
+      else if (key.tab) setPanel(COMPARISON_PANELS[(index + (key.shift ? COMPARISON_PANELS.length - 1 : 1)) % COMPARISON_PANELS.length]!.id);
+      else if (key.leftArrow || input === 'h') setWindow((w) => pan(w, -1, reports));
+      else if (key.rightArrow || input === 'l') setWindow((w) => pan(w, 1, reports));
+      else if (input === '+' || input === '=') setWindow((w) => zoomIn(w, reports));
+      else if (input === '-' || input === '_') setWindow((w) => zoomOut(w, reports));
+      else if (input === '0') setWindow(fullWindow(reports));
+    },
+    { isActive: interactive },
+  );
+  const wide = columns >= WIDE_COLUMNS && panel !== 'differences';
+  const bodyHeight = Math.max(8, rows - 4);
+  const mainWidth = wide ? columns - TABLE_WIDTH - 2 : columns;
+  const plotWidth = Math.max(1, mainWidth - AXIS_LABEL_WIDTH - 1);
+  const origin = originOf(reports[0]!);
+  let body;
+  if (panel === 'p99') {
+    const series = runSeries(reports, labels, (r) => r.timeseries.p99, (r, row) => r.timeseries.completed[row] === 0, window, plotWidth);
+    const slo = reports.find((r) => r.slo?.p99 !== undefined)?.slo?.p99;
+    const references: ReferenceLine[] = slo === undefined ? [] : [{ label: `SLO p99 ${ms(slo)}`, value: slo, color: 'red' }];
+    let top = slo === undefined ? 0 : slo * 1.1;
+    for (const s of series) for (const v of s.values) if (v !== null && v > top) top = v;
+    body = <OverlayChart title="p99 response time, runs overlaid" series={series} references={references} yMax={niceCeil(top)} formatY={ms} width={mainWidth} height={bodyHeight} window={window} origin={origin} />;
+  } else if (panel === 'failed') {
+    const series = runSeries(reports, labels, (r) => r.timeseries.failedShare, (r, row) => r.timeseries.arrivals[row] === 0, window, plotWidth);
+    body = <OverlayChart title="Failed share per interval, runs overlaid" series={series} references={[]} yMax={1} formatY={(v) => `${Math.round(v * 100)}%`} width={mainWidth} height={bodyHeight} window={window} origin={origin} />;
+  } else if (panel === 'queues') {
+    body = <QueueStrips reports={reports} labels={labels} width={mainWidth} height={bodyHeight} window={window} />;
+  } else {
+    body = <DifferencesTable reports={reports} labels={labels} width={columns} height={bodyHeight} />;
+  }
+  return (
+    <Box flexDirection="column" width={columns}>
+      <Text wrap="truncate">
+        <Text bold>compare</Text> {reports.length} runs: {labels.join(' · ')}
+      </Text>
+      <Text wrap="truncate">
+        {COMPARISON_PANELS.map((p, i) => (
+          <Text key={p.id} inverse={p.id === panel} bold={p.id === panel}>
+            {` ${i + 1} ${p.title} `}
+          </Text>
+        ))}
+        {isZoomed(window, reports) ? (
+          <Text dimColor>
+            {'  '}zoom {formatAxisTime(window.from, origin, 0)}–{formatAxisTime(window.to, origin, 0)}
+          </Text>
+        ) : null}
+      </Text>
+      <Box height={bodyHeight} overflow="hidden">
+        {body}
+        {wide ? (
+          <Box marginLeft={2}>
+            <DifferencesTable reports={reports} labels={labels} width={TABLE_WIDTH} height={bodyHeight} />
+          </Box>
+        ) : null}
+      </Box>
+      <Text dimColor wrap="truncate">
+        {interactive ? '1-4/tab panels · ←→ pan · +/- zoom · 0 all · q quit' : ''}
+      </Text>
+    </Box>
+  );
+}
+
+export interface ComparisonOptions extends TerminalStreams {
+  /** @default 'p99' */
+  initialPanel?: ComparisonPanelId;
+}
+
+function checkRuns(reports: readonly Report[], labels: readonly string[]): void {
+  if (reports.length === 0) throw new LbsimError('USAGE', 'nothing to compare: no reports');
+  if (labels.length !== reports.length) throw new LbsimError('USAGE', `compare: ${reports.length} reports but ${labels.length} labels`);
+}
+
+function SizedComparison({ stdout, ...props }: Omit<ComparisonViewProps, 'columns' | 'rows'> & { stdout: NodeJS.WriteStream }) {
+  const size = useTerminalSize(stdout);
+  return <ComparisonView {...props} columns={size.columns} rows={size.rows} />;
+}
+
+export async function showComparison(reports: readonly Report[], labels: readonly string[], options: ComparisonOptions = {}): Promise<void> {
+  checkRuns(reports, labels);
+  const stdout = options.stdout ?? process.stdout;
+  const color = options.color ?? colorFromEnv();
+  await fullScreen(
+    stdout,
+    options.stdin ?? process.stdin,
+    <ThemeContext.Provider value={{ color }}>
+      <SizedComparison stdout={stdout} reports={reports} labels={labels} {...(options.initialPanel ? { initialPanel: options.initialPanel } : {})} />
+    </ThemeContext.Provider>,
+  );
+}
+
+export function comparisonToString(reports: readonly Report[], labels: readonly string[], options: { columns?: number; rows?: number; panel?: ComparisonPanelId; color?: boolean } = {}): string {
+  checkRuns(reports, labels);
+  const columns = options.columns ?? FALLBACK_SIZE.columns;
+  return renderToString(
+    <ThemeContext.Provider value={{ color: options.color ?? false }}>
+      <ComparisonView reports={reports} labels={labels} columns={columns} rows={options.rows ?? FALLBACK_SIZE.rows} interactive={false} {...(options.panel ? { initialPanel: options.panel } : {})} />
+    </ThemeContext.Provider>,
+    { columns },
+  );
+}
