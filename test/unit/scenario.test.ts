@@ -44,8 +44,7 @@ describe('scenario groups and defaults', () => {
     expect(s.timeoutMs).toBe(Number.POSITIVE_INFINITY);
     expect(s.intervalMs).toBe(1000);
     expect(s.seed).toBe(1);
-    expect(s.traffic.rate).toBe(100);
-    expect(s.traffic.service).toEqual({ distribution: 'exponential', mean: 4 });
+    expect(s.traffic).toMatchObject({ kind: 'synthetic', rate: 100, service: { distribution: 'exponential', mean: 4 } });
     expect(s.backends[0]!.outages).toEqual([{ from: 120_000, to: 180_000 }]);
   });
 
