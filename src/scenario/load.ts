@@ -11,6 +11,7 @@ import type { BackendSpec } from '../engine/backends.ts';
 import { LbsimError } from '../errors.ts';
 import type { ServiceSpec } from '../random/distributions.ts';
 import type { RatePoint } from '../traffic/synthetic.ts';
+import { prepareScenario, resolveTraceScenario, traceSpecOf, type TraceTrafficSpec } from '../traffic/prepare.ts';
 import { expandNames, type ScenarioParsed, scenarioSchema } from './schema.ts';
 
 export interface Slo {
@@ -28,7 +29,7 @@ export interface SyntheticTrafficSpec {
   routes: { count: number; skew: number };
 }
 
-export type TrafficSpec = SyntheticTrafficSpec;
+export type TrafficSpec = SyntheticTrafficSpec | TraceTrafficSpec;
 
 /** A validated scenario with every unit resolved. */
 export interface Scenario {
@@ -62,7 +63,8 @@ export async function loadScenario(file: string): Promise<Scenario> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new LbsimError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`}`);
   }
-  return parseScenario(text, { file, baseDir: dirname(abs), defaultName: basename(abs, extname(abs)) });
+  // A trace given as a raw log is imported (once, cached) here, so runs replay a .lbt synchronously.
+  return prepareScenario(parseScenario(text, { file, baseDir: dirname(abs), defaultName: basename(abs, extname(abs)) }));
 }
 
 export interface ParseOptions {
@@ -105,18 +107,19 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
     }
   }
   const { algorithm, ...options } = s.balancer;
-  return {
+  const scenario: Scenario = {
     name: s.name ?? defaultName,
     ...(s.description === undefined ? {} : { description: s.description }),
     ...(file === undefined ? {} : { file }),
     baseDir,
     seed: s.seed,
     ...(s.start === undefined ? {} : { startEpochMs: Date.parse(s.start) }),
-    durationMs: s.duration!,
+    // Trace replays without a duration take it from the trace (resolveTraceScenario).
+    durationMs: s.duration ?? Number.NaN,
     warmupMs: s.warmup,
     timeoutMs: s.timeout ?? Number.POSITIVE_INFINITY,
     intervalMs: s.report.interval,
-    traffic: {
+    traffic: syn === undefined ? traceSpecOf(s.traffic, s.duration, baseDir, file ?? '<scenario>') : {
       kind: 'synthetic',
       rate: syn.profile ?? syn.rate!,
       service: syn.service as ServiceSpec,
@@ -127,6 +130,7 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
     backends,
     ...(s.slo === undefined ? {} : { slo: s.slo }),
   };
+  return resolveTraceScenario(scenario);
 }
 
 /** `backends[2].queue` from a zod path. */

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { BUILTIN_BALANCERS, isBalancerPath } from '../balancers/registry.ts';
 import { parseDuration, parseRate } from './units.ts';
+import { TRACE_ONLY_FIELDS, traceFields } from '../traffic/trace-schema.ts';
 
 const DURATION_HINT = 'a duration such as 250ms, 30s, 10m, 1h or a number of milliseconds';
 const RATE_HINT = 'a rate such as 900/s, 54000/m or a number per second';
@@ -114,7 +115,7 @@ export const scenarioSchema = z
     duration: positiveDuration.optional(),
     warmup: duration.default(0),
     timeout: positiveDuration.optional(),
-    traffic: z.strictObject({ synthetic }, { error: 'expected traffic: { synthetic: {...} }' }),
+    traffic: z.strictObject({ synthetic: synthetic.optional(), ...traceFields }, { error: 'expected traffic: { synthetic: {...} } or traffic: { trace: FILE }' }),
     balancer: z.looseObject({
       algorithm: z
         .string({ error: 'expected an algorithm name or a path to a balancer file' })
@@ -129,8 +130,17 @@ export const scenarioSchema = z
     slo: slo.optional(),
   })
   .superRefine((s, ctx) => {
-    if (s.duration === undefined) ctx.addIssue({ code: 'custom', message: 'expected a duration for synthetic traffic (e.g. 10m)', path: ['duration'] });
-    else if (s.warmup >= s.duration) ctx.addIssue({ code: 'custom', message: 'expected warmup shorter than duration', path: ['warmup'] });
+    const t = s.traffic;
+    if ((t.synthetic === undefined) === (t.trace === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'expected exactly one of `synthetic: {...}` or `trace: FILE`', path: ['traffic'] });
+    }
+    if (t.synthetic !== undefined) {
+      for (const k of TRACE_ONLY_FIELDS) if (t[k] !== undefined) ctx.addIssue({ code: 'custom', message: `only for trace replay (traffic.trace)`, path: ['traffic', k] });
+    }
+    if (s.duration === undefined) {
+      // A trace replay runs as long as its (windowed, sped-up) trace unless a duration cuts it.
+      if (t.trace === undefined) ctx.addIssue({ code: 'custom', message: 'expected a duration for synthetic traffic (e.g. 10m)', path: ['duration'] });
+    } else if (s.warmup >= s.duration) ctx.addIssue({ code: 'custom', message: 'expected warmup shorter than duration', path: ['warmup'] });
     if (s.backends.length > 0 && s.backends.every((b) => b.weight === 0)) {
       ctx.addIssue({ code: 'custom', message: 'all weights are zero: no backend can ever be picked', path: ['backends'] });
     }

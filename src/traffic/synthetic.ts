@@ -102,7 +102,39 @@ export class SyntheticTraffic implements TrafficSource {
   fill(chunk: RequestChunk): void {
     let n = 0;
     const cap = chunk.capacity;
-    while (n < cap && this.block >= 0) {
+    while (n < cap) {
+      const k = this.nextCandidate();
+      if (k < 0) break;
+      chunk.arrival[n] = this.t;
+      chunk.work[n] = this.service.sample(
+        uniform(this.work.k1, this.work.k2, k),
+        this.service.needsSecondUniform ? uniform(this.workAux.k1, this.workAux.k2, k) : 0.5,
+      );
+      chunk.client[n] = this.clients === undefined ? 0 : this.clients.sample(uniform(this.client.k1, this.client.k2, k));
+      chunk.route[n] = this.routes === undefined ? 0 : this.routes.sample(uniform(this.route.k1, this.route.k2, k));
+      chunk.flags[n] = 0;
+      n++;
+    }
+    chunk.count = n;
+  }
+
+  /**
+   * Counts the arrivals from the current position to the end, drawing only gaps (and
+   * thinning tests): what a time-split run needs to number the requests of a window
+   * without generating the requests before it.
+   */
+  count(): number {
+    let n = 0;
+    while (this.nextCandidate() >= 0) n++;
+    return n;
+  }
+
+  /**
+   * Moves to the next accepted arrival (its time in `t`) and returns its candidate index
+   * within the block, the counter of its per-request draws; -1 when the traffic has ended.
+   */
+  private nextCandidate(): number {
+    while (this.block >= 0) {
       const rate = this.blockPeak;
       if (rate <= 0) {
         this.openBlock(this.block + 1);
@@ -115,17 +147,9 @@ export class SyntheticTraffic implements TrafficSource {
         continue;
       }
       if (this.profile !== undefined && uniform(this.thin.k1, this.thin.k2, k) * rate > rateAt(this.profile, this.t)) continue;
-      chunk.arrival[n] = this.t;
-      chunk.work[n] = this.service.sample(
-        uniform(this.work.k1, this.work.k2, k),
-        this.service.needsSecondUniform ? uniform(this.workAux.k1, this.workAux.k2, k) : 0.5,
-      );
-      chunk.client[n] = this.clients === undefined ? 0 : this.clients.sample(uniform(this.client.k1, this.client.k2, k));
-      chunk.route[n] = this.routes === undefined ? 0 : this.routes.sample(uniform(this.route.k1, this.route.k2, k));
-      chunk.flags[n] = 0;
-      n++;
+      return k;
     }
-    chunk.count = n;
+    return -1;
   }
 
   /** Positions the generator at the start of `block`; past the end it marks the traffic finished (block = -1). */

@@ -9,6 +9,8 @@ import { parseSeed } from '../options.ts';
 import type { CliContext } from '../context.ts';
 import { progressLine } from '../progress.ts';
 import { runWithTui, shouldUseTui } from '../tui.ts';
+import { withReplayOverrides } from '../../traffic/prepare.ts';
+import { addReplayOptions, type ReplayFlags } from './trace.ts';
 
 export type ReportFormat = 'text' | 'json' | 'csv';
 
@@ -19,7 +21,7 @@ export function formatReport(report: Report, format: ReportFormat): string {
 }
 
 export function runCommand(ctx: CliContext): Command {
-  return new Command('run')
+  return addReplayOptions(new Command('run'))
     .description('simulate a scenario and report latency, errors, per-backend load and overload')
     .argument('<scenario>', 'scenario file (YAML or JSON)')
     .option('--seed <n>', 'random seed (overrides the scenario)', parseSeed)
@@ -27,8 +29,9 @@ export function runCommand(ctx: CliContext): Command {
     .option('-o, --out <file>', 'write the output to a file (atomically) instead of stdout')
     .option('--progress', 'print progress lines to stderr')
     .option('--no-tui', 'never open the terminal dashboard')
-    .action(async (file: string, opts: { seed?: number; format: ReportFormat; out?: string; progress?: boolean; tui?: boolean }) => {
-      const scenario = await loadScenario(file);
+    .action(async (file: string, opts: { seed?: number; format: ReportFormat; out?: string; progress?: boolean; tui?: boolean } & ReplayFlags) => {
+      const scenario = withReplayOverrides(await loadScenario(file), opts);
+      if (scenario.traffic.kind === 'trace' && scenario.traffic.skippedRows > 0) ctx.info(`note: ${scenario.traffic.skippedRows.toLocaleString('en-US')} malformed rows were skipped when the trace was imported`);
       if (shouldUseTui(opts)) return runWithTui(scenario, opts, ctx);
       const started = performance.now();
       const report = await runScenario(scenario, {

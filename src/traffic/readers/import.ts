@@ -3,7 +3,7 @@
  * in arrival order, with unknown work estimated, into a .lbt trace. Memory is bounded by
  * one read buffer, the reorder window and one trace chunk, whatever the log's length.
  */
-import { extname } from 'node:path';
+import { basename, extname } from 'node:path';
 import { LbsimError } from '../../errors.ts';
 import { TraceWriter } from '../lbt/writer.ts';
 import { RequestFlag } from '../source.ts';
@@ -70,7 +70,9 @@ export function formatFromName(file: string): LogFormat | undefined {
   const ext = extname(name);
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
-  for (const f of LOG_FORMATS) if (name.endsWith(`.${f}.log`) || name.endsWith(`.${f}`)) return f;
+  // nginx.log, access.haproxy.log, envoy-access.log, prod_alb.log.gz ...
+  const base = basename(name);
+  for (const f of LOG_FORMATS) if (new RegExp(`(^|[._-])${f}([._-]|$)`).test(base)) return f;
   return undefined;
 }
 
