@@ -1,0 +1,146 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FORMAT_VERSION, HEADER_BYTES } from '../../src/traffic/lbt/format.ts';
+import { TraceReader } from '../../src/traffic/lbt/reader.ts';
+import { TraceWriter } from '../../src/traffic/lbt/writer.ts';
+import { traceInfo } from '../../src/traffic/lbt/info.ts';
+import { RequestChunk } from '../../src/traffic/source.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'lbsim-lbt-'));
+
+/** n requests, arrivals 0, 1.5, 3, ... ms with some equal times, work i % 97 + 0.25. */
+function writeTrace(file: string, n: number, chunkCapacity: number): void {
+  const w = new TraceWriter(file, { originEpochMs: 1_713_175_200_000, chunkCapacity });
+  for (let i = 0; i < n; i++) w.push(Math.floor(i / 2) * 3, (i % 97) + 0.25, i * 7, i % 13, i % 3 === 0 ? 1 : 0);
+  w.finish({ skippedRows: 4 });
+}
+
+function readAll(r: TraceReader, cap = 1000) {
+  const c = new RequestChunk(cap);
+  const out: { index: number; arrival: number; work: number; client: number; route: number; flags: number }[] = [];
+  for (;;) {
+    r.fill(c);
+    if (c.count === 0) break;
+    for (let i = 0; i < c.count; i++) out.push({ index: r.firstIndexOfFill + i, arrival: c.arrival[i]!, work: c.work[i]!, client: c.client[i]!, route: c.route[i]!, flags: c.flags[i]! });
+  }
+  r.close();
+  return out;
+}
+
+describe('.lbt trace', () => {
+  const file = join(dir, 'a.lbt');
+  writeTrace(file, 10_007, 512);
+
+  it('round-trips every request, in order, across chunk boundaries and fill sizes', () => {
+    for (const cap of [1, 333, 512, 4096]) {
+      const all = readAll(new TraceReader(file), cap);
+      expect(all.length).toBe(10_007);
+      const wrong = all.filter((r, i) => r.index !== i || r.arrival !== Math.floor(i / 2) * 3 || r.work !== (i % 97) + 0.25 || r.client !== i * 7 || r.route !== i % 13 || r.flags !== (i % 3 === 0 ? 1 : 0));
+      expect(wrong.slice(0, 3)).toEqual([]);
+    }
+  });
+
+  it('header: count, chunks, arrivals, origin, skipped rows', () => {
+    const r = new TraceReader(file);
+    expect(r.header).toMatchObject({ version: FORMAT_VERSION, count: 10_007, chunkCount: Math.ceil(10_007 / 512), chunkCapacity: 512, firstArrival: 0, lastArrival: 5003 * 3, skippedRows: 4, originEpochMs: 1_713_175_200_000 });
+    r.close();
+  });
+
+  it('a window yields exactly the requests in [from, to), shifted to start at 0, numbered as in the whole trace', () => {
+    for (const [from, to] of [
+      [0, 1],
+      [1500, 1503],
+      [1501, 9000.5],
+      [3 * 511, 3 * 513],
+      [14_000, 1e9],
+      [20_000, 30_000],
+    ] as const) {
+      const got = readAll(new TraceReader(file, { from, to }));
+      const want: number[] = [];
+      for (let i = 0; i < 10_007; i++) {
+        const t = Math.floor(i / 2) * 3;
+        if (t >= from && t < to) want.push(i);
+      }
+      expect(got.map((g) => g.index)).toEqual(want);
+      for (const g of got) expect(g.arrival).toBe(Math.floor(g.index / 2) * 3 - from);
+    }
+  });
+
+  it('opens a late window without reading the chunks before it', () => {
+    const r = new TraceReader(file, { from: 14_000 });
+    // The seek lands in the chunk holding t = 14000: request 9334 is the first at or after it.
+    const c = new RequestChunk(10);
+    r.fill(c);
+    expect(r.firstIndexOfFill).toBe(Math.ceil(14_000 / 3) * 2);
+    r.close();
+  });
+
+  it('an empty trace is valid and yields nothing', () => {
+    const f = join(dir, 'empty.lbt');
+    new TraceWriter(f).finish();
+    expect(readAll(new TraceReader(f))).toEqual([]);
+  });
+
+  it('abort leaves no file, not even the temporary one', () => {
+    const sub = mkdtempSync(join(tmpdir(), 'lbsim-lbt-abort-'));
+    const w = new TraceWriter(join(sub, 'x.lbt'), { chunkCapacity: 4 });
+    for (let i = 0; i < 10; i++) w.push(i, 1, 0, 0, 0);
+    w.abort();
+    expect(readdirSync(sub)).toEqual([]);
+  });
+
+  it('refuses arrivals that go back in time (the importer must sort)', () => {
+    const w = new TraceWriter(join(dir, 'back.lbt'));
+    w.push(5, 1, 0, 0, 0);
+    expect(() => w.push(4, 1, 0, 0, 0)).toThrow(/before/);
+    w.abort();
+  });
+
+  const corrupt = (name: string, edit: (b: Buffer) => Buffer) => {
+    const f = join(dir, name);
+    writeFileSync(f, edit(Buffer.from(readFileSync(file))));
+    return f;
+  };
+  const open = (f: string) => () => readAll(new TraceReader(f));
+
+  it('another version, a wrong magic, a truncated or extended file: TRACE_INVALID naming the file', () => {
+    const v2 = corrupt('v2.lbt', (b) => (b.writeUInt32LE(2, 8), b));
+    expect(open(v2)).toThrow(expect.objectContaining({ code: 'TRACE_INVALID', message: expect.stringMatching(/v2\.lbt: .*version 2, this lbsim reads version 1/) }));
+    expect(open(corrupt('magic.lbt', (b) => (b.write('NOTATRACE', 0), b)))).toThrow(/magic/);
+    expect(open(corrupt('trunc.lbt', (b) => b.subarray(0, b.length - 100)))).toThrow(/truncated/);
+    expect(open(corrupt('short.lbt', (b) => b.subarray(0, 40)))).toThrow(/shorter than a header/);
+    expect(open(corrupt('header.lbt', (b) => (b[HEADER_BYTES - 10]! ^= 1, b)))).toThrow(/header checksum/);
+  });
+
+  it('a flipped bit inside a chunk is a checksum error when that chunk is read', () => {
+    const f = corrupt('bit.lbt', (b) => (b[HEADER_BYTES + 24 + 100]! ^= 0x10, b));
+    expect(open(f)).toThrow(expect.objectContaining({ code: 'TRACE_INVALID', message: expect.stringMatching(/chunk 0 .*checksum mismatch/) }));
+    // A window past the damaged chunk never reads it.
+    expect(readAll(new TraceReader(f, { from: 10_000 })).length).toBeGreaterThan(0);
+  });
+
+  it('a missing file is FILE_NOT_FOUND', () => {
+    expect(open(join(dir, 'nope.lbt'))).toThrow(expect.objectContaining({ code: 'FILE_NOT_FOUND' }));
+    expect(existsSync(join(dir, 'nope.lbt'))).toBe(false);
+  });
+
+  it('trace info: rate per minute, work percentiles, distinct clients', () => {
+    const f = join(dir, 'info.lbt');
+    const w = new TraceWriter(f, { chunkCapacity: 100 });
+    // Minute 0: 60 requests, minute 1: none, minute 2: 120; work 1..180 ms; 30 clients.
+    let i = 0;
+    for (let k = 0; k < 60; k++, i++) w.push(k * 1000, i + 1, i % 30, 0, i === 0 ? 1 : 0);
+    for (let k = 0; k < 120; k++, i++) w.push(120_000 + k * 500, i + 1, i % 30, 1, 0);
+    w.finish();
+    const info = traceInfo(f);
+    expect(info.requests).toBe(180);
+    expect(info.perMinute).toEqual({ min: 0, median: 60, peak: 120, peakAtMs: 120_000 });
+    expect(info.work.p50).toBeCloseTo(90, 0);
+    expect(info.work.max).toBe(180);
+    expect(info.distinctClients).toBe(30);
+    expect(info.distinctRoutes).toBe(2);
+    expect(info.recordedFailures).toBe(1);
+  });
+});
