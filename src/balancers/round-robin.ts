@@ -22,6 +22,9 @@ export const roundRobin: BalancerModule = {
         }
         return -1;
       },
+      assumePicks(requests) {
+        next = requests % backends.count;
+      },
       saveState: () => [next],
       loadState: (s) => {
         next = s[0]!;

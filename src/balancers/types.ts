@@ -53,6 +53,13 @@ export interface Balancer {
   onBackendDown?(backend: number): void;
   onBackendUp?(backend: number): void;
   /**
+   * A guess, for a time-split replay, of the state after `requests` picks made with every
+   * backend eligible (e.g. round-robin: cursor = requests mod backends). A wrong guess
+   * costs only speed: the replay re-simulates until the true trajectory meets the
+   * guessed one. Leave it out when no cheap guess exists.
+   */
+  assumePicks?(requests: number): void;
+  /**
    * The balancer's state as numbers, for checkpoints of a time-split replay: two balancers
    * with equal state arrays behave identically from then on. Optional for custom balancers
    * (without it, a time-split replay of that balancer falls back to one thread).

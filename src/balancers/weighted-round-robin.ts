@@ -19,7 +19,17 @@ export const weightedRoundRobin: BalancerModule = {
   follows: 'nginx ngx_http_upstream_round_robin.c, ngx_http_upstream_get_peer',
   create({ backends }) {
     const current = new Float64Array(backends.count);
-    return {
+    const balancer = {
+      /**
+       * With integer weights and every backend eligible the sequence repeats every
+       * sum(weights) picks, with current weights back at zero: replay the remainder.
+       */
+      assumePicks(requests: number) {
+        const total = Array.from(backends.weight).reduce((a, w) => a + w, 0);
+        if (!Number.isInteger(total) || total <= 0) return;
+        current.fill(0);
+        for (let i = requests % total; i > 0; i--) balancer.pick();
+      },
       pick() {
         const weight = backends.weight;
         let best = -1;
@@ -35,9 +45,10 @@ export const weightedRoundRobin: BalancerModule = {
         return best;
       },
       saveState: () => Array.from(current),
-      loadState: (s) => {
+      loadState: (s: readonly number[]) => {
         current.set(s);
       },
     };
+    return balancer;
   },
 };

@@ -63,6 +63,8 @@ export class Simulation {
   readonly warmupMs: number;
   readonly startMs: number;
   readonly endMs: number;
+  /** A pause requested by runUntil(): events at or after it wait. */
+  private pauseAt = Number.POSITIVE_INFINITY;
   /** Traffic end plus timeout: every request still in flight then has timed out, so the run stops there. */
   readonly stopAt: number;
   /** When the traffic ends (last arrival at or before it). */
@@ -152,15 +154,34 @@ export class Simulation {
   }
 
   /**
-   * Processes up to `maxEvents` events and returns true when the run has ended. Callers
-   * that show progress run it in slices and read `now`, `events` and the backend state
-   * between slices.
+   * Runs every event before `tMs` (an interval boundary inside the window) and stops
+   * there with the recorder's clock at tMs: the state is then the state *at* tMs, ready
+   * for snapshot() and recorder.cut(). Returns false if the run ended first.
+   */
+  runUntil(tMs: number): boolean {
+    this.pauseAt = tMs;
+    while (!this.advance(1 << 20));
+    this.pauseAt = Number.POSITIVE_INFINITY;
+    return !this.done;
+  }
+
+  /** Ends the run at the instant runUntil() paused at, as if the window ended there. */
+  stopHere(): void {
+    this.recorder.closeAtBoundary(Math.round(this.now * 1000));
+    this.done = true;
+  }
+
+  /**
+   * Processes up to `maxEvents` events and returns true when the run has ended (or
+   * reached a pause of runUntil()). Callers that show progress run it in slices and read
+   * `now`, `events` and the backend state between slices.
    */
   advance(maxEvents: number): boolean {
     if (this.done) return true;
     const q = this.queue;
     for (let n = 0; n < maxEvents; n++) {
       const ht = q.peekTime();
+      if (ht >= this.pauseAt && this.nextArrival >= this.pauseAt && this.pauseAt !== Number.POSITIVE_INFINITY) return this.pause();
       if (ht <= this.nextArrival) {
         if (ht === Number.POSITIVE_INFINITY) return this.endMs === Number.POSITIVE_INFINITY ? this.finish(this.now) : this.endWindow();
         if (ht >= this.endMs) return this.endWindow();
@@ -317,6 +338,12 @@ export class Simulation {
     bs.up[b] = 1;
     bs.upCount++;
     this.balancer.onBackendUp?.(b);
+  }
+
+  private pause(): boolean {
+    this.now = this.pauseAt;
+    this.recorder.advance(Math.round(this.pauseAt * 1000));
+    return true;
   }
 
   /** Traffic ended and everything finished: the run ends at the last event. */

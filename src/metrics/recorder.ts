@@ -73,8 +73,6 @@ export class Recorder {
   nextCheckUs: number;
   private nextBoundaryUs: number;
   private measuring: boolean;
-  /** Called at every interval boundary (after the interval closed), with the boundary in µs. */
-  onBoundary: ((boundaryUs: number) => void) | undefined;
 
   // Live backend state, owned by the engine (read here, never written).
   private busy: Int32Array = new Int32Array(0);
@@ -141,8 +139,6 @@ export class Recorder {
         this.nextBoundaryUs += this.intervalUs;
         this.ensureRow(this.row);
         this.resetIntervalMaxima();
-        this.nowUs = at;
-        this.onBoundary?.(at);
       }
       this.nextCheckUs = this.measuring ? this.nextBoundaryUs : Math.min(this.nextBoundaryUs, this.warmupUs);
     }
