@@ -3,6 +3,7 @@
  * scenario, run it (in slices, so callers can show progress or cancel), and build the
  * report. Nothing here touches files or terminals; the CLI and the workers call it.
  */
+import { applyInstances } from './balancers/instances.ts';
 import { loadBalancerModule } from './balancers/registry.ts';
 import type { BalancerModule } from './balancers/types.ts';
 import { Simulation } from './engine/simulation.ts';
@@ -55,11 +56,13 @@ export function createTraffic(scenario: Scenario, seed: number): TrafficSource {
 }
 
 export function createSimulation(scenario: Scenario, balancer: BalancerModule, seed: number): Simulation {
+  // `balancer.instances: N` runs N independent copies of the algorithm (src/balancers/instances.ts).
+  const lb = applyInstances(balancer, scenario.balancer.options);
   return new Simulation(
     {
       backends: scenario.backends,
-      balancer,
-      balancerOptions: scenario.balancer.options,
+      balancer: lb.module,
+      balancerOptions: lb.options,
       seed,
       intervalMs: scenario.intervalMs,
       warmupMs: scenario.warmupMs,

@@ -11,6 +11,7 @@
  * would fail it. One priority level, no localities, no zone-aware routing. Weight 0 is
  * lbsim's "drained" (Envoy requires weights >= 1): such a host is never a candidate.
  */
+import { SETUP_DRAW } from '../instances.ts';
 import { numberOption } from '../options.ts';
 import type { BackendView } from '../types.ts';
 
@@ -59,10 +60,10 @@ export class HostSet {
  * Envoy's per-balancer `seed_` (random_.random() at construction): where round robin starts
  * and how many EDF picks are made up front, so that many Envoys do not all start on the
  * same host. Option `initial_index` fixes it (golden tests use 0); @default drawn once
- * from the run's seed.
+ * from the run's seed (a set-up draw, so each of several instances gets its own).
  */
 export function envoySeed(algorithm: string, options: Readonly<Record<string, unknown>>, random: (request: number, draw: number) => number): number {
   const v = options.initial_index;
-  if (v === undefined) return Math.floor(random(0, 1_000_003) * 4294967296);
+  if (v === undefined) return Math.floor(random(0, SETUP_DRAW) * 4294967296);
   return numberOption(algorithm, options, 'initial_index', 0, 0, Number.MAX_SAFE_INTEGER);
 }

@@ -1,0 +1,192 @@
+/**
+ * Several balancer instances: `balancer.instances: N` runs N independent copies of the
+ * algorithm, as real deployments do (nginx worker processes without a shared `zone`,
+ * HAProxy thread groups, Envoy worker threads, a fleet of LB nodes behind ECMP). Each copy
+ * keeps its own state and sees only its own requests in flight at each backend, so
+ * load-aware algorithms decide on a partial view: with 8 copies of least-connections,
+ * each sees about an eighth of the load and their choices collide (see
+ * scenarios/instances-unbalance.yaml).
+ *
+ * Which instance takes a request, `instance_by` (@default client):
+ * - `client`: a seeded hash of the client key, as ECMP or an L4 balancer in front hashes a
+ *   connection's addresses (one client always reaches the same instance);
+ * - `round-robin`: instances in turn (a DNS round robin over LB nodes, or an accept queue
+ *   shared by workers that take connections in turn);
+ * - `random`: a seeded hash of the request number (independent of client).
+ *
+ * What an instance sees: the real backends' names, weights, concurrency and up/down state
+ * (health is shared: every instance learns of an outage), but `inFlight` counts only the
+ * requests it sent that have not completed, and `queued` is 0 (how a backend's queue
+ * splits among instances is not observable). Draws: instances use ctx.random as given
+ * (each request goes to one instance, so draws never collide), except set-up draws
+ * (draw >= SETUP_DRAW, made once at create time, e.g. Envoy's per-worker seed), which are
+ * shifted per instance so every copy gets its own.
+ *
+ * Completions: the engine's onComplete(backend, latency) does not say which request
+ * finished, so each dispatch is booked per backend with its arrival time (ctx.now()), and
+ * a completion is matched to the booked request whose arrival is nearest to
+ * now - latency (exact up to floating-point rounding; requests arriving at the very same
+ * instant at one backend from different instances may be swapped, which shifts one unit
+ * of load between two instances for the rest of those requests' lifetime). The engine
+ * hook that would make this exact: pass the request number to onComplete.
+ */
+import { LbsimError } from '../errors.ts';
+import { pcgHash } from '../random/counter-rng.ts';
+import type { BackendView, Balancer, BalancerContext, BalancerModule } from './types.ts';
+
+/** Draw numbers from here up are per-balancer set-up draws (see above). */
+export const SETUP_DRAW = 1_000_000;
+
+export type InstanceBy = 'client' | 'round-robin' | 'random';
+export const INSTANCES_DEFAULTS = { instances: 1, instance_by: 'client' as InstanceBy } as const;
+const INSTANCE_KEYS = ['instances', 'instance_by'];
+
+/** Reads and removes the wrapper's options; throws on bad values. */
+export function instanceOptions(options: Readonly<Record<string, unknown>>): { instances: number; by: InstanceBy; rest: Record<string, unknown> } {
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) if (!INSTANCE_KEYS.includes(k)) rest[k] = v;
+  const n = options.instances ?? INSTANCES_DEFAULTS.instances;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1024) {
+    throw new LbsimError('SCENARIO_INVALID', `balancer.instances: expected a whole number of balancer instances in 1..1024, got ${JSON.stringify(n)}`);
+  }
+  const by = options.instance_by ?? INSTANCES_DEFAULTS.instance_by;
+  if (by !== 'client' && by !== 'round-robin' && by !== 'random') {
+    throw new LbsimError('SCENARIO_INVALID', `balancer.instance_by: expected client, round-robin or random, got ${JSON.stringify(by)}`);
+  }
+  return { instances: n, by, rest };
+}
+
+/** Per-backend book of requests in flight: arrival time and instance, unordered. */
+class InFlightBook {
+  private time: Float64Array[];
+  private inst: Int32Array[];
+  private readonly size: Int32Array;
+  constructor(backends: number) {
+    this.time = Array.from({ length: backends }, () => new Float64Array(16));
+    this.inst = Array.from({ length: backends }, () => new Int32Array(16));
+    this.size = new Int32Array(backends);
+  }
+  add(b: number, t: number, i: number): void {
+    let n = this.size[b]!;
+    if (n === this.time[b]!.length) {
+      const t2 = new Float64Array(n * 2);
+      t2.set(this.time[b]!);
+      this.time[b] = t2;
+      const i2 = new Int32Array(n * 2);
+      i2.set(this.inst[b]!);
+      this.inst[b] = i2;
+    }
+    this.time[b]![n] = t;
+    this.inst[b]![n] = i;
+    this.size[b] = ++n;
+  }
+  /** Removes the entry whose arrival is nearest `arrival`; returns its instance, or -1. */
+  take(b: number, arrival: number): number {
+    const n = this.size[b]!;
+    if (n === 0) return -1;
+    const times = this.time[b]!;
+    let best = 0;
+    let bestGap = Math.abs(times[0]! - arrival);
+    for (let k = 1; k < n && bestGap > 0; k++) {
+      const gap = Math.abs(times[k]! - arrival);
+      if (gap < bestGap) {
+        best = k;
+        bestGap = gap;
+      }
+    }
+    const inst = this.inst[b]![best]!;
+    times[best] = times[n - 1]!;
+    this.inst[b]![best] = this.inst[b]![n - 1]!;
+    this.size[b] = n - 1;
+    return inst;
+  }
+}
+
+/** A view of the backends as one instance sees them: shared state, private in-flight counts. */
+function instanceView(shared: BackendView): BackendView & { inFlight: Int32Array } {
+  const inFlight = new Int32Array(shared.count);
+  const queued = new Int32Array(shared.count);
+  return {
+    count: shared.count,
+    names: shared.names,
+    weight: shared.weight,
+    concurrency: shared.concurrency,
+    up: shared.up,
+    inFlight,
+    queued,
+    get upCount() {
+      return shared.upCount;
+    },
+  };
+}
+
+/**
+ * Where the balancer is created: splits the scenario's balancer options into the
+ * wrapper's (`instances`, `instance_by`) and the algorithm's, and wraps the module when
+ * instances > 1. Pass `options` (never the original) to the engine.
+ */
+export function applyInstances(module: BalancerModule, options: Readonly<Record<string, unknown>>): { module: BalancerModule; options: Record<string, unknown> } {
+  const { rest } = instanceOptions(options);
+  return { module: withInstances(module, options), options: rest };
+}
+
+/**
+ * `module` itself when `instances` is 1 (or absent); otherwise a module that creates N
+ * copies and routes each request to one. Its create() expects ctx.options without the
+ * wrapper's keys (see applyInstances).
+ */
+export function withInstances(module: BalancerModule, options: Readonly<Record<string, unknown>>): BalancerModule {
+  const { instances, by } = instanceOptions(options);
+  if (instances === 1) return module;
+  return {
+    name: module.name,
+    description: `${module.description} (${instances} independent instances, by ${by})`,
+    ...(module.follows === undefined ? {} : { follows: module.follows }),
+    create(ctx: BalancerContext): Balancer {
+      const rest = instanceOptions(ctx.options).rest;
+      const views = Array.from({ length: instances }, () => instanceView(ctx.backends));
+      const copies = views.map((view, i) =>
+        module.create({
+          backends: view,
+          now: ctx.now,
+          options: rest,
+          random: (request, draw) => ctx.random(request, draw >= SETUP_DRAW ? draw + i * 1009 : draw),
+        }),
+      );
+      const book = new InFlightBook(ctx.backends.count);
+      const key = Math.floor(ctx.random(0, SETUP_DRAW - 1) * 4294967296) >>> 0;
+      let turn = 0;
+      let last = 0;
+      return {
+        pick(request, client, route) {
+          let i: number;
+          if (by === 'round-robin') {
+            i = turn;
+            turn = turn + 1 === instances ? 0 : turn + 1;
+          } else {
+            i = pcgHash(pcgHash(((by === 'client' ? client : request) ^ key) >>> 0) ^ 0x5bd1e995) % instances;
+          }
+          last = i;
+          return copies[i]!.pick(request, client, route);
+        },
+        onDispatch(b) {
+          views[last]!.inFlight[b]!++;
+          book.add(b, ctx.now(), last);
+          copies[last]!.onDispatch?.(b);
+        },
+        onComplete(b, latencyMs) {
+          const i = book.take(b, ctx.now() - latencyMs);
+          if (i < 0) return;
+          views[i]!.inFlight[b]!--;
+          copies[i]!.onComplete?.(b, latencyMs);
+        },
+        onBackendDown(b) {
+          for (const c of copies) c.onBackendDown?.(b);
+        },
+        onBackendUp(b) {
+          for (const c of copies) c.onBackendUp?.(b);
+        },
+      };
+    },
+  };
+}
