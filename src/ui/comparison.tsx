@@ -173,12 +173,12 @@ export function ComparisonView({ reports, labels, columns, rows, interactive = t
   const { exit } = useApp();
   const [panel, setPanel] = useState<ComparisonPanelId>(initialPanel ?? 'p99');
   const [window, setWindow] = useState<TimeWindow>(() => fullWindow(reports));
-  const index = COMPARISON_PANELS.findIndex((p) => p.id === panel);
   useInput(
     (input, key) => {
       if (input === 'q' || key.escape || (key.ctrl && input === 'c')) exit();
       else if (input >= '1' && input <= String(COMPARISON_PANELS.length)) setPanel(COMPARISON_PANELS[Number(input) - 1]!.id);
-      else if (key.tab) setPanel(COMPARISON_PANELS[(index + (key.shift ? COMPARISON_PANELS.length - 1 : 1)) % COMPARISON_PANELS.length]!.id);
+      // Functional updates: the handler may be a render behind when keys come quickly.
+      else if (key.tab) setPanel((id) => COMPARISON_PANELS[(COMPARISON_PANELS.findIndex((p) => p.id === id) + (key.shift ? COMPARISON_PANELS.length - 1 : 1)) % COMPARISON_PANELS.length]!.id);
       else if (key.leftArrow || input === 'h') setWindow((w) => pan(w, -1, reports));
       else if (key.rightArrow || input === 'l') setWindow((w) => pan(w, 1, reports));
       else if (input === '+' || input === '=') setWindow((w) => zoomIn(w, reports));

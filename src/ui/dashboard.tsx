@@ -73,7 +73,8 @@ export function Dashboard({ report, columns, rows, initialPanel, interactive = t
     (input, key) => {
       if (input === 'q' || key.escape || (key.ctrl && input === 'c')) exit();
       else if (input >= '1' && input <= String(PANELS.length)) setPanel(PANELS[Number(input) - 1]!.id);
-      else if (key.tab) setPanel(PANELS[(index + (key.shift ? PANELS.length - 1 : 1)) % PANELS.length]!.id);
+      // Functional updates: the handler may be a render behind when keys come quickly.
+      else if (key.tab) setPanel((id) => PANELS[(PANELS.findIndex((p) => p.id === id) + (key.shift ? PANELS.length - 1 : 1)) % PANELS.length]!.id);
       else if (key.upArrow || input === 'k') setSelected((s) => Math.max(0, s - 1));
       else if (key.downArrow || input === 'j') setSelected((s) => Math.min(Math.max(0, backends - 1), s + 1));
       else if (key.return) setPanel('backend');

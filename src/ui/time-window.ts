@@ -120,7 +120,7 @@ export function axisLine(w: TimeWindow, width: number, origin: number | undefine
   const span = w.to - w.from;
   let widest = 0;
   for (let k = 0; k <= 8; k++) widest = Math.max(widest, formatAxisTime(w.from + (k / 8) * span, origin, span).length);
-  const most = Math.max(1, Math.floor(width / (widest + 3)));
+  const most = Math.max(1, Math.floor(width / (widest + 4)));
   const step = TICK_STEPS_MS.find((s) => span / s <= most) ?? span;
   const cells = Array.from({ length: width }, () => ' ');
   let free = 0;

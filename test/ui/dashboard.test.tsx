@@ -1,0 +1,113 @@
+/** The dashboard as a whole: layout at 80×24 and 160×48, and the keys. */
+import { describe, expect, it } from 'vitest';
+import { Dashboard } from '../../src/ui/dashboard.tsx';
+import { dashboardToString } from '../../src/ui/terminal.tsx';
+import { frameOf, KEYS, renderAt, settle, UnmountProbe, widestLine } from './helpers.tsx';
+import { EMPTY_YAML, OVERLOADED_YAML, reportOf } from './reports.ts';
+
+describe('dashboard layout', () => {
+  for (const [columns, rows] of [
+    [80, 24],
+    [160, 48],
+  ] as const) {
+    for (const panel of ['latency', 'queues', 'overload', 'backends', 'distribution', 'backend'] as const) {
+      it(`${panel} fills but never overflows ${columns}×${rows}`, () => {
+        for (const yaml of [OVERLOADED_YAML, EMPTY_YAML]) {
+          const frame = dashboardToString(reportOf(yaml), { columns, rows, panel });
+          expect(widestLine(frame)).toBeLessThanOrEqual(columns);
+          // One row spare: ink clears the whole screen for frames as tall as the terminal.
+          expect(frame.split('\n').length).toBeLessThan(rows);
+          expect(frame.split('\n').length).toBeGreaterThan(rows / 2);
+        }
+      });
+    }
+  }
+
+  it('wide terminals show a companion panel beside the chosen one', () => {
+    const r = reportOf(OVERLOADED_YAML);
+    const wide = dashboardToString(r, { columns: 160, rows: 40, panel: 'latency' });
+    const narrow = dashboardToString(r, { columns: 80, rows: 40, panel: 'latency' });
+    expect(wide).toContain('Latency distribution');
+    expect(narrow).not.toContain('Latency distribution');
+  });
+
+  it('the header carries the headline numbers and the SLO verdict', () => {
+    const r = reportOf(OVERLOADED_YAML);
+    const frame = dashboardToString(r, { columns: 120, rows: 30 });
+    expect(frame.split('\n')[0]).toContain('incident-mini · weighted-round-robin · seed 7');
+    expect(frame.split('\n')[0]).toContain(`${r.requests.total.toLocaleString('en-US')} requests`);
+    // p99 is under the 250 ms SLO in this run even though many requests were rejected.
+    expect(r.latency.p99).toBeLessThan(250);
+    expect(frame.split('\n')[0]).toContain('✓ SLO 250.0ms');
+  });
+});
+
+describe('dashboard keys', () => {
+  const start = () => {
+    let unmounted = false;
+    const r = renderAt(
+      <UnmountProbe onUnmount={() => (unmounted = true)}>
+        <Dashboard report={reportOf(OVERLOADED_YAML)} columns={100} rows={30} />
+      </UnmountProbe>,
+      100,
+    );
+    return { r, unmounted: () => unmounted };
+  };
+
+  it('number keys and tab switch panels', async () => {
+    const { r } = start();
+    expect(frameOf(r)).toContain('Response time by arrival interval');
+    r.stdin.write('3');
+    await settle();
+    expect(frameOf(r)).toContain('Failed requests per interval');
+    r.stdin.write(KEYS.tab);
+    await settle();
+    expect(frameOf(r)).toContain('Backends (● overloaded');
+    r.stdin.write('5');
+    await settle();
+    expect(frameOf(r)).toContain('Latency distribution');
+    r.unmount();
+  });
+
+  it('↓ picks the next backend and enter inspects it', async () => {
+    const { r } = start();
+    r.stdin.write('4');
+    await settle();
+    r.stdin.write(KEYS.down);
+    await settle();
+    r.stdin.write(KEYS.enter);
+    await settle();
+    expect(frameOf(r).split('\n')[2]).toMatch(/^api-b \(2 of 3/);
+    r.stdin.write(KEYS.up);
+    await settle();
+    expect(frameOf(r).split('\n')[2]).toMatch(/^api-a \(1 of 3/);
+    r.unmount();
+  });
+
+  it('+ zooms the time axis, → pans, 0 shows everything again', async () => {
+    const { r } = start();
+    const axis = () => frameOf(r).split('\n').find((l) => /^\s+10:00/.test(l)) ?? '';
+    expect(axis()).toContain('10:02:00');
+    r.stdin.write('+');
+    await settle();
+    expect(frameOf(r)).toMatch(/zoom 10:00:30–10:01:30/);
+    expect(axis()).not.toContain('10:02:00');
+    r.stdin.write(KEYS.right);
+    await settle();
+    expect(frameOf(r)).toMatch(/zoom 10:00:45–10:01:45/);
+    r.stdin.write('0');
+    await settle();
+    expect(frameOf(r)).not.toMatch(/zoom 10:/);
+    r.unmount();
+  });
+
+  it('q quits', async () => {
+    const { r, unmounted } = start();
+    r.stdin.write('x');
+    await settle();
+    expect(unmounted()).toBe(false);
+    r.stdin.write('q');
+    await settle();
+    expect(unmounted()).toBe(true);
+  });
+});
