@@ -28,9 +28,11 @@
  * (0.1% resolution), included in the measured spread. Runs are long (4–9 M requests) and
  * start with a warm-up, so the bias of starting empty is far below the noise.
  *
- * What a bug looks like here: random dispatch in place of round-robin makes E4/M/1's mean
- * 53% higher; service times off by the speed factor or a LIFO queue move the p99 by far more
- * than 2%; an off-by-one in the queue limit changes M/M/1/K blocking by ~20%.
+ * What a bug looks like here (each checked by planting it, 2026-11-25): random dispatch in
+ * place of round-robin makes E4/M/1's mean 53% higher; a waiting line served LIFO instead
+ * of FCFS leaves every mean unchanged but moves the p99 of M/M/1, E4/M/1 and M/M/4 by
+ * +104% to +150%; letting one more request wait than `queue` allows (`>` for `>=`) moves
+ * M/M/1/K blocking by −19%.
  */
 import { describe, expect, it } from 'vitest';
 import { EKM1, MM1, MM1K, MMC, MU, runModel } from '../helpers/queueing-models.ts';
@@ -38,7 +40,7 @@ import { simulateObject } from '../helpers/simulate.ts';
 
 function expectWithin(observed: number, exact: number, tolerance: number, what: string): void {
   const err = observed / exact - 1;
-  expect(Math.abs(err), `${what}: observed ${observed}, exact ${exact.toFixed(6)}, error ${(err * 100).toFixed(3)}% > ${tolerance * 100}%`).toBeLessThan(tolerance);
+  expect(Math.abs(err), `${what}: observed ${observed}, exact ${exact.toFixed(6)}, error ${(err * 100).toFixed(3)}% > ${(tolerance * 100).toFixed(1)}%`).toBeLessThan(tolerance);
 }
 
 describe('queueing theory', () => {
