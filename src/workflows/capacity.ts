@@ -34,14 +34,14 @@ export interface CapacityOptions {
   backend?: string;
   /** Largest fleet (backends or slots) tried. @default 1024 */
   max?: number;
-  /** Multiplier search stops when the bracket is this tight, relative. @default 0.01 */
+  /** Multiplier search stops when the bracket is this tight, relative. @default 0.02 */
   precision?: number;
   /** Also search with the busiest backend down. @default true */
   nPlusOne?: boolean;
   signal?: AbortSignal;
 }
 
-export const CAPACITY_DEFAULTS = { scale: 1, replications: 2, batch: 4, max: 1024, precision: 0.01, nPlusOne: true } as const;
+export const CAPACITY_DEFAULTS = { scale: 1, replications: 2, batch: 4, max: 1024, precision: 0.02, nPlusOne: true } as const;
 
 export interface CurvePoint {
   /** Backends, slots or traffic multiplier. */

@@ -8,23 +8,21 @@ import { textTable } from './table.ts';
 const HEAD: Record<CompareMetric, string> = { p50: 'p50', p99: 'p99', p999: 'p99.9', errors: 'errors', maxQueue: 'max queue', imbalance: 'imbalance' };
 
 function cell(m: CompareMetric, e: Estimate): string {
-  const pm = e.n > 1 ? ` ±${fmt(m, e.halfWidth, true)}` : '';
-  return `${fmt(m, e.mean, false)}${pm}`;
-}
-
-function fmt(m: CompareMetric, x: number, half: boolean): string {
-  if (m === 'errors') return half ? percent(x).replace('%', '') : percent(x);
-  if (m === 'maxQueue') return x.toFixed(1);
-  if (m === 'imbalance') return x.toFixed(3);
-  return half ? formatDuration(x).replace(/ms$/, '') : formatDuration(x);
+  if (m === 'errors') return `${percent(e.mean)}${e.n > 1 ? ` ±${percent(e.halfWidth)}` : ''}`;
+  if (m === 'maxQueue') return `${e.mean.toFixed(1)}${e.n > 1 ? ` ±${e.halfWidth.toFixed(1)}` : ''}`;
+  if (m === 'imbalance') return `${e.mean.toFixed(3)}${e.n > 1 ? ` ±${e.halfWidth.toFixed(3)}` : ''}`;
+  // Latency: mean and half-width in the same unit, chosen by the mean.
+  const [unit, f] = e.mean >= 1000 ? ['s', 1000] : ['ms', 1];
+  const digits = e.mean / f >= 100 ? 0 : e.mean / f >= 10 ? 1 : 2;
+  return `${(e.mean / f).toFixed(digits)}${e.n > 1 ? ` ±${(e.halfWidth / f).toFixed(digits)}` : ''}${unit}`;
 }
 
 function table(c: Comparison): Table {
   const head = ['alternative', ...COMPARE_METRICS.map((m) => HEAD[m]), 'p99 vs best'];
   const rows = c.alternatives.map((a, i) => [
     `${a.label}${i === c.best ? ' (best)' : ''}`,
-    ...COMPARE_METRICS.map((m) => `${cell(m, a.estimates[m])}${c.bestBy[m] === i && c.alternatives.length > 1 ? ' *' : '  '}`),
-    a.p99VsBest === null ? '–' : `${signedPercent(a.p99VsBest.relative)}${significant(a.p99VsBest.low, a.p99VsBest.high) ? '' : ' (n.s.)'}`,
+    ...COMPARE_METRICS.map((m) => `${cell(m, a.estimates[m])}${c.bestBy[m] === i ? ' *' : ''}`),
+    a.p99VsBest === null ? '–' : `${signedPercent(a.p99VsBest.relative)}${significant(a.p99VsBest.relLow, a.p99VsBest.relHigh) ? '' : ' (n.s.)'}`,
   ]);
   return { head, rows };
 }

@@ -45,7 +45,7 @@ export interface Comparison {
   alternatives: AlternativeResult[];
   /** Index of the best alternative: lowest p99 among those not clearly worse on errors. */
   best: number;
-  /** Per column, the index with the lowest mean. */
+  /** Per column, the index with the lowest mean; -1 when all are equal. */
   bestBy: Record<CompareMetric, number>;
   /** The first replication's reports, in alternative order (for the terminal comparison view). */
   reports: Report[];
@@ -63,7 +63,12 @@ export async function compare(alternatives: readonly Alternative[], options: Com
     const estimates = Object.fromEntries(COMPARE_METRICS.map((m) => [m, estimate(runs.map((r) => r[m]))])) as Record<CompareMetric, Estimate>;
     return { label: a.label, scenario: a.scenario.name, algorithm: mine[0]!.algorithm, runs, estimates, p99VsBest: null };
   });
-  const bestBy = Object.fromEntries(COMPARE_METRICS.map((m) => [m, argmin(results.map((r) => r.estimates[m].mean))])) as Record<CompareMetric, number>;
+  const bestBy = Object.fromEntries(
+    COMPARE_METRICS.map((m) => {
+      const means = results.map((r) => r.estimates[m].mean);
+      return [m, means.every((x) => x === means[0]) ? -1 : argmin(means)];
+    }),
+  ) as Record<CompareMetric, number>;
   const best = pickBest(results);
   for (const [i, r] of results.entries()) {
     if (i !== best) r.p99VsBest = change(results[best]!.runs.map((x) => x.p99), r.runs.map((x) => x.p99), true);

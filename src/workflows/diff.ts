@@ -141,18 +141,17 @@ export async function diff(before: Scenario, after: Scenario, options: DiffOptio
 }
 
 function directionOf(m: MetricChange['metric'], c: Change, threshold: number, errorThreshold: number): MetricChange['direction'] {
-  const significant = c.low > 0 || c.high < 0;
-  if (!significant) return 'same';
-  if (m === 'errors') {
-    const material = Math.max(errorThreshold, threshold * c.before);
+  if (m === 'maxUtilization') return 'same';
+  if (m === 'errors' || !Number.isFinite(c.relative)) {
+    // Shares (often zero before) change in absolute terms: percentage points.
+    if (!(c.low > 0 || c.high < 0)) return 'same';
+    const material = m === 'errors' ? Math.max(errorThreshold, threshold * c.before) : 0;
     if (c.delta > material) return 'worse';
     if (c.delta < -material) return 'better';
     return 'same';
   }
-  if (m === 'maxUtilization') return 'same';
-  if (!Number.isFinite(c.relative)) return c.delta > 0 ? 'worse' : 'better';
-  if (c.relative > threshold) return 'worse';
-  if (c.relative < -threshold) return 'better';
+  if (c.relative > threshold && c.relLow > 0) return 'worse';
+  if (c.relative < -threshold && c.relHigh < 0) return 'better';
   return 'same';
 }
 

@@ -6,6 +6,8 @@ import type { Report } from '../report/types.ts';
 import type { Slo } from '../scenario/load.ts';
 
 export interface RunMetrics {
+  /** Requests counted (after warm-up): equal across alternatives run on the same seed. */
+  requests: number;
   /** ms, over completed requests. */
   p50: number;
   p99: number;
@@ -31,6 +33,7 @@ export function runMetrics(r: Report): RunMetrics {
     if (b.utilization > maxUtilization) maxUtilization = b.utilization;
   }
   return {
+    requests: r.requests.total,
     p50: r.latency.p50,
     p99: r.latency.p99,
     p999: r.latency.p999,

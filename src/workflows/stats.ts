@@ -65,7 +65,7 @@ export interface Change {
   /** 95% CI of delta. */
   low: number;
   high: number;
-  /** delta / before, and its CI relative to before; NaN when before is 0. */
+  /** Relative change after/before − 1 and its CI (from log ratios when all values are positive); NaN when before is 0. */
   relative: number;
   relLow: number;
   relHigh: number;
@@ -75,18 +75,37 @@ export function change(before: readonly number[], after: readonly number[], pair
   const mb = mean(before);
   const ma = mean(after);
   const delta = ma - mb;
-  let half: number;
+  const half = spread(before, after, paired);
+  // The relative change is estimated on log ratios when every value is positive: a ratio's
+  // interval is then a ratio too (never below −100%), and a geometric mean of per-seed
+  // ratios is what "p99 rose by 20%" means across seeds.
+  let relative = mb !== 0 ? delta / mb : Number.NaN;
+  let relLow = mb !== 0 ? (delta - half) / mb : Number.NaN;
+  let relHigh = mb !== 0 ? (delta + half) / mb : Number.NaN;
+  if (before.every((x) => x > 0) && after.every((x) => x > 0)) {
+    const lb = before.map(Math.log);
+    const la = after.map(Math.log);
+    const m = mean(la) - mean(lb);
+    const h = spread(lb, la, paired);
+    relative = Math.expm1(m);
+    relLow = Math.expm1(m - h);
+    relHigh = Math.expm1(m + h);
+  }
+  return { before: mb, after: ma, delta, low: delta - half, high: delta + half, relative, relLow, relHigh };
+}
+
+/** Half-width of the 95% CI of mean(after) − mean(before): paired t, or Welch's t. */
+function spread(before: readonly number[], after: readonly number[], paired: boolean): number {
   if (paired) {
     if (before.length !== after.length) throw new Error('paired samples must have equal length');
-    half = estimate(after.map((a, i) => a - before[i]!)).halfWidth;
-  } else {
-    const vb = variance(before) / before.length;
-    const va = variance(after) / after.length;
-    const se = Math.sqrt(vb + va);
-    // Welch–Satterthwaite degrees of freedom.
-    const df = se === 0 ? 1 : (vb + va) ** 2 / ((before.length > 1 ? vb ** 2 / (before.length - 1) : 0) + (after.length > 1 ? va ** 2 / (after.length - 1) : 0) || 1);
-    half = before.length < 2 || after.length < 2 ? 0 : tQuantile975(df) * se;
+    return estimate(after.map((a, i) => a - before[i]!)).halfWidth;
   }
-  const rel = (x: number) => (mb !== 0 ? x / mb : Number.NaN);
-  return { before: mb, after: ma, delta, low: delta - half, high: delta + half, relative: rel(delta), relLow: rel(delta - half), relHigh: rel(delta + half) };
+  if (before.length < 2 || after.length < 2) return 0;
+  const vb = variance(before) / before.length;
+  const va = variance(after) / after.length;
+  const se = Math.sqrt(vb + va);
+  if (se === 0) return 0;
+  // Welch–Satterthwaite degrees of freedom.
+  const df = (vb + va) ** 2 / (vb ** 2 / (before.length - 1) + va ** 2 / (after.length - 1));
+  return tQuantile975(df) * se;
 }

@@ -1,0 +1,314 @@
+/**
+ * The workflow commands through the real binary: compare, diff, capacity, validate, and
+ * the 2024-04-15 incident. Exit codes are asserted everywhere: CI pipelines read them.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Report } from '../../src/report/types.ts';
+import type { CapacityResult } from '../../src/workflows/capacity.ts';
+import type { Comparison } from '../../src/workflows/compare.ts';
+import type { DiffResult } from '../../src/workflows/diff.ts';
+import { mmcResponseQuantile } from '../../src/workflows/queueing.ts';
+import type { Validation } from '../../src/workflows/validate.ts';
+import { hasStackTrace, runCli as spawnCli } from '../helpers/cli.ts';
+
+/** The machine is shared by several test suites: allow wall time well beyond the CPU time. */
+const runCli = (args: readonly string[]) => spawnCli(args, { timeoutMs: 280_000 });
+const SLOW = 300_000;
+
+const INCIDENT = 'scenarios/incident-2024-04-15';
+const dir = mkdtempSync(join(tmpdir(), 'lbsim-workflows-'));
+
+function scenarioFile(name: string, yaml: string): string {
+  const f = join(dir, name);
+  writeFileSync(f, yaml);
+  return f;
+}
+
+/** A small, low-utilization fleet (little queueing): a slower backend shows up almost 1:1 in p99. */
+function gateScenario(opts: { seed: number; speed: number; name: string }): string {
+  return scenarioFile(
+    `${opts.name}.yaml`,
+    `name: ${opts.name}
+seed: ${opts.seed}
+duration: 40s
+warmup: 2s
+timeout: 2s
+traffic:
+  synthetic:
+    rate: 600/s
+    service: { distribution: lognormal, mean: 10ms, cv: 1 }
+balancer: { algorithm: least-connections }
+backends:
+  - { name: web, count: 4, concurrency: 4, queue: 100, speed: ${opts.speed} }
+report: { interval: 5s }
+slo: { p99: 100ms, errors: 0.5% }
+`,
+  );
+}
+
+/** Failed share of the requests arriving in [from, to) (ms), from a report's time series. */
+function failedShareBetween(r: Report, from: number, to: number): number {
+  const ts = r.timeseries;
+  let arrivals = 0;
+  let failed = 0;
+  ts.start.forEach((s, i) => {
+    if (s >= from && s < to) {
+      arrivals += ts.arrivals[i]!;
+      failed += ts.rejected[i]! + ts.timedOut[i]!;
+    }
+  });
+  return failed / arrivals;
+}
+
+const H = 3_600_000;
+
+describe('the 2024-04-15 incident', { timeout: SLOW }, () => {
+  it('misconfigured: p99 climbs from 10:00, api-4 alone overloads, about three quarters fail 10:00–12:00; corrected is clean', async () => {
+    const [bad, good] = await Promise.all([runCli(['run', `${INCIDENT}/misconfigured.yaml`, '--format', 'json']), runCli(['run', `${INCIDENT}/corrected.yaml`, '--format', 'json'])]);
+    expect(bad.code).toBe(0);
+    expect(good.code).toBe(0);
+    const r = JSON.parse(bad.stdout) as Report;
+    const c = JSON.parse(good.stdout) as Report;
+    expect(r.start).toBe('2024-04-15T08:00:00.000Z');
+    // 10:00–12:00 is 2h–4h after 08:00.
+    const window = failedShareBetween(r, 2 * H, 4 * H);
+    expect(window).toBeGreaterThan(0.68);
+    expect(window).toBeLessThan(0.8);
+    expect(failedShareBetween(r, 0, 1.75 * H)).toBeLessThan(0.001); // before 09:45 all is well
+    // Response times: interval p99 from 10:05 on sits at the 2 s timeout; at 09:00 it was well under.
+    const p99At = (t: number) => r.timeseries.p99[r.timeseries.start.indexOf(t)]!;
+    expect(p99At(1 * H)).toBeLessThan(1500);
+    for (const t of [2 * H + 5 * 60_000, 3 * H, 3.9 * H]) expect(p99At(t)).toBeGreaterThan(1800);
+    // Only api-4 overloads, from before 10:00 through the window.
+    expect([...new Set(r.overload.map((o) => o.backend))]).toEqual(['api-4']);
+    expect(Math.min(...r.overload.map((o) => o.from))).toBeGreaterThan(1.75 * H);
+    expect(Math.max(...r.overload.map((o) => o.to))).toBeGreaterThanOrEqual(4 * H);
+    expect(r.backends.find((b) => b.name === 'api-4')!.share).toBeCloseTo(100 / 130, 3);
+    // The fix: the same traffic, clean.
+    expect(failedShareBetween(c, 2 * H, 4 * H)).toBeLessThan(0.001);
+    expect(c.overload).toEqual([]);
+    expect(c.latency.p99).toBeLessThan(1000);
+  });
+
+  it('validate flags the typo before any run and passes the fix', async () => {
+    const bad = await runCli(['validate', `${INCIDENT}/misconfigured.yaml`]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/misconfigured\.yaml:\d+: backends\[1\]\.weight: warning: api-4 gets 77% of the traffic .*a typo\?/);
+    expect(bad.stdout).toMatch(/misconfigured\.yaml:\d+: backends\[1\]\.weight: error: api-4 gets 77% .* overloaded/);
+    const good = await runCli(['validate', `${INCIDENT}/corrected.yaml`]);
+    expect(good.stdout).toContain('corrected.yaml: ok');
+    expect(good.code).toBe(0);
+  });
+
+  it('diff flags the bad config (exit 1) and passes the fix (exit 0)', async () => {
+    const [worse, fix] = await Promise.all([
+      runCli(['diff', `${INCIDENT}/corrected.yaml`, `${INCIDENT}/misconfigured.yaml`, '--replications', '2', '--format', 'json']),
+      runCli(['diff', `${INCIDENT}/misconfigured.yaml`, `${INCIDENT}/corrected.yaml`, '--replications', '2', '--format', 'markdown']),
+    ]);
+    expect(worse.code).toBe(1);
+    const d = JSON.parse(worse.stdout) as DiffResult;
+    expect(d.verdict.pass).toBe(false);
+    expect(d.slo.find((s) => s.field === 'errors')!.met).toBe(false);
+    expect(d.metrics.find((m) => m.metric === 'errors')!.direction).toBe('worse');
+    expect(d.overload.gained.map((o) => o.backend)).toContain('api-4');
+    expect(fix.code).toBe(0);
+    expect(fix.stdout).toContain('### ✅ lbsim diff: pass');
+    expect(fix.stdout).toMatch(/\| p99 \| 1\.\d\ds \| 5\d\d\.\dms \|/);
+  });
+});
+
+describe('lbsim diff does not cry wolf', { timeout: SLOW }, () => {
+  it('the same config on independent seeds passes, for several seed pairs', async () => {
+    const before = gateScenario({ seed: 1, speed: 1, name: 'same-before' });
+    const results = await Promise.all(
+      [101, 202, 303].map(async (afterSeed) => {
+        const after = gateScenario({ seed: afterSeed, speed: 1, name: `same-after-${afterSeed}` });
+        return runCli(['diff', before, after, '--independent', '--format', 'json']);
+      }),
+    );
+    for (const res of results) {
+      const d = JSON.parse(res.stdout) as DiffResult;
+      expect(d.paired).toBe(false);
+      expect(d.verdict.reasons).toEqual([]);
+      expect(res.code).toBe(0);
+      // The seeds really differ: the estimates are not identical.
+      expect(d.metrics.find((m) => m.metric === 'p99')!.change.delta).not.toBe(0);
+    }
+  });
+
+  it('a real but small change (+5% p99) stays under the threshold and passes', async () => {
+    const res = await runCli(['diff', gateScenario({ seed: 1, speed: 1, name: 'small-before' }), gateScenario({ seed: 1, speed: 1 / 1.05, name: 'small-after' }), '--format', 'json']);
+    const d = JSON.parse(res.stdout) as DiffResult;
+    const p99 = d.metrics.find((m) => m.metric === 'p99')!;
+    expect(p99.change.relative).toBeGreaterThan(0.03);
+    expect(p99.change.relative).toBeLessThan(0.08);
+    expect(p99.change.relLow).toBeGreaterThan(0); // significant, yet not material
+    expect(res.code).toBe(0);
+  });
+
+  it('a change that raises p99 by 20% fails, paired and on independent seeds', async () => {
+    const before = gateScenario({ seed: 1, speed: 1, name: 'slow-before' });
+    const after = gateScenario({ seed: 77, speed: 1 / 1.2, name: 'slow-after' });
+    const [paired, independent] = await Promise.all([runCli(['diff', before, after, '--format', 'json']), runCli(['diff', before, after, '--independent', '--format', 'json'])]);
+    for (const res of [paired, independent]) {
+      expect(res.code).toBe(1);
+      const d = JSON.parse(res.stdout) as DiffResult;
+      const p99 = d.metrics.find((m) => m.metric === 'p99')!;
+      expect(p99.change.relative).toBeGreaterThan(0.17);
+      expect(p99.change.relative).toBeLessThan(0.26);
+      expect(p99.direction).toBe('worse');
+      expect(d.slo.every((s) => s.met)).toBe(true); // it fails as a regression, not on the SLO
+    }
+    expect((JSON.parse(paired.stdout) as DiffResult).paired).toBe(true);
+  });
+
+  it('text output names the verdict; bad input exits 2 without a stack', async () => {
+    const ok = await runCli(['diff', 'scenarios/config-change/before.yaml', 'scenarios/config-change/after.yaml', '--replications', '3']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('PASS: AFTER meets its SLO');
+    const missing = await runCli(['diff', 'scenarios/config-change/before.yaml', join(dir, 'nope.yaml')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.yaml: no such file');
+    expect(hasStackTrace(missing.stderr)).toBe(false);
+    const badFlag = await runCli(['diff', 'scenarios/config-change/before.yaml', 'scenarios/config-change/after.yaml', '--replications', '0']);
+    expect(badFlag.code).toBe(2);
+  });
+});
+
+describe('lbsim compare', { timeout: SLOW }, () => {
+  it('ranks algorithms on common random numbers with confidence intervals', async () => {
+    const res = await runCli(['compare', 'scenarios/compare-algorithms.yaml', '--algorithms', 'round-robin,least-connections,power-of-two', '--replications', '3', '--format', 'json']);
+    expect(res.code).toBe(0);
+    const c = JSON.parse(res.stdout) as Comparison;
+    expect(c.seeds).toEqual([7, 8, 9]);
+    expect(c.alternatives.map((a) => a.label)).toEqual(['round-robin', 'least-connections', 'power-of-two']);
+    expect(c.alternatives[c.best]!.label).toBe('least-connections');
+    for (const a of c.alternatives) {
+      expect(a.runs).toHaveLength(3);
+      expect(a.estimates.p99.halfWidth).toBeGreaterThan(0);
+      expect(a.estimates.p99.halfWidth).toBeLessThan(a.estimates.p99.mean);
+    }
+    // Paired against the best, round-robin's p99 is significantly worse.
+    expect(c.alternatives[0]!.p99VsBest!.relLow).toBeGreaterThan(0.5);
+    // Common random numbers: replication r offers every algorithm the same requests; replications differ.
+    for (let r = 0; r < 3; r++) expect(new Set(c.alternatives.map((a) => a.runs[r]!.requests)).size).toBe(1);
+    expect(new Set(c.alternatives[0]!.runs.map((x) => x.requests)).size).toBe(3);
+  });
+
+  it('compares scenario files in a terminal table, and rejects bad input with exit 2', async () => {
+    const res = await runCli(['compare', 'scenarios/config-change/before.yaml', 'scenarios/config-change/after.yaml', '--replications', '2']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/scenarios\/config-change\/after\.yaml \(best\)/);
+    expect(res.stdout).toContain('mean ± 95% CI');
+    const one = await runCli(['compare', 'scenarios/compare-algorithms.yaml']);
+    expect(one.code).toBe(2);
+    expect(one.stderr).toContain('nothing to compare');
+    const unknown = await runCli(['compare', 'scenarios/compare-algorithms.yaml', '--algorithms', 'round-robin,fastest']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown algorithm 'fastest'");
+    expect(hasStackTrace(unknown.stderr)).toBe(false);
+  });
+});
+
+describe('lbsim capacity', { timeout: SLOW }, () => {
+  it('finds the Erlang C answer on an M/M/c scenario: one backend, c slots, one FCFS queue', async () => {
+    // λ = 500/s, exponential work of mean 20 ms (a = 10 Erlangs), SLO p99 ≤ 110 ms.
+    const lambda = 500;
+    const mu = 1000 / 20;
+    const slo = 110;
+    let theory = Math.ceil(lambda / mu);
+    while (mmcResponseQuantile(theory, lambda, mu, 0.99) * 1000 > slo) theory++;
+    expect(theory).toBe(12); // p99 at 11 slots: 125 ms; at 12: 99.5 ms
+    const f = scenarioFile(
+      'mmc.yaml',
+      `name: mmc
+seed: 1
+duration: 200s
+warmup: 10s
+traffic:
+  synthetic:
+    rate: ${lambda}/s
+    service: { distribution: exponential, mean: 20ms }
+balancer: { algorithm: round-robin }
+backends:
+  - { name: pool, concurrency: 1 }
+slo: { p99: ${slo}ms }
+`,
+    );
+    const res = await runCli(['capacity', f, '--vary', 'slots', '--format', 'json']);
+    expect(res.code).toBe(0);
+    const r = JSON.parse(res.stdout) as CapacityResult;
+    expect(r.search.answer).toBe(theory);
+    // The explored curve brackets it: theory − 1 fails, theory meets, and p99 there matches M/M/c within 3%.
+    const at = (x: number) => r.search.curve.find((p) => p.x === x)!;
+    expect(at(theory - 1).meets).toBe(false);
+    expect(at(theory).p99).toBeGreaterThan(mmcResponseQuantile(theory, lambda, mu, 0.99) * 1000 * 0.97);
+    expect(at(theory).p99).toBeLessThan(mmcResponseQuantile(theory, lambda, mu, 0.99) * 1000 * 1.03);
+    expect(r.nPlusOne).toBeNull(); // a single backend has no N+1
+  });
+
+  it('plans backends for scaled traffic with N+1, and the traffic multiplier the fleet survives', async () => {
+    const [backends, rate] = await Promise.all([
+      runCli(['capacity', 'scenarios/capacity-planning.yaml', '--vary', 'backends', '--scale', '1.4', '--format', 'json']),
+      runCli(['capacity', 'scenarios/capacity-planning.yaml', '--vary', 'rate', '--replications', '1']),
+    ]);
+    expect(backends.code).toBe(0);
+    const r = JSON.parse(backends.stdout) as CapacityResult;
+    // 840/s × 40 ms = 33.6 slots busy: 9 backends of 4 slots (ρ 0.93) is the least that can keep up.
+    expect(r.search.answer).toBeGreaterThanOrEqual(9);
+    expect(r.search.answer).toBeLessThanOrEqual(10);
+    expect(r.nPlusOne!.answer).toBe(r.search.answer! + 1);
+    expect(r.search.curve.find((p) => p.x === r.search.answer! - 1)!.meets).toBe(false);
+    expect(rate.code).toBe(0);
+    expect(rate.stdout).toMatch(/all up: traffic ×1\.\d\d/);
+    expect(rate.stdout).toMatch(/N\+1 \(busiest backend app-\d down\): traffic ×\d\.\d\d/);
+  });
+
+  it('exits 1 when nothing in range meets the SLO, 2 without an SLO', async () => {
+    const none = await runCli(['capacity', 'scenarios/capacity-planning.yaml', '--vary', 'backends', '--max', '4', '--no-n-plus-one', '--replications', '1']);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toContain('no fleet up to the limit meets the SLO');
+    const f = scenarioFile('no-slo.yaml', 'duration: 10s\ntraffic: { synthetic: { rate: 10/s, service: { distribution: constant, mean: 1ms } } }\nbalancer: { algorithm: random }\nbackends: [{ name: a }]\n');
+    const noSlo = await runCli(['capacity', f, '--vary', 'rate']);
+    expect(noSlo.code).toBe(2);
+    expect(noSlo.stderr).toContain('no SLO to plan for');
+  });
+});
+
+describe('lbsim validate', { timeout: SLOW }, () => {
+  it('names file, line and field; exit 0 clean, 1 errors, 1 warnings with --strict, 2 unreadable', async () => {
+    const warnOnly = scenarioFile(
+      'warn.yaml',
+      `duration: 1m
+timeout: 2s
+traffic:
+  synthetic:
+    rate: 100/s
+    service: { distribution: exponential, mean: 10ms }
+balancer: { algorithm: round-robin }
+backends:
+  - { name: a, weight: 5 }
+  - { name: b, weight: 1 }
+`,
+    );
+    const w = await runCli(['validate', warnOnly]);
+    expect(w.code).toBe(0);
+    expect(w.stdout).toMatch(/warn\.yaml:7: balancer\.algorithm: warning: backends have different weights, but round-robin ignores weights/);
+    expect((await runCli(['validate', warnOnly, '--strict'])).code).toBe(1);
+
+    const zero = scenarioFile('zero.yaml', 'duration: 1m\ntraffic: { synthetic: { rate: 10/s, service: { distribution: constant, mean: 1ms } } }\nbalancer: { algorithm: weighted-round-robin }\nbackends:\n  - { name: a, weight: 0 }\n  - { name: b, weight: 0 }\n');
+    const z = await runCli(['validate', zero, '--format', 'json']);
+    expect(z.code).toBe(1);
+    const zv = JSON.parse(z.stdout) as Validation;
+    expect(zv.findings.some((f) => f.severity === 'error' && /all weights are zero/.test(f.message))).toBe(true);
+
+    const broken = scenarioFile('broken.yaml', 'duration: [1m\n');
+    const b = await runCli(['validate', broken]);
+    expect(b.code).toBe(2);
+    expect(hasStackTrace(b.stderr)).toBe(false);
+    expect((await runCli(['validate', join(dir, 'missing.yaml')])).code).toBe(2);
+  });
+});
