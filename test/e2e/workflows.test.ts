@@ -165,6 +165,19 @@ describe('lbsim diff does not cry wolf', { timeout: SLOW }, () => {
     expect((JSON.parse(paired.stdout) as DiffResult).paired).toBe(true);
   });
 
+  it('--traffic replays one recorded log through both configs', async () => {
+    const res = await runCli(['diff', 'scenarios/config-change/before.yaml', 'scenarios/config-change/after.yaml', '--traffic', 'test/fixtures/nginx.log', '--replications', '2', '--format', 'json']);
+    expect(res.stderr).not.toMatch(/internal error/);
+    expect(res.code).toBe(0);
+    const d = JSON.parse(res.stdout) as DiffResult;
+    expect(d.paired).toBe(true);
+    expect(d.before.algorithm).toBe('round-robin');
+    expect(d.after.algorithm).toBe('least-connections');
+    const bad = await runCli(['diff', 'scenarios/config-change/before.yaml', 'scenarios/config-change/after.yaml', '--traffic', join(dir, 'no-such.log')]);
+    expect(bad.code).toBe(2);
+    expect(hasStackTrace(bad.stderr)).toBe(false);
+  });
+
   it('text output names the verdict; bad input exits 2 without a stack', async () => {
     const ok = await runCli(['diff', 'scenarios/config-change/before.yaml', 'scenarios/config-change/after.yaml', '--replications', '3']);
     expect(ok.code).toBe(0);

@@ -4,7 +4,9 @@ import { loadScenario } from '../../scenario/load.ts';
 import { type Alternative, compare, COMPARE_DEFAULTS } from '../../workflows/compare.ts';
 import { formatComparisonJson, formatComparisonMarkdown, formatComparisonText } from '../../workflows/compare-format.ts';
 import { withAlgorithm } from '../../workflows/variants.ts';
+import { showComparison } from '../../ui/comparison.tsx';
 import type { CliContext } from '../context.ts';
+import { shouldUseTui } from '../tui.ts';
 import { parsePositiveInt, parseSeed } from '../options.ts';
 import { emit } from '../output.ts';
 
@@ -20,7 +22,7 @@ export function compareCommand(ctx: CliContext): Command {
     .addOption(new Option('--format <format>', 'output').choices(['text', 'json', 'markdown']).default('text'))
     .option('-o, --out <file>', 'write the output to a file (atomically) instead of stdout')
     .option('--no-tui', 'never open the terminal comparison view')
-    .action(async (files: string[], opts: { algorithms?: string; replications: number; seed?: number; format: Format; out?: string }) => {
+    .action(async (files: string[], opts: { algorithms?: string; replications: number; seed?: number; format: Format; out?: string; tui: boolean }) => {
       const scenarios = await Promise.all(files.map((f) => loadScenario(f)));
       const algorithms = opts.algorithms
         ?.split(',')
@@ -42,6 +44,13 @@ export function compareCommand(ctx: CliContext): Command {
       });
       ctx.info(`compared ${alternatives.length} alternatives × ${opts.replications} replications in ${((performance.now() - started) / 1000).toFixed(2)} s`);
       const text = opts.format === 'json' ? formatComparisonJson(result) : opts.format === 'markdown' ? formatComparisonMarkdown(result) : formatComparisonText(result);
+      // A person at a terminal gets the comparison view (first replication of each) until q; the table follows in the scrollback.
+      if (opts.out === undefined && shouldUseTui({ tui: opts.tui, format: opts.format })) {
+        await showComparison(
+          result.reports,
+          result.alternatives.map((a) => a.label),
+        );
+      }
       await emit(text, opts.out);
     });
 }

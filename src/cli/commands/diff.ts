@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { LbsimError } from '../../errors.ts';
 import { loadScenario, type Scenario } from '../../scenario/load.ts';
+import { withTraceTraffic } from '../../traffic/prepare.ts';
 import { diff, DIFF_DEFAULTS } from '../../workflows/diff.ts';
 import { formatDiffJson, formatDiffMarkdown, formatDiffText } from '../../workflows/diff-format.ts';
 import type { CliContext } from '../context.ts';
@@ -21,7 +21,7 @@ export function diffCommand(ctx: CliContext): Command {
     .description('test a config change: run BEFORE and AFTER on the same traffic, report what changed, and exit 1 if AFTER regresses or breaks its SLO')
     .argument('<before>', 'scenario with the current config')
     .argument('<after>', 'scenario with the changed config (its `slo` is the bar)')
-    .option('--traffic <trace>', 'replay this recorded traffic through both instead of their synthetic traffic')
+    .option('--traffic <trace>', 'replay this recorded traffic (.lbt or an access log) through both instead of their own traffic; replications then vary only the balancers’ randomness')
     .option('--replications <n>', 'independent replications per side', parsePositiveInt, DIFF_DEFAULTS.replications)
     .option('--seed <n>', 'first seed, for both sides (default: BEFORE’s)', parseSeed)
     .option('--independent', 'run AFTER on its own seeds (independent traffic samples, compared unpaired)')
@@ -57,8 +57,8 @@ export function diffCommand(ctx: CliContext): Command {
     );
 }
 
-/** Both scenarios with their traffic replaced by a recorded trace. */
-async function withTrace(scenarios: [Scenario, Scenario], trace: string): Promise<[Scenario, Scenario]> {
-  void scenarios;
-  throw new LbsimError('USAGE', `--traffic ${trace}: replaying recorded traffic in diff is not available in this build yet`);
+/** Both scenarios with their traffic replaced by the same recorded trace (a raw log is imported once, cached). */
+async function withTrace([before, after]: [Scenario, Scenario], trace: string): Promise<[Scenario, Scenario]> {
+  const b = await withTraceTraffic(before, trace);
+  return [b, await withTraceTraffic(after, trace)];
 }

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { mmcBlocking } from '../../src/workflows/queueing.ts';
+import { validateText } from '../../src/workflows/validate.ts';
+
+const base = (backends: string, extra = '', algorithm = 'weighted-round-robin') => `duration: 10m
+${extra}traffic:
+  synthetic:
+    rate: 100/s
+    service: { distribution: exponential, mean: 20ms }
+balancer: { algorithm: ${algorithm} }
+backends:
+${backends}
+`;
+
+const fields = (text: string) => validateText(text, 'c.yaml').findings.map((f) => `${f.line}:${f.field}:${f.severity}`);
+
+describe('validate', () => {
+  it('an even, roomy fleet is clean', () => {
+    expect(validateText(base('  - { name: web, count: 4, concurrency: 2 }'), 'c.yaml').findings).toEqual([]);
+  });
+
+  it('flags a weight that sends most traffic to one backend, and the overload it causes, at that line', () => {
+    const v = validateText(base('  - { name: web, count: 3, weight: 10 }\n  - { name: hot, weight: 100 }'), 'c.yaml');
+    expect(fields(base('  - { name: web, count: 3, weight: 10 }\n  - { name: hot, weight: 100 }'))).toEqual(['9:backends[1].weight:warning', '9:backends[1].weight:error']);
+    expect(v.findings[1]!.message).toContain('77% of the traffic (weight 100 of 130): 76.9/s at peak against a capacity of 50.0/s');
+  });
+
+  it('flags backends that can never be picked and capacity below the peak', () => {
+    const f = fields(base('  - { name: a, concurrency: 1 }\n  - { name: b, weight: 0 }\n  - { name: c, outages: [{ from: 0s, to: 10m }] }'));
+    expect(f).toContain('9:backends[1].weight:warning');
+    expect(f).toContain('10:backends[2].outages:warning');
+    expect(f).toContain('4:traffic.synthetic.rate:error'); // 100/s × 20 ms = 2 slots busy, 1 pickable slot
+  });
+
+  it('flags a queue that rejects at normal load, with the M/M/c/K estimate', () => {
+    const v = validateText(base('  - { name: web, count: 4, queue: 1 }'), 'c.yaml');
+    const q = v.findings.find((f) => f.field === 'backends[0].queue')!;
+    expect(q.severity).toBe('warning');
+    // 25/s each at 20 ms: a = 0.5 on one slot with one waiting place.
+    expect(q.message).toContain(`rejects about ${(mmcBlocking(1, 1, 0.5) * 100).toFixed(0)}%`);
+    expect(mmcBlocking(1, 1, 0.5)).toBeCloseTo(0.25 / 1.75, 10);
+  });
+
+  it('flags timeouts shorter than the work: error below the median, warning in the tail', () => {
+    expect(fields(base('  - { name: web, count: 4 }', 'timeout: 10ms\n'))).toEqual(['2:timeout:error']);
+    expect(fields(base('  - { name: web, count: 4 }', 'timeout: 80ms\n'))).toEqual(['2:timeout:warning']); // e^-4 = 1.8% outlast it
+    expect(fields(base('  - { name: web, count: 4 }', 'timeout: 200ms\n'))).toEqual([]); // e^-10
+  });
+
+  it('weights under an algorithm that ignores them are a warning on the algorithm', () => {
+    expect(fields(base('  - { name: a, weight: 3, concurrency: 2 }\n  - { name: b, concurrency: 2 }', '', 'round-robin'))).toEqual(['6:balancer.algorithm:warning']);
+  });
+
+  it('schema violations are errors with their line; YAML that does not parse throws (unreadable)', () => {
+    const v = validateText(base('  - { name: a, weight: 0 }\n  - { name: b, weight: 0 }'), 'c.yaml');
+    expect(v.errors).toBe(1);
+    expect(v.findings[0]!.message).toContain('all weights are zero');
+    expect(() => validateText('backends: [', 'c.yaml')).toThrow(/c\.yaml:/);
+  });
+});
