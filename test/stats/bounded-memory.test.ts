@@ -49,7 +49,12 @@ async function peakRss(durationS: number): Promise<{ requests: number; mb: numbe
       backends: [{ name: 'web', count: 16 }],
     }),
   );
-  const { stdout, stderr } = await run(process.execPath, ['--import', PRELOAD, BIN, 'run', file, '--format', 'json'], { maxBuffer: 64 << 20 });
+  const { stdout, stderr } = await run(process.execPath, ['--import', PRELOAD, BIN, 'run', file, '--format', 'json'], {
+    maxBuffer: 64 << 20,
+    // A leak can take the machine's memory within a minute; the run takes seconds.
+    timeout: 120_000,
+    killSignal: 'SIGKILL',
+  });
   const m = /maxRssKb=(\d+)/.exec(stderr);
   if (!m) throw new Error(`no maxRssKb in stderr: ${stderr}`);
   return { requests: (JSON.parse(stdout) as { requests: { total: number } }).requests.total, mb: Number(m[1]) / 1024 };
