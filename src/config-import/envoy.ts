@@ -1,0 +1,154 @@
+/**
+ * Envoy cluster YAML (or JSON) → ImportedBalancer, following the
+ * envoy.config.cluster.v3.Cluster API of Envoy 1.28. The file may be a single Cluster, a
+ * list of them, `{ clusters: [...] }` or a bootstrap with `static_resources.clusters`;
+ * `cluster: NAME` selects one (optional when there is only one).
+ *
+ * Understood: name, lb_policy (ROUND_ROBIN, LEAST_REQUEST, RING_HASH, MAGLEV, RANDOM),
+ * least_request_lb_config (choice_count, active_request_bias), ring_hash_lb_config
+ * (minimum/maximum_ring_size, hash_function XX_HASH), maglev_lb_config (table_size),
+ * common_lb_config.healthy_panic_threshold, load_assignment endpoints (socket_address,
+ * load_balancing_weight, health_status), circuit_breakers, outlier_detection,
+ * health_checks, slow_start_config; connect_timeout, type and the like are accepted
+ * silently (they change nothing lbsim models). Any other field is a warning naming its
+ * path. Backends are named "address:port".
+ */
+import { parse } from 'yaml';
+import { LbsimError } from '../errors.ts';
+import type { ImportedBalancer, ImportedServer } from './types.ts';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const POLICY: Record<string, string> = {
+  ROUND_ROBIN: 'envoy/round_robin',
+  LEAST_REQUEST: 'envoy/least_request',
+  RING_HASH: 'envoy/ring_hash',
+  MAGLEV: 'envoy/maglev',
+  RANDOM: 'envoy/random',
+};
+
+const SILENT = new Set(['name', 'connect_timeout', 'type', 'dns_lookup_family', 'dns_refresh_rate', 'per_connection_buffer_limit_bytes', 'typed_extension_protocol_options', 'transport_socket', 'http2_protocol_options', 'upstream_connection_options', 'respect_dns_ttl', 'alt_stat_name']);
+const KNOWN = new Set(['lb_policy', 'least_request_lb_config', 'ring_hash_lb_config', 'maglev_lb_config', 'round_robin_lb_config', 'common_lb_config', 'load_assignment', 'circuit_breakers', 'outlier_detection', 'health_checks']);
+
+/** A protobuf wrapper (`{ value: x }`) or a plain value. */
+const unwrap = (v: unknown): unknown => (isObj(v) && 'value' in v ? v.value : v);
+/** A protobuf Duration as YAML writes it ("0.25s", "10s"), in ms. */
+function durationMs(v: unknown): number | undefined {
+  if (typeof v === 'number') return v * 1000;
+  const m = typeof v === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(v.trim()) : null;
+  return m ? Number(m[1]) * 1000 : undefined;
+}
+
+function clustersOf(doc: unknown): Obj[] {
+  if (Array.isArray(doc)) return doc.filter(isObj);
+  if (!isObj(doc)) return [];
+  if (Array.isArray(doc.clusters)) return doc.clusters.filter(isObj);
+  const sr = doc.static_resources;
+  if (isObj(sr) && Array.isArray(sr.clusters)) return sr.clusters.filter(isObj);
+  return 'name' in doc || 'load_assignment' in doc ? [doc] : [];
+}
+
+export function importEnvoy(text: string, file: string, cluster: string | undefined): ImportedBalancer {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (e) {
+    throw new LbsimError('PARSE_ERROR', `${file}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const all = clustersOf(doc);
+  const found = cluster === undefined ? (all.length === 1 ? all[0] : undefined) : all.find((c) => c.name === cluster);
+  if (!found) {
+    const names = all.map((c) => String(c.name));
+    throw new LbsimError('SCENARIO_INVALID', `${file}: ${cluster === undefined ? `${all.length} clusters (${names.join(', ') || 'none'}); choose one with balancer.cluster` : `no cluster named '${cluster}'; found ${names.join(', ') || 'none'}`}`);
+  }
+  const name = String(found.name ?? '');
+  const warnings: string[] = [];
+  const w = (path: string, what: string) => warnings.push(`${file}: clusters[${name}].${path}: ${what}`);
+  for (const key of Object.keys(found)) if (!SILENT.has(key) && !KNOWN.has(key)) w(key, 'not understood by the importer; ignored');
+
+  const policy = String(found.lb_policy ?? 'ROUND_ROBIN');
+  let algorithm = POLICY[policy];
+  if (algorithm === undefined) {
+    w('lb_policy', `${policy} is not modelled; using envoy/round_robin (Envoy's default)`);
+    algorithm = 'envoy/round_robin';
+  }
+  const options: Record<string, unknown> = {};
+  const sub = (key: string): Obj | undefined => (isObj(found[key]) ? (found[key] as Obj) : undefined);
+  const lr = sub('least_request_lb_config');
+  if (lr) {
+    for (const [k, v] of Object.entries(lr)) {
+      if (k === 'choice_count') options.choice_count = Number(unwrap(v));
+      else if (k === 'active_request_bias') options.active_request_bias = Number(isObj(v) && 'default_value' in v ? v.default_value : unwrap(v));
+      else if (k === 'slow_start_config') w(`least_request_lb_config.${k}`, 'kept in the import, not simulated yet');
+      else w(`least_request_lb_config.${k}`, 'not understood; ignored');
+    }
+  }
+  const rh = sub('ring_hash_lb_config');
+  if (rh) {
+    for (const [k, v] of Object.entries(rh)) {
+      if (k === 'minimum_ring_size' || k === 'maximum_ring_size') options[k] = Number(unwrap(v));
+      else if (k === 'hash_function' && v === 'XX_HASH') continue;
+      else w(`ring_hash_lb_config.${k}`, `${JSON.stringify(v)} not modelled; ignored`);
+    }
+  }
+  const mg = sub('maglev_lb_config');
+  if (mg) for (const [k, v] of Object.entries(mg)) if (k === 'table_size') options.table_size = Number(unwrap(v));
+    else w(`maglev_lb_config.${k}`, 'not understood; ignored');
+  const rr = sub('round_robin_lb_config');
+  if (rr) for (const k of Object.keys(rr)) w(`round_robin_lb_config.${k}`, 'kept in the import, not simulated yet');
+  const common = sub('common_lb_config');
+  if (common) {
+    for (const [k, v] of Object.entries(common)) {
+      if (k === 'healthy_panic_threshold') options.healthy_panic_threshold = Number(unwrap(v));
+      else w(`common_lb_config.${k}`, 'not understood; ignored');
+    }
+  }
+  if (algorithm === 'envoy/ring_hash' || algorithm === 'envoy/maglev') w('lb_policy', 'the request hash is modelled as the route key (the route\'s hash_policy lives in the route configuration, not the cluster)');
+
+  const servers: ImportedServer[] = [];
+  const la = sub('load_assignment');
+  const endpoints = la && Array.isArray(la.endpoints) ? la.endpoints.filter(isObj) : [];
+  endpoints.forEach((group, gi) => {
+    if (group.priority !== undefined && Number(group.priority) !== 0) w(`load_assignment.endpoints[${gi}].priority`, 'priorities other than 0 are not modelled; these endpoints are imported as priority 0');
+    if (group.load_balancing_weight !== undefined) w(`load_assignment.endpoints[${gi}].load_balancing_weight`, 'locality weights are not modelled; ignored');
+    const lbs = Array.isArray(group.lb_endpoints) ? group.lb_endpoints.filter(isObj) : [];
+    lbs.forEach((e, ei) => {
+      const path = `load_assignment.endpoints[${gi}].lb_endpoints[${ei}]`;
+      const ep = isObj(e.endpoint) ? e.endpoint : {};
+      const addr = isObj(ep.address) && isObj(ep.address.socket_address) ? ep.address.socket_address : {};
+      const address = `${String(addr.address ?? '?')}:${String(addr.port_value ?? '?')}`;
+      const s: ImportedServer = { name: address, address, weight: e.load_balancing_weight === undefined ? 1 : Number(unwrap(e.load_balancing_weight)) };
+      if (e.health_status !== undefined && e.health_status !== 'HEALTHY' && e.health_status !== 'UNKNOWN') {
+        s.down = true;
+        w(`${path}.health_status`, `${String(e.health_status)}: imported with weight 0 (drained)`);
+      }
+      for (const k of Object.keys(e)) if (!['endpoint', 'load_balancing_weight', 'health_status', 'metadata'].includes(k)) w(`${path}.${k}`, 'not understood; ignored');
+      servers.push(s);
+    });
+  });
+  if (servers.length === 0) w('load_assignment', 'no endpoints (EDS clusters get them at run time): list the backends in the scenario');
+
+  const settings: ImportedBalancer['settings'] = {};
+  const cb = sub('circuit_breakers');
+  const thresholds = cb && Array.isArray(cb.thresholds) ? cb.thresholds.filter(isObj) : [];
+  const def = thresholds.find((t) => t.priority === undefined || t.priority === 'DEFAULT');
+  if (def) {
+    settings.circuitBreakers = {};
+    for (const [k, v] of Object.entries(def)) if (k !== 'priority' && typeof unwrap(v) === 'number') settings.circuitBreakers[k] = unwrap(v) as number;
+    if (settings.circuitBreakers.max_retries !== undefined) settings.retries = settings.circuitBreakers.max_retries;
+    if (isObj(def.retry_budget)) w('circuit_breakers.thresholds.retry_budget', 'kept in the import, not simulated yet');
+    w('circuit_breakers', `${JSON.stringify(settings.circuitBreakers)} kept in the import, not simulated yet (the engine has no balancer-side limits)`);
+  }
+  const od = sub('outlier_detection');
+  if (od) {
+    settings.outlierDetection = od;
+    const ejection = durationMs(od.base_ejection_time);
+    w('outlier_detection', `kept in the import, not simulated yet${ejection === undefined ? '' : ` (base_ejection_time ${ejection} ms)`}`);
+  }
+  if (Array.isArray(found.health_checks) && found.health_checks.length > 0) {
+    settings.healthCheck = { health_checks: found.health_checks };
+    w('health_checks', 'kept in the import, not simulated yet');
+  }
+  return { kind: 'envoy', file, name, algorithm, options, servers, settings, warnings };
+}

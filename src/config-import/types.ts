@@ -1,0 +1,71 @@
+/**
+ * What a proxy configuration says about one balancer (an HAProxy backend, an nginx
+ * upstream, an Envoy cluster), in one shape for the three proxies. Everything the file
+ * states that lbsim understands is kept here, whether or not the simulation uses it yet;
+ * everything it does not understand is a warning. `algorithm` + `options` are what the
+ * simulation runs; the rest (maxconn, queues, slow start, backups, health checks,
+ * retries) awaits the engine's balancer-side queueing and health model (see README,
+ * section proxies) and is reported as "kept, not simulated" in `warnings`.
+ */
+export type ProxyKind = 'haproxy' | 'nginx' | 'envoy';
+
+export interface ImportedServer {
+  /** The name lbsim uses for the backend: HAProxy's server name; nginx's and Envoy's address:port. */
+  name: string;
+  address: string;
+  weight: number;
+  /** HAProxy `maxconn`, nginx `max_conns`: most requests the proxy sends at once (it queues the rest). */
+  maxconn?: number;
+  /** HAProxy `maxqueue`: most requests waiting in this server's queue at the proxy. */
+  maxqueue?: number;
+  backup?: boolean;
+  /** `slowstart` (HAProxy) / `slow_start` (nginx Plus), ms. */
+  slowStartMs?: number;
+  /** Administratively down (HAProxy `disabled`, nginx `down`). */
+  down?: boolean;
+  /** Active health check: interval ms, rise, fall (HAProxy `check inter rise fall`). */
+  check?: { interMs: number; rise: number; fall: number };
+  /** Passive health check (nginx): failures within failTimeoutMs mark the peer down for failTimeoutMs. */
+  maxFails?: number;
+  failTimeoutMs?: number;
+}
+
+export interface ImportedBalancer {
+  kind: ProxyKind;
+  file: string;
+  /** The backend / upstream / cluster name that was imported. */
+  name: string;
+  /** An lbsim algorithm name (e.g. haproxy/leastconn). */
+  algorithm: string;
+  /** Its options, as a scenario's balancer section would give them. */
+  options: Record<string, unknown>;
+  servers: ImportedServer[];
+  /** Balancer-wide settings that are understood but not (yet) simulated. */
+  settings: {
+    /** Most requests waiting at the proxy before a 503: HAProxy `timeout queue` (ms). */
+    queueTimeoutMs?: number;
+    /** HAProxy `retries`, nginx `proxy_next_upstream_tries`, Envoy circuit_breakers max_retries. */
+    retries?: number;
+    /** HAProxy `option redispatch`. */
+    redispatch?: boolean;
+    /** HAProxy `option allbackups`. */
+    allBackups?: boolean;
+    /** Envoy circuit breaker thresholds (default priority). */
+    circuitBreakers?: Record<string, number>;
+    /** Envoy outlier_detection, as given. */
+    outlierDetection?: Record<string, unknown>;
+    /** Envoy health_checks / HAProxy option httpchk, as given. */
+    healthCheck?: Record<string, unknown>;
+    /** nginx `zone`: peers share state among workers (relevant to `instances`). */
+    sharedZone?: boolean;
+  };
+  /** `FILE:LINE: ...` (or `FILE: path: ...` for YAML) for everything not understood or not simulated. */
+  warnings: string[];
+}
+
+/** Which part of a file to import: an HAProxy backend (or listen), nginx upstream or Envoy cluster. */
+export interface ImportSelector {
+  backend?: string;
+  upstream?: string;
+  cluster?: string;
+}

@@ -1,0 +1,155 @@
+/**
+ * Config import on realistic files in test/fixtures/configs/ (haproxy.cfg passes
+ * `haproxy -c` of HAProxy 2.6.12; nginx.conf passes `nginx -t` of nginx 1.22.1 once its
+ * nginx Plus `sticky` line is removed). Every directive the importer does not model must
+ * come back as a warning naming its file and line (or YAML path), never silently dropped.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
+import { importBalancerConfig, importBalancerText } from '../../src/config-import/index.ts';
+import { resolveBalancerSection } from '../../src/config-import/scenario.ts';
+import { isLbsimError } from '../../src/errors.ts';
+
+const dir = join(import.meta.dirname, '..', 'fixtures', 'configs');
+const fixture = (name: string) => join(dir, name);
+const has = (warnings: string[], re: RegExp) => expect(warnings.some((w) => re.test(w)), `no warning matching ${re} in:\n${warnings.join('\n')}`).toBe(true);
+
+describe('haproxy.cfg', () => {
+  const app = importBalancerConfig(fixture('haproxy.cfg'), { backend: 'app' });
+  it('reads algorithm, servers, weights and per-server knobs, with defaults applied', () => {
+    expect(app.kind).toBe('haproxy');
+    expect(app.algorithm).toBe('haproxy/leastconn');
+    expect(BUILTIN_BALANCERS.has(app.algorithm)).toBe(true);
+    expect(app.servers.map((s) => [s.name, s.weight, s.maxconn ?? null, s.backup ?? false])).toEqual([
+      ['web1', 100, 200, false],
+      ['web2', 100, 200, false],
+      ['web3', 50, 100, false],
+      ['spare', 100, null, true],
+    ]);
+    // default-server inter 3s rise 2 fall 3 slowstart 60s applies to every server
+    expect(app.servers[0]!.check).toEqual({ interMs: 3000, rise: 2, fall: 3 });
+    expect(app.servers[0]!.slowStartMs).toBe(60_000);
+    expect(app.settings).toMatchObject({ queueTimeoutMs: 10_000, retries: 3, redispatch: true, healthCheck: { httpchk: 'GET /healthz' } });
+  });
+  it('warns, with file and line, about what it does not model', () => {
+    has(app.warnings, /haproxy\.cfg:30: 'http-check expect status 200' not understood/);
+    has(app.warnings, /haproxy\.cfg:31: 'cookie SRV insert indirect nocache' not understood/);
+    has(app.warnings, /haproxy\.cfg:32: server web1: 'cookie w1' not understood/);
+    has(app.warnings, /haproxy\.cfg:32: server web1: maxconn 200, slowstart 60000ms, check inter 3000ms rise 2 fall 3 kept in the import, not simulated yet/);
+    has(app.warnings, /queueTimeoutMs = 10000 kept in the import, not simulated/);
+  });
+  it('reads hashing options and disabled servers', () => {
+    const api = importBalancerConfig(fixture('haproxy.cfg'), { backend: 'api' });
+    expect(api.algorithm).toBe('haproxy/uri');
+    expect(api.options).toEqual({ hash_type: 'consistent', hash_function: 'sdbm', avalanche: true });
+    expect(api.servers.find((s) => s.name === 'api2')!.down).toBe(true);
+    has(api.warnings, /haproxy\.cfg:40: 'hash-balance-factor 150' not understood/);
+    has(api.warnings, /server api3: 'agent-check' not understood/);
+    has(api.warnings, /server api3: 'agent-port 9999' not understood/);
+    has(api.warnings, /server api2 is disabled: imported with weight 0/);
+  });
+  it('names the backends it found when the one asked for is missing', () => {
+    expect(() => importBalancerConfig(fixture('haproxy.cfg'), { backend: 'nope' })).toThrow(/no backend or listen section named 'nope'; found app, api, stats/);
+  });
+  it('maps balance random(3) and unknown algorithms with a warning', () => {
+    const r = importBalancerText('backend b\n  balance random(3)\n  server s1 1.1.1.1:80\n', 'x.cfg');
+    expect([r.algorithm, r.options]).toEqual(['haproxy/random', { draws: 3 }]);
+    const u = importBalancerText('defaults\n  balance url_param userid\nbackend b\n  server s1 1.1.1.1:80\n', 'y.cfg');
+    expect(u.algorithm).toBe('haproxy/roundrobin');
+    has(u.warnings, /y\.cfg:2: 'balance url_param userid' is not modelled; using haproxy\/roundrobin/);
+  });
+});
+
+describe('nginx.conf', () => {
+  const app = importBalancerConfig(fixture('nginx.conf'), { upstream: 'app' });
+  it('reads method, servers and parameters', () => {
+    expect(app.kind).toBe('nginx');
+    expect(app.algorithm).toBe('nginx/least_conn');
+    expect(app.servers.map((s) => [s.name, s.weight, s.maxconn ?? null, s.backup ?? false])).toEqual([
+      ['10.0.1.11:8080', 5, 200, false],
+      ['10.0.1.12:8080', 5, 200, false],
+      ['10.0.1.13:8080', 2, null, false],
+      ['10.0.1.20:8080', 1, null, true],
+    ]);
+    expect(app.servers[0]).toMatchObject({ maxFails: 3, failTimeoutMs: 30_000 });
+    expect(app.settings.retries).toBe(2);
+  });
+  it('warns about what it does not model', () => {
+    has(app.warnings, /nginx\.conf:14: 'keepalive 32' not understood/);
+    has(app.warnings, /upstream 'app' has no 'zone': each nginx worker balances on its own counters/);
+    has(app.warnings, /proxy_next_upstream error timeout http_502: retries to the next peer are not simulated/);
+  });
+  it('reads hash ... consistent, down servers and Plus-only directives', () => {
+    const cache = importBalancerConfig(fixture('nginx.conf'), { upstream: 'cache' });
+    expect([cache.algorithm, cache.options]).toEqual(['nginx/hash', { consistent: true, key: 'route' }]);
+    expect(cache.settings.sharedZone).toBe(true);
+    expect(cache.servers[2]!.down).toBe(true);
+    has(cache.warnings, /nginx\.conf:27: 'sticky cookie srv_id expires=1h' not understood/);
+  });
+  it('reports a syntax error with its line', () => {
+    expect(() => importBalancerText('http {\n upstream a {\n server x:1\n}\n', 'bad.conf')).toThrow(/bad\.conf:3: 'server' is not terminated by ';'/);
+  });
+});
+
+describe('Envoy cluster YAML', () => {
+  const app = importBalancerConfig(fixture('envoy-cluster.yaml'), { cluster: 'app' });
+  it('reads policy, its options, endpoints and weights', () => {
+    expect(app.kind).toBe('envoy');
+    expect(app.algorithm).toBe('envoy/least_request');
+    expect(app.options).toEqual({ choice_count: 3, active_request_bias: 0.8, healthy_panic_threshold: 40 });
+    expect(app.servers.map((s) => [s.name, s.weight, s.down ?? false])).toEqual([
+      ['10.0.1.11:8080', 3, false],
+      ['10.0.1.12:8080', 3, false],
+      ['10.0.1.13:8080', 1, true],
+    ]);
+    expect(app.settings.circuitBreakers).toEqual({ max_connections: 1000, max_pending_requests: 100, max_requests: 1000, max_retries: 3 });
+    expect(app.settings.retries).toBe(3);
+  });
+  it('warns by path about what it does not model', () => {
+    has(app.warnings, /clusters\[app\]\.upstream_bind_config: not understood/);
+    has(app.warnings, /clusters\[app\]\.common_lb_config\.locality_weighted_lb_config: not understood/);
+    has(app.warnings, /least_request_lb_config\.slow_start_config: kept in the import, not simulated/);
+    has(app.warnings, /outlier_detection: kept in the import, not simulated yet \(base_ejection_time 30000 ms\)/);
+    has(app.warnings, /health_status: DRAINING: imported with weight 0/);
+  });
+  it('asks which cluster when there are several', () => {
+    expect(() => importBalancerConfig(fixture('envoy-cluster.yaml'))).toThrow(/2 clusters \(app, sessions\); choose one with balancer\.cluster/);
+    const s = importBalancerConfig(fixture('envoy-cluster.yaml'), { cluster: 'sessions' });
+    expect([s.algorithm, s.options]).toEqual(['envoy/maglev', { table_size: 5003 }]);
+  });
+  it('refuses a selector of another proxy', () => {
+    let err: unknown;
+    try {
+      importBalancerConfig(fixture('envoy-cluster.yaml'), { backend: 'app' });
+    } catch (e) {
+      err = e;
+    }
+    expect(isLbsimError(err)).toBe(true);
+    expect((err as Error).message).toMatch(/^balancer\.backend: .* is an Envoy configuration; select with balancer\.cluster/);
+  });
+});
+
+describe('balancer.from in a scenario', () => {
+  const backends = () => ['web1', 'web2', 'web3', 'spare'].map((name) => ({ name, weight: 1 }));
+  it('takes algorithm, options and weights from the file; scenario keys add options', () => {
+    const b = backends();
+    const r = resolveBalancerSection({ from: 'haproxy.cfg', backend: 'app', instances: 4 }, b, dir, 's.yaml');
+    expect(r.algorithm).toBe('haproxy/leastconn');
+    expect(r.options).toEqual({ instances: 4 });
+    // backup server: weight 0 (no traffic) until backups are simulated
+    expect(b.map((x) => x.weight)).toEqual([100, 100, 50, 0]);
+    expect(r.imported?.warnings.length).toBeGreaterThan(0);
+  });
+  it('requires the backends to be the servers of the config, naming both lists', () => {
+    expect(() => resolveBalancerSection({ from: 'haproxy.cfg', backend: 'app' }, [{ name: 'web1', weight: 1 }, { name: 'web9', weight: 1 }], dir, 's.yaml')).toThrow(
+      /s\.yaml: backends: must name the servers of haproxy\.cfg 'app' \(web1, web2, web3, spare\); not in the config: web9; no backend for: web2, web3, spare/,
+    );
+  });
+  it('refuses algorithm and from together', () => {
+    expect(() => resolveBalancerSection({ from: 'haproxy.cfg', algorithm: 'random' }, backends(), dir, 's.yaml')).toThrow(/balancer\.algorithm: give either algorithm or from/);
+  });
+  it('without from, passes the section through', () => {
+    expect(resolveBalancerSection({ algorithm: 'random', x: 1 }, [], dir, 's.yaml')).toEqual({ algorithm: 'random', options: { x: 1 } });
+  });
+});
