@@ -8,6 +8,8 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { BackendSpec } from '../engine/backends.ts';
+import type { ImportedBalancer } from '../config-import/types.ts';
+import { resolveBalancerSection } from '../config-import/scenario.ts';
 import { LbsimError } from '../errors.ts';
 import type { ServiceSpec } from '../random/distributions.ts';
 import type { RatePoint } from '../traffic/synthetic.ts';
@@ -48,7 +50,8 @@ export interface Scenario {
   timeoutMs: number;
   intervalMs: number;
   traffic: TrafficSpec;
-  balancer: { algorithm: string; options: Record<string, unknown> };
+  /** `imported`: what `balancer.from` read from a proxy config, with its warnings (for the CLI to show). */
+  balancer: { algorithm: string; options: Record<string, unknown>; imported?: ImportedBalancer };
   backends: BackendSpec[];
   slo?: Slo;
 }
@@ -106,7 +109,8 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
       backends.push({ name, weight: b.weight, concurrency: b.concurrency, queue: b.queue, speed: b.speed, outages: b.outages });
     }
   }
-  const { algorithm, ...options } = s.balancer;
+  // `balancer.from` imports algorithm, options and weights from a proxy config (src/config-import/scenario.ts).
+  const { algorithm, options, imported } = resolveBalancerSection(s.balancer, backends, baseDir, file ?? '<scenario>');
   const scenario: Scenario = {
     name: s.name ?? defaultName,
     ...(s.description === undefined ? {} : { description: s.description }),
@@ -126,7 +130,7 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
       clients: syn.clients ?? { count: 1, skew: 0 },
       routes: syn.routes ?? { count: 1, skew: 0 },
     },
-    balancer: { algorithm, options },
+    balancer: { algorithm, options, ...(imported === undefined ? {} : { imported }) },
     backends,
     ...(s.slo === undefined ? {} : { slo: s.slo }),
   };

@@ -123,7 +123,13 @@ export const scenarioSchema = z
         .refine((a) => isBalancerPath(a) || BUILTIN_BALANCERS.has(a), {
           error: (issue) =>
             `unknown algorithm '${String(issue.input)}'; expected one of ${[...BUILTIN_BALANCERS.keys()].join(', ')} or a path to a balancer file (./my-balancer.js)`,
-        }),
+        })
+        .optional(),
+      /** A proxy config to import the balancer from (src/config-import): haproxy.cfg, nginx.conf, Envoy cluster YAML. */
+      from: z.string({ error: 'expected the path of an haproxy.cfg, nginx.conf or Envoy cluster file' }).min(1).optional(),
+    }).refine((b) => (b.algorithm === undefined) !== (b.from === undefined), {
+      message: 'expected exactly one of `algorithm` or `from` (a proxy config file to import)',
+      path: ['algorithm'],
     }),
     backends: z.array(backend, { error: 'expected a list of backends' }).min(1, { message: 'expected at least one backend' }),
     report: z.strictObject({ interval: positiveDuration.default(1000) }).default({ interval: 1000 }),

@@ -153,3 +153,36 @@ describe('balancer.from in a scenario', () => {
     expect(resolveBalancerSection({ algorithm: 'random', x: 1 }, [], dir, 's.yaml')).toEqual({ algorithm: 'random', options: { x: 1 } });
   });
 });
+
+describe('scenario loader: balancer.from', () => {
+  it('loads a scenario whose balancer comes from haproxy.cfg, and runs it', async () => {
+    const { parseScenario } = await import('../../src/scenario/load.ts');
+    const { simulateSync } = await import('../../src/simulate.ts');
+    const { loadBalancerModule } = await import('../../src/balancers/registry.ts');
+    const text = [
+      'name: imported',
+      'duration: 20s',
+      'traffic: { synthetic: { rate: 200/s, service: { distribution: exponential, mean: 5ms } } }',
+      'balancer: { from: haproxy.cfg, backend: app }',
+      'backends:',
+      '  - { name: web1, concurrency: 2 }',
+      '  - { name: web2, concurrency: 2 }',
+      '  - { name: web3, concurrency: 1 }',
+      '  - { name: spare, concurrency: 2 }',
+    ].join('\n');
+    const s = parseScenario(text, { file: 's.yaml', baseDir: dir });
+    expect(s.balancer.algorithm).toBe('haproxy/leastconn');
+    expect(s.backends.map((b) => b.weight)).toEqual([100, 100, 50, 0]);
+    expect(s.balancer.imported?.warnings.some((w) => /cookie/.test(w))).toBe(true);
+    const report = simulateSync(s, await loadBalancerModule(s.balancer.algorithm, s.baseDir));
+    expect(report.algorithm).toBe('haproxy/leastconn');
+    const spare = report.backends.find((b) => b.name === 'spare')!;
+    expect(spare.requests).toBe(0);
+    expect(report.requests.total).toBeGreaterThan(3000);
+  });
+  it('refuses a section with neither algorithm nor from', async () => {
+    const { parseScenario } = await import('../../src/scenario/load.ts');
+    const text = 'duration: 1s\ntraffic: { synthetic: { rate: 1/s, service: { distribution: constant, mean: 1ms } } }\nbalancer: { instances: 2 }\nbackends: [{ name: a }]\n';
+    expect(() => parseScenario(text, { file: 's.yaml' })).toThrow(/s\.yaml:3: balancer\.algorithm: expected exactly one of `algorithm` or `from`/);
+  });
+});
