@@ -12,6 +12,8 @@ import { haproxyLeastconn } from './haproxy/leastconn.ts';
 import { haproxyRandom } from './haproxy/random.ts';
 import { haproxyRoundrobin } from './haproxy/roundrobin.ts';
 import { haproxyStaticRr } from './haproxy/static-rr.ts';
+import { leastResponseTime } from './latency/least-response-time.ts';
+import { peakEwma } from './latency/peak-ewma.ts';
 import { leastConnections } from './least-connections.ts';
 import { nginxHash } from './nginx/hash.ts';
 import { nginxIpHash } from './nginx/ip-hash.ts';
@@ -47,6 +49,8 @@ export const BUILTIN_BALANCERS: ReadonlyMap<string, BalancerModule> = new Map(
     envoyRingHash,
     envoyMaglev,
     envoyRandom,
+    peakEwma,
+    leastResponseTime,
   ].map((m) => [m.name, m]),
 );
 
