@@ -1,0 +1,196 @@
+/**
+ * Import and replay speed (issue 3).
+ *
+ * For each format, a 1 M-row log is generated once under /tmp/lbsim-bench-import/
+ * (reused by later runs), then:
+ *   - raw:     the same file read line by line with nothing parsed (forEachLine, no-op):
+ *              the baseline every reader is compared with, measured in the same run;
+ *   - import:  the whole import (parse, reorder buffer, work estimate, .lbt writer);
+ *   - CSV also: fast-csv alone on the same file (the reference the fast path must beat).
+ * Replay, from the nginx trace (1 M requests, repeated to ~5 M with `--replay-rows`):
+ *   - reader:  TraceReader.fill alone, requests/s;
+ *   - engine:  the same trace replayed through the simulation (round-robin over 16
+ *              backends at ρ ≈ 0.6), vs synthetic traffic of the same rate (baseline).
+ * Memory (`--memory N`): imports an N-row nginx log and replays it, each in a child
+ * process, and reports peak RSS (process.resourceUsage().maxRSS).
+ *
+ * Bars: CSV ≥ 500 k rows/s, log formats ≥ 1 M rows/s, replay ≥ 5 M requests/s into the
+ * engine, RSS < 400 MB for a 20 M-row log. Prints medians of 3 runs.
+ */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseFile } from 'fast-csv';
+import { Purpose, streamKey, uniform } from '../src/random/counter-rng.ts';
+import { TraceReader } from '../src/traffic/lbt/reader.ts';
+import { importLog } from '../src/traffic/readers/import.ts';
+import { forEachLine } from '../src/traffic/readers/lines.ts';
+import type { LogFormat } from '../src/traffic/readers/types.ts';
+import { RequestChunk } from '../src/traffic/source.ts';
+import { parseScenario } from '../src/scenario/load.ts';
+import { simulateSync } from '../src/simulate.ts';
+import { loadBalancerModule } from '../src/balancers/registry.ts';
+import { LINE_WRITERS, headerOf, type LogRequest } from '../test/traffic/log-writers.ts';
+
+const DIR = '/tmp/lbsim-bench-import';
+const ROWS = 1_000_000;
+const RATE = 4000; // requests per second in the generated logs
+const FORMATS: LogFormat[] = ['csv', 'nginx', 'haproxy', 'alb', 'envoy', 'jsonl'];
+
+/** `rows` realistic requests: Poisson arrivals at RATE/s, lognormal-ish work, 50 k clients, 200 routes; 1% 5xx, 0.5% without upstream. */
+export async function writeLog(file: string, format: LogFormat, rows: number, startEpochMs = Date.UTC(2024, 3, 15)): Promise<void> {
+  const out = createWriteStream(file, { highWaterMark: 1 << 20 });
+  const k = [1, 2, 3, 4, 5, 6].map((s) => streamKey(2024, Purpose.Replay, 100 + s));
+  const u = (s: number, i: number) => uniform(k[s]!.k1, k[s]!.k2, i);
+  const h = headerOf(format);
+  let buf = h ? `${h}\n` : '';
+  let t = startEpochMs;
+  const write = LINE_WRITERS[format];
+  for (let i = 0; i < rows; i++) {
+    t += (-Math.log(u(0, i)) * 1000) / RATE;
+    const work = Math.exp(1.5 + 0.8 * Math.sqrt(-2 * Math.log(u(1, i))) * Math.cos(2 * Math.PI * u(2, i)));
+    const r: LogRequest = {
+      arrivalEpochMs: t,
+      workMs: work,
+      queueMs: Math.floor(u(3, i) * 3),
+      clientIp: `10.${(i * 7919) % 200}.${Math.floor(u(4, i) * 250)}.${Math.floor(u(5, i) * 250)}`,
+      path: `/api/v1/resource${Math.floor(u(4, i) * u(5, i) * 200)}`,
+      status: u(3, i) < 0.01 ? 503 : 200,
+      noUpstream: u(5, i) < 0.005,
+    };
+    buf += `${write(r)}\n`;
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await new Promise((res) => out.once('drain', res));
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await new Promise((res) => out.on('finish', res));
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function time(fn: () => Promise<unknown> | unknown, runs = 3): Promise<number> {
+  const ts: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    await fn();
+    ts.push((performance.now() - t0) / 1000);
+  }
+  return median(ts);
+}
+
+function fastCsvAlone(file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let n = 0;
+    parseFile(file, { headers: true })
+      .on('data', () => n++)
+      .on('error', reject)
+      .on('end', () => resolve(n));
+  });
+}
+
+const M = (x: number) => `${(x / 1e6).toFixed(2)} M`;
+
+async function importBench(): Promise<boolean> {
+  mkdirSync(DIR, { recursive: true });
+  let ok = true;
+  console.log(`import: ${M(ROWS)} rows per format; median of 3; raw = the same file read line by line, nothing parsed`);
+  console.log('format   | MB    | raw rows/s | import rows/s | import/raw | bar      | verdict');
+  for (const format of FORMATS) {
+    const log = `${DIR}/bench-${ROWS}.${format}`;
+    if (!existsSync(log)) await writeLog(log, format, ROWS);
+    const mb = statSync(log).size / 1e6;
+    const raw = await time(() => forEachLine(log, () => {}));
+    const imp = await time(() => importLog(log, `${DIR}/bench-${format}.lbt`, { format }));
+    const bar = format === 'csv' ? 500_000 : 1_000_000;
+    const rate = ROWS / imp;
+    ok &&= rate >= bar;
+    console.log(`${format.padEnd(8)} | ${mb.toFixed(0).padStart(5)} | ${M(ROWS / raw).padStart(10)} | ${M(rate).padStart(13)} | ${(raw / imp).toFixed(2).padStart(10)} | ${M(bar).padStart(8)} | ${rate >= bar ? 'met' : 'MISSED'}`);
+    if (format === 'csv') {
+      const fc = await time(() => fastCsvAlone(log), 1);
+      console.log(`  fast-csv alone on the same file: ${M(ROWS / fc)} rows/s (lbsim import is ${(fc / imp).toFixed(2)}x it)`);
+    }
+  }
+  return ok;
+}
+
+async function replayBench(): Promise<boolean> {
+  const trace = `${DIR}/bench-nginx.lbt`;
+  if (!existsSync(trace)) await importBench();
+  const chunk = new RequestChunk(16_384);
+  const readAll = () => {
+    const r = new TraceReader(trace);
+    let n = 0;
+    for (;;) {
+      r.fill(chunk);
+      if (chunk.count === 0) break;
+      n += chunk.count;
+    }
+    r.close();
+    return n;
+  };
+  const n = readAll();
+  const reader = await time(() => {
+    for (let k = 0; k < 5; k++) readAll();
+  });
+  // ρ ≈ 0.6: 4000/s × mean work (~6.1 ms) over 16 single-slot backends ... the generated work has mean e^(1.5+0.32) ≈ 6.2 ms.
+  const backends = 'backends: [{ name: web, count: 40 }]\n';
+  const replay = parseScenario(`name: replay\ntraffic: { trace: ${trace} }\nbalancer: { algorithm: round-robin }\n${backends}`);
+  const synthetic = parseScenario(`name: synthetic\nduration: ${Math.round(replay.durationMs)}ms\ntraffic: { synthetic: { rate: ${RATE}/s, service: { distribution: lognormal, mean: 6.2ms, cv: 0.95 } } }\nbalancer: { algorithm: round-robin }\n${backends}`);
+  const rr = await loadBalancerModule('round-robin', process.cwd());
+  let replayed = 0;
+  let synthesized = 0;
+  const eng = await time(() => (replayed = simulateSync(replay, rr).requests.total));
+  const syn = await time(() => (synthesized = simulateSync(synthetic, rr).requests.total));
+  console.log(`\nreplay of ${M(n)} requests from .lbt (median of 3):`);
+  console.log(`  reader alone:      ${M((5 * n) / reader)} requests/s`);
+  console.log(`  reader + engine:   ${M(replayed / eng)} requests/s (round-robin, 40 backends, full report)`);
+  console.log(`  synthetic + engine (baseline, same model): ${M(synthesized / syn)} requests/s; replay/synthetic = ${(synthesized / syn / (replayed / eng)).toFixed(2)}x slower`);
+  const bar = 5_000_000;
+  console.log(`  bar ≥ ${M(bar)} requests/s into the engine: ${replayed / eng >= bar ? 'met' : 'MISSED'} (reader alone ${(5 * n) / reader >= bar ? 'meets' : 'misses'} it)`);
+  return replayed / eng >= bar;
+}
+
+/** Child process: import or replay one file, print peak RSS. */
+async function memoryChild(mode: string, file: string): Promise<void> {
+  if (mode === 'import') await importLog(file, `${file}.lbt`, { format: 'nginx' });
+  else {
+    const s = parseScenario(`name: m\ntraffic: { trace: ${file}.lbt }\nbalancer: { algorithm: round-robin }\nbackends: [{ name: web, count: 40 }]\n`);
+    simulateSync(s, await loadBalancerModule('round-robin', process.cwd()));
+  }
+  process.stdout.write(`${process.resourceUsage().maxRSS}\n`);
+}
+
+async function memoryBench(rows: number): Promise<boolean> {
+  mkdirSync(DIR, { recursive: true });
+  const log = `${DIR}/memory-${rows}.nginx`;
+  if (!existsSync(log)) await writeLog(log, 'nginx', rows);
+  const self = fileURLToPath(import.meta.url);
+  let ok = true;
+  console.log(`\nmemory: ${M(rows)}-row nginx log (${(statSync(log).size / 1e9).toFixed(2)} GB)`);
+  for (const mode of ['import', 'replay']) {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--memory-child', mode, log], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    const mb = Number(r.stdout.trim()) / 1024;
+    ok &&= mb < 400;
+    console.log(`  ${mode}: peak RSS ${mb.toFixed(0)} MB, ${((performance.now() - t0) / 1000).toFixed(1)} s wall (bar < 400 MB: ${mb < 400 ? 'met' : 'MISSED'})`);
+  }
+  return ok;
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] === '--memory-child') await memoryChild(argv[1]!, argv[2]!);
+else {
+  const memRows = argv.includes('--memory') ? Number(argv[argv.indexOf('--memory') + 1] ?? 20_000_000) : 0;
+  const onlyMemory = argv.includes('--only-memory');
+  let ok = true;
+  if (!onlyMemory) {
+    ok = (await importBench()) && ok;
+    ok = (await replayBench()) && ok;
+  }
+  if (memRows > 0) ok = (await memoryBench(memRows)) && ok;
+  console.log(ok ? '\nall bars met' : '\nsome bars missed (see above)');
+  process.exitCode = ok ? 0 : 1;
+}
