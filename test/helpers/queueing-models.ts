@@ -39,6 +39,44 @@ export const MM1 = {
 };
 
 /**
+ * Random dispatch over 4 single-slot backends of `speed: 2` (service rate 2 per ms) at
+ * ρ = 0.7, with a client timeout τ = ln(10)/(μ−λ): M/M/1 with μ = 2, whose sojourn is
+ * exponential at rate r = μ − λ, so 10% of requests time out (P(T > τ) = e^{−rτ}) and the
+ * ones that complete in time have mean E[T | T ≤ τ] = 1/r − τe^{−rτ}/(1 − e^{−rτ}).
+ */
+export const MM1_SPEED_TIMEOUT = {
+  lambda: 1.4, // per backend, per ms
+  speed: 2,
+  backends: 4,
+  durationS: 800, // 4.48 M requests
+  get r() {
+    return this.speed * MU - this.lambda;
+  },
+  get timeoutMs() {
+    return Math.round((Math.log(10) / this.r) * 1e6) / 1e6;
+  },
+  get exactTimedOut() {
+    return Math.exp(-this.r * this.timeoutMs);
+  },
+  get exactMeanCompleted() {
+    const tail = this.exactTimedOut;
+    return 1 / this.r - (this.timeoutMs * tail) / (1 - tail);
+  },
+  get scenario() {
+    return {
+      name: 'mm1-speed-timeout',
+      seed: 1,
+      duration: `${this.durationS}s`,
+      warmup: '5s',
+      timeout: this.timeoutMs,
+      traffic: { synthetic: { rate: this.lambda * this.backends * 1000, service: exponential } },
+      balancer: { algorithm: 'random' },
+      backends: [{ name: 'fast', count: this.backends, speed: this.speed }],
+    };
+  },
+};
+
+/**
  * Round-robin over 4 single-slot backends from one Poisson stream: each backend receives
  * every 4th arrival, so its interarrival times are Erlang-4 — an E4/M/1 queue at ρ = 0.8.
  */
