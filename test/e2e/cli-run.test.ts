@@ -145,13 +145,10 @@ describe('lbsim run: bad input gives one clear message and exit code 2', () => {
 
   it('a custom balancer whose create() rejects its options (the bundled example, spillAt: 0)', async () => {
     const example = await readFile(join(REPO_ROOT, 'scenarios', 'custom-balancer', 'sticky.yaml'), 'utf8');
-    const f = join(REPO_ROOT, 'scenarios', 'custom-balancer', `.e2e-bad-${process.pid}.yaml`);
-    await writeFile(f, example.replace('spillAt: 4', 'spillAt: 0'));
-    try {
-      await expectUserError(f, /my-balancer\.js:\d+: create\(\) threw: spillAt: expected a whole number >= 1, got 0/);
-    } finally {
-      await rm(f, { force: true });
-    }
+    const balancer = join(REPO_ROOT, 'scenarios', 'custom-balancer', 'my-balancer.js');
+    if (!example.includes('./my-balancer.js, spillAt: 4')) throw new Error('test bug: the example scenario changed');
+    const f = await scenario('bad-spill.yaml', example.replace('./my-balancer.js, spillAt: 4', `${balancer}, spillAt: 0`));
+    await expectUserError(f, /my-balancer\.js:\d+: create\(\) threw: spillAt: expected a whole number >= 1, got 0/);
   });
 
   it('a missing scenario file', async () => {
