@@ -62,8 +62,10 @@ export function resolveTrace(spec: TraceTrafficSpec): { spec: TraceTrafficSpec; 
   if (file === undefined) throw new Error('resolveTrace before the log was imported');
   const h = readTraceHeaderFile(file);
   const from = boundMs(spec.window.from, h.originEpochMs, file) ?? 0;
-  let to = boundMs(spec.window.to, h.originEpochMs, file) ?? (h.count > 0 ? h.lastArrival + 1e-6 : 0);
-  if (spec.durationLimitMs !== undefined) to = Math.min(to, from + spec.durationLimitMs * spec.speed);
+  const givenTo = boundMs(spec.window.to, h.originEpochMs, file);
+  // A scenario duration sets the run's length (cut to the window's end if that comes first); else the trace's end does.
+  let to = givenTo ?? (h.count > 0 ? h.lastArrival + 1e-6 : 0);
+  if (spec.durationLimitMs !== undefined) to = Math.min(givenTo ?? Number.POSITIVE_INFINITY, from + spec.durationLimitMs * spec.speed);
   if (!(to > from)) throw new LbsimError('SCENARIO_INVALID', `${file}: the replay window is empty (from ${from} ms to ${to} ms of a trace spanning ${h.firstArrival.toFixed(0)}..${h.lastArrival.toFixed(0)} ms)`);
   const resolved: TraceTrafficSpec = { ...spec, from, to, skippedRows: h.skippedRows, ...(h.originEpochMs === 0 ? {} : { startEpochMs: h.originEpochMs + from }) };
   return { spec: resolved, durationMs: (to - from) / spec.speed };
