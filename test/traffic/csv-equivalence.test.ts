@@ -5,7 +5,8 @@
 import { parseString } from 'fast-csv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CsvRecordSplitter } from '../../src/traffic/readers/csv.ts';
+import { CsvRecordSplitter, csvParser } from '../../src/traffic/readers/csv.ts';
+import { emptyRequest } from '../../src/traffic/readers/types.ts';
 
 function fastCsvRows(text: string): Promise<string[][]> {
   return new Promise((resolve, reject) => {
@@ -60,5 +61,39 @@ describe('CSV: every path yields the same rows as fast-csv', () => {
     for (const text of ['a,b,c\n', 'a,"b,c",d\n', '"x""y",z\n', '"multi\nline",2\n3,4\n', ',,\n', 'a, "b" ,c\n', ' \n', ' ,a\n', '  ,  \n', 'a, ,b\n', '\t\n', '\ufeffts,d\n1,2\n']) {
       expect(splitterRows(text)).toEqual(await fastCsvRows(text));
     }
+  });
+});
+
+describe('CSV: a row read in place gives the same request as the same row as strings', () => {
+  const ts = fc.oneof(
+    fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
+    fc.integer({ min: 946_684_800, max: 4_102_444_800 }).map(String),
+    fc.double({ min: 946_684_800, max: 4_102_444_800, noNaN: true }).map((x) => x.toFixed(6)),
+    fc.integer({ min: 946_684_800_000, max: 4_102_444_800_000 }).map(String),
+    fc.constantFrom('', '-', 'x', ' 2024-04-15T10:00:00Z', '2024-04-15T10:00:00+02:00', '2024-04-15 10:00:00Z'),
+  );
+  const num = fc.oneof(fc.double({ min: -1, max: 1e5, noNaN: true }).map((x) => String(Math.round(x * 1000) / 1000)), fc.constantFrom('', '-', '-1', '1e3', 'abc', ' 5', '5 ', '.5', '0007'));
+  const text = fc.stringMatching(/^[a-z0-9.:\/?=-]{0,12}$/);
+  const line = fc.tuple(ts, num, text, text, fc.oneof(fc.constantFrom('200', '503', '', '-', 'x'), fc.integer({ min: 100, max: 599 }).map(String)));
+
+  it('generated rows (unquoted): identical messages and requests on both paths', () => {
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 30 }), fc.boolean(), (rows, wide) => {
+        const header = wide ? 'extra,timestamp,duration_ms,client,route,status' : 'timestamp,duration_ms,client,route,status';
+        const fast = csvParser({}, true);
+        const slow = csvParser({}, false);
+        const a = emptyRequest();
+        const b = emptyRequest();
+        expect(fast(header, a)).toBe(slow(header, b));
+        for (const r of rows) {
+          const l = (wide ? ['e', ...r] : r).join(',');
+          const ma = fast(l, a);
+          const mb = slow(l, b);
+          expect(ma).toBe(mb);
+          if (ma === undefined) expect(a).toEqual(b);
+        }
+      }),
+      { numRuns: 300, seed: 11 },
+    );
   });
 });

@@ -60,12 +60,68 @@ export function resolveColumns(header: readonly string[], options: ReaderOptions
   return { index, names, durationToMs: seconds ? 1000 : 1 };
 }
 
+/** A number in text[start, end): the allocation-free decimal parser, or Number() for other forms (1e3). Both CSV paths use it, so they agree to the bit. */
+export function numberOf(text: string, start: number, end: number): number {
+  const n = parseDecimal(text, start, end);
+  if (!Number.isNaN(n) || start === end) return n;
+  const x = Number(text.slice(start, end));
+  return text.charCodeAt(start) <= 32 || text.charCodeAt(end - 1) <= 32 ? Number.NaN : x;
+}
+
+/** Epoch ms from a timestamp in text[start, end) (see the file comment); NaN when unreadable. */
+export function timestampIn(text: string, start: number, end: number): number {
+  while (start < end && text.charCodeAt(start) === 32) start++;
+  while (end > start && text.charCodeAt(end - 1) === 32) end--;
+  const n = parseDecimal(text, start, end);
+  if (Number.isFinite(n)) return n < 1e11 ? n * 1000 : n;
+  return parseIsoMs(text, start, end);
+}
+
 /** Epoch ms from a timestamp value (see the file comment); NaN when unreadable. */
 export function timestampMs(v: string | number): number {
   if (typeof v === 'number') return v < 1e11 ? v * 1000 : v;
-  const n = parseDecimal(v, 0, v.length);
-  if (Number.isFinite(n)) return n < 1e11 ? n * 1000 : n;
-  return parseIsoMs(v.trim());
+  return timestampIn(v, 0, v.length);
+}
+
+/**
+ * toRequest for a CSV row read in place: fields are text[starts[i], ends[i]) of `line`, no
+ * strings cut. Same results as toRequest on the same fields (test/traffic/csv-equivalence).
+ */
+export function lineToRequest(map: ColumnMap, line: string, starts: Int32Array, ends: Int32Array, out: ParsedRequest): string | undefined {
+  const ti = map.index.timestamp;
+  const arrival = timestampIn(line, starts[ti]!, ends[ti]!);
+  if (!Number.isFinite(arrival)) return `${map.names.timestamp}: expected an ISO-8601 time or epoch seconds/ms, got ${JSON.stringify(line.slice(starts[ti]!, ends[ti]!))}`;
+  const di = map.index.duration;
+  const ds = starts[di]!;
+  const de = ends[di]!;
+  let duration = Number.NaN;
+  if (!(de === ds || (de - ds === 1 && line.charCodeAt(ds) === 45))) {
+    duration = numberOf(line, ds, de);
+    if (!Number.isFinite(duration)) return `${map.names.duration}: expected a number, got ${JSON.stringify(line.slice(ds, de))}`;
+  }
+  let failed = false;
+  if (duration < 0) {
+    failed = true;
+    duration = Number.NaN;
+  }
+  let status = 0;
+  const si = map.index.status;
+  if (si >= 0) {
+    const ss = starts[si]!;
+    const se = ends[si]!;
+    if (!(se === ss || (se - ss === 1 && line.charCodeAt(ss) === 45))) {
+      status = numberOf(line, ss, se);
+      if (!Number.isFinite(status)) return `${map.names.status}: expected an HTTP status, got ${JSON.stringify(line.slice(ss, se))}`;
+    }
+  }
+  const ci = map.index.client;
+  out.client = ci >= 0 ? keyOf(line, starts[ci]!, ends[ci]!) : 0;
+  const ri = map.index.route;
+  out.route = ri >= 0 ? routeKeyOf(line, starts[ri]!, ends[ri]!) : 0;
+  out.arrivalEpochMs = arrival;
+  out.workMs = duration * map.durationToMs;
+  out.flags = failed || status >= 500 || status < 0 ? RequestFlag.RecordedFailure : 0;
+  return undefined;
 }
 
 /**
@@ -77,7 +133,7 @@ export function toRequest(map: ColumnMap, get: (i: CsvField) => unknown, out: Pa
   const arrival = typeof ts === 'number' || typeof ts === 'string' ? timestampMs(ts) : Number.NaN;
   if (!Number.isFinite(arrival)) return `${map.names.timestamp}: expected an ISO-8601 time or epoch seconds/ms, got ${JSON.stringify(ts)}`;
   const dv = get('duration');
-  let duration = typeof dv === 'number' ? dv : typeof dv === 'string' ? (dv === '' || dv === '-' ? Number.NaN : Number(dv)) : Number.NaN;
+  let duration = typeof dv === 'number' ? dv : typeof dv === 'string' ? (dv === '' || dv === '-' ? Number.NaN : numberOf(dv, 0, dv.length)) : Number.NaN;
   if (typeof dv === 'string' && dv !== '' && dv !== '-' && !Number.isFinite(duration)) return `${map.names.duration}: expected a number, got ${JSON.stringify(dv)}`;
   let failed = false;
   if (duration < 0) {
@@ -88,7 +144,7 @@ export function toRequest(map: ColumnMap, get: (i: CsvField) => unknown, out: Pa
   let status = 0;
   if (map.index.status >= 0) {
     const sv = get('status');
-    status = typeof sv === 'number' ? sv : typeof sv === 'string' && sv !== '' && sv !== '-' ? Number(sv) : 0;
+    status = typeof sv === 'number' ? sv : typeof sv === 'string' && sv !== '' && sv !== '-' ? numberOf(sv, 0, sv.length) : 0;
     if (!Number.isFinite(status)) return `${map.names.status}: expected an HTTP status, got ${JSON.stringify(sv)}`;
   }
   const cv = map.index.client >= 0 ? get('client') : undefined;
