@@ -324,4 +324,15 @@ backends:
     expect(hasStackTrace(b.stderr)).toBe(false);
     expect((await runCli(['validate', join(dir, 'missing.yaml')])).code).toBe(2);
   });
+
+  it('checks an haproxy.cfg directly: the weight typo of 2024-04-15, at its line', async () => {
+    const cfg = scenarioFile('typo.cfg', 'backend api\n    balance roundrobin\n    server api1 10.0.0.1:80 weight 10\n    server api2 10.0.0.2:80 weight 10\n    server api3 10.0.0.3:80 weight 10\n    server api4 10.0.0.4:80 weight 100\n');
+    const lenient = await runCli(['validate', cfg]);
+    expect(lenient.code).toBe(0); // a warning only
+    expect(lenient.stdout).toMatch(/typo\.cfg:6: api4\.weight: warning: api4 gets 77% of the traffic .*10× its peers/);
+    expect((await runCli(['validate', cfg, '--strict'])).code).toBe(1);
+    const missing = await runCli(['validate', cfg, '--backend', 'nope']);
+    expect(missing.code).toBe(2);
+    expect(hasStackTrace(missing.stderr)).toBe(false);
+  });
 });

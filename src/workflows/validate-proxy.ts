@@ -1,0 +1,50 @@
+/**
+ * `lbsim validate` on a real proxy's configuration (haproxy.cfg, nginx.conf, an Envoy
+ * cluster): the checks that need no traffic — weights that concentrate the load, all
+ * weights zero, servers that can never be picked — on what importBalancerConfig reads.
+ * Capacity checks need traffic and backend models: put the config in a scenario
+ * (`balancer: { from: haproxy.cfg, backend: api }`) and validate that.
+ */
+import { importBalancerText, simulatedWeight, type ImportedBalancer, type ImportSelector } from '../config-import/index.ts';
+import { VALIDATE_DEFAULTS, type Finding, type Validation } from './validate.ts';
+
+export function validateProxyText(text: string, file: string, selector: ImportSelector): Validation & { notes: string[]; imported: string } {
+  const imp: ImportedBalancer = importBalancerText(text, file, selector);
+  const lines = text.split('\n');
+  // The importer keeps no line per server: the first line naming it (server name or address) is where it is configured.
+  const lineOf = (s: { name: string; address: string }) => {
+    const i = lines.findIndex((l) => !/^\s*#/.test(l) && (new RegExp(`\\bserver\\s+${esc(s.name)}\\b`).test(l) || l.includes(s.address)));
+    return i < 0 ? null : i + 1;
+  };
+  const findings: Finding[] = [];
+  const add = (severity: Finding['severity'], s: ImportedBalancer['servers'][number], field: string, message: string) =>
+    findings.push({ severity, field: `${s.name}.${field}`, line: lineOf(s), message });
+  const weights = imp.servers.map(simulatedWeight);
+  const total = weights.reduce((a, b) => a + b, 0);
+  if (imp.servers.length > 0 && total === 0) findings.push({ severity: 'error', field: imp.name, line: null, message: `every server of ${imp.name} has weight 0, is down or a backup: no server can ever be picked` });
+  imp.servers.forEach((s, i) => {
+    if (weights[i] === 0) add('warning', s, s.down ? 'down' : s.backup ? 'backup' : 'weight', `${s.name} is ${s.down ? 'marked down' : s.backup ? 'a backup' : 'weight 0'}: it takes no traffic while the others are up`);
+  });
+  const pickable = weights.filter((w) => w > 0);
+  if (pickable.length >= 3 && total > 0) {
+    const top = weights.indexOf(Math.max(...weights));
+    const others = weights.filter((w, i) => w > 0 && i !== top).sort((a, b) => a - b);
+    const median = others[Math.floor(others.length / 2)]!;
+    const share = weights[top]! / total;
+    const ratio = weights[top]! / median;
+    if (share > VALIDATE_DEFAULTS.maxShare || ratio >= 10) {
+      add('warning', imp.servers[top]!, 'weight', `${imp.servers[top]!.name} gets ${(share * 100).toFixed(0)}% of the traffic (weight ${weights[top]}, the others' median is ${median})${ratio >= 10 ? `: ${ratio.toFixed(0)}× its peers — a typo?` : ''}`);
+    }
+  }
+  findings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return {
+    file,
+    findings,
+    errors: findings.filter((f) => f.severity === 'error').length,
+    warnings: findings.filter((f) => f.severity === 'warning').length,
+    notes: imp.warnings,
+    imported: `${imp.kind} ${imp.name}: ${imp.algorithm}, ${imp.servers.length} server${imp.servers.length === 1 ? '' : 's'}`,
+  };
+}
+
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
