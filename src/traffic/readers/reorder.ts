@@ -2,7 +2,8 @@
  * Logs are written when a response ends, not when the request arrived, so arrivals come
  * slightly out of order. The reorder buffer holds requests until no earlier one can
  * still come (everything more than `windowMs` older than the latest arrival seen), sorts
- * them (ties keep file order) and releases them in arrival order. A request older than
+ * them as they come (insertion from the end; ties keep file order) and releases them in
+ * arrival order. A request older than
  * that is refused: the caller reports its line. Memory: the requests of one window.
  */
 
@@ -16,7 +17,6 @@ export class ReorderBuffer {
   private route = new Uint32Array(this.cap);
   private flags = new Uint8Array(this.cap);
   private n = 0;
-  private sorted = true;
   private maxSeen = Number.NEGATIVE_INFINITY;
   /** Requests that arrived out of order (and were put back in order). */
   reordered = 0;
@@ -28,16 +28,29 @@ export class ReorderBuffer {
 
   /** Adds a request. Returns false (and keeps nothing) when it is older than the window allows. */
   push(arrival: number, work: number, client: number, route: number, flags: number): boolean {
-    if (arrival < this.maxSeen) {
+    const late = arrival < this.maxSeen;
+    if (late) {
       if (arrival < this.maxSeen - this.windowMs) return false;
       this.reordered++;
-      this.sorted = false;
     } else this.maxSeen = arrival;
     if (this.n === this.cap) {
       this.release(this.maxSeen - this.windowMs);
       if (this.n > this.cap / 2) this.grow();
     }
-    const i = this.n++;
+    let i = this.n++;
+    if (late) {
+      // Insertion from the end: logs are nearly sorted (a line is late by its request's duration), so the walk is short.
+      // Equal arrivals stay in file order (strict >), so the order is deterministic.
+      const a = this.arrival;
+      while (i > 0 && a[i - 1]! > arrival) {
+        a[i] = a[i - 1]!;
+        this.work[i] = this.work[i - 1]!;
+        this.client[i] = this.client[i - 1]!;
+        this.route[i] = this.route[i - 1]!;
+        this.flags[i] = this.flags[i - 1]!;
+        i--;
+      }
+    }
     this.arrival[i] = arrival;
     this.work[i] = work;
     this.client[i] = client;
@@ -55,7 +68,6 @@ export class ReorderBuffer {
   private release(cutoff: number): void {
     const n = this.n;
     if (n === 0) return;
-    if (!this.sorted) this.sort();
     const a = this.arrival;
     let k = 0;
     while (k < n && a[k]! <= cutoff) {
@@ -70,26 +82,6 @@ export class ReorderBuffer {
       this.flags.copyWithin(0, k, n);
       this.n = n - k;
     }
-  }
-
-  private sort(): void {
-    const n = this.n;
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    const a = this.arrival;
-    // Index order breaks ties, so equal arrivals keep their file order (the sort is then deterministic whatever the engine's sort).
-    order.sort((x, y) => a[x]! - a[y]! || x - y);
-    const permute = <T extends Float64Array | Uint32Array | Uint8Array>(col: T): T => {
-      const copy = col.slice(0, n) as T;
-      for (let i = 0; i < n; i++) col[i] = copy[order[i]!]!;
-      return col;
-    };
-    permute(this.arrival);
-    permute(this.work);
-    permute(this.client);
-    permute(this.route);
-    permute(this.flags);
-    this.sorted = true;
   }
 
   private grow(): void {
