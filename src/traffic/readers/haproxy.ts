@@ -21,8 +21,15 @@ import { NO_REQUEST, type LineParser, type ParsedRequest, type ReaderOptions, pa
 const MONTHS: Record<string, number> = { Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5, Jun: 6, Jul: 7, Aug: 8, Sep: 9, Oct: 10, Nov: 11, Dec: 12 };
 
 /** `06/Feb/2009:12:14:14.655` at `i` → epoch ms (as UTC), NaN if malformed. */
+/** The last `dd/Mon/yyyy:HH:MM:` seen and its epoch ms: consecutive lines share it. */
+const dateCache = { prefix: '\u0000', ms: 0 };
+
 export function parseHaproxyDate(s: string, i: number, end: number): number {
   if (end - i < 20 || s.charCodeAt(i + 2) !== 47 || s.charCodeAt(i + 6) !== 47 || s.charCodeAt(i + 11) !== 58) return Number.NaN;
+  if (s.startsWith(dateCache.prefix, i)) {
+    const sec = parseDecimal(s, i + 18, end);
+    return sec >= 0 && sec < 61 ? dateCache.ms + sec * 1000 : Number.NaN;
+  }
   const month = MONTHS[s.slice(i + 3, i + 6)];
   if (month === undefined) return Number.NaN;
   const d = parseDecimal(s, i, i + 2);
@@ -30,8 +37,11 @@ export function parseHaproxyDate(s: string, i: number, end: number): number {
   const h = parseDecimal(s, i + 12, i + 14);
   const mi = parseDecimal(s, i + 15, i + 17);
   const sec = parseDecimal(s, i + 18, end);
-  const ms = Date.UTC(y, month - 1, d, h, mi) + sec * 1000;
-  return Number.isFinite(ms) ? ms : Number.NaN;
+  const minute = Date.UTC(y, month - 1, d, h, mi);
+  if (!Number.isFinite(minute) || !(sec >= 0 && sec < 61)) return Number.NaN;
+  dateCache.prefix = s.slice(i, i + 18);
+  dateCache.ms = minute;
+  return minute + sec * 1000;
 }
 
 export function haproxyParser(options: ReaderOptions = {}): LineParser {

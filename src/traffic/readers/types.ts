@@ -90,6 +90,9 @@ function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468;
 }
 
+/** The last `YYYY-MM-DDTHH:MM:` seen and its epoch ms (UTC, before any offset). */
+const isoCache = { prefix: '\u0000', ms: 0 };
+
 function digitsAt(s: string, i: number, n: number): number {
   let v = 0;
   for (let k = 0; k < n; k++) {
@@ -106,11 +109,25 @@ function digitsAt(s: string, i: number, n: number): number {
  */
 export function parseIsoMs(s: string, start = 0, end = s.length): number {
   if (end - start >= 20 && s.charCodeAt(start + 4) === 45 && s.charCodeAt(start + 7) === 45 && (s.charCodeAt(start + 10) === 84 || s.charCodeAt(start + 10) === 32) && s.charCodeAt(start + 13) === 58) {
-    const y = digitsAt(s, start, 4);
-    const mo = digitsAt(s, start + 5, 2);
-    const d = digitsAt(s, start + 8, 2);
-    const h = digitsAt(s, start + 11, 2);
-    const mi = digitsAt(s, start + 14, 2);
+    // Consecutive log lines share their date, hour and minute: reuse the last one's.
+    let minuteMs: number;
+    let mo = 1;
+    let d = 1;
+    let h = 0;
+    let mi = 0;
+    if (s.startsWith(isoCache.prefix, start)) minuteMs = isoCache.ms;
+    else {
+      const y = digitsAt(s, start, 4);
+      mo = digitsAt(s, start + 5, 2);
+      d = digitsAt(s, start + 8, 2);
+      h = digitsAt(s, start + 11, 2);
+      mi = digitsAt(s, start + 14, 2);
+      minuteMs = (daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60) * 1000;
+      if (mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 24 && mi <= 59) {
+        isoCache.prefix = s.slice(start, start + 17);
+        isoCache.ms = minuteMs;
+      }
+    }
     const se = digitsAt(s, start + 17, 2);
     let i = start + 19;
     let frac = 0;
@@ -132,7 +149,7 @@ export function parseIsoMs(s: string, start = 0, end = s.length): number {
     else if ((z === 43 || z === 45) && end - i === 6 && s.charCodeAt(i + 3) === 58) {
       offsetMin = (z === 45 ? -1 : 1) * (digitsAt(s, i + 1, 2) * 60 + digitsAt(s, i + 4, 2));
     } else return Date.parse(s.slice(start, end));
-    const ms = (daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se) * 1000 + frac - offsetMin * 60000;
+    const ms = minuteMs + se * 1000 + frac - offsetMin * 60000;
     return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 24 && mi <= 59 && se <= 60 ? ms : Number.NaN;
   }
   return Date.parse(s.slice(start, end));
