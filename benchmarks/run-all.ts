@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const BENCHMARKS: readonly string[] = [
   'engine', // simulation core vs a bare typed-array loop; RSS of a 50 M-request run
-  'import', // log import rows/s per format vs raw line reading; .lbt replay requests/s (`-- import --memory 20000000` adds the 20 M-row RSS check)
+  'import', // log import rows/s per format vs raw line reading; .lbt replay requests/s (`tsx benchmarks/import.ts --memory 20000000` adds the 20 M-row RSS check)
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));
