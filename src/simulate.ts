@@ -55,7 +55,19 @@ export function createTraffic(scenario: Scenario, seed: number): TrafficSource {
   return new SyntheticTraffic({ rate: t.rate, service: t.service, clients: t.clients, routes: t.routes, durationMs: scenario.durationMs, seed });
 }
 
-export function createSimulation(scenario: Scenario, balancer: BalancerModule, seed: number): Simulation {
+/** A window [startMs, endMs) of a run, simulated on its own (src/parallel/time-split.ts). */
+export interface SimulationWindow {
+  startMs: number;
+  endMs: number;
+  /** Sequence number of the window's first request. */
+  firstRequest: number;
+  /** The window's arrivals, on the run's timeline. */
+  traffic: TrafficSource;
+  /** Where the whole run's traffic ends (for the timeout cut-off). */
+  trafficEndMs: number;
+}
+
+export function createSimulation(scenario: Scenario, balancer: BalancerModule, seed: number, window?: SimulationWindow): Simulation {
   // `balancer.instances: N` runs N independent copies of the algorithm (src/balancers/instances.ts).
   const lb = applyInstances(balancer, scenario.balancer.options);
   return new Simulation(
@@ -67,8 +79,11 @@ export function createSimulation(scenario: Scenario, balancer: BalancerModule, s
       intervalMs: scenario.intervalMs,
       warmupMs: scenario.warmupMs,
       timeoutMs: scenario.timeoutMs,
+      ...(window === undefined
+        ? {}
+        : { startMs: window.startMs, endMs: window.endMs, firstRequest: window.firstRequest, trafficEndMs: window.trafficEndMs }),
     },
-    createTraffic(scenario, seed),
+    window?.traffic ?? createTraffic(scenario, seed),
   );
 }
 

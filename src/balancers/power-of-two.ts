@@ -23,6 +23,9 @@ export const powerOfTwo: BalancerModule = {
         const second = nthEligible(backends, j);
         return backends.inFlight[second]! < backends.inFlight[first]! ? second : first;
       },
+      // Stateless: every draw is keyed by the request.
+      saveState: () => [],
+      loadState: () => {},
     };
   },
 };

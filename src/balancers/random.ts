@@ -12,6 +12,9 @@ export const random: BalancerModule = {
         if (n === 0) return -1;
         return nthEligible(backends, Math.floor(draw(request, 0) * n));
       },
+      // Stateless: every draw is keyed by the request.
+      saveState: () => [],
+      loadState: () => {},
     };
   },
 };

@@ -61,8 +61,9 @@ export interface Balancer {
   assumePicks?(requests: number): void;
   /**
    * The balancer's state as numbers, for checkpoints of a time-split replay: two balancers
-   * with equal state arrays behave identically from then on. Optional for custom balancers
-   * (without it, a time-split replay of that balancer falls back to one thread).
+   * with equal state arrays behave identically from then on. A stateless balancer returns
+   * []. Without these two methods a time-split replay cannot compare states, so a run of
+   * that balancer is not split (it runs on one thread).
    */
   saveState?(): number[];
   loadState?(state: readonly number[]): void;

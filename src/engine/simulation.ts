@@ -70,8 +70,10 @@ export class Simulation {
   /** When the traffic ends (last arrival at or before it). */
   readonly trafficEnd: number;
 
-  /** Simulated time of the last event, ms. */
+  /** Simulated time of the last event (or the window's start or end), ms. */
   now: number;
+  /** Time of the last event processed; -Infinity before the first. */
+  lastEventMs = Number.NEGATIVE_INFINITY;
   /** Events processed (arrivals + scheduled events). */
   events = 0;
   /** Sequence number of the next request to arrive. */
@@ -181,7 +183,8 @@ export class Simulation {
     const q = this.queue;
     for (let n = 0; n < maxEvents; n++) {
       const ht = q.peekTime();
-      if (ht >= this.pauseAt && this.nextArrival >= this.pauseAt && this.pauseAt !== Number.POSITIVE_INFINITY) return this.pause();
+      // Pause before the first event at or after pauseAt — unless nothing is left to run at all.
+      if (ht >= this.pauseAt && this.nextArrival >= this.pauseAt && this.pauseAt !== Number.POSITIVE_INFINITY && (ht !== Number.POSITIVE_INFINITY || this.nextArrival !== Number.POSITIVE_INFINITY)) return this.pause();
       if (ht <= this.nextArrival) {
         if (ht === Number.POSITIVE_INFINITY) return this.endMs === Number.POSITIVE_INFINITY ? this.finish(this.now) : this.endWindow();
         if (ht >= this.endMs) return this.endWindow();
@@ -255,6 +258,7 @@ export class Simulation {
 
   private tick(t: number): void {
     this.now = t;
+    this.lastEventMs = t;
     const us = Math.round(t * 1000);
     const rec = this.recorder;
     if (us >= rec.nextCheckUs) rec.advance(us);

@@ -73,15 +73,17 @@ export interface LatencySummary {
 const usToMs = (us: number): number => Math.round(us) / 1000;
 
 /**
- * Summarises a histogram. `sumUs` is the exact sum of the recorded microseconds, kept
- * beside the histogram, so the mean is exact rather than a bucket estimate.
+ * Summarises a histogram. `sumUs` and `maxUs` are the exact sum and maximum of the
+ * recorded microseconds, kept beside the histogram, so the mean and max are exact rather
+ * than bucket estimates (a histogram decoded from another thread knows its max only to
+ * its bucket).
  */
-export function summarize(h: Histogram, sumUs: number): LatencySummary {
+export function summarize(h: Histogram, sumUs: number, maxUs: number): LatencySummary {
   const count = h.totalCount;
   if (count === 0) return { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
   // A percentile is reported as the top of its bucket (highestEquivalentValue), which can
   // lie above the largest value recorded; no percentile may exceed the maximum.
-  const max = h.maxValue;
+  const max = maxUs;
   const at = (p: number) => usToMs(Math.min(h.getValueAtPercentile(p), max));
   return {
     count,

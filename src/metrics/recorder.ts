@@ -88,6 +88,8 @@ export class Recorder {
   /** Latency of the current interval's completions; 2 significant digits (1%). */
   private readonly ivHist: Histogram;
   private readonly ivRecord: UsRecorder;
+  /** Largest latency of the current interval, exact µs. */
+  private ivMaxUs = 0;
 
   constructor(cfg: RecorderConfig) {
     const B = (this.B = cfg.backends);
@@ -221,12 +223,14 @@ export class Recorder {
     const s = this.intervals.latencySumUs.data;
     s[row] = s[row]! + us;
     this.ivRecord(us);
+    if (us > this.ivMaxUs) this.ivMaxUs = us;
     if (counted) {
       const t = this.totals;
       t.completed++;
       t.latencySumUs += us;
       t.completedBy[b] = t.completedBy[b]! + 1;
       t.latencySumUsBy[b] = t.latencySumUsBy[b]! + us;
+      if (us > t.maxLatencyUsBy[b]!) t.maxLatencyUsBy[b] = us;
       t.record[b]!(us);
     }
   }
@@ -311,11 +315,14 @@ export class Recorder {
     const h = this.ivHist;
     if (h.totalCount > 0) {
       const i = this.intervals;
-      i.p50.data[this.row] = h.getValueAtPercentile(50) / 1000;
-      i.p90.data[this.row] = h.getValueAtPercentile(90) / 1000;
-      i.p99.data[this.row] = h.getValueAtPercentile(99) / 1000;
-      i.max.data[this.row] = h.maxValue / 1000;
+      // A percentile is its bucket's top, which can lie above the largest value recorded.
+      const max = this.ivMaxUs;
+      i.p50.data[this.row] = Math.min(h.getValueAtPercentile(50), max) / 1000;
+      i.p90.data[this.row] = Math.min(h.getValueAtPercentile(90), max) / 1000;
+      i.p99.data[this.row] = Math.min(h.getValueAtPercentile(99), max) / 1000;
+      i.max.data[this.row] = max / 1000;
       h.reset();
+      this.ivMaxUs = 0;
     }
   }
 

@@ -17,8 +17,10 @@ export interface RunMetrics {
   warmupMs: number;
   /** Absolute index of the interval in row 0. */
   firstInterval: number;
-  /** Time of the last event (the end of a window, or of the run). */
+  /** Where the run ends: its last event (or the cut-off at duration + timeout); a window's end for a window. */
   endMs: number;
+  /** Time of the last event processed; -Infinity if there was none. */
+  lastEventMs: number;
   totals: Totals;
   /** One value per row. */
   intervals: Record<IntervalColumn, Float64Array>;
@@ -42,6 +44,7 @@ export function collectMetrics(sim: Simulation): RunMetrics {
     warmupMs: rec.warmupUs / 1000,
     firstInterval: rec.firstInterval,
     endMs: sim.now,
+    lastEventMs: sim.lastEventMs,
     totals: rec.totals,
     intervals,
     backendIntervals,
@@ -79,7 +82,21 @@ export function concatWindows(parts: readonly RunMetrics[]): RunMetrics {
   for (const c of INTERVAL_COLUMNS) intervals[c] = cat(parts.map((p) => p.intervals[c]));
   const backendIntervals = {} as Record<BackendColumn, Float64Array>;
   for (const c of BACKEND_COLUMNS) backendIntervals[c] = cat(parts.map((p) => p.backendIntervals[c]));
-  return { ...first, endMs: last.endMs, totals, intervals, backendIntervals };
+  // The run ends at its last event, wherever that fell: windows after it (traffic that
+  // ended early) hold only empty rows, which the single run never opened.
+  const lastEventMs = Math.max(...parts.map((p) => p.lastEventMs));
+  const endMs = Number.isFinite(lastEventMs) ? lastEventMs : first.endMs;
+  const rows = Math.floor(Math.round(endMs * 1000) / Math.round(first.intervalMs * 1000)) + 1 - first.firstInterval;
+  const merged: RunMetrics = { ...first, endMs, lastEventMs, totals, intervals, backendIntervals };
+  return rows < rowCount(merged) ? truncateRows(merged, rows) : merged;
+}
+
+function truncateRows(m: RunMetrics, rows: number): RunMetrics {
+  const intervals = {} as Record<IntervalColumn, Float64Array>;
+  for (const c of INTERVAL_COLUMNS) intervals[c] = m.intervals[c].slice(0, rows);
+  const backendIntervals = {} as Record<BackendColumn, Float64Array>;
+  for (const c of BACKEND_COLUMNS) backendIntervals[c] = m.backendIntervals[c].slice(0, rows * m.backends);
+  return { ...m, intervals, backendIntervals };
 }
 
 export function encodeMetrics(m: RunMetrics): EncodedRunMetrics {
@@ -88,4 +105,13 @@ export function encodeMetrics(m: RunMetrics): EncodedRunMetrics {
 
 export function decodeMetrics(e: EncodedRunMetrics): RunMetrics {
   return { ...e, totals: Totals.decode(e.totals) };
+}
+
+/** The rows from `fromRow` on (a window's tail after a splice point), with the given totals. */
+export function sliceRows(m: RunMetrics, fromRow: number, totals: Totals): RunMetrics {
+  const intervals = {} as Record<IntervalColumn, Float64Array>;
+  for (const c of INTERVAL_COLUMNS) intervals[c] = m.intervals[c].slice(fromRow);
+  const backendIntervals = {} as Record<BackendColumn, Float64Array>;
+  for (const c of BACKEND_COLUMNS) backendIntervals[c] = m.backendIntervals[c].slice(fromRow * m.backends);
+  return { ...m, firstInterval: m.firstInterval + fromRow, totals, intervals, backendIntervals };
 }

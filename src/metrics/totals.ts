@@ -27,6 +27,8 @@ export class Totals {
   readonly rejectedBy: Float64Array;
   readonly timedOutBy: Float64Array;
   readonly latencySumUsBy: Float64Array;
+  /** Largest latency recorded, exact µs (a decoded histogram knows it only to its bucket). */
+  readonly maxLatencyUsBy: Float64Array;
   /** Time-weighted areas over the measured period, integer µs × count. */
   readonly busyAreaUs: Float64Array;
   readonly queueAreaUs: Float64Array;
@@ -42,6 +44,7 @@ export class Totals {
     this.rejectedBy = new Float64Array(backends);
     this.timedOutBy = new Float64Array(backends);
     this.latencySumUsBy = new Float64Array(backends);
+    this.maxLatencyUsBy = new Float64Array(backends);
     this.busyAreaUs = new Float64Array(backends);
     this.queueAreaUs = new Float64Array(backends);
     this.maxQueue = new Float64Array(backends);
@@ -68,6 +71,7 @@ export class Totals {
     for (let b = 0; b < this.backends; b++) {
       if (other.maxQueue[b]! > this.maxQueue[b]!) this.maxQueue[b] = other.maxQueue[b]!;
       if (other.maxInFlight[b]! > this.maxInFlight[b]!) this.maxInFlight[b] = other.maxInFlight[b]!;
+      if (other.maxLatencyUsBy[b]! > this.maxLatencyUsBy[b]!) this.maxLatencyUsBy[b] = other.maxLatencyUsBy[b]!;
       this.histograms[b]!.add(other.histograms[b]!);
     }
   }
@@ -75,7 +79,7 @@ export class Totals {
   encode(): EncodedTotals {
     return {
       scalars: [this.total, this.completed, this.rejected, this.rejectedNoBackend, this.timedOut, this.latencySumUs],
-      perBackend: [...this.perBackend(), this.maxQueue, this.maxInFlight].map((a) => Array.from(a)),
+      perBackend: [...this.perBackend(), this.maxQueue, this.maxInFlight, this.maxLatencyUsBy].map((a) => Array.from(a)),
       histograms: this.histograms.map(encodeHistogram),
     };
   }
@@ -83,7 +87,7 @@ export class Totals {
   static decode(e: EncodedTotals): Totals {
     const t = new Totals(e.histograms.length, e.histograms.map(decodeHistogram));
     [t.total, t.completed, t.rejected, t.rejectedNoBackend, t.timedOut, t.latencySumUs] = e.scalars as [number, number, number, number, number, number];
-    const arrays = [...t.perBackend(), t.maxQueue, t.maxInFlight];
+    const arrays = [...t.perBackend(), t.maxQueue, t.maxInFlight, t.maxLatencyUsBy];
     arrays.forEach((a, i) => a.set(e.perBackend[i]!));
     return t;
   }

@@ -1,14 +1,14 @@
 /**
  * Runs several independent simulations (replications, algorithm comparisons, sweep
- * cells) and returns their reports in task order. This is the seam the worker-thread pool
- * plugs into: callers (compare, diff, capacity) only ever use `runMany`.
- *
- * TEMPORARY: runs the tasks one after another in this thread until the piscina pool
- * lands (issue 4); the signature will not change.
+ * cells) on the thread pool and returns their reports in task order. Callers (compare,
+ * diff, capacity) only ever use this; with one thread it runs them in this thread.
  */
+import { decodeMetrics } from '../metrics/run-metrics.ts';
+import { buildReport } from '../report/build.ts';
 import type { Report } from '../report/types.ts';
 import type { Scenario } from '../scenario/load.ts';
 import { runScenario } from '../simulate.ts';
+import { POOL_DEFAULTS, withPool } from './pool.ts';
 
 export interface RunTask {
   scenario: Scenario;
@@ -25,10 +25,28 @@ export interface RunManyOptions {
 }
 
 export async function runMany(tasks: readonly RunTask[], options: RunManyOptions = {}): Promise<Report[]> {
-  const out: Report[] = [];
-  for (const t of tasks) {
-    out.push(await runScenario(t.scenario, { ...(t.seed === undefined ? {} : { seed: t.seed }), ...(options.signal ? { signal: options.signal } : {}) }));
-    options.onTaskDone?.(out.length, tasks.length);
+  const threads = Math.min(options.threads ?? POOL_DEFAULTS.threads, tasks.length);
+  let done = 0;
+  const finished = () => options.onTaskDone?.(++done, tasks.length);
+  if (threads <= 1) {
+    const out: Report[] = [];
+    for (const t of tasks) {
+      out.push(await runScenario(t.scenario, { ...(t.seed === undefined ? {} : { seed: t.seed }), ...(options.signal ? { signal: options.signal } : {}) }));
+      finished();
+    }
+    return out;
   }
-  return out;
+  return withPool({ threads, ...(options.signal ? { signal: options.signal } : {}) }, (pool) =>
+    Promise.all(
+      tasks.map(async (t, i) => {
+        const seed = t.seed ?? t.scenario.seed;
+        const r = await pool.run({ kind: 'run', scenario: t.scenario, seed }, `run ${i + 1} of ${tasks.length} (${t.scenario.name}, seed ${seed})`);
+        const metrics = decodeMetrics(r.metrics);
+        const report = buildReport({ scenario: t.scenario, seed, algorithm: r.algorithm, metrics });
+        metrics.totals.destroy();
+        finished();
+        return report;
+      }),
+    ),
+  );
 }

@@ -63,11 +63,12 @@ export function buildReport({ scenario, seed, algorithm, metrics }: ReportInput)
       meanQueue: measuredUs > 0 ? r3(t.queueAreaUs[b]! / measuredUs) : 0,
       maxQueue: t.maxQueue[b]!,
       maxInFlight: t.maxInFlight[b]!,
-      latency: summarize(t.histograms[b]!, t.latencySumUsBy[b]!),
+      latency: summarize(t.histograms[b]!, t.latencySumUsBy[b]!, t.maxLatencyUsBy[b]!),
     });
   }
-  const latency = summarize(overall, t.latencySumUs);
-  const latencyPercentiles = LATENCY_PERCENTILES.map((p) => ({ p, ms: overall.totalCount > 0 ? Math.round(overall.getValueAtPercentile(p)) / 1000 : 0 }));
+  const maxUs = Math.max(0, ...t.maxLatencyUsBy);
+  const latency = summarize(overall, t.latencySumUs, maxUs);
+  const latencyPercentiles = LATENCY_PERCENTILES.map((p) => ({ p, ms: overall.totalCount > 0 ? Math.round(Math.min(overall.getValueAtPercentile(p), maxUs)) / 1000 : 0 }));
   overall.destroy();
 
   const timeseries = buildTimeSeries(scenario, metrics, endUs);

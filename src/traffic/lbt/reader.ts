@@ -15,6 +15,11 @@ export interface TraceWindow {
   from?: number;
   /** Trace time at which the replay stops (exclusive). @default after the last arrival */
   to?: number;
+  /**
+   * Trace time that replay time 0 stands for, when it is not `from`: a window of a
+   * time-split replay reads from its own start but keeps the whole run's timeline. @default from
+   */
+  origin?: number;
 }
 
 function invalid(file: string, what: string): LbsimError {
@@ -94,8 +99,10 @@ export class TraceReader implements TrafficSource {
   readonly header: TraceHeader;
   /** Replay time at which the traffic ends: window end (or last arrival) minus window start. */
   readonly endTime: number;
-  /** Trace time of replay time 0. */
+  /** Trace time of the first request read. */
   readonly from: number;
+  /** Trace time of replay time 0. */
+  readonly origin: number;
   readonly to: number;
   /** Trace-wide number of the first request of the last `fill`; a fill holds consecutive requests, so request i of it is this + i. */
   firstIndexOfFill = 0;
@@ -134,7 +141,8 @@ export class TraceReader implements TrafficSource {
     this.from = window.from ?? (h.count > 0 ? h.firstArrival : 0);
     // Traffic ends just after the last arrival when no window end is given (the engine stops arrivals at endTime).
     this.to = window.to ?? (h.count > 0 ? h.lastArrival + 1e-6 : this.from);
-    this.endTime = Math.max(0, this.to - this.from);
+    this.origin = window.origin ?? this.from;
+    this.endTime = Math.max(0, this.to - this.origin);
     this.buf = Buffer.alloc(chunkBodyBytes(Math.max(1, h.chunkCapacity)));
     this.seek(this.from);
   }
@@ -196,7 +204,7 @@ export class TraceReader implements TrafficSource {
     const cap = chunk.capacity;
     this.firstIndexOfFill = this.done ? this.header.count : this.chunkFirstIndex[this.chunkNo]! + this.pos;
     const to = this.to;
-    const from = this.from;
+    const from = this.origin;
     while (n < cap && !this.done) {
       if (this.pos >= this.chunkCount) {
         this.load(this.chunkNo + 1);
@@ -222,6 +230,11 @@ export class TraceReader implements TrafficSource {
       }
     }
     chunk.count = n;
+  }
+
+  /** Trace-wide number of the next request to be read (the count of requests before it). */
+  get nextIndex(): number {
+    return this.done ? this.header.count : this.chunkFirstIndex[this.chunkNo]! + this.pos;
   }
 
   close(): void {

@@ -1,0 +1,45 @@
+/**
+ * One run on several threads: the facade `lbsim run --threads N` uses. The report is
+ * byte-identical to the single-thread run's; wall-clock figures and the fix-up statistics
+ * go to the caller, never into the report.
+ */
+import { LbsimError } from '../errors.ts';
+import { buildReport } from '../report/build.ts';
+import type { Report } from '../report/types.ts';
+import type { Scenario } from '../scenario/load.ts';
+import { runScenario } from '../simulate.ts';
+import { withPool } from './pool.ts';
+import { runTimeSplit, type TimeSplitStats } from './time-split.ts';
+import { unsplittableReason } from './windows.ts';
+
+export interface SplitRunOptions {
+  /** Worker threads. */
+  threads: number;
+  /** Windows of the timeline. @default threads */
+  windows?: number;
+  /** @default scenario.seed */
+  seed?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: { covered: number; end: number; events: number }) => void;
+  /** A note for people (why the run was not split). */
+  onNote?: (message: string) => void;
+}
+
+export async function runSplit(scenario: Scenario, options: SplitRunOptions): Promise<{ report: Report; stats: TimeSplitStats | undefined }> {
+  const seed = options.seed ?? scenario.seed;
+  const reason = unsplittableReason(scenario);
+  if (reason !== undefined || options.threads <= 1) {
+    if (reason !== undefined) options.onNote?.(`not split across threads: ${reason}`);
+    return { report: await runScenario(scenario, { seed, ...(options.signal ? { signal: options.signal } : {}) }), stats: undefined };
+  }
+  const result = await withPool({ threads: options.threads, ...(options.signal ? { signal: options.signal } : {}) }, (pool) =>
+    runTimeSplit(pool, scenario, seed, {
+      ...(options.windows === undefined ? {} : { windows: options.windows }),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    }),
+  );
+  if (options.signal?.aborted) throw new LbsimError('CANCELLED', 'run cancelled');
+  const report = buildReport({ scenario, seed, algorithm: result.algorithm, metrics: result.metrics });
+  result.metrics.totals.destroy();
+  return { report, stats: result.stats };
+}

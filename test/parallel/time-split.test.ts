@@ -1,0 +1,134 @@
+/**
+ * Exactness of the time-parallel replay: for every window count, the report of a run
+ * split in time is byte-identical to the single-thread report — with idle gaps, under
+ * continuous overload (where fix-ups never meet their first run), with outages, warm-up,
+ * timeouts, and every balancer (round-robin and smooth-WRR counters included).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
+import { buildReport } from '../../src/report/build.ts';
+import { SimulationPool } from '../../src/parallel/pool.ts';
+import { runTimeSplit, type TimeSplitStats } from '../../src/parallel/time-split.ts';
+import { parseScenario, type Scenario } from '../../src/scenario/load.ts';
+import { simulateSync } from '../../src/simulate.ts';
+
+const CORE = ['round-robin', 'least-connections', 'weighted-round-robin', 'weighted-least-connections', 'random', 'power-of-two'];
+let pool: SimulationPool;
+beforeAll(() => {
+  pool = new SimulationPool({ threads: 2 });
+});
+afterAll(async () => {
+  await pool.destroy();
+});
+
+function scenario(yaml: string): Scenario {
+  return parseScenario(yaml, { file: 'test.yaml' });
+}
+
+async function split(sc: Scenario, windows: number): Promise<{ json: string; stats: TimeSplitStats }> {
+  const r = await runTimeSplit(pool, sc, sc.seed, { windows });
+  const json = JSON.stringify(buildReport({ scenario: sc, seed: sc.seed, algorithm: r.algorithm, metrics: r.metrics }));
+  r.metrics.totals.destroy();
+  return { json, stats: r.stats };
+}
+
+/** Byte equality, with the first difference shown instead of two whole reports. */
+function expectSame(actual: string, expected: string, what: string): void {
+  if (actual === expected) return;
+  let i = 0;
+  while (i < actual.length && actual[i] === expected[i]) i++;
+  const at = (s: string) => s.slice(Math.max(0, i - 160), i + 80);
+  expect.fail(`${what}: reports differ at byte ${i}\n  split:  …${at(actual)}\n  single: …${at(expected)}`);
+}
+
+function single(sc: Scenario): string {
+  return JSON.stringify(simulateSync(sc, BUILTIN_BALANCERS.get(sc.balancer.algorithm)!));
+}
+
+const moderate = (algorithm: string, extra = '') =>
+  scenario(`
+name: moderate-${algorithm}
+seed: 7
+duration: 60s
+warmup: 5s
+timeout: 2s
+traffic:
+  synthetic:
+    rate: 700/s
+    service: { distribution: exponential, mean: 4ms }
+    clients: { count: 500, skew: 1.0 }
+balancer: { algorithm: ${algorithm} }
+backends:
+  - { name: a, weight: 5, concurrency: 2, queue: 50 }
+  - { name: b, weight: 1, concurrency: 2, queue: 50 }
+  - { name: c, weight: 1, concurrency: 2, queue: 50 }
+  - { name: d, weight: 2, concurrency: 1, queue: 50, speed: 2 }
+${extra}
+`);
+
+describe('time-split replay is byte-identical to one thread', () => {
+  for (const algorithm of BUILTIN_BALANCERS.keys()) {
+    it(`${algorithm}: 2, 3 and 7 windows`, async () => {
+      const sc = moderate(algorithm);
+      const expected = single(sc);
+      for (const windows of [2, 3, 7]) {
+        const { json, stats } = await split(sc, windows);
+        expectSame(json, expected, `${windows} windows`);
+        // A balancer without saveState/loadState cannot be compared, so it is not split.
+        expect([1, windows]).toContain(stats.windows);
+        if (CORE.includes(algorithm)) expect(stats.windows).toBe(windows);
+      }
+    });
+  }
+
+  it('idle gaps: traffic that stops and restarts', async () => {
+    const sc = scenario(`
+name: gaps
+seed: 3
+duration: 90s
+traffic:
+  synthetic:
+    profile: [{at: 0s, rate: 800/s}, {at: 20s, rate: 800/s}, {at: 20s, rate: 0/s}, {at: 45s, rate: 0/s}, {at: 45s, rate: 1200/s}, {at: 70s, rate: 1200/s}, {at: 70s, rate: 0/s}]
+    service: { distribution: lognormal, mean: 3ms, cv: 1.5 }
+balancer: { algorithm: round-robin }
+backends: [{ name: web, count: 4 }]
+`);
+    const expected = single(sc);
+    for (const windows of [2, 3, 7]) expectSame((await split(sc, windows)).json, expected, `${windows} windows`);
+  });
+
+  it('continuous overload: fix-ups never meet their first run, the result is still exact', async () => {
+    const sc = scenario(`
+name: overload
+seed: 11
+duration: 40s
+timeout: 3s
+traffic: { synthetic: { rate: 2000/s, service: { distribution: exponential, mean: 3ms } } }
+balancer: { algorithm: least-connections }
+backends: [{ name: web, count: 4, queue: 5000 }]
+`);
+    const expected = single(sc);
+    for (const windows of [2, 3, 7]) {
+      const { json, stats } = await split(sc, windows);
+      expectSame(json, expected, `${windows} windows`);
+      // The queues grow throughout: no window's guess (empty backends) can be right.
+      expect(stats.fixups).toBe(windows - 1);
+      expect(stats.fullReplays).toBe(windows - 1);
+    }
+  });
+
+  it('outages across window edges, weights, and a timeout cut-off', async () => {
+    const sc = moderate('weighted-round-robin', '  - { name: e, outages: [{ from: 10s, to: 31s }, { from: 40s, to: 41s }] }');
+    const expected = single(sc);
+    for (const windows of [2, 3, 7]) expectSame((await split(sc, windows)).json, expected, `${windows} windows`);
+  });
+
+  it('at moderate load the guesses of round-robin and smooth WRR are right, so there is little to redo', async () => {
+    for (const algorithm of ['round-robin', 'weighted-round-robin', 'random', 'power-of-two']) {
+      const sc = moderate(algorithm);
+      const { stats } = await split(sc, 3);
+      expect(stats.fullReplays, algorithm).toBe(0);
+      expect(stats.resimulatedEvents / stats.events, algorithm).toBeLessThan(0.05);
+    }
+  });
+});
