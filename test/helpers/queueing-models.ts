@@ -77,6 +77,35 @@ export const MM1_SPEED_TIMEOUT = {
 };
 
 /**
+ * M/G/1: random dispatch over 8 single-slot backends at ρ = 0.7 with non-exponential
+ * service of mean 1 ms. Pollaczek–Khinchine gives the mean sojourn exactly for any service
+ * distribution: E[T] = E[S] + λE[S²] / (2(1 − ρ)), with E[S²] = E[S]²(1 + cv²). Checks the
+ * service samplers end to end: constant (M/D/1, cv 0) and lognormal with cv 1.5.
+ */
+export function mg1(service: { distribution: 'constant' } | { distribution: 'lognormal'; cv: number }) {
+  const lambda = 0.7;
+  const backends = 8;
+  const cv = service.distribution === 'constant' ? 0 : service.cv;
+  return {
+    name: `M/G/1 ${service.distribution}`,
+    lambda,
+    durationS: 800, // 4.48 M requests
+    exactMean: 1 / MU + (lambda * (1 / MU) ** 2 * (1 + cv * cv)) / (2 * (1 - lambda / MU)),
+    scenario: {
+      name: `mg1-${service.distribution}`,
+      seed: 1,
+      duration: '800s',
+      warmup: '5s',
+      traffic: { synthetic: { rate: lambda * backends * 1000, service: { ...service, mean: 1 / MU } } },
+      balancer: { algorithm: 'random' },
+      backends: [{ name: 'b', count: backends }],
+    },
+  };
+}
+export const MD1 = mg1({ distribution: 'constant' });
+export const MG1_LOGNORMAL = mg1({ distribution: 'lognormal', cv: 1.5 });
+
+/**
  * Round-robin over 4 single-slot backends from one Poisson stream: each backend receives
  * every 4th arrival, so its interarrival times are Erlang-4 — an E4/M/1 queue at ρ = 0.8.
  */

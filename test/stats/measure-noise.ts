@@ -7,7 +7,7 @@
  *
  *   npx tsx test/stats/measure-noise.ts [seeds=12] [model, e.g. M/M/c]
  */
-import { EKM1, MM1, MM1_SPEED_TIMEOUT, MM1K, MMC, MU, runModel } from '../helpers/queueing-models.ts';
+import { EKM1, MD1, MG1_LOGNORMAL, MM1, MM1_SPEED_TIMEOUT, MM1K, MMC, MU, runModel } from '../helpers/queueing-models.ts';
 
 const SEEDS = Number(process.argv[2] ?? 12);
 /** Only the models whose names contain this (all when absent). */
@@ -53,6 +53,10 @@ const MODELS: [string, (seed: number) => void][] = [
     add('speed+timeout: timed out', rel(o.report.requests.timedOut / o.report.requests.total, MM1_SPEED_TIMEOUT.exactTimedOut));
     add('speed+timeout: mean', rel(o.report.latency.mean, MM1_SPEED_TIMEOUT.exactMeanCompleted));
   }],
+  ...[MD1, MG1_LOGNORMAL].map((m): [string, (seed: number) => void] => [
+    m.name,
+    (seed) => add(`${m.name} mean`, rel(runModel(m, seed).report.latency.mean, m.exactMean)),
+  ]),
 ];
 
 for (let seed = 1; seed <= SEEDS; seed++) {
