@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { loadBalancerModule } from '../../balancers/registry.ts';
 import { LbsimError } from '../../errors.ts';
 import { loadScenario } from '../../scenario/load.ts';
 import { type Alternative, compare, COMPARE_DEFAULTS } from '../../workflows/compare.ts';
@@ -36,6 +37,8 @@ export function compareCommand(ctx: CliContext): Command {
         else for (const a of algorithms) alternatives.push({ label: scenarios.length > 1 ? `${name} · ${a}` : a, scenario: withAlgorithm(s, a) });
       }
       if (alternatives.length < 2) throw new LbsimError('USAGE', 'nothing to compare: give --algorithms a,b or two or more scenario files');
+      // An unknown algorithm is bad input: say so before any run starts.
+      for (const a of alternatives) await loadBalancerModule(a.scenario.balancer.algorithm, a.scenario.baseDir);
       const started = performance.now();
       const result = await compare(alternatives, {
         replications: opts.replications,
