@@ -60,12 +60,12 @@ export async function writeLog(file: string, format: LogFormat, rows: number, st
     };
     buf += `${write(r)}\n`;
     if (buf.length > 1 << 20) {
-      if (!out.write(buf)) await new Promise((res) => out.once('drain', res));
+      if (!out.write(buf)) await new Promise<void>((res) => out.once('drain', () => res()));
       buf = '';
     }
   }
   out.end(buf);
-  await new Promise((res) => out.on('finish', res));
+  await new Promise<void>((res) => out.on('finish', () => res()));
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
