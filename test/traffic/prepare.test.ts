@@ -1,0 +1,55 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenario, parseScenario } from '../../src/scenario/load.ts';
+import { TraceWriter } from '../../src/traffic/lbt/writer.ts';
+import { withReplayOverrides } from '../../src/traffic/prepare.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'lbsim-prepare-'));
+const ORIGIN = Date.UTC(2024, 3, 8);
+{
+  // One request a second for two hours, origin Monday 2024-04-08 00:00 UTC.
+  const w = new TraceWriter(join(dir, 't.lbt'), { originEpochMs: ORIGIN, chunkCapacity: 1000 });
+  for (let i = 0; i < 7200; i++) w.push(i * 1000, 1, i, 0, 0);
+  w.finish();
+  const n = new TraceWriter(join(dir, 'no-origin.lbt'));
+  n.push(0, 1, 0, 0, 0);
+  n.finish();
+}
+const scn = (traffic: string, extra = '') => parseScenario(`name: p\n${extra}traffic: ${traffic}\nbalancer: { algorithm: round-robin }\nbackends: [{ name: a }]\n`, { baseDir: dir });
+
+describe('trace replay settings', () => {
+  it('duration from the trace, from the window, from the scenario, and sped up', () => {
+    expect(scn('{ trace: t.lbt }').durationMs).toBeCloseTo(7_199_000, 0);
+    expect(scn('{ trace: t.lbt, window: { from: 1h, to: 90m } }').durationMs).toBe(1_800_000);
+    expect(scn('{ trace: t.lbt, window: { from: 1h } }', 'duration: 10m\n').durationMs).toBe(600_000);
+    expect(scn('{ trace: t.lbt, window: { from: 1h, to: 70m } }', 'duration: 1h\n').durationMs).toBe(600_000);
+    expect(scn('{ trace: t.lbt, speed: 4 }').durationMs).toBeCloseTo(7_199_000 / 4, 0);
+  });
+
+  it('ISO date-time windows are resolved against the trace origin, and set the display start', () => {
+    const s = scn('{ trace: t.lbt, window: { from: 2024-04-08T01:00:00Z, to: 2024-04-08T01:30:00Z } }');
+    expect(s.durationMs).toBe(1_800_000);
+    expect(s.startEpochMs).toBe(ORIGIN + 3_600_000);
+    if (s.traffic.kind !== 'trace') throw new Error('expected a trace');
+    expect([s.traffic.from, s.traffic.to]).toEqual([3_600_000, 5_400_000]);
+  });
+
+  it('errors: empty window, date window on a trace without origin, unknown field, transforms on synthetic traffic', () => {
+    expect(() => scn('{ trace: t.lbt, window: { from: 3h } }')).toThrow(/replay window is empty/);
+    expect(() => scn('{ trace: no-origin.lbt, window: { from: 2024-04-08T01:00:00Z } }')).toThrow(/no wall-clock origin/);
+    expect(() => scn('{ trace: t.lbt, sped: 2 }')).toThrow(/<scenario>:2: traffic\.sped: unknown field/);
+    expect(() => scn('{ trace: t.lbt, scale: 0 }')).toThrow(/traffic\.scale: expected a request multiplier above 0/);
+    expect(() => scn('{ trace: t.lbt, window: { from: yesterday } }')).toThrow(/traffic\.window\.from: expected an offset into the trace/);
+    expect(() => scn('{ synthetic: { rate: 1, service: { distribution: constant, mean: 1ms } }, trace: t.lbt }', 'duration: 1s\n')).toThrow(/exactly one of/);
+  });
+
+  it('command-line overrides re-resolve the window and duration; they refuse synthetic traffic', async () => {
+    const s = withReplayOverrides(scn('{ trace: t.lbt }'), { from: { kind: 'offset', ms: 600_000 }, speed: 2 });
+    expect(s.durationMs).toBeCloseTo((7_199_000 - 600_000) / 2, 0);
+    writeFileSync(join(dir, 'syn.yaml'), 'duration: 1s\ntraffic: { synthetic: { rate: 1, service: { distribution: constant, mean: 1ms } } }\nbalancer: { algorithm: round-robin }\nbackends: [{ name: a }]\n');
+    const syn = await loadScenario(join(dir, 'syn.yaml'));
+    expect(() => withReplayOverrides(syn, { scale: 2 })).toThrow(/apply to trace replay/);
+  });
+});
