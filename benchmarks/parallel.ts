@@ -1,0 +1,137 @@
+/**
+ * Worker-thread speed-ups, each a ratio to the one-thread run measured in this process:
+ *
+ * 1. Time-split replay of one 20 M-request trace (`--requests N` to change), 2 threads
+ *    vs 1, at moderate load (ρ 0.7), heavy load (ρ 0.93) and overload (ρ 1.02), with the
+ *    share of events the fix-ups re-simulated. The reports are checked byte-identical.
+ *    Bar: ≥ 1.7× at moderate load.
+ * 2. A sweep of 8 replications (independent seeds) on 2 threads vs 1. Bar: ≥ 1.8×.
+ *
+ * The trace is generated into the OS temp folder from a synthetic Poisson stream and
+ * deleted afterwards.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+// The compiled build, as the CLI runs it: its worker threads load plain JS (from sources
+// they would go through tsx's loader, which costs seconds per pool start).
+import { runSplit } from '../dist/src/parallel/run-split.js';
+import { runMany } from '../dist/src/parallel/run-many.js';
+import { parseScenario, type Scenario } from '../dist/src/scenario/load.js';
+import { runScenario } from '../dist/src/simulate.js';
+import { TraceWriter } from '../dist/src/traffic/lbt/writer.js';
+import { RequestChunk } from '../dist/src/traffic/source.js';
+import { SyntheticTraffic } from '../dist/src/traffic/synthetic.js';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const REQUESTS = arg('requests', 20_000_000);
+const REPS = arg('reps', 3);
+const RATE = 11_200; // per second: ρ = 0.7 on 16 single-slot backends with 1 ms mean work
+const dir = mkdtempSync(join(tmpdir(), 'lbsim-bench-parallel-'));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function writeTrace(file: string): void {
+  const source = new SyntheticTraffic({ rate: RATE, service: { distribution: 'exponential', mean: 1 }, clients: { count: 100_000, skew: 1 }, durationMs: (REQUESTS / RATE) * 1000, seed: 5 });
+  const writer = new TraceWriter(file);
+  const chunk = new RequestChunk(65_536);
+  for (;;) {
+    source.fill(chunk);
+    if (chunk.count === 0) break;
+    for (let i = 0; i < chunk.count; i++) writer.push(chunk.arrival[i]!, chunk.work[i]!, chunk.client[i]!, chunk.route[i]!, 0);
+  }
+  writer.finish();
+}
+
+function traceScenario(file: string, backends: number, extra = ''): Scenario {
+  return parseScenario(
+    `
+name: parallel-bench-${backends}
+seed: 1
+${extra}
+traffic: { trace: ${file} }
+balancer: { algorithm: round-robin }
+backends: [{ name: web, count: ${backends} }]
+report: { interval: 1s }
+`,
+    { file: 'bench.yaml', baseDir: dir },
+  );
+}
+
+async function timeIt<T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t0 = performance.now();
+  const value = await f();
+  return { ms: performance.now() - t0, value };
+}
+
+const lines: string[] = [];
+const say = (s: string) => {
+  lines.push(s);
+  process.stdout.write(`${s}\n`);
+};
+let failed = false;
+
+try {
+  const trace = join(dir, 'bench.lbt');
+  const gen = await timeIt(async () => writeTrace(trace));
+  say(`trace: ${REQUESTS.toLocaleString('en-US')} requests written in ${(gen.ms / 1000).toFixed(1)} s`);
+  const { prepareScenario } = await import('../dist/src/traffic/prepare.js');
+  for (const [label, backends, extra] of [
+    ['moderate (ρ 0.70)', 16, ''],
+    ['heavy (ρ 0.93)', 12, ''],
+    ['overload (ρ 1.02)', 11, 'timeout: 5s'],
+  ] as const) {
+    const sc = await prepareScenario(traceScenario(trace, backends, extra));
+    const one: number[] = [];
+    const two: number[] = [];
+    let resim = 0;
+    let same = true;
+    for (let r = 0; r < REPS; r++) {
+      const a = await timeIt(() => runScenario(sc));
+      const b = await timeIt(() => runSplit(sc, { threads: 2 }));
+      one.push(a.ms);
+      two.push(b.ms);
+      const s = b.value.stats!;
+      resim = s.resimulatedEvents / s.events;
+      same &&= JSON.stringify(a.value) === JSON.stringify(b.value.report);
+    }
+    const speedup = median(one) / median(two);
+    say(
+      `replay ${label}: 1 thread ${(median(one) / 1000).toFixed(2)} s (${((REQUESTS / median(one)) * 1000 / 1e6).toFixed(2)} M req/s), 2 threads ${(median(two) / 1000).toFixed(2)} s → speed-up ${speedup.toFixed(2)}×, re-simulated ${(resim * 100).toFixed(1)}% of events, reports ${same ? 'byte-identical' : 'DIFFERENT'}`,
+    );
+    if (!same) failed = true;
+    if (label.startsWith('moderate') && speedup < 1.7) {
+      say(`  below the 1.7× bar at moderate load`);
+      failed = true;
+    }
+  }
+
+  const sweep = parseScenario(
+    `
+name: sweep
+duration: 120s
+traffic: { synthetic: { rate: 12000/s, service: { distribution: exponential, mean: 1ms } } }
+balancer: { algorithm: least-connections }
+backends: [{ name: web, count: 16 }]
+`,
+    { file: 'sweep.yaml' },
+  );
+  const tasks = Array.from({ length: 8 }, (_, i) => ({ scenario: sweep, seed: i + 1 }));
+  const s1: number[] = [];
+  const s2: number[] = [];
+  for (let r = 0; r < REPS; r++) {
+    s1.push((await timeIt(() => runMany(tasks, { threads: 1 }))).ms);
+    s2.push((await timeIt(() => runMany(tasks, { threads: 2 }))).ms);
+  }
+  const sweepSpeedup = median(s1) / median(s2);
+  say(`sweep of 8 replications (1.44 M requests each): 1 thread ${(median(s1) / 1000).toFixed(2)} s, 2 threads ${(median(s2) / 1000).toFixed(2)} s → speed-up ${sweepSpeedup.toFixed(2)}×`);
+  if (sweepSpeedup < 1.8) {
+    say('  below the 1.8× bar');
+    failed = true;
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exitCode = failed ? 1 : 0;
