@@ -18,6 +18,15 @@ import { hasStackTrace, runCli as spawnCli } from '../helpers/cli.ts';
 const runCli = (args: readonly string[]) => spawnCli(args, { timeoutMs: 280_000 });
 const SLOW = 300_000;
 
+/** Parses a command's JSON output; on failure the error shows what the command said on stderr. */
+function json<T>(res: { code: number | null; stdout: string; stderr: string }): T {
+  try {
+    return json<T>(res);
+  } catch {
+    throw new Error(`expected JSON on stdout (exit ${res.code}); stderr:\n${res.stderr}`);
+  }
+}
+
 const INCIDENT = 'scenarios/incident-2024-04-15';
 const dir = mkdtempSync(join(tmpdir(), 'lbsim-workflows-'));
 
@@ -70,8 +79,8 @@ describe('the 2024-04-15 incident', { timeout: SLOW }, () => {
     const [bad, good] = await Promise.all([runCli(['run', `${INCIDENT}/misconfigured.yaml`, '--format', 'json']), runCli(['run', `${INCIDENT}/corrected.yaml`, '--format', 'json'])]);
     expect(bad.code).toBe(0);
     expect(good.code).toBe(0);
-    const r = JSON.parse(bad.stdout) as Report;
-    const c = JSON.parse(good.stdout) as Report;
+    const r = json<Report>(bad);
+    const c = json<Report>(good);
     expect(r.start).toBe('2024-04-15T08:00:00.000Z');
     // 10:00–12:00 is 2h–4h after 08:00.
     const window = failedShareBetween(r, 2 * H, 4 * H);
@@ -109,7 +118,7 @@ describe('the 2024-04-15 incident', { timeout: SLOW }, () => {
       runCli(['diff', `${INCIDENT}/misconfigured.yaml`, `${INCIDENT}/corrected.yaml`, '--replications', '2', '--format', 'markdown']),
     ]);
     expect(worse.code).toBe(1);
-    const d = JSON.parse(worse.stdout) as DiffResult;
+    const d = json<DiffResult>(worse);
     expect(d.verdict.pass).toBe(false);
     expect(d.slo.find((s) => s.field === 'errors')!.met).toBe(false);
     expect(d.metrics.find((m) => m.metric === 'errors')!.direction).toBe('worse');
@@ -130,7 +139,7 @@ describe('lbsim diff does not cry wolf', { timeout: SLOW }, () => {
       }),
     );
     for (const res of results) {
-      const d = JSON.parse(res.stdout) as DiffResult;
+      const d = json<DiffResult>(res);
       expect(d.paired).toBe(false);
       expect(d.verdict.reasons).toEqual([]);
       expect(res.code).toBe(0);
@@ -141,7 +150,7 @@ describe('lbsim diff does not cry wolf', { timeout: SLOW }, () => {
 
   it('a real but small change (+5% p99) stays under the threshold and passes', async () => {
     const res = await runCli(['diff', gateScenario({ seed: 1, speed: 1, name: 'small-before' }), gateScenario({ seed: 1, speed: 1 / 1.05, name: 'small-after' }), '--format', 'json']);
-    const d = JSON.parse(res.stdout) as DiffResult;
+    const d = json<DiffResult>(res);
     const p99 = d.metrics.find((m) => m.metric === 'p99')!;
     expect(p99.change.relative).toBeGreaterThan(0.03);
     expect(p99.change.relative).toBeLessThan(0.08);
@@ -155,21 +164,21 @@ describe('lbsim diff does not cry wolf', { timeout: SLOW }, () => {
     const [paired, independent] = await Promise.all([runCli(['diff', before, after, '--format', 'json']), runCli(['diff', before, after, '--independent', '--format', 'json'])]);
     for (const res of [paired, independent]) {
       expect(res.code).toBe(1);
-      const d = JSON.parse(res.stdout) as DiffResult;
+      const d = json<DiffResult>(res);
       const p99 = d.metrics.find((m) => m.metric === 'p99')!;
       expect(p99.change.relative).toBeGreaterThan(0.17);
       expect(p99.change.relative).toBeLessThan(0.26);
       expect(p99.direction).toBe('worse');
       expect(d.slo.every((s) => s.met)).toBe(true); // it fails as a regression, not on the SLO
     }
-    expect((JSON.parse(paired.stdout) as DiffResult).paired).toBe(true);
+    expect((json<DiffResult>(paired)).paired).toBe(true);
   });
 
   it('--traffic replays one recorded log through both configs', async () => {
     const res = await runCli(['diff', 'scenarios/config-change/before.yaml', 'scenarios/config-change/after.yaml', '--traffic', 'test/fixtures/nginx.log', '--replications', '2', '--format', 'json']);
     expect(res.stderr).not.toMatch(/internal error/);
     expect(res.code).toBe(0);
-    const d = JSON.parse(res.stdout) as DiffResult;
+    const d = json<DiffResult>(res);
     expect(d.paired).toBe(true);
     expect(d.before.algorithm).toBe('round-robin');
     expect(d.after.algorithm).toBe('least-connections');
@@ -195,7 +204,7 @@ describe('lbsim compare', { timeout: SLOW }, () => {
   it('ranks algorithms on common random numbers with confidence intervals', async () => {
     const res = await runCli(['compare', 'scenarios/compare-algorithms.yaml', '--algorithms', 'round-robin,least-connections,power-of-two', '--replications', '3', '--format', 'json']);
     expect(res.code).toBe(0);
-    const c = JSON.parse(res.stdout) as Comparison;
+    const c = json<Comparison>(res);
     expect(c.seeds).toEqual([7, 8, 9]);
     expect(c.alternatives.map((a) => a.label)).toEqual(['round-robin', 'least-connections', 'power-of-two']);
     expect(c.alternatives[c.best]!.label).toBe('least-connections');
@@ -253,7 +262,7 @@ slo: { p99: ${slo}ms }
     );
     const res = await runCli(['capacity', f, '--vary', 'slots', '--format', 'json']);
     expect(res.code).toBe(0);
-    const r = JSON.parse(res.stdout) as CapacityResult;
+    const r = json<CapacityResult>(res);
     expect(r.search.answer).toBe(theory);
     // The explored curve brackets it: theory − 1 fails, theory meets, and p99 there matches M/M/c within 3%.
     const at = (x: number) => r.search.curve.find((p) => p.x === x)!;
@@ -269,7 +278,7 @@ slo: { p99: ${slo}ms }
       runCli(['capacity', 'scenarios/capacity-planning.yaml', '--vary', 'rate', '--replications', '1']),
     ]);
     expect(backends.code).toBe(0);
-    const r = JSON.parse(backends.stdout) as CapacityResult;
+    const r = json<CapacityResult>(backends);
     // 840/s × 40 ms = 33.6 slots busy: 9 backends of 4 slots (ρ 0.93) is the least that can keep up.
     expect(r.search.answer).toBeGreaterThanOrEqual(9);
     expect(r.search.answer).toBeLessThanOrEqual(10);
@@ -315,7 +324,7 @@ backends:
     const zero = scenarioFile('zero.yaml', 'duration: 1m\ntraffic: { synthetic: { rate: 10/s, service: { distribution: constant, mean: 1ms } } }\nbalancer: { algorithm: weighted-round-robin }\nbackends:\n  - { name: a, weight: 0 }\n  - { name: b, weight: 0 }\n');
     const z = await runCli(['validate', zero, '--format', 'json']);
     expect(z.code).toBe(1);
-    const zv = JSON.parse(z.stdout) as Validation;
+    const zv = json<Validation>(z);
     expect(zv.findings.some((f) => f.severity === 'error' && /all weights are zero/.test(f.message))).toBe(true);
 
     const broken = scenarioFile('broken.yaml', 'duration: [1m\n');
