@@ -21,7 +21,7 @@ const SLOW = 300_000;
 /** Parses a command's JSON output; on failure the error shows what the command said on stderr. */
 function json<T>(res: { code: number | null; stdout: string; stderr: string }): T {
   try {
-    return json<T>(res);
+    return JSON.parse(res.stdout) as T;
   } catch {
     throw new Error(`expected JSON on stdout (exit ${res.code}); stderr:\n${res.stderr}`);
   }
