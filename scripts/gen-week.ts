@@ -1,6 +1,6 @@
 /**
  * `npm run gen:week`: writes scenarios/week/week.lbt, a realistic week of traffic for a
- * mid-sized web service (generated, not committed: ~18 M requests, ~380 MB):
+ * mid-sized web service (generated, not committed: ~16 M requests, ~340 MB):
  *
  * - a daily cycle: ~8 req/s at 04:00 UTC, ~60 req/s in the 14:00 UTC peak, on weekdays;
  *   weekends at 60%;
