@@ -51,12 +51,7 @@ export function planBoundaries(scenario: Scenario, count: number): number[] {
 /** The arrivals of [startMs, endMs) on the run's timeline. */
 export function openWindowTraffic(scenario: Scenario, seed: number, startMs: number, endMs: number): TrafficSource {
   const t = scenario.traffic;
-  if (t.kind === 'synthetic') {
-    return new SyntheticTraffic(
-      { rate: t.rate, service: t.service, clients: t.clients, routes: t.routes, durationMs: Math.min(endMs, scenario.durationMs), seed },
-      Math.round(startMs / BLOCK_MS),
-    );
-  }
+  if (t.kind === 'synthetic') return syntheticWindow(scenario, seed, startMs, endMs);
   const reader = new TraceReader(t.file!, { origin: t.from, from: t.from + startMs * t.speed, to: Math.min(t.to, t.from + endMs * t.speed) });
   // The same transform path as the whole run's replay, so arrival times are the same bits.
   return t.speed === 1 ? reader : new ReplaySource(reader, { speed: t.speed }, seed);
@@ -65,12 +60,7 @@ export function openWindowTraffic(scenario: Scenario, seed: number, startMs: num
 /** The number of requests arriving in [startMs, endMs). */
 export function countWindow(scenario: Scenario, seed: number, startMs: number, endMs: number): number {
   const t = scenario.traffic;
-  if (t.kind === 'synthetic') {
-    return new SyntheticTraffic(
-      { rate: t.rate, service: t.service, clients: t.clients, routes: t.routes, durationMs: Math.min(endMs, scenario.durationMs), seed },
-      Math.round(startMs / BLOCK_MS),
-    ).count();
-  }
+  if (t.kind === 'synthetic') return syntheticWindow(scenario, seed, startMs, endMs).count();
   const at = (ms: number) => {
     const r = new TraceReader(t.file!, { from: Math.min(t.from + ms * t.speed, t.to), to: t.to });
     const i = r.nextIndex;
@@ -78,4 +68,14 @@ export function countWindow(scenario: Scenario, seed: number, startMs: number, e
     return i;
   };
   return at(Math.min(endMs, scenario.durationMs)) - at(startMs);
+}
+
+/** The synthetic generator positioned at the window's first block, ending at its end. */
+function syntheticWindow(scenario: Scenario, seed: number, startMs: number, endMs: number): SyntheticTraffic {
+  const t = scenario.traffic;
+  if (t.kind !== 'synthetic') throw new Error('syntheticWindow of a trace replay');
+  return new SyntheticTraffic(
+    { rate: t.rate, service: t.service, clients: t.clients, routes: t.routes, durationMs: Math.min(endMs, scenario.durationMs), seed },
+    Math.round(startMs / BLOCK_MS),
+  );
 }
