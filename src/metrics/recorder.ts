@@ -85,6 +85,15 @@ export class Recorder {
   private readonly ivMaxInFlight: Float64Array;
   private readonly ivPicked: Float64Array;
   private readonly ivRejected: Float64Array;
+  /** Areas of the current interval accrued before warm-up ended (they stay out of the totals). */
+  private readonly preWarmupBusy: Float64Array;
+  private readonly preWarmupQueue: Float64Array;
+  // The hot per-interval columns' arrays, cached (re-read when a column grows).
+  private arrivalsCol!: Float64Array;
+  private completedCol!: Float64Array;
+  private latencySumCol!: Float64Array;
+  private rejectedCol!: Float64Array;
+  private timedOutCol!: Float64Array;
   /** Latency of the current interval's completions; 2 significant digits (1%). */
   private readonly ivHist: Histogram;
   private readonly ivRecord: UsRecorder;
@@ -106,6 +115,8 @@ export class Recorder {
     this.ivMaxInFlight = new Float64Array(B);
     this.ivPicked = new Float64Array(B);
     this.ivRejected = new Float64Array(B);
+    this.preWarmupBusy = new Float64Array(B);
+    this.preWarmupQueue = new Float64Array(B);
     this.ivHist = createHistogram(2);
     this.ivRecord = boundRecorder(this.ivHist);
     const col = () => new Column(1);
@@ -134,7 +145,12 @@ export class Recorder {
     while (tUs >= this.nextCheckUs) {
       const at = this.nextCheckUs;
       this.flushAll(at);
-      if (!this.measuring && at === this.warmupUs) this.measuring = true;
+      if (!this.measuring && at === this.warmupUs) {
+        // What the current interval accrued so far predates warm-up: keep it out of the totals.
+        this.preWarmupBusy.set(this.ivBusy);
+        this.preWarmupQueue.set(this.ivQueue);
+        this.measuring = true;
+      }
       if (at === this.nextBoundaryUs) {
         this.closeInterval();
         this.row++;
@@ -153,20 +169,16 @@ export class Recorder {
     if (dt > 0) {
       const busyDt = this.busy[b]! * dt;
       const queueDt = this.queued[b]! * dt;
+      // The totals take each interval's areas when it closes (closeInterval).
       this.ivBusy[b] = this.ivBusy[b]! + busyDt;
       this.ivQueue[b] = this.ivQueue[b]! + queueDt;
-      if (this.measuring) {
-        const t = this.totals;
-        t.busyAreaUs[b] = t.busyAreaUs[b]! + busyDt;
-        t.queueAreaUs[b] = t.queueAreaUs[b]! + queueDt;
-      }
       this.lastUs[b] = this.nowUs;
     }
   }
 
   /** A request arrived now. `counted` = it arrived at or after warm-up. */
   arrive(counted: boolean): void {
-    const a = this.intervals.arrivals.data;
+    const a = this.arrivalsCol;
     a[this.row] = a[this.row]! + 1;
     if (counted) this.totals.total++;
   }
@@ -196,7 +208,7 @@ export class Recorder {
 
   /** A request arriving now was rejected by backend b (queue full or down), or by the balancer (b = -1). */
   reject(b: number, counted: boolean): void {
-    const r = this.intervals.rejected.data;
+    const r = this.rejectedCol;
     r[this.row] = r[this.row]! + 1;
     if (b >= 0) this.ivRejected[b] = this.ivRejected[b]! + 1;
     if (!counted) return;
@@ -218,9 +230,9 @@ export class Recorder {
     }
     const us = Math.round(latencyMs * 1000);
     const row = this.row;
-    const c = this.intervals.completed.data;
+    const c = this.completedCol;
     c[row] = c[row]! + 1;
-    const s = this.intervals.latencySumUs.data;
+    const s = this.latencySumCol;
     s[row] = s[row]! + us;
     this.ivRecord(us);
     if (us > this.ivMaxUs) this.ivMaxUs = us;
@@ -270,7 +282,7 @@ export class Recorder {
   }
 
   private countTimeout(b: number, counted: boolean): void {
-    const t = this.intervals.timedOut.data;
+    const t = this.timedOutCol;
     t[this.row] = t[this.row]! + 1;
     if (counted) {
       this.totals.timedOut++;
@@ -290,6 +302,11 @@ export class Recorder {
     for (const c of [i.arrivals, i.completed, i.rejected, i.timedOut, i.latencySumUs, i.p50, i.p90, i.p99, i.max]) c.ensureRow(row);
     const bi = this.backendIntervals;
     for (const c of [bi.busyAreaUs, bi.queueAreaUs, bi.maxQueue, bi.maxInFlight, bi.picked, bi.rejected]) c.ensureRow(row);
+    this.arrivalsCol = i.arrivals.data;
+    this.completedCol = i.completed.data;
+    this.latencySumCol = i.latencySumUs.data;
+    this.rejectedCol = i.rejected.data;
+    this.timedOutCol = i.timedOut.data;
   }
 
   private dropLastRow(): void {
@@ -308,6 +325,15 @@ export class Recorder {
     bi.maxInFlight.data.set(this.ivMaxInFlight, off);
     bi.picked.data.set(this.ivPicked, off);
     bi.rejected.data.set(this.ivRejected, off);
+    if (this.measuring) {
+      const t = this.totals;
+      for (let b = 0; b < this.B; b++) {
+        t.busyAreaUs[b] = t.busyAreaUs[b]! + this.ivBusy[b]! - this.preWarmupBusy[b]!;
+        t.queueAreaUs[b] = t.queueAreaUs[b]! + this.ivQueue[b]! - this.preWarmupQueue[b]!;
+      }
+      this.preWarmupBusy.fill(0);
+      this.preWarmupQueue.fill(0);
+    }
     this.ivBusy.fill(0);
     this.ivQueue.fill(0);
     this.ivPicked.fill(0);
