@@ -7,6 +7,8 @@
  *
  * At equal times, lower priority runs first, then the event scheduled first (as SimPy's
  * (time, priority, eid) heap). The engine defines the priorities; see `EventKind`.
+ * An event's kind (0..3) and payload (< 2^29) travel packed in one Int32, so a sift
+ * step moves three values, not four.
  */
 
 const PRIORITY_SHIFT = 2 ** 44;
@@ -14,16 +16,15 @@ const PRIORITY_SHIFT = 2 ** 44;
 export class EventQueue {
   private time: Float64Array;
   private order: Float64Array;
-  private kind: Uint8Array;
-  private payload: Int32Array;
+  /** payload * 4 + kind */
+  private packed: Int32Array;
   private n = 0;
   private sequence = 0;
 
   constructor(initialCapacity = 1024) {
     this.time = new Float64Array(initialCapacity);
     this.order = new Float64Array(initialCapacity);
-    this.kind = new Uint8Array(initialCapacity);
-    this.payload = new Int32Array(initialCapacity);
+    this.packed = new Int32Array(initialCapacity);
   }
 
   get size(): number {
@@ -36,13 +37,15 @@ export class EventQueue {
   }
 
   peekKind(): number {
-    return this.kind[0]!;
+    return this.packed[0]! & 3;
   }
 
   /** Schedules an event. `priority` must be a small non-negative integer (the event kind's rank). */
   push(time: number, priority: number, kind: number, payload: number): void {
     if (this.n === this.time.length) this.grow();
     const order = priority * PRIORITY_SHIFT + this.sequence++;
+    const packed = payload * 4 + kind;
+    const pk = this.packed;
     // Sift up: move parents down until the new event's place is found.
     let i = this.n++;
     const t = this.time;
@@ -53,14 +56,12 @@ export class EventQueue {
       if (pt < time || (pt === time && o[p]! < order)) break;
       t[i] = pt;
       o[i] = o[p]!;
-      this.kind[i] = this.kind[p]!;
-      this.payload[i] = this.payload[p]!;
+      pk[i] = pk[p]!;
       i = p;
     }
     t[i] = time;
     o[i] = order;
-    this.kind[i] = kind;
-    this.payload[i] = payload;
+    pk[i] = packed;
   }
 
   /**
@@ -72,12 +73,10 @@ export class EventQueue {
     if (n === 0) return;
     const t = this.time;
     const o = this.order;
-    const k = this.kind;
-    const pl = this.payload;
+    const pk = this.packed;
     const lastT = t[n]!;
     const lastO = o[n]!;
-    const lastK = k[n]!;
-    const lastP = pl[n]!;
+    const lastP = pk[n]!;
     let i = 0;
     const half = n >> 1;
     while (i < half) {
@@ -97,18 +96,16 @@ export class EventQueue {
       if (lastT < ct || (lastT === ct && lastO < co)) break;
       t[i] = ct;
       o[i] = co;
-      k[i] = k[c]!;
-      pl[i] = pl[c]!;
+      pk[i] = pk[c]!;
       i = c;
     }
     t[i] = lastT;
     o[i] = lastO;
-    k[i] = lastK;
-    pl[i] = lastP;
+    pk[i] = lastP;
   }
 
   peekPayload(): number {
-    return this.payload[0]!;
+    return this.packed[0]! >> 2;
   }
 
   /** The next sequence number; part of the engine state a snapshot must carry. */
@@ -123,11 +120,12 @@ export class EventQueue {
 
   /** Copies out the pending events in heap order, for snapshots and state comparison. */
   entries(): { time: Float64Array; order: Float64Array; kind: Uint8Array; payload: Int32Array } {
+    const packed = this.packed.subarray(0, this.n);
     return {
       time: this.time.slice(0, this.n),
       order: this.order.slice(0, this.n),
-      kind: this.kind.slice(0, this.n),
-      payload: this.payload.slice(0, this.n),
+      kind: Uint8Array.from(packed, (p) => p & 3),
+      payload: Int32Array.from(packed, (p) => p >> 2),
     };
   }
 
@@ -137,13 +135,10 @@ export class EventQueue {
     time.set(this.time);
     const order = new Float64Array(cap);
     order.set(this.order);
-    const kind = new Uint8Array(cap);
-    kind.set(this.kind);
-    const payload = new Int32Array(cap);
-    payload.set(this.payload);
+    const packed = new Int32Array(cap);
+    packed.set(this.packed);
     this.time = time;
     this.order = order;
-    this.kind = kind;
-    this.payload = payload;
+    this.packed = packed;
   }
 }
