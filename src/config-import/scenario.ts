@@ -8,6 +8,8 @@
  * server, is an error naming both lists. maxconn / max_conns is NOT mapped to a backend's
  * concurrency: it limits what the proxy sends, while concurrency is what the server can
  * serve at once; the two differ, and the proxy-side queue it implies is not simulated yet.
+ * Backup servers get weight 0 (no traffic) unless the algorithm models backups itself
+ * (haproxy/leastconn: then they keep their weight and the `backup` option lists them).
  */
 import { isAbsolute, resolve } from 'node:path';
 import { LbsimError } from '../errors.ts';
@@ -50,7 +52,35 @@ export function resolveBalancerSection(section: Record<string, unknown>, backend
         `${missing.length > 0 ? `; not in the config: ${missing.join(', ')}` : ''}${unused.length > 0 ? `; no backend for: ${unused.join(', ')}` : ''}`,
     );
   }
-  for (const b of backends) b.weight = simulatedWeight(servers.get(b.name)!);
+  const knobs = balancerKnobs(imported);
+  for (const b of backends) {
+    const s = servers.get(b.name)!;
+    // Backups keep their weight when the algorithm itself handles them (knobs.backup).
+    b.weight = knobs.backup !== undefined && s.backup && !s.down ? s.weight : simulatedWeight(s);
+  }
   if (backends.every((b) => b.weight === 0)) throw new LbsimError('SCENARIO_INVALID', `${scenarioFile}: balancer.from: every server of '${imported.name}' is down or a backup: no backend can be picked`);
-  return { algorithm: imported.algorithm, options: { ...imported.options, ...options }, imported };
+  return { algorithm: imported.algorithm, options: { ...imported.options, ...knobs, ...options }, imported };
+}
+
+/**
+ * Knobs an algorithm models itself, passed on as its options: today haproxy/leastconn's
+ * `backup`, `allbackups` and `slowstart` (one value for all servers: HAProxy's is per
+ * server, so differing values keep the largest, with a warning).
+ */
+function balancerKnobs(imported: ImportedBalancer): Record<string, unknown> {
+  if (imported.algorithm !== 'haproxy/leastconn') return {};
+  const knobs: Record<string, unknown> = {};
+  const backups = imported.servers.filter((s) => s.backup && !s.down).map((s) => s.name);
+  if (backups.length > 0) {
+    knobs.backup = backups;
+    if (imported.settings.allBackups) knobs.allbackups = true;
+    imported.warnings.push(`${imported.file}: backup servers ${backups.join(', ')} simulated by haproxy/leastconn (first backup takes over when every active server is down${imported.settings.allBackups ? '; allbackups' : ''})`);
+  }
+  const slow = [...new Set(imported.servers.map((s) => s.slowStartMs ?? 0))];
+  const longest = Math.max(0, ...slow);
+  if (longest > 0) {
+    knobs.slowstart = longest;
+    imported.warnings.push(`${imported.file}: slowstart ${longest} ms simulated by haproxy/leastconn for every server${slow.length > 1 ? ` (servers differ: ${slow.join(', ')} ms; the longest is used)` : ''}`);
+  }
+  return knobs;
 }

@@ -136,9 +136,16 @@ describe('balancer.from in a scenario', () => {
     const b = backends();
     const r = resolveBalancerSection({ from: 'haproxy.cfg', backend: 'app', instances: 4 }, b, dir, 's.yaml');
     expect(r.algorithm).toBe('haproxy/leastconn');
-    expect(r.options).toEqual({ instances: 4 });
-    // backup server: weight 0 (no traffic) until backups are simulated
-    expect(b.map((x) => x.weight)).toEqual([100, 100, 50, 0]);
+    // haproxy/leastconn models backups and slow start itself: they become its options
+    expect(r.options).toEqual({ backup: ['spare'], slowstart: 60_000, instances: 4 });
+    expect(b.map((x) => x.weight)).toEqual([100, 100, 50, 100]);
+    has(r.imported!.warnings, /backup servers spare simulated by haproxy\/leastconn/);
+  });
+  it('gives backups weight 0 where the algorithm does not model them (nginx)', () => {
+    const b = ['10.0.1.11:8080', '10.0.1.12:8080', '10.0.1.13:8080', '10.0.1.20:8080'].map((name) => ({ name, weight: 1 }));
+    const r = resolveBalancerSection({ from: 'nginx.conf', upstream: 'app' }, b, dir, 's.yaml');
+    expect(r.algorithm).toBe('nginx/least_conn');
+    expect(b.map((x) => x.weight)).toEqual([5, 5, 2, 0]);
     expect(r.imported?.warnings.length).toBeGreaterThan(0);
   });
   it('requires the backends to be the servers of the config, naming both lists', () => {
@@ -172,10 +179,11 @@ describe('scenario loader: balancer.from', () => {
     ].join('\n');
     const s = parseScenario(text, { file: 's.yaml', baseDir: dir });
     expect(s.balancer.algorithm).toBe('haproxy/leastconn');
-    expect(s.backends.map((b) => b.weight)).toEqual([100, 100, 50, 0]);
+    expect(s.backends.map((b) => b.weight)).toEqual([100, 100, 50, 100]);
     expect(s.balancer.imported?.warnings.some((w) => /cookie/.test(w))).toBe(true);
     const report = simulateSync(s, await loadBalancerModule(s.balancer.algorithm, s.baseDir));
     expect(report.algorithm).toBe('haproxy/leastconn');
+    // spare is a backup: no traffic while the three active servers are up
     const spare = report.backends.find((b) => b.name === 'spare')!;
     expect(spare.requests).toBe(0);
     expect(report.requests.total).toBeGreaterThan(3000);
