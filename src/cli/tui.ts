@@ -7,7 +7,6 @@
 import { formatText } from '../report/text.ts';
 import type { Scenario } from '../scenario/load.ts';
 import { runScenario } from '../simulate.ts';
-import { showDashboard, startLiveView } from '../ui/terminal.tsx';
 import type { CliContext } from './context.ts';
 import { emit } from './output.ts';
 
@@ -51,6 +50,19 @@ export function shouldUseTui(opts: TuiChoice, environment: TuiEnvironment = curr
   return plainOutputReason(opts, environment) === null;
 }
 
+/** The live view redraws this often: a frame costs ink ~7 ms of CPU here (benchmarks/ui.ts), so 4 a second cost ~3% of a run. */
+export const LIVE_UPDATE_MS = 250;
+
+/**
+ * ink and React load only when the UI opens, so plain and machine output start without
+ * them. React's development build (the default without NODE_ENV) checks every element and
+ * makes each live frame ~20% dearer; a CLI runs the production build unless told otherwise.
+ */
+async function loadTerminalUi(): Promise<typeof import('../ui/terminal.tsx')> {
+  process.env.NODE_ENV ??= 'production';
+  return import('../ui/terminal.tsx');
+}
+
 export interface TuiRunOptions {
   seed?: number;
   /** The text summary goes to this file instead of stdout. */
@@ -63,6 +75,7 @@ export interface TuiRunOptions {
  * scrollback keeps the result.
  */
 export async function runWithTui(scenario: Scenario, opts: TuiRunOptions, ctx: CliContext): Promise<void> {
+  const { showDashboard, startLiveView } = await loadTerminalUi();
   const live = startLiveView({
     scenario: scenario.name,
     algorithm: scenario.balancer.algorithm,
@@ -75,6 +88,7 @@ export async function runWithTui(scenario: Scenario, opts: TuiRunOptions, ctx: C
       ...(opts.seed === undefined ? {} : { seed: opts.seed }),
       signal: ctx.signal,
       onProgress: (p) => live.update(p),
+      progressIntervalMs: LIVE_UPDATE_MS,
     });
   } finally {
     live.stop();

@@ -27,11 +27,17 @@ export interface LiveViewProps {
   rows: number;
 }
 
+/** Widest per-backend bar, in cells. */
+const LIVE_BAR_MAX = 20;
+/** Widest progress line. */
+const LIVE_WIDTH_MAX = 100;
+
 /** Rows the live view uses besides the backend rows. */
 const LIVE_CHROME_ROWS = 8;
 
-export function LiveView({ scenario, algorithm, backends, progress, columns, rows }: LiveViewProps) {
+export function LiveView({ scenario, algorithm, backends, progress, columns: terminalColumns, rows }: LiveViewProps) {
   const theme = useTheme();
+  const columns = Math.min(terminalColumns, LIVE_WIDTH_MAX);
   // Unbounded queues are drawn against the longest queue seen so far in this run.
   const longest = useRef<number[]>([]);
   const p = progress;
@@ -47,7 +53,8 @@ export function LiveView({ scenario, algorithm, backends, progress, columns, row
   const crowded = backends.length > fits;
   if (crowded) order = order.sort((a, b) => (inFlight[b] ?? 0) - (inFlight[a] ?? 0) || a - b).slice(0, fits);
   const nameWidth = Math.min(16, Math.max(7, ...backends.map((b) => b.name.length)));
-  const barWidth = Math.max(6, Math.floor((columns - nameWidth - 26) / 2));
+  // Bars stay short: ink's cost per frame grows with the characters drawn, and the view redraws while the run works.
+  const barWidth = Math.max(6, Math.min(LIVE_BAR_MAX, Math.floor((columns - nameWidth - 26) / 2)));
   return (
     <Box flexDirection="column" width={columns}>
       <Text wrap="truncate">

@@ -35,7 +35,7 @@ export function ProgressBar({ fraction, width, label, detail, etaMs: eta }: Prog
   const etaText = eta !== undefined && Number.isFinite(eta) ? ` ETA ${ms(eta)}` : '';
   const tail = ` ${pctText}${detail ? `  ${detail}` : ''}${etaText}`;
   const head = label ? `${label} ` : '';
-  const barWidth = Math.max(10, Math.min(60, width - head.length - tail.length - 2));
+  const barWidth = Math.max(10, Math.min(40, width - head.length - tail.length - 2));
   return (
     <Text wrap="truncate">
       {head}
