@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isLbsimError } from '../../src/errors.ts';
 import { ComparisonView, comparisonToString, showComparison } from '../../src/ui/comparison.tsx';
 import { pct } from '../../src/ui/format.ts';
-import { frameOf, KEYS, renderAt, settle, widestLine } from './helpers.tsx';
+import { frameOf, frameWhen, KEYS, renderAt, widestLine } from './helpers.tsx';
 import { EMPTY_YAML, OVERLOADED_YAML, reportOf } from './reports.ts';
 
 const wrr = () => reportOf(OVERLOADED_YAML);
@@ -51,14 +51,11 @@ describe('comparison view', () => {
     const r = renderAt(<ComparisonView reports={[wrr(), lc()]} labels={['wrr', 'lc']} columns={100} rows={30} />, 100);
     expect(frameOf(r)).toContain('p99 response time, runs overlaid');
     r.stdin.write('2');
-    await settle();
-    expect(frameOf(r)).toContain('Failed share per interval, runs overlaid');
+    expect(await frameWhen(r, (f) => f.includes('Failed share per interval'))).toContain('Failed share per interval, runs overlaid');
     r.stdin.write(KEYS.tab);
-    await settle();
-    expect(frameOf(r)).toContain('Queue length per backend, run by run');
+    expect(await frameWhen(r, (f) => f.includes('run by run'))).toContain('Queue length per backend, run by run');
     r.stdin.write('4');
-    await settle();
-    expect(frameOf(r)).toContain('vs first run');
+    expect(await frameWhen(r, (f) => f.includes('vs first run'))).toContain('vs first run');
     r.unmount();
   });
 

@@ -40,3 +40,14 @@ export function UnmountProbe({ onUnmount, children }: { onUnmount: () => void; c
   useEffect(() => onUnmount, [onUnmount]);
   return children;
 }
+
+/**
+ * Waits until the last frame passes `test` (ink handles input and renders asynchronously;
+ * on a loaded machine that takes longer than one tick) and returns it; after `timeoutMs`
+ * returns the last frame anyway, for the test's own assertion to fail on.
+ */
+export async function frameWhen(r: Rendered, test: (frame: string) => boolean, timeoutMs = 3000): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  while (!test(frameOf(r)) && Date.now() < until) await new Promise((res) => setTimeout(res, 10));
+  return frameOf(r);
+}
