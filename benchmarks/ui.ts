@@ -26,11 +26,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { LIVE_UPDATE_MS } from '../src/cli/tui.ts';
 import type { Progress } from '../src/simulate.ts';
 
-const REPO = resolve(import.meta.dirname, '..');
+const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const RUNS = 5;
 const BAR_RATIO = 1.1;
 const BACKENDS = 12;

@@ -9,9 +9,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const REPO = resolve(import.meta.dirname, '../..');
+const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 /** A private tmux server, so the test neither sees nor disturbs anyone else's sessions. */
 const SOCKET = `lbsim-e2e-${process.pid}`;
 const SESSION = 'tui';
