@@ -22,13 +22,9 @@
  * (draw >= SETUP_DRAW, made once at create time, e.g. Envoy's per-worker seed), which are
  * shifted per instance so every copy gets its own.
  *
- * Completions: the engine's onComplete(backend, latency) does not say which request
- * finished, so each dispatch is booked per backend with its arrival time (ctx.now()), and
- * a completion is matched to the booked request whose arrival is nearest to
- * now - latency (exact up to floating-point rounding; requests arriving at the very same
- * instant at one backend from different instances may be swapped, which shifts one unit
- * of load between two instances for the rest of those requests' lifetime). The engine
- * hook that would make this exact: pass the request number to onComplete.
+ * Completions: each dispatch is booked per backend with its request number, and the
+ * engine's onComplete(backend, latency, request) names the request that finished, so it
+ * goes back to the instance that sent it.
  */
 import { LbsimError } from '../errors.ts';
 import { pcgHash } from '../random/counter-rng.ts';
@@ -56,46 +52,44 @@ export function instanceOptions(options: Readonly<Record<string, unknown>>): { i
   return { instances: n, by, rest };
 }
 
-/** Per-backend book of requests in flight: arrival time and instance, unordered. */
+/** Per-backend book of requests in flight: request number and instance, unordered. */
 class InFlightBook {
-  private time: Float64Array[];
+  private request: Float64Array[];
   private inst: Int32Array[];
   private readonly size: Int32Array;
   constructor(backends: number) {
-    this.time = Array.from({ length: backends }, () => new Float64Array(16));
+    this.request = Array.from({ length: backends }, () => new Float64Array(16));
     this.inst = Array.from({ length: backends }, () => new Int32Array(16));
     this.size = new Int32Array(backends);
   }
-  add(b: number, t: number, i: number): void {
+  add(b: number, request: number, i: number): void {
     let n = this.size[b]!;
-    if (n === this.time[b]!.length) {
-      const t2 = new Float64Array(n * 2);
-      t2.set(this.time[b]!);
-      this.time[b] = t2;
+    if (n === this.request[b]!.length) {
+      const r2 = new Float64Array(n * 2);
+      r2.set(this.request[b]!);
+      this.request[b] = r2;
       const i2 = new Int32Array(n * 2);
       i2.set(this.inst[b]!);
       this.inst[b] = i2;
     }
-    this.time[b]![n] = t;
+    this.request[b]![n] = request;
     this.inst[b]![n] = i;
     this.size[b] = ++n;
   }
-  /** Removes the entry whose arrival is nearest `arrival`; returns its instance, or -1. */
-  take(b: number, arrival: number): number {
+  /** Removes the entry of request number `request`; returns its instance, or -1. */
+  take(b: number, request: number): number {
     const n = this.size[b]!;
-    if (n === 0) return -1;
-    const times = this.time[b]!;
-    let best = 0;
-    let bestGap = Math.abs(times[0]! - arrival);
-    for (let k = 1; k < n && bestGap > 0; k++) {
-      const gap = Math.abs(times[k]! - arrival);
-      if (gap < bestGap) {
+    const requests = this.request[b]!;
+    let best = -1;
+    for (let k = 0; k < n; k++) {
+      if (requests[k] === request) {
         best = k;
-        bestGap = gap;
+        break;
       }
     }
+    if (best < 0) return -1;
     const inst = this.inst[b]![best]!;
-    times[best] = times[n - 1]!;
+    requests[best] = requests[n - 1]!;
     this.inst[b]![best] = this.inst[b]![n - 1]!;
     this.size[b] = n - 1;
     return inst;
@@ -169,16 +163,16 @@ export function withInstances(module: BalancerModule, options: Readonly<Record<s
           last = i;
           return copies[i]!.pick(request, client, route);
         },
-        onDispatch(b) {
+        onDispatch(b, request) {
           views[last]!.inFlight[b]!++;
-          book.add(b, ctx.now(), last);
-          copies[last]!.onDispatch?.(b);
+          book.add(b, request, last);
+          copies[last]!.onDispatch?.(b, request);
         },
-        onComplete(b, latencyMs) {
-          const i = book.take(b, ctx.now() - latencyMs);
+        onComplete(b, latencyMs, request) {
+          const i = book.take(b, request);
           if (i < 0) return;
           views[i]!.inFlight[b]!--;
-          copies[i]!.onComplete?.(b, latencyMs);
+          copies[i]!.onComplete?.(b, latencyMs, request);
         },
         onBackendDown(b) {
           for (const c of copies) c.onBackendDown?.(b);

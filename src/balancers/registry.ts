@@ -135,9 +135,9 @@ function wrapCustom(file: string, inner: BalancerModule): BalancerModule {
       for (const hook of ['onDispatch', 'onComplete', 'onBackendDown', 'onBackendUp'] as const) {
         const fn = b[hook];
         if (typeof fn !== 'function') continue;
-        guarded[hook] = (x: number, y?: number) => {
+        guarded[hook] = (x: number, y?: number, z?: number) => {
           try {
-            (fn as (a: number, b?: number) => void).call(b, x, y);
+            (fn as (a: number, b?: number, c?: number) => void).call(b, x, y, z);
           } catch (e) {
             fail(`${hook}() threw`, e);
           }

@@ -45,10 +45,10 @@ export interface Balancer {
    * request is then rejected). Must not return a backend whose `up` is 0.
    */
   pick(request: number, client: number, route: number): number;
-  /** A request was accepted by `backend` (it started service or joined its queue). */
-  onDispatch?(backend: number): void;
-  /** A request finished at `backend` after `latencyMs` (wait + service). */
-  onComplete?(backend: number, latencyMs: number): void;
+  /** Request number `request` was accepted by `backend` (it started service or joined its queue). */
+  onDispatch?(backend: number, request: number): void;
+  /** Request number `request` finished at `backend` after `latencyMs` (wait + service). */
+  onComplete?(backend: number, latencyMs: number, request: number): void;
   /** `backend` went down (outage) or came back up. */
   onBackendDown?(backend: number): void;
   onBackendUp?(backend: number): void;

@@ -96,8 +96,8 @@ export class Simulation {
   private freeTop = 0;
   private slotsUsed = 0;
 
-  private readonly onDispatch: ((b: number) => void) | undefined;
-  private readonly onComplete: ((b: number, latencyMs: number) => void) | undefined;
+  private readonly onDispatch: ((b: number, request: number) => void) | undefined;
+  private readonly onComplete: ((b: number, latencyMs: number, request: number) => void) | undefined;
 
   constructor(options: SimulationOptions, source: TrafficSource, chunkCapacity = 16_384) {
     const d = SIMULATION_DEFAULTS;
@@ -307,13 +307,14 @@ export class Simulation {
       bs.enqueue(b, slot);
     }
     rec.admit(b, counted);
-    if (this.onDispatch !== undefined) this.onDispatch(b);
+    if (this.onDispatch !== undefined) this.onDispatch(b, request);
   }
 
   private complete(slot: number, t: number): void {
     const bs = this.backends;
     const b = this.slotBackend[slot]!;
     const latency = t - this.slotArrival[slot]!;
+    const request = this.slotRequest[slot]!;
     // finish() also brings b's areas up to now, before its counts change below.
     this.recorder.finish(b, latency, this.slotCounted[slot] === 1);
     bs.inFlight[b]!--;
@@ -325,7 +326,7 @@ export class Simulation {
     } else {
       bs.busy[b]!--;
     }
-    if (this.onComplete !== undefined) this.onComplete(b, latency);
+    if (this.onComplete !== undefined) this.onComplete(b, latency, request);
   }
 
   private goDown(b: number): void {

@@ -35,7 +35,8 @@ export interface Harness {
   sequence(count: number, client?: (i: number) => number, route?: (i: number) => number): string[];
   /** One pick that stays in flight (dispatched, not completed). */
   hold(client?: number, route?: number): number;
-  complete(b: number, latencyMs?: number): void;
+  /** Finishes request `which` at b (default: the oldest held there). */
+  complete(b: number, latencyMs?: number, which?: number): void;
   down(b: number): void;
   upAgain(b: number): void;
 }
@@ -44,6 +45,8 @@ export function harness(module: BalancerModule, weights: readonly number[], opti
   const v = view(weights, names);
   const keys = Array.from({ length: 16 }, (_, d) => streamKey(seed, Purpose.Balancer, d));
   let request = 0;
+  /** Request numbers in flight at each backend, oldest first: complete(b) finishes the oldest. */
+  const held: number[][] = weights.map(() => []);
   const h: Harness = {
     view: v,
     now: 0,
@@ -58,16 +61,21 @@ export function harness(module: BalancerModule, weights: readonly number[], opti
       return out;
     },
     hold(client = 0, route = 0) {
-      const b = h.balancer.pick(request++, client, route);
+      const r = request++;
+      const b = h.balancer.pick(r, client, route);
       if (b >= 0) {
         v.inFlight[b]!++;
-        h.balancer.onDispatch?.(b);
+        held[b]!.push(r);
+        h.balancer.onDispatch?.(b, r);
       }
       return b;
     },
-    complete(b, latencyMs = 1) {
+    complete(b, latencyMs = 1, which?: number) {
       v.inFlight[b]!--;
-      h.balancer.onComplete?.(b, latencyMs);
+      const line = held[b]!;
+      const at = which === undefined ? 0 : line.indexOf(which);
+      const r = at >= 0 ? line.splice(at, 1)[0]! : -1;
+      h.balancer.onComplete?.(b, latencyMs, r);
     },
     down(b) {
       v.up[b] = 0;

@@ -48,12 +48,12 @@ describe('balancer.instances', () => {
       h.now = 10 + i * 0.1; // arrivals 10.0 .. 10.5: requests 0..5 to copies 0,1,2,0,1,2
       h.hold();
     }
-    // Complete out of order: the request that arrived at 10.4 (copy 1), then 10.0 (copy 0),
-    // then 10.5 (copy 2). Latency = now - arrival, with float noise as in the engine.
+    // Complete out of order, as the engine names them: request 4 (arrived at 10.4, copy 1),
+    // then request 0 (copy 0), then request 5 (copy 2).
     h.now = 20;
-    h.complete(0, 20 - 10.4);
-    h.complete(0, 20 - 10);
-    h.complete(0, 20 - (10 + 5 * 0.1));
+    h.complete(0, 20 - 10.4, 4);
+    h.complete(0, 20 - 10, 0);
+    h.complete(0, 20 - (10 + 5 * 0.1), 5);
     // Each copy had two requests in flight; it sees one left after its completion.
     expect(log).toEqual(['1:1', '0:1', '2:1']);
   });

@@ -115,13 +115,14 @@ function drive(balancer: Balancer, view: FakeBackends, ops: readonly Op[], check
       picks.push(b);
       if (b >= 0) {
         view.inFlight[b]!++;
-        balancer.onDispatch?.(b);
+        balancer.onDispatch?.(b, request - 1);
       }
     } else {
       const b = op.b % view.count;
       if (op.kind === 'complete' && view.inFlight[b]! > 0) {
         view.inFlight[b]!--;
-        balancer.onComplete?.(b, 1);
+        // Which request finished does not matter to these balancers (the instances wrapper is tested apart).
+        balancer.onComplete?.(b, 1, -1);
       } else if (op.kind === 'down' && view.up[b] === 1) {
         view.up[b] = 0;
         balancer.onBackendDown?.(b);
@@ -250,8 +251,8 @@ describe('shares follow weights', () => {
           const b = balancer.pick(r, r, r);
           counts[b]!++;
           // Every request completes at once: the schedule alone decides.
-          balancer.onDispatch?.(b);
-          balancer.onComplete?.(b, 1);
+          balancer.onDispatch?.(b, r);
+          balancer.onComplete?.(b, 1, r);
           counts.forEach((c, i) => expect(Math.abs(c - ((r + 1) * weights[i]!) / W)).toBeLessThanOrEqual(bound));
         }
       }),
