@@ -3,14 +3,15 @@
  * per-request arrays, so its peak RSS must not grow with the number of requests.
  *
  * The real binary runs the issue's model (16 round-robin backends, ρ 0.9) for 0.5 M and
- * for 4 M requests, with a preload that reports the process's peak RSS. The full
+ * for 8 M requests, with a preload that reports the process's peak RSS. The full
  * 50 M-request run (the bar: < 300 MB) takes ~20 s, too long for the suite; it is in
  * benchmarks/engine.ts (`npm run bench -- engine`) and its figure in benchmarks/RESULTS.md.
  *
- * Why these thresholds: measured here (2 cores, Node 20.20) the peak RSS is ~90 MB and
- * moves by < 1.5 MB between 0.5 M and 16 M requests. Keeping anything per request — even
- * one float64 — costs ≥ 8 bytes × 3.5 M extra requests = 28 MB, so an allowance of 10 MB
- * for the longer run catches it while leaving room for GC timing.
+ * Why these thresholds: measured here (2 cores, Node 20.20) the peak RSS is 90–120 MB;
+ * between runs of different length it moved by up to 11 MB with the garbage collector's
+ * timing (a longer run lets the heap grow further before a collection). Keeping anything
+ * per request — even one float64 — costs ≥ 8 bytes × 7.5 M extra requests = 60 MB, so
+ * an allowance of 25 MB for the longer run catches it while leaving room for GC timing.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -24,7 +25,7 @@ const run = promisify(execFile);
 const PRELOAD = join(REPO_ROOT, 'test', 'helpers', 'max-rss-on-exit.mjs');
 /** 14 400 requests/s: 16 single-slot backends at ρ 0.9 with 1 ms mean service. */
 const RATE = 14_400;
-const GROWTH_ALLOWANCE_MB = 10;
+const GROWTH_ALLOWANCE_MB = 25;
 const BAR_MB = 300;
 
 let dir: string;
@@ -64,9 +65,9 @@ describe('bounded memory', () => {
   it('peak RSS stays under 300 MB and does not grow with the number of requests', async () => {
     // One after the other, so the two children do not compete for the two cores.
     const short = await peakRss(35); // ≈ 0.5 M requests
-    const long = await peakRss(280); // ≈ 4 M requests
+    const long = await peakRss(560); // ≈ 8 M requests
     expect(short.requests).toBeGreaterThan(480_000);
-    expect(long.requests).toBeGreaterThan(3_950_000);
+    expect(long.requests).toBeGreaterThan(7_950_000);
     expect(long.mb).toBeLessThan(BAR_MB);
     expect(long.mb - short.mb, `peak RSS ${short.mb.toFixed(1)} MB for ${short.requests} requests, ${long.mb.toFixed(1)} MB for ${long.requests}`).toBeLessThan(GROWTH_ALLOWANCE_MB);
   });
