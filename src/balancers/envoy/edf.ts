@@ -36,6 +36,16 @@ export class EdfScheduler {
     this.queued[host] = 1;
   }
 
+  /**
+   * Starts over with the first `size` hosts of `hosts` (in that order) and makes `skip`
+   * picks, as Envoy does with its per-worker seed so workers do not all start alike.
+   */
+  rebuild(hosts: Int32Array, size: number, weight: (host: number) => number, skip: number): void {
+    this.clear();
+    for (let i = 0; i < size; i++) this.add(weight(hosts[i]!), hosts[i]!);
+    for (let i = 0; i < skip; i++) this.pickAndAdd(weight);
+  }
+
   /** pick() then add(weight(host)); -1 when empty. */
   pickAndAdd(weight: (host: number) => number): number {
     let best = -1;

@@ -32,11 +32,8 @@ export const envoyRoundRobin: BalancerModule = {
     const refresh = () => {
       set.refresh();
       weighted = !set.equalWeights();
-      edf.clear();
-      if (!weighted) return;
-      for (let i = 0; i < set.size; i++) edf.add(weight(set.hosts[i]!), set.hosts[i]!);
-      const skip = set.size === 0 ? 0 : seed % set.size;
-      for (let i = 0; i < skip; i++) edf.pickAndAdd(weight);
+      if (weighted) edf.rebuild(set.hosts, set.size, weight, set.size === 0 ? 0 : seed % set.size);
+      else edf.clear();
     };
     refresh();
     return {
