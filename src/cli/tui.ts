@@ -29,7 +29,7 @@ function currentEnvironment(): TuiEnvironment {
 }
 
 /** CI as CI services announce it (CI=true, CI=1, ...); CI=false or 0 is not CI. */
-function inCi(env: NodeJS.ProcessEnv): boolean {
+export function inCi(env: NodeJS.ProcessEnv): boolean {
   const ci = env.CI;
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
 }

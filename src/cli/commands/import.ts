@@ -1,9 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LbsimError } from '../../errors.ts';
-import { formatFromName, importLog } from '../../traffic/readers/import.ts';
+import { basename } from 'node:path';
+import { formatFromName, type ImportProgress, importLog } from '../../traffic/readers/import.ts';
 import { CSV_FIELDS, LOG_FORMATS, type CsvField, type LogFormat } from '../../traffic/readers/types.ts';
 import { parseDuration } from '../../scenario/units.ts';
 import type { CliContext } from '../context.ts';
+import { inCi } from '../tui.ts';
 
 function parseColumns(value: string): Partial<Record<CsvField, string>> {
   const out: Partial<Record<CsvField, string>> = {};
@@ -32,11 +34,14 @@ export function importCommand(ctx: CliContext): Command {
     .option('--work <field>', 'the timing used as work (nginx: upstream_response_time|request_time; haproxy: Tr|Ta; alb: target_processing_time|total; envoy: upstream_service_time|duration; csv/jsonl: a column)')
     .addOption(new Option('--duration-unit <unit>', 'csv/jsonl: unit of the duration column (default: from its name, else ms)').choices(['ms', 's']))
     .option('--columns <map>', 'csv/jsonl: column names, e.g. timestamp=ts,client=user', parseColumns)
-    .action(async (log: string, opts: { out: string; format?: LogFormat; onError: 'abort' | 'skip'; reorderWindow: number; work?: string; durationUnit?: 'ms' | 's'; columns?: Partial<Record<CsvField, string>> }) => {
+    .option('--progress', 'print progress lines to stderr (at a terminal a live progress bar is shown anyway)')
+    .action(async (log: string, opts: { out: string; format?: LogFormat; onError: 'abort' | 'skip'; reorderWindow: number; work?: string; durationUnit?: 'ms' | 's'; columns?: Partial<Record<CsvField, string>>; progress?: boolean }) => {
       const format = opts.format ?? formatFromName(log);
       if (format === undefined) throw new LbsimError('USAGE', `${log}: cannot tell the log format from its name; pass --format ${LOG_FORMATS.join('|')}`);
       const started = performance.now();
+      const progress = await importProgress(log, opts.progress === true, started);
       const s = await importLog(log, opts.out, {
+        ...(progress === undefined ? {} : { onProgress: progress.update }),
         format,
         onError: opts.onError,
         reorderWindowMs: opts.reorderWindow,
@@ -44,7 +49,7 @@ export function importCommand(ctx: CliContext): Command {
         ...(opts.work === undefined ? {} : { work: opts.work }),
         ...(opts.durationUnit === undefined ? {} : { durationUnit: opts.durationUnit }),
         ...(opts.columns === undefined ? {} : { columns: opts.columns }),
-      });
+      }).finally(() => progress?.stop());
       const wall = (performance.now() - started) / 1000;
       const n = (x: number) => x.toLocaleString('en-US');
       ctx.info(
@@ -56,4 +61,51 @@ export function importCommand(ctx: CliContext): Command {
       );
       for (const e of s.skippedExamples) ctx.info(`  skipped ${e}`);
     });
+}
+
+/** How often progress is shown: the line reader reports every 64 KB block, far more often than anyone reads. */
+const PROGRESS_EVERY_MS = 250;
+
+/**
+ * Progress of a long import: a live bar on stderr at a terminal (the ink ProgressBar,
+ * loaded only then), lines on stderr with --progress, nothing otherwise.
+ */
+async function importProgress(log: string, lines: boolean, started: number): Promise<{ update: (p: ImportProgress) => void; stop: () => void } | undefined> {
+  const live = !lines && process.stderr.isTTY === true && !inCi(process.env) && process.env.TERM !== 'dumb';
+  if (!live && !lines) return undefined;
+  let last = 0;
+  let latest: ImportProgress | undefined;
+  if (live) {
+    process.env.NODE_ENV ??= 'production';
+    const { startImportProgress } = await import('../../ui/import-progress.tsx');
+    const view = startImportProgress(`importing ${basename(log)}`);
+    return {
+      update(p) {
+        const now = performance.now();
+        if (now - last < PROGRESS_EVERY_MS) return;
+        last = now;
+        view.update({ ...p, elapsedMs: now - started });
+      },
+      stop: () => view.stop(),
+    };
+  }
+  const line = (p: ImportProgress) => {
+    const elapsed = (performance.now() - started) / 1000;
+    const pct = p.totalBytes > 0 ? (p.bytesRead / p.totalBytes) * 100 : 100;
+    process.stderr.write(`progress ${pct.toFixed(1)}% of ${basename(log)} · ${p.lines.toLocaleString('en-US')} lines · ${p.requests.toLocaleString('en-US')} requests · ${elapsed > 0 ? (p.lines / elapsed / 1e6).toFixed(2) : '0.00'} M lines/s\n`);
+  };
+  return {
+    update(p) {
+      latest = p;
+      const now = performance.now();
+      if (now - last < PROGRESS_EVERY_MS && p.bytesRead < p.totalBytes) return;
+      last = now;
+      line(p);
+      latest = undefined;
+    },
+    // The last block may have been throttled away: always end on the final figures.
+    stop: () => {
+      if (latest !== undefined) line(latest);
+    },
+  };
 }

@@ -27,6 +27,16 @@ export interface ImportOptions extends ReaderOptions {
   chunkCapacity?: number;
   /** Stops the import (the partial output is removed). */
   signal?: AbortSignal;
+  /** Hears how far the import is, after every block of the file read. @default none */
+  onProgress?: (p: ImportProgress) => void;
+}
+
+export interface ImportProgress {
+  /** Bytes of the file read so far (compressed bytes for a .gz) and its size. */
+  bytesRead: number;
+  totalBytes: number;
+  lines: number;
+  requests: number;
 }
 
 export const IMPORT_DEFAULTS = { onError: 'abort', reorderWindowMs: 5000 } as const;
@@ -108,8 +118,11 @@ export async function importLog(file: string, out: string, options: ImportOption
     if (summary.skippedExamples.length < 5) summary.skippedExamples.push(full);
   };
   const signal = options.signal;
+  const onProgress = options.onProgress;
+  let linesSeen = 0;
   try {
     summary.lines = await forEachLine(file, (line, lineNo) => {
+      linesSeen = lineNo;
       if (signal?.aborted) throw new LbsimError('CANCELLED', 'import cancelled');
       const msg = parse(line, rec);
       if (msg !== undefined) {
@@ -131,7 +144,7 @@ export async function importLog(file: string, out: string, options: ImportOption
       }
       if (flags & RequestFlag.RecordedFailure) summary.failed++;
       summary.requests++;
-    });
+    }, onProgress === undefined ? undefined : (bytesRead, totalBytes) => onProgress({ bytesRead, totalBytes, lines: linesSeen, requests: summary.requests }));
     reorder.flush();
     if (summary.requests === 0) {
       throw new LbsimError('PARSE_ERROR', `${file}: no requests found (${summary.lines === 0 ? 'the file is empty' : `${summary.lines} lines, none a ${options.format} request${summary.skipped > 0 ? `; ${summary.skipped} malformed, e.g. ${summary.skippedExamples[0]}` : ''}`})`);

@@ -3,8 +3,8 @@
  * the gzip magic bytes (whatever its name). Lines are handed to a synchronous callback
  * as they are decoded, so memory is bounded by one read buffer plus one line.
  */
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createReadStream, type ReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -30,14 +30,14 @@ export async function isGzip(file: string): Promise<boolean> {
   }
 }
 
-/** The file's bytes, gunzipped if needed. */
-export async function openText(file: string): Promise<Readable> {
+/** The file's bytes, gunzipped if needed, and the raw file stream (whose bytesRead tells the position in the file). */
+export async function openText(file: string): Promise<{ text: Readable; raw: ReadStream }> {
   const gz = await isGzip(file);
   const raw = createReadStream(file, { highWaterMark: READ_BYTES });
-  if (!gz) return raw;
+  if (!gz) return { text: raw, raw };
   const gunzip = createGunzip({ chunkSize: READ_BYTES });
   raw.on('error', (e) => gunzip.destroy(e));
-  return raw.pipe(gunzip);
+  return { text: raw.pipe(gunzip), raw };
 }
 
 function streamError(file: string, e: unknown): LbsimError {
@@ -52,9 +52,12 @@ function streamError(file: string, e: unknown): LbsimError {
 /**
  * Calls `onLine` for every line (without its `\n` or `\r\n`), numbered from 1. Returns the
  * number of lines. A callback that throws stops the read and the error propagates.
+ * `onBytes` hears, after every block read, how far into the file (compressed bytes for a
+ * .gz) the read is, and the file's size.
  */
-export async function forEachLine(file: string, onLine: (line: string, lineNo: number) => void): Promise<number> {
-  const stream = await openText(file);
+export async function forEachLine(file: string, onLine: (line: string, lineNo: number) => void, onBytes?: (read: number, size: number) => void): Promise<number> {
+  const { text: stream, raw } = await openText(file);
+  const size = onBytes === undefined ? 0 : (await stat(file)).size;
   const decoder = new StringDecoder('utf8');
   let rest = '';
   let lineNo = 0;
@@ -70,6 +73,7 @@ export async function forEachLine(file: string, onLine: (line: string, lineNo: n
         nl = text.indexOf('\n', start);
       }
       rest = text.slice(start);
+      onBytes?.(raw.bytesRead, size);
     }
   } catch (e) {
     stream.destroy();
