@@ -25,15 +25,4 @@ export class Column {
     if (row + 1 > this.rows) this.rows = row + 1;
     return row * this.width;
   }
-
-  get(row: number, col = 0): number {
-    return this.data[row * this.width + col]!;
-  }
-
-  /** Values of one column over all rows (for the report). */
-  series(col = 0): number[] {
-    const out = new Array<number>(this.rows);
-    for (let r = 0; r < this.rows; r++) out[r] = this.data[r * this.width + col]!;
-    return out;
-  }
 }

@@ -47,10 +47,6 @@ export function boundRecorder(h: Histogram): UsRecorder {
   return (us) => h.recordValue(us < HIGHEST_TRACKABLE_US ? us : HIGHEST_TRACKABLE_US);
 }
 
-export function recordUs(h: Histogram, us: number): void {
-  h.recordValue(us < HIGHEST_TRACKABLE_US ? us : HIGHEST_TRACKABLE_US);
-}
-
 export function encodeHistogram(h: Histogram): string {
   return hdr.encodeIntoCompressedBase64(h);
 }

@@ -276,11 +276,6 @@ export class Recorder {
     return done;
   }
 
-  /** Length in µs of the measured part of [fromUs, toUs). */
-  measuredUs(fromUs: number, toUs: number): number {
-    return Math.max(toUs - Math.max(fromUs, this.warmupUs), 0);
-  }
-
   private countTimeout(b: number, counted: boolean): void {
     const t = this.timedOutCol;
     t[this.row] = t[this.row]! + 1;
