@@ -55,9 +55,9 @@ export interface TimeSeries {
   completed: number[];
   rejected: number[];
   timedOut: number[];
-  /** (rejected + timedOut) / arrivals of the interval. */
+  /** (rejected + timedOut) / (completed + rejected + timedOut): failures among the outcomes resolved in the interval. */
   failedShare: number[];
-  /** Latency of requests completed within the timeout, by arrival interval. */
+  /** Latency of requests completed within the timeout, in the interval they completed. */
   p50: number[];
   p90: number[];
   p99: number[];

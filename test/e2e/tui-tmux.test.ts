@@ -102,7 +102,7 @@ describe.skipIf(missing !== null)(`lbsim run in tmux${missing === null ? '' : ` 
 
     // 2. The dashboard: headline numbers, latency panel first, wall-clock axis.
     expect(dashboard).toMatch(/tui-e2e · weighted-round-robin · seed 5 │ [\d,]+ requests · failed \d/);
-    expect(dashboard).toContain('Response time by arrival interval');
+    expect(dashboard).toContain('Response time per interval');
     expect(dashboard).toContain('SLO p99 50.0ms');
     expect(dashboard).toContain('10:04:00');
 

@@ -56,7 +56,7 @@ describe('dashboard keys', () => {
 
   it('number keys and tab switch panels', async () => {
     const { r } = start();
-    expect(frameOf(r)).toContain('Response time by arrival interval');
+    expect(frameOf(r)).toContain('Response time per interval');
     r.stdin.write('3');
     expect(await frameWhen(r, (f) => f.includes('Failed requests per interval'))).toContain('Failed requests per interval');
     r.stdin.write(KEYS.tab);

@@ -29,7 +29,7 @@ export function LatencyPanel({ report, window, width, height, logScale }: PanelP
   return (
     <Box flexDirection="column" width={width}>
       <Text bold wrap="truncate">
-        Response time by arrival interval <Text dimColor>(each column: its worst interval{logScale ? '; log scale' : ''})</Text>
+        Response time per interval <Text dimColor>(each column: its worst interval{logScale ? '; log scale' : ''})</Text>
       </Text>
       <Legend series={series} references={references} />
       {hasData ? (

@@ -1,6 +1,6 @@
 /**
  * The overload timeline: when each backend was rejecting or saturated (report.overload),
- * and under it the share of requests that failed per arrival interval
+ * and under it the share of requests that failed per interval (of the outcomes resolved in it)
  * (timeseries.failedShare) on a 0–100% axis with 25% steps, so "75% failed" reads off it.
  */
 import { Box, Text } from 'ink';
@@ -75,7 +75,7 @@ export function OverloadPanel({ report, window, width, height, selected }: Panel
       })}
       {last - first < ts.backends.length ? <Text dimColor>backends {first + 1}–{last} of {ts.backends.length} (↑/↓ to scroll)</Text> : null}
       <Text bold wrap="truncate">
-        Failed requests per interval <Text dimColor>(rejected + timed out, by arrival)</Text>
+        Failed requests per interval <Text dimColor>(rejected + timed out, of the outcomes in each interval)</Text>
       </Text>
       <LineChart series={[{ label: 'failed', values: failed, color: FAILED_COLOR }]} references={references} height={chartHeight} yMax={1} formatY={(v) => `${Math.round(v * 100)}%`} width={width} labelWidth={labelWidth} />
       <TimeAxis window={window} width={width} offset={labelWidth + 1} origin={origin} />
