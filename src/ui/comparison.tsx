@@ -25,7 +25,8 @@ import { compact, count, ms, pct } from './format.ts';
 import { AXIS_LABEL_WIDTH } from './panels/panel-props.ts';
 import { fullScreen, type TerminalStreams, useTerminalSize, FALLBACK_SIZE } from './terminal.tsx';
 import { colorFromEnv, ThemeContext, tint, useTheme } from './theme.tsx';
-import { columnRanges, columnValues, fullWindow, isZoomed, formatAxisTime, originOf, pan, type TimeWindow, zoomIn, zoomOut } from './time-window.ts';
+import { PanelTabs } from './panel-tabs.tsx';
+import { columnRanges, columnValues, fullWindow, originOf, pan, type TimeWindow, zoomIn, zoomOut } from './time-window.ts';
 
 export type ComparisonPanelId = 'p99' | 'failed' | 'queues' | 'differences';
 export const COMPARISON_PANELS: readonly { id: ComparisonPanelId; title: string }[] = [
@@ -213,18 +214,7 @@ export function ComparisonView({ reports, labels, columns, rows, interactive = t
       <Text wrap="truncate">
         <Text bold>compare</Text> {reports.length} runs: {labels.join(' · ')}
       </Text>
-      <Text wrap="truncate">
-        {COMPARISON_PANELS.map((p, i) => (
-          <Text key={p.id} inverse={p.id === panel} bold={p.id === panel}>
-            {` ${i + 1} ${p.title} `}
-          </Text>
-        ))}
-        {isZoomed(window, reports) ? (
-          <Text dimColor>
-            {'  '}zoom {formatAxisTime(window.from, origin, 0)}–{formatAxisTime(window.to, origin, 0)}
-          </Text>
-        ) : null}
-      </Text>
+      <PanelTabs panels={COMPARISON_PANELS} current={panel} window={window} reports={reports} origin={origin} />
       <Box height={bodyHeight} overflow="hidden">
         {body}
         {wide ? (

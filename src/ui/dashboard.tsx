@@ -19,7 +19,8 @@ import { OverloadPanel } from './panels/overload-panel.tsx';
 import type { PanelProps } from './panels/panel-props.ts';
 import { QueuePanel } from './panels/queue-panel.tsx';
 import { tint, useTheme } from './theme.tsx';
-import { formatAxisTime, fullWindow, isZoomed, originOf, pan, type TimeWindow, zoomIn, zoomOut } from './time-window.ts';
+import { PanelTabs } from './panel-tabs.tsx';
+import { fullWindow, originOf, pan, type TimeWindow, zoomIn, zoomOut } from './time-window.ts';
 
 export type PanelId = 'latency' | 'queues' | 'overload' | 'backends' | 'distribution' | 'backend';
 
@@ -112,18 +113,7 @@ export function Dashboard({ report, columns, rows, initialPanel, interactive = t
         ) : null}
         {wallSeconds !== undefined ? <Text dimColor> · ran in {wallSeconds.toFixed(2)} s</Text> : null}
       </Text>
-      <Text wrap="truncate">
-        {PANELS.map((p, i) => (
-          <Text key={p.id} inverse={p.id === panel} bold={p.id === panel}>
-            {` ${i + 1} ${p.title} `}
-          </Text>
-        ))}
-        {isZoomed(window, [report]) ? (
-          <Text dimColor>
-            {'  '}zoom {formatAxisTime(window.from, origin, 0)}–{formatAxisTime(window.to, origin, 0)}
-          </Text>
-        ) : null}
-      </Text>
+      <PanelTabs panels={PANELS} current={panel} window={window} reports={[report]} origin={origin} />
       <Box height={bodyHeight} overflow="hidden">
         <Main {...props} width={mainWidth} />
         {wide ? (
