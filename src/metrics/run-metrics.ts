@@ -107,11 +107,11 @@ export function decodeMetrics(e: EncodedRunMetrics): RunMetrics {
   return { ...e, totals: Totals.decode(e.totals) };
 }
 
-/** The rows from `fromRow` on (a window's tail after a splice point), with the given totals. */
-export function sliceRows(m: RunMetrics, fromRow: number, totals: Totals): RunMetrics {
+/** The rows from `fromRow` on (a window's tail after a splice point). */
+export function sliceRows(m: RunMetrics, fromRow: number): RunMetrics {
   const intervals = {} as Record<IntervalColumn, Float64Array>;
   for (const c of INTERVAL_COLUMNS) intervals[c] = m.intervals[c].slice(fromRow);
   const backendIntervals = {} as Record<BackendColumn, Float64Array>;
   for (const c of BACKEND_COLUMNS) backendIntervals[c] = m.backendIntervals[c].slice(fromRow * m.backends);
-  return { ...m, firstInterval: m.firstInterval + fromRow, totals, intervals, backendIntervals };
+  return { ...m, firstInterval: m.firstInterval + fromRow, intervals, backendIntervals };
 }

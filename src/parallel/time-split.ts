@@ -114,7 +114,7 @@ export async function runTimeSplit(pool: SimulationPool, scenario: Scenario, see
     const run = first[k]!;
     if (trueStart === null) throw new Error(`${label(k)}: no true start state`);
     if (sameState(trueStart, run.startState)) {
-      parts.push(windowMetrics(run, 0));
+      parts.push(windowMetrics(run));
       trueStart = run.endState;
       continue;
     }
@@ -123,15 +123,15 @@ export async function runTimeSplit(pool: SimulationPool, scenario: Scenario, see
     stats.resimulatedEvents += fix.events;
     if (fix.metAt < 0) {
       stats.fullReplays++;
-      parts.push(windowMetrics(fix, 0));
+      parts.push(windowMetrics(fix));
       trueStart = fix.endState;
       continue;
     }
     // Head from the fix-up (up to checkpoint metAt), tail from the first run (segments after it).
-    const head = windowMetrics(fix, 0);
+    const head = windowMetrics(fix);
     const splitRow = Math.round((specs[k]!.checkpointsMs[fix.metAt]! - specs[k]!.startMs) / scenario.intervalMs);
     const tailTotals = sumSegments(run.segments.slice(fix.metAt + 1));
-    parts.push(head, sliceRows(decodeMetrics({ ...run.metrics, totals: run.segments[0]! }), splitRow, tailTotals));
+    parts.push(head, sliceRows({ ...rowsOf(run), totals: tailTotals }, splitRow));
     trueStart = run.endState;
   }
   const metrics = concatWindows(parts);
@@ -174,12 +174,12 @@ function sumSegments(segments: WindowResult['segments']): Totals {
 }
 
 /** A window run's rows with all its totals. */
-function windowMetrics(r: WindowResult, fromSegment: number): RunMetrics {
-  const totals = sumSegments(r.segments.slice(fromSegment));
-  return { ...decodeMetricsRowsOnly(r), totals };
+function windowMetrics(r: WindowResult): RunMetrics {
+  return { ...rowsOf(r), totals: sumSegments(r.segments) };
 }
 
-function decodeMetricsRowsOnly(r: WindowResult): Omit<RunMetrics, 'totals'> {
+/** A window run's rows (its totals travel separately, in segments). */
+function rowsOf(r: WindowResult): Omit<RunMetrics, 'totals'> {
   const { totals: _encoded, ...rows } = r.metrics;
   return rows;
 }
