@@ -61,7 +61,6 @@ export function rowCount(m: RunMetrics): number {
  */
 export function concatWindows(parts: readonly RunMetrics[]): RunMetrics {
   const first = parts[0]!;
-  const last = parts[parts.length - 1]!;
   let expected = first.firstInterval;
   for (const p of parts) {
     if (p.firstInterval !== expected) throw new Error(`window metrics are not contiguous: interval ${p.firstInterval} follows ${expected - 1}`);
