@@ -18,7 +18,7 @@
  * TrafficSource, decisions from a Balancer, and statistics go to a Recorder.
  */
 import type { Balancer, BalancerContext, BalancerModule } from '../balancers/types.ts';
-import { Recorder } from '../metrics/recorder.ts';
+import { instantUs, Recorder } from '../metrics/recorder.ts';
 import { Purpose, streamKey, uniform } from '../random/counter-rng.ts';
 import { RequestChunk, type TrafficSource } from '../traffic/source.ts';
 import { BackendState, type BackendSpec } from './backends.ts';
@@ -169,7 +169,7 @@ export class Simulation {
 
   /** Ends the run at the instant runUntil() paused at, as if the window ended there. */
   stopHere(): void {
-    this.recorder.closeAtBoundary(Math.round(this.now * 1000));
+    this.recorder.closeAtBoundary(instantUs(this.now));
     this.done = true;
   }
 
@@ -259,7 +259,7 @@ export class Simulation {
   private tick(t: number): void {
     this.now = t;
     this.lastEventMs = t;
-    const us = Math.round(t * 1000);
+    const us = instantUs(t);
     const rec = this.recorder;
     if (us >= rec.nextCheckUs) rec.advance(us);
     else rec.nowUs = us;
@@ -347,13 +347,13 @@ export class Simulation {
 
   private pause(): boolean {
     this.now = this.pauseAt;
-    this.recorder.advance(Math.round(this.pauseAt * 1000));
+    this.recorder.advance(instantUs(this.pauseAt));
     return true;
   }
 
   /** Traffic ended and everything finished: the run ends at the last event. */
   private finish(t: number): boolean {
-    this.recorder.close(Math.round(t * 1000));
+    this.recorder.close(instantUs(t));
     this.done = true;
     return true;
   }
@@ -361,7 +361,7 @@ export class Simulation {
   /** The window ends: every event before endMs ran; the state now is the next window's start. */
   private endWindow(): boolean {
     this.now = this.endMs;
-    this.recorder.closeAtBoundary(Math.round(this.endMs * 1000));
+    this.recorder.closeAtBoundary(instantUs(this.endMs));
     this.done = true;
     return true;
   }

@@ -18,6 +18,16 @@ import { Column } from './columns.ts';
 import { boundRecorder, createHistogram, type Histogram, type UsRecorder } from './histogram.ts';
 import { Totals } from './totals.ts';
 
+/**
+ * The recorder's clock: an instant in ms as whole µs, rounded *down*, so an event at
+ * 4999.9995 ms belongs to the interval [4000, 5000) it happened in, never to the next
+ * (and one before warm-up is never measured). Every conversion of an instant goes
+ * through here; durations (latencies) are rounded to the nearest µs instead.
+ */
+export function instantUs(ms: number): number {
+  return Math.floor(ms * 1000);
+}
+
 export interface RecorderConfig {
   backends: number;
   intervalMs: number;
@@ -105,7 +115,7 @@ export class Recorder {
     this.intervalUs = Math.round(cfg.intervalMs * 1000);
     this.warmupUs = Math.round(cfg.warmupMs * 1000);
     this.timeoutMs = cfg.timeoutMs;
-    const startUs = Math.round((cfg.startMs ?? 0) * 1000);
+    const startUs = instantUs(cfg.startMs ?? 0);
     this.firstInterval = Math.floor(startUs / this.intervalUs);
     this.totals = new Totals(B);
     this.lastUs = new Float64Array(B).fill(startUs);

@@ -4,6 +4,7 @@
  * replications merge by adding. Encodable for worker threads and other machines.
  */
 import type { Simulation } from '../engine/simulation.ts';
+import { instantUs } from './recorder.ts';
 import { type EncodedTotals, Totals } from './totals.ts';
 
 export const INTERVAL_COLUMNS = ['arrivals', 'completed', 'rejected', 'timedOut', 'latencySumUs', 'p50', 'p90', 'p99', 'max'] as const;
@@ -85,7 +86,7 @@ export function concatWindows(parts: readonly RunMetrics[]): RunMetrics {
   // ended early) hold only empty rows, which the single run never opened.
   const lastEventMs = Math.max(...parts.map((p) => p.lastEventMs));
   const endMs = Number.isFinite(lastEventMs) ? lastEventMs : first.endMs;
-  const rows = Math.floor(Math.round(endMs * 1000) / Math.round(first.intervalMs * 1000)) + 1 - first.firstInterval;
+  const rows = Math.floor(instantUs(endMs) / Math.round(first.intervalMs * 1000)) + 1 - first.firstInterval;
   const merged: RunMetrics = { ...first, endMs, lastEventMs, totals, intervals, backendIntervals };
   return rows < rowCount(merged) ? truncateRows(merged, rows) : merged;
 }

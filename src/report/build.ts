@@ -4,6 +4,7 @@
  * decimals so the JSON is stable and readable.
  */
 import { createHistogram, summarize } from '../metrics/histogram.ts';
+import { instantUs } from '../metrics/recorder.ts';
 import { type RunMetrics, rowCount } from '../metrics/run-metrics.ts';
 import type { Scenario } from '../scenario/load.ts';
 import { type BackendReport, type BackendSeries, type OverloadRange, type Report, REPORT_SCHEMA_VERSION, type TimeSeries } from './types.ts';
@@ -40,7 +41,7 @@ export function buildReport({ scenario, seed, algorithm, metrics }: ReportInput)
   const t = metrics.totals;
   const specs = scenario.backends;
   const B = specs.length;
-  const endUs = Math.round(metrics.endMs * 1000);
+  const endUs = instantUs(metrics.endMs);
   const measuredUs = Math.max(endUs - Math.round(metrics.warmupMs * 1000), 0);
 
   const overall = createHistogram(3);
