@@ -17,7 +17,7 @@
  * X-Forwarded-For (or `-` when absent); route key: the path without the query.
  */
 import { RequestFlag } from '../source.ts';
-import { keyOf, routeKeyOf } from './keys.ts';
+import { keyOf, requestPathKey } from './keys.ts';
 import { NO_REQUEST, type LineParser, type ParsedRequest, type ReaderOptions, parseDecimal, parseIsoMs } from './types.ts';
 
 export function envoyParser(options: ReaderOptions = {}): LineParser {
@@ -35,11 +35,8 @@ export function envoyParser(options: ReaderOptions = {}): LineParser {
     if (line.charCodeAt(p) !== 34) return 'expected a quoted "METHOD PATH PROTOCOL" after the time';
     const rq = line.indexOf('"', p + 1);
     if (rq < 0) return 'unterminated request';
-    const sp1 = line.indexOf(' ', p + 1);
-    if (sp1 > 0 && sp1 < rq) {
-      const sp2 = line.indexOf(' ', sp1 + 1);
-      out.route = routeKeyOf(line, sp1 + 1, sp2 > 0 && sp2 < rq ? sp2 : rq);
-    } else out.route = keyOf(line, p + 1, rq);
+    const path = requestPathKey(line, p + 1, rq);
+    out.route = path >= 0 ? path : keyOf(line, p + 1, rq);
     p = rq + 2;
     let e = line.indexOf(' ', p);
     if (e < 0) return 'line ends after the request';

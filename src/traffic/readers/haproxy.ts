@@ -15,7 +15,7 @@
  * not replayed. Client key: the client IP; route key: the request path without query.
  */
 import { RequestFlag } from '../source.ts';
-import { keyOf, routeKeyOf } from './keys.ts';
+import { keyOf, requestPathKey } from './keys.ts';
 import { NO_REQUEST, type LineParser, type ParsedRequest, type ReaderOptions, parseDecimal } from './types.ts';
 
 const MONTHS: Record<string, number> = { Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5, Jun: 6, Jul: 7, Aug: 8, Sep: 9, Oct: 10, Nov: 11, Dec: 12 };
@@ -93,11 +93,8 @@ export function haproxyParser(options: ReaderOptions = {}): LineParser {
     const quote = line.indexOf('"', e);
     if (quote >= 0) {
       const end = line.lastIndexOf('"');
-      const sp1 = line.indexOf(' ', quote + 1);
-      if (sp1 > 0 && sp1 < end) {
-        const sp2 = line.indexOf(' ', sp1 + 1);
-        out.route = routeKeyOf(line, sp1 + 1, sp2 > 0 && sp2 < end ? sp2 : end);
-      } else out.route = keyOf(line, quote + 1, end > quote ? end : line.length);
+      const path = requestPathKey(line, quote + 1, end);
+      out.route = path >= 0 ? path : keyOf(line, quote + 1, end > quote ? end : line.length);
     } else out.route = 0;
     const w = timers[workTimer]!;
     out.arrivalEpochMs = arrival;

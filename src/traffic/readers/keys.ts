@@ -19,3 +19,15 @@ export function routeKeyOf(target: string, start = 0, end = target.length): numb
   const q = target.indexOf('?', start);
   return keyOf(target, start, q >= 0 && q < end ? q : end);
 }
+
+/**
+ * Key of the path in a request line `METHOD PATH PROTOCOL` that starts at `from` and ends
+ * before `close` (its closing quote): the path's route key, or -1 when the line has no
+ * space before `close` (no path to take; the caller picks its fallback).
+ */
+export function requestPathKey(line: string, from: number, close: number): number {
+  const sp1 = line.indexOf(' ', from);
+  if (sp1 < 0 || sp1 >= close) return -1;
+  const sp2 = line.indexOf(' ', sp1 + 1);
+  return routeKeyOf(line, sp1 + 1, sp2 > 0 && sp2 < close ? sp2 : close);
+}

@@ -16,7 +16,7 @@
  * estimated. Status >= 500 marks a recorded failure. Client key: `$remote_addr`; route
  * key: the request path without its query.
  */
-import { keyOf, routeKeyOf } from './keys.ts';
+import { keyOf, routeKeyOf, requestPathKey } from './keys.ts';
 import { NO_REQUEST, type LineParser, type ParsedRequest, type ReaderOptions, parseDecimal } from './types.ts';
 import { RequestFlag } from '../source.ts';
 
@@ -80,11 +80,8 @@ export function nginxParser(options: ReaderOptions = {}): LineParser {
     p = e + 1;
     if (line.charCodeAt(p) !== 34) return `"$request": expected a quoted request line, got '${line.slice(p, p + 20)}'`;
     const close = line.lastIndexOf('"');
-    const sp1 = line.indexOf(' ', p + 1);
-    if (sp1 > 0 && sp1 < close) {
-      const sp2 = line.indexOf(' ', sp1 + 1);
-      out.route = routeKeyOf(line, sp1 + 1, sp2 > 0 && sp2 < close ? sp2 : close);
-    } else out.route = routeKeyOf(line, p + 1, close > p ? close : line.length);
+    const path = requestPathKey(line, p + 1, close);
+    out.route = path >= 0 ? path : routeKeyOf(line, p + 1, close > p ? close : line.length);
     out.arrivalEpochMs = (msec - requestTime) * 1000;
     out.workMs = useRequestTime ? requestTime * 1000 : upstream * 1000;
     out.flags = status >= 500 ? RequestFlag.RecordedFailure : 0;
