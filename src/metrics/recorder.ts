@@ -15,7 +15,8 @@
  *   not in the totals (per-backend figures, overall histogram).
  */
 import { Column } from './columns.ts';
-import { boundRecorder, createHistogram, type Histogram, type UsRecorder } from './histogram.ts';
+import { createHistogram, type Histogram } from './histogram.ts';
+import { HistogramBatch } from './histogram-batch.ts';
 import { Totals } from './totals.ts';
 
 /**
@@ -106,7 +107,7 @@ export class Recorder {
   private timedOutCol!: Float64Array;
   /** Latency of the current interval's completions; 2 significant digits (1%). */
   private readonly ivHist: Histogram;
-  private readonly ivRecord: UsRecorder;
+  private readonly ivBatch: HistogramBatch;
   /** Largest latency of the current interval, exact µs. */
   private ivMaxUs = 0;
 
@@ -128,7 +129,7 @@ export class Recorder {
     this.preWarmupBusy = new Float64Array(B);
     this.preWarmupQueue = new Float64Array(B);
     this.ivHist = createHistogram(2);
-    this.ivRecord = boundRecorder(this.ivHist);
+    this.ivBatch = new HistogramBatch([this.ivHist], 2);
     const col = () => new Column(1);
     this.intervals = { arrivals: col(), completed: col(), rejected: col(), timedOut: col(), latencySumUs: col(), p50: col(), p90: col(), p99: col(), max: col() };
     const bcol = () => new Column(B);
@@ -244,7 +245,7 @@ export class Recorder {
     c[row] = c[row]! + 1;
     const s = this.latencySumCol;
     s[row] = s[row]! + us;
-    this.ivRecord(us);
+    this.ivBatch.record(0, us);
     if (us > this.ivMaxUs) this.ivMaxUs = us;
     if (counted) {
       const t = this.totals;
@@ -253,7 +254,7 @@ export class Recorder {
       t.completedBy[b] = t.completedBy[b]! + 1;
       t.latencySumUsBy[b] = t.latencySumUsBy[b]! + us;
       if (us > t.maxLatencyUsBy[b]!) t.maxLatencyUsBy[b] = us;
-      t.record[b]!(us);
+      t.recordLatency(b, us);
     }
   }
 
@@ -344,6 +345,7 @@ export class Recorder {
     this.ivPicked.fill(0);
     this.ivRejected.fill(0);
     const h = this.ivHist;
+    this.ivBatch.flush();
     if (h.totalCount > 0) {
       const i = this.intervals;
       // A percentile is its bucket's top, which can lie above the largest value recorded.

@@ -4,7 +4,8 @@
  * max), whatever the order they are added in: the basis of splitting one run across
  * threads or machines and still getting a byte-identical report.
  */
-import { boundRecorder, createHistogram, decodeHistogram, encodeHistogram, type Histogram, type UsRecorder } from './histogram.ts';
+import { createHistogram, decodeHistogram, encodeHistogram, type Histogram } from './histogram.ts';
+import { HistogramBatch } from './histogram-batch.ts';
 
 /** Totals in a form that crosses threads (structured clone) or machines (JSON). */
 export interface EncodedTotals {
@@ -34,9 +35,8 @@ export class Totals {
   readonly queueAreaUs: Float64Array;
   readonly maxQueue: Float64Array;
   readonly maxInFlight: Float64Array;
-  readonly histograms: Histogram[];
-  /** Bound recorders of `histograms`, for the hot loop. */
-  readonly record: UsRecorder[];
+  /** Records of the hot loop wait here until a histogram is read (see histogram-batch.ts). */
+  private readonly batch: HistogramBatch;
 
   constructor(readonly backends: number, histograms?: Histogram[]) {
     this.picked = new Float64Array(backends);
@@ -49,8 +49,18 @@ export class Totals {
     this.queueAreaUs = new Float64Array(backends);
     this.maxQueue = new Float64Array(backends);
     this.maxInFlight = new Float64Array(backends);
-    this.histograms = histograms ?? Array.from({ length: backends }, () => createHistogram(3));
-    this.record = this.histograms.map(boundRecorder);
+    this.batch = new HistogramBatch(histograms ?? Array.from({ length: backends }, () => createHistogram(3)), 3);
+  }
+
+  /** Per-backend latency histograms (µs), with every latency recorded so far. */
+  get histograms(): readonly Histogram[] {
+    this.batch.flush();
+    return this.batch.histograms;
+  }
+
+  /** Records a completed request's latency (whole µs) at backend b. */
+  recordLatency(b: number, us: number): void {
+    this.batch.record(b, us);
   }
 
   private perBackend(): Float64Array[] {
@@ -68,11 +78,13 @@ export class Totals {
     const mine = this.perBackend();
     const theirs = other.perBackend();
     for (let a = 0; a < mine.length; a++) for (let b = 0; b < this.backends; b++) mine[a]![b] = mine[a]![b]! + theirs[a]![b]!;
+    const mineH = this.histograms;
+    const theirsH = other.histograms;
     for (let b = 0; b < this.backends; b++) {
       if (other.maxQueue[b]! > this.maxQueue[b]!) this.maxQueue[b] = other.maxQueue[b]!;
       if (other.maxInFlight[b]! > this.maxInFlight[b]!) this.maxInFlight[b] = other.maxInFlight[b]!;
       if (other.maxLatencyUsBy[b]! > this.maxLatencyUsBy[b]!) this.maxLatencyUsBy[b] = other.maxLatencyUsBy[b]!;
-      this.histograms[b]!.add(other.histograms[b]!);
+      mineH[b]!.add(theirsH[b]!);
     }
   }
 
