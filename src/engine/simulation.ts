@@ -192,10 +192,13 @@ export class Simulation {
         this.tick(ht);
         const kind = q.peekKind();
         const payload = q.peekPayload();
-        q.pop();
+        // A completion takes its own event off the heap (see complete()).
         if (kind === EventKind.Completion) this.complete(payload, ht);
-        else if (kind === EventKind.BackendDown) this.goDown(payload);
-        else this.comeUp(payload);
+        else {
+          q.pop();
+          if (kind === EventKind.BackendDown) this.goDown(payload);
+          else this.comeUp(payload);
+        }
       } else {
         const t = this.nextArrival;
         if (t >= this.endMs) return this.endWindow();
@@ -310,6 +313,7 @@ export class Simulation {
     if (this.onDispatch !== undefined) this.onDispatch(b, request);
   }
 
+  /** Request slot `slot` finishes at t. Its completion event is still the heap's top: this removes it. */
   private complete(slot: number, t: number): void {
     const bs = this.backends;
     const b = this.slotBackend[slot]!;
@@ -322,8 +326,9 @@ export class Simulation {
     if (bs.queued[b]! > 0) {
       // The freed slot goes to the head of the line: busy stays, the queue shrinks.
       const next = bs.dequeue(b);
-      this.queue.push(t + this.slotWork[next]! / bs.speed[b]!, EventKind.Completion, EventKind.Completion, next);
+      this.queue.replaceTop(t + this.slotWork[next]! / bs.speed[b]!, EventKind.Completion, EventKind.Completion, next);
     } else {
+      this.queue.pop();
       bs.busy[b]!--;
     }
     if (this.onComplete !== undefined) this.onComplete(b, latency, request);

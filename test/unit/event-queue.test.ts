@@ -61,6 +61,36 @@ describe('EventQueue', () => {
     );
   });
 
+  it('replaceTop(e) is pop() then push(e): the same events come out in the same order', () => {
+    const op = fc.tuple(fc.constantFrom('push', 'pop', 'replace'), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 2 }));
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+        const a = new EventQueue(2);
+        const b = new EventQueue(2);
+        let now = 0;
+        let payload = 0;
+        for (const [kind, dt, priority] of ops) {
+          if (kind !== 'push' && a.size === 0) continue;
+          if (kind !== 'push') now = a.peekTime();
+          if (kind === 'pop') {
+            a.pop();
+            b.pop();
+          } else if (kind === 'replace') {
+            a.pop();
+            a.push(now + dt, priority, priority, payload);
+            b.replaceTop(now + dt, priority, priority, payload++);
+          } else {
+            a.push(now + dt, priority, priority, payload);
+            b.push(now + dt, priority, priority, payload++);
+          }
+        }
+        expect(b.nextSequence).toBe(a.nextSequence);
+        expect(drain(b)).toEqual(drain(a));
+      }),
+      { numRuns: 300, seed: 11 },
+    );
+  });
+
   it('reports +Infinity as the next time when empty, and clear() empties it and restarts the sequence', () => {
     const q = new EventQueue(4);
     expect(q.peekTime()).toBe(Number.POSITIVE_INFINITY);
