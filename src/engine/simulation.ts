@@ -181,14 +181,15 @@ export class Simulation {
   advance(maxEvents: number): boolean {
     if (this.done) return true;
     const q = this.queue;
+    // Events before `limit` and not after stopAt run here; the next one beyond either
+    // ends the run, the window or the slice (stopBefore), so the loop tests two bounds.
+    const limit = Math.min(this.pauseAt, this.endMs);
+    const stopAt = this.stopAt;
     for (let n = 0; n < maxEvents; n++) {
       const ht = q.peekTime();
-      // Pause before the first event at or after pauseAt — unless nothing is left to run at all.
-      if (ht >= this.pauseAt && this.nextArrival >= this.pauseAt && this.pauseAt !== Number.POSITIVE_INFINITY && (ht !== Number.POSITIVE_INFINITY || this.nextArrival !== Number.POSITIVE_INFINITY)) return this.pause();
-      if (ht <= this.nextArrival) {
-        if (ht === Number.POSITIVE_INFINITY) return this.endMs === Number.POSITIVE_INFINITY ? this.finish(this.now) : this.endWindow();
-        if (ht >= this.endMs) return this.endWindow();
-        if (ht > this.stopAt) return this.cutOff();
+      const na = this.nextArrival;
+      if (ht <= na) {
+        if (ht >= limit || ht > stopAt) return this.stopBefore(ht, na);
         this.tick(ht);
         const kind = q.peekKind();
         const payload = q.peekPayload();
@@ -200,16 +201,29 @@ export class Simulation {
           else this.comeUp(payload);
         }
       } else {
-        const t = this.nextArrival;
-        if (t >= this.endMs) return this.endWindow();
-        if (t > this.stopAt) return this.cutOff();
-        this.tick(t);
-        this.arrive(t);
+        if (na >= limit || na > stopAt) return this.stopBefore(ht, na);
+        this.tick(na);
+        this.arrive(na);
         this.loadNextArrival();
       }
       this.events++;
     }
     return false;
+  }
+
+  /**
+   * The next event (heap time ht, next arrival na) lies at or after the pause or the
+   * window's end, or after stopAt, or there is none: pause there, end the window, cut the
+   * run off, or finish it — in that order of precedence.
+   */
+  private stopBefore(ht: number, na: number): true {
+    const p = this.pauseAt;
+    // A pause needs something left to run; with nothing left the run ends instead.
+    if (p !== Number.POSITIVE_INFINITY && ht >= p && na >= p && (ht !== Number.POSITIVE_INFINITY || na !== Number.POSITIVE_INFINITY)) return this.pause();
+    const t = Math.min(ht, na);
+    if (t === Number.POSITIVE_INFINITY) return this.endMs === Number.POSITIVE_INFINITY ? this.finish(this.now) : this.endWindow();
+    if (t >= this.endMs) return this.endWindow();
+    return this.cutOff();
   }
 
   /** The engine's state now, in canonical form (see state.ts). */
@@ -350,21 +364,21 @@ export class Simulation {
     this.balancer.onBackendUp?.(b);
   }
 
-  private pause(): boolean {
+  private pause(): true {
     this.now = this.pauseAt;
     this.recorder.advance(instantUs(this.pauseAt));
     return true;
   }
 
   /** Traffic ended and everything finished: the run ends at the last event. */
-  private finish(t: number): boolean {
+  private finish(t: number): true {
     this.recorder.close(instantUs(t));
     this.done = true;
     return true;
   }
 
   /** The window ends: every event before endMs ran; the state now is the next window's start. */
-  private endWindow(): boolean {
+  private endWindow(): true {
     this.now = this.endMs;
     this.recorder.closeAtBoundary(instantUs(this.endMs));
     this.done = true;
@@ -376,7 +390,7 @@ export class Simulation {
    * before the end, so it has waited longer than the timeout: count it timed out, and
    * stop instead of simulating a backlog whose outcome is already known.
    */
-  private cutOff(): boolean {
+  private cutOff(): true {
     this.tick(this.stopAt);
     for (let s = 0; s < this.slotsUsed; s++) {
       const b = this.slotBackend[s]!;
