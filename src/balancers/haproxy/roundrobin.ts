@@ -11,8 +11,14 @@
  * first) and `next` (servers pushed past the window). When `curr` runs dry the `init` and
  * `next` trees swap. Equal keys in an eb32 tree keep insertion order, which this model
  * reproduces with a sequence number per insertion. So weights 5,1,1 give
- * a b c a a a a (not nginx's a a b a c a a); the golden test checks it, and it was
- * checked against haproxy 2.6.12 on loopback (see test/balancers/haproxy.test.ts).
+ * a a a b a a c (not nginx's a a b a c a a); the golden tests check it against sequences
+ * read from haproxy 2.6.12 on loopback (see test/balancers/haproxy.test.ts).
+ *
+ * Shares drift, as in HAProxy itself: a window runs curr_pos from W_e to 2·W_e (W_e = sum
+ * of eweights); a server leaves it once npos >= 2·W_e, and one taken late from `init`
+ * (only at a "hole") starts behind, so it may lose its last slot of the window. Weights
+ * 3,3,2 give 127-pick windows of 48 a, 48 b, 31 c (c gets 24.4%, not 25%); haproxy
+ * 2.6.12 gave the same 3000 picks, in order.
  *
  * Preconditions and mapping: weights are whole numbers 0..256 as in haproxy.cfg; a
  * backend that is down or has weight 0 is outside every tree (srv_is_usable()). HAProxy's
