@@ -100,22 +100,7 @@ export class SyntheticTraffic implements TrafficSource {
   }
 
   fill(chunk: RequestChunk): void {
-    let n = 0;
-    const cap = chunk.capacity;
-    while (n < cap) {
-      const k = this.nextCandidate();
-      if (k < 0) break;
-      chunk.arrival[n] = this.t;
-      chunk.work[n] = this.service.sample(
-        uniform(this.work.k1, this.work.k2, k),
-        this.service.needsSecondUniform ? uniform(this.workAux.k1, this.workAux.k2, k) : 0.5,
-      );
-      chunk.client[n] = this.clients === undefined ? 0 : this.clients.sample(uniform(this.client.k1, this.client.k2, k));
-      chunk.route[n] = this.routes === undefined ? 0 : this.routes.sample(uniform(this.route.k1, this.route.k2, k));
-      chunk.flags[n] = 0;
-      n++;
-    }
-    chunk.count = n;
+    chunk.count = this.generate(chunk, chunk.capacity);
   }
 
   /**
@@ -124,32 +109,58 @@ export class SyntheticTraffic implements TrafficSource {
    * without generating the requests before it.
    */
   count(): number {
-    let n = 0;
-    while (this.nextCandidate() >= 0) n++;
-    return n;
+    return this.generate(null, Number.POSITIVE_INFINITY);
   }
 
   /**
-   * Moves to the next accepted arrival (its time in `t`) and returns its candidate index
-   * within the block, the counter of its per-request draws; -1 when the traffic has ended.
+   * Draws arrivals from the current position until `cap` are accepted or the traffic
+   * ends, and returns how many. Into `chunk` it also draws each one's work and keys;
+   * with `chunk` null it only counts. Works a block at a time so the block's stream keys
+   * and the chunk's arrays sit in locals in the inner loop (the engine's hottest producer).
    */
-  private nextCandidate(): number {
-    while (this.block >= 0) {
+  private generate(chunk: RequestChunk | null, cap: number): number {
+    let n = 0;
+    const svc = this.service;
+    const second = svc.needsSecondUniform;
+    const clients = this.clients;
+    const routes = this.routes;
+    const profile = this.profile;
+    while (n < cap && this.block >= 0) {
       const rate = this.blockPeak;
       if (rate <= 0) {
         this.openBlock(this.block + 1);
         continue;
       }
-      const k = this.k++;
-      this.t += (-Math.log(uniform(this.gap.k1, this.gap.k2, k)) * 1000) / rate;
-      if (this.t >= this.blockEnd) {
-        this.openBlock(this.block + 1);
-        continue;
+      const { k1: gk1, k2: gk2 } = this.gap;
+      const { k1: wk1, k2: wk2 } = this.work;
+      const end = this.blockEnd;
+      let k = this.k;
+      let t = this.t;
+      let blockDone = false;
+      while (n < cap) {
+        const c = k++;
+        t += (-Math.log(uniform(gk1, gk2, c)) * 1000) / rate;
+        if (t >= end) {
+          blockDone = true;
+          break;
+        }
+        if (profile !== undefined && uniform(this.thin.k1, this.thin.k2, c) * rate > rateAt(profile, t)) continue;
+        if (chunk !== null) {
+          chunk.arrival[n] = t;
+          chunk.work[n] = svc.sample(uniform(wk1, wk2, c), second ? uniform(this.workAux.k1, this.workAux.k2, c) : 0.5);
+          chunk.client[n] = clients === undefined ? 0 : clients.sample(uniform(this.client.k1, this.client.k2, c));
+          chunk.route[n] = routes === undefined ? 0 : routes.sample(uniform(this.route.k1, this.route.k2, c));
+          chunk.flags[n] = 0;
+        }
+        n++;
       }
-      if (this.profile !== undefined && uniform(this.thin.k1, this.thin.k2, k) * rate > rateAt(this.profile, this.t)) continue;
-      return k;
+      if (blockDone) this.openBlock(this.block + 1);
+      else {
+        this.k = k;
+        this.t = t;
+      }
     }
-    return -1;
+    return n;
   }
 
   /** Positions the generator at the start of `block`; past the end it marks the traffic finished (block = -1). */
