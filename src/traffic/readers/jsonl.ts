@@ -1,15 +1,43 @@
 /**
  * JSON lines: one object per line with the CSV field names (columns.ts), detected from
  * the first object's keys unless given. Values may be numbers or strings.
+ *
+ * The first object goes through JSON.parse (its keys fix the mapping). After that, a line
+ * holding a flat object without escapes, its keys in the order of the line the fast path
+ * learnt (json-flat.ts), has only the mapped keys' values read; any other line, and every malformed one, goes through
+ * JSON.parse, so values and error messages are JSON.parse's either way.
  */
 import { resolveColumns, toRequest, type ColumnMap } from './columns.ts';
-import { NO_REQUEST, type CsvField, type LineParser, type ParsedRequest, type ReaderOptions } from './types.ts';
+import { FlatObjectReader, flatReadable } from './json-flat.ts';
+import { CSV_FIELDS, NO_REQUEST, type CsvField, type LineParser, type ParsedRequest, type ReaderOptions } from './types.ts';
 
-export function jsonlParser(options: ReaderOptions = {}): LineParser {
+/**
+ * @param fastPath read flat objects with json-flat.ts; false sends every line through
+ * JSON.parse, for tests that compare the two. @default true
+ */
+export function jsonlParser(options: ReaderOptions = {}, fastPath = true): LineParser {
   let map: ColumnMap | undefined;
   let row: Record<string, unknown> = {};
-  const get = (f: CsvField): unknown => row[map!.names[f]!];
+  const fromRow = (f: CsvField): unknown => row[map!.names[f]!];
+  // The fast path's view: the distinct mapped keys, and for each field its slot among them.
+  let keys: string[] = [];
+  const slot = {} as Record<CsvField, number>;
+  const values: unknown[] = [];
+  const fromValues = (f: CsvField): unknown => values[slot[f]];
+  let flat: FlatObjectReader | undefined;
+  const learn = (m: ColumnMap): void => {
+    map = m;
+    for (const f of CSV_FIELDS) {
+      const name = m.names[f];
+      if (name === undefined) continue;
+      let k = keys.indexOf(name);
+      if (k < 0) k = keys.push(name) - 1;
+      slot[f] = k;
+    }
+    if (fastPath && keys.every(flatReadable)) flat = new FlatObjectReader(keys);
+  };
   return (line: string, out: ParsedRequest): string | undefined => {
+    if (flat?.read(line, values)) return toRequest(map!, fromValues, out);
     if (line.trim().length === 0) return NO_REQUEST;
     let v: unknown;
     try {
@@ -22,8 +50,8 @@ export function jsonlParser(options: ReaderOptions = {}): LineParser {
     if (map === undefined) {
       const m = resolveColumns(Object.keys(row), options);
       if (typeof m === 'string') return m;
-      map = m;
+      learn(m);
     }
-    return toRequest(map, get, out);
+    return toRequest(map!, fromRow, out);
   };
 }
