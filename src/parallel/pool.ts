@@ -16,6 +16,16 @@ export interface PoolOptions {
 
 export const POOL_DEFAULTS = { threads: availableParallelism() } as const;
 
+/**
+ * How piscina starts `workers/<name>`: from sources (vitest, tsx) the worker is TypeScript
+ * and needs tsx's loader; from dist/ it is plain JS.
+ */
+export function workerScript(name: string): { filename: string; execArgv?: string[] } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const filename = new URL(`../../workers/${name}.${fromSource ? 'ts' : 'js'}`, import.meta.url).href;
+  return fromSource ? { filename, execArgv: [...process.execArgv, '--import', 'tsx'] } : { filename };
+}
+
 type Ok<K extends TaskResult> = Extract<K, { ok: true }>;
 
 export class SimulationPool {
@@ -25,17 +35,13 @@ export class SimulationPool {
 
   constructor(options: PoolOptions = {}) {
     this.threads = Math.max(1, options.threads ?? POOL_DEFAULTS.threads);
-    // From sources (vitest, tsx) the worker is TypeScript and needs tsx's loader; from dist/ it is plain JS.
-    const fromSource = import.meta.url.endsWith('.ts');
-    const filename = new URL(`../../workers/sim-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url).href;
     this.piscina = new Piscina({
-      filename,
+      ...workerScript('sim-worker'),
       minThreads: this.threads,
       maxThreads: this.threads,
       // One task per thread at a time: tasks are long and CPU-bound.
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
-      ...(fromSource ? { execArgv: [...process.execArgv, '--import', 'tsx'] } : {}),
     });
   }
 

@@ -1,10 +1,11 @@
 /** lbsim import, trace info and trace replay through the real binary. */
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../helpers/cli.ts';
+import { albLine } from './log-writers.ts';
 
 const FIX = join(REPO_ROOT, 'test', 'fixtures');
 const dir = mkdtempSync(join(tmpdir(), 'lbsim-cli-traces-'));
@@ -46,6 +47,33 @@ describe('lbsim import / trace info / replay (binary)', () => {
     expect(s.code).toBe(0);
     expect(s.stderr).toMatch(/imported 11 requests .*skipped 1 malformed rows/);
     expect(s.stderr).toMatch(/skipped .*broken-haproxy\.log:3:/);
+  });
+
+  it('import --threads 2: a log of several 4 MB ranges gives the serial trace byte for byte; errors name their line', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 17_000; i++) {
+      lines.push(albLine({ arrivalEpochMs: Date.UTC(2024, 3, 15) + i * 3.5 + ((i * 7) % 5), workMs: (i * 37) % 250, queueMs: 0, clientIp: `10.1.${i % 9}.${i % 200}`, path: `/p${i % 13}`, status: i % 97 === 3 ? 502 : 200 }));
+    }
+    const log = join(dir, 'big.alb.log');
+    writeFileSync(log, `${lines.join('\n')}\n`);
+    expect(statSync(log).size).toBeGreaterThan(2 * 4 * 1024 * 1024);
+    const serial = await runCli(['import', log, '-o', join(dir, 'big-1.lbt'), '--threads', '1']);
+    const parallel = await runCli(['import', log, '-o', join(dir, 'big-2.lbt'), '--threads', '2']);
+    expect([serial.code, parallel.code]).toEqual([0, 0]);
+    expect(parallel.stderr).toMatch(/imported 17,000 requests from 17,000 lines/);
+    expect(readFileSync(join(dir, 'big-2.lbt')).equals(readFileSync(join(dir, 'big-1.lbt')))).toBe(true);
+    // A malformed row in the last range: the same FILE:LINE message, exit 2, no output; skip counts it.
+    lines[16_500] = lines[16_500]!.replace(' 0.000 ', ' zero ');
+    writeFileSync(log, `${lines.join('\n')}\n`);
+    const outDir = mkdtempSync(join(tmpdir(), 'lbsim-cli-out-'));
+    const bad = await runCli(['import', log, '-o', join(outDir, 'x.lbt'), '--threads', '2']);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(/big\.alb\.log:16501: processing times: expected seconds or -1, got 'zero /)]);
+    expect(readdirSync(outDir)).toEqual([]);
+    const skip = await runCli(['import', log, '-o', join(outDir, 'x.lbt'), '--threads', '2', '--on-error', 'skip']);
+    expect(skip.stderr).toMatch(/imported 16,999 requests .*skipped 1 malformed rows/);
+    expect(skip.stderr).toMatch(/skipped .*big\.alb\.log:16501:/);
+    const threads = await runCli(['import', log, '-o', join(outDir, 'x.lbt'), '--threads', '0']);
+    expect([threads.code, threads.stderr]).toEqual([2, expect.stringMatching(/--threads.*expected a whole number >= 1/)]);
   });
 
   it('empty log, truncated gzip, corrupted or foreign .lbt: exit 2 with a clear message', async () => {

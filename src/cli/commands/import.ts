@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LbsimError } from '../../errors.ts';
 import { basename } from 'node:path';
-import { formatFromName, type ImportProgress, importLog } from '../../traffic/readers/import.ts';
+import { formatFromName, IMPORT_DEFAULTS, type ImportProgress, importLog } from '../../traffic/readers/import.ts';
+import { parsePositiveInt } from '../options.ts';
 import { CSV_FIELDS, LOG_FORMATS, type CsvField, type LogFormat } from '../../traffic/readers/types.ts';
 import { parseDuration } from '../../scenario/units.ts';
 import type { CliContext } from '../context.ts';
@@ -35,7 +36,8 @@ export function importCommand(ctx: CliContext): Command {
     .addOption(new Option('--duration-unit <unit>', 'csv/jsonl: unit of the duration column (default: from its name, else ms)').choices(['ms', 's']))
     .option('--columns <map>', 'csv/jsonl: column names, e.g. timestamp=ts,client=user', parseColumns)
     .option('--progress', 'print progress lines to stderr (at a terminal a live progress bar is shown anyway)')
-    .action(async (log: string, opts: { out: string; format?: LogFormat; onError: 'abort' | 'skip'; reorderWindow: number; work?: string; durationUnit?: 'ms' | 's'; columns?: Partial<Record<CsvField, string>>; progress?: boolean }) => {
+    .option('--threads <n>', 'worker threads parsing a plain log in parallel (1: serial; a .gz is always read serially)', parsePositiveInt, IMPORT_DEFAULTS.threads)
+    .action(async (log: string, opts: { out: string; format?: LogFormat; onError: 'abort' | 'skip'; reorderWindow: number; work?: string; durationUnit?: 'ms' | 's'; columns?: Partial<Record<CsvField, string>>; progress?: boolean; threads: number }) => {
       const format = opts.format ?? formatFromName(log);
       if (format === undefined) throw new LbsimError('USAGE', `${log}: cannot tell the log format from its name; pass --format ${LOG_FORMATS.join('|')}`);
       const started = performance.now();
@@ -45,6 +47,7 @@ export function importCommand(ctx: CliContext): Command {
         format,
         onError: opts.onError,
         reorderWindowMs: opts.reorderWindow,
+        threads: opts.threads,
         signal: ctx.signal,
         ...(opts.work === undefined ? {} : { work: opts.work }),
         ...(opts.durationUnit === undefined ? {} : { durationUnit: opts.durationUnit }),

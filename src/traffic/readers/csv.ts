@@ -90,7 +90,7 @@ export function csvParser(options: ReaderOptions = {}, fastPath = true): LinePar
   const starts = new Int32Array(MAX_FIELDS);
   const ends = new Int32Array(MAX_FIELDS);
   const get = (f: CsvField): string | undefined => fields[map!.index[f]];
-  return (line: string, out: ParsedRequest): string | undefined => {
+  const parse = (line: string, out: ParsedRequest): string | undefined => {
     if (fastPath && map !== undefined && splitter.idle) {
       // The splitter's fast-path condition (see push): such a row is exactly line.split(',').
       const c0 = line.charCodeAt(0);
@@ -131,4 +131,5 @@ export function csvParser(options: ReaderOptions = {}, fastPath = true): LinePar
     if (rec.length < needed) return `expected at least ${needed} columns, got ${rec.length}`;
     return toRequest(map, get, out);
   };
+  return Object.assign(parse, { hasColumns: () => map !== undefined });
 }

@@ -1,21 +1,25 @@
 /**
  * Import: a text log (any format, gzipped or not) streamed through its reader, put back
  * in arrival order, with unknown work estimated, into a .lbt trace. Memory is bounded by
- * one read buffer, the reorder window and one trace chunk, whatever the log's length.
+ * one read buffer (a few byte ranges when parallel), the reorder window and one trace
+ * chunk, whatever the log's length.
+ *
+ * A plain log of at least two ranges is parsed by worker threads (parallel-import.ts),
+ * giving byte for byte the trace the serial reader gives; a gzipped one is read serially
+ * (a gzip stream cannot be entered mid-way).
  */
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, extname } from 'node:path';
 import { LbsimError } from '../../errors.ts';
-import { TraceWriter } from '../lbt/writer.ts';
-import { RequestFlag } from '../source.ts';
-import { albParser } from './alb.ts';
-import { csvParser } from './csv.ts';
-import { envoyParser } from './envoy.ts';
-import { haproxyParser } from './haproxy.ts';
-import { jsonlParser } from './jsonl.ts';
-import { forEachLine } from './lines.ts';
-import { nginxParser } from './nginx.ts';
-import { ReorderBuffer } from './reorder.ts';
+import { forEachLine, isGzip } from './lines.ts';
+import { importInParallel } from './parallel-import.ts';
+import { parserFor } from './parsers.ts';
+import { ImportSink, type ImportSummary } from './sink.ts';
 import { LOG_FORMATS, NO_REQUEST, type LineParser, type LogFormat, type ReaderOptions, emptyRequest } from './types.ts';
+
+export type { ImportSummary } from './sink.ts';
+export { parserFor } from './parsers.ts';
 
 export interface ImportOptions extends ReaderOptions {
   format: LogFormat;
@@ -29,6 +33,13 @@ export interface ImportOptions extends ReaderOptions {
   signal?: AbortSignal;
   /** Hears how far the import is, after every block of the file read. @default none */
   onProgress?: (p: ImportProgress) => void;
+  /**
+   * Worker threads parsing a plain (not gzipped) log in parallel; 1 reads it serially in
+   * this thread. A gzipped log is always read serially. @default os.availableParallelism()
+   */
+  threads?: number;
+  /** Bytes of log per range a worker parses at a time (tests force small ranges). @default 4 MiB */
+  parallelChunkBytes?: number;
 }
 
 export interface ImportProgress {
@@ -39,40 +50,7 @@ export interface ImportProgress {
   requests: number;
 }
 
-export const IMPORT_DEFAULTS = { onError: 'abort', reorderWindowMs: 5000 } as const;
-
-export interface ImportSummary {
-  requests: number;
-  lines: number;
-  /** Malformed rows skipped under onError 'skip'. */
-  skipped: number;
-  /** The first few skip messages (`FILE:LINE: what`). */
-  skippedExamples: string[];
-  /** Requests that arrived out of order in the log and were put back in order. */
-  reordered: number;
-  /** Requests whose work was estimated (the log had no upstream time for them). */
-  estimatedWork: number;
-  /** Requests flagged as failed in the log. */
-  failed: number;
-  originEpochMs: number;
-}
-
-export function parserFor(format: LogFormat, options: ReaderOptions = {}): LineParser {
-  switch (format) {
-    case 'nginx':
-      return nginxParser(options);
-    case 'haproxy':
-      return haproxyParser(options);
-    case 'alb':
-      return albParser(options);
-    case 'envoy':
-      return envoyParser(options);
-    case 'csv':
-      return csvParser(options);
-    case 'jsonl':
-      return jsonlParser(options);
-  }
-}
+export const IMPORT_DEFAULTS = { onError: 'abort', reorderWindowMs: 5000, threads: availableParallelism(), parallelChunkBytes: 4 << 20 } as const;
 
 /** Format from a file name (`.csv`, `.jsonl`/`.ndjson`, and the same with `.gz`); undefined when the name does not say. */
 export function formatFromName(file: string): LogFormat | undefined {
@@ -86,9 +64,6 @@ export function formatFromName(file: string): LogFormat | undefined {
   return undefined;
 }
 
-/** Weight of the newest known work in the running estimate used for requests without one. */
-const ESTIMATE_ALPHA = 0.01;
-
 export async function importLog(file: string, out: string, options: ImportOptions): Promise<ImportSummary> {
   let parse: LineParser;
   try {
@@ -97,64 +72,64 @@ export async function importLog(file: string, out: string, options: ImportOption
     throw new LbsimError('USAGE', (e as Error).message);
   }
   const onError = options.onError ?? IMPORT_DEFAULTS.onError;
-  const windowMs = options.reorderWindowMs ?? IMPORT_DEFAULTS.reorderWindowMs;
-  const summary: ImportSummary = { requests: 0, lines: 0, skipped: 0, skippedExamples: [], reordered: 0, estimatedWork: 0, failed: 0, originEpochMs: 0 };
-  let writer: TraceWriter | undefined;
-  let origin = 0;
-  const reorder = new ReorderBuffer(windowMs, (arrival, work, client, route, flags) => {
-    if (writer === undefined) {
-      // Trace time 0 is the first arrival's whole second, so trace times read as offsets into the log.
-      origin = Math.floor(arrival / 1000) * 1000;
-      writer = new TraceWriter(out, { originEpochMs: origin, ...(options.chunkCapacity === undefined ? {} : { chunkCapacity: options.chunkCapacity }) });
+  const reorderWindowMs = options.reorderWindowMs ?? IMPORT_DEFAULTS.reorderWindowMs;
+  const threads = Math.max(1, Math.floor(options.threads ?? IMPORT_DEFAULTS.threads));
+  const chunkBytes = Math.max(1, options.parallelChunkBytes ?? IMPORT_DEFAULTS.parallelChunkBytes);
+  const newSink = () => new ImportSink(file, out, { onError, reorderWindowMs, ...(options.chunkCapacity === undefined ? {} : { chunkCapacity: options.chunkCapacity }) });
+  // isGzip also turns a missing file into FILE_NOT_FOUND.
+  const gzip = await isGzip(file);
+  const size = statSync(file).size;
+  if (threads > 1 && !gzip && size >= 2 * chunkBytes) {
+    const sink = newSink();
+    const reader: ReaderOptions = {
+      ...(options.work === undefined ? {} : { work: options.work }),
+      ...(options.durationUnit === undefined ? {} : { durationUnit: options.durationUnit }),
+      ...(options.columns === undefined ? {} : { columns: options.columns }),
+    };
+    const onProgress = options.onProgress;
+    let done: boolean;
+    try {
+      done = await importInParallel(file, size, sink, {
+        format: options.format,
+        reader,
+        onError,
+        threads,
+        chunkBytes,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(onProgress === undefined ? {} : { onProgress: (bytesRead: number, lines: number) => onProgress({ bytesRead, totalBytes: size, lines, requests: sink.summary.requests }) }),
+      });
+      if (done) return sink.finish(options.format);
+    } catch (e) {
+      sink.abort();
+      throw e;
     }
-    writer.push(arrival - origin, work, client, route, flags);
-  });
+    // A CSV quoted field across a range boundary, or no header near the start: read it serially.
+    sink.abort();
+  }
+  return importSerially(file, parse, newSink(), options);
+}
+
+/** Reads the log line by line in this thread (gzipped or not). */
+async function importSerially(file: string, parse: LineParser, sink: ImportSink, options: ImportOptions): Promise<ImportSummary> {
   const rec = emptyRequest();
-  let estimate = Number.NaN;
-  const bad = (lineNo: number, msg: string) => {
-    const full = `${file}:${lineNo}: ${msg}`;
-    if (onError === 'abort') throw new LbsimError('PARSE_ERROR', `${full}${onError === 'abort' ? ' (use --on-error skip to skip bad rows)' : ''}`);
-    summary.skipped++;
-    if (summary.skippedExamples.length < 5) summary.skippedExamples.push(full);
-  };
   const signal = options.signal;
   const onProgress = options.onProgress;
   let linesSeen = 0;
   try {
-    summary.lines = await forEachLine(file, (line, lineNo) => {
-      linesSeen = lineNo;
-      if (signal?.aborted) throw new LbsimError('CANCELLED', 'import cancelled');
-      const msg = parse(line, rec);
-      if (msg !== undefined) {
-        if (msg !== NO_REQUEST) bad(lineNo, msg);
-        return;
-      }
-      let flags = rec.flags;
-      let work = rec.workMs;
-      if (Number.isNaN(work)) {
-        work = Number.isNaN(estimate) ? 0 : estimate;
-        flags |= RequestFlag.WorkEstimated;
-        summary.estimatedWork++;
-      } else {
-        estimate = Number.isNaN(estimate) ? work : estimate + ESTIMATE_ALPHA * (work - estimate);
-      }
-      if (!reorder.push(rec.arrivalEpochMs, work, rec.client, rec.route, flags)) {
-        bad(lineNo, `arrival ${new Date(rec.arrivalEpochMs).toISOString()} is more than ${windowMs / 1000} s before an earlier line's (logs must be in time order within --reorder-window)`);
-        return;
-      }
-      if (flags & RequestFlag.RecordedFailure) summary.failed++;
-      summary.requests++;
-    }, onProgress === undefined ? undefined : (bytesRead, totalBytes) => onProgress({ bytesRead, totalBytes, lines: linesSeen, requests: summary.requests }));
-    reorder.flush();
-    if (summary.requests === 0) {
-      throw new LbsimError('PARSE_ERROR', `${file}: no requests found (${summary.lines === 0 ? 'the file is empty' : `${summary.lines} lines, none a ${options.format} request${summary.skipped > 0 ? `; ${summary.skipped} malformed, e.g. ${summary.skippedExamples[0]}` : ''}`})`);
-    }
-    (writer as TraceWriter | undefined)?.finish({ skippedRows: summary.skipped });
+    sink.summary.lines = await forEachLine(
+      file,
+      (line, lineNo) => {
+        linesSeen = lineNo;
+        if (signal?.aborted) throw new LbsimError('CANCELLED', 'import cancelled');
+        const msg = parse(line, rec);
+        if (msg === undefined) sink.row(lineNo, rec.arrivalEpochMs, rec.workMs, rec.client, rec.route, rec.flags);
+        else if (msg !== NO_REQUEST) sink.bad(lineNo, msg);
+      },
+      onProgress === undefined ? undefined : (bytesRead, totalBytes) => onProgress({ bytesRead, totalBytes, lines: linesSeen, requests: sink.summary.requests }),
+    );
+    return sink.finish(options.format);
   } catch (e) {
-    (writer as TraceWriter | undefined)?.abort();
+    sink.abort();
     throw e;
   }
-  summary.reordered = reorder.reordered;
-  summary.originEpochMs = origin;
-  return summary;
 }

@@ -36,7 +36,7 @@ export function jsonlParser(options: ReaderOptions = {}, fastPath = true): LineP
     }
     if (fastPath && keys.every(flatReadable)) flat = new FlatObjectReader(keys);
   };
-  return (line: string, out: ParsedRequest): string | undefined => {
+  const parse = (line: string, out: ParsedRequest): string | undefined => {
     if (flat?.read(line, values)) return toRequest(map!, fromValues, out);
     if (line.trim().length === 0) return NO_REQUEST;
     let v: unknown;
@@ -54,4 +54,5 @@ export function jsonlParser(options: ReaderOptions = {}, fastPath = true): LineP
     }
     return toRequest(map!, fromRow, out);
   };
+  return Object.assign(parse, { hasColumns: () => map !== undefined });
 }

@@ -62,17 +62,10 @@ export async function forEachLine(file: string, onLine: (line: string, lineNo: n
   let rest = '';
   let lineNo = 0;
   try {
+    const counted = (line: string) => onLine(line, ++lineNo);
     for await (const buf of stream) {
       const text = rest + decoder.write(buf as Buffer);
-      let start = 0;
-      let nl = text.indexOf('\n', start);
-      while (nl >= 0) {
-        const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-        onLine(text.slice(start, end), ++lineNo);
-        start = nl + 1;
-        nl = text.indexOf('\n', start);
-      }
-      rest = text.slice(start);
+      rest = text.slice(eachCompleteLine(text, counted));
       onBytes?.(raw.bytesRead, size);
     }
   } catch (e) {
@@ -80,6 +73,28 @@ export async function forEachLine(file: string, onLine: (line: string, lineNo: n
     throw streamError(file, e);
   }
   rest += decoder.end();
-  if (rest.length > 0) onLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest, ++lineNo);
+  if (rest.length > 0) onLine(lastLine(rest), ++lineNo);
   return lineNo;
+}
+
+/**
+ * What a line is, for every reader (the serial one above and the chunks of a parallel
+ * import): text up to a `\n`, without it and without one `\r` before it. Calls `onLine`
+ * for every complete line of `text` and returns where the unfinished rest starts.
+ */
+export function eachCompleteLine(text: string, onLine: (line: string) => void): number {
+  let start = 0;
+  let nl = text.indexOf('\n', start);
+  while (nl >= 0) {
+    const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    onLine(text.slice(start, end));
+    start = nl + 1;
+    nl = text.indexOf('\n', start);
+  }
+  return start;
+}
+
+/** The last line of a file that does not end with a newline (non-empty `rest`), without a trailing `\r`. */
+export function lastLine(rest: string): string {
+  return rest.endsWith('\r') ? rest.slice(0, -1) : rest;
 }

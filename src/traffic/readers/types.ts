@@ -27,7 +27,15 @@ export function emptyRequest(): ParsedRequest {
  * `NO_REQUEST` for a line that carries none (blank, a header), or a message saying what was
  * wrong (the importer adds the file and line).
  */
-export type LineParser = (line: string, out: ParsedRequest) => string | undefined;
+export interface LineParser {
+  (line: string, out: ParsedRequest): string | undefined;
+  /**
+   * Formats whose parser learns from an early line (the CSV header, the first JSON
+   * object's keys): whether it has. Later lines parse alike whichever lines came before,
+   * which lets a parallel import start a parser mid-file. Absent for formats without one.
+   */
+  hasColumns?: () => boolean;
+}
 export const NO_REQUEST = '';
 
 export interface ReaderOptions {
