@@ -70,7 +70,7 @@ export interface SimulationWindow {
 export function createSimulation(scenario: Scenario, balancer: BalancerModule, seed: number, window?: SimulationWindow): Simulation {
   // `balancer.instances: N` runs N independent copies of the algorithm (src/balancers/instances.ts).
   const lb = applyInstances(balancer, scenario.balancer.options);
-  return new Simulation(
+  const sim = new Simulation(
     {
       backends: scenario.backends,
       balancer: lb.module,
@@ -85,6 +85,12 @@ export function createSimulation(scenario: Scenario, balancer: BalancerModule, s
     },
     window?.traffic ?? createTraffic(scenario, seed),
   );
+  // A window may start inside an outage: the engine starts those backends down, but the
+  // balancer was created with every backend up. Tell it, as the single run told it when
+  // the outage began, so state it derives from up/down and does not save (a hash ring, a
+  // server map, a host set) is the single run's at the window's start.
+  for (let b = 0; b < sim.backends.count; b++) if (sim.backends.up[b] === 0) sim.balancer.onBackendDown?.(b);
+  return sim;
 }
 
 /** Runs a scenario to completion synchronously (no progress, no cancellation). */

@@ -28,6 +28,7 @@
  */
 import { LbsimError } from '../errors.ts';
 import { pcgHash } from '../random/counter-rng.ts';
+import { StateReader } from './saved-state.ts';
 import type { BackendView, Balancer, BalancerContext, BalancerModule } from './types.ts';
 
 /** Draw numbers from here up are per-balancer set-up draws (see above). */
@@ -75,6 +76,17 @@ class InFlightBook {
     this.request[b]![n] = request;
     this.inst[b]![n] = i;
     this.size[b] = ++n;
+  }
+  /** Entries at backend `b` as (request, instance) pairs sorted by request: a canonical order. */
+  sorted(b: number): number[] {
+    const n = this.size[b]!;
+    const at = Array.from({ length: n }, (_, k) => k).sort((x, y) => this.request[b]![x]! - this.request[b]![y]!);
+    const out: number[] = [];
+    for (const k of at) out.push(this.request[b]![k]!, this.inst[b]![k]!);
+    return out;
+  }
+  clear(): void {
+    this.size.fill(0);
   }
   /** Removes the entry of request number `request`; returns its instance, or -1. */
   take(b: number, request: number): number {
@@ -151,7 +163,7 @@ export function withInstances(module: BalancerModule, options: Readonly<Record<s
       const key = Math.floor(ctx.random(0, SETUP_DRAW - 1) * 4294967296) >>> 0;
       let turn = 0;
       let last = 0;
-      return {
+      const balancer: Balancer = {
         pick(request, client, route) {
           let i: number;
           if (by === 'round-robin') {
@@ -181,6 +193,53 @@ export function withInstances(module: BalancerModule, options: Readonly<Record<s
           for (const c of copies) c.onBackendUp?.(b);
         },
       };
+      if (copies.every((c) => typeof c.saveState === 'function' && typeof c.loadState === 'function')) {
+        const n = ctx.backends.count;
+        /**
+         * The turn, each instance's own state (length first), and the book of requests in
+         * flight by backend in request order; each instance's in-flight counts follow
+         * from the book.
+         */
+        balancer.saveState = () => {
+          const out = [turn];
+          for (const c of copies) {
+            const own = c.saveState!();
+            out.push(own.length, ...own);
+          }
+          for (let b = 0; b < n; b++) {
+            const entries = book.sorted(b);
+            out.push(entries.length / 2, ...entries);
+          }
+          return out;
+        };
+        balancer.loadState = (state) => {
+          const r = new StateReader(state);
+          turn = r.next();
+          for (const c of copies) {
+            const own = r.take(r.next());
+            if (own.length > 0) c.loadState!(own);
+          }
+          book.clear();
+          for (const v of views) v.inFlight.fill(0);
+          for (let b = 0; b < n; b++) {
+            for (let k = r.next(); k > 0; k--) {
+              const request = r.next();
+              const i = r.next();
+              book.add(b, request, i);
+              views[i]!.inFlight[b]!++;
+            }
+          }
+        };
+      }
+      /**
+       * In turn: instance i has had the requests i, i + N, ... before the window; otherwise
+       * about requests / N each (a guess, as any).
+       */
+      balancer.assumePicks = (requests) => {
+        if (by === 'round-robin') turn = requests % instances;
+        copies.forEach((c, i) => c.assumePicks?.(by === 'round-robin' ? Math.max(0, Math.ceil((requests - i) / instances)) : Math.round(requests / instances)));
+      };
+      return balancer;
     },
   };
 }

@@ -1,4 +1,5 @@
 import { eligibleCount, nthEligible } from './eligible.ts';
+import { STATELESS } from './saved-state.ts';
 import type { BalancerModule } from './types.ts';
 
 /**
@@ -24,8 +25,7 @@ export const powerOfTwo: BalancerModule = {
         return backends.inFlight[second]! < backends.inFlight[first]! ? second : first;
       },
       // Stateless: every draw is keyed by the request.
-      saveState: () => [],
-      loadState: () => {},
+      ...STATELESS,
     };
   },
 };

@@ -1,4 +1,5 @@
 import { eligibleCount, nthEligible } from './eligible.ts';
+import { STATELESS } from './saved-state.ts';
 import type { BalancerModule } from './types.ts';
 
 /** Uniform random choice among the eligible backends; weights other than 0 are ignored. */
@@ -13,8 +14,7 @@ export const random: BalancerModule = {
         return nthEligible(backends, Math.floor(draw(request, 0) * n));
       },
       // Stateless: every draw is keyed by the request.
-      saveState: () => [],
-      loadState: () => {},
+      ...STATELESS,
     };
   },
 };

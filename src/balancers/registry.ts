@@ -147,6 +147,7 @@ function wrapCustom(file: string, inner: BalancerModule): BalancerModule {
         guarded.saveState = () => b.saveState!();
         guarded.loadState = (s) => b.loadState!(s);
       }
+      if (typeof b.assumePicks === 'function') guarded.assumePicks = (requests) => b.assumePicks!(requests);
       return guarded;
     },
   };

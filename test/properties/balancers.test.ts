@@ -8,21 +8,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
-import type { Balancer, BalancerContext, BalancerModule } from '../../src/balancers/types.ts';
-import { Purpose, streamKey, uniform } from '../../src/random/counter-rng.ts';
+import type { Balancer, BalancerModule } from '../../src/balancers/types.ts';
+import { FakeBackends, backendsArb, contextFor, drive, opArb, optionsFor } from '../helpers/fake-backends.ts';
 
 /** Properties that may be skipped per algorithm, with the reason (none so far). */
 const SKIP: Record<string, readonly ('eligible' | 'deterministic')[]> = {};
-
-/**
- * Balancer options for the properties, by name prefix. Envoy's algorithms have a "panic
- * mode" (healthy_panic_threshold, default 50%): with fewer healthy hosts than that, Envoy
- * balances over all hosts, down ones included, on purpose (src/balancers/envoy/host-set.ts).
- * The properties run them with panic off, so "never picks a down backend" is still checked.
- */
-function optionsFor(name: string): Record<string, unknown> {
-  return name.startsWith('envoy/') ? { healthy_panic_threshold: 0 } : {};
-}
 
 /**
  * Algorithms whose picks minimise a load: the backend chosen is never busier than the least
@@ -34,106 +24,6 @@ const LOAD_OF: Record<string, (inFlight: number, weight: number) => number> = {
   'weighted-least-connections': (f, w) => f / w,
 };
 const SAYS_LEAST_CONN = /least[-_]?conn/i;
-
-/** A mutable backend view, as the engine keeps it. */
-class FakeBackends {
-  readonly names: string[];
-  readonly weight: Float64Array;
-  readonly concurrency: Int32Array;
-  readonly up: Uint8Array;
-  readonly inFlight: Int32Array;
-  readonly queued: Int32Array;
-  constructor(spec: readonly { weight: number; up: boolean; inFlight: number }[]) {
-    this.names = spec.map((_, i) => `b${i}`);
-    this.weight = Float64Array.from(spec, (s) => s.weight);
-    this.concurrency = new Int32Array(spec.length).fill(1);
-    this.up = Uint8Array.from(spec, (s) => (s.up ? 1 : 0));
-    this.inFlight = Int32Array.from(spec, (s) => s.inFlight);
-    this.queued = Int32Array.from(spec, (s) => Math.max(s.inFlight - 1, 0));
-  }
-  get count(): number {
-    return this.names.length;
-  }
-  get upCount(): number {
-    let n = 0;
-    for (const u of this.up) n += u;
-    return n;
-  }
-  isEligible(b: number): boolean {
-    return this.up[b] === 1 && this.weight[b]! > 0;
-  }
-  anyEligible(): boolean {
-    for (let b = 0; b < this.count; b++) if (this.isEligible(b)) return true;
-    return false;
-  }
-}
-
-/** A context like the engine's: ctx.random(request, draw) for any draw index. */
-function contextFor(view: FakeBackends, seed: number, options: Record<string, unknown> = {}): BalancerContext {
-  const keys = new Map<number, { k1: number; k2: number }>();
-  return {
-    backends: view,
-    now: () => 0,
-    options,
-    random(request, draw) {
-      let k = keys.get(draw);
-      if (k === undefined) keys.set(draw, (k = streamKey(seed, Purpose.Balancer, draw)));
-      return uniform(k.k1, k.k2, request);
-    },
-  };
-}
-
-const backendArb = fc.record({
-  weight: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 6 })),
-  up: fc.boolean(),
-  inFlight: fc.integer({ min: 0, max: 6 }),
-});
-// As scenarios guarantee (the schema rejects it otherwise): at least one weight above 0.
-const backendsArb = fc.array(backendArb, { minLength: 1, maxLength: 9 }).filter((bs) => bs.some((b) => b.weight > 0));
-
-type Op = { kind: 'pick' } | { kind: 'complete'; b: number } | { kind: 'down'; b: number } | { kind: 'up'; b: number };
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.constant({ kind: 'pick' as const }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('complete' as const), b: fc.nat(8) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('down' as const), b: fc.nat(8) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('up' as const), b: fc.nat(8) }) },
-);
-
-/**
- * Drives a balancer through `ops` the way the engine does (hooks on dispatch, completion,
- * outage) and calls `check` before state changes after every pick. Returns the picks.
- */
-function drive(balancer: Balancer, view: FakeBackends, ops: readonly Op[], check: (picked: number) => void): number[] {
-  const picks: number[] = [];
-  let request = 0;
-  for (const op of ops) {
-    if (op.kind === 'pick') {
-      // As the engine: with every backend down the balancer is not asked; the request is rejected.
-      const b = view.upCount > 0 ? balancer.pick(request, request % 7, request % 3) : -1;
-      request++;
-      check(b);
-      picks.push(b);
-      if (b >= 0) {
-        view.inFlight[b]!++;
-        balancer.onDispatch?.(b, request - 1);
-      }
-    } else {
-      const b = op.b % view.count;
-      if (op.kind === 'complete' && view.inFlight[b]! > 0) {
-        view.inFlight[b]!--;
-        // Which request finished does not matter to these balancers (the instances wrapper is tested apart).
-        balancer.onComplete?.(b, 1, -1);
-      } else if (op.kind === 'down' && view.up[b] === 1) {
-        view.up[b] = 0;
-        balancer.onBackendDown?.(b);
-      } else if (op.kind === 'up' && view.up[b] === 0) {
-        view.up[b] = 1;
-        balancer.onBackendUp?.(b);
-      }
-    }
-  }
-  return picks;
-}
 
 const RUNS = { numRuns: 300 };
 

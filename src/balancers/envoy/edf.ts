@@ -11,6 +11,8 @@
  * At most one entry per host, so a linear scan over `count` hosts replaces the heap
  * (n <= ~100); doubles as in C++, so ties are the ties Envoy sees. Allocates nothing.
  */
+import { type StateReader, orderRanks } from '../saved-state.ts';
+
 export class EdfScheduler {
   private readonly deadline: Float64Array;
   private readonly order: Float64Array;
@@ -44,6 +46,33 @@ export class EdfScheduler {
     this.clear();
     for (let i = 0; i < size; i++) this.add(weight(hosts[i]!), hosts[i]!);
     for (let i = 0; i < skip; i++) this.pickAndAdd(weight);
+  }
+
+  /**
+   * Appends the scheduler's state to `out`: current_time, then per host whether it is
+   * queued, its deadline and its order_offset as a rank among the queued (saved-state.ts;
+   * only their relative order decides ties). Deadlines are the doubles themselves, so a
+   * loaded scheduler rounds exactly as the saved one would have.
+   */
+  saveTo(out: number[]): void {
+    const rank = orderRanks(this.order, (h) => this.queued[h] === 1);
+    out.push(this.currentTime);
+    for (let h = 0; h < this.queued.length; h++) {
+      const q = this.queued[h] === 1;
+      out.push(this.queued[h]!, q ? this.deadline[h]! : 0, rank[h]!);
+    }
+  }
+
+  loadFrom(r: StateReader): void {
+    this.currentTime = r.next();
+    let queued = 0;
+    for (let h = 0; h < this.queued.length; h++) {
+      this.queued[h] = r.next();
+      this.deadline[h] = r.next();
+      this.order[h] = r.next();
+      queued += this.queued[h]!;
+    }
+    this.orderOffset = queued;
   }
 
   /** pick() then add(weight(host)); -1 when empty. */

@@ -14,6 +14,7 @@
  * several). Draw d of a request is ctx.random(request, d) (Envoy: random() % size).
  */
 import { intOption, numberOption, rejectUnknownOptions } from '../options.ts';
+import { StateReader } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { EdfScheduler } from './edf.ts';
@@ -61,6 +62,15 @@ export const envoyLeastRequest: BalancerModule = {
       },
       onBackendDown: refresh,
       onBackendUp: refresh,
+      /** The EDF scheduler (unequal weights); sampling is keyed by the request. */
+      saveState() {
+        const out: number[] = [];
+        edf.saveTo(out);
+        return out;
+      },
+      loadState(state) {
+        edf.loadFrom(new StateReader(state));
+      },
     };
   },
 };

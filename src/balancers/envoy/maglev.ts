@@ -19,6 +19,7 @@
  */
 import { LbsimError } from '../../errors.ts';
 import { enumOption, intOption, rejectUnknownOptions } from '../options.ts';
+import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { HostSet } from './host-set.ts';
@@ -99,6 +100,8 @@ export const envoyMaglev: BalancerModule = {
       },
       onBackendDown: refresh,
       onBackendUp: refresh,
+      // The ring/table and memo are rebuilt from the host set on every change.
+      ...STATELESS,
     };
   },
 };

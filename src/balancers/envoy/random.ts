@@ -4,6 +4,7 @@
  * Envoy. Options: `healthy_panic_threshold` (@default 50).
  */
 import { rejectUnknownOptions } from '../options.ts';
+import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { HostSet } from './host-set.ts';
@@ -23,6 +24,7 @@ export const envoyRandom: BalancerModule = {
       },
       onBackendDown: refresh,
       onBackendUp: refresh,
+      ...STATELESS,
     };
   },
 };

@@ -20,6 +20,7 @@
  * is memoized until the ring changes, so steady-state picks are a Map lookup.
  */
 import { enumOption, intOption, rejectUnknownOptions } from '../options.ts';
+import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { HostSet } from './host-set.ts';
@@ -108,6 +109,8 @@ export const envoyRingHash: BalancerModule = {
       },
       onBackendDown: refresh,
       onBackendUp: refresh,
+      // The ring/table and memo are rebuilt from the host set on every change.
+      ...STATELESS,
     };
   },
 };

@@ -12,6 +12,7 @@
  * (slow_start_config) is not modelled.
  */
 import { rejectUnknownOptions } from '../options.ts';
+import { StateReader } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { EdfScheduler } from './edf.ts';
@@ -44,6 +45,24 @@ export const envoyRoundRobin: BalancerModule = {
       },
       onBackendDown: refresh,
       onBackendUp: refresh,
+      /** The rotation index and the EDF scheduler; the host set is rebuilt from the backends. */
+      saveState() {
+        const out = [rrIndex];
+        edf.saveTo(out);
+        return out;
+      },
+      loadState(state) {
+        const r = new StateReader(state);
+        rrIndex = r.next();
+        edf.loadFrom(r);
+      },
+      /**
+       * Equal weights: the index is seed + requests. Unequal weights have no cheap guess
+       * (the EDF deadlines drift in floating point), so the fresh scheduler stays.
+       */
+      assumePicks(requests) {
+        if (!weighted) rrIndex = seed + requests;
+      },
     };
   },
 };

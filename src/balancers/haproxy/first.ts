@@ -13,6 +13,7 @@
  */
 import { HAPROXY_VERSION } from './constants.ts';
 import { intOption, rejectUnknownOptions } from '../options.ts';
+import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 
 export const haproxyFirst: BalancerModule = {
@@ -34,6 +35,7 @@ export const haproxyFirst: BalancerModule = {
         }
         return fallback;
       },
+      ...STATELESS,
     };
   },
 };

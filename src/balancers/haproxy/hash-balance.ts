@@ -28,6 +28,7 @@ import { HAPROXY_VERSION } from './constants.ts';
 import { fullHash, hashDecimal } from './hash-functions.ts';
 import { ServerMap } from './server-map.ts';
 import { booleanOption, enumOption, rejectUnknownOptions, wholeWeights } from '../options.ts';
+import { STATELESS } from '../saved-state.ts';
 import type { Balancer, BalancerContext, BalancerModule } from '../types.ts';
 
 type KeySource = 'source' | 'uri' | 'hdr';
@@ -61,6 +62,7 @@ function createHashBalancer(algorithm: string, source: KeySource, { backends, op
     },
     onBackendDown: rebuild,
     onBackendUp: rebuild,
+    ...STATELESS,
   };
 }
 

@@ -33,6 +33,7 @@
  */
 import { BE_WEIGHT_SCALE, HAPROXY_VERSION, SRV_EWGHT_MAX } from './constants.ts';
 import { backendSetOption, booleanOption, durationOption, rejectUnknownOptions, wholeWeights } from '../options.ts';
+import { StateReader, orderRanks } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 
 export const haproxyLeastconn: BalancerModule = {
@@ -114,6 +115,43 @@ export const haproxyLeastconn: BalancerModule = {
           return -1;
         }
         return first(1);
+      },
+      /**
+       * Key, tree membership and insertion order (as ranks, saved-state.ts) of every
+       * server, and its ramping eweight and ramp start.
+       */
+      saveState() {
+        const rank = orderRanks(seq, (b) => inTree[b] === 1);
+        const out: number[] = [];
+        for (let b = 0; b < n; b++) out.push(inTree[b]!, inTree[b] === 1 ? key[b]! : 0, rank[b]!, eweight[b]!, rampFrom[b]!);
+        return out;
+      },
+      loadState(state) {
+        const r = new StateReader(state);
+        ramping = 0;
+        for (let b = 0; b < n; b++) {
+          inTree[b] = r.next();
+          key[b] = r.next();
+          seq[b] = r.next();
+          eweight[b] = r.next();
+          rampFrom[b] = r.next();
+          if (rampFrom[b]! >= 0) ramping++;
+        }
+        inserted = n;
+      },
+      /**
+       * Idle servers rotate: each request one at a time takes the first and re-enters it
+       * last, so after `requests` such picks the tree order has turned by requests mod
+       * (servers in the tree). A guess for light load.
+       */
+      assumePicks(requests) {
+        const rank = orderRanks(seq, (b) => inTree[b] === 1);
+        let m = 0;
+        for (let b = 0; b < n; b++) if (inTree[b] === 1) m++;
+        if (m === 0) return;
+        const turn = requests % m;
+        for (let b = 0; b < n; b++) if (inTree[b] === 1) seq[b] = (rank[b]! - turn + m) % m;
+        inserted = m;
       },
       onDispatch: reposition,
       onComplete: reposition,

@@ -12,6 +12,7 @@
 import { ChashRing } from './chash-ring.ts';
 import { BE_WEIGHT_SCALE, HAPROXY_VERSION } from './constants.ts';
 import { intOption, rejectUnknownOptions, wholeWeights } from '../options.ts';
+import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 
 export const HAPROXY_RANDOM_DEFAULTS = { draws: 2 } as const;
@@ -41,6 +42,7 @@ export const haproxyRandom: BalancerModule = {
       },
       onBackendDown: rebuild,
       onBackendUp: rebuild,
+      ...STATELESS,
     };
   },
 };

@@ -29,12 +29,15 @@
  */
 import { HAPROXY_VERSION, BE_WEIGHT_SCALE, SRV_EWGHT_MAX, SRV_UWGHT_RANGE } from './constants.ts';
 import { rejectUnknownOptions, wholeWeights } from '../options.ts';
+import { StateReader, orderRanks } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 
 const NONE = -1;
 const T0 = 0;
 const T1 = 1;
 const CURR = 2;
+/** assumePicks() gives up on finding the schedule's cycle after this many picks. */
+const MAX_GUESS_PICKS = 1_000_000;
 
 export const haproxyRoundrobin: BalancerModule = {
   name: 'haproxy/roundrobin',
@@ -139,29 +142,90 @@ export const haproxyRoundrobin: BalancerModule = {
     }
     currPos = currWeight = nextWeight;
 
+    /** True when the last pick switched the init and next trees (a new window began). */
+    let switchedLast = false;
+    /** fwrr_get_next_server() without saturation or srvtoavoid (see above). */
+    const pick = (): number => {
+      switchedLast = false;
+      if (usableCount === 0) return -1;
+      if (currWeight === 0) currPos = currWeight = nextWeight;
+      let srv: number;
+      for (;;) {
+        srv = fromGroup();
+        if (srv >= 0) break;
+        if (switchedLast) return -1;
+        switchedLast = true;
+        // fwrr_switch_trees()
+        const swap = init;
+        init = next;
+        next = swap;
+        currWeight = nextWeight;
+        currPos = currWeight;
+      }
+      updatePosition(srv);
+      tree[srv] = NONE; // fwrr_dequeue_srv()
+      currPos++;
+      queueSrv(srv);
+      return srv;
+    };
+    /**
+     * The group and every server's place, canonical: insertion order as ranks among the
+     * servers in a tree (saved-state.ts); `npos` only in `curr`, the one tree whose
+     * positions are read (a server leaves init or next with npos reset, and comes back
+     * up with npos = curr_pos); `lpos` not at all, as only fwrr_update_server_weight()
+     * reads it and weights do not change here.
+     */
+    const saveState = (): number[] => {
+      const rank = orderRanks(seq, (b) => tree[b] !== NONE);
+      const out = [currPos, currWeight, nextWeight, init];
+      for (let b = 0; b < n; b++) out.push(tree[b]!, key[b]!, rank[b]!, tree[b] === CURR ? npos[b]! : 0, rweight[b]!, inGroup[b]!);
+      return out;
+    };
+
     return {
-      pick() {
-        if (usableCount === 0) return -1;
-        if (currWeight === 0) currPos = currWeight = nextWeight;
-        let switched = false;
-        let srv: number;
-        for (;;) {
-          srv = fromGroup();
-          if (srv >= 0) break;
-          if (switched) return -1;
-          switched = true;
-          // fwrr_switch_trees()
-          const swap = init;
-          init = next;
-          next = swap;
-          currWeight = nextWeight;
-          currPos = currWeight;
+      pick,
+      saveState,
+      loadState(state) {
+        const r = new StateReader(state);
+        currPos = r.next();
+        currWeight = r.next();
+        nextWeight = r.next();
+        init = r.next();
+        next = init === T0 ? T1 : T0;
+        usableCount = 0;
+        for (let b = 0; b < n; b++) {
+          tree[b] = r.next();
+          key[b] = r.next();
+          seq[b] = r.next();
+          npos[b] = r.next();
+          rweight[b] = r.next();
+          inGroup[b] = r.next();
+          usableCount += inGroup[b]!;
         }
-        updatePosition(srv);
-        tree[srv] = NONE; // fwrr_dequeue_srv()
-        currPos++;
-        queueSrv(srv);
-        return srv;
+        inserted = n;
+      },
+      /**
+       * Makes `requests` picks from here. The schedule repeats: at the start of a window
+       * the state is one of few, so once a window starts in a state seen before, the
+       * picks skip whole cycles and only the remainder is made (a few windows of 16·W
+       * picks at most, W the weights' sum). Past MAX_GUESS_PICKS without a cycle it stops:
+       * a wrong guess only costs a replay some speed.
+       */
+      assumePicks(requests) {
+        const seen = new Map<string, number>();
+        for (let done = 0; done < requests; ) {
+          if (pick() < 0 || done >= MAX_GUESS_PICKS) return;
+          done++;
+          if (!switchedLast) continue;
+          const at = saveState().join();
+          const before = seen.get(at);
+          if (before === undefined) {
+            seen.set(at, done);
+            continue;
+          }
+          for (let left = (requests - done) % (done - before); left > 0; left--) pick();
+          return;
+        }
       },
       onBackendDown(b) {
         // fwrr_set_server_status_down()

@@ -35,6 +35,10 @@ export const haproxyStaticRr: BalancerModule = {
       },
       onBackendDown: rebuild,
       onBackendUp: rebuild,
+      /** The map's cycle: idx = requests mod its size (every server usable). */
+      assumePicks(requests) {
+        if (map.total > 0) idx = requests % map.total;
+      },
       saveState: () => [idx],
       loadState: (s) => {
         idx = s[0]!;

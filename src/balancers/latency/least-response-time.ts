@@ -13,6 +13,7 @@
  */
 import { eligible } from '../eligible.ts';
 import { numberOption, rejectUnknownOptions } from '../options.ts';
+import { StateReader } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 
 export const LEAST_RESPONSE_TIME_DEFAULTS = { alpha: 0.2 } as const;
@@ -50,6 +51,20 @@ export const leastResponseTime: BalancerModule = {
           seen[b] = 1;
           avg[b] = latencyMs;
         } else avg[b] = avg[b]! + alpha * (latencyMs - avg[b]!);
+      },
+      /** Where the scan starts, and each backend's EWMA (the doubles as they are) and whether it has one. */
+      saveState() {
+        const out = [start];
+        for (let b = 0; b < backends.count; b++) out.push(seen[b]!, seen[b] === 1 ? avg[b]! : 0);
+        return out;
+      },
+      loadState(state) {
+        const r = new StateReader(state);
+        start = r.next();
+        for (let b = 0; b < backends.count; b++) {
+          seen[b] = r.next();
+          avg[b] = r.next();
+        }
       },
     };
   },

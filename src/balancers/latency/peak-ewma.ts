@@ -17,6 +17,7 @@
 import { LbsimError } from '../../errors.ts';
 import { eligibleCount, nthEligible } from '../eligible.ts';
 import { durationOption, rejectUnknownOptions } from '../options.ts';
+import { StateReader } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 
 export const PEAK_EWMA_DEFAULTS = { decayMs: 10_000 } as const;
@@ -58,6 +59,20 @@ export const peakEwma: BalancerModule = {
       },
       onComplete(b, latencyMs) {
         observe(b, latencyMs);
+      },
+      /**
+       * Each backend's cost and when it was last decayed (doubles, saved as they are); a
+       * zero cost stays zero whenever it is decayed, so its stamp is saved as 0.
+       */
+      saveState() {
+        const out = Array.from(cost);
+        for (let b = 0; b < backends.count; b++) out.push(cost[b] === 0 ? 0 : stamp[b]!);
+        return out;
+      },
+      loadState(state) {
+        const r = new StateReader(state);
+        r.fill(cost);
+        r.fill(stamp);
       },
     };
   },

@@ -107,6 +107,9 @@ export const nginxHash: BalancerModule = {
         }
         return wrr.pick();
       },
+      // The fallback round robin's current weights; the hash itself keeps nothing.
+      saveState: () => wrr.saveState(),
+      loadState: (s) => wrr.loadState(s),
     };
   },
 };

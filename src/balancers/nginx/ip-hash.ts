@@ -50,6 +50,9 @@ export const nginxIpHash: BalancerModule = {
         }
         return wrr.pick();
       },
+      // The fallback round robin's current weights; the hash itself keeps nothing.
+      saveState: () => wrr.saveState(),
+      loadState: (s) => wrr.loadState(s),
     };
   },
 };

@@ -45,10 +45,8 @@ export const nginxLeastConn: BalancerModule = {
         // loop from `best` onward sees the same set as this filter over all peers.
         return wrr.pick(tied);
       },
-      saveState: () => Array.from(wrr.current),
-      loadState: (s) => {
-        wrr.current.set(s);
-      },
+      saveState: () => wrr.saveState(),
+      loadState: (s) => wrr.loadState(s),
     };
   },
 };

@@ -67,6 +67,9 @@ export const nginxRandom: BalancerModule = {
         }
         return wrr.pick();
       },
+      // The fallback round robin's current weights; the draws are keyed by the request.
+      saveState: () => wrr.saveState(),
+      loadState: (s) => wrr.loadState(s),
     };
   },
 };

@@ -15,6 +15,15 @@ export class SmoothWrr {
     this.current = new Float64Array(view.count);
   }
 
+  /** The current weights, the whole state (for Balancer.saveState). */
+  saveState(): number[] {
+    return Array.from(this.current);
+  }
+
+  loadState(state: readonly number[]): void {
+    this.current.set(state);
+  }
+
   /** One smooth-WRR pick among the eligible peers for which `candidate(b)` holds, or -1. */
   pick(candidate?: (b: number) => boolean): number {
     const v = this.view;
