@@ -5,7 +5,6 @@ import { loadScenario } from '../../scenario/load.ts';
 import { type Alternative, compare, COMPARE_DEFAULTS } from '../../workflows/compare.ts';
 import { formatComparisonJson, formatComparisonMarkdown, formatComparisonText } from '../../workflows/compare-format.ts';
 import { withAlgorithm } from '../../workflows/variants.ts';
-import { showComparison } from '../../ui/comparison.tsx';
 import type { CliContext } from '../context.ts';
 import { shouldUseTui } from '../tui.ts';
 import { parsePositiveInt, parseSeed } from '../options.ts';
@@ -49,6 +48,8 @@ export function compareCommand(ctx: CliContext): Command {
       const text = opts.format === 'json' ? formatComparisonJson(result) : opts.format === 'markdown' ? formatComparisonMarkdown(result) : formatComparisonText(result);
       // A person at a terminal gets the comparison view (first replication of each) until q; the table follows in the scrollback.
       if (opts.out === undefined && shouldUseTui({ tui: opts.tui, format: opts.format })) {
+        // Loaded only here: ink and React cost every other invocation ~0.2 s of start-up.
+        const { showComparison } = await import('../../ui/comparison.tsx');
         await showComparison(
           result.reports,
           result.alternatives.map((a) => a.label),
