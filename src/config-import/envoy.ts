@@ -40,7 +40,8 @@ function durationMs(v: unknown): number | undefined {
   return m ? Number(m[1]) * 1000 : undefined;
 }
 
-function clustersOf(doc: unknown): Obj[] {
+/** The clusters of a parsed Envoy document, in order (none for anything else). */
+export function clustersOf(doc: unknown): Obj[] {
   if (Array.isArray(doc)) return doc.filter(isObj);
   if (!isObj(doc)) return [];
   if (Array.isArray(doc.clusters)) return doc.clusters.filter(isObj);

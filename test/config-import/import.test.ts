@@ -4,10 +4,11 @@
  * nginx Plus `sticky` line is removed). Every directive the importer does not model must
  * come back as a warning naming its file and line (or YAML path), never silently dropped.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
-import { importBalancerConfig, importBalancerText } from '../../src/config-import/index.ts';
+import { balancerNames, detectFile, importBalancerConfig, importBalancerText, selectBalancer } from '../../src/config-import/index.ts';
 import { resolveBalancerSection } from '../../src/config-import/scenario.ts';
 import { isLbsimError } from '../../src/errors.ts';
 
@@ -192,5 +193,43 @@ describe('scenario loader: balancer.from', () => {
     const { parseScenario } = await import('../../src/scenario/load.ts');
     const text = 'duration: 1s\ntraffic: { synthetic: { rate: 1/s, service: { distribution: constant, mean: 1ms } } }\nbalancer: { instances: 2 }\nbackends: [{ name: a }]\n';
     expect(() => parseScenario(text, { file: 's.yaml' })).toThrow(/s\.yaml:3: balancer\.algorithm: expected exactly one of `algorithm` or `from`/);
+  });
+});
+
+describe('file detection and choosing a balancer (for commands taking config files directly)', () => {
+  const read = (name: string) => readFileSync(fixture(name), 'utf8');
+  const scenarioYaml = 'name: s\ntraffic: { synthetic: { rate: 1/s, service: { distribution: constant, mean: 1ms } } }\nbalancer: { algorithm: round-robin }\nbackends: [{ name: a }]\n';
+
+  it('tells the kind by content, whatever the extension; the extension only decides when the content says nothing', () => {
+    expect(detectFile('x.yaml', read('haproxy.cfg'))).toBe('haproxy');
+    expect(detectFile('x.cfg', read('nginx.conf'))).toBe('nginx');
+    expect(detectFile('x.conf', read('envoy-cluster.yaml'))).toBe('envoy');
+    expect(detectFile('x.txt', JSON.stringify([{ name: 'c', load_assignment: {} }]))).toBe('envoy');
+    // A scenario has a name too, which alone would read as one Envoy cluster.
+    expect(detectFile('s.yaml', scenarioYaml)).toBe('scenario');
+    expect(detectFile('s.json', JSON.stringify({ backends: [], traffic: {} }))).toBe('scenario');
+    // Commented-out sections do not count.
+    expect(detectFile('x.yaml', '# upstream old {\n# backend old\nname: c\nload_assignment: {}\n')).toBe('envoy');
+    expect(detectFile('empty.cfg', '')).toBe('haproxy');
+    expect(detectFile('empty.conf', '')).toBe('nginx');
+  });
+
+  it('lists the balancers a file defines: HAProxy backend/listen sections with servers, nginx upstreams, Envoy clusters', () => {
+    expect(balancerNames(read('haproxy.cfg'), 'haproxy')).toEqual(['app', 'api']); // `listen stats` has no server
+    expect(balancerNames(read('nginx.conf'), 'nginx')).toEqual(['app', 'cache']);
+    expect(balancerNames(read('envoy-cluster.yaml'), 'envoy')).toEqual(['app', 'sessions']);
+  });
+
+  it('selects the only one, the named one, or refuses with the names (USAGE, exit 2)', () => {
+    expect(selectBalancer('backend b\n server s 1.1.1.1:80\nlisten stats\n bind :8404\n', 'one.cfg', 'haproxy', undefined)).toEqual({ backend: 'b' });
+    expect(selectBalancer(read('nginx.conf'), 'n.conf', 'nginx', 'cache')).toEqual({ upstream: 'cache' });
+    let err: unknown;
+    try {
+      selectBalancer(read('envoy-cluster.yaml'), 'e.yaml', 'envoy', undefined);
+    } catch (e) {
+      err = e;
+    }
+    expect(isLbsimError(err) && err.code).toBe('USAGE');
+    expect((err as Error).message).toBe('e.yaml: 2 clusters (app, sessions); choose one with --backend NAME');
   });
 });

@@ -6,6 +6,7 @@ import { formatDiffJson, formatDiffMarkdown, formatDiffText } from '../../workfl
 import type { CliContext } from '../context.ts';
 import { parsePositiveInt, parseSeed } from '../options.ts';
 import { emit } from '../output.ts';
+import { addConfigOptions, type ConfigFlags, loadScenarioOrConfig } from '../inputs.ts';
 
 type Format = 'text' | 'json' | 'markdown';
 
@@ -17,10 +18,11 @@ function parseShare(value: string): number {
 
 /** Exit codes a CI pipeline reads: 0 pass, 1 regression or SLO broken (2: bad input, from main). */
 export function diffCommand(ctx: CliContext): Command {
-  return new Command('diff')
+  const command = new Command('diff')
     .description('test a config change: run BEFORE and AFTER on the same traffic, report what changed, and exit 1 if AFTER regresses or breaks its SLO')
-    .argument('<before>', 'scenario with the current config')
-    .argument('<after>', 'scenario with the changed config (its `slo` is the bar)')
+    .argument('<before>', 'scenario, or proxy config (haproxy.cfg, nginx.conf, Envoy cluster YAML), with the current config')
+    .argument('<after>', 'scenario or proxy config with the changed config (a scenario\'s `slo` is the bar)');
+  return addConfigOptions(command)
     .option('--traffic <trace>', 'replay this recorded traffic (.lbt or an access log) through both instead of their own traffic; replications then vary only the balancers’ randomness')
     .option('--replications <n>', 'independent replications per side', parsePositiveInt, DIFF_DEFAULTS.replications)
     .option('--seed <n>', 'first seed, for both sides (default: BEFORE’s)', parseSeed)
@@ -32,9 +34,10 @@ export function diffCommand(ctx: CliContext): Command {
       async (
         beforeFile: string,
         afterFile: string,
-        opts: { traffic?: string; replications: number; seed?: number; independent?: boolean; threshold: number; format: Format; out?: string },
+        opts: { traffic?: string; replications: number; seed?: number; independent?: boolean; threshold: number; format: Format; out?: string } & ConfigFlags,
       ) => {
-        let [before, after] = await Promise.all([loadScenario(beforeFile), loadScenario(afterFile)]);
+        const base = opts.scenario === undefined ? undefined : await loadScenario(opts.scenario);
+        let [before, after] = [await loadScenarioOrConfig(beforeFile, opts, opts.traffic, base, ctx), await loadScenarioOrConfig(afterFile, opts, opts.traffic, base, ctx)];
         if (opts.traffic !== undefined) [before, after] = await withTrace([before, after], opts.traffic);
         else if (JSON.stringify(before.traffic) !== JSON.stringify(after.traffic) || before.durationMs !== after.durationMs) {
           ctx.info(`note: ${afterFile} describes different traffic than ${beforeFile}; each side runs its own (same seeds)`);

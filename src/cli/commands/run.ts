@@ -5,6 +5,7 @@ import type { Report } from '../../report/types.ts';
 import { loadScenario } from '../../scenario/load.ts';
 import { runScenario } from '../../simulate.ts';
 import { emit } from '../output.ts';
+import { showImportWarnings } from '../inputs.ts';
 import { parsePositiveInt, parseSeed } from '../options.ts';
 import { runSplit } from '../../parallel/run-split.ts';
 import type { Scenario } from '../../scenario/load.ts';
@@ -36,6 +37,7 @@ export function runCommand(ctx: CliContext): Command {
     .option('--windows <k>', 'windows of the timeline when split (default: the thread count)', parsePositiveInt)
     .action(async (file: string, opts: { seed?: number; format: ReportFormat; out?: string; progress?: boolean; tui?: boolean; threads?: number; windows?: number } & ReplayFlags) => {
       const scenario = withReplayOverrides(await loadScenario(file), opts);
+      showImportWarnings(scenario, ctx);
       if (scenario.traffic.kind === 'trace' && scenario.traffic.skippedRows > 0) ctx.info(`note: ${scenario.traffic.skippedRows.toLocaleString('en-US')} malformed rows were skipped when the trace was imported`);
       if ((opts.threads ?? 1) > 1) return runSplitCommand(scenario, opts, ctx);
       if (shouldUseTui(opts)) return runWithTui(scenario, opts, ctx);

@@ -1,0 +1,65 @@
+/**
+ * Files a command takes where a scenario is expected: an lbsim scenario, or a proxy
+ * configuration (haproxy.cfg, nginx.conf, an Envoy cluster file), told apart by content
+ * (src/config-import/index.ts detectFile). A configuration becomes a scenario through
+ * src/workflows/proxy-scenario.ts. The importer's warnings go to stderr as
+ * `FILE:LINE: what`.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { detectFile, readConfigText } from '../config-import/index.ts';
+import { loadScenario, type Scenario } from '../scenario/load.ts';
+import { PROXY_SCENARIO_DEFAULTS, proxyScenario, type ProxyScenarioOptions } from '../workflows/proxy-scenario.ts';
+import type { CliContext } from './context.ts';
+import { parsePositiveInt } from './options.ts';
+
+export interface ConfigFlags {
+  backend?: string;
+  scenario?: string;
+  concurrency?: number;
+  queue?: number | 'unbounded';
+}
+
+function parseQueue(value: string): number | 'unbounded' {
+  if (value === 'unbounded') return value;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0 or unbounded');
+  return n;
+}
+
+/** The flags that turn a proxy configuration into a scenario. */
+export function addConfigOptions(command: Command): Command {
+  return command
+    .option('--backend <name>', 'proxy config: the HAProxy backend, nginx upstream or Envoy cluster (default: the only one)')
+    .option('--scenario <file>', 'proxy config: a scenario whose traffic, timings, SLO and backend models are used')
+    .option('--concurrency <n>', `proxy config without --scenario: slots per server (default ${PROXY_SCENARIO_DEFAULTS.concurrency})`, parsePositiveInt)
+    .option('--queue <n>', 'proxy config without --scenario: queue limit per server, or unbounded (default)', parseQueue);
+}
+
+/** Prints what the config importer did not understand or does not simulate, one line each. */
+export function showImportWarnings(scenario: Scenario, ctx: CliContext): void {
+  for (const w of scenario.balancer.imported?.warnings ?? []) ctx.info(w);
+}
+
+/**
+ * Loads `file` as a scenario, or builds one from a proxy configuration with `traffic` (a
+ * trace path) and the flags; a base scenario (`--scenario`) is loaded once by the caller.
+ */
+export async function loadScenarioOrConfig(file: string, flags: ConfigFlags, traffic: string | undefined, base: Scenario | undefined, ctx: CliContext): Promise<Scenario> {
+  const text = readConfigText(file);
+  const isScenario = detectFile(file, text) === 'scenario';
+  const scenario = isScenario
+    ? await loadScenario(file)
+    : await proxyScenario(file, text, {
+          ...(flags.backend === undefined ? {} : { backend: flags.backend }),
+          ...(base === undefined ? {} : { base }),
+          ...(traffic === undefined ? {} : { traffic }),
+          ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
+          ...(flags.queue === undefined ? {} : { queue: flags.queue }),
+        } satisfies ProxyScenarioOptions);
+  showImportWarnings(scenario, ctx);
+  if (!isScenario && base === undefined) {
+    const queue = flags.queue ?? PROXY_SCENARIO_DEFAULTS.queue;
+    ctx.info(`note: ${file}: each server modelled with ${flags.concurrency ?? PROXY_SCENARIO_DEFAULTS.concurrency} slots and ${queue === 'unbounded' ? 'an unbounded queue' : `a queue of ${queue}`} (--concurrency, --queue, or --scenario for a model)`);
+  }
+  return scenario;
+}
