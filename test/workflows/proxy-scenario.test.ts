@@ -1,0 +1,58 @@
+/**
+ * A scenario built from a proxy config (src/workflows/proxy-scenario.ts): what comes from
+ * the config (algorithm, weights, server names), from a base scenario (traffic, timings,
+ * SLO, the model of each server: its namesake, else the first backend) or from the flags.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readConfigText } from '../../src/config-import/index.ts';
+import { isLbsimError } from '../../src/errors.ts';
+import { parseScenario } from '../../src/scenario/load.ts';
+import { proxyScenario } from '../../src/workflows/proxy-scenario.ts';
+
+const cfg = join(import.meta.dirname, '..', 'fixtures', 'configs', 'haproxy.cfg');
+const base = parseScenario(
+  `name: base
+seed: 9
+duration: 30s
+timeout: 3s
+traffic: { synthetic: { rate: 50/s, service: { distribution: exponential, mean: 20ms } } }
+balancer: { algorithm: round-robin }
+backends:
+  - { name: template, concurrency: 4, queue: 20, speed: 1.5 }
+  - { name: web3, concurrency: 1, queue: 5, outages: [{ from: 10s, to: 12s }] }
+slo: { p99: 200ms }
+`,
+  { file: 'base.yaml' },
+);
+
+describe('proxyScenario', () => {
+  it('with a base: the config decides balancer and weights, the namesake or the first backend the model, the base the rest', async () => {
+    const s = await proxyScenario(cfg, readConfigText(cfg), { backend: 'app', base });
+    expect(s.balancer.algorithm).toBe('haproxy/leastconn');
+    expect(s.backends.map((b) => [b.name, b.concurrency, b.queue, b.speed, b.outages.length])).toEqual([
+      ['web1', 4, 20, 1.5, 0],
+      ['web2', 4, 20, 1.5, 0],
+      ['web3', 1, 5, 1, 1],
+      ['spare', 4, 20, 1.5, 0],
+    ]);
+    // Weights as balancer.from maps them (the backup's is the importer's business).
+    expect(s.backends.slice(0, 3).map((b) => b.weight)).toEqual([100, 100, 50]);
+    expect([s.seed, s.durationMs, s.timeoutMs, s.slo?.p99, s.traffic.kind]).toEqual([9, 30_000, 3000, 200, 'synthetic']);
+    // Warnings name the file as given.
+    expect(s.balancer.imported!.warnings.every((w) => w.startsWith(cfg))).toBe(true);
+  });
+
+  it('needs traffic or a base, and a backend when the file has several', async () => {
+    const fail = async (p: Promise<unknown>, re: RegExp) => {
+      const e = await p.then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect(isLbsimError(e) && e.code).toBe('USAGE');
+      expect((e as Error).message).toMatch(re);
+    };
+    await fail(proxyScenario(cfg, readConfigText(cfg), { backend: 'app' }), /give the traffic to replay through it with --traffic FILE/);
+    await fail(proxyScenario(cfg, readConfigText(cfg), { base }), /2 backends \(app, api\); choose one with --backend NAME/);
+  });
+});
