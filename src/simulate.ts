@@ -79,6 +79,7 @@ export function createSimulation(scenario: Scenario, balancer: BalancerModule, s
       intervalMs: scenario.intervalMs,
       warmupMs: scenario.warmupMs,
       timeoutMs: scenario.timeoutMs,
+      serverSet: scenario.serverSet,
       ...(window === undefined
         ? {}
         : { startMs: window.startMs, endMs: window.endMs, firstRequest: window.firstRequest, trafficEndMs: window.trafficEndMs }),

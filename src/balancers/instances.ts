@@ -118,6 +118,7 @@ function instanceView(shared: BackendView): BackendView & { inFlight: Int32Array
     weight: shared.weight,
     concurrency: shared.concurrency,
     up: shared.up,
+    ...(shared.effectiveWeight === undefined ? {} : { effectiveWeight: shared.effectiveWeight }),
     inFlight,
     queued,
     get upCount() {
@@ -191,6 +192,9 @@ export function withInstances(module: BalancerModule, options: Readonly<Record<s
         },
         onBackendUp(b) {
           for (const c of copies) c.onBackendUp?.(b);
+        },
+        onWeightChange(b) {
+          for (const c of copies) c.onWeightChange?.(b);
         },
       };
       if (copies.every((c) => typeof c.saveState === 'function' && typeof c.loadState === 'function')) {

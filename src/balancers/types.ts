@@ -14,8 +14,20 @@ export interface BackendView {
   readonly weight: Float64Array;
   /** FCFS slots of each backend. */
   readonly concurrency: Int32Array;
-  /** 1 when the backend accepts requests, 0 during an outage. */
+  /**
+   * 1 when the balancer believes the backend usable. Without health knobs that is exactly
+   * "not in an outage"; with active/passive checks or outlier detection it is what they
+   * have found (an outage goes unnoticed until detected), and backup servers show as
+   * down while a primary is usable (src/engine/server-health.ts).
+   */
   readonly up: Uint8Array;
+  /**
+   * Weight with slow start applied (HAProxy `slowstart`, Envoy `slow_start_config`):
+   * equal to `weight` except while a server ramps up. Absent in hand-made views: use
+   * `weight` then. Proxies that ramp read it when told (onWeightChange) or, as Envoy's
+   * EDF scheduler, whenever they re-add a host.
+   */
+  readonly effectiveWeight?: Float64Array;
   /** Requests at the backend: in service plus waiting in its queue. */
   readonly inFlight: Int32Array;
   /** Requests waiting in the backend's queue. */
@@ -42,16 +54,20 @@ export interface Balancer {
   /**
    * Picks the backend for request `request` (its sequence number) from client key `client`
    * and route key `route`. Returns a backend index, or -1 when no backend can take it (the
-   * request is then rejected). Must not return a backend whose `up` is 0.
+   * request is then rejected). Must not return a backend whose `up` is 0 (except Envoy in
+   * panic, which balances over every host). A backend that is not actually serving
+   * refuses the request at once.
    */
   pick(request: number, client: number, route: number): number;
   /** Request number `request` was accepted by `backend` (it started service or joined its queue). */
   onDispatch?(backend: number, request: number): void;
   /** Request number `request` finished at `backend` after `latencyMs` (wait + service). */
   onComplete?(backend: number, latencyMs: number, request: number): void;
-  /** `backend` went down (outage) or came back up. */
+  /** `backend` went down or came back up as the balancer sees it (`up` changed). */
   onBackendDown?(backend: number): void;
   onBackendUp?(backend: number): void;
+  /** `backend`'s effectiveWeight changed (a slow-start step, HAProxy's warm-up tick). */
+  onWeightChange?(backend: number): void;
   /**
    * A guess, for a time-split replay, of the state after `requests` picks made with every
    * backend eligible (e.g. round-robin: cursor = requests mod backends). A wrong guess

@@ -9,12 +9,13 @@
  * (minimum/maximum_ring_size, hash_function XX_HASH), maglev_lb_config (table_size),
  * common_lb_config.healthy_panic_threshold, load_assignment endpoints (socket_address,
  * load_balancing_weight, health_status), circuit_breakers, outlier_detection,
- * health_checks, slow_start_config; connect_timeout, type and the like are accepted
+ * health_checks, slow_start_config (the last three become server-health knobs); connect_timeout, type and the like are accepted
  * silently (they change nothing lbsim models). Any other field is a warning naming its
  * path. Backends are named "address:port".
  */
 import { parse } from 'yaml';
 import { LbsimError } from '../errors.ts';
+import { type ActiveCheckSpec, OUTLIER_DEFAULTS, type OutlierSpec, ENVOY_SLOW_START_DEFAULTS } from '../engine/server-health-types.ts';
 import type { ImportedBalancer, ImportedServer } from './types.ts';
 
 type Obj = Record<string, unknown>;
@@ -75,13 +76,14 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
     algorithm = 'envoy/round_robin';
   }
   const options: Record<string, unknown> = {};
+  let slowStart: ImportedBalancer['settings']['slowStart'];
   const sub = (key: string): Obj | undefined => (isObj(found[key]) ? (found[key] as Obj) : undefined);
   const lr = sub('least_request_lb_config');
   if (lr) {
     for (const [k, v] of Object.entries(lr)) {
       if (k === 'choice_count') options.choice_count = Number(unwrap(v));
       else if (k === 'active_request_bias') options.active_request_bias = Number(isObj(v) && 'default_value' in v ? v.default_value : unwrap(v));
-      else if (k === 'slow_start_config') w(`least_request_lb_config.${k}`, 'kept in the import, not simulated yet');
+      else if (k === 'slow_start_config') slowStart = slowStartOf(v, `least_request_lb_config.${k}`, w);
       else w(`least_request_lb_config.${k}`, 'not understood; ignored');
     }
   }
@@ -97,7 +99,12 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
   if (mg) for (const [k, v] of Object.entries(mg)) if (k === 'table_size') options.table_size = Number(unwrap(v));
     else w(`maglev_lb_config.${k}`, 'not understood; ignored');
   const rr = sub('round_robin_lb_config');
-  if (rr) for (const k of Object.keys(rr)) w(`round_robin_lb_config.${k}`, 'kept in the import, not simulated yet');
+  if (rr) {
+    for (const [k, v] of Object.entries(rr)) {
+      if (k === 'slow_start_config') slowStart = slowStartOf(v, `round_robin_lb_config.${k}`, w);
+      else w(`round_robin_lb_config.${k}`, 'not understood; ignored');
+    }
+  }
   const common = sub('common_lb_config');
   if (common) {
     for (const [k, v] of Object.entries(common)) {
@@ -144,12 +151,73 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
   const od = sub('outlier_detection');
   if (od) {
     settings.outlierDetection = od;
-    const ejection = durationMs(od.base_ejection_time);
-    w('outlier_detection', `kept in the import, not simulated yet${ejection === undefined ? '' : ` (base_ejection_time ${ejection} ms)`}`);
+    settings.outlier = outlierOf(od, w);
   }
   if (Array.isArray(found.health_checks) && found.health_checks.length > 0) {
     settings.healthCheck = { health_checks: found.health_checks };
-    w('health_checks', 'kept in the import, not simulated yet');
+    const check = activeCheckOf(found.health_checks.filter(isObj)[0] ?? {}, w);
+    if (check !== undefined) settings.activeCheck = check;
+    if (found.health_checks.length > 1) w('health_checks', `${found.health_checks.length} checks: only the first is simulated`);
   }
+  if (slowStart !== undefined) settings.slowStart = slowStart;
   return { kind: 'envoy', file, name, algorithm, options, servers, settings, warnings };
+}
+
+type Warn = (path: string, what: string) => void;
+
+/** Envoy slow_start_config: slow_start_window (Duration), aggression (RuntimeDouble), min_weight_percent (Percent). */
+function slowStartOf(v: unknown, path: string, w: Warn): ImportedBalancer['settings']['slowStart'] {
+  if (!isObj(v)) return undefined;
+  const windowMs = durationMs(v.slow_start_window);
+  if (windowMs === undefined || windowMs <= 0) {
+    w(`${path}.slow_start_window`, 'missing or not a duration; slow start ignored');
+    return undefined;
+  }
+  const aggression = isObj(v.aggression) ? Number(v.aggression.default_value) : ENVOY_SLOW_START_DEFAULTS.aggression;
+  const minWeightPercent = v.min_weight_percent === undefined ? ENVOY_SLOW_START_DEFAULTS.minWeightPercent : Number(unwrap(v.min_weight_percent));
+  for (const k of Object.keys(v)) if (!['slow_start_window', 'aggression', 'min_weight_percent'].includes(k)) w(`${path}.${k}`, 'not understood; ignored');
+  return { windowMs, aggression: aggression > 0 ? aggression : 1, minWeightPercent };
+}
+
+/** Envoy health_checks[0]: interval, unhealthy_threshold (fall), healthy_threshold (rise). */
+function activeCheckOf(hc: Obj, w: Warn): ActiveCheckSpec | undefined {
+  const interMs = durationMs(hc.interval);
+  const fall = Number(unwrap(hc.unhealthy_threshold));
+  const rise = Number(unwrap(hc.healthy_threshold));
+  if (interMs === undefined || interMs <= 0 || !(fall >= 1) || !(rise >= 1)) {
+    w('health_checks[0]', 'needs interval, unhealthy_threshold and healthy_threshold; not simulated');
+    return undefined;
+  }
+  for (const k of Object.keys(hc)) {
+    if (['interval', 'unhealthy_threshold', 'healthy_threshold', 'timeout', 'http_health_check', 'tcp_health_check', 'grpc_health_check'].includes(k)) continue;
+    w(`health_checks[0].${k}`, 'not modelled; ignored');
+  }
+  return { interMs, rise, fall };
+}
+
+/** Envoy outlier_detection with its defaults; the fields lbsim does not model are warnings. */
+function outlierOf(od: Obj, w: Warn): OutlierSpec {
+  const d = OUTLIER_DEFAULTS;
+  const num = (k: string, fallback: number) => (od[k] === undefined ? fallback : Number(unwrap(od[k])));
+  const ms = (k: string, fallback: number) => (od[k] === undefined ? fallback : (durationMs(od[k]) ?? fallback));
+  const enforce = (k: string, fallback: number) => {
+    const v = num(k, fallback);
+    if (v !== 0 && v !== 100) w(`outlier_detection.${k}`, `${v}% is simulated as ${v >= 50 ? 100 : 0}% (lbsim does not draw partial enforcement)`);
+    return v >= 50 ? 100 : 0;
+  };
+  const known = ['consecutive_5xx', 'interval', 'base_ejection_time', 'max_ejection_time', 'max_ejection_percent', 'enforcing_consecutive_5xx', 'enforcing_success_rate', 'success_rate_minimum_hosts', 'success_rate_request_volume', 'success_rate_stdev_factor', 'always_eject_one_host'];
+  for (const k of Object.keys(od)) if (!known.includes(k)) w(`outlier_detection.${k}`, 'not modelled; ignored');
+  return {
+    consecutive5xx: num('consecutive_5xx', d.consecutive5xx),
+    intervalMs: ms('interval', d.intervalMs),
+    baseEjectionMs: ms('base_ejection_time', d.baseEjectionMs),
+    maxEjectionMs: ms('max_ejection_time', d.maxEjectionMs),
+    maxEjectionPercent: num('max_ejection_percent', d.maxEjectionPercent),
+    enforcingConsecutive5xx: enforce('enforcing_consecutive_5xx', d.enforcingConsecutive5xx),
+    alwaysEjectOneHost: od.always_eject_one_host === true,
+    enforcingSuccessRate: enforce('enforcing_success_rate', d.enforcingSuccessRate),
+    successRateMinimumHosts: num('success_rate_minimum_hosts', d.successRateMinimumHosts),
+    successRateRequestVolume: num('success_rate_request_volume', d.successRateRequestVolume),
+    successRateStdevFactor: num('success_rate_stdev_factor', d.successRateStdevFactor * 1000) / 1000,
+  };
 }

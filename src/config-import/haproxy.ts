@@ -9,6 +9,7 @@
  * hash-type map-based|consistent [sdbm|djb2] [avalanche], server NAME ADDR with weight,
  * maxconn, maxqueue, backup, slowstart, check, inter, rise, fall, disabled; default-server;
  * retries, timeout queue, option redispatch, option allbackups, option httpchk.
+ * backup, allbackups, slowstart and check inter rise fall become server-health knobs.
  * Everything else inside the section is a warning naming file and line.
  */
 import { haproxyTime } from './durations.ts';
@@ -101,13 +102,16 @@ export function importHaproxy(text: string, file: string, backend: string | unde
   const { algorithm, options } = algorithmOf(p, file, warnings);
   const servers = found.servers.map((s) => serverOf(s.line, [...s.words.slice(0, 3), ...p.defaultServer, ...s.words.slice(3)], file, warnings));
   if (servers.length === 0) warnings.push(`${file}: backend '${found.name}' has no server lines`);
-  const settings: ImportedBalancer['settings'] = {};
+  // Simulated (server-health knobs): option allbackups.
+  const settings: ImportedBalancer['settings'] = p.allBackups === undefined ? {} : { allBackups: p.allBackups };
   if (p.queueTimeoutMs !== undefined) settings.queueTimeoutMs = p.queueTimeoutMs;
   if (p.retries !== undefined) settings.retries = p.retries;
   if (p.redispatch !== undefined) settings.redispatch = p.redispatch;
-  if (p.allBackups !== undefined) settings.allBackups = p.allBackups;
-  if (p.httpchk !== undefined) settings.healthCheck = { httpchk: p.httpchk };
-  for (const [k, v] of Object.entries(settings)) warnings.push(`${file}: backend '${found.name}': ${k} = ${JSON.stringify(v)} kept in the import, not simulated yet (no balancer-side queue, retries or health checks in the engine)`);
+  if (p.httpchk !== undefined) {
+    settings.healthCheck = { httpchk: p.httpchk };
+    warnings.push(`${file}: backend '${found.name}': option httpchk ${p.httpchk}: a check passes unless the server is in an outage (HTTP answers are not modelled)`);
+  }
+  for (const [k, v] of Object.entries(settings)) if (k !== 'healthCheck' && k !== 'allBackups') warnings.push(`${file}: backend '${found.name}': ${k} = ${JSON.stringify(v)} kept in the import, not simulated yet (no balancer-side queue, retries or health checks in the engine)`);
   return { kind: 'haproxy', file, name: found.name, algorithm, options, servers, settings, warnings };
 }
 
@@ -253,7 +257,8 @@ function serverOf(l: Line, w: string[], file: string, warnings: string[]): Impor
     }
   }
   if (check) s.check = { interMs: inter, rise, fall };
-  const kept = [s.maxconn !== undefined && `maxconn ${s.maxconn}`, s.maxqueue !== undefined && `maxqueue ${s.maxqueue}`, s.backup && 'backup', s.slowStartMs !== undefined && `slowstart ${s.slowStartMs}ms`, s.check && `check inter ${inter}ms rise ${rise} fall ${fall}`].filter(Boolean);
+  // backup, slowstart and check inter/rise/fall are simulated (server-health knobs); maxconn and maxqueue not yet.
+  const kept = [s.maxconn !== undefined && `maxconn ${s.maxconn}`, s.maxqueue !== undefined && `maxqueue ${s.maxqueue}`].filter(Boolean);
   if (kept.length > 0) warnings.push(`${where}: server ${s.name}: ${kept.join(', ')} kept in the import, not simulated yet`);
   if (s.down) warnings.push(`${where}: server ${s.name} is disabled: imported with weight 0 (drained)`);
   return s;

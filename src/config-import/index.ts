@@ -138,9 +138,9 @@ export function importBalancerConfig(file: string, selector: ImportSelector = {}
 
 /**
  * The weight a backend gets from an imported server: its configured weight, or 0 when it
- * is administratively down or a backup (lbsim does not yet switch to backups when every
- * primary is down, so a backup takes no traffic rather than a primary's share).
+ * is administratively down. A backup keeps its weight: the engine hides it while a
+ * primary is usable (src/engine/server-health.ts).
  */
-export function simulatedWeight(s: { weight: number; down?: boolean; backup?: boolean }): number {
-  return s.down || s.backup ? 0 : s.weight;
+export function simulatedWeight(s: { weight: number; down?: boolean }): number {
+  return s.down ? 0 : s.weight;
 }

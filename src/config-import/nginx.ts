@@ -162,9 +162,9 @@ function serverOf(d: Directive, file: string, warnings: string[]): ImportedServe
     }
   }
   if (!Number.isInteger(s.weight) || s.weight < 1) warnings.push(`${where}: server ${address}: weight=${s.weight} is invalid for nginx (whole number >= 1)`);
-  const explicit = d.args.some((a) => a.startsWith('max_fails=') || a.startsWith('fail_timeout='));
-  const kept = [s.maxconn !== undefined && `max_conns=${s.maxconn}`, s.backup && 'backup', s.slowStartMs !== undefined && `slow_start=${s.slowStartMs}ms`, explicit && `max_fails=${s.maxFails} fail_timeout=${s.failTimeoutMs}ms`].filter(Boolean);
-  if (kept.length > 0) warnings.push(`${where}: server ${address}: ${kept.join(', ')} kept in the import, not simulated yet`);
+  // backup and max_fails / fail_timeout (nginx's passive checks, on by default) are simulated; max_conns not yet.
+  if (s.maxconn !== undefined) warnings.push(`${where}: server ${address}: max_conns=${s.maxconn} kept in the import, not simulated yet`);
+  if (s.slowStartMs !== undefined) warnings.push(`${where}: server ${address}: slow_start=${s.slowStartMs}ms is nginx Plus; simulated with HAProxy's slowstart ramp (weight in 16 steps)`);
   if (s.down) warnings.push(`${where}: server ${address} is marked down: imported with weight 0 (drained)`);
   return s;
 }

@@ -8,13 +8,15 @@
  * server, is an error naming both lists. maxconn / max_conns is NOT mapped to a backend's
  * concurrency: it limits what the proxy sends, while concurrency is what the server can
  * serve at once; the two differ, and the proxy-side queue it implies is not simulated yet.
- * Backup servers get weight 0 (no traffic) unless the algorithm models backups itself
- * (haproxy/leastconn: then they keep their weight and the `backup` option lists them).
+ * Backups, health checks and slow start become server-health knobs (importedKnobs
+ * below); the scenario's own knobs (balancer.health_check, a backend's backup, ...) win.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { LbsimError } from '../errors.ts';
+import { PASSIVE_CHECK_DEFAULTS } from '../engine/server-health-types.ts';
 import { importBalancerConfig, simulatedWeight } from './index.ts';
 import type { ImportedBalancer } from './types.ts';
+import type { ImportedKnobs } from '../scenario/server-knobs.ts';
 
 const SELECTORS = ['backend', 'upstream', 'cluster'] as const;
 
@@ -22,6 +24,8 @@ export interface ResolvedBalancer {
   algorithm: string;
   options: Record<string, unknown>;
   imported?: ImportedBalancer;
+  /** What the import says about server health (backups, checks, slow start, outlier detection). */
+  importedKnobs?: ImportedKnobs;
 }
 
 /**
@@ -52,35 +56,34 @@ export function resolveBalancerSection(section: Record<string, unknown>, backend
         `${missing.length > 0 ? `; not in the config: ${missing.join(', ')}` : ''}${unused.length > 0 ? `; no backend for: ${unused.join(', ')}` : ''}`,
     );
   }
-  const knobs = balancerKnobs(imported);
-  for (const b of backends) {
-    const s = servers.get(b.name)!;
-    // Backups keep their weight when the algorithm itself handles them (knobs.backup).
-    b.weight = knobs.backup !== undefined && s.backup && !s.down ? s.weight : simulatedWeight(s);
-  }
-  if (backends.every((b) => b.weight === 0)) throw new LbsimError('SCENARIO_INVALID', `${scenarioFile}: balancer.from: every server of '${imported.name}' is down or a backup: no backend can be picked`);
-  return { algorithm: imported.algorithm, options: { ...imported.options, ...knobs, ...options }, imported };
+  for (const b of backends) b.weight = simulatedWeight(servers.get(b.name)!);
+  if (backends.every((b) => b.weight === 0)) throw new LbsimError('SCENARIO_INVALID', `${scenarioFile}: balancer.from: every server of '${imported.name}' is down: no backend can be picked`);
+  return { algorithm: imported.algorithm, options: { ...imported.options, ...options }, imported, importedKnobs: importedKnobs(imported) };
 }
 
 /**
- * Knobs an algorithm models itself, passed on as its options: today haproxy/leastconn's
- * `backup`, `allbackups` and `slowstart` (one value for all servers: HAProxy's is per
- * server, so differing values keep the largest, with a warning).
+ * Backups, health checks and slow start from the config, as server-health knobs
+ * (src/engine/server-health.ts) for every algorithm:
+ * - HAProxy: per server `backup`, `check inter rise fall` (a server without `check` is
+ *   learned about at once, lbsim's default), `slowstart`; `option allbackups`.
+ * - nginx: `backup` (nginx uses every backup peer: allbackups), `max_fails` /
+ *   `fail_timeout` (on by default in nginx: 1 / 10s; max_fails=0 turns them off),
+ *   nginx Plus `slow_start` as HAProxy's ramp.
+ * - Envoy: health_checks[0] for every endpoint, outlier_detection, slow_start_config.
  */
-function balancerKnobs(imported: ImportedBalancer): Record<string, unknown> {
-  if (imported.algorithm !== 'haproxy/leastconn') return {};
-  const knobs: Record<string, unknown> = {};
-  const backups = imported.servers.filter((s) => s.backup && !s.down).map((s) => s.name);
-  if (backups.length > 0) {
-    knobs.backup = backups;
-    if (imported.settings.allBackups) knobs.allbackups = true;
-    imported.warnings.push(`${imported.file}: backup servers ${backups.join(', ')} simulated by haproxy/leastconn (first backup takes over when every active server is down${imported.settings.allBackups ? '; allbackups' : ''})`);
+function importedKnobs(imported: ImportedBalancer): ImportedKnobs {
+  const st = imported.settings;
+  const servers: ImportedKnobs['servers'] = new Map();
+  for (const s of imported.servers) {
+    const k: NonNullable<ReturnType<ImportedKnobs['servers']['get']>> = {};
+    if (s.backup) k.backup = true;
+    const check = s.check ?? st.activeCheck;
+    if (check !== undefined) k.check = check;
+    if (imported.kind === 'nginx' && (s.maxFails ?? 0) > 0) k.passive = { maxFails: s.maxFails!, failTimeoutMs: s.failTimeoutMs ?? PASSIVE_CHECK_DEFAULTS.failTimeoutMs };
+    if (s.slowStartMs !== undefined && s.slowStartMs > 0) k.slowStart = { proxy: 'haproxy', periodMs: s.slowStartMs };
+    else if (st.slowStart !== undefined) k.slowStart = { proxy: 'envoy', ...st.slowStart };
+    servers.set(s.name, k);
   }
-  const slow = [...new Set(imported.servers.map((s) => s.slowStartMs ?? 0))];
-  const longest = Math.max(0, ...slow);
-  if (longest > 0) {
-    knobs.slowstart = longest;
-    imported.warnings.push(`${imported.file}: slowstart ${longest} ms simulated by haproxy/leastconn for every server${slow.length > 1 ? ` (servers differ: ${slow.join(', ')} ms; the longest is used)` : ''}`);
-  }
-  return knobs;
+  const allBackups = imported.kind === 'nginx' ? true : st.allBackups;
+  return { servers, ...(allBackups === undefined ? {} : { allBackups }), ...(st.outlier === undefined ? {} : { outlier: st.outlier }) };
 }

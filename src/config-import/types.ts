@@ -3,10 +3,12 @@
  * upstream, an Envoy cluster), in one shape for the three proxies. Everything the file
  * states that lbsim understands is kept here, whether or not the simulation uses it yet;
  * everything it does not understand is a warning. `algorithm` + `options` are what the
- * simulation runs; the rest (maxconn, queues, slow start, backups, health checks,
- * retries) awaits the engine's balancer-side queueing and health model (see README,
- * section proxies) and is reported as "kept, not simulated" in `warnings`.
+ * simulation runs; backups, health checks (active, passive, outlier detection) and slow
+ * start become the engine's server-health knobs (scenario.ts); the rest (maxconn,
+ * queues, retries) awaits the engine's balancer-side queueing and is reported as "kept,
+ * not simulated" in `warnings`.
  */
+import type { ActiveCheckSpec, OutlierSpec } from '../engine/server-health-types.ts';
 export type ProxyKind = 'haproxy' | 'nginx' | 'envoy';
 
 export interface ImportedServer {
@@ -56,6 +58,12 @@ export interface ImportedBalancer {
     outlierDetection?: Record<string, unknown>;
     /** Envoy health_checks / HAProxy option httpchk, as given. */
     healthCheck?: Record<string, unknown>;
+    /** Envoy health_checks[0] as lbsim runs it, for every endpoint. */
+    activeCheck?: ActiveCheckSpec;
+    /** Envoy outlier_detection as lbsim runs it. */
+    outlier?: OutlierSpec;
+    /** Envoy slow_start_config (round_robin_lb_config / least_request_lb_config). */
+    slowStart?: { windowMs: number; aggression: number; minWeightPercent: number };
     /** nginx `zone`: peers share state among workers (relevant to `instances`). */
     sharedZone?: boolean;
   };

@@ -4,6 +4,7 @@
  * `BackendView`; only the engine writes them.
  */
 import type { BackendView } from '../balancers/types.ts';
+import type { ActiveCheckSpec, PassiveCheckSpec, SlowStartSpec } from './server-health-types.ts';
 
 /** A backend as the engine needs it, with scenario units resolved (ms, counts). */
 export interface BackendSpec {
@@ -18,6 +19,14 @@ export interface BackendSpec {
   speed: number;
   /** Windows [from, to) in ms during which the backend refuses every request. */
   outages: { from: number; to: number }[];
+  /** A backup server: used only when no primary is usable (server-health.ts). @default false */
+  backup?: boolean;
+  /** Active health checks. @default none (the balancer learns outages at once) */
+  check?: ActiveCheckSpec;
+  /** Passive checks (nginx max_fails / fail_timeout). @default none */
+  passive?: PassiveCheckSpec;
+  /** Slow start after coming back up. @default none */
+  slowStart?: SlowStartSpec;
 }
 
 export class BackendState implements BackendView {
@@ -27,7 +36,12 @@ export class BackendState implements BackendView {
   readonly concurrency: Int32Array;
   readonly queueLimit: Float64Array;
   readonly speed: Float64Array;
+  /** What the balancer believes (server-health.ts); equal to `serving` without health knobs. */
   readonly up: Uint8Array;
+  /** The truth: 0 while an outage window is open (requests sent then are refused). */
+  readonly serving: Uint8Array;
+  /** Weight with slow start applied; equal to `weight` when not ramping. */
+  readonly effectiveWeight: Float64Array;
   readonly inFlight: Int32Array;
   readonly queued: Int32Array;
   readonly busy: Int32Array;
@@ -46,6 +60,8 @@ export class BackendState implements BackendView {
     this.queueLimit = Float64Array.from(specs, (s) => s.queue);
     this.speed = Float64Array.from(specs, (s) => s.speed);
     this.up = new Uint8Array(n).fill(1);
+    this.serving = new Uint8Array(n).fill(1);
+    this.effectiveWeight = Float64Array.from(this.weight);
     this.inFlight = new Int32Array(n);
     this.queued = new Int32Array(n);
     this.busy = new Int32Array(n);

@@ -5,10 +5,14 @@
  * hot loop allocates nothing per request or per event.
  *
  * Event order at equal times (part of the determinism contract):
- *   1. completions, 2. backends coming back up, 3. backends going down, 4. arrivals;
- * within one kind, the event scheduled first runs first.
- * So a request arriving at the instant another finishes sees the freed slot, and a
- * request arriving at the instant an outage starts is refused.
+ *   1. completions, 2. backends coming back up, 3. backends going down,
+ *   4. server-health work (server-health.ts), in this order: health checks, passive-check
+ *      recoveries, outlier-detection sweeps, slow-start weight ticks; 5. arrivals.
+ * Within one kind, the event scheduled first runs first (health work has at most one
+ * pending event per sub-kind, and handles every backend due then in index order).
+ * So a request arriving at the instant another finishes sees the freed slot, a request
+ * arriving at the instant an outage starts is refused, and a health check at that
+ * instant fails.
  *
  * A simulation may cover a *window* [startMs, endMs) of a longer run: it starts from a
  * given (or guessed) state at startMs and stops before the first event at or after endMs.
@@ -23,10 +27,15 @@ import { Purpose, streamKey, uniform } from '../random/counter-rng.ts';
 import { RequestChunk, type TrafficSource } from '../traffic/source.ts';
 import { BackendState, type BackendSpec } from './backends.ts';
 import { EventQueue } from './event-queue.ts';
+import { Failure, ServerHealth, type ServerSetSpec, SERVER_SET_DEFAULTS, usesServerHealth } from './server-health.ts';
 import { type EngineState, readState, writeState } from './state.ts';
 
-/** Event kinds double as their priority at equal times (lower runs first). */
-export const EventKind = { Completion: 0, BackendUp: 1, BackendDown: 2 } as const;
+/**
+ * Event kinds double as their priority at equal times (lower runs first); a Health event's
+ * payload is its HealthTask, and its priority is HEALTH_PRIORITY + task.
+ */
+export const EventKind = { Completion: 0, BackendUp: 1, BackendDown: 2, Health: 3 } as const;
+const HEALTH_PRIORITY = 3;
 
 export interface SimulationOptions {
   backends: readonly BackendSpec[];
@@ -48,6 +57,8 @@ export interface SimulationOptions {
   firstRequest?: number;
   /** Where the traffic as a whole ends (duration or last arrival), for the timeout cut-off. @default source.endTime */
   trafficEndMs?: number;
+  /** Balancer-wide server-health knobs (backups, outlier detection); per-backend ones are in `backends`. @default SERVER_SET_DEFAULTS */
+  serverSet?: ServerSetSpec;
 }
 
 export const SIMULATION_DEFAULTS = { intervalMs: 1000, warmupMs: 0, timeoutMs: Number.POSITIVE_INFINITY, startMs: 0, endMs: Number.POSITIVE_INFINITY, firstRequest: 0 } as const;
@@ -59,6 +70,8 @@ export class Simulation {
   readonly backends: BackendState;
   readonly recorder: Recorder;
   readonly balancer: Balancer;
+  /** What the balancer knows of its servers; null when no health knob is used (then `up` is the truth). */
+  readonly health: ServerHealth | null;
   readonly timeoutMs: number;
   readonly warmupMs: number;
   readonly startMs: number;
@@ -114,6 +127,15 @@ export class Simulation {
     this.recorder = new Recorder({ backends: this.backends.count, intervalMs, warmupMs: this.warmupMs, timeoutMs: this.timeoutMs, startMs: this.startMs });
     this.trafficEnd = options.trafficEndMs ?? source.endTime;
     this.stopAt = this.trafficEnd + this.timeoutMs;
+    const serverSet = options.serverSet ?? SERVER_SET_DEFAULTS;
+    this.health = usesServerHealth(options.backends, serverSet)
+      ? new ServerHealth(options.backends, serverSet, this.backends, this.recorder, this, (task, t) => this.queue.push(t, HEALTH_PRIORITY + task, EventKind.Health, task), this.warmupMs)
+      : null;
+    if (this.health !== null) {
+      // Check counters, ejections and ramps are not part of the canonical state (state.ts): such runs are not split.
+      if (this.startMs > 0) throw new Error('a simulation with server-health knobs cannot start mid-run (time-split windows do not carry their state)');
+      this.health.start(this.startMs);
+    }
 
     const keys = Array.from({ length: PRECOMPUTED_DRAWS }, (_, k) => streamKey(options.seed, Purpose.Balancer, k));
     const seed = options.seed;
@@ -129,6 +151,7 @@ export class Simulation {
     this.balancer = options.balancer.create(ctx);
     this.onDispatch = this.balancer.onDispatch?.bind(this.balancer);
     this.onComplete = this.balancer.onComplete?.bind(this.balancer);
+    this.health?.attach(this.balancer);
 
     // Outages: those already open at the window's start make their backend start down.
     const bs = this.backends;
@@ -138,6 +161,7 @@ export class Simulation {
         if (w.from < this.startMs) {
           if (bs.downDepth[b]!++ === 0) {
             bs.up[b] = 0;
+            bs.serving[b] = 0;
             bs.upCount--;
           }
         } else this.queue.push(w.from, EventKind.BackendDown, EventKind.BackendDown, b);
@@ -185,9 +209,12 @@ export class Simulation {
     // ends the run, the window or the slice (stopBefore), so the loop tests two bounds.
     const limit = Math.min(this.pauseAt, this.endMs);
     const stopAt = this.stopAt;
+    const health = this.health;
     for (let n = 0; n < maxEvents; n++) {
-      const ht = q.peekTime();
+      let ht = q.peekTime();
       const na = this.nextArrival;
+      // Health checks and ticks go on for ever: once they are all that is left, the run is over.
+      if (health !== null && na === Number.POSITIVE_INFINITY && q.size === health.queued) ht = Number.POSITIVE_INFINITY;
       if (ht <= na) {
         if (ht >= limit || ht > stopAt) return this.stopBefore(ht, na);
         this.tick(ht);
@@ -198,7 +225,8 @@ export class Simulation {
         else {
           q.pop();
           if (kind === EventKind.BackendDown) this.goDown(payload);
-          else this.comeUp(payload);
+          else if (kind === EventKind.BackendUp) this.comeUp(payload);
+          else health!.run(payload);
         }
       } else {
         if (na >= limit || na > stopAt) return this.stopBefore(ht, na);
@@ -258,6 +286,7 @@ export class Simulation {
     for (let b = 0; b < bs.count; b++) {
       bs.downDepth[b] = s.downDepth[b]!;
       bs.up[b] = s.downDepth[b] === 0 ? 1 : 0;
+      bs.serving[b] = bs.up[b]!;
       bs.busy[b] = s.busy[b]!;
     }
     bs.upCount = s.downDepth.filter((x) => x === 0).length;
@@ -307,18 +336,26 @@ export class Simulation {
     const request = this.arrived++;
     const counted = t >= this.warmupMs;
     rec.arrive(counted);
+    const health = this.health;
+    if (health !== null) health.beforePick();
     const b = bs.upCount > 0 ? this.balancer.pick(request, c.client[i]!, c.route[i]!) : -1;
     if (b < 0) {
       rec.reject(-1, counted);
+      if (health !== null) health.noBackend();
       return;
     }
     const idle = bs.busy[b]! < bs.concurrency[b]!;
-    if (bs.up[b] === 0 || (!idle && bs.queued[b]! >= bs.queueLimit[b]!)) {
-      // Down (only a custom balancer can pick one) or its queue is full: refused at once, like a 503.
+    if (bs.serving[b] === 0 || (!idle && bs.queued[b]! >= bs.queueLimit[b]!)) {
+      // In an outage (the balancer has not noticed, is in panic, or is a custom one) or its queue is full: refused at once, like a 503.
       rec.pick(b, counted);
       rec.reject(b, counted);
+      if (health !== null) {
+        health.picked(b);
+        health.failed(b, bs.serving[b] === 0 ? Failure.Refused : Failure.Rejected, counted);
+      }
       return;
     }
+    if (health !== null) health.picked(b);
     const slot = this.fillSlot(request, t, c.work[i]!, b, counted);
     rec.touch(b);
     bs.inFlight[b]!++;
@@ -339,8 +376,9 @@ export class Simulation {
     const b = this.slotBackend[slot]!;
     const latency = t - this.slotArrival[slot]!;
     const request = this.slotRequest[slot]!;
+    const counted = this.slotCounted[slot] === 1;
     // finish() also brings b's areas up to now, before its counts change below.
-    this.recorder.finish(b, latency, this.slotCounted[slot] === 1);
+    this.recorder.finish(b, latency, counted);
     bs.inFlight[b]!--;
     this.releaseSlot(slot);
     if (bs.queued[b]! > 0) {
@@ -352,11 +390,19 @@ export class Simulation {
       bs.busy[b]!--;
     }
     if (this.onComplete !== undefined) this.onComplete(b, latency, request);
+    const health = this.health;
+    if (health !== null) {
+      // A passive check learns the outcome when the answer arrives (a timed-out one too: see server-health-passive.ts).
+      if (latency > this.timeoutMs) health.failed(b, Failure.TimedOut, counted);
+      else health.succeeded(b);
+    }
   }
 
   private goDown(b: number): void {
     const bs = this.backends;
     if (bs.downDepth[b]!++ > 0) return;
+    bs.serving[b] = 0;
+    if (this.health !== null) return this.health.truthChanged(b);
     bs.up[b] = 0;
     bs.upCount--;
     this.balancer.onBackendDown?.(b);
@@ -365,6 +411,8 @@ export class Simulation {
   private comeUp(b: number): void {
     const bs = this.backends;
     if (--bs.downDepth[b]! > 0) return;
+    bs.serving[b] = 1;
+    if (this.health !== null) return this.health.truthChanged(b);
     bs.up[b] = 1;
     bs.upCount++;
     this.balancer.onBackendUp?.(b);

@@ -35,6 +35,12 @@ export class Totals {
   readonly queueAreaUs: Float64Array;
   readonly maxQueue: Float64Array;
   readonly maxInFlight: Float64Array;
+  /** Server health (src/engine/server-health.ts): requests sent while the backend was in an outage (refused). */
+  readonly sentWhileDown: Float64Array;
+  /** Times a detection (active check, passive check, outlier ejection) marked the backend down. */
+  readonly markedDown: Float64Array;
+  /** Envoy outlier ejections. */
+  readonly ejections: Float64Array;
   /** Records of the hot loop wait here until a histogram is read (see histogram-batch.ts). */
   private readonly batch: HistogramBatch;
 
@@ -49,6 +55,9 @@ export class Totals {
     this.queueAreaUs = new Float64Array(backends);
     this.maxQueue = new Float64Array(backends);
     this.maxInFlight = new Float64Array(backends);
+    this.sentWhileDown = new Float64Array(backends);
+    this.markedDown = new Float64Array(backends);
+    this.ejections = new Float64Array(backends);
     this.batch = new HistogramBatch(histograms ?? Array.from({ length: backends }, () => createHistogram(3)), 3);
   }
 
@@ -64,7 +73,7 @@ export class Totals {
   }
 
   private perBackend(): Float64Array[] {
-    return [this.picked, this.completedBy, this.rejectedBy, this.timedOutBy, this.latencySumUsBy, this.busyAreaUs, this.queueAreaUs];
+    return [this.picked, this.completedBy, this.rejectedBy, this.timedOutBy, this.latencySumUsBy, this.busyAreaUs, this.queueAreaUs, this.sentWhileDown, this.markedDown, this.ejections];
   }
 
   /** Adds `other` into this one (sums, maxima, histogram counts). */

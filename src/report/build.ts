@@ -3,6 +3,7 @@
  * percentiles and overload ranges are computed here, once. Numbers are rounded to fixed
  * decimals so the JSON is stable and readable.
  */
+import { usesServerHealth } from '../engine/server-health.ts';
 import { createHistogram, summarize } from '../metrics/histogram.ts';
 import { instantUs } from '../metrics/recorder.ts';
 import { type RunMetrics, rowCount } from '../metrics/run-metrics.ts';
@@ -44,6 +45,8 @@ export function buildReport({ scenario, seed, algorithm, metrics }: ReportInput)
   const endUs = instantUs(metrics.endMs);
   const measuredUs = Math.max(endUs - Math.round(metrics.warmupMs * 1000), 0);
 
+  // Health fields only when the knobs are used, so reports without them stay as they were.
+  const health = usesServerHealth(specs, scenario.serverSet);
   const overall = createHistogram(3);
   const backends: BackendReport[] = [];
   let pickedTotal = 0;
@@ -65,6 +68,7 @@ export function buildReport({ scenario, seed, algorithm, metrics }: ReportInput)
       maxQueue: t.maxQueue[b]!,
       maxInFlight: t.maxInFlight[b]!,
       latency: summarize(t.histograms[b]!, t.latencySumUsBy[b]!, t.maxLatencyUsBy[b]!),
+      ...(health ? { health: { sentWhileDown: t.sentWhileDown[b]!, markedDown: t.markedDown[b]!, ejections: t.ejections[b]! } } : {}),
     });
   }
   const maxUs = Math.max(0, ...t.maxLatencyUsBy);

@@ -26,6 +26,12 @@ export function formatText(r: Report): string {
         .join(' ')}`,
     );
   }
+  const watched = r.backends.filter((b) => b.health !== undefined && (b.health.sentWhileDown > 0 || b.health.markedDown > 0));
+  if (watched.length > 0) {
+    lines.push('');
+    lines.push(`${'health'.padEnd(nameW)}  ${['sent down', 'marked down', 'ejections'].map((h) => h.padStart(11)).join(' ')}`);
+    for (const b of watched) lines.push(`${b.name.padEnd(nameW)}  ${[b.health!.sentWhileDown, b.health!.markedDown, b.health!.ejections].map((x) => String(x).padStart(11)).join(' ')}`);
+  }
   lines.push('');
   if (r.overload.length === 0) lines.push('overload  none');
   else {

@@ -23,6 +23,18 @@ export interface BackendReport {
   maxQueue: number;
   maxInFlight: number;
   latency: LatencySummary;
+  /** What the balancer knew of this backend; present only when the scenario uses server-health knobs (checks, backups, slow start). */
+  health?: BackendHealthReport;
+}
+
+/** Server health of one backend over the measured period (src/engine/server-health.ts). */
+export interface BackendHealthReport {
+  /** Requests the balancer sent while the backend was in an outage (refused; part of `rejected`). */
+  sentWhileDown: number;
+  /** Times a detection marked it down: active checks, nginx max_fails, Envoy outlier ejection. */
+  markedDown: number;
+  /** Envoy outlier-detection ejections (also in markedDown). */
+  ejections: number;
 }
 
 export interface OverloadRange {

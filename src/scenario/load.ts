@@ -8,6 +8,7 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { BackendSpec } from '../engine/backends.ts';
+import type { ServerSetSpec } from '../engine/server-health.ts';
 import type { ImportedBalancer } from '../config-import/types.ts';
 import { resolveBalancerSection } from '../config-import/scenario.ts';
 import { LbsimError } from '../errors.ts';
@@ -15,6 +16,7 @@ import type { ServiceSpec } from '../random/distributions.ts';
 import type { RatePoint } from '../traffic/synthetic.ts';
 import { prepareScenario, resolveTraceScenario, traceSpecOf, type TraceTrafficSpec } from '../traffic/prepare.ts';
 import { expandNames, type ScenarioParsed, scenarioSchema } from './schema.ts';
+import { applyServerKnobs, takeServerKnobs } from './server-knobs.ts';
 
 export interface Slo {
   p99?: number;
@@ -53,6 +55,8 @@ export interface Scenario {
   /** `imported`: what `balancer.from` read from a proxy config, with its warnings (for the CLI to show). */
   balancer: { algorithm: string; options: Record<string, unknown>; imported?: ImportedBalancer };
   backends: BackendSpec[];
+  /** Balancer-wide server-health knobs (backups, outlier detection); per-backend ones are in `backends`. */
+  serverSet: ServerSetSpec;
   slo?: Slo;
 }
 
@@ -104,13 +108,18 @@ export function parseScenario(text: string, options: ParseOptions = {}): Scenari
 function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: string, defaultName: string): Scenario {
   const syn = s.traffic.synthetic;
   const backends: BackendSpec[] = [];
-  for (const b of s.backends) {
+  const groupOf: number[] = [];
+  s.backends.forEach((b, g) => {
     for (const name of expandNames(b.name, b.count)) {
       backends.push({ name, weight: b.weight, concurrency: b.concurrency, queue: b.queue, speed: b.speed, outages: b.outages });
+      groupOf.push(g);
     }
-  }
+  });
+  // Health checks, slow start and backups are the engine's, not the algorithm's options (server-knobs.ts).
+  const { knobs, rest } = takeServerKnobs(s.balancer);
   // `balancer.from` imports algorithm, options and weights from a proxy config (src/config-import/scenario.ts).
-  const { algorithm, options, imported } = resolveBalancerSection(s.balancer, backends, baseDir, file ?? '<scenario>');
+  const { algorithm, options, imported, importedKnobs } = resolveBalancerSection(rest, backends, baseDir, file ?? '<scenario>');
+  const serverSet = applyServerKnobs(backends, s.backends, groupOf, knobs, importedKnobs, file ?? '<scenario>');
   const scenario: Scenario = {
     name: s.name ?? defaultName,
     ...(s.description === undefined ? {} : { description: s.description }),
@@ -132,6 +141,7 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
     },
     balancer: { algorithm, options, ...(imported === undefined ? {} : { imported }) },
     backends,
+    serverSet,
     ...(s.slo === undefined ? {} : { slo: s.slo }),
   };
   return resolveTraceScenario(scenario);

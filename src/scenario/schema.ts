@@ -71,6 +71,46 @@ const synthetic = z
     if (s.rate === 0) ctx.addIssue({ code: 'custom', message: 'expected a rate above 0', path: ['rate'] });
   });
 
+/**
+ * Server health knobs (src/engine/server-health.ts; resolved by server-knobs.ts). In the
+ * balancer section they apply to every backend; a backend's own value wins.
+ */
+const count = (what: string, min: number) => z.number({ error: `expected ${what}` }).int({ message: `expected a whole number of ${what}` }).min(min, { message: `expected ${what} >= ${min}` });
+/** HAProxy `check inter rise fall` / Envoy health_checks (interval, healthy_threshold, unhealthy_threshold). */
+export const healthCheck = z.strictObject({
+  interval: positiveDuration.default(2000),
+  rise: count('successes (rise)', 1).default(2),
+  fall: count('failures (fall)', 1).default(3),
+});
+const percent = (what: string) => z.number({ error: `expected ${what} (0..100)` }).min(0, { message: `expected ${what} >= 0` }).max(100, { message: `expected ${what} <= 100` });
+const enforcing = z.union([z.literal(0), z.literal(100)], { error: 'expected 0 or 100 (lbsim does not draw partial enforcement)' });
+/** Envoy outlier_detection (names as in config.cluster.v3.OutlierDetection, durations in lbsim units). */
+export const outlierDetection = z.strictObject({
+  consecutive_5xx: count('failures', 1).default(5),
+  interval: positiveDuration.default(10_000),
+  base_ejection_time: positiveDuration.default(30_000),
+  max_ejection_time: positiveDuration.default(300_000),
+  max_ejection_percent: percent('a percentage of hosts').default(10),
+  enforcing_consecutive_5xx: enforcing.default(100),
+  enforcing_success_rate: enforcing.default(100),
+  success_rate_minimum_hosts: count('hosts', 0).default(5),
+  success_rate_request_volume: count('requests', 0).default(100),
+  success_rate_stdev_factor: z.number().min(0).default(1900),
+  always_eject_one_host: z.boolean().default(false),
+});
+/** Envoy slow_start_config. */
+export const slowStartConfig = z.strictObject({
+  slow_start_window: positiveDuration,
+  aggression: z.number().gt(0, { message: 'expected an aggression > 0' }).default(1),
+  min_weight_percent: percent('a minimum weight percentage').default(10),
+});
+const serverKnobs = {
+  health_check: z.union([z.literal(false), healthCheck], { error: 'expected { interval, rise, fall } or false' }).optional(),
+  max_fails: count('failures (max_fails)', 0).optional(),
+  fail_timeout: positiveDuration.optional(),
+  slowstart: duration.optional(),
+};
+
 const outage = z.strictObject({ from: duration, to: duration }).refine((o) => o.to > o.from, { message: 'expected `to` after `from`' });
 
 const backend = z.strictObject({
@@ -85,6 +125,9 @@ const backend = z.strictObject({
     .transform((q) => (q === 'unbounded' ? Number.POSITIVE_INFINITY : q)),
   speed: positiveNumber('a speed').default(1),
   outages: z.array(outage).default([]),
+  /** Used only when no primary backend is usable (HAProxy / nginx `backup`). */
+  backup: z.boolean().optional(),
+  ...serverKnobs,
 });
 
 const slo = z.strictObject({
@@ -127,6 +170,12 @@ export const scenarioSchema = z
         .optional(),
       /** A proxy config to import the balancer from (src/config-import): haproxy.cfg, nginx.conf, Envoy cluster YAML. */
       from: z.string({ error: 'expected the path of an haproxy.cfg, nginx.conf or Envoy cluster file' }).min(1).optional(),
+      ...serverKnobs,
+      outlier_detection: outlierDetection.optional(),
+      slow_start_config: slowStartConfig.optional(),
+      allbackups: z.boolean().optional(),
+      /** Backup servers by name (as haproxy/leastconn's former option); a backend's `backup: true` does the same. */
+      backup: z.array(z.string()).optional(),
     }).refine((b) => (b.algorithm === undefined) !== (b.from === undefined), {
       message: 'expected exactly one of `algorithm` or `from` (a proxy config file to import)',
       path: ['algorithm'],

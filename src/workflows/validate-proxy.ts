@@ -19,7 +19,8 @@ export function validateProxyText(text: string, file: string, selector: ImportSe
   const findings: Finding[] = [];
   const add = (severity: Finding['severity'], s: ImportedBalancer['servers'][number], field: string, message: string) =>
     findings.push({ severity, field: `${s.name}.${field}`, line: lineOf(s), message });
-  const weights = imp.servers.map(simulatedWeight);
+  // Steady-state shares: a backup takes no traffic while a primary is up.
+  const weights = imp.servers.map((s) => (s.backup ? 0 : simulatedWeight(s)));
   const total = weights.reduce((a, b) => a + b, 0);
   if (imp.servers.length > 0 && total === 0) findings.push({ severity: 'error', field: imp.name, line: null, message: `every server of ${imp.name} has weight 0, is down or a backup: no server can ever be picked` });
   imp.servers.forEach((s, i) => {

@@ -218,45 +218,20 @@ describe('haproxy/random (get_server_rnd)', () => {
   });
 });
 
-describe('haproxy/leastconn knobs: backup, allbackups, slowstart', () => {
-  it('a backup takes traffic only when every active server is down; the first backup only', () => {
-    const h = harness(haproxyLeastconn, [1, 1, 1, 1], { backup: ['c', 'd'] });
-    expect(new Set(h.sequence(20))).toEqual(new Set(['a', 'b']));
-    h.down(0);
-    expect(new Set(h.sequence(10))).toEqual(new Set(['b']));
-    h.down(1);
-    expect(new Set(h.sequence(10))).toEqual(new Set(['c'])); // lbprm.fbck: first backup
-    h.down(2);
-    expect(new Set(h.sequence(10))).toEqual(new Set(['d']));
-    h.upAgain(0);
-    expect(new Set(h.sequence(10))).toEqual(new Set(['a']));
-  });
-  it('allbackups balances over every backup', () => {
-    const h = harness(haproxyLeastconn, [1, 1, 1], { backup: ['b', 'c'], allbackups: true });
-    h.down(0);
-    expect(h.sequence(4)).toEqual(seq('bcbc'));
-  });
-  it('slowstart ramps a returning server: eweight = weight * floor((16 * s + ss) / ss)', () => {
-    // Two servers of weight 1, b just back from an outage, slowstart 20s. 170 requests held
-    // at once at time T split by key (inflight + 1) * 4096 / eweight.
-    const split = (t: number) => {
-      const h = harness(haproxyLeastconn, [1, 1], { slowstart: '20s' });
-      h.down(1);
-      h.upAgain(1);
-      h.now = t;
-      return tally(Array.from({ length: 170 }, () => h.view.names[h.hold()]));
-    };
-    expect(split(0)).toEqual({ a: 160, b: 10 }); // w = 1: b's eweight 1/16 of a's
-    expect(split(1000)).toEqual({ a: 160, b: 10 }); // (16 + 20) / 20 = 1 still
-    expect(split(10_000)).toEqual({ a: 109, b: 61 }); // w = (160 + 20) / 20 = 9: 170 * 9/25
-    expect(split(20_000)).toEqual({ a: 85, b: 85 }); // done: full weight
-    // Without slowstart, a returning server takes its full share at once.
+// Backups, allbackups and slowstart are the engine's for every algorithm now
+// (src/engine/server-health.ts); haproxy/leastconn's results with them are pinned, with
+// the same figures, in test/unit/server-health.test.ts.
+describe('haproxy/leastconn with the engine\'s slow start', () => {
+  it('re-queues a server whose effective weight changed (fwlc_update_server_weight)', () => {
     const h = harness(haproxyLeastconn, [1, 1]);
+    const ew = Float64Array.from([1, 1]);
+    (h.view as { effectiveWeight?: Float64Array }).effectiveWeight = ew;
     h.down(1);
+    ew[1] = 1 / 16; // slowstart's first step: eweight 1
     h.upAgain(1);
-    expect(tally(Array.from({ length: 170 }, () => h.view.names[h.hold()]))).toEqual({ a: 85, b: 85 });
-  });
-  it('rejects a backup that is not a backend', () => {
-    expect(() => harness(haproxyLeastconn, [1, 1], { backup: ['zz'] })).toThrow(/^balancer\.backup: /);
+    ew[1] = 9 / 16; // a warm-up tick later: eweight 9
+    h.balancer.onWeightChange!(1);
+    // 170 requests held at once split by (inflight + 1) * 4096 / eweight: 170 × 9/25 to b
+    expect(tally(Array.from({ length: 170 }, () => h.view.names[h.hold()]))).toEqual({ a: 109, b: 61 });
   });
 });

@@ -37,7 +37,9 @@ describe('haproxy.cfg', () => {
     has(app.warnings, /haproxy\.cfg:30: 'http-check expect status 200' not understood/);
     has(app.warnings, /haproxy\.cfg:31: 'cookie SRV insert indirect nocache' not understood/);
     has(app.warnings, /haproxy\.cfg:32: server web1: 'cookie w1' not understood/);
-    has(app.warnings, /haproxy\.cfg:32: server web1: maxconn 200, slowstart 60000ms, check inter 3000ms rise 2 fall 3 kept in the import, not simulated yet/);
+    has(app.warnings, /haproxy\.cfg:32: server web1: maxconn 200 kept in the import, not simulated yet/);
+    // backup, slowstart and check inter rise fall are simulated now: no warning names them
+    expect(app.warnings.filter((w) => /slowstart|check inter|backup|allbackups/.test(w))).toEqual([]);
     has(app.warnings, /queueTimeoutMs = 10000 kept in the import, not simulated/);
   });
   it('reads hashing options and disabled servers', () => {
@@ -107,11 +109,27 @@ describe('Envoy cluster YAML', () => {
     expect(app.settings.circuitBreakers).toEqual({ max_connections: 1000, max_pending_requests: 100, max_requests: 1000, max_retries: 3 });
     expect(app.settings.retries).toBe(3);
   });
+  it('reads health_checks, outlier_detection and slow_start_config as lbsim runs them', () => {
+    expect(app.settings.activeCheck).toEqual({ interMs: 5000, rise: 2, fall: 3 });
+    expect(app.settings.slowStart).toEqual({ windowMs: 30_000, aggression: 1, minWeightPercent: 10 });
+    expect(app.settings.outlier).toEqual({
+      consecutive5xx: 5,
+      intervalMs: 10_000,
+      baseEjectionMs: 30_000,
+      maxEjectionMs: 300_000,
+      maxEjectionPercent: 50,
+      enforcingConsecutive5xx: 100,
+      alwaysEjectOneHost: false,
+      enforcingSuccessRate: 100,
+      successRateMinimumHosts: 5,
+      successRateRequestVolume: 100,
+      successRateStdevFactor: 1.9,
+    });
+  });
   it('warns by path about what it does not model', () => {
     has(app.warnings, /clusters\[app\]\.upstream_bind_config: not understood/);
     has(app.warnings, /clusters\[app\]\.common_lb_config\.locality_weighted_lb_config: not understood/);
-    has(app.warnings, /least_request_lb_config\.slow_start_config: kept in the import, not simulated/);
-    has(app.warnings, /outlier_detection: kept in the import, not simulated yet \(base_ejection_time 30000 ms\)/);
+    expect(app.warnings.filter((w) => /slow_start_config|outlier_detection|health_checks/.test(w))).toEqual([]);
     has(app.warnings, /health_status: DRAINING: imported with weight 0/);
   });
   it('asks which cluster when there are several', () => {
@@ -137,17 +155,40 @@ describe('balancer.from in a scenario', () => {
     const b = backends();
     const r = resolveBalancerSection({ from: 'haproxy.cfg', backend: 'app', instances: 4 }, b, dir, 's.yaml');
     expect(r.algorithm).toBe('haproxy/leastconn');
-    // haproxy/leastconn models backups and slow start itself: they become its options
-    expect(r.options).toEqual({ backup: ['spare'], slowstart: 60_000, instances: 4 });
+    // backups, checks and slow start are server-health knobs, for any algorithm, not options
+    expect(r.options).toEqual({ instances: 4 });
     expect(b.map((x) => x.weight)).toEqual([100, 100, 50, 100]);
-    has(r.imported!.warnings, /backup servers spare simulated by haproxy\/leastconn/);
+    const check = { interMs: 3000, rise: 2, fall: 3 };
+    const slowStart = { proxy: 'haproxy', periodMs: 60_000 };
+    expect(Object.fromEntries(r.importedKnobs!.servers)).toEqual({
+      web1: { check, slowStart },
+      web2: { check, slowStart },
+      web3: { check, slowStart },
+      spare: { backup: true, check, slowStart },
+    });
+    expect(r.importedKnobs!.allBackups).toBeUndefined();
   });
-  it('gives backups weight 0 where the algorithm does not model them (nginx)', () => {
+  it('maps nginx backups (all of them serve) and max_fails / fail_timeout (on by default)', () => {
     const b = ['10.0.1.11:8080', '10.0.1.12:8080', '10.0.1.13:8080', '10.0.1.20:8080'].map((name) => ({ name, weight: 1 }));
     const r = resolveBalancerSection({ from: 'nginx.conf', upstream: 'app' }, b, dir, 's.yaml');
     expect(r.algorithm).toBe('nginx/least_conn');
-    expect(b.map((x) => x.weight)).toEqual([5, 5, 2, 0]);
-    expect(r.imported?.warnings.length).toBeGreaterThan(0);
+    expect(b.map((x) => x.weight)).toEqual([5, 5, 2, 1]);
+    expect(r.importedKnobs!.allBackups).toBe(true);
+    expect([...r.importedKnobs!.servers.values()]).toEqual([
+      { passive: { maxFails: 3, failTimeoutMs: 30_000 } },
+      { passive: { maxFails: 1, failTimeoutMs: 10_000 } },
+      { passive: { maxFails: 1, failTimeoutMs: 10_000 } },
+      { backup: true, passive: { maxFails: 1, failTimeoutMs: 10_000 } },
+    ]);
+    expect(r.imported?.warnings.filter((w) => /backup|max_fails|fail_timeout/.test(w))).toEqual([]);
+  });
+  it('maps an Envoy cluster\'s health checks, outlier detection and slow start to every endpoint', () => {
+    const b = ['10.0.1.11:8080', '10.0.1.12:8080', '10.0.1.13:8080'].map((name) => ({ name, weight: 1 }));
+    const r = resolveBalancerSection({ from: 'envoy-cluster.yaml', cluster: 'app' }, b, dir, 's.yaml');
+    expect(b.map((x) => x.weight)).toEqual([3, 3, 0]);
+    const knobs = { check: { interMs: 5000, rise: 2, fall: 3 }, slowStart: { proxy: 'envoy', windowMs: 30_000, aggression: 1, minWeightPercent: 10 } };
+    expect([...r.importedKnobs!.servers.values()]).toEqual([knobs, knobs, knobs]);
+    expect(r.importedKnobs!.outlier).toMatchObject({ consecutive5xx: 5, maxEjectionPercent: 50 });
   });
   it('requires the backends to be the servers of the config, naming both lists', () => {
     expect(() => resolveBalancerSection({ from: 'haproxy.cfg', backend: 'app' }, [{ name: 'web1', weight: 1 }, { name: 'web9', weight: 1 }], dir, 's.yaml')).toThrow(
@@ -187,6 +228,12 @@ describe('scenario loader: balancer.from', () => {
     // spare is a backup: no traffic while the three active servers are up
     const spare = report.backends.find((b) => b.name === 'spare')!;
     expect(spare.requests).toBe(0);
+    expect(s.backends.map((b) => [b.backup ?? false, b.check, b.slowStart])).toEqual([
+      [false, { interMs: 3000, rise: 2, fall: 3 }, { proxy: 'haproxy', periodMs: 60_000 }],
+      [false, { interMs: 3000, rise: 2, fall: 3 }, { proxy: 'haproxy', periodMs: 60_000 }],
+      [false, { interMs: 3000, rise: 2, fall: 3 }, { proxy: 'haproxy', periodMs: 60_000 }],
+      [true, { interMs: 3000, rise: 2, fall: 3 }, { proxy: 'haproxy', periodMs: 60_000 }],
+    ]);
     expect(report.requests.total).toBeGreaterThan(3000);
   });
   it('refuses a section with neither algorithm nor from', async () => {

@@ -6,9 +6,11 @@
  * failing some requests beats overloading the few healthy hosts. @default 50 (Envoy's
  * default); 0 turns panic off.
  *
- * Mapping: a backend in an outage is an unhealthy host. A request sent to it in panic is
- * refused by it, which lbsim counts as a rejection at that backend, as a real outage
- * would fail it. One priority level, no localities, no zone-aware routing. Weight 0 is
+ * Mapping: a host is healthy when the balancer believes it usable (`up`): not failed
+ * by active health checks and not ejected by outlier detection, or, with neither
+ * configured, not in an outage (src/engine/server-health.ts). A request sent in panic to
+ * a host that is really in an outage is refused by it, which lbsim counts as a rejection
+ * at that backend; one sent to a host wrongly believed down is served. One priority level, no localities, no zone-aware routing. Weight 0 is
  * lbsim's "drained" (Envoy requires weights >= 1): such a host is never a candidate.
  */
 import { SETUP_DRAW } from '../instances.ts';
@@ -49,11 +51,26 @@ export class HostSet {
     this.size = n;
   }
 
-  /** True when every candidate has the same weight (Envoy then skips the EDF scheduler). */
+  /**
+   * True when every candidate has the same weight and none is in slow start: Envoy then
+   * skips the EDF scheduler (EdfLoadBalancerBase::refresh: equal weights and
+   * noHostsAreInSlowStart()).
+   */
   equalWeights(): boolean {
-    for (let i = 1; i < this.size; i++) if (this.view.weight[this.hosts[i]!] !== this.view.weight[this.hosts[0]!]) return false;
+    const v = this.view;
+    for (let i = 1; i < this.size; i++) if (v.weight[this.hosts[i]!] !== v.weight[this.hosts[0]!]) return false;
+    const ew = v.effectiveWeight;
+    if (ew !== undefined) for (let i = 0; i < this.size; i++) if (ew[this.hosts[i]!] !== v.weight[this.hosts[i]!]) return false;
     return true;
   }
+}
+
+/**
+ * A host's weight as Envoy's hostWeight() gives it: with slow start applied
+ * (applySlowStartFactor, kept up to date by the engine in effectiveWeight).
+ */
+export function hostWeight(view: BackendView, h: number): number {
+  return view.effectiveWeight === undefined ? view.weight[h]! : view.effectiveWeight[h]!;
 }
 
 /**

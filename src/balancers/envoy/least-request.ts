@@ -12,13 +12,14 @@
  * (@default 1.0, >= 0), `initial_index`, `healthy_panic_threshold` (@default 50).
  * Mapping: rq_active is the backend's in-flight count (one Envoy worker; `instances` for
  * several). Draw d of a request is ctx.random(request, d) (Envoy: random() % size).
+ * Slow start (slow_start_config) is the engine's: weights are taken ramped (hostWeight).
  */
 import { intOption, numberOption, rejectUnknownOptions } from '../options.ts';
 import { StateReader } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { EdfScheduler } from './edf.ts';
-import { HostSet, envoySeed } from './host-set.ts';
+import { HostSet, envoySeed, hostWeight } from './host-set.ts';
 
 export const ENVOY_LEAST_REQUEST_DEFAULTS = { choice_count: 2, active_request_bias: 1.0 } as const;
 
@@ -36,7 +37,7 @@ export const envoyLeastRequest: BalancerModule = {
     const edf = new EdfScheduler(backends.count);
     const active = backends.inFlight;
     const weight = (h: number) => {
-      const w = backends.weight[h]!;
+      const w = hostWeight(backends, h);
       const load = active[h]! + 1;
       return bias === 1 ? w / load : bias === 0 ? w : w / Math.pow(load, bias);
     };

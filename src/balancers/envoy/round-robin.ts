@@ -9,14 +9,15 @@
  *
  * Options: `initial_index` (Envoy's seed_; @default random per balancer),
  * `healthy_panic_threshold` (@default 50, see host-set.ts). Slow start
- * (slow_start_config) is not modelled.
+ * (slow_start_config) is the engine's: hosts are added with their ramped weight
+ * (hostWeight), and a host in slow start makes even equal weights use the scheduler.
  */
 import { rejectUnknownOptions } from '../options.ts';
 import { StateReader } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { EdfScheduler } from './edf.ts';
-import { HostSet, envoySeed } from './host-set.ts';
+import { HostSet, envoySeed, hostWeight } from './host-set.ts';
 
 export const envoyRoundRobin: BalancerModule = {
   name: 'envoy/round_robin',
@@ -27,7 +28,7 @@ export const envoyRoundRobin: BalancerModule = {
     const seed = envoySeed('envoy/round_robin', options, random);
     const set = new HostSet(backends, 'envoy/round_robin', options);
     const edf = new EdfScheduler(backends.count);
-    const weight = (h: number) => backends.weight[h]!;
+    const weight = (h: number) => hostWeight(backends, h);
     let weighted = false;
     let rrIndex = seed;
     const refresh = () => {

@@ -24,7 +24,11 @@
  * backend that is down or has weight 0 is outside every tree (srv_is_usable()). HAProxy's
  * `maxconn` saturation skip and `srvtoavoid` (redispatch) are not modelled: the engine has
  * no balancer-side queue yet, so no server is ever "full" from HAProxy's point of view.
- * Backup servers are not modelled here either (all servers form the active group).
+ * Backup servers and slow start are the engine's (src/engine/server-health.ts): backups
+ * are hidden from `up` while an active server is usable, so the servers this balancer
+ * sees form the active group; a server ramping up under `slowstart` comes up with its
+ * current eweight = effectiveWeight × 16, and each warm-up tick (onWeightChange) moves it
+ * as fwrr_update_server_weight() does.
  * Trees are arrays scanned in O(n) per pick; nothing is allocated per pick.
  */
 import { HAPROXY_VERSION, BE_WEIGHT_SCALE, SRV_EWGHT_MAX, SRV_UWGHT_RANGE } from './constants.ts';
@@ -67,6 +71,8 @@ export const haproxyRoundrobin: BalancerModule = {
     const inGroup = new Uint8Array(n);
 
     const usable = (b: number) => backends.up[b] === 1 && eweight[b]! > 0;
+    /** The server's eweight as the engine's slow start has it (srv->next_eweight). */
+    const currentEweight = (b: number) => (backends.effectiveWeight === undefined ? uweight[b]! * BE_WEIGHT_SCALE : Math.round(backends.effectiveWeight[b]! * BE_WEIGHT_SCALE));
 
     const insert = (b: number, t: number, k: number) => {
       tree[b] = t;
@@ -172,14 +178,33 @@ export const haproxyRoundrobin: BalancerModule = {
      * The group and every server's place, canonical: insertion order as ranks among the
      * servers in a tree (saved-state.ts); `npos` only in `curr`, the one tree whose
      * positions are read (a server leaves init or next with npos reset, and comes back
-     * up with npos = curr_pos); `lpos` not at all, as only fwrr_update_server_weight()
-     * reads it and weights do not change here.
+     * up with npos = curr_pos); `lpos` and `eweight` not at all: only slow start changes
+     * weights (fwrr_update_server_weight() reads lpos), and runs with slow start are not
+     * split (src/parallel/time-split.ts).
      */
     const saveState = (): number[] => {
       const rank = orderRanks(seq, (b) => tree[b] !== NONE);
       const out = [currPos, currWeight, nextWeight, init];
       for (let b = 0; b < n; b++) out.push(tree[b]!, key[b]!, rank[b]!, tree[b] === CURR ? npos[b]! : 0, rweight[b]!, inGroup[b]!);
       return out;
+    };
+    /** fwrr_set_server_status_down(). */
+    const statusDown = (b: number) => {
+      if (inGroup[b] === 0) return;
+      inGroup[b] = 0;
+      nextWeight -= eweight[b]!;
+      usableCount--;
+      tree[b] = NONE; // fwrr_dequeue_srv() + fwrr_remove_from_tree()
+    };
+    /** fwrr_set_server_status_up(). */
+    const statusUp = (b: number) => {
+      if (inGroup[b] === 1 || eweight[b] === 0) return;
+      inGroup[b] = 1;
+      nextWeight += eweight[b]!;
+      usableCount++;
+      getSrv(b); // from no tree: npos = curr_pos
+      npos[b] = currPos + Math.floor((nextWeight + currWeight - currPos) / eweight[b]!);
+      queueSrv(b);
     };
 
     return {
@@ -227,23 +252,43 @@ export const haproxyRoundrobin: BalancerModule = {
           return;
         }
       },
-      onBackendDown(b) {
-        // fwrr_set_server_status_down()
-        if (inGroup[b] === 0) return;
-        inGroup[b] = 0;
-        nextWeight -= eweight[b]!;
-        usableCount--;
-        tree[b] = NONE; // fwrr_dequeue_srv() + fwrr_remove_from_tree()
-      },
+      onBackendDown: statusDown,
       onBackendUp(b) {
-        // fwrr_set_server_status_up()
-        if (inGroup[b] === 1 || eweight[b] === 0) return;
-        inGroup[b] = 1;
-        nextWeight += eweight[b]!;
-        usableCount++;
-        getSrv(b); // from no tree: npos = curr_pos
-        npos[b] = currPos + Math.floor((nextWeight + currWeight - currPos) / eweight[b]!);
-        queueSrv(b);
+        if (inGroup[b] === 0) eweight[b] = currentEweight(b);
+        statusUp(b);
+      },
+      onWeightChange(b) {
+        // fwrr_update_server_weight()
+        const next = currentEweight(b);
+        if (next === eweight[b]) return;
+        const wasUsable = inGroup[b] === 1;
+        const willBeUsable = backends.up[b] === 1 && next > 0;
+        if (!wasUsable) {
+          eweight[b] = next;
+          if (willBeUsable) statusUp(b);
+          return;
+        }
+        if (!willBeUsable) {
+          statusDown(b);
+          eweight[b] = next;
+          return;
+        }
+        nextWeight = nextWeight - eweight[b]! + next;
+        eweight[b] = next;
+        if (tree[b] === init) {
+          queueByWeight(init, b); // dequeue + requeue by weight
+          return;
+        }
+        const prevNext = npos[b]!;
+        const step = Math.floor(nextWeight / next);
+        npos[b] = lpos[b]! + step;
+        rweight[b] = 0;
+        if (npos[b]! > prevNext) npos[b] = prevNext;
+        if (npos[b]! < currPos + 2) npos[b] = currPos + step;
+        if (tree[b] !== NONE) {
+          tree[b] = NONE; // fwrr_dequeue_srv()
+          queueSrv(b);
+        }
       },
     };
   },

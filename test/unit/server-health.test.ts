@@ -1,0 +1,139 @@
+/**
+ * What the balancer knows vs the truth (src/engine/server-health.ts): active health
+ * checks, backups and slow start, through the real engine with exact arrivals.
+ */
+import { describe, expect, it } from 'vitest';
+import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
+import type { BalancerModule } from '../../src/balancers/types.ts';
+import { backend, burst, run, steady } from '../helpers/server-health.ts';
+
+const algo = (name: string): BalancerModule => BUILTIN_BALANCERS.get(name)!;
+const check = { interMs: 2000, rise: 2, fall: 3 };
+
+describe('active health checks (HAProxy check inter rise fall)', () => {
+  // a and b, round robin, a request every 100 ms; b is in an outage from 5 s to 15 s.
+  // Checks: mininter 2000 × srvpos / 2 → a at 0, 2, 4 s ..., b at 1, 3, 5, 7, 9 s ...
+  const outage = [{ from: 5000, to: 15_000 }];
+
+  it('the outage goes unnoticed until fall × inter; requests sent meanwhile fail; rise × inter to come back', () => {
+    const r = run([backend('a', { check }), backend('b', { check, outages: outage })], algo('round-robin'), steady(100, 20_000));
+    const t = r.sim.recorder.totals;
+    // b fails its checks at 5, 7 and 9 s (the one at 5 s runs after the outage starts): marked down at 9 s.
+    // Meanwhile round robin sends it every other request, 5.1, 5.3, ... 8.9 s: 20 requests, all refused.
+    expect(r.count(1, 5000, 9000)).toBe(20);
+    expect(t.sentWhileDown[1]).toBe(20);
+    expect(t.rejectedBy[1]).toBe(20);
+    expect(t.markedDown[1]).toBe(1);
+    expect(t.markedDown[0]).toBe(0);
+    // Down for the balancer from 9 s; checks pass again at 15 and 17 s: back at 17 s, not at 15 s.
+    expect(r.count(1, 9000, 17_000)).toBe(0);
+    expect(r.count(1, 17_000, 20_000)).toBe(15);
+    expect(t.rejected).toBe(20);
+  });
+
+  it('without checks the balancer knows at once (lbsim\'s default)', () => {
+    const r = run([backend('a'), backend('b', { outages: outage })], algo('round-robin'), steady(100, 20_000));
+    const t = r.sim.recorder.totals;
+    expect(r.count(1, 5000, 15_000)).toBe(0);
+    expect(r.count(1, 15_000, 17_000)).toBe(10);
+    expect([t.rejected, t.sentWhileDown[1], t.markedDown[1]]).toEqual([0, 0, 0]);
+  });
+
+  it('phases follow start_checks(): mininter × srvpos / nbcheck', () => {
+    // Checked: a, c, d (nbcheck 3, mininter 2000): 0, 666, 1333 ms (integer division), then every inter; b unchecked.
+    const s = run([backend('a', { check: { ...check, interMs: 3000 } }), backend('b'), backend('c', { check: { ...check, interMs: 2000 } }), backend('d', { check: { ...check, interMs: 4000 } })], algo('round-robin'), steady(100, 1));
+    // One request at 0 ending at 1 ms: a was checked at 0 (next at 3 s), c and d not yet.
+    expect(Array.from(s.sim.health!.active.next)).toEqual([3000, Number.POSITIVE_INFINITY, 666, 1333]);
+  });
+
+  it('at start a server has health = rise: one failure before its first success marks it down', () => {
+    // b's outage starts at 0; its first check (at 1 s) fails once and marks it down.
+    const r = run([backend('a', { check }), backend('b', { check, outages: [{ from: 0, to: 60_000 }] })], algo('round-robin'), steady(100, 3000));
+    expect(r.count(1, 0, 1000)).toBe(5);
+    expect(r.count(1, 1000)).toBe(0);
+    expect(r.sim.recorder.totals.sentWhileDown[1]).toBe(5);
+  });
+});
+
+describe('backup servers', () => {
+  // a, b primaries; c, d backups. a down 1-4 s, b down from 2 s, c down from 3 s.
+  const four = () => [
+    backend('a', { outages: [{ from: 1000, to: 4000 }] }),
+    backend('b', { outages: [{ from: 2000, to: 60_000 }] }),
+    backend('c', { backup: true, outages: [{ from: 3000, to: 60_000 }] }),
+    backend('d', { backup: true }),
+  ];
+  const used = (r: ReturnType<typeof run>, from: number, to: number) => [...new Set(r.picks.filter((p) => p.t >= from && p.t < to).map((p) => 'abcd'[p.b]))].sort().join('');
+
+  for (const name of ['round-robin', 'haproxy/leastconn', 'haproxy/roundrobin', 'nginx/round_robin', 'least-connections']) {
+    it(`${name}: a backup serves only when every primary is down, and only the first one`, () => {
+      const r = run(four(), algo(name), steady(10, 5000));
+      expect(used(r, 0, 1000)).toBe('ab');
+      expect(used(r, 1000, 2000)).toBe('b');
+      expect(used(r, 2000, 3000)).toBe('c');
+      expect(used(r, 3000, 4000)).toBe('d');
+      expect(used(r, 4000, 5000)).toBe('a');
+      expect(r.sim.recorder.totals.rejected).toBe(0);
+    });
+  }
+
+  it('allbackups: every usable backup serves', () => {
+    const r = run([backend('a', { outages: [{ from: 1000, to: 60_000 }] }), backend('b', { backup: true }), backend('c', { backup: true })], algo('haproxy/leastconn'), steady(10, 2000, 1), {
+      serverSet: { allBackups: true, outlier: null },
+    });
+    expect(r.picks.filter((p) => p.t >= 1000 && p.t < 1040).map((p) => 'abc'[p.b]).join('')).toBe('bcbc');
+  });
+
+  it('backups take over when the primaries are marked down by checks, not when they really go down', () => {
+    const r = run([backend('a', { check, outages: [{ from: 5000, to: 60_000 }] }), backend('s', { backup: true })], algo('round-robin'), steady(100, 12_000));
+    // a fails its checks at 6, 8 and 10 s (phase 0, 2 s apart... from 0: 0, 2, 4, 6, 8, 10 → down at 10 s)
+    expect(r.count(1, 0, 10_000)).toBe(0);
+    expect(r.count(1, 10_000, 12_000)).toBe(20);
+    expect(r.sim.recorder.totals.sentWhileDown[0]).toBe(50);
+  });
+});
+
+describe('slow start', () => {
+  // Two servers of weight 1; b is in an outage from 1 s to 2 s, then ramps with slowstart 20s.
+  const pair = (slowStart: Parameters<typeof backend>[1]['slowStart']) => [backend('a'), backend('b', { outages: [{ from: 1000, to: 2000 }], ...(slowStart ? { slowStart } : {}) })];
+
+  it('haproxy/leastconn: 170 requests held at once split by (inflight+1)/eweight, eweight = weight × floor((16 s + ss) / ss)', () => {
+    const split = (t: number, slowStart = true) => {
+      const r = run(pair(slowStart ? { proxy: 'haproxy', periodMs: 20_000 } : undefined), algo('haproxy/leastconn'), burst(t, 170, 1e6));
+      return { a: r.count(0), b: r.count(1) };
+    };
+    expect(split(2000)).toEqual({ a: 160, b: 10 }); // w = 1: b's eweight 1/16 of a's
+    expect(split(3000)).toEqual({ a: 160, b: 10 }); // (16 + 20) / 20 = 1 still
+    expect(split(12_000)).toEqual({ a: 109, b: 61 }); // w = (160 + 20) / 20 = 9: 170 × 9/25
+    expect(split(22_000)).toEqual({ a: 85, b: 85 }); // done: full weight
+    expect(split(2000, false)).toEqual({ a: 85, b: 85 }); // without slowstart, full share at once
+  });
+
+  it('haproxy/roundrobin: the returning server\'s share per second follows w / (16 + w)', () => {
+    const r = run(pair({ proxy: 'haproxy', periodMs: 20_000 }), algo('haproxy/roundrobin'), steady(1, 25_000));
+    for (let k = 0; k < 20; k++) {
+      const w = Math.floor((16 * k + 20) / 20);
+      const from = 2000 + k * 1000;
+      const share = r.count(1, from, from + 1000) / 1000;
+      expect(Math.abs(share - w / (16 + w)), `second ${k}: w = ${w}`).toBeLessThan(0.004);
+    }
+    expect(r.count(1, 22_000, 25_000)).toBe(1500);
+  });
+
+  it('envoy/round_robin: weight × max(min_weight_percent, time_factor^(1/aggression)), following the clock', () => {
+    for (const aggression of [1, 2]) {
+      const r = run(pair({ proxy: 'envoy', windowMs: 10_000, aggression, minWeightPercent: 10 }), algo('envoy/round_robin'), steady(1, 14_000), { balancerOptions: { initial_index: 0 } });
+      for (let k = 0; k < 10; k++) {
+        const from = 2000 + k * 1000;
+        // Mean weight factor over the second (the share is f / (1 + f) pick by pick).
+        let expected = 0;
+        for (let ms = 0; ms < 1000; ms++) {
+          const f = Math.max(0.1, Math.pow(Math.max(k * 1000 + ms, 1) / 10_000, 1 / aggression));
+          expected += f / (1 + f);
+        }
+        expect(Math.abs(r.count(1, from, from + 1000) - expected), `aggression ${aggression}, second ${k}`).toBeLessThan(3);
+      }
+      expect(r.count(1, 12_000, 14_000)).toBe(1000);
+    }
+  });
+});
