@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
 import type { BalancerModule } from '../../src/balancers/types.ts';
+import type { BackendSpec } from '../../src/engine/backends.ts';
 import { backend, burst, run, steady } from '../helpers/server-health.ts';
 
 const algo = (name: string): BalancerModule => BUILTIN_BALANCERS.get(name)!;
@@ -95,7 +96,7 @@ describe('backup servers', () => {
 
 describe('slow start', () => {
   // Two servers of weight 1; b is in an outage from 1 s to 2 s, then ramps with slowstart 20s.
-  const pair = (slowStart: Parameters<typeof backend>[1]['slowStart']) => [backend('a'), backend('b', { outages: [{ from: 1000, to: 2000 }], ...(slowStart ? { slowStart } : {}) })];
+  const pair = (slowStart: BackendSpec['slowStart']) => [backend('a'), backend('b', { outages: [{ from: 1000, to: 2000 }], ...(slowStart ? { slowStart } : {}) })];
 
   it('haproxy/leastconn: 170 requests held at once split by (inflight+1)/eweight, eweight = weight × floor((16 s + ss) / ss)', () => {
     const split = (t: number, slowStart = true) => {
