@@ -90,7 +90,8 @@ export function createSimulation(scenario: Scenario, balancer: BalancerModule, s
   // balancer was created with every backend up. Tell it, as the single run told it when
   // the outage began, so state it derives from up/down and does not save (a hash ring, a
   // server map, a host set) is the single run's at the window's start.
-  for (let b = 0; b < sim.backends.count; b++) if (sim.backends.up[b] === 0) sim.balancer.onBackendDown?.(b);
+  // (With server-health knobs there are no windows, and a backend down at the start is a hidden backup the balancer already saw down.)
+  if (sim.health === null) for (let b = 0; b < sim.backends.count; b++) if (sim.backends.up[b] === 0) sim.balancer.onBackendDown?.(b);
   return sim;
 }
 

@@ -30,7 +30,9 @@ const scenarioArb = fc.record({
   seed: fc.nat(),
 });
 
-function specsOf(s: fc.infer<typeof scenarioArb>): BackendSpec[] {
+type Generated = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
+
+function specsOf(s: Generated): BackendSpec[] {
   return s.backends.map((b, i) => ({
     name: `b${i}`,
     weight: b.weight,
