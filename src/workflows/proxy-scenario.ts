@@ -20,7 +20,7 @@ import { resolveBalancerSection } from '../config-import/scenario.ts';
 import type { BackendSpec } from '../engine/backends.ts';
 import { LbsimError } from '../errors.ts';
 import { parseScenario, type Scenario } from '../scenario/load.ts';
-import { prepareScenario } from '../traffic/prepare.ts';
+import { prepareScenario, withTraceTraffic } from '../traffic/prepare.ts';
 
 export interface ProxyScenarioOptions {
   /** The backend (HAProxy), upstream (nginx) or cluster (Envoy). @default the file's only one */
@@ -70,9 +70,8 @@ export async function proxyScenario(file: string, text: string, options: ProxySc
     return { ...model, name: s.name, weight: 1 };
   });
   const { algorithm, options: balancerOptions, imported: again } = resolveBalancerSection(section, backends, dirname(abs), file);
-  const { file: _baseFile, ...rest } = base;
-  void _baseFile;
-  return named({ ...rest, name: label, file: abs, balancer: { algorithm, options: balancerOptions, ...(again === undefined ? {} : { imported: again }) }, backends }, abs, file);
+  const scenario: Scenario = { ...base, name: label, file: abs, balancer: { algorithm, options: balancerOptions, ...(again === undefined ? {} : { imported: again }) }, backends };
+  return named(options.traffic === undefined ? scenario : await withTraceTraffic(scenario, options.traffic), abs, file);
 }
 
 /** The importer's warnings name the file as the user gave it, not its absolute path. */

@@ -43,6 +43,13 @@ describe('proxyScenario', () => {
     expect(s.balancer.imported!.warnings.every((w) => w.startsWith(cfg))).toBe(true);
   });
 
+  it('with a base and a trace: the trace is the traffic, the base the rest', async () => {
+    const log = join(import.meta.dirname, '..', 'fixtures', 'haproxy.log');
+    const s = await proxyScenario(cfg, readConfigText(cfg), { backend: 'app', base, traffic: log });
+    expect(s.traffic.kind).toBe('trace');
+    expect([s.seed, s.timeoutMs, s.slo?.p99, s.backends[2]!.concurrency]).toEqual([9, 3000, 200, 1]);
+  });
+
   it('needs traffic or a base, and a backend when the file has several', async () => {
     const fail = async (p: Promise<unknown>, re: RegExp) => {
       const e = await p.then(
