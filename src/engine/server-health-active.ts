@@ -111,4 +111,14 @@ export class ActiveChecks {
   up(b: number): boolean {
     return this.enabled[b] === 0 || this.health[b]! >= this.rise[b]!;
   }
+
+  /** The state a later run needs (the next checks are on the fixed grid: firstRound). */
+  save(out: number[]): void {
+    for (let b = 0; b < this.health.length; b++) out.push(this.health[b]!);
+  }
+
+  load(state: readonly number[], at: number): number {
+    for (let b = 0; b < this.health.length; b++) this.health[b] = state[at++]!;
+    return at;
+  }
 }

@@ -118,6 +118,20 @@ export class PassiveChecks {
     return any;
   }
 
+  save(out: number[]): void {
+    for (let b = 0; b < this.fails.length; b++) out.push(this.fails[b]!, this.checked[b]!, this.accessed[b]!, this.blocked[b]!);
+  }
+
+  load(state: readonly number[], at: number): number {
+    for (let b = 0; b < this.fails.length; b++) {
+      this.fails[b] = state[at++]!;
+      this.checked[b] = state[at++]!;
+      this.accessed[b] = state[at++]!;
+      this.blocked[b] = state[at++]!;
+    }
+    return at;
+  }
+
   private block(b: number): boolean {
     const max = this.maxFails[b]!;
     if (max === 0 || this.fails[b]! < max || this.blocked[b] === 1) return false;
@@ -231,6 +245,33 @@ export class OutlierDetector {
     for (let b = 0; b < this.n; b++) {
       if (this.ejected[b] === 0 && this.srBackupTotal[b]! >= s.successRateRequestVolume && this.rate(b) < threshold) this.eject(b, t, s.enforcingSuccessRate, changed, counted);
     }
+  }
+
+  /** Never unejected is -1 in the saved state (NaN would never compare equal). The sweeps are on the fixed grid (firstSweep). */
+  save(out: number[]): void {
+    for (let b = 0; b < this.n; b++) {
+      const un = this.lastUnejection[b]!;
+      out.push(this.consecutive[b]!, this.ejected[b]!, this.lastEjection[b]!, Number.isNaN(un) ? -1 : un, this.backoff[b]!);
+      out.push(this.srCurrentTotal[b]!, this.srCurrentOk[b]!, this.srBackupTotal[b]!, this.srBackupOk[b]!);
+    }
+  }
+
+  load(state: readonly number[], at: number): number {
+    this.active = 0;
+    for (let b = 0; b < this.n; b++) {
+      this.consecutive[b] = state[at++]!;
+      this.ejected[b] = state[at++]!;
+      this.lastEjection[b] = state[at++]!;
+      const un = state[at++]!;
+      this.lastUnejection[b] = un < 0 ? Number.NaN : un;
+      this.backoff[b] = state[at++]!;
+      this.srCurrentTotal[b] = state[at++]!;
+      this.srCurrentOk[b] = state[at++]!;
+      this.srBackupTotal[b] = state[at++]!;
+      this.srBackupOk[b] = state[at++]!;
+      this.active += this.ejected[b]!;
+    }
+    return at;
   }
 
   private rate(b: number): number {

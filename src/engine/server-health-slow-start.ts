@@ -126,6 +126,21 @@ export class SlowStart {
     }
   }
 
+  save(out: number[]): void {
+    for (let b = 0; b < this.from.length; b++) out.push(this.from[b]!, this.nextTickAt[b]!, this.effective[b]!);
+  }
+
+  load(state: readonly number[], at: number): number {
+    this.continuous = 0;
+    for (let b = 0; b < this.from.length; b++) {
+      this.from[b] = state[at++]!;
+      this.nextTickAt[b] = state[at++]!;
+      this.effective[b] = state[at++]!;
+      if (this.kind[b] === ENVOY && this.from[b]! >= 0) this.continuous++;
+    }
+    return at;
+  }
+
   /** HAProxy's w: (16 × elapsed_s + slowstart_s) / slowstart_s, integer division. */
   private haproxyStep(b: number, elapsedS: number): number {
     const ss = this.slowstartS[b]!;

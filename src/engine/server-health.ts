@@ -179,6 +179,34 @@ export class ServerHealth {
     if (this.slowStart.continuous > 0) this.slowStart.follow(this.clock.now);
   }
 
+  /** The state a time-split replay compares and carries over (src/engine/state.ts). */
+  saveState(): number[] {
+    const out: number[] = Array.from(this.believed);
+    this.active.save(out);
+    this.passive.save(out);
+    this.outlier?.save(out);
+    this.slowStart.save(out);
+    return out;
+  }
+
+  /**
+   * Replaces the (guessed) start state with one saved at this window's start, telling the
+   * balancer of every backend whose visibility changed; call before the balancer loads
+   * its own state. The grid events (checks, sweeps) were scheduled by start().
+   */
+  loadState(state: readonly number[]): void {
+    let at = 0;
+    for (let b = 0; b < this.n; b++) this.believed[b] = state[at++]!;
+    this.applied.set(this.believed);
+    at = this.active.load(state, at);
+    at = this.passive.load(state, at);
+    if (this.outlier !== null) at = this.outlier.load(state, at);
+    this.slowStart.load(state, at);
+    this.now = this.clock.now;
+    this.apply(this.now);
+    this.wake(HealthTask.PassiveRecovery, this.passive.nextRecovery());
+  }
+
   /** A detection component of b changed: recompute b's belief. */
   private readonly changed = (b: number): void => {
     const next = this.active.up(b) && this.passive.up(b) && (this.outlier === null || this.outlier.up(b)) ? 1 : 0;

@@ -127,15 +127,17 @@ export class Simulation {
     this.recorder = new Recorder({ backends: this.backends.count, intervalMs, warmupMs: this.warmupMs, timeoutMs: this.timeoutMs, startMs: this.startMs });
     this.trafficEnd = options.trafficEndMs ?? source.endTime;
     this.stopAt = this.trafficEnd + this.timeoutMs;
+    // Outages already open at the window's start: their backends start out of service.
+    const bs = this.backends;
+    options.backends.forEach((spec, b) => {
+      for (const w of spec.outages) if (w.from < this.startMs && w.to > this.startMs && bs.downDepth[b]!++ === 0) bs.serving[b] = 0;
+    });
     const serverSet = options.serverSet ?? SERVER_SET_DEFAULTS;
     this.health = usesServerHealth(options.backends, serverSet)
       ? new ServerHealth(options.backends, serverSet, this.backends, this.recorder, this, (task, t) => this.queue.push(t, HEALTH_PRIORITY + task, EventKind.Health, task), this.warmupMs)
       : null;
-    if (this.health !== null) {
-      // Check counters, ejections and ramps are not part of the canonical state (state.ts): such runs are not split.
-      if (this.startMs > 0) throw new Error('a simulation with server-health knobs cannot start mid-run (time-split windows do not carry their state)');
-      this.health.start(this.startMs);
-    }
+    // With health knobs the balancer is created seeing the (guessed) beliefs and hidden backups.
+    this.health?.start(this.startMs);
 
     const keys = Array.from({ length: PRECOMPUTED_DRAWS }, (_, k) => streamKey(options.seed, Purpose.Balancer, k));
     const seed = options.seed;
@@ -153,18 +155,20 @@ export class Simulation {
     this.onComplete = this.balancer.onComplete?.bind(this.balancer);
     this.health?.attach(this.balancer);
 
-    // Outages: those already open at the window's start make their backend start down.
-    const bs = this.backends;
+    // Without health knobs the balancer was created with every backend up; those in an
+    // outage at the window's start are down from here (createSimulation tells it).
+    if (this.health === null) {
+      for (let b = 0; b < bs.count; b++) {
+        if (bs.serving[b] === 0) {
+          bs.up[b] = 0;
+          bs.upCount--;
+        }
+      }
+    }
     options.backends.forEach((spec, b) => {
       for (const w of spec.outages) {
         if (w.to <= this.startMs) continue;
-        if (w.from < this.startMs) {
-          if (bs.downDepth[b]!++ === 0) {
-            bs.up[b] = 0;
-            bs.serving[b] = 0;
-            bs.upCount--;
-          }
-        } else this.queue.push(w.from, EventKind.BackendDown, EventKind.BackendDown, b);
+        if (w.from >= this.startMs) this.queue.push(w.from, EventKind.BackendDown, EventKind.BackendDown, b);
         this.queue.push(w.to, EventKind.BackendUp, EventKind.BackendUp, b);
       }
     });
@@ -273,6 +277,7 @@ export class Simulation {
       inService: order.map((i) => ({ ...slotOf(e.payload[i]!), finish: e.time[i]! })),
       waiting: Array.from({ length: bs.count }, (_, b) => bs.waiting(b).map(slotOf)),
       balancer: this.balancer.saveState?.() ?? [],
+      health: this.health?.saveState() ?? [],
     });
   }
 
@@ -285,11 +290,13 @@ export class Simulation {
     const bs = this.backends;
     for (let b = 0; b < bs.count; b++) {
       bs.downDepth[b] = s.downDepth[b]!;
-      bs.up[b] = s.downDepth[b] === 0 ? 1 : 0;
-      bs.serving[b] = bs.up[b]!;
+      bs.serving[b] = s.downDepth[b] === 0 ? 1 : 0;
+      if (this.health === null) bs.up[b] = bs.serving[b]!;
       bs.busy[b] = s.busy[b]!;
     }
-    bs.upCount = s.downDepth.filter((x) => x === 0).length;
+    if (this.health === null) bs.upCount = s.downDepth.filter((x) => x === 0).length;
+    // The beliefs, and the balancer told of what they change, before it loads its own state.
+    else this.health.loadState(s.health);
     for (const r of s.inService) {
       const slot = this.fillSlot(r.request, r.arrival, r.work, r.backend, r.counted === 1);
       this.queue.push(r.finish, EventKind.Completion, EventKind.Completion, slot);

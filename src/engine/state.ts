@@ -6,7 +6,9 @@
  * - every request in service with its completion time, in the order the completions
  *   will run (time, then scheduling order: the relative order of equal-time events is
  *   all that the heap's sequence numbers mean);
- * - the balancer's own state (its saveState()).
+ * - the balancer's own state (its saveState());
+ * - what the balancer knows of its servers (server-health.ts: beliefs, check counters,
+ *   passive-check and ejection state, slow-start ramps), empty without health knobs.
  * Requests are named by their sequence number, never by the engine's internal slot.
  * Encoded as one Float64Array so it crosses threads cheaply and compares element-wise.
  */
@@ -27,6 +29,7 @@ export interface DecodedState {
   inService: (StateRequest & { finish: number })[];
   waiting: StateRequest[][];
   balancer: number[];
+  health: number[];
 }
 
 export function writeState(s: DecodedState): EngineState {
@@ -39,6 +42,7 @@ export function writeState(s: DecodedState): EngineState {
     for (const r of line) out.push(r.request, r.arrival, r.work, r.counted);
   }
   out.push(s.balancer.length, ...s.balancer);
+  out.push(s.health.length, ...s.health);
   return Float64Array.from(out);
 }
 
@@ -65,7 +69,9 @@ export function readState(state: EngineState, backends: number): DecodedState {
   }
   const balancer: number[] = [];
   for (let n = next(); n > 0; n--) balancer.push(next());
-  return { downDepth, busy, inService, waiting, balancer };
+  const health: number[] = [];
+  for (let n = next(); n > 0; n--) health.push(next());
+  return { downDepth, busy, inService, waiting, balancer, health };
 }
 
 export function sameState(a: EngineState, b: EngineState): boolean {

@@ -22,7 +22,6 @@
 import { loadBalancerModule } from '../balancers/registry.ts';
 import type { EngineState } from '../engine/state.ts';
 import { sameState } from '../engine/state.ts';
-import { usesServerHealth } from '../engine/server-health.ts';
 import { concatWindows, decodeMetrics, type RunMetrics, sliceRows } from '../metrics/run-metrics.ts';
 import { Totals } from '../metrics/totals.ts';
 import type { Scenario } from '../scenario/load.ts';
@@ -142,12 +141,9 @@ export async function runTimeSplit(pool: SimulationPool, scenario: Scenario, see
 
 /**
  * Whether the scenario's balancer can save and load its state: without that, two runs
- * cannot be compared, and the run is not split (nor is a run with server-health knobs). Checked on a throw-away instance.
+ * cannot be compared, and the run is not split. Checked on a throw-away instance.
  */
 async function hasComparableState(scenario: Scenario, seed: number): Promise<boolean> {
-  // Health-check counters, passive-check and ejection state and slow-start ramps are not in
-  // the canonical engine state (src/engine/state.ts), so such runs stay on one thread.
-  if (usesServerHealth(scenario.backends, scenario.serverSet)) return false;
   const module = await loadBalancerModule(scenario.balancer.algorithm, scenario.baseDir);
   const nothing: TrafficSource = { endTime: 0, fill: (c) => void (c.count = 0) };
   const probe = createSimulation(scenario, module, seed, { startMs: 0, endMs: 0, firstRequest: 0, traffic: nothing, trafficEndMs: 0 });

@@ -100,6 +100,34 @@ describe('time-split replay is byte-identical to one thread', () => {
     });
   }
 
+  // Server health (src/engine/server-health.ts): check counters, passive-check and ejection
+  // state, slow-start ramps and hidden backups travel in the engine state. The fifth
+  // backend's outages span the window edges; a sixth is a backup.
+  const healthMixes: [string, string, string][] = [
+    ['haproxy/roundrobin', ', health_check: { interval: 700ms, rise: 2, fall: 2 }, slowstart: 5s', '  - { name: f, backup: true }'],
+    ['haproxy/leastconn', ', health_check: { interval: 1s, rise: 3, fall: 2 }, slowstart: 4s, allbackups: true', '  - { name: f, backup: true }\n  - { name: g, backup: true }'],
+    ['nginx/round_robin', ', max_fails: 2, fail_timeout: 2s', '  - { name: f, backup: true }'],
+    ['envoy/round_robin', ', outlier_detection: { consecutive_5xx: 3, interval: 1s, base_ejection_time: 2s, max_ejection_percent: 50 }, slow_start_config: { slow_start_window: 3s, aggression: 1.5 }, health_check: { interval: 1s }', ''],
+  ];
+  for (const [algorithm, knobs, extra] of healthMixes) {
+    it(`server health with ${algorithm}: 2, 3 and 7 windows`, async () => {
+      const sc = moderate(algorithm, {
+        duration: '30s',
+        rate: '500/s',
+        balancer: knobs,
+        extra: `  - { name: e, weight: 2, concurrency: 2, queue: 50, outages: [{ from: 8.5s, to: 15.5s }, { from: 19.5s, to: 21.5s }] }\n${extra}`,
+      });
+      const expected = single(sc);
+      // The knobs really act: the dead backend was sent requests before the balancer knew.
+      expect(JSON.parse(expected).backends.find((b: { name: string }) => b.name === 'e').health.sentWhileDown).toBeGreaterThan(0);
+      for (const windows of [2, 3, 7]) {
+        const { json, stats } = await split(sc, windows);
+        expectSame(json, expected, `${windows} windows`);
+        expect(stats.windows).toBe(windows);
+      }
+    });
+  }
+
   it('balancer instances (concatenated states, the in-flight book): 3 windows', async () => {
     for (const algorithm of ['haproxy/roundrobin', 'peak-ewma']) {
       const withInstances = everyAlgorithm(algorithm, ', instances: 3, instance_by: client');

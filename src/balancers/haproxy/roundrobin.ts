@@ -178,14 +178,16 @@ export const haproxyRoundrobin: BalancerModule = {
      * The group and every server's place, canonical: insertion order as ranks among the
      * servers in a tree (saved-state.ts); `npos` only in `curr`, the one tree whose
      * positions are read (a server leaves init or next with npos reset, and comes back
-     * up with npos = curr_pos); `lpos` and `eweight` not at all: only slow start changes
-     * weights (fwrr_update_server_weight() reads lpos), and runs with slow start are not
-     * split (src/parallel/time-split.ts).
+     * up with npos = curr_pos); `eweight`, which only slow start changes, and `lpos` only
+     * while a server ramps (fwrr_update_server_weight() reads it; nothing else does).
      */
     const saveState = (): number[] => {
       const rank = orderRanks(seq, (b) => tree[b] !== NONE);
       const out = [currPos, currWeight, nextWeight, init];
-      for (let b = 0; b < n; b++) out.push(tree[b]!, key[b]!, rank[b]!, tree[b] === CURR ? npos[b]! : 0, rweight[b]!, inGroup[b]!);
+      for (let b = 0; b < n; b++) {
+        const ramping = eweight[b] !== uweight[b]! * BE_WEIGHT_SCALE;
+        out.push(tree[b]!, key[b]!, rank[b]!, tree[b] === CURR ? npos[b]! : 0, rweight[b]!, inGroup[b]!, eweight[b]!, ramping ? lpos[b]! : 0);
+      }
       return out;
     };
     /** fwrr_set_server_status_down(). */
@@ -225,6 +227,8 @@ export const haproxyRoundrobin: BalancerModule = {
           npos[b] = r.next();
           rweight[b] = r.next();
           inGroup[b] = r.next();
+          eweight[b] = r.next();
+          lpos[b] = r.next();
           usableCount += inGroup[b]!;
         }
         inserted = n;
