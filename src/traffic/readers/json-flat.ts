@@ -15,6 +15,8 @@
  * adversarial lines.
  */
 
+import { POW10 } from './types.ts';
+
 const STRING = '"[^"\\\\\\u0000-\\u001f]*"';
 const NUMBER = '-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?';
 const VALUE = `(?:${STRING}|${NUMBER}|true|false|null)`;
@@ -28,8 +30,6 @@ const NEXT_MEMBER = new RegExp(`${WS}"([^"]*)"${WS}:${WS}${VALUE}${WS}([,}])`, '
 const QUOTE = 34;
 const DOT = 46;
 const TWO53 = 2 ** 53;
-/** 10^k for k ≤ 22: exactly representable doubles (the bound of Clinger's fast path). */
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /**
  * A JSON number (already checked against the grammar) exactly as JSON.parse reads it. A
@@ -51,6 +51,7 @@ export function jsonNumber(s: string): number {
       if (decimals >= 0) decimals++;
     } else return Number(s); // an exponent
   }
+  // 10^k for k ≤ 22 (POW10) is exactly representable: the bound of Clinger's fast path.
   if (m >= TWO53 || decimals > 22) return Number(s);
   const v = decimals > 0 ? m / POW10[decimals]! : m;
   return s.charCodeAt(0) === 45 ? -v : v;

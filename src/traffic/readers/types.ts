@@ -98,6 +98,9 @@ function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468;
 }
 
+/** 10 ** k, computed once: `**` with a variable exponent costs a call per timestamp (a tenth of an ALB line's parse). */
+export const POW10: readonly number[] = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
 /** The last `YYYY-MM-DDTHH:MM:` seen and its epoch ms (UTC, before any offset). */
 const isoCache = { prefix: '\u0000', ms: 0 };
 
@@ -149,7 +152,7 @@ export function parseIsoMs(s: string, start = 0, end = s.length): number {
         digits++;
         i++;
       }
-      frac = digits === 0 ? 0 : (frac * 1000) / 10 ** digits;
+      frac = digits === 0 ? 0 : (frac * 1000) / (digits < POW10.length ? POW10[digits]! : 10 ** digits);
     }
     let offsetMin = 0;
     const z = s.charCodeAt(i);
