@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { parseFile } from 'fast-csv';
 import { Purpose, streamKey, uniform } from '../src/random/counter-rng.ts';
 import { TraceReader } from '../src/traffic/lbt/reader.ts';
-import { IMPORT_DEFAULTS, importLog } from '../src/traffic/readers/import.ts';
+import * as importFromSources from '../src/traffic/readers/import.ts';
 import { forEachLine } from '../src/traffic/readers/lines.ts';
 import type { LogFormat } from '../src/traffic/readers/types.ts';
 import { RequestChunk } from '../src/traffic/source.ts';
@@ -38,6 +38,14 @@ import { parseScenario } from '../src/scenario/load.ts';
 import { simulateSync } from '../src/simulate.ts';
 import { loadBalancerModule } from '../src/balancers/registry.ts';
 import { LINE_WRITERS, headerOf, type LogRequest } from '../test/traffic/log-writers.ts';
+
+/**
+ * The import as `lbsim import` runs it: from dist/ when built (`npm run bench` builds
+ * first), so its worker threads start from compiled JS, not through tsx's loader (which
+ * would add its compile time to every parallel import measured).
+ */
+const built = new URL('../dist/src/traffic/readers/import.js', import.meta.url);
+const { IMPORT_DEFAULTS, importLog } = (existsSync(built) ? await import(built.href) : importFromSources) as typeof importFromSources;
 
 const DIR = '/tmp/lbsim-bench-import';
 const ROWS = 1_000_000;

@@ -134,6 +134,18 @@ describe('parallel import ≡ serial import', () => {
     expect(parallel.bytes!.equals(serial.bytes!)).toBe(true);
   });
 
+  it('non-ASCII text (UTF-8, and a byte that is not UTF-8) in some ranges: the same keys as the serial reader', async () => {
+    const lines = logLines('nginx', 300);
+    for (let i = 7; i < lines.length; i += 50) lines[i] = lines[i]!.replace('/api/', '/café/😀/');
+    const text = Buffer.from(`${lines.join('\n')}\n`);
+    const bad = text.indexOf('/api/r3');
+    text[bad + 1] = 0xff; // not UTF-8: decoded as U+FFFD by both
+    const { serial, parallel } = await both(write(text), 'nginx');
+    expect(serial.summary!.requests).toBe(300);
+    expect(parallel.summary).toEqual(serial.summary);
+    expect(parallel.bytes!.equals(serial.bytes!)).toBe(true);
+  });
+
   it('a gzipped log is read serially, with the same result', async () => {
     const text = `${logLines('alb', 300).join('\n')}\n`;
     const plain = await both(write(text), 'alb');
