@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'TRACE_INVALID' // a .lbt file of another version, truncated or corrupted
   | 'USAGE' // bad CLI flags
   | 'WORKER_FAILED'
+  | 'REDIS_UNREACHABLE' // --redis names a server that does not answer
   | 'CANCELLED';
 
 export class LbsimError extends Error {

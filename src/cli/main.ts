@@ -15,6 +15,7 @@ import { diffCommand } from './commands/diff.ts';
 import { validateCommand } from './commands/validate.ts';
 import { importCommand } from './commands/import.ts';
 import { traceCommand } from './commands/trace.ts';
+import { workerCommand } from './commands/worker.ts';
 import type { CliContext } from './context.ts';
 
 const require = createRequire(import.meta.url);
@@ -57,7 +58,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .hook('preAction', (cmd) => {
       quiet = Boolean(cmd.opts().quiet);
     });
-  for (const cmd of [runCommand(ctx), algorithmsCommand(), compareCommand(ctx), diffCommand(ctx), capacityCommand(ctx), validateCommand(), importCommand(ctx), traceCommand()]) {
+  for (const cmd of [runCommand(ctx), algorithmsCommand(), compareCommand(ctx), diffCommand(ctx), capacityCommand(ctx), validateCommand(), importCommand(ctx), traceCommand(), workerCommand(ctx)]) {
     program.addCommand(cmd.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) }));
   }
   try {

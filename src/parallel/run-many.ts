@@ -1,14 +1,17 @@
 /**
  * Runs several independent simulations (replications, algorithm comparisons, sweep
- * cells) on the thread pool and returns their reports in task order. Callers (compare,
- * diff, capacity) only ever use this; with one thread it runs them in this thread.
+ * cells) on the thread pool, or on a cluster, and returns their reports in task order.
+ * Callers (compare, diff, capacity) only ever use this; with one thread and no cluster
+ * it runs them in this thread.
  */
 import { decodeMetrics } from '../metrics/run-metrics.ts';
 import { buildReport } from '../report/build.ts';
 import type { Report } from '../report/types.ts';
 import type { Scenario } from '../scenario/load.ts';
 import { runScenario } from '../simulate.ts';
-import { POOL_DEFAULTS, withPool } from './pool.ts';
+import type { ClusterOptions } from '../cluster/options.ts';
+import { withExecutor } from './executor.ts';
+import { POOL_DEFAULTS } from './pool.ts';
 
 export interface RunTask {
   scenario: Scenario;
@@ -20,6 +23,8 @@ export interface RunManyOptions {
   /** Worker threads. @default os.availableParallelism() */
   threads?: number;
   signal?: AbortSignal;
+  /** Run the tasks as jobs on a cluster (BullMQ on Redis) instead of local threads. */
+  cluster?: ClusterOptions;
   /** Called as tasks finish: (done, total). */
   onTaskDone?: (done: number, total: number) => void;
 }
@@ -28,7 +33,7 @@ export async function runMany(tasks: readonly RunTask[], options: RunManyOptions
   const threads = Math.min(options.threads ?? POOL_DEFAULTS.threads, tasks.length);
   let done = 0;
   const finished = () => options.onTaskDone?.(++done, tasks.length);
-  if (threads <= 1) {
+  if (threads <= 1 && options.cluster === undefined) {
     const out: Report[] = [];
     for (const t of tasks) {
       out.push(await runScenario(t.scenario, { ...(t.seed === undefined ? {} : { seed: t.seed }), ...(options.signal ? { signal: options.signal } : {}) }));
@@ -36,7 +41,7 @@ export async function runMany(tasks: readonly RunTask[], options: RunManyOptions
     }
     return out;
   }
-  return withPool({ threads, ...(options.signal ? { signal: options.signal } : {}) }, (pool) =>
+  return withExecutor({ threads, ...(options.signal ? { signal: options.signal } : {}), ...(options.cluster ? { cluster: options.cluster } : {}) }, (pool) =>
     Promise.all(
       tasks.map(async (t, i) => {
         const seed = t.seed ?? t.scenario.seed;

@@ -8,14 +8,17 @@ import { buildReport } from '../report/build.ts';
 import type { Report } from '../report/types.ts';
 import type { Scenario } from '../scenario/load.ts';
 import { runScenario } from '../simulate.ts';
-import { withPool } from './pool.ts';
+import type { ClusterOptions } from '../cluster/options.ts';
+import { withExecutor } from './executor.ts';
 import { runTimeSplit, type TimeSplitStats } from './time-split.ts';
 import { unsplittableReason } from './windows.ts';
 
 export interface SplitRunOptions {
-  /** Worker threads. */
+  /** Worker threads (ignored with `cluster`). */
   threads: number;
-  /** Windows of the timeline. @default threads */
+  /** Run the windows as jobs on a cluster (BullMQ on Redis) instead of local threads. */
+  cluster?: ClusterOptions;
+  /** Windows of the timeline. @default threads, or on a cluster its worker threads (at least 2) */
   windows?: number;
   /** @default scenario.seed */
   seed?: number;
@@ -28,13 +31,15 @@ export interface SplitRunOptions {
 export async function runSplit(scenario: Scenario, options: SplitRunOptions): Promise<{ report: Report; stats: TimeSplitStats | undefined }> {
   const seed = options.seed ?? scenario.seed;
   const reason = unsplittableReason(scenario);
-  if (reason !== undefined || options.threads <= 1) {
-    if (reason !== undefined) options.onNote?.(`not split across threads: ${reason}`);
+  if (reason !== undefined) options.onNote?.(`not split in time: ${reason}`);
+  const cluster = options.cluster;
+  if (cluster === undefined && (reason !== undefined || options.threads <= 1)) {
     return { report: await runScenario(scenario, { seed, ...(options.signal ? { signal: options.signal } : {}) }), stats: undefined };
   }
-  const result = await withPool({ threads: options.threads, ...(options.signal ? { signal: options.signal } : {}) }, (pool) =>
-    runTimeSplit(pool, scenario, seed, {
-      ...(options.windows === undefined ? {} : { windows: options.windows }),
+  // On a cluster an unsplittable run is one job (one window); a split one defaults to a window per worker thread.
+  const result = await withExecutor({ threads: options.threads, ...(options.signal ? { signal: options.signal } : {}), ...(cluster ? { cluster } : {}) }, (executor) =>
+    runTimeSplit(executor, scenario, seed, {
+      windows: reason !== undefined ? 1 : (options.windows ?? (cluster ? Math.max(2, executor.threads) : executor.threads)),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     }),
   );

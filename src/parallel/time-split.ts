@@ -28,12 +28,12 @@ import type { Scenario } from '../scenario/load.ts';
 import { formatDuration } from '../scenario/units.ts';
 import { createSimulation } from '../simulate.ts';
 import type { TrafficSource } from '../traffic/source.ts';
-import type { SimulationPool } from './pool.ts';
+import type { TaskExecutor } from './executor.ts';
 import type { TaskResult, WindowSpec } from './tasks.ts';
 import { countWindow, planBoundaries } from './windows.ts';
 
 export interface TimeSplitOptions {
-  /** Windows to cut the run into. @default the pool's thread count */
+  /** Windows to cut the run into. @default the executor's thread count */
   windows?: number;
   /** Progress: simulated ms covered by all windows, out of the duration. */
   onProgress?: (p: { covered: number; end: number; events: number }) => void;
@@ -62,7 +62,7 @@ const MAX_CHECKPOINTS = 24;
 
 type WindowResult = Extract<TaskResult, { ok: true; kind: 'window' }>;
 
-export async function runTimeSplit(pool: SimulationPool, scenario: Scenario, seed: number, options: TimeSplitOptions = {}): Promise<TimeSplitResult> {
+export async function runTimeSplit(pool: TaskExecutor, scenario: Scenario, seed: number, options: TimeSplitOptions = {}): Promise<TimeSplitResult> {
   const comparable = await hasComparableState(scenario, seed);
   const boundaries = comparable ? planBoundaries(scenario, options.windows ?? pool.threads) : [];
   if (boundaries.length === 0) {

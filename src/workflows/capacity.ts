@@ -11,7 +11,8 @@
  * traffic never hurt), which holds for the built-in algorithms up to noise.
  */
 import { LbsimError } from '../errors.ts';
-import { runMany } from '../parallel/run-many.ts';
+import type { ClusterOptions } from '../cluster/options.ts';
+import { runMany, type RunManyOptions } from '../parallel/run-many.ts';
 import type { Report } from '../report/types.ts';
 import type { Scenario, Slo } from '../scenario/load.ts';
 import { checkSlo, runMetrics, type RunMetrics, type SloCheck } from './run-metrics.ts';
@@ -39,6 +40,8 @@ export interface CapacityOptions {
   /** Also search with the busiest backend down. @default true */
   nPlusOne?: boolean;
   signal?: AbortSignal;
+  /** Run the simulations as jobs on a cluster (BullMQ on Redis) instead of local threads. @default undefined (local) */
+  cluster?: ClusterOptions;
 }
 
 export const CAPACITY_DEFAULTS = { scale: 1, replications: 2, batch: 4, max: 1024, precision: 0.02, nPlusOne: true } as const;
@@ -90,6 +93,7 @@ export async function capacity(scenario: Scenario, options: CapacityOptions): Pr
   const max = options.max ?? CAPACITY_DEFAULTS.max;
   const precision = options.precision ?? CAPACITY_DEFAULTS.precision;
   const signal = options.signal;
+  const where: RunManyOptions = { ...(signal ? { signal } : {}), ...(options.cluster ? { cluster: options.cluster } : {}) };
   const seeds = Array.from({ length: reps }, (_, r) => scenario.seed + r);
 
   const evaluator =
@@ -99,13 +103,13 @@ export async function capacity(scenario: Scenario, options: CapacityOptions): Pr
         const s = make(x);
         return seeds.map((seed) => ({ scenario: s, seed }));
       });
-      const reports = await runMany(tasks, signal ? { signal } : {});
+      const reports = await runMany(tasks, where);
       return xs.map((x, i) => point(x, reports.slice(i * reps, (i + 1) * reps), slo));
     };
 
   const scaled = scaleTraffic(scenario, scale);
   // The busiest backend of the scenario as given (at the given scale) is the one N+1 takes down.
-  const [baseline] = await runMany([{ scenario: scaled, seed: scenario.seed }], signal ? { signal } : {});
+  const [baseline] = await runMany([{ scenario: scaled, seed: scenario.seed }], where);
   const busiestIndex = argmax(baseline!.backends.map((b) => b.utilization));
   const busiest = baseline!.backends[busiestIndex]!.name;
   const peak = peakRate(scaled) ?? null;

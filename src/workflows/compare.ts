@@ -4,6 +4,7 @@
  * alternative (common random numbers), so differences between alternatives are not
  * differences between traffic samples, and paired comparisons against the best are tight.
  */
+import type { ClusterOptions } from '../cluster/options.ts';
 import { runMany } from '../parallel/run-many.ts';
 import type { Report } from '../report/types.ts';
 import type { Scenario } from '../scenario/load.ts';
@@ -21,6 +22,8 @@ export interface CompareOptions {
   /** First seed; replication r uses seed + r. @default the first alternative's scenario seed */
   seed?: number;
   signal?: AbortSignal;
+  /** Run the simulations as jobs on a cluster (BullMQ on Redis) instead of local threads. @default undefined (local) */
+  cluster?: ClusterOptions;
   onTaskDone?: (done: number, total: number) => void;
 }
 
@@ -56,7 +59,11 @@ export async function compare(alternatives: readonly Alternative[], options: Com
   const base = options.seed ?? alternatives[0]!.scenario.seed;
   const seeds = Array.from({ length: reps }, (_, r) => base + r);
   const tasks = alternatives.flatMap((a) => seeds.map((seed) => ({ scenario: a.scenario, seed })));
-  const reports = await runMany(tasks, { ...(options.signal ? { signal: options.signal } : {}), ...(options.onTaskDone ? { onTaskDone: options.onTaskDone } : {}) });
+  const reports = await runMany(tasks, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.cluster ? { cluster: options.cluster } : {}),
+    ...(options.onTaskDone ? { onTaskDone: options.onTaskDone } : {}),
+  });
   const results: AlternativeResult[] = alternatives.map((a, i) => {
     const mine = reports.slice(i * reps, (i + 1) * reps);
     const runs = mine.map(runMetrics);

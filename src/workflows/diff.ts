@@ -11,6 +11,7 @@
  * Paired differences cancel the traffic's own noise: on identical configs they are zero,
  * and a real change shows up with a tight interval even from a few replications.
  */
+import type { ClusterOptions } from '../cluster/options.ts';
 import { runMany } from '../parallel/run-many.ts';
 import type { OverloadRange, Report } from '../report/types.ts';
 import type { Scenario } from '../scenario/load.ts';
@@ -35,6 +36,8 @@ export interface DiffOptions {
   /** Names shown for the two sides. @default the scenarios' file paths */
   labels?: [string, string];
   signal?: AbortSignal;
+  /** Run the simulations as jobs on a cluster (BullMQ on Redis) instead of local threads. @default undefined (local) */
+  cluster?: ClusterOptions;
 }
 
 export const DIFF_DEFAULTS = { replications: 5, independent: false, threshold: 0.1, errorThreshold: 0.001 } as const;
@@ -100,7 +103,7 @@ export async function diff(before: Scenario, after: Scenario, options: DiffOptio
   const paired = !independent || afterBase === base;
   const reports = await runMany(
     [...seedsB.map((seed) => ({ scenario: before, seed })), ...seedsA.map((seed) => ({ scenario: after, seed }))],
-    options.signal ? { signal: options.signal } : {},
+    { ...(options.signal ? { signal: options.signal } : {}), ...(options.cluster ? { cluster: options.cluster } : {}) },
   );
   const rb = reports.slice(0, reps);
   const ra = reports.slice(reps);

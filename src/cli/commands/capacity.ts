@@ -6,6 +6,7 @@ import { formatCapacityJson, formatCapacityText } from '../../workflows/capacity
 import { parseSloFlag } from '../../workflows/run-metrics.ts';
 import type { Slo } from '../../scenario/load.ts';
 import type { CliContext } from '../context.ts';
+import { addClusterOptions, type ClusterFlags, clusterOf } from '../cluster.ts';
 import { parsePositiveInt } from '../options.ts';
 import { emit } from '../output.ts';
 
@@ -22,7 +23,7 @@ function parseScale(value: string): number {
 }
 
 export function capacityCommand(ctx: CliContext): Command {
-  return new Command('capacity')
+  return addClusterOptions(new Command('capacity'))
     .description('plan capacity: smallest fleet meeting the SLO (--vary backends|slots) or largest traffic the fleet survives (--vary rate), also with the busiest backend down')
     .argument('<scenario>', 'scenario file (its `slo` is the bar unless --slo is given)')
     .addOption(new Option('--vary <what>', 'what to search: backends, slots (per backend), or rate (traffic multiplier)').choices(['backends', 'slots', 'rate']).makeOptionMandatory())
@@ -38,11 +39,13 @@ export function capacityCommand(ctx: CliContext): Command {
     .action(
       async (
         file: string,
-        opts: { vary: Vary; slo?: Slo; scale: number; replications: number; batch: number; backend?: string; max: number; nPlusOne: boolean; format: 'text' | 'json'; out?: string },
+        opts: { vary: Vary; slo?: Slo; scale: number; replications: number; batch: number; backend?: string; max: number; nPlusOne: boolean; format: 'text' | 'json'; out?: string } & ClusterFlags,
       ) => {
         const scenario = await loadScenario(file);
+        const cluster = clusterOf(opts, ctx);
         const started = performance.now();
         const result = await capacity(scenario, {
+          ...(cluster === undefined ? {} : { cluster }),
           vary: opts.vary,
           ...(opts.slo === undefined ? {} : { slo: opts.slo }),
           scale: opts.scale,

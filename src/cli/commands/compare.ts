@@ -6,6 +6,7 @@ import { type Alternative, compare, COMPARE_DEFAULTS } from '../../workflows/com
 import { formatComparisonJson, formatComparisonMarkdown, formatComparisonText } from '../../workflows/compare-format.ts';
 import { withAlgorithm } from '../../workflows/variants.ts';
 import type { CliContext } from '../context.ts';
+import { addClusterOptions, type ClusterFlags, clusterOf } from '../cluster.ts';
 import { shouldUseTui } from '../tui.ts';
 import { parsePositiveInt, parseSeed } from '../options.ts';
 import { emit } from '../output.ts';
@@ -13,7 +14,7 @@ import { emit } from '../output.ts';
 type Format = 'text' | 'json' | 'markdown';
 
 export function compareCommand(ctx: CliContext): Command {
-  return new Command('compare')
+  return addClusterOptions(new Command('compare'))
     .description('run the same traffic through several algorithms (or scenario files) and compare them with 95% confidence intervals')
     .argument('<scenario...>', 'one scenario with --algorithms, or several scenario files to compare')
     .option('--algorithms <list>', 'comma-separated algorithms to run the scenario(s) through (see `lbsim algorithms`)')
@@ -22,7 +23,7 @@ export function compareCommand(ctx: CliContext): Command {
     .addOption(new Option('--format <format>', 'output').choices(['text', 'json', 'markdown']).default('text'))
     .option('-o, --out <file>', 'write the output to a file (atomically) instead of stdout')
     .option('--no-tui', 'never open the terminal comparison view')
-    .action(async (files: string[], opts: { algorithms?: string; replications: number; seed?: number; format: Format; out?: string; tui: boolean }) => {
+    .action(async (files: string[], opts: { algorithms?: string; replications: number; seed?: number; format: Format; out?: string; tui: boolean } & ClusterFlags) => {
       const scenarios = await Promise.all(files.map((f) => loadScenario(f)));
       const algorithms = opts.algorithms
         ?.split(',')
@@ -38,8 +39,10 @@ export function compareCommand(ctx: CliContext): Command {
       if (alternatives.length < 2) throw new LbsimError('USAGE', 'nothing to compare: give --algorithms a,b or two or more scenario files');
       // An unknown algorithm is bad input: say so before any run starts.
       for (const a of alternatives) await loadBalancerModule(a.scenario.balancer.algorithm, a.scenario.baseDir);
+      const cluster = clusterOf(opts, ctx);
       const started = performance.now();
       const result = await compare(alternatives, {
+        ...(cluster === undefined ? {} : { cluster }),
         replications: opts.replications,
         ...(opts.seed === undefined ? {} : { seed: opts.seed }),
         signal: ctx.signal,

@@ -4,6 +4,7 @@ import { withTraceTraffic } from '../../traffic/prepare.ts';
 import { diff, DIFF_DEFAULTS } from '../../workflows/diff.ts';
 import { formatDiffJson, formatDiffMarkdown, formatDiffText } from '../../workflows/diff-format.ts';
 import type { CliContext } from '../context.ts';
+import { addClusterOptions, type ClusterFlags, clusterOf } from '../cluster.ts';
 import { parsePositiveInt, parseSeed } from '../options.ts';
 import { emit } from '../output.ts';
 import { addConfigOptions, type ConfigFlags, loadScenarioOrConfig } from '../inputs.ts';
@@ -18,7 +19,7 @@ function parseShare(value: string): number {
 
 /** Exit codes a CI pipeline reads: 0 pass, 1 regression or SLO broken (2: bad input, from main). */
 export function diffCommand(ctx: CliContext): Command {
-  const command = new Command('diff')
+  const command = addClusterOptions(new Command('diff'))
     .description('test a config change: run BEFORE and AFTER on the same traffic, report what changed, and exit 1 if AFTER regresses or breaks its SLO')
     .argument('<before>', 'scenario, or proxy config (haproxy.cfg, nginx.conf, Envoy cluster YAML), with the current config')
     .argument('<after>', 'scenario or proxy config with the changed config (a scenario\'s `slo` is the bar)');
@@ -34,7 +35,7 @@ export function diffCommand(ctx: CliContext): Command {
       async (
         beforeFile: string,
         afterFile: string,
-        opts: { traffic?: string; replications: number; seed?: number; independent?: boolean; threshold: number; format: Format; out?: string } & ConfigFlags,
+        opts: { traffic?: string; replications: number; seed?: number; independent?: boolean; threshold: number; format: Format; out?: string } & ConfigFlags & ClusterFlags,
       ) => {
         const base = opts.scenario === undefined ? undefined : await loadScenario(opts.scenario);
         let [before, after] = [await loadScenarioOrConfig(beforeFile, opts, opts.traffic, base, ctx), await loadScenarioOrConfig(afterFile, opts, opts.traffic, base, ctx)];
@@ -45,7 +46,9 @@ export function diffCommand(ctx: CliContext): Command {
         if (!opts.independent && opts.seed === undefined && after.seed !== before.seed) {
           ctx.info(`note: both sides run on ${beforeFile}'s seeds (common random numbers); --independent uses ${afterFile}'s seed ${after.seed} for AFTER`);
         }
+        const cluster = clusterOf(opts, ctx);
         const result = await diff(before, after, {
+          ...(cluster === undefined ? {} : { cluster }),
           replications: opts.replications,
           ...(opts.seed === undefined ? {} : { seed: opts.seed }),
           independent: Boolean(opts.independent),

@@ -15,6 +15,8 @@ import { progressLine } from '../progress.ts';
 import { runWithTui, shouldUseTui } from '../tui.ts';
 import { withReplayOverrides } from '../../traffic/prepare.ts';
 import { addReplayOptions, type ReplayFlags } from './trace.ts';
+import { addClusterOptions, type ClusterFlags, clusterOf } from '../cluster.ts';
+import type { ClusterOptions } from '../../cluster/options.ts';
 
 export type ReportFormat = 'text' | 'json' | 'csv';
 
@@ -25,7 +27,7 @@ export function formatReport(report: Report, format: ReportFormat): string {
 }
 
 export function runCommand(ctx: CliContext): Command {
-  return addReplayOptions(new Command('run'))
+  return addClusterOptions(addReplayOptions(new Command('run')))
     .description('simulate a scenario and report latency, errors, per-backend load and overload')
     .argument('<scenario>', 'scenario file (YAML or JSON)')
     .option('--seed <n>', 'random seed (overrides the scenario)', parseSeed)
@@ -34,12 +36,13 @@ export function runCommand(ctx: CliContext): Command {
     .option('--progress', 'print progress lines to stderr')
     .option('--no-tui', 'never open the terminal dashboard')
     .option('--threads <n>', 'split the run in time across n worker threads (exact: the report is byte-identical)', parsePositiveInt)
-    .option('--windows <k>', 'windows of the timeline when split (default: the thread count)', parsePositiveInt)
-    .action(async (file: string, opts: { seed?: number; format: ReportFormat; out?: string; progress?: boolean; tui?: boolean; threads?: number; windows?: number } & ReplayFlags) => {
+    .option('--windows <k>', 'windows of the timeline when split (default: the thread count; with --redis the workers’ threads)', parsePositiveInt)
+    .action(async (file: string, opts: { seed?: number; format: ReportFormat; out?: string; progress?: boolean; tui?: boolean; threads?: number; windows?: number } & ReplayFlags & ClusterFlags) => {
       const scenario = withReplayOverrides(await loadScenario(file), opts);
       showImportWarnings(scenario, ctx);
       if (scenario.traffic.kind === 'trace' && scenario.traffic.skippedRows > 0) ctx.info(`note: ${scenario.traffic.skippedRows.toLocaleString('en-US')} malformed rows were skipped when the trace was imported`);
-      if ((opts.threads ?? 1) > 1) return runSplitCommand(scenario, opts, ctx);
+      const cluster = clusterOf(opts, ctx);
+      if (cluster !== undefined || (opts.threads ?? 1) > 1) return runSplitCommand(scenario, opts, ctx, cluster);
       if (shouldUseTui(opts)) return runWithTui(scenario, opts, ctx);
       const started = performance.now();
       const report = await runScenario(scenario, {
@@ -54,11 +57,17 @@ export function runCommand(ctx: CliContext): Command {
     });
 }
 
-/** `run --threads N`: one run split in time over a thread pool; statistics of the split go to stderr. */
-async function runSplitCommand(scenario: Scenario, opts: { seed?: number; format: ReportFormat; out?: string; progress?: boolean; threads?: number; windows?: number }, ctx: CliContext): Promise<void> {
+/** `run --threads N` or `run --redis URL`: one run split in time over a thread pool or a cluster; statistics of the split go to stderr. */
+async function runSplitCommand(
+  scenario: Scenario,
+  opts: { seed?: number; format: ReportFormat; out?: string; progress?: boolean; threads?: number; windows?: number },
+  ctx: CliContext,
+  cluster: ClusterOptions | undefined,
+): Promise<void> {
   const started = performance.now();
   const { report, stats } = await runSplit(scenario, {
-    threads: opts.threads!,
+    threads: opts.threads ?? 1,
+    ...(cluster === undefined ? {} : { cluster }),
     ...(opts.windows === undefined ? {} : { windows: opts.windows }),
     ...(opts.seed === undefined ? {} : { seed: opts.seed }),
     signal: ctx.signal,
@@ -74,6 +83,6 @@ async function runSplitCommand(scenario: Scenario, opts: { seed?: number; format
   });
   const wall = (performance.now() - started) / 1000;
   await emit(formatReport(report, opts.format), opts.out);
-  const split = stats === undefined ? '' : ` on ${opts.threads} threads, ${stats.windows} windows, ${((stats.resimulatedEvents / Math.max(stats.events, 1)) * 100).toFixed(1)}% re-simulated`;
+  const split = stats === undefined ? '' : ` on ${cluster === undefined ? `${opts.threads} threads` : 'the cluster'}, ${stats.windows} windows, ${((stats.resimulatedEvents / Math.max(stats.events, 1)) * 100).toFixed(1)}% re-simulated`;
   ctx.info(`simulated ${report.requests.total.toLocaleString('en-US')} requests in ${wall.toFixed(2)} s${split}`);
 }
