@@ -77,6 +77,8 @@ export async function localTrace(ref: TraceRef, cacheDir: string): Promise<strin
   }
   const mine = await checkedFingerprint(path);
   if (mine.size !== ref.size || mine.sha256 !== ref.sha256) {
+    // A bad download is not kept: the job's next attempt downloads again.
+    if (ref.url !== undefined) await rm(path, { force: true });
     const what = mine.size !== ref.size ? `${mine.size} bytes, the coordinator's has ${ref.size}` : `SHA-256 ${mine.sha256.slice(0, 12)}…, the coordinator's is ${ref.sha256.slice(0, 12)}…`;
     throw new LbsimError('TRACE_INVALID', `${ref.url ?? ref.path}: this worker's copy of the trace differs from the coordinator's (${what})`);
   }

@@ -64,7 +64,10 @@ export async function serveJobs(options: WorkerOptions, signal: AbortSignal): Pr
   const processJob = async (job: Job<ClusterJob>, token?: string): Promise<{ bytes: number }> => {
     const data = job.data;
     const alive = keys.alive(data.run);
-    if ((await redis.exists(alive)) === 0) throw new UnrecoverableError(`the coordinator of run ${data.run} is gone`);
+    if ((await redis.exists(alive)) === 0) {
+      note(`${data.label}: dropped (job ${job.id}): the coordinator of run ${data.run} is gone`);
+      throw new UnrecoverableError(`the coordinator of run ${data.run} is gone`);
+    }
     const started = performance.now();
     note(`${data.label}: started (job ${job.id}, attempt ${job.attemptsMade + 1})`);
     const task = decodeJson<Task>(data.task);
@@ -102,7 +105,10 @@ export async function serveJobs(options: WorkerOptions, signal: AbortSignal): Pr
         note(`${data.label}: handed back (shutting down)`);
         throw new DelayedError();
       }
-      if (stop.signal.reason === 'orphaned') throw new UnrecoverableError(`the coordinator of run ${data.run} is gone`);
+      if (stop.signal.reason === 'orphaned') {
+        note(`${data.label}: stopped (job ${job.id}): the coordinator of run ${data.run} is gone`);
+        throw new UnrecoverableError(`the coordinator of run ${data.run} is gone`);
+      }
       const message = isLbsimError(e) ? formatFailure(e.code, e.message) : (e as Error).message;
       note(`${data.label}: failed: ${message}`);
       throw new Error(message);
