@@ -18,6 +18,7 @@ const BENCHMARKS: readonly string[] = [
   'engine', // simulation core vs a bare typed-array loop; RSS of a 50 M-request run
   'import', // log import rows/s per format vs raw line reading; .lbt replay requests/s (`tsx benchmarks/import.ts --memory 20000000` adds the 20 M-row RSS check)
   'parallel', // time-split replay of a 20 M-request trace and an 8-replication sweep: 2 threads vs 1
+  'cluster', // BullMQ on a local redis-server: overhead per job, a 64-cell sweep on 1 and 2 workers vs the thread pool
   'ui', // a run with the live terminal view vs without (in process, CPU); the real binary in a pseudo-terminal, live vs --no-tui
 ];
 

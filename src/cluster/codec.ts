@@ -1,8 +1,8 @@
 /**
  * Tasks and results as text for Redis. They are plain data already (they cross worker
  * threads by structured clone); JSON lacks only typed arrays (engine states, interval
- * rows) and non-finite numbers (no timeout is Infinity, no event is -Infinity). Both are
- * tagged; typed arrays travel as base64 of their bytes, so every float is the same bit
+ * rows), non-finite numbers (no timeout is Infinity, no event is -Infinity) and -0. They
+ * are tagged; typed arrays travel as base64 of their bytes, so every float is the same bit
  * pattern on the other machine (all platforms Node runs on are little-endian).
  */
 
@@ -14,7 +14,7 @@ const TYPED_TAG = '$lbsim:typed';
 
 export function encodeJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'number' && !Number.isFinite(v)) return { [NUM]: String(v) };
+    if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) return { [NUM]: Object.is(v, -0) ? '-0' : String(v) };
     if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
       const name = v.constructor.name as TypedName;
       if (!(name in TYPED)) throw new Error(`cannot encode a ${name} for the cluster`);

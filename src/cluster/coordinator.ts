@@ -38,6 +38,8 @@ interface Pending {
 
 /** How often pending jobs are looked up directly, in case an event was missed. */
 const POLL_MS = 5_000;
+/** How long Redis may be gone during a run before the run fails. */
+const REDIS_LOST_MS = 15_000;
 
 export class ClusterExecutor implements TaskExecutor {
   private readonly pending = new Map<string, Pending>();
@@ -48,6 +50,8 @@ export class ClusterExecutor implements TaskExecutor {
   private done = 0;
   private running = new Set<string>();
   private destroyed = false;
+  /** Set while Redis is unreachable during the run. */
+  private lost: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly options: ClusterOptions,
@@ -60,6 +64,7 @@ export class ClusterExecutor implements TaskExecutor {
   ) {
     this.keys = clusterKeys(options.queue ?? CLUSTER_DEFAULTS.queue);
     this.listen();
+    this.watchConnection();
     this.timers.push(
       setInterval(() => void this.heartbeat(), CLUSTER_DEFAULTS.heartbeatMs),
       setInterval(() => void this.poll(), POLL_MS),
@@ -116,6 +121,26 @@ export class ClusterExecutor implements TaskExecutor {
     this.events.on('stalled', ({ jobId }) => {
       const p = this.pending.get(jobId);
       if (p !== undefined) this.options.onNote?.(`${p.label}: its worker stopped answering; the job is retried on another worker`);
+    });
+  }
+
+  /**
+   * Redis lost during the run: BullMQ would wait for it forever. Give it a while to come
+   * back (a restart, a failover), then fail the run with REDIS_UNREACHABLE.
+   */
+  private watchConnection(): void {
+    this.control.on('close', () => {
+      if (this.destroyed || this.lost !== undefined) return;
+      this.lost = setTimeout(() => {
+        const error = new LbsimError('REDIS_UNREACHABLE', `lost Redis at ${redactUrl(this.options.redis)} during the run and it did not come back within ${REDIS_LOST_MS / 1000} s`);
+        const left = [...this.pending.values()];
+        this.pending.clear();
+        for (const p of left) p.reject(error);
+      }, REDIS_LOST_MS);
+    });
+    this.control.on('ready', () => {
+      clearTimeout(this.lost);
+      this.lost = undefined;
     });
   }
 
@@ -181,6 +206,7 @@ export class ClusterExecutor implements TaskExecutor {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.lost);
     const cancelled = new LbsimError('CANCELLED', 'run cancelled');
     const left = [...this.pending.entries()];
     this.pending.clear();
