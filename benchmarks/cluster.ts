@@ -58,7 +58,7 @@ async function startRedis(): Promise<string> {
 async function startWorkers(url: string, queue: string, count: number): Promise<ChildProcess[]> {
   return Promise.all(
     Array.from({ length: count }, async () => {
-      const w = spawn(process.execPath, [BIN, 'worker', '--redis', url, '--queue', queue, '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const w = spawn(process.execPath, [BIN, 'worker', '--redis', url, '--cluster-queue', queue, '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
       children.push(w);
       await new Promise<void>((resolve, reject) => {
         let log = '';

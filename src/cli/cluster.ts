@@ -11,7 +11,7 @@ import type { CliContext } from './context.ts';
 
 export interface ClusterFlags {
   redis?: string;
-  queue: string;
+  clusterQueue: string;
   traceUrl?: string;
 }
 
@@ -26,11 +26,11 @@ function parseQueueName(value: string): string {
   return value;
 }
 
-/** `--redis` and `--queue`, shared with `lbsim worker`. */
+/** `--redis` and `--cluster-queue`, shared with `lbsim worker` (`--queue` is a backend's queue limit elsewhere). */
 export function addQueueOptions(cmd: Command, what: string): Command {
   return cmd
     .option('--redis <url>', what, parseRedisUrl)
-    .option('--queue <name>', 'queue shared by coordinators and workers', parseQueueName, CLUSTER_DEFAULTS.queue);
+    .option('--cluster-queue <name>', 'with --redis: the queue coordinators and workers share', parseQueueName, CLUSTER_DEFAULTS.queue);
 }
 
 export function addClusterOptions(cmd: Command): Command {
@@ -52,7 +52,7 @@ export function clusterOf(flags: ClusterFlags, ctx: CliContext): ClusterOptions 
   let last = 0;
   return {
     redis: flags.redis,
-    queue: flags.queue,
+    queue: flags.clusterQueue,
     ...(flags.traceUrl === undefined ? {} : { traceUrl: flags.traceUrl }),
     onNote: (m) => ctx.info(m),
     onProgress: (p) => {

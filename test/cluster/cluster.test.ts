@@ -89,7 +89,7 @@ describe('cluster runs give the local report, byte for byte', () => {
   it('a replication sweep (compare: 2 algorithms × 2 replications)', async () => {
     const file = await scenarioFile('sweep.yaml', sweep('sweep', 11, '1500/s'));
     const args = ['compare', file, '--algorithms', 'round-robin,least-connections', '--replications', '2', '--format', 'json'];
-    const [cluster, local] = await Promise.all([runCli([...args, '--redis', redis, '--queue', queue]), runCli(args)]);
+    const [cluster, local] = await Promise.all([runCli([...args, '--redis', redis, '--cluster-queue', queue]), runCli(args)]);
     expectSameReport(cluster, local);
     expect(cluster.stderr).toMatch(/cluster run \w+ on queue '[^']+' at redis:\/\/127\.0\.0\.1:\d+: 2 worker\(s\), 2 thread\(s\)/);
     expect(cluster.stderr).toMatch(/cluster: 4\/4 jobs done/);
@@ -100,7 +100,7 @@ describe('cluster runs give the local report, byte for byte', () => {
   it('a time-split trace replay (4 windows and their fix-ups as jobs)', async () => {
     const file = await writeTrace();
     const [cluster, local] = await Promise.all([
-      runCli(['run', file, '--format', 'json', '--windows', '4', '--redis', redis, '--queue', queue]),
+      runCli(['run', file, '--format', 'json', '--windows', '4', '--redis', redis, '--cluster-queue', queue]),
       runCli(['run', file, '--format', 'json', '--no-tui']),
     ]);
     expectSameReport(cluster, local);
@@ -112,7 +112,7 @@ describe('cluster runs give the local report, byte for byte', () => {
     const a = await scenarioFile('a.yaml', sweep('a', 21, '1200/s'));
     const b = await scenarioFile('b.yaml', sweep('b', 31, '1800/s'));
     const args = (f: string) => ['compare', f, '--algorithms', 'round-robin,random', '--replications', '2', '--format', 'json'];
-    const [ca, cb] = await Promise.all([runCli([...args(a), '--redis', redis, '--queue', queue]), runCli([...args(b), '--redis', redis, '--queue', queue])]);
+    const [ca, cb] = await Promise.all([runCli([...args(a), '--redis', redis, '--cluster-queue', queue]), runCli([...args(b), '--redis', redis, '--cluster-queue', queue])]);
     const [la, lb] = [await runCli(args(a)), await runCli(args(b))];
     expectSameReport(ca, la);
     expectSameReport(cb, lb);
@@ -127,7 +127,7 @@ describe('cluster faults', () => {
       'throws.yaml',
       `name: throws\nduration: 30s\ntraffic: { synthetic: { rate: 2000/s, service: { distribution: exponential, mean: 1ms } } }\nbalancer: { algorithm: ${resolve('test/fixtures/balancers/throws-later.js')} }\nbackends: [{ name: web, count: 4 }]\n`,
     );
-    const r = await runCli(['run', file, '--redis', redis, '--queue', queue, '--windows', '1']);
+    const r = await runCli(['run', file, '--redis', redis, '--cluster-queue', queue, '--windows', '1']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/lbsim: run of throws: failed 3 times on the cluster: .*throws-later\.js(:\d+)?: pick\(\) threw on request 20000: cursor out of range/);
     expect(hasStackTrace(r.stderr)).toBe(false);
@@ -142,7 +142,7 @@ describe('cluster faults', () => {
     const args = ['compare', await scenarioFile('kill-a.yaml', sleepy(41)), await scenarioFile('kill-b.yaml', sleepy(51)), '--replications', '2', '--format', 'json'];
     const victim = workers[0]!;
     const before = victim.log().length;
-    const clusterRun = runCli([...args, '--redis', redis, '--queue', queue], { timeoutMs: 90_000 });
+    const clusterRun = runCli([...args, '--redis', redis, '--cluster-queue', queue], { timeoutMs: 90_000 });
     // Kill it while a job of this run is in its hands (started, not done).
     await victim.waitFor(new RegExp(`^[\\s\\S]{${before}}[\\s\\S]*\\(kill, seed \\d+\\): started`));
     victim.child.kill('SIGKILL');

@@ -44,7 +44,7 @@ describe('cluster process lifecycle', () => {
     const queue = uniqueQueue('sigterm');
     const first = await startWorker(redis, queue);
     const args = ['run', join(dir, 'cell.yaml'), '--format', 'json', '--no-tui'];
-    const clusterRun = runCli([...args, '--windows', '1', '--redis', redis, '--queue', queue], { timeoutMs: 90_000 });
+    const clusterRun = runCli([...args, '--windows', '1', '--redis', redis, '--cluster-queue', queue], { timeoutMs: 90_000 });
     await first.waitFor(/run of cell: started \(job \S+, attempt 1\)/);
     const asked = performance.now();
     first.child.kill('SIGTERM');
@@ -64,7 +64,7 @@ describe('cluster process lifecycle', () => {
     const queue = uniqueQueue('orphans');
     const workers = await Promise.all([startWorker(redis, queue), startWorker(redis, queue)]);
     // 40 jobs of about a second: far more than two workers finish before the coordinator's liveness key expires.
-    const coordinator = spawn(process.execPath, [BIN, 'compare', join(dir, 'cell.yaml'), join(dir, 'cell-b.yaml'), '--replications', '20', '--redis', redis, '--queue', queue], {
+    const coordinator = spawn(process.execPath, [BIN, 'compare', join(dir, 'cell.yaml'), join(dir, 'cell-b.yaml'), '--replications', '20', '--redis', redis, '--cluster-queue', queue], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const q = new Queue(queue, { connection: { url: redis } });

@@ -66,7 +66,7 @@ export interface WorkerProcess {
 /** Starts `lbsim worker` and waits until it serves the queue. */
 export async function startWorker(redis: string, queue: string, extra: readonly string[] = []): Promise<WorkerProcess> {
   assertBuilt();
-  const child = track(spawn(process.execPath, [BIN, 'worker', '--redis', redis, '--queue', queue, '--threads', '1', '--lock', '2s', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] }));
+  const child = track(spawn(process.execPath, [BIN, 'worker', '--redis', redis, '--cluster-queue', queue, '--threads', '1', '--lock', '2s', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] }));
   let log = '';
   const waiters: { pattern: RegExp; resolve: () => void }[] = [];
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {

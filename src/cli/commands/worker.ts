@@ -19,12 +19,12 @@ export function workerCommand(ctx: CliContext): Command {
     .option('--threads <n>', 'jobs run at once, one per thread (default: the cores)', parsePositiveInt)
     .option('--lock <duration>', 'how soon a dead worker’s jobs are retried elsewhere (BullMQ lock duration)', parseLock, WORKER_DEFAULTS.lockMs)
     .option('--cache <dir>', 'where traces downloaded from --trace-url are kept', WORKER_DEFAULTS.cacheDir)
-    .action(async (opts: { redis?: string; queue: string; threads?: number; lock: number; cache: string }) => {
+    .action(async (opts: { redis?: string; clusterQueue: string; threads?: number; lock: number; cache: string }) => {
       if (opts.redis === undefined) throw new LbsimError('USAGE', 'worker: --redis <url> is required (the Redis the coordinators use, e.g. redis://localhost:6379)');
       await serveJobs(
         {
           redis: opts.redis,
-          queue: opts.queue,
+          queue: opts.clusterQueue,
           lockMs: opts.lock,
           cacheDir: opts.cache,
           ...(opts.threads === undefined ? {} : { threads: opts.threads }),
