@@ -119,7 +119,13 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
   const { knobs, rest } = takeServerKnobs(s.balancer);
   // `balancer.from` imports algorithm, options and weights from a proxy config (src/config-import/scenario.ts).
   const { algorithm, options, imported, importedKnobs } = resolveBalancerSection(rest, backends, baseDir, file ?? '<scenario>');
-  const serverSet = applyServerKnobs(backends, s.backends, groupOf, knobs, importedKnobs, file ?? '<scenario>');
+  const serverSet = applyServerKnobs(
+    backends,
+    groupOf.map((g) => s.backends[g]!),
+    knobs,
+    importedKnobs,
+    file ?? '<scenario>',
+  );
   const scenario: Scenario = {
     name: s.name ?? defaultName,
     ...(s.description === undefined ? {} : { description: s.description }),

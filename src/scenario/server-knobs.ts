@@ -23,7 +23,8 @@ import { LbsimError } from '../errors.ts';
 import type { ScenarioParsed } from './schema.ts';
 
 type Section = ScenarioParsed['balancer'];
-type ParsedBackend = ScenarioParsed['backends'][number];
+/** A backend's own knobs (its scenario entry). */
+export type OwnKnobs = Partial<Pick<ScenarioParsed['backends'][number], 'backup' | 'health_check' | 'max_fails' | 'fail_timeout' | 'slowstart'>>;
 type Knobs = Pick<Section, 'health_check' | 'max_fails' | 'fail_timeout' | 'slowstart' | 'outlier_detection' | 'slow_start_config' | 'allbackups' | 'backup'>;
 
 export const SERVER_KNOB_KEYS = ['health_check', 'max_fails', 'fail_timeout', 'slowstart', 'outlier_detection', 'slow_start_config', 'allbackups', 'backup'] as const;
@@ -47,32 +48,32 @@ export interface ImportedKnobs {
 }
 
 /**
- * Sets each backend's health fields (mutates `backends`, expanded from `parsed` with
- * `groupOf[i]` the index of backend i's entry) and returns the balancer-wide part.
+ * Sets each backend's health fields (mutates `backends`; `own[i]` is backend i's own
+ * knobs) and returns the balancer-wide part.
  */
-export function applyServerKnobs(backends: BackendSpec[], parsed: readonly ParsedBackend[], groupOf: readonly number[], knobs: Knobs, imported: ImportedKnobs | undefined, file: string): ServerSetSpec {
+export function applyServerKnobs(backends: BackendSpec[], own: readonly OwnKnobs[], knobs: Knobs, imported: ImportedKnobs | undefined, file: string): ServerSetSpec {
   const names = new Set(backends.map((b) => b.name));
   for (const name of knobs.backup ?? []) {
     if (!names.has(name)) throw new LbsimError('SCENARIO_INVALID', `${file}: balancer.backup: '${name}' is not a backend; expected one of ${[...names].join(', ')}`);
   }
   const backupByName = new Set(knobs.backup ?? []);
   backends.forEach((spec, i) => {
-    const own = parsed[groupOf[i]!]!;
+    const mine = own[i] ?? {};
     const imp = imported?.servers.get(spec.name);
-    const backup = own.backup ?? (backupByName.has(spec.name) || imp?.backup === true);
+    const backup = mine.backup ?? (backupByName.has(spec.name) || imp?.backup === true);
     if (backup) spec.backup = true;
-    const hc = own.health_check ?? knobs.health_check;
+    const hc = mine.health_check ?? knobs.health_check;
     if (hc === false) {
       // explicitly unchecked
     } else if (hc !== undefined) spec.check = { interMs: hc.interval, rise: hc.rise, fall: hc.fall };
     else if (imp?.check !== undefined) spec.check = imp.check;
-    const maxFails = own.max_fails ?? knobs.max_fails;
-    const failTimeout = own.fail_timeout ?? knobs.fail_timeout;
+    const maxFails = mine.max_fails ?? knobs.max_fails;
+    const failTimeout = mine.fail_timeout ?? knobs.fail_timeout;
     if (maxFails !== undefined || failTimeout !== undefined) {
       const base = imp?.passive ?? PASSIVE_CHECK_DEFAULTS;
       spec.passive = { maxFails: maxFails ?? base.maxFails, failTimeoutMs: failTimeout ?? base.failTimeoutMs };
     } else if (imp?.passive !== undefined) spec.passive = imp.passive;
-    const slow = slowStartOf(own.slowstart ?? knobs.slowstart, knobs.slow_start_config) ?? imp?.slowStart;
+    const slow = slowStartOf(mine.slowstart ?? knobs.slowstart, knobs.slow_start_config) ?? imp?.slowStart;
     if (slow !== undefined) spec.slowStart = slow;
   });
   const od = knobs.outlier_detection;

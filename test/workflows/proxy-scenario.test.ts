@@ -38,6 +38,14 @@ describe('proxyScenario', () => {
     ]);
     // Weights as balancer.from maps them (the backup's is the importer's business).
     expect(s.backends.slice(0, 3).map((b) => b.weight)).toEqual([100, 100, 50]);
+    // Backups, checks and slow start from the config, as balancer.from maps them.
+    expect(s.backends.map((b) => [b.backup ?? false, b.check?.interMs, b.slowStart])).toEqual([
+      [false, 3000, { proxy: 'haproxy', periodMs: 60_000 }],
+      [false, 3000, { proxy: 'haproxy', periodMs: 60_000 }],
+      [false, 3000, { proxy: 'haproxy', periodMs: 60_000 }],
+      [true, 3000, { proxy: 'haproxy', periodMs: 60_000 }],
+    ]);
+    expect(s.serverSet).toEqual({ allBackups: false, outlier: null });
     expect([s.seed, s.durationMs, s.timeoutMs, s.slo?.p99, s.traffic.kind]).toEqual([9, 30_000, 3000, 200, 'synthetic']);
     // Warnings name the file as given.
     expect(s.balancer.imported!.warnings.every((w) => w.startsWith(cfg))).toBe(true);
