@@ -50,7 +50,11 @@ export class PassiveChecks {
   /** 1 while the peer is skipped (fails >= max_fails within fail_timeout of checked). */
   private readonly blocked: Uint8Array;
 
-  constructor(specs: readonly BackendSpec[]) {
+  /** `clock`: the engine's (per-request calls read the time instead of taking it: a double argument is boxed). */
+  constructor(
+    specs: readonly BackendSpec[],
+    private readonly clock: { readonly now: number },
+  ) {
     const n = specs.length;
     this.enabled = Uint8Array.from(specs, (s) => (s.passive === undefined ? 0 : 1));
     this.maxFails = Int32Array.from(specs, (s) => s.passive?.maxFails ?? 0);
@@ -65,16 +69,18 @@ export class PassiveChecks {
     return this.blocked[b] === 0;
   }
 
-  /** get_peer chose b at t. Returns true when b became blocked. */
-  picked(b: number, t: number): boolean {
+  /** get_peer chose b now. Returns true when b became blocked. */
+  picked(b: number): boolean {
+    const t = this.clock.now;
     if (t - this.checked[b]! <= this.failTimeout[b]!) return false;
     this.checked[b] = t;
     return this.block(b);
   }
 
   /** Returns true when b became blocked. */
-  failed(b: number, failure: Failure, t: number): boolean {
+  failed(b: number, failure: Failure): boolean {
     if (failure === Failure.Rejected) return this.succeeded(b);
+    const t = this.clock.now;
     this.fails[b]!++;
     this.accessed[b] = t;
     this.checked[b] = t;
@@ -163,6 +169,7 @@ export class OutlierDetector {
   constructor(
     private readonly spec: OutlierSpec,
     private readonly n: number,
+    private readonly clock: { readonly now: number },
   ) {
     this.consecutive = new Int32Array(n);
     this.ejected = new Uint8Array(n);
@@ -184,10 +191,10 @@ export class OutlierDetector {
     return Math.max(1, Math.ceil(startMs / i)) * i;
   }
 
-  failed(b: number, t: number, changed: (b: number) => void, counted: (b: number) => void): void {
+  failed(b: number, changed: (b: number) => void, counted: (b: number) => void): void {
     this.srCurrentTotal[b]!++;
     if (++this.consecutive[b]! < this.spec.consecutive5xx || this.ejected[b] === 1) return;
-    this.eject(b, t, this.spec.enforcingConsecutive5xx, changed, counted);
+    this.eject(b, this.clock.now, this.spec.enforcingConsecutive5xx, changed, counted);
     this.consecutive[b] = 0;
   }
 

@@ -86,8 +86,8 @@ export class ServerHealth {
     this.backup = Uint8Array.from(specs, (s) => (s.backup === true ? 1 : 0));
     this.hasBackups = this.backup.includes(1);
     this.active = new ActiveChecks(specs);
-    this.passive = new PassiveChecks(specs);
-    this.outlier = set.outlier === null ? null : new OutlierDetector(set.outlier, n);
+    this.passive = new PassiveChecks(specs, clock);
+    this.outlier = set.outlier === null ? null : new OutlierDetector(set.outlier, n, clock);
     this.slowStart = new SlowStart(specs, bs.weight, bs.effectiveWeight);
     this.oracle = Uint8Array.from(specs, (s) => (s.check === undefined && s.passive === undefined && this.outlier === null ? 1 : 0));
     this.believed = new Uint8Array(n);
@@ -136,23 +136,26 @@ export class ServerHealth {
 
   /** b was picked for a request now (nginx restarts a peer's fail_timeout window on a pick). */
   picked(b: number): void {
-    const t = this.clock.now;
-    if (this.passive.enabled[b] === 0 || !this.passive.picked(b, t)) return;
-    this.now = t;
+    if (this.passive.enabled[b] === 0 || !this.passive.picked(b)) return;
+    this.now = this.clock.now;
     this.changed(b);
     this.wake(HealthTask.PassiveRecovery, this.passive.nextRecovery());
     this.flush();
   }
 
-  /** A request sent to b failed now: refused (b not serving), rejected (b's queue full: a 503) or timed out. */
+  /**
+   * A request sent to b failed now: refused (b not serving), rejected (b's queue full: a
+   * 503) or timed out. Failures made at the proxy (a queue timeout's 503, a retry) are to
+   * be reported here too when the engine has them.
+   */
   failed(b: number, failure: Failure, counted: boolean): void {
-    const t = (this.now = this.clock.now);
+    this.now = this.clock.now;
     if (failure === Failure.Refused && counted) this.recorder.totals.sentWhileDown[b]!++;
-    if (this.passive.enabled[b] === 1 && this.passive.failed(b, failure, t)) {
+    if (this.passive.enabled[b] === 1 && this.passive.failed(b, failure)) {
       this.changed(b);
       this.wake(HealthTask.PassiveRecovery, this.passive.nextRecovery());
     }
-    if (this.outlier !== null) this.outlier.failed(b, t, this.changed, this.ejected);
+    if (this.outlier !== null) this.outlier.failed(b, this.changed, this.ejected);
     this.flush();
   }
 
