@@ -4,7 +4,8 @@
  * (`<run>-<n>`), its liveness key and its results: two coordinators on one queue each
  * wait only for their own job ids and read only their own result keys.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+// Types only: the client is loaded when a connection is opened (ioredis costs every CLI start ~0.1 s).
+import type { Redis, RedisOptions } from 'ioredis';
 import { LbsimError } from '../errors.ts';
 
 export function clusterKeys(queue: string) {
@@ -49,7 +50,8 @@ export async function connectRedis(url: string): Promise<Redis> {
   const problem = redisUrlProblem(url);
   if (problem !== undefined) throw new LbsimError('USAGE', `--redis: ${problem}`);
   const options: RedisOptions = { lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: null, retryStrategy: () => null };
-  const client = new Redis(url, options);
+  const { Redis: RedisClient } = await import('ioredis');
+  const client = new RedisClient(url, options);
   let lastError: Error | undefined;
   client.on('error', (e: Error) => (lastError = e));
   try {

@@ -3,6 +3,9 @@
  * Everything a run puts in Redis is named after its run id (see keys.ts), so coordinators
  * sharing a queue and its workers never see each other's results.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { POOL_DEFAULTS } from '../parallel/pool.ts';
 
 export interface ClusterProgress {
   /** Jobs this run has enqueued so far, finished, and running right now. */
@@ -40,3 +43,6 @@ export const CLUSTER_DEFAULTS = {
   /** How long an uncollected result or a failed job stays in Redis. */
   leftoverTtlS: 3_600,
 } as const;
+
+/** Defaults of `lbsim worker` (WorkerOptions in worker.ts). */
+export const WORKER_DEFAULTS = { threads: POOL_DEFAULTS.threads, lockMs: 10_000, cacheDir: join(tmpdir(), 'lbsim-traces') } as const;

@@ -10,17 +10,18 @@
  * data, so running it again elsewhere gives the same result, and a window of a long
  * replay may take longer than an orchestrator's grace period (Kubernetes: 30 s).
  */
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isLbsimError } from '../errors.ts';
-import { POOL_DEFAULTS, SimulationPool } from '../parallel/pool.ts';
+import { SimulationPool } from '../parallel/pool.ts';
 import type { Task, TaskProgress } from '../parallel/tasks.ts';
 import { decodeJson, encodeJson } from './codec.ts';
 import { type ClusterJob, formatFailure } from './job.ts';
 import { clusterKeys, connectRedis, redactUrl } from './keys.ts';
-import { CLUSTER_DEFAULTS } from './options.ts';
+import { CLUSTER_DEFAULTS, WORKER_DEFAULTS } from './options.ts';
+
+export { WORKER_DEFAULTS };
 import { localTrace } from './traces.ts';
 
 export interface WorkerOptions {
@@ -37,7 +38,6 @@ export interface WorkerOptions {
   onNote?: (message: string) => void;
 }
 
-export const WORKER_DEFAULTS = { threads: POOL_DEFAULTS.threads, lockMs: 10_000, cacheDir: join(tmpdir(), 'lbsim-traces') } as const;
 
 /** How often a running job checks that its coordinator is still there. */
 const ALIVE_CHECK_MS = 2_000;

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { LbsimError } from '../../errors.ts';
 import { parseDuration } from '../../scenario/units.ts';
-import { serveJobs, WORKER_DEFAULTS } from '../../cluster/worker.ts';
+import { WORKER_DEFAULTS } from '../../cluster/options.ts';
 import { addQueueOptions } from '../cluster.ts';
 import type { CliContext } from '../context.ts';
 import { parsePositiveInt } from '../options.ts';
@@ -21,6 +21,8 @@ export function workerCommand(ctx: CliContext): Command {
     .option('--cache <dir>', 'where traces downloaded from --trace-url are kept', WORKER_DEFAULTS.cacheDir)
     .action(async (opts: { redis?: string; clusterQueue: string; threads?: number; lock: number; cache: string }) => {
       if (opts.redis === undefined) throw new LbsimError('USAGE', 'worker: --redis <url> is required (the Redis the coordinators use, e.g. redis://localhost:6379)');
+      // BullMQ is loaded only by the command that uses it (it costs every CLI start ~0.2 s).
+      const { serveJobs } = await import('../../cluster/worker.ts');
       await serveJobs(
         {
           redis: opts.redis,
