@@ -1,5 +1,5 @@
 /** Parsers for CLI option values; each failure names the option and what was expected. */
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 
 export function parseSeed(value: string): number {
   const n = Number(value);
@@ -18,4 +18,9 @@ export function oneOf<T extends string>(choices: readonly T[]) {
     if (!(choices as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}`);
     return value as T;
   };
+}
+
+/** `--threads <n>` of the commands that run many simulations at once (compare, diff, capacity). */
+export function addThreadsOption(cmd: Command): Command {
+  return cmd.option('--threads <n>', 'worker threads the simulations run on (1: one after another; default: the machine’s cores)', parsePositiveInt);
 }

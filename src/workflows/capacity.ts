@@ -40,6 +40,8 @@ export interface CapacityOptions {
   /** Also search with the busiest backend down. @default true */
   nPlusOne?: boolean;
   signal?: AbortSignal;
+  /** Worker threads the simulations run on (1: one after another in this thread). @default os.availableParallelism() */
+  threads?: number;
   /** Run the simulations as jobs on a cluster (BullMQ on Redis) instead of local threads. @default undefined (local) */
   cluster?: ClusterOptions;
 }
@@ -93,7 +95,7 @@ export async function capacity(scenario: Scenario, options: CapacityOptions): Pr
   const max = options.max ?? CAPACITY_DEFAULTS.max;
   const precision = options.precision ?? CAPACITY_DEFAULTS.precision;
   const signal = options.signal;
-  const where: RunManyOptions = { ...(signal ? { signal } : {}), ...(options.cluster ? { cluster: options.cluster } : {}) };
+  const where: RunManyOptions = { ...(signal ? { signal } : {}), ...(options.cluster ? { cluster: options.cluster } : {}), ...(options.threads === undefined ? {} : { threads: options.threads }) };
   const seeds = Array.from({ length: reps }, (_, r) => scenario.seed + r);
 
   const evaluator =

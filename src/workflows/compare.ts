@@ -22,6 +22,8 @@ export interface CompareOptions {
   /** First seed; replication r uses seed + r. @default the first alternative's scenario seed */
   seed?: number;
   signal?: AbortSignal;
+  /** Worker threads the simulations run on (1: one after another in this thread). @default os.availableParallelism() */
+  threads?: number;
   /** Run the simulations as jobs on a cluster (BullMQ on Redis) instead of local threads. @default undefined (local) */
   cluster?: ClusterOptions;
   onTaskDone?: (done: number, total: number) => void;
@@ -62,6 +64,7 @@ export async function compare(alternatives: readonly Alternative[], options: Com
   const reports = await runMany(tasks, {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.cluster ? { cluster: options.cluster } : {}),
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
     ...(options.onTaskDone ? { onTaskDone: options.onTaskDone } : {}),
   });
   const results: AlternativeResult[] = alternatives.map((a, i) => {

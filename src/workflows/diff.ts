@@ -36,6 +36,8 @@ export interface DiffOptions {
   /** Names shown for the two sides. @default the scenarios' file paths */
   labels?: [string, string];
   signal?: AbortSignal;
+  /** Worker threads the simulations run on (1: one after another in this thread). @default os.availableParallelism() */
+  threads?: number;
   /** Run the simulations as jobs on a cluster (BullMQ on Redis) instead of local threads. @default undefined (local) */
   cluster?: ClusterOptions;
 }
@@ -103,7 +105,7 @@ export async function diff(before: Scenario, after: Scenario, options: DiffOptio
   const paired = !independent || afterBase === base;
   const reports = await runMany(
     [...seedsB.map((seed) => ({ scenario: before, seed })), ...seedsA.map((seed) => ({ scenario: after, seed }))],
-    { ...(options.signal ? { signal: options.signal } : {}), ...(options.cluster ? { cluster: options.cluster } : {}) },
+    { ...(options.signal ? { signal: options.signal } : {}), ...(options.cluster ? { cluster: options.cluster } : {}), ...(options.threads === undefined ? {} : { threads: options.threads }) },
   );
   const rb = reports.slice(0, reps);
   const ra = reports.slice(reps);

@@ -220,6 +220,19 @@ describe('lbsim compare', { timeout: SLOW }, () => {
     expect(new Set(c.alternatives[0]!.runs.map((x) => x.requests)).size).toBe(3);
   });
 
+  it('gives the same comparison on 1 thread (in this process) as on 2 worker threads; --threads 0 is bad input', async () => {
+    const args = ['compare', 'scenarios/config-change/before.yaml', '--algorithms', 'round-robin,power-of-two', '--replications', '2', '--format', 'json'];
+    const [one, two] = await Promise.all([runCli([...args, '--threads', '1']), runCli([...args, '--threads', '2'])]);
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    expect(json<Comparison>(one).alternatives).toHaveLength(2);
+    expect(two.stdout).toBe(one.stdout);
+    const zero = await runCli([...args, '--threads', '0']);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('--threads');
+    expect(hasStackTrace(zero.stderr)).toBe(false);
+  });
+
   it('compares scenario files in a terminal table, and rejects bad input with exit 2', async () => {
     const res = await runCli(['compare', 'scenarios/config-change/before.yaml', 'scenarios/config-change/after.yaml', '--replications', '2']);
     expect(res.code).toBe(0);

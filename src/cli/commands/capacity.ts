@@ -7,7 +7,7 @@ import { parseSloFlag } from '../../workflows/run-metrics.ts';
 import type { Slo } from '../../scenario/load.ts';
 import type { CliContext } from '../context.ts';
 import { addClusterOptions, type ClusterFlags, clusterOf } from '../cluster.ts';
-import { parsePositiveInt } from '../options.ts';
+import { addThreadsOption, parsePositiveInt } from '../options.ts';
 import { emit } from '../output.ts';
 
 function parseSlo(value: string): Slo {
@@ -23,7 +23,7 @@ function parseScale(value: string): number {
 }
 
 export function capacityCommand(ctx: CliContext): Command {
-  return addClusterOptions(new Command('capacity'))
+  return addThreadsOption(addClusterOptions(new Command('capacity')))
     .description('plan capacity: smallest fleet meeting the SLO (--vary backends|slots) or largest traffic the fleet survives (--vary rate), also with the busiest backend down')
     .argument('<scenario>', 'scenario file (its `slo` is the bar unless --slo is given)')
     .addOption(new Option('--vary <what>', 'what to search: backends, slots (per backend), or rate (traffic multiplier)').choices(['backends', 'slots', 'rate']).makeOptionMandatory())
@@ -39,13 +39,14 @@ export function capacityCommand(ctx: CliContext): Command {
     .action(
       async (
         file: string,
-        opts: { vary: Vary; slo?: Slo; scale: number; replications: number; batch: number; backend?: string; max: number; nPlusOne: boolean; format: 'text' | 'json'; out?: string } & ClusterFlags,
+        opts: { vary: Vary; slo?: Slo; scale: number; replications: number; batch: number; backend?: string; max: number; nPlusOne: boolean; format: 'text' | 'json'; out?: string } & ClusterFlags & { threads?: number },
       ) => {
         const scenario = await loadScenario(file);
         const cluster = clusterOf(opts, ctx);
         const started = performance.now();
         const result = await capacity(scenario, {
           ...(cluster === undefined ? {} : { cluster }),
+        ...(opts.threads === undefined ? {} : { threads: opts.threads }),
           vary: opts.vary,
           ...(opts.slo === undefined ? {} : { slo: opts.slo }),
           scale: opts.scale,

@@ -8,13 +8,13 @@ import { withAlgorithm } from '../../workflows/variants.ts';
 import type { CliContext } from '../context.ts';
 import { addClusterOptions, type ClusterFlags, clusterOf } from '../cluster.ts';
 import { shouldUseTui } from '../tui.ts';
-import { parsePositiveInt, parseSeed } from '../options.ts';
+import { addThreadsOption, parsePositiveInt, parseSeed } from '../options.ts';
 import { emit } from '../output.ts';
 
 type Format = 'text' | 'json' | 'markdown';
 
 export function compareCommand(ctx: CliContext): Command {
-  return addClusterOptions(new Command('compare'))
+  return addThreadsOption(addClusterOptions(new Command('compare')))
     .description('run the same traffic through several algorithms (or scenario files) and compare them with 95% confidence intervals')
     .argument('<scenario...>', 'one scenario with --algorithms, or several scenario files to compare')
     .option('--algorithms <list>', 'comma-separated algorithms to run the scenario(s) through (see `lbsim algorithms`)')
@@ -23,7 +23,7 @@ export function compareCommand(ctx: CliContext): Command {
     .addOption(new Option('--format <format>', 'output').choices(['text', 'json', 'markdown']).default('text'))
     .option('-o, --out <file>', 'write the output to a file (atomically) instead of stdout')
     .option('--no-tui', 'never open the terminal comparison view')
-    .action(async (files: string[], opts: { algorithms?: string; replications: number; seed?: number; format: Format; out?: string; tui: boolean } & ClusterFlags) => {
+    .action(async (files: string[], opts: { algorithms?: string; replications: number; seed?: number; format: Format; out?: string; tui: boolean } & ClusterFlags & { threads?: number }) => {
       const scenarios = await Promise.all(files.map((f) => loadScenario(f)));
       const algorithms = opts.algorithms
         ?.split(',')
@@ -43,6 +43,7 @@ export function compareCommand(ctx: CliContext): Command {
       const started = performance.now();
       const result = await compare(alternatives, {
         ...(cluster === undefined ? {} : { cluster }),
+        ...(opts.threads === undefined ? {} : { threads: opts.threads }),
         replications: opts.replications,
         ...(opts.seed === undefined ? {} : { seed: opts.seed }),
         signal: ctx.signal,

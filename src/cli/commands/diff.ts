@@ -5,7 +5,7 @@ import { diff, DIFF_DEFAULTS } from '../../workflows/diff.ts';
 import { formatDiffJson, formatDiffMarkdown, formatDiffText } from '../../workflows/diff-format.ts';
 import type { CliContext } from '../context.ts';
 import { addClusterOptions, type ClusterFlags, clusterOf } from '../cluster.ts';
-import { parsePositiveInt, parseSeed } from '../options.ts';
+import { addThreadsOption, parsePositiveInt, parseSeed } from '../options.ts';
 import { emit } from '../output.ts';
 import { addConfigOptions, type ConfigFlags, loadScenarioOrConfig } from '../inputs.ts';
 
@@ -19,7 +19,7 @@ function parseShare(value: string): number {
 
 /** Exit codes a CI pipeline reads: 0 pass, 1 regression or SLO broken (2: bad input, from main). */
 export function diffCommand(ctx: CliContext): Command {
-  const command = addClusterOptions(new Command('diff'))
+  const command = addThreadsOption(addClusterOptions(new Command('diff')))
     .description('test a config change: run BEFORE and AFTER on the same traffic, report what changed, and exit 1 if AFTER regresses or breaks its SLO')
     .argument('<before>', 'scenario, or proxy config (haproxy.cfg, nginx.conf, Envoy cluster YAML), with the current config')
     .argument('<after>', 'scenario or proxy config with the changed config (a scenario\'s `slo` is the bar)');
@@ -35,7 +35,7 @@ export function diffCommand(ctx: CliContext): Command {
       async (
         beforeFile: string,
         afterFile: string,
-        opts: { traffic?: string; replications: number; seed?: number; independent?: boolean; threshold: number; format: Format; out?: string } & ConfigFlags & ClusterFlags,
+        opts: { traffic?: string; replications: number; seed?: number; independent?: boolean; threshold: number; format: Format; out?: string } & ConfigFlags & ClusterFlags & { threads?: number },
       ) => {
         const base = opts.scenario === undefined ? undefined : await loadScenario(opts.scenario);
         let [before, after] = [await loadScenarioOrConfig(beforeFile, opts, opts.traffic, base, ctx), await loadScenarioOrConfig(afterFile, opts, opts.traffic, base, ctx)];
@@ -49,6 +49,7 @@ export function diffCommand(ctx: CliContext): Command {
         const cluster = clusterOf(opts, ctx);
         const result = await diff(before, after, {
           ...(cluster === undefined ? {} : { cluster }),
+        ...(opts.threads === undefined ? {} : { threads: opts.threads }),
           replications: opts.replications,
           ...(opts.seed === undefined ? {} : { seed: opts.seed }),
           independent: Boolean(opts.independent),
