@@ -108,6 +108,20 @@ describe('cluster runs give the local report, byte for byte', () => {
     expect(workers.map((w) => w.log()).join('')).toMatch(/window \d of 4 \([^)]*\): fix-up: done/);
   });
 
+  it('diff and capacity (several runMany rounds, each a cluster run of its own)', async () => {
+    const diffArgs = ['diff', 'scenarios/config-change/before.yaml', 'scenarios/config-change/after.yaml', '--replications', '2', '--format', 'json'];
+    const capArgs = ['capacity', 'scenarios/capacity-planning.yaml', '--vary', 'backends', '--replications', '1', '--no-n-plus-one', '--format', 'json'];
+    const [cd, ld, cc, lc] = await Promise.all([
+      runCli([...diffArgs, '--redis', redis, '--cluster-queue', queue]),
+      runCli(diffArgs),
+      runCli([...capArgs, '--redis', redis, '--cluster-queue', queue]),
+      runCli(capArgs),
+    ]);
+    expectSameReport(cd, ld);
+    expectSameReport(cc, lc);
+    expect((cc.stderr.match(/cluster run \w+/g) ?? []).length).toBeGreaterThan(1);
+  });
+
   it('two coordinators on one queue at once never mix their results', async () => {
     const a = await scenarioFile('a.yaml', sweep('a', 21, '1200/s'));
     const b = await scenarioFile('b.yaml', sweep('b', 31, '1800/s'));
