@@ -134,6 +134,21 @@ describe('parallel import ≡ serial import', () => {
     expect(parallel.bytes!.equals(serial.bytes!)).toBe(true);
   });
 
+  it('CSV: a quote never closed names its line instead of swallowing the rest of the file (early and in the last range)', async () => {
+    for (const at of [40, 395]) {
+      const lines = logLines('csv', 400);
+      lines[at + 1] = `${lines[at + 1]}"`; // line at+2 of the file (after the header) opens a field that never closes
+      const log = write(`${lines.join('\n')}\n`);
+      const { serial, parallel } = await both(log, 'csv');
+      expect(serial.error?.message).toMatch(new RegExp(`:${at + 2}: .*quoted field .*never closed`));
+      expect(parallel.error?.message).toBe(serial.error?.message);
+      const skip = await both(log, 'csv', { onError: 'skip' });
+      expect(skip.serial.summary!.skipped).toBe(1);
+      expect(skip.serial.summary!.requests).toBe(at);
+      expect(skip.parallel.summary).toEqual(skip.serial.summary);
+    }
+  });
+
   it('non-ASCII text (UTF-8, and a byte that is not UTF-8) in some ranges: the same keys as the serial reader', async () => {
     const lines = logLines('nginx', 300);
     for (let i = 7; i < lines.length; i += 50) lines[i] = lines[i]!.replace('/api/', '/café/😀/');

@@ -118,6 +118,14 @@ export function parseChunk(task: ChunkTask): ChunkResult {
   try {
     const rest = eachCompleteLine(text, onLine);
     if (task.last && rest < text.length) onLine(lastLine(text.slice(rest)));
+    const open = task.last ? parse.end?.() : undefined;
+    if (open !== undefined) {
+      errors++;
+      if (errorLines.length < SKIPPED_EXAMPLES) {
+        errorLines.push(lines - open.lines + 1);
+        errorMessages.push(open.message);
+      }
+    }
   } catch (e) {
     if (e !== STOP) throw e;
   }

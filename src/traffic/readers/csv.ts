@@ -32,6 +32,7 @@ export class CsvRecordSplitter {
   private readonly parser = new Parser(new ParserOptions({}));
   private pending: string | undefined;
   private pendingQuotes = 0;
+  private pendingLines = 0;
 
   /**
    * The record this line completes: its fields, `undefined` while a quoted field runs on
@@ -48,10 +49,12 @@ export class CsvRecordSplitter {
       if ((q & 1) === 0) return this.parse(line);
       this.pending = line;
       this.pendingQuotes = q;
+      this.pendingLines = 1;
       return undefined;
     }
     this.pending += `\n${line}`;
     this.pendingQuotes += countQuotes(line);
+    this.pendingLines++;
     if ((this.pendingQuotes & 1) === 1) return undefined;
     const record = this.pending;
     this.pending = undefined;
@@ -63,9 +66,9 @@ export class CsvRecordSplitter {
     return this.pending === undefined;
   }
 
-  /** A record still open at the end of the file (an unterminated quote), if any. */
-  get unterminated(): boolean {
-    return this.pending !== undefined;
+  /** Lines of the record still open (a quoted field not closed yet); 0 when none is. */
+  get openLines(): number {
+    return this.pending === undefined ? 0 : this.pendingLines;
   }
 
   private parse(record: string): string[] {
@@ -131,5 +134,10 @@ export function csvParser(options: ReaderOptions = {}, fastPath = true): LinePar
     if (rec.length < needed) return `expected at least ${needed} columns, got ${rec.length}`;
     return toRequest(map, get, out);
   };
-  return Object.assign(parse, { hasColumns: () => map !== undefined });
+  // A quote never closed would otherwise swallow the rest of the file without a word.
+  const end = () => {
+    const lines = splitter.openLines;
+    return lines === 0 ? undefined : { message: `a quoted field opened on this line is never closed (the ${lines} lines from here to the end of the file were read as one record)`, lines };
+  };
+  return Object.assign(parse, { hasColumns: () => map !== undefined, end });
 }

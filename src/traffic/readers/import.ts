@@ -127,6 +127,8 @@ async function importSerially(file: string, parse: LineParser, sink: ImportSink,
       },
       onProgress === undefined ? undefined : (bytesRead, totalBytes) => onProgress({ bytesRead, totalBytes, lines: linesSeen, requests: sink.summary.requests }),
     );
+    const open = parse.end?.();
+    if (open !== undefined) sink.bad(sink.summary.lines - open.lines + 1, open.message);
     return sink.finish(options.format);
   } catch (e) {
     sink.abort();

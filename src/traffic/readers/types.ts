@@ -35,6 +35,12 @@ export interface LineParser {
    * which lets a parallel import start a parser mid-file. Absent for formats without one.
    */
   hasColumns?: () => boolean;
+  /**
+   * The input ended: what is wrong if it ended inside a record (a CSV quoted field never
+   * closed), with how many lines that open record spans (the last of them is the file's
+   * last line). Absent for formats whose records are single lines.
+   */
+  end?: () => { message: string; lines: number } | undefined;
 }
 export const NO_REQUEST = '';
 
