@@ -55,17 +55,16 @@ export function parseRate(value: unknown): number {
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);
   const abs = Math.abs(ms);
-  if (abs < 10) return `${ms.toFixed(2)}ms`;
-  if (abs < 1000) return `${ms.toFixed(1)}ms`;
-  if (abs < 60_000) return `${(ms / 1000).toFixed(2)}s`;
-  if (abs < 3_600_000) {
-    const m = Math.floor(abs / 60_000);
-    const s = Math.round((abs - m * 60_000) / 1000);
-    return `${ms < 0 ? '-' : ''}${m}m${String(s).padStart(2, '0')}s`;
+  if (abs < 9.995) return `${ms.toFixed(2)}ms`;
+  if (abs < 999.95) return `${ms.toFixed(1)}ms`;
+  if (abs < 59_995) return `${(ms / 1000).toFixed(2)}s`;
+  // Round to the unit shown first, then split, so 167h59m40s reads 168h00m, not 167h60m.
+  if (abs < 3_600_000 - 500) {
+    const s = Math.round(abs / 1000);
+    return `${ms < 0 ? '-' : ''}${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   }
-  const h = Math.floor(abs / 3_600_000);
-  const m = Math.round((abs - h * 3_600_000) / 60_000);
-  return `${ms < 0 ? '-' : ''}${h}h${String(m).padStart(2, '0')}m`;
+  const m = Math.round(abs / 60_000);
+  return `${ms < 0 ? '-' : ''}${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 /** Formats a simulated instant as an offset, or as a UTC clock time when the run has a wall-clock origin. */

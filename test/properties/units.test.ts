@@ -70,6 +70,19 @@ describe('parseDuration', () => {
       }),
     );
   });
+  it('never carries a rounded-up 60 into the lower unit (167h60m, 1m60s, 60.00s, 1000.0ms)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 400 * 3_600_000, noNaN: true }), (ms) => {
+        const text = formatDuration(ms);
+        expect(text, String(ms)).toMatch(/^(\d\.\d\dms|\d{2,3}\.\dms|\d{1,2}\.\d\ds|\d{1,2}m[0-5]\ds|\d+h[0-5]\dm)$/);
+      }),
+    );
+    // A week trace's span (604,782 s) printed as 167h60m before the fix.
+    expect(formatDuration(604_782_000)).toBe('168h00m');
+    expect(formatDuration(119_700)).toBe('2m00s');
+    expect(formatDuration(59_999)).toBe('1m00s');
+    expect(formatDuration(999.99)).toBe('1.00s');
+  });
 });
 
 describe('parseRate', () => {
