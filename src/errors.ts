@@ -32,3 +32,17 @@ export class LbsimError extends Error {
 export function isLbsimError(e: unknown): e is LbsimError {
   return e instanceof LbsimError || (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'LbsimError' && typeof (e as { code?: unknown }).code === 'string');
 }
+
+/**
+ * The error for a file a user named that cannot be opened or read (exit 2), saying why in
+ * words to act on rather than as a syscall ("EISDIR: illegal operation on a directory").
+ */
+export function fileReadError(file: string, e: unknown): LbsimError {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const why =
+    code === 'ENOENT' ? 'no such file'
+    : code === 'EISDIR' ? 'is a directory, expected a file'
+    : code === 'EACCES' || code === 'EPERM' ? 'cannot read: permission denied'
+    : `cannot read: ${(e as Error).message}`;
+  return new LbsimError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', `${file}: ${why}`, { cause: e });
+}

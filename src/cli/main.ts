@@ -17,6 +17,7 @@ import { importCommand } from './commands/import.ts';
 import { traceCommand } from './commands/trace.ts';
 import { workerCommand } from './commands/worker.ts';
 import type { CliContext } from './context.ts';
+import { checkOutputPath } from './output.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -55,8 +56,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .hook('preAction', (cmd) => {
+    .hook('preAction', (cmd, action) => {
       quiet = Boolean(cmd.opts().quiet);
+      const out: unknown = action.opts().out;
+      if (typeof out === 'string' && out !== '-') checkOutputPath(out);
     });
   for (const cmd of [runCommand(ctx), algorithmsCommand(), compareCommand(ctx), diffCommand(ctx), capacityCommand(ctx), validateCommand(), importCommand(ctx), traceCommand(), workerCommand(ctx)]) {
     program.addCommand(cmd.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) }));

@@ -3,8 +3,9 @@
  * place, so a crash or Ctrl-C never leaves a half-written report.
  */
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { LbsimError } from '../errors.ts';
 
 export async function writeAtomically(file: string, content: string | Uint8Array): Promise<void> {
@@ -25,4 +26,16 @@ export async function emit(content: string, out: string | undefined): Promise<vo
   } else {
     await writeAtomically(out, content);
   }
+}
+
+/**
+ * Fails before any work when `--out FILE` cannot be written — its folder is missing, or
+ * FILE is a folder — so a long run does not end in "cannot write" with nothing to show.
+ */
+export function checkOutputPath(file: string): void {
+  const dir = dirname(resolve(file));
+  const dirStat = statSync(dir, { throwIfNoEntry: false });
+  if (dirStat === undefined) throw new LbsimError('USAGE', `${file}: cannot write: the folder ${dir} does not exist`);
+  if (!dirStat.isDirectory()) throw new LbsimError('USAGE', `${file}: cannot write: ${dir} is not a folder`);
+  if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new LbsimError('USAGE', `${file}: is a directory; --out expects a file name`);
 }

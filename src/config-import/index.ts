@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse } from 'yaml';
-import { LbsimError } from '../errors.ts';
+import { fileReadError, LbsimError } from '../errors.ts';
 import { clustersOf, importEnvoy } from './envoy.ts';
 import { importHaproxy } from './haproxy.ts';
 import { importNginx } from './nginx.ts';
@@ -126,8 +126,7 @@ export function readConfigText(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new LbsimError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`}`);
+    throw fileReadError(file, e);
   }
 }
 

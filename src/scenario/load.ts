@@ -11,7 +11,7 @@ import type { BackendSpec } from '../engine/backends.ts';
 import type { ServerSetSpec } from '../engine/server-health.ts';
 import type { ImportedBalancer } from '../config-import/types.ts';
 import { resolveBalancerSection } from '../config-import/scenario.ts';
-import { LbsimError } from '../errors.ts';
+import { fileReadError, isLbsimError, LbsimError } from '../errors.ts';
 import type { ServiceSpec } from '../random/distributions.ts';
 import type { RatePoint } from '../traffic/synthetic.ts';
 import { prepareScenario, resolveTraceScenario, traceSpecOf, type TraceTrafficSpec } from '../traffic/prepare.ts';
@@ -67,11 +67,25 @@ export async function loadScenario(file: string): Promise<Scenario> {
   try {
     text = await readFile(abs, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new LbsimError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`}`);
+    throw fileReadError(file, e);
   }
   // A trace given as a raw log is imported (once, cached) here, so runs replay a .lbt synchronously.
-  return prepareScenario(parseScenario(text, { file, baseDir: dirname(abs), defaultName: basename(abs, extname(abs)) }));
+  const scenario = parseScenario(text, { file, baseDir: dirname(abs), defaultName: basename(abs, extname(abs)) });
+  try {
+    return await prepareScenario(scenario);
+  } catch (e) {
+    // A raw log imported on load: its own errors name the log's line; this names the scenario's.
+    if (scenario.traffic.kind !== 'trace') throw e;
+    const lines = new LineCounter();
+    throw atTraceField(e, file, parseDocument(text, { lineCounter: lines }), lines);
+  }
+}
+
+/** A trace that is missing, unreadable or not a trace is reported at the scenario's `traffic.trace` line, as every other scenario problem is. */
+function atTraceField(e: unknown, file: string, doc: Document, lines: LineCounter): unknown {
+  if (!isLbsimError(e) || !['FILE_NOT_FOUND', 'FILE_UNREADABLE', 'TRACE_INVALID', 'PARSE_ERROR'].includes(e.code)) return e;
+  const line = lineOf(doc, lines, ['traffic', 'trace']);
+  return new LbsimError(e.code, `${file}${line ? `:${line}` : ''}: traffic.trace: ${e.message}`, { cause: e });
 }
 
 export interface ParseOptions {
@@ -102,7 +116,12 @@ export function parseScenario(text: string, options: ParseOptions = {}): Scenari
   }
   const result = scenarioSchema.safeParse(raw);
   if (!result.success) throw new LbsimError('SCENARIO_INVALID', formatIssues(file, doc, lines, result.error.issues));
-  return resolveScenario(result.data, file === '<scenario>' ? undefined : resolve(file), options.baseDir ?? process.cwd(), options.defaultName ?? 'scenario');
+  try {
+    return resolveScenario(result.data, file === '<scenario>' ? undefined : resolve(file), options.baseDir ?? process.cwd(), options.defaultName ?? 'scenario');
+  } catch (e) {
+    // Resolving a .lbt replay reads the trace's header.
+    throw result.data.traffic.trace === undefined ? e : atTraceField(e, file, doc, lines);
+  }
 }
 
 function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: string, defaultName: string): Scenario {

@@ -8,6 +8,7 @@
  * algorithms (least connections, power of two) spread by capacity, so only the fleet's
  * total is checked for them. Capacity of a backend = slots × speed / mean work.
  */
+import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { BackendSpec } from '../engine/backends.ts';
 import { isLbsimError } from '../errors.ts';
@@ -61,7 +62,8 @@ export function validateText(text: string, file: string, options: ValidateOption
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   let scenario: Scenario;
   try {
-    scenario = parseScenario(text, { file });
+    // Paths in the scenario (trace, balancer file, proxy config) are relative to it, as for `lbsim run`.
+    scenario = parseScenario(text, { file, baseDir: dirname(resolve(file)) });
   } catch (e) {
     if (isLbsimError(e) && e.code === 'SCENARIO_INVALID') return summarize(file, schemaFindings(file, e.message));
     throw e;

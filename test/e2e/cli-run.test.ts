@@ -9,7 +9,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasStackTrace, REPO_ROOT, runCli } from '../helpers/cli.ts';
+import { expectOneUserError, hasStackTrace, REPO_ROOT, runCli } from '../helpers/cli.ts';
 
 /** A small, valid scenario (≈ 10 k requests); each bad case changes one thing in it. */
 const GOOD = `name: e2e
@@ -66,15 +66,7 @@ afterAll(async () => {
  * (which names file, line and field), no stack trace.
  */
 async function expectUserError(file: string, expected: RegExp, extraArgs: string[] = []): Promise<string> {
-  const r = await runCli(['run', file, ...extraArgs], { cwd: dir });
-  expect(r.code, r.stderr).toBe(2);
-  expect(r.stdout).toBe('');
-  expect(hasStackTrace(r.stderr), r.stderr).toBe(false);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^lbsim: /);
-  expect(lines[0]).toMatch(expected);
-  return lines[0]!;
+  return expectOneUserError(await runCli(['run', file, ...extraArgs], { cwd: dir }), expected);
 }
 
 describe('lbsim run: bad input gives one clear message and exit code 2', () => {

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(REPO_ROOT, 'bin', 'lbsim.js');
@@ -48,4 +49,20 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: N
 /** True when text looks like a JavaScript stack trace (what a user must never see for a mistake). */
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+(\(|:\d+:\d+)/m.test(text) || /node:internal/.test(text);
+}
+
+/**
+ * A user's mistake as the brief defines it: exit 2, nothing on stdout, exactly one
+ * `lbsim: ` line on stderr matching `expected` (which names file, line and field), no
+ * stack trace. Returns that line.
+ */
+export function expectOneUserError(r: CliResult, expected: RegExp): string {
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(hasStackTrace(r.stderr), r.stderr).toBe(false);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^lbsim: /);
+  expect(lines[0]).toMatch(expected);
+  return lines[0]!;
 }

@@ -7,6 +7,7 @@ import { CSV_FIELDS, LOG_FORMATS, type CsvField, type LogFormat } from '../../tr
 import { parseDuration } from '../../scenario/units.ts';
 import type { CliContext } from '../context.ts';
 import { inCi } from '../tui.ts';
+import { isGzip } from '../../traffic/readers/lines.ts';
 
 function parseColumns(value: string): Partial<Record<CsvField, string>> {
   const out: Partial<Record<CsvField, string>> = {};
@@ -31,14 +32,16 @@ export function importCommand(ctx: CliContext): Command {
     .requiredOption('-o, --out <file>', 'the .lbt trace to write (atomically)')
     .addOption(new Option('--format <format>', 'log format (default: from the file name: .csv, .jsonl, *.nginx.log, ...)').choices([...LOG_FORMATS]))
     .addOption(new Option('--on-error <mode>', 'a malformed row stops the import, or is counted and skipped').choices(['abort', 'skip']).default('abort'))
-    .option('--reorder-window <duration>', 'how far out of time order a line may be and still be sorted', parseWindowDuration, 5000)
+    .addOption(new Option('--reorder-window <duration>', 'how far out of time order a line may be and still be sorted').argParser(parseWindowDuration).default(IMPORT_DEFAULTS.reorderWindowMs, '5s'))
     .option('--work <field>', 'the timing used as work (nginx: upstream_response_time|request_time; haproxy: Tr|Ta; alb: target_processing_time|total; envoy: upstream_service_time|duration; csv/jsonl: a column)')
     .addOption(new Option('--duration-unit <unit>', 'csv/jsonl: unit of the duration column (default: from its name, else ms)').choices(['ms', 's']))
     .option('--columns <map>', 'csv/jsonl: column names, e.g. timestamp=ts,client=user', parseColumns)
     .option('--progress', 'print progress lines to stderr (at a terminal a live progress bar is shown anyway)')
-    .option('--threads <n>', 'worker threads parsing a plain log in parallel (1: serial; a .gz is always read serially)', parsePositiveInt, IMPORT_DEFAULTS.threads)
+    .addOption(new Option('--threads <n>', 'worker threads parsing a plain log in parallel (1: serial; a .gz is always read serially)').argParser(parsePositiveInt).default(IMPORT_DEFAULTS.threads, "the machine's cores"))
     .action(async (log: string, opts: { out: string; format?: LogFormat; onError: 'abort' | 'skip'; reorderWindow: number; work?: string; durationUnit?: 'ms' | 's'; columns?: Partial<Record<CsvField, string>>; progress?: boolean; threads: number }) => {
       const format = opts.format ?? formatFromName(log);
+      // A missing or unreadable log says so before its name is blamed for the format.
+      if (format === undefined) await isGzip(log);
       if (format === undefined) throw new LbsimError('USAGE', `${log}: cannot tell the log format from its name; pass --format ${LOG_FORMATS.join('|')}`);
       const started = performance.now();
       const progress = await importProgress(log, opts.progress === true, started);

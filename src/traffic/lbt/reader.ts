@@ -6,7 +6,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { LbsimError } from '../../errors.ts';
+import { fileReadError, LbsimError } from '../../errors.ts';
 import type { RequestChunk, TrafficSource } from '../source.ts';
 import { CHUNK_HEADER_BYTES, COLUMN_LAYOUT, FORMAT_VERSION, HEADER_BYTES, HEADER_CRC_AT, INDEX_ENTRY_BYTES, MAGIC, type TraceHeader, chunkBodyBytes, columnOffsets } from './format.ts';
 
@@ -87,12 +87,18 @@ export function readTraceHeaderFile(file: string): TraceHeader {
 }
 
 function openTrace(file: string): number {
+  let fd: number;
   try {
-    return openSync(file, 'r');
+    fd = openSync(file, 'r');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new LbsimError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`}`);
+    throw fileReadError(file, e);
   }
+  // Linux opens a directory for reading; only the first read would fail (EISDIR).
+  if (fstatSync(fd).isDirectory()) {
+    closeSync(fd);
+    throw new LbsimError('FILE_UNREADABLE', `${file}: is a directory, expected a .lbt trace file`);
+  }
+  return fd;
 }
 
 export class TraceReader implements TrafficSource {

@@ -8,7 +8,7 @@ import { open, stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { LbsimError } from '../../errors.ts';
+import { fileReadError, LbsimError } from '../../errors.ts';
 
 /** Read buffer; large reads amortise the per-chunk cost of the stream machinery. */
 const READ_BYTES = 1 << 20;
@@ -18,13 +18,14 @@ export async function isGzip(file: string): Promise<boolean> {
   try {
     fh = await open(file, 'r');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new LbsimError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`}`);
+    throw fileReadError(file, e);
   }
   try {
     const b = Buffer.alloc(2);
     const { bytesRead } = await fh.read(b, 0, 2, 0);
     return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } catch (e) {
+    throw fileReadError(file, e); // a directory opens, then fails to read (EISDIR)
   } finally {
     await fh.close();
   }

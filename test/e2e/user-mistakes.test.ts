@@ -1,0 +1,138 @@
+/**
+ * Mistakes a user makes with files, through the real binary, for every command that reads
+ * or writes one: a directory where a file belongs, a missing or truncated trace named by a
+ * scenario, an --out path whose folder does not exist. Each gives exit 2, one line naming
+ * the file (and the scenario's line and field when a scenario named it) and what was
+ * expected, no stack trace, and no output file. Found by checking the README against the
+ * binary; before the fixes, `trace info DIR` and `import DIR` crashed with exit 70 and a
+ * stack, and an unwritable --out failed only after the whole run.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectOneUserError, REPO_ROOT, runCli } from '../helpers/cli.ts';
+
+let dir: string;
+
+const SYNTHETIC = `name: small
+duration: 5s
+traffic:
+  synthetic:
+    rate: 200/s
+    service: { distribution: exponential, mean: 2ms }
+balancer: { algorithm: round-robin }
+backends:
+  - { name: web, count: 2 }
+`;
+
+/** A replay scenario; `trace:` is on line 3. */
+const replay = (trace: string) => `name: replay
+timeout: 5s
+traffic: { trace: ${trace} }
+balancer: { algorithm: round-robin }
+backends:
+  - { name: web, count: 2 }
+`;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lbsim-mistakes-'));
+  await mkdir(join(dir, 'sub'));
+  await writeFile(join(dir, 'small.yaml'), SYNTHETIC);
+  const imported = await runCli(['import', join(REPO_ROOT, 'test', 'fixtures', 'nginx.log'), '--format', 'nginx', '-o', join(dir, 'sub', 'small.lbt')]);
+  if (imported.code !== 0) throw new Error(`test setup: import failed: ${imported.stderr}`);
+  const lbt = await readFile(join(dir, 'sub', 'small.lbt'));
+  await writeFile(join(dir, 'sub', 'truncated.lbt'), lbt.subarray(0, lbt.length - 40));
+  await writeFile(join(dir, 'sub', 'replay.yaml'), replay('small.lbt'));
+  await writeFile(join(dir, 'sub', 'missing.yaml'), replay('nothere.lbt'));
+  await writeFile(join(dir, 'sub', 'truncated.yaml'), replay('truncated.lbt'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function expectUserError(args: string[], expected: RegExp): Promise<void> {
+  expectOneUserError(await runCli(args, { cwd: dir }), expected);
+}
+
+describe('a directory where a file belongs', () => {
+  it('trace info DIR', async () => {
+    await expectUserError(['trace', 'info', 'sub'], /^lbsim: sub: is a directory, expected a \.lbt trace file$/);
+  });
+
+  it('import DIR (with and without --format)', async () => {
+    await expectUserError(['import', 'sub', '--format', 'nginx', '-o', 'x.lbt'], /^lbsim: sub: is a directory, expected a file$/);
+    await expectUserError(['import', 'sub', '-o', 'x.lbt'], /^lbsim: sub: is a directory, expected a file$/);
+    expect(existsSync(join(dir, 'x.lbt'))).toBe(false);
+  });
+
+  it('run DIR and validate DIR', async () => {
+    await expectUserError(['run', 'sub'], /^lbsim: sub: is a directory, expected a file$/);
+    await expectUserError(['validate', 'sub'], /^lbsim: sub: is a directory, expected a file$/);
+  });
+});
+
+describe('import of a missing log says so, whatever its name', () => {
+  it('a name that does not tell the format', async () => {
+    await expectUserError(['import', 'nope.txt', '-o', 'x.lbt'], /^lbsim: nope\.txt: no such file$/);
+  });
+});
+
+describe('--out that cannot be written fails before any work', () => {
+  it('run -o into a folder that does not exist: names the folder, runs nothing, writes nothing', async () => {
+    await expectUserError(['run', 'small.yaml', '-o', 'nowhere/x.json'], /^lbsim: nowhere\/x\.json: cannot write: the folder .*nowhere does not exist$/);
+    expect(existsSync(join(dir, 'nowhere'))).toBe(false);
+  });
+
+  it('run -o DIR', async () => {
+    await expectUserError(['run', 'small.yaml', '-o', 'sub'], /^lbsim: sub: is a directory; --out expects a file name$/);
+  });
+
+  it('compare, diff, capacity and import check --out the same way', async () => {
+    const bad = /cannot write: the folder .*nowhere does not exist$/;
+    await expectUserError(['compare', 'small.yaml', '--algorithms', 'round-robin,random', '-o', 'nowhere/c.txt'], bad);
+    await expectUserError(['diff', 'small.yaml', 'small.yaml', '-o', 'nowhere/d.txt'], bad);
+    await expectUserError(['capacity', 'small.yaml', '--vary', 'backends', '--slo', 'p99=1s', '-o', 'nowhere/c.txt'], bad);
+    await expectUserError(['import', join(REPO_ROOT, 'test', 'fixtures', 'nginx.log'), '--format', 'nginx', '-o', 'nowhere/x.lbt'], bad);
+  });
+
+  it('a writable --out still works and leaves only the file', async () => {
+    const r = await runCli(['run', 'small.yaml', '--format', 'json', '-o', 'sub/out.json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(await readFile(join(dir, 'sub', 'out.json'), 'utf8')).scenario).toBe('small');
+    expect((await readdir(join(dir, 'sub'))).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+});
+
+describe('a trace named by a scenario: problems at the scenario line and field', () => {
+  it('a missing trace: run and validate name SCENARIO:LINE: traffic.trace', async () => {
+    await expectUserError(['run', 'sub/missing.yaml'], /^lbsim: sub\/missing\.yaml:3: traffic\.trace: .*nothere\.lbt: no such file$/);
+    await expectUserError(['validate', 'sub/missing.yaml'], /^lbsim: sub\/missing\.yaml:3: traffic\.trace: .*nothere\.lbt: no such file$/);
+  });
+
+  it('a truncated trace', async () => {
+    await expectUserError(['run', 'sub/truncated.yaml'], /^lbsim: sub\/truncated\.yaml:3: traffic\.trace: .*truncated\.lbt: not a usable \.lbt trace: .*truncated/);
+  });
+
+  it('validate resolves the trace relative to the scenario, as run does (not to the working directory)', async () => {
+    const v = await runCli(['validate', 'sub/replay.yaml'], { cwd: dir });
+    expect(v.stderr).toBe('');
+    expect(v.code).toBe(0);
+    expect(v.stdout).toBe('sub/replay.yaml: ok\n');
+    const r = await runCli(['run', 'sub/replay.yaml'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/requests\s+12 /);
+  });
+});
+
+describe('help shows defaults as the README gives them', () => {
+  it('import --help: --reorder-window 5s, --threads the machine’s cores', async () => {
+    const r = await runCli(['import', '--help']);
+    expect(r.code).toBe(0);
+    const help = r.stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(/--reorder-window <duration> how far out of time order a line may be and still be sorted \(default: 5s\)/);
+    expect(help).toMatch(/--threads <n> .*\(default: the machine's cores\)/);
+  });
+});
