@@ -127,6 +127,16 @@ describe('a trace named by a scenario: problems at the scenario line and field',
   });
 });
 
+describe('flags: the message names the flag', () => {
+  it('compare --algorithms with an unknown name', async () => {
+    await expectUserError(['compare', 'small.yaml', '--algorithms', 'round-robin,round-robbin'], /^lbsim: --algorithms: unknown algorithm 'round-robbin'; expected one of round-robin, /);
+  });
+
+  it('run --windows without --threads is not silently ignored', async () => {
+    await expectUserError(['run', 'small.yaml', '--windows', '3'], /^lbsim: --windows K splits a run across threads: add --threads N/);
+  });
+});
+
 describe('help shows defaults as the README gives them', () => {
   it('import --help: --reorder-window 5s, --threads the machine’s cores', async () => {
     const r = await runCli(['import', '--help']);

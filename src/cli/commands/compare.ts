@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { loadBalancerModule } from '../../balancers/registry.ts';
-import { LbsimError } from '../../errors.ts';
+import { isLbsimError, LbsimError } from '../../errors.ts';
 import { loadScenario } from '../../scenario/load.ts';
 import { type Alternative, compare, COMPARE_DEFAULTS } from '../../workflows/compare.ts';
 import { formatComparisonJson, formatComparisonMarkdown, formatComparisonText } from '../../workflows/compare-format.ts';
@@ -38,7 +38,12 @@ export function compareCommand(ctx: CliContext): Command {
       }
       if (alternatives.length < 2) throw new LbsimError('USAGE', 'nothing to compare: give --algorithms a,b or two or more scenario files');
       // An unknown algorithm is bad input: say so before any run starts.
-      for (const a of alternatives) await loadBalancerModule(a.scenario.balancer.algorithm, a.scenario.baseDir);
+      for (const a of alternatives) {
+        await loadBalancerModule(a.scenario.balancer.algorithm, a.scenario.baseDir).catch((e: unknown) => {
+          // The name came from --algorithms, not from a scenario line: say where to fix it.
+          throw opts.algorithms !== undefined && isLbsimError(e) && e.code === 'BALANCER_UNKNOWN' ? new LbsimError(e.code, `--algorithms: ${e.message}`, { cause: e }) : e;
+        });
+      }
       const cluster = clusterOf(opts, ctx);
       const started = performance.now();
       const result = await compare(alternatives, {

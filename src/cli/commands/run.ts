@@ -5,6 +5,7 @@ import type { Report } from '../../report/types.ts';
 import { loadScenario } from '../../scenario/load.ts';
 import { runScenario } from '../../simulate.ts';
 import { emit } from '../output.ts';
+import { LbsimError } from '../../errors.ts';
 import { showImportWarnings } from '../inputs.ts';
 import { parsePositiveInt, parseSeed } from '../options.ts';
 import { runSplit } from '../../parallel/run-split.ts';
@@ -42,6 +43,7 @@ export function runCommand(ctx: CliContext): Command {
       showImportWarnings(scenario, ctx);
       if (scenario.traffic.kind === 'trace' && scenario.traffic.skippedRows > 0) ctx.info(`note: ${scenario.traffic.skippedRows.toLocaleString('en-US')} malformed rows were skipped when the trace was imported`);
       const cluster = clusterOf(opts, ctx);
+      if (opts.windows !== undefined && cluster === undefined && (opts.threads ?? 1) <= 1) throw new LbsimError('USAGE', '--windows K splits a run across threads: add --threads N (N ≥ 2) or --redis URL');
       if (cluster !== undefined || (opts.threads ?? 1) > 1) return runSplitCommand(scenario, opts, ctx, cluster);
       if (shouldUseTui(opts)) return runWithTui(scenario, opts, ctx);
       const started = performance.now();
