@@ -11,6 +11,7 @@ import type { BackendSpec } from '../engine/backends.ts';
 import type { ServerSetSpec } from '../engine/server-health.ts';
 import type { ImportedBalancer } from '../config-import/types.ts';
 import { resolveBalancerSection } from '../config-import/scenario.ts';
+import { detectFile } from '../config-import/index.ts';
 import { fileReadError, isLbsimError, LbsimError } from '../errors.ts';
 import type { ServiceSpec } from '../random/distributions.ts';
 import type { RatePoint } from '../traffic/synthetic.ts';
@@ -70,7 +71,12 @@ export async function loadScenario(file: string): Promise<Scenario> {
     throw fileReadError(file, e);
   }
   // A trace given as a raw log is imported (once, cached) here, so runs replay a .lbt synchronously.
-  const scenario = parseScenario(text, { file, baseDir: dirname(abs), defaultName: basename(abs, extname(abs)) });
+  let scenario: Scenario;
+  try {
+    scenario = parseScenario(text, { file, baseDir: dirname(abs), defaultName: basename(abs, extname(abs)) });
+  } catch (e) {
+    throw notAScenario(e, file, text);
+  }
   try {
     return await prepareScenario(scenario);
   } catch (e) {
@@ -79,6 +85,19 @@ export async function loadScenario(file: string): Promise<Scenario> {
     const lines = new LineCounter();
     throw atTraceField(e, file, parseDocument(text, { lineCounter: lines }), lines);
   }
+}
+
+/**
+ * An HAProxy or nginx configuration given where a scenario belongs fails as YAML or as a
+ * scenario; say what it is and where it goes instead of quoting YAML tokens. (Envoy files
+ * are YAML and are told apart from a broken scenario only by their extension, so they get
+ * the scenario's own messages.)
+ */
+function notAScenario(e: unknown, file: string, text: string): unknown {
+  if (!isLbsimError(e) || (e.code !== 'PARSE_ERROR' && e.code !== 'SCENARIO_INVALID')) return e;
+  const kind = detectFile(file, text);
+  if (kind !== 'haproxy' && kind !== 'nginx') return e;
+  return new LbsimError('USAGE', `${file}: this is ${kind === 'haproxy' ? 'an HAProxy' : 'an nginx'} configuration, not a scenario: import it in a scenario (balancer: { from: ${file} }), or give it to lbsim diff or validate`, { cause: e });
 }
 
 /** A trace that is missing, unreadable or not a trace is reported at the scenario's `traffic.trace` line, as every other scenario problem is. */

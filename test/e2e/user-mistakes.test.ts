@@ -127,6 +127,15 @@ describe('a trace named by a scenario: problems at the scenario line and field',
   });
 });
 
+describe('a proxy configuration where a scenario belongs', () => {
+  it('run nginx.conf / haproxy.cfg says what the file is and where it goes, not YAML tokens', async () => {
+    for (const [file, kind] of [['nginx.conf', 'an nginx'], ['haproxy.cfg', 'an HAProxy']] as const) {
+      const path = join(REPO_ROOT, 'test', 'fixtures', 'configs', file);
+      await expectUserError(['run', path], new RegExp(`^lbsim: .*${file.replace('.', '\\.')}: this is ${kind} configuration, not a scenario: import it in a scenario \\(balancer: \\{ from: `));
+    }
+  });
+});
+
 describe('flags: the message names the flag', () => {
   it('compare --algorithms with an unknown name', async () => {
     await expectUserError(['compare', 'small.yaml', '--algorithms', 'round-robin,round-robbin'], /^lbsim: --algorithms: unknown algorithm 'round-robbin'; expected one of round-robin, /);
