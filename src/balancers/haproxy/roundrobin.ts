@@ -45,7 +45,7 @@ const MAX_GUESS_PICKS = 1_000_000;
 
 export const haproxyRoundrobin: BalancerModule = {
   name: 'haproxy/roundrobin',
-  description: "HAProxy 2.6 balance roundrobin: lb_fwrr.c virtual-time weighted round robin (5,1,1 -> a b c a a a a)",
+  description: "HAProxy 2.6 balance roundrobin: lb_fwrr.c virtual-time weighted round robin (5,1,1 -> a a a b a a c)",
   follows: `HAProxy ${HAPROXY_VERSION} src/lb_fwrr.c (fwrr_get_next_server)`,
   create({ backends, options }) {
     rejectUnknownOptions('haproxy/roundrobin', options, []);
