@@ -6,7 +6,8 @@
 import { applyInstances } from './balancers/instances.ts';
 import { loadBalancerModule } from './balancers/registry.ts';
 import type { BalancerModule } from './balancers/types.ts';
-import { Simulation } from './engine/simulation.ts';
+import { createEngine } from './engine/proxy.ts';
+import type { Simulation } from './engine/simulation.ts';
 import { LbsimError } from './errors.ts';
 import { collectMetrics } from './metrics/run-metrics.ts';
 import { buildReport } from './report/build.ts';
@@ -70,7 +71,7 @@ export interface SimulationWindow {
 export function createSimulation(scenario: Scenario, balancer: BalancerModule, seed: number, window?: SimulationWindow): Simulation {
   // `balancer.instances: N` runs N independent copies of the algorithm (src/balancers/instances.ts).
   const lb = applyInstances(balancer, scenario.balancer.options);
-  const sim = new Simulation(
+  const sim = createEngine(
     {
       backends: scenario.backends,
       balancer: lb.module,
@@ -84,6 +85,7 @@ export function createSimulation(scenario: Scenario, balancer: BalancerModule, s
         ? {}
         : { startMs: window.startMs, endMs: window.endMs, firstRequest: window.firstRequest, trafficEndMs: window.trafficEndMs }),
     },
+    scenario.proxy,
     window?.traffic ?? createTraffic(scenario, seed),
   );
   // A window may start inside an outage: the engine starts those backends down, but the

@@ -1,11 +1,13 @@
 import type { BackendView } from './types.ts';
 
 /**
- * A backend can be picked when it is up and has a positive weight; weight 0 drains a
- * backend, as in HAProxy and nginx.
+ * A backend can be picked when it is up, has a positive weight (weight 0 drains a
+ * backend, as in HAProxy and nginx) and is not full at the proxy (at its `maxconn`, or
+ * with requests already waiting for it there): HAProxy's non-hash algorithms and nginx's
+ * all skip such servers, and so do the generic algorithms.
  */
 export function eligible(view: BackendView, b: number): boolean {
-  return view.up[b] === 1 && view.weight[b]! > 0;
+  return view.up[b] === 1 && view.weight[b]! > 0 && view.full[b] === 0;
 }
 
 /**

@@ -121,6 +121,11 @@ function instanceView(shared: BackendView): BackendView & { inFlight: Int32Array
     ...(shared.effectiveWeight === undefined ? {} : { effectiveWeight: shared.effectiveWeight }),
     inFlight,
     queued,
+    // The proxy's limits and queues are shared by every instance (as HAProxy threads share a server's).
+    maxconn: shared.maxconn,
+    maxqueue: shared.maxqueue,
+    proxyQueued: shared.proxyQueued,
+    full: shared.full,
     get upCount() {
       return shared.upCount;
     },

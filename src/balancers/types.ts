@@ -34,6 +34,25 @@ export interface BackendView {
   readonly queued: Int32Array;
   /** Number of backends with up = 1. */
   readonly upCount: number;
+  /**
+   * The proxy in front of the backends (src/engine/proxy.ts). `maxconn`: most requests the
+   * proxy sends to a backend at once (HAProxy `maxconn`, nginx `max_conns`); Infinity when
+   * unlimited. `maxqueue`: most requests waiting in a backend's queue at the proxy
+   * (HAProxy `maxqueue`); Infinity when unlimited.
+   */
+  readonly maxconn: Float64Array;
+  readonly maxqueue: Float64Array;
+  /** Requests waiting at the proxy for this backend (its server queue; HAProxy's `nbpend`). */
+  readonly proxyQueued: Int32Array;
+  /**
+   * 1 when the backend is *full* from the proxy's point of view: it has a maxconn and
+   * either requests wait in its proxy queue or the proxy has maxconn requests open on it
+   * (HAProxy 2.6: `srv->maxconn && (srv->nbpend || srv->served >= srv_dynamic_maxconn(srv))`).
+   * Algorithms that skip full servers (HAProxy roundrobin, static-rr, leastconn, first;
+   * nginx's, via max_conns; the generic ones) test it; hash algorithms do not. A request
+   * picked for a full backend waits in that backend's proxy queue.
+   */
+  readonly full: Uint8Array;
 }
 
 export interface BalancerContext {

@@ -5,6 +5,7 @@
  */
 import type { BackendView } from '../balancers/types.ts';
 import type { ActiveCheckSpec, PassiveCheckSpec, SlowStartSpec } from './server-health-types.ts';
+import { SlotRings } from './slot-rings.ts';
 
 /** A backend as the engine needs it, with scenario units resolved (ms, counts). */
 export interface BackendSpec {
@@ -27,6 +28,10 @@ export interface BackendSpec {
   passive?: PassiveCheckSpec;
   /** Slow start after coming back up. @default none */
   slowStart?: SlowStartSpec;
+  /** Most requests the proxy sends to it at once (HAProxy `maxconn`, nginx `max_conns`); the rest wait at the proxy. @default Infinity (no limit) */
+  maxconn?: number;
+  /** Most requests waiting in its queue at the proxy (HAProxy `maxqueue`). @default Infinity */
+  maxqueue?: number;
 }
 
 export class BackendState implements BackendView {
@@ -48,9 +53,15 @@ export class BackendState implements BackendView {
   /** Overlapping outages nest: a backend is up when no outage window is open. */
   readonly downDepth: Int32Array;
   upCount: number;
+  // The proxy side (src/engine/proxy.ts); untouched when no backend has a maxconn and nothing retries.
+  readonly maxconn: Float64Array;
+  readonly maxqueue: Float64Array;
+  /** Requests the proxy has sent to the backend and not yet seen answered (HAProxy's `served`). */
+  readonly served: Int32Array;
+  readonly proxyQueued: Int32Array;
+  readonly full: Uint8Array;
 
-  private rings: Int32Array[];
-  private heads: Int32Array;
+  private lines: SlotRings;
 
   constructor(specs: readonly BackendSpec[]) {
     const n = (this.count = specs.length);
@@ -67,45 +78,26 @@ export class BackendState implements BackendView {
     this.busy = new Int32Array(n);
     this.downDepth = new Int32Array(n);
     this.upCount = n;
-    this.rings = Array.from({ length: n }, () => new Int32Array(16));
-    this.heads = new Int32Array(n);
+    this.lines = new SlotRings(n, this.queued);
+    this.maxconn = Float64Array.from(specs, (s) => s.maxconn ?? Number.POSITIVE_INFINITY);
+    this.maxqueue = Float64Array.from(specs, (s) => s.maxqueue ?? Number.POSITIVE_INFINITY);
+    this.served = new Int32Array(n);
+    this.proxyQueued = new Int32Array(n);
+    this.full = new Uint8Array(n);
   }
 
   /** Appends request slot `slot` to backend b's waiting line. */
   enqueue(b: number, slot: number): void {
-    let ring = this.rings[b]!;
-    const len = this.queued[b]!;
-    if (len === ring.length) ring = this.growRing(b);
-    ring[(this.heads[b]! + len) & (ring.length - 1)] = slot;
-    this.queued[b] = len + 1;
+    this.lines.push(b, slot);
   }
 
   /** Removes and returns the request slot at the head of backend b's waiting line. Precondition: queued[b] > 0. */
   dequeue(b: number): number {
-    const ring = this.rings[b]!;
-    const h = this.heads[b]!;
-    const slot = ring[h]!;
-    this.heads[b] = (h + 1) & (ring.length - 1);
-    this.queued[b] = this.queued[b]! - 1;
-    return slot;
+    return this.lines.shift(b);
   }
 
   /** The slots waiting at backend b, head first (for snapshots and cut-off accounting). */
   waiting(b: number): number[] {
-    const ring = this.rings[b]!;
-    const out: number[] = [];
-    for (let i = 0; i < this.queued[b]!; i++) out.push(ring[(this.heads[b]! + i) & (ring.length - 1)]!);
-    return out;
-  }
-
-  /** Ring capacities stay powers of two so the index wraps with a mask. */
-  private growRing(b: number): Int32Array {
-    const old = this.rings[b]!;
-    const next = new Int32Array(old.length * 2);
-    const h = this.heads[b]!;
-    for (let i = 0; i < old.length; i++) next[i] = old[(h + i) & (old.length - 1)]!;
-    this.rings[b] = next;
-    this.heads[b] = 0;
-    return next;
+    return this.lines.items(b);
   }
 }

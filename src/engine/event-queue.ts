@@ -7,7 +7,7 @@
  *
  * At equal times, lower priority runs first, then the event scheduled first (as SimPy's
  * (time, priority, eid) heap). The engine defines the priorities; see `EventKind`.
- * An event's kind (0..3) and payload (< 2^29) travel packed in one Int32, so a sift
+ * An event's kind (0..15) and payload (< 2^27) travel packed in one Int32, so a sift
  * step moves three values, not four.
  */
 
@@ -16,7 +16,7 @@ const PRIORITY_SHIFT = 2 ** 44;
 export class EventQueue {
   private time: Float64Array;
   private order: Float64Array;
-  /** payload * 4 + kind */
+  /** payload * 16 + kind */
   private packed: Int32Array;
   private n = 0;
   private sequence = 0;
@@ -37,14 +37,14 @@ export class EventQueue {
   }
 
   peekKind(): number {
-    return this.packed[0]! & 3;
+    return this.packed[0]! & 15;
   }
 
   /** Schedules an event. `priority` must be a small non-negative integer (the event kind's rank). */
   push(time: number, priority: number, kind: number, payload: number): void {
     if (this.n === this.time.length) this.grow();
     const order = priority * PRIORITY_SHIFT + this.sequence++;
-    const packed = payload * 4 + kind;
+    const packed = payload * 16 + kind;
     const pk = this.packed;
     // Sift up: move parents down until the new event's place is found.
     let i = this.n++;
@@ -81,7 +81,7 @@ export class EventQueue {
    * queue is not empty.
    */
   replaceTop(time: number, priority: number, kind: number, payload: number): void {
-    this.siftDown(time, priority * PRIORITY_SHIFT + this.sequence++, payload * 4 + kind, this.n);
+    this.siftDown(time, priority * PRIORITY_SHIFT + this.sequence++, payload * 16 + kind, this.n);
   }
 
   /** Places (time, order, packed) from the root down, over the first n entries. */
@@ -117,7 +117,7 @@ export class EventQueue {
   }
 
   peekPayload(): number {
-    return this.packed[0]! >> 2;
+    return this.packed[0]! >> 4;
   }
 
   /** The next sequence number; part of the engine state a snapshot must carry. */
@@ -136,8 +136,8 @@ export class EventQueue {
     return {
       time: this.time.slice(0, this.n),
       order: this.order.slice(0, this.n),
-      kind: Uint8Array.from(packed, (p) => p & 3),
-      payload: Int32Array.from(packed, (p) => p >> 2),
+      kind: Uint8Array.from(packed, (p) => p & 15),
+      payload: Int32Array.from(packed, (p) => p >> 4),
     };
   }
 

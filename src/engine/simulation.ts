@@ -7,7 +7,11 @@
  * Event order at equal times (part of the determinism contract):
  *   1. completions, 2. backends coming back up, 3. backends going down,
  *   4. server-health work (server-health.ts), in this order: health checks, passive-check
- *      recoveries, outlier-detection sweeps, slow-start weight ticks; 5. arrivals.
+ *      recoveries, outlier-detection sweeps, slow-start weight ticks;
+ *   5. proxy queue timeouts, 6. per-try timeouts (both only with the proxy layer,
+ *      src/engine/proxy.ts: a request whose queue timeout falls at the instant a slot
+ *      frees is served — it waited exactly `timeout_queue`, not longer — and an answer
+ *      arriving at the instant its try times out counts as an answer); 7. arrivals.
  * Within one kind, the event scheduled first runs first (health work has at most one
  * pending event per sub-kind, and handles every backend due then in index order).
  * So a request arriving at the instant another finishes sees the freed slot, a request
@@ -34,8 +38,10 @@ import { type EngineState, readState, writeState } from './state.ts';
  * Event kinds double as their priority at equal times (lower runs first); a Health event's
  * payload is its HealthTask, and its priority is HEALTH_PRIORITY + task.
  */
-export const EventKind = { Completion: 0, BackendUp: 1, BackendDown: 2, Health: 3 } as const;
+export const EventKind = { Completion: 0, BackendUp: 1, BackendDown: 2, Health: 3, QueueTimeout: 4, TryTimeout: 5 } as const;
 const HEALTH_PRIORITY = 3;
+/** Priorities of the proxy layer's events: after the four health tasks (HEALTH_PRIORITY + 0..3). */
+export const PROXY_PRIORITY = { QueueTimeout: HEALTH_PRIORITY + 4, TryTimeout: HEALTH_PRIORITY + 5 } as const;
 
 export interface SimulationOptions {
   backends: readonly BackendSpec[];
@@ -87,6 +93,8 @@ export class Simulation {
   now: number;
   /** Time of the last event processed; -Infinity before the first. */
   lastEventMs = Number.NEGATIVE_INFINITY;
+  /** Proxy timers in the event queue whose request has moved on (src/engine/proxy.ts): they will do nothing. */
+  protected idleTimers = 0;
   /** Events processed (arrivals + scheduled events). */
   events = 0;
   /** Sequence number of the next request to arrive. */
@@ -94,23 +102,23 @@ export class Simulation {
   done = false;
 
   private readonly source: TrafficSource;
-  private readonly queue = new EventQueue(1024);
-  private readonly chunk: RequestChunk;
-  private cursor = 0;
+  protected readonly queue = new EventQueue(1024);
+  protected readonly chunk: RequestChunk;
+  protected cursor = 0;
   private nextArrival = Number.NEGATIVE_INFINITY;
 
   // Request slots (columnar) and their free list.
-  private slotArrival = new Float64Array(1024);
-  private slotWork = new Float64Array(1024);
-  private slotRequest = new Float64Array(1024);
-  private slotBackend = new Int32Array(1024).fill(-1);
-  private slotCounted = new Uint8Array(1024);
+  protected slotArrival = new Float64Array(1024);
+  protected slotWork = new Float64Array(1024);
+  protected slotRequest = new Float64Array(1024);
+  protected slotBackend = new Int32Array(1024).fill(-1);
+  protected slotCounted = new Uint8Array(1024);
   private free = new Int32Array(1024);
   private freeTop = 0;
   private slotsUsed = 0;
 
-  private readonly onDispatch: ((b: number, request: number) => void) | undefined;
-  private readonly onComplete: ((b: number, latencyMs: number, request: number) => void) | undefined;
+  protected readonly onDispatch: ((b: number, request: number) => void) | undefined;
+  protected readonly onComplete: ((b: number, latencyMs: number, request: number) => void) | undefined;
 
   constructor(options: SimulationOptions, source: TrafficSource, chunkCapacity = 16_384) {
     const d = SIMULATION_DEFAULTS;
@@ -217,8 +225,9 @@ export class Simulation {
     for (let n = 0; n < maxEvents; n++) {
       let ht = q.peekTime();
       const na = this.nextArrival;
-      // Health checks and ticks go on for ever: once they are all that is left, the run is over.
-      if (health !== null && na === Number.POSITIVE_INFINITY && q.size === health.queued) ht = Number.POSITIVE_INFINITY;
+      // Health checks and ticks go on for ever, and a proxy timer whose request is gone does
+      // nothing: once only these are left, the run is over.
+      if (na === Number.POSITIVE_INFINITY && q.size === (health === null ? 0 : health.queued) + this.idleTimers) ht = Number.POSITIVE_INFINITY;
       if (ht <= na) {
         if (ht >= limit || ht > stopAt) return this.stopBefore(ht, na);
         this.tick(ht);
@@ -230,7 +239,8 @@ export class Simulation {
           q.pop();
           if (kind === EventKind.BackendDown) this.goDown(payload);
           else if (kind === EventKind.BackendUp) this.comeUp(payload);
-          else health!.run(payload);
+          else if (kind === EventKind.Health) health!.run(payload);
+          else this.proxyEvent(kind, payload);
         }
       } else {
         if (na >= limit || na > stopAt) return this.stopBefore(ht, na);
@@ -334,7 +344,7 @@ export class Simulation {
    * The next request arrives now. (arrive() and complete() read the time from `now`:
    * a double argument to a call V8 does not inline is boxed, an allocation per event.)
    */
-  private arrive(): void {
+  protected arrive(): void {
     const t = this.now;
     const c = this.chunk;
     const i = this.cursor;
@@ -364,20 +374,26 @@ export class Simulation {
     }
     if (health !== null) health.picked(b);
     const slot = this.fillSlot(request, t, c.work[i]!, b, counted);
-    rec.touch(b);
-    bs.inFlight[b]!++;
-    if (idle) {
-      bs.busy[b]!++;
-      this.queue.push(t + c.work[i]! / bs.speed[b]!, EventKind.Completion, EventKind.Completion, slot);
-    } else {
-      bs.enqueue(b, slot);
-    }
+    this.admitAt(b, slot, idle);
     rec.admit(b, counted);
     if (this.onDispatch !== undefined) this.onDispatch(b, request);
   }
 
+  /** Backend b takes `slot` now: into service when `idle`, else into its queue (which has room). */
+  protected admitAt(b: number, slot: number, idle: boolean): void {
+    const bs = this.backends;
+    this.recorder.touch(b);
+    bs.inFlight[b]!++;
+    if (idle) {
+      bs.busy[b]!++;
+      this.queue.push(this.now + this.slotWork[slot]! / bs.speed[b]!, EventKind.Completion, EventKind.Completion, slot);
+    } else {
+      bs.enqueue(b, slot);
+    }
+  }
+
   /** Request slot `slot` finishes now. Its completion event is still the heap's top: this removes it. */
-  private complete(slot: number): void {
+  protected complete(slot: number): void {
     const t = this.now;
     const bs = this.backends;
     const b = this.slotBackend[slot]!;
@@ -386,16 +402,7 @@ export class Simulation {
     const counted = this.slotCounted[slot] === 1;
     // finish() also brings b's areas up to now, before its counts change below.
     this.recorder.finish(b, latency, counted);
-    bs.inFlight[b]!--;
-    this.releaseSlot(slot);
-    if (bs.queued[b]! > 0) {
-      // The freed slot goes to the head of the line: busy stays, the queue shrinks.
-      const next = bs.dequeue(b);
-      this.queue.replaceTop(t + this.slotWork[next]! / bs.speed[b]!, EventKind.Completion, EventKind.Completion, next);
-    } else {
-      this.queue.pop();
-      bs.busy[b]!--;
-    }
+    this.freeBackendSlot(b, slot);
     if (this.onComplete !== undefined) this.onComplete(b, latency, request);
     const health = this.health;
     if (health !== null) {
@@ -405,7 +412,32 @@ export class Simulation {
     }
   }
 
-  private goDown(b: number): void {
+  /**
+   * Backend b is done with `slot`, whose completion event is the heap's top (nothing may
+   * be pushed before this): the freed service slot goes to the head of its line (the
+   * top is replaced by that request's completion), or idles (the top is popped). Call
+   * after recorder.touch(b).
+   */
+  protected freeBackendSlot(b: number, slot: number): void {
+    const bs = this.backends;
+    bs.inFlight[b]!--;
+    this.releaseSlot(slot);
+    if (bs.queued[b]! > 0) {
+      // The freed slot goes to the head of the line: busy stays, the queue shrinks.
+      const next = bs.dequeue(b);
+      this.queue.replaceTop(this.now + this.slotWork[next]! / bs.speed[b]!, EventKind.Completion, EventKind.Completion, next);
+    } else {
+      this.queue.pop();
+      bs.busy[b]!--;
+    }
+  }
+
+  /** Events of the proxy layer (queue and try timeouts, at `now`); the plain engine schedules none. */
+  protected proxyEvent(kind: number, _payload: number): void {
+    throw new Error(`event kind ${kind} without a proxy layer`);
+  }
+
+  protected goDown(b: number): void {
     const bs = this.backends;
     if (bs.downDepth[b]!++ > 0) return;
     bs.serving[b] = 0;
@@ -415,7 +447,7 @@ export class Simulation {
     this.balancer.onBackendDown?.(b);
   }
 
-  private comeUp(b: number): void {
+  protected comeUp(b: number): void {
     const bs = this.backends;
     if (--bs.downDepth[b]! > 0) return;
     bs.serving[b] = 1;
@@ -453,14 +485,17 @@ export class Simulation {
    */
   private cutOff(): true {
     this.tick(this.stopAt);
-    for (let s = 0; s < this.slotsUsed; s++) {
-      const b = this.slotBackend[s]!;
-      if (b >= 0) this.recorder.abandon(b, this.slotCounted[s] === 1);
-    }
+    for (let s = 0; s < this.slotsUsed; s++) this.abandonSlot(s);
     return this.finish(this.stopAt);
   }
 
-  private fillSlot(request: number, arrival: number, work: number, backend: number, counted: boolean): number {
+  /** At the cut-off: the request in `slot`, if any, has timed out. */
+  protected abandonSlot(s: number): void {
+    const b = this.slotBackend[s]!;
+    if (b >= 0) this.recorder.abandon(b, this.slotCounted[s] === 1);
+  }
+
+  protected fillSlot(request: number, arrival: number, work: number, backend: number, counted: boolean): number {
     if (this.freeTop === 0) this.growSlots();
     const s = this.free[--this.freeTop]!;
     if (s >= this.slotsUsed) this.slotsUsed = s + 1;
@@ -472,12 +507,12 @@ export class Simulation {
     return s;
   }
 
-  private releaseSlot(slot: number): void {
+  protected releaseSlot(slot: number): void {
     this.slotBackend[slot] = -1;
     this.free[this.freeTop++] = slot;
   }
 
-  private growSlots(): void {
+  protected growSlots(): void {
     const old = this.slotArrival.length;
     const cap = old * 2;
     const grow = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {

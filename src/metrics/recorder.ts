@@ -50,6 +50,11 @@ export interface IntervalColumns {
   p90: Column;
   p99: Column;
   max: Column;
+  /** Retries started in the interval (src/engine/proxy.ts). */
+  retries: Column;
+  /** Requests waiting at the proxy (all its queues), time-weighted: integer µs × count. */
+  proxyQueueAreaUs: Column;
+  maxProxyQueue: Column;
 }
 
 /** Per-interval, per-backend columns (width = backends), time-weighted over each interval. */
@@ -110,6 +115,11 @@ export class Recorder {
   private readonly ivBatch: HistogramBatch;
   /** Largest latency of the current interval, exact µs. */
   private ivMaxUs = 0;
+  // The proxy's queue depth (all its lines), owned by the engine's proxy layer; time-weighted like a backend's queue.
+  private proxyDepth: Int32Array = new Int32Array(1);
+  private lastProxyUs: number;
+  private ivProxyArea = 0;
+  private ivMaxProxy = 0;
 
   constructor(cfg: RecorderConfig) {
     const B = (this.B = cfg.backends);
@@ -120,6 +130,7 @@ export class Recorder {
     this.firstInterval = Math.floor(startUs / this.intervalUs);
     this.totals = new Totals(B);
     this.lastUs = new Float64Array(B).fill(startUs);
+    this.lastProxyUs = startUs;
     this.ivBusy = new Float64Array(B);
     this.ivQueue = new Float64Array(B);
     this.ivMaxQueue = new Float64Array(B);
@@ -131,7 +142,7 @@ export class Recorder {
     this.ivHist = createHistogram(2);
     this.ivBatch = new HistogramBatch([this.ivHist], 2);
     const col = () => new Column(1);
-    this.intervals = { arrivals: col(), completed: col(), rejected: col(), timedOut: col(), latencySumUs: col(), p50: col(), p90: col(), p99: col(), max: col() };
+    this.intervals = { arrivals: col(), completed: col(), rejected: col(), timedOut: col(), latencySumUs: col(), p50: col(), p90: col(), p99: col(), max: col(), retries: col(), proxyQueueAreaUs: col(), maxProxyQueue: col() };
     const bcol = () => new Column(B);
     this.backendIntervals = { busyAreaUs: bcol(), queueAreaUs: bcol(), maxQueue: bcol(), maxInFlight: bcol(), picked: bcol(), rejected: bcol() };
     this.nowUs = startUs;
@@ -172,6 +183,82 @@ export class Recorder {
       this.nextCheckUs = this.measuring ? this.nextBoundaryUs : Math.min(this.nextBoundaryUs, this.warmupUs);
     }
     this.nowUs = tUs;
+  }
+
+  /** Connects the proxy layer's live queue depth (one element); read here, never written. */
+  attachProxy(depth: Int32Array): void {
+    this.proxyDepth = depth;
+    this.ivMaxProxy = depth[0]!;
+  }
+
+  /** Brings the proxy queue's time-weighted area up to now. Call before changing its depth. */
+  touchProxy(): void {
+    const dt = this.nowUs - this.lastProxyUs;
+    if (dt > 0) {
+      this.ivProxyArea += this.proxyDepth[0]! * dt;
+      this.lastProxyUs = this.nowUs;
+    }
+  }
+
+  /** The proxy queue's depth just grew (after the change). */
+  proxyQueueGrew(): void {
+    if (this.proxyDepth[0]! > this.ivMaxProxy) this.ivMaxProxy = this.proxyDepth[0]!;
+  }
+
+  /**
+   * A request left a proxy queue now and was sent to backend b after waiting waitMs there
+   * (src/engine/proxy.ts). `counted` = it arrived at or after warm-up.
+   */
+  leftProxyQueue(b: number, waitMs: number, counted: boolean): void {
+    if (!counted) return;
+    const t = this.totals;
+    const us = Math.round(waitMs * 1000);
+    t.proxyQueuedBy[b] = t.proxyQueuedBy[b]! + 1;
+    t.proxyWaitUsBy[b] = t.proxyWaitUsBy[b]! + us;
+    if (us > t.maxProxyWaitUsBy[b]!) t.maxProxyWaitUsBy[b] = us;
+  }
+
+  /** A request entered a proxy queue now (counted once per request and queue visit). */
+  enteredProxyQueue(counted: boolean): void {
+    if (counted) this.totals.proxyQueued++;
+  }
+
+  /** Backend b refused an attempt that is retried (the request is not rejected yet): counts for b only. */
+  refused(b: number, counted: boolean): void {
+    this.ivRejected[b] = this.ivRejected[b]! + 1;
+    if (counted) this.totals.rejectedBy[b] = this.totals.rejectedBy[b]! + 1;
+  }
+
+  /** A retry starts now. */
+  retry(counted: boolean): void {
+    const r = this.intervals.retries.data;
+    r[this.row] = r[this.row]! + 1;
+    if (counted) this.totals.retries++;
+  }
+
+  /** A retry the policy allowed was refused by the retry budget or max_retries (Envoy's retry overflow). */
+  retryOverflow(counted: boolean): void {
+    if (counted) this.totals.retryOverflow++;
+  }
+
+  /**
+   * The proxy itself rejected a request now (503/502): no server below its maxconn and no
+   * queue, a server queue at maxqueue, a circuit breaker, or `queueTimeout` = it waited
+   * in a proxy queue past timeout_queue.
+   */
+  rejectAtProxy(counted: boolean, queueTimeout: boolean): void {
+    const r = this.rejectedCol;
+    r[this.row] = r[this.row]! + 1;
+    if (!counted) return;
+    const t = this.totals;
+    t.rejected++;
+    t.rejectedByProxy++;
+    if (queueTimeout) t.queueTimeouts++;
+  }
+
+  /** The proxy gave up on a request now (its last try timed out); b = the backend of that try. */
+  timeout(b: number, counted: boolean): void {
+    this.countTimeout(b, counted);
   }
 
   /** Brings backend b's time-weighted areas up to now. Call before changing its busy or queued count. */
@@ -292,7 +379,8 @@ export class Recorder {
     t[this.row] = t[this.row]! + 1;
     if (counted) {
       this.totals.timedOut++;
-      this.totals.timedOutBy[b] = this.totals.timedOutBy[b]! + 1;
+      // b < 0: still waiting at the proxy, for no backend yet, when the run was cut off.
+      if (b >= 0) this.totals.timedOutBy[b] = this.totals.timedOutBy[b]! + 1;
     }
   }
 
@@ -300,12 +388,13 @@ export class Recorder {
     const saved = this.nowUs;
     this.nowUs = tUs;
     for (let b = 0; b < this.B; b++) this.touch(b);
+    this.touchProxy();
     this.nowUs = saved;
   }
 
   private ensureRow(row: number): void {
     const i = this.intervals;
-    for (const c of [i.arrivals, i.completed, i.rejected, i.timedOut, i.latencySumUs, i.p50, i.p90, i.p99, i.max]) c.ensureRow(row);
+    for (const c of [i.arrivals, i.completed, i.rejected, i.timedOut, i.latencySumUs, i.p50, i.p90, i.p99, i.max, i.retries, i.proxyQueueAreaUs, i.maxProxyQueue]) c.ensureRow(row);
     const bi = this.backendIntervals;
     for (const c of [bi.busyAreaUs, bi.queueAreaUs, bi.maxQueue, bi.maxInFlight, bi.picked, bi.rejected]) c.ensureRow(row);
     this.arrivalsCol = i.arrivals.data;
@@ -317,7 +406,7 @@ export class Recorder {
 
   private dropLastRow(): void {
     const i = this.intervals;
-    for (const c of [i.arrivals, i.completed, i.rejected, i.timedOut, i.latencySumUs, i.p50, i.p90, i.p99, i.max]) c.rows = this.row;
+    for (const c of [i.arrivals, i.completed, i.rejected, i.timedOut, i.latencySumUs, i.p50, i.p90, i.p99, i.max, i.retries, i.proxyQueueAreaUs, i.maxProxyQueue]) c.rows = this.row;
     const bi = this.backendIntervals;
     for (const c of [bi.busyAreaUs, bi.queueAreaUs, bi.maxQueue, bi.maxInFlight, bi.picked, bi.rejected]) c.rows = this.row;
   }
@@ -342,6 +431,10 @@ export class Recorder {
     }
     this.ivBusy.fill(0);
     this.ivQueue.fill(0);
+    this.intervals.proxyQueueAreaUs.data[this.row] = this.ivProxyArea;
+    this.intervals.maxProxyQueue.data[this.row] = this.ivMaxProxy;
+    this.ivProxyArea = 0;
+    this.ivMaxProxy = this.proxyDepth[0]!;
     this.ivPicked.fill(0);
     this.ivRejected.fill(0);
     const h = this.ivHist;

@@ -7,7 +7,7 @@ import type { Simulation } from '../engine/simulation.ts';
 import { instantUs } from './recorder.ts';
 import { type EncodedTotals, Totals } from './totals.ts';
 
-export const INTERVAL_COLUMNS = ['arrivals', 'completed', 'rejected', 'timedOut', 'latencySumUs', 'p50', 'p90', 'p99', 'max'] as const;
+export const INTERVAL_COLUMNS = ['arrivals', 'completed', 'rejected', 'timedOut', 'latencySumUs', 'p50', 'p90', 'p99', 'max', 'retries', 'proxyQueueAreaUs', 'maxProxyQueue'] as const;
 export const BACKEND_COLUMNS = ['busyAreaUs', 'queueAreaUs', 'maxQueue', 'maxInFlight', 'picked', 'rejected'] as const;
 export type IntervalColumn = (typeof INTERVAL_COLUMNS)[number];
 export type BackendColumn = (typeof BACKEND_COLUMNS)[number];

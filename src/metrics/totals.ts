@@ -22,6 +22,16 @@ export class Totals {
   rejectedNoBackend = 0;
   timedOut = 0;
   latencySumUs = 0;
+  // The proxy layer (src/engine/proxy.ts); 0 when it is off.
+  /** Rejected by the proxy's own limits (included in `rejected`); `queueTimeouts` is part of it. */
+  rejectedByProxy = 0;
+  queueTimeouts = 0;
+  /** Requests that entered a proxy queue. */
+  proxyQueued = 0;
+  /** Attempts after the first. */
+  retries = 0;
+  /** Retries refused by the retry budget or max_retries. */
+  retryOverflow = 0;
 
   readonly picked: Float64Array;
   readonly completedBy: Float64Array;
@@ -41,6 +51,10 @@ export class Totals {
   readonly markedDown: Float64Array;
   /** Envoy outlier ejections. */
   readonly ejections: Float64Array;
+  /** Requests sent to the backend after waiting in a proxy queue, their summed and largest wait (µs). */
+  readonly proxyQueuedBy: Float64Array;
+  readonly proxyWaitUsBy: Float64Array;
+  readonly maxProxyWaitUsBy: Float64Array;
   /** Records of the hot loop wait here until a histogram is read (see histogram-batch.ts). */
   private readonly batch: HistogramBatch;
 
@@ -58,6 +72,9 @@ export class Totals {
     this.sentWhileDown = new Float64Array(backends);
     this.markedDown = new Float64Array(backends);
     this.ejections = new Float64Array(backends);
+    this.proxyQueuedBy = new Float64Array(backends);
+    this.proxyWaitUsBy = new Float64Array(backends);
+    this.maxProxyWaitUsBy = new Float64Array(backends);
     this.batch = new HistogramBatch(histograms ?? Array.from({ length: backends }, () => createHistogram(3)), 3);
   }
 
@@ -73,7 +90,7 @@ export class Totals {
   }
 
   private perBackend(): Float64Array[] {
-    return [this.picked, this.completedBy, this.rejectedBy, this.timedOutBy, this.latencySumUsBy, this.busyAreaUs, this.queueAreaUs, this.sentWhileDown, this.markedDown, this.ejections];
+    return [this.picked, this.completedBy, this.rejectedBy, this.timedOutBy, this.latencySumUsBy, this.busyAreaUs, this.queueAreaUs, this.sentWhileDown, this.markedDown, this.ejections, this.proxyQueuedBy, this.proxyWaitUsBy];
   }
 
   /** Adds `other` into this one (sums, maxima, histogram counts). */
@@ -84,6 +101,11 @@ export class Totals {
     this.rejectedNoBackend += other.rejectedNoBackend;
     this.timedOut += other.timedOut;
     this.latencySumUs += other.latencySumUs;
+    this.rejectedByProxy += other.rejectedByProxy;
+    this.queueTimeouts += other.queueTimeouts;
+    this.proxyQueued += other.proxyQueued;
+    this.retries += other.retries;
+    this.retryOverflow += other.retryOverflow;
     const mine = this.perBackend();
     const theirs = other.perBackend();
     for (let a = 0; a < mine.length; a++) for (let b = 0; b < this.backends; b++) mine[a]![b] = mine[a]![b]! + theirs[a]![b]!;
@@ -93,22 +115,23 @@ export class Totals {
       if (other.maxQueue[b]! > this.maxQueue[b]!) this.maxQueue[b] = other.maxQueue[b]!;
       if (other.maxInFlight[b]! > this.maxInFlight[b]!) this.maxInFlight[b] = other.maxInFlight[b]!;
       if (other.maxLatencyUsBy[b]! > this.maxLatencyUsBy[b]!) this.maxLatencyUsBy[b] = other.maxLatencyUsBy[b]!;
+      if (other.maxProxyWaitUsBy[b]! > this.maxProxyWaitUsBy[b]!) this.maxProxyWaitUsBy[b] = other.maxProxyWaitUsBy[b]!;
       mineH[b]!.add(theirsH[b]!);
     }
   }
 
   encode(): EncodedTotals {
     return {
-      scalars: [this.total, this.completed, this.rejected, this.rejectedNoBackend, this.timedOut, this.latencySumUs],
-      perBackend: [...this.perBackend(), this.maxQueue, this.maxInFlight, this.maxLatencyUsBy].map((a) => Array.from(a)),
+      scalars: [this.total, this.completed, this.rejected, this.rejectedNoBackend, this.timedOut, this.latencySumUs, this.rejectedByProxy, this.queueTimeouts, this.proxyQueued, this.retries, this.retryOverflow],
+      perBackend: [...this.perBackend(), this.maxQueue, this.maxInFlight, this.maxLatencyUsBy, this.maxProxyWaitUsBy].map((a) => Array.from(a)),
       histograms: this.histograms.map(encodeHistogram),
     };
   }
 
   static decode(e: EncodedTotals): Totals {
     const t = new Totals(e.histograms.length, e.histograms.map(decodeHistogram));
-    [t.total, t.completed, t.rejected, t.rejectedNoBackend, t.timedOut, t.latencySumUs] = e.scalars as [number, number, number, number, number, number];
-    const arrays = [...t.perBackend(), t.maxQueue, t.maxInFlight, t.maxLatencyUsBy];
+    [t.total, t.completed, t.rejected, t.rejectedNoBackend, t.timedOut, t.latencySumUs, t.rejectedByProxy, t.queueTimeouts, t.proxyQueued, t.retries, t.retryOverflow] = e.scalars as [number, number, number, number, number, number, number, number, number, number, number];
+    const arrays = [...t.perBackend(), t.maxQueue, t.maxInFlight, t.maxLatencyUsBy, t.maxProxyWaitUsBy];
     arrays.forEach((a, i) => a.set(e.perBackend[i]!));
     return t;
   }

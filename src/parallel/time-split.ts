@@ -20,6 +20,7 @@
  *    add (integers, counts, maxima, histogram counts), so the merge is exact.
  */
 import { loadBalancerModule } from '../balancers/registry.ts';
+import { ProxySimulation } from '../engine/proxy.ts';
 import type { EngineState } from '../engine/state.ts';
 import { sameState } from '../engine/state.ts';
 import { concatWindows, decodeMetrics, type RunMetrics, sliceRows } from '../metrics/run-metrics.ts';
@@ -142,6 +143,10 @@ export async function runTimeSplit(pool: TaskExecutor, scenario: Scenario, seed:
 /**
  * Whether the scenario's balancer can save and load its state: without that, two runs
  * cannot be compared, and the run is not split. Checked on a throw-away instance.
+ * Runs with the proxy layer (maxconn, proxy queues, retries: src/engine/proxy.ts) are not
+ * split either: its queues, attempt numbers and retry budget are not in the canonical
+ * EngineState yet, and a comparison without them could call two different states equal
+ * and splice a wrong result. They run on one thread, exactly.
  */
 async function hasComparableState(scenario: Scenario, seed: number): Promise<boolean> {
   const module = await loadBalancerModule(scenario.balancer.algorithm, scenario.baseDir);
@@ -149,6 +154,7 @@ async function hasComparableState(scenario: Scenario, seed: number): Promise<boo
   const probe = createSimulation(scenario, module, seed, { startMs: 0, endMs: 0, firstRequest: 0, traffic: nothing, trafficEndMs: 0 });
   const b = probe.balancer;
   probe.recorder.totals.destroy();
+  if (probe instanceof ProxySimulation) return false;
   return typeof b.saveState === 'function' && typeof b.loadState === 'function';
 }
 

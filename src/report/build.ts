@@ -68,6 +68,9 @@ export function buildReport({ scenario, seed, algorithm, metrics }: ReportInput)
       maxQueue: t.maxQueue[b]!,
       maxInFlight: t.maxInFlight[b]!,
       latency: summarize(t.histograms[b]!, t.latencySumUsBy[b]!, t.maxLatencyUsBy[b]!),
+      maxconn: Number.isFinite(specs[b]!.maxconn ?? Infinity) ? specs[b]!.maxconn! : null,
+      proxyQueued: t.proxyQueuedBy[b]!,
+      proxyWait: { mean: t.proxyQueuedBy[b]! > 0 ? r3(t.proxyWaitUsBy[b]! / t.proxyQueuedBy[b]! / 1000) : 0, max: t.maxProxyWaitUsBy[b]! / 1000 },
       ...(health ? { health: { sentWhileDown: t.sentWhileDown[b]!, markedDown: t.markedDown[b]!, ejections: t.ejections[b]! } } : {}),
     });
   }
@@ -94,6 +97,12 @@ export function buildReport({ scenario, seed, algorithm, metrics }: ReportInput)
       timedOut: t.timedOut,
       rejectedNoBackend: t.rejectedNoBackend,
       failedShare: t.total > 0 ? r6((t.rejected + t.timedOut) / t.total) : 0,
+      rejectedByProxy: t.rejectedByProxy,
+      queueTimeouts: t.queueTimeouts,
+      proxyQueued: t.proxyQueued,
+      retries: t.retries,
+      attemptsPerRequest: t.total > 0 ? r6((t.total + t.retries) / t.total) : 0,
+      retryOverflow: t.retryOverflow,
     },
     latency,
     backends,
@@ -179,6 +188,9 @@ function buildTimeSeries(scenario: Scenario, m: RunMetrics, endUs: number): Time
     p90: Array.from(iv.p90, r3),
     p99: Array.from(iv.p99, r3),
     max: Array.from(iv.max, r3),
+    retries: Array.from(iv.retries),
+    proxyQueue: Array.from(iv.proxyQueueAreaUs, (a, r) => r3(a / lengthUs[r]!)),
+    maxProxyQueue: Array.from(iv.maxProxyQueue),
     backends,
   };
 }

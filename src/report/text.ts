@@ -13,6 +13,13 @@ export function formatText(r: Report): string {
   lines.push(
     `requests  ${q.total.toLocaleString('en-US')}  completed ${q.completed.toLocaleString('en-US')}  rejected ${q.rejected.toLocaleString('en-US')}  timed out ${q.timedOut.toLocaleString('en-US')}  failed ${pct(q.failedShare)}`,
   );
+  if (q.proxyQueued > 0 || q.rejectedByProxy > 0 || q.retries > 0) {
+    // The proxy layer (maxconn queues, retries); the line is left out when it did nothing.
+    const n = (x: number) => x.toLocaleString('en-US');
+    lines.push(
+      `proxy     queued ${n(q.proxyQueued)}  rejected by proxy ${n(q.rejectedByProxy)} (queue timeouts ${n(q.queueTimeouts)})  retries ${n(q.retries)} (${q.attemptsPerRequest.toFixed(2)} attempts/request${q.retryOverflow > 0 ? `, ${n(q.retryOverflow)} over budget` : ''})`,
+    );
+  }
   const l = r.latency;
   lines.push(`latency   mean ${ms(l.mean)}  p50 ${ms(l.p50)}  p90 ${ms(l.p90)}  p99 ${ms(l.p99)}  p99.9 ${ms(l.p999)}  max ${ms(l.max)}`);
   lines.push(`imbalance max/mean share ${r.imbalance.maxOverMean.toFixed(3)}  Jain ${r.imbalance.jain.toFixed(3)}`);

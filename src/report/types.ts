@@ -23,6 +23,11 @@ export interface BackendReport {
   maxQueue: number;
   maxInFlight: number;
   latency: LatencySummary;
+  /** The proxy's limit on requests open on this backend (maxconn / max_conns), or null for none. */
+  maxconn: number | null;
+  /** Requests sent here after waiting in a proxy queue (src/engine/proxy.ts), and how long they waited there (ms). */
+  proxyQueued: number;
+  proxyWait: { mean: number; max: number };
   /** What the balancer knew of this backend; present only when the scenario uses server-health knobs (checks, backups, slow start). */
   health?: BackendHealthReport;
 }
@@ -74,6 +79,11 @@ export interface TimeSeries {
   p90: number[];
   p99: number[];
   max: number[];
+  /** Retries started in the interval. */
+  retries: number[];
+  /** Requests waiting at the proxy (all its queues): time-weighted mean and maximum. */
+  proxyQueue: number[];
+  maxProxyQueue: number[];
   backends: BackendSeries[];
 }
 
@@ -97,6 +107,22 @@ export interface Report {
     /** Rejected because no backend could be picked (all down or drained). Included in `rejected`. */
     rejectedNoBackend: number;
     failedShare: number;
+    /**
+     * Rejected by the proxy's own limits (src/engine/proxy.ts): every server at maxconn and
+     * no queue (nginx 502), a server queue at maxqueue, an Envoy circuit breaker, or a wait
+     * past timeout_queue. Included in `rejected`.
+     */
+    rejectedByProxy: number;
+    /** Rejected after waiting timeout_queue at the proxy (HAProxy's 503). Included in `rejectedByProxy`. */
+    queueTimeouts: number;
+    /** Requests that waited in a proxy queue (each visit counted). */
+    proxyQueued: number;
+    /** Attempts after the first (retries); `total + retries` attempts in all. */
+    retries: number;
+    /** (total + retries) / total: how much a retry storm multiplies the load offered. */
+    attemptsPerRequest: number;
+    /** Retries the policy wanted that the retry budget or max_retries refused. */
+    retryOverflow: number;
   };
   latency: LatencySummary;
   backends: BackendReport[];

@@ -8,6 +8,7 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { BackendSpec } from '../engine/backends.ts';
+import { PROXY_DEFAULTS, type ProxyOptions, type Redispatch } from '../engine/proxy.ts';
 import type { ServerSetSpec } from '../engine/server-health.ts';
 import type { ImportedBalancer } from '../config-import/types.ts';
 import { resolveBalancerSection } from '../config-import/scenario.ts';
@@ -16,7 +17,7 @@ import { fileReadError, isLbsimError, LbsimError } from '../errors.ts';
 import type { ServiceSpec } from '../random/distributions.ts';
 import type { RatePoint } from '../traffic/synthetic.ts';
 import { prepareScenario, resolveTraceScenario, traceSpecOf, type TraceTrafficSpec } from '../traffic/prepare.ts';
-import { expandNames, type ScenarioParsed, scenarioSchema } from './schema.ts';
+import { expandNames, PROXY_KEYS, type ScenarioParsed, scenarioSchema } from './schema.ts';
 import { applyServerKnobs, takeServerKnobs } from './server-knobs.ts';
 
 export interface Slo {
@@ -58,6 +59,8 @@ export interface Scenario {
   backends: BackendSpec[];
   /** Balancer-wide server-health knobs (backups, outlier detection); per-backend ones are in `backends`. */
   serverSet: ServerSetSpec;
+  /** The proxy's own queueing and retries (src/engine/proxy.ts); PROXY_DEFAULTS when the scenario sets none. */
+  proxy: ProxyOptions;
   slo?: Slo;
 }
 
@@ -149,14 +152,26 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
   const groupOf: number[] = [];
   s.backends.forEach((b, g) => {
     for (const name of expandNames(b.name, b.count)) {
-      backends.push({ name, weight: b.weight, concurrency: b.concurrency, queue: b.queue, speed: b.speed, outages: b.outages });
+      backends.push({
+        name,
+        weight: b.weight,
+        concurrency: b.concurrency,
+        queue: b.queue,
+        speed: b.speed,
+        outages: b.outages,
+        ...(b.maxconn === undefined ? {} : { maxconn: b.maxconn }),
+        ...(b.maxqueue === undefined ? {} : { maxqueue: b.maxqueue }),
+      });
       groupOf.push(g);
     }
   });
   // Health checks, slow start and backups are the engine's, not the algorithm's options (server-knobs.ts).
   const { knobs, rest } = takeServerKnobs(s.balancer);
   // `balancer.from` imports algorithm, options and weights from a proxy config (src/config-import/scenario.ts).
-  const { algorithm, options, imported, importedKnobs } = resolveBalancerSection(rest, backends, baseDir, file ?? '<scenario>');
+  // The proxy layer's knobs (maxconn queues, retries) are the engine's too (src/engine/proxy.ts).
+  const section: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rest)) if (!(PROXY_KEYS as readonly string[]).includes(k)) section[k] = v;
+  const { algorithm, options, imported, importedKnobs } = resolveBalancerSection(section, backends, baseDir, file ?? '<scenario>');
   const serverSet = applyServerKnobs(
     backends,
     groupOf.map((g) => s.backends[g]!),
@@ -186,9 +201,33 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
     balancer: { algorithm, options, ...(imported === undefined ? {} : { imported }) },
     backends,
     serverSet,
+    proxy: proxyOptions(s.balancer, algorithm),
     ...(s.slo === undefined ? {} : { slo: s.slo }),
   };
   return resolveTraceScenario(scenario);
+}
+
+/**
+ * The proxy knobs of the balancer section, with the defaults of the proxy the algorithm
+ * follows: nginx has no queue at the proxy (a request that finds every peer at max_conns
+ * fails at once); HAProxy retries the same server unless `option redispatch`; the others
+ * send a retry through the balancer.
+ */
+export function proxyOptions(b: ScenarioParsed['balancer'], algorithm: string): ProxyOptions {
+  const d = PROXY_DEFAULTS;
+  const redispatch: Redispatch = b.redispatch === undefined ? (algorithm.startsWith('haproxy/') ? 'never' : d.redispatch) : b.redispatch === true ? 'last' : b.redispatch === false ? 'never' : b.redispatch;
+  return {
+    queue: b.proxy_queue ?? !algorithm.startsWith('nginx/'),
+    timeoutQueueMs: b.timeout_queue ?? d.timeoutQueueMs,
+    maxRequests: b.max_requests ?? d.maxRequests,
+    maxPending: b.max_pending_requests ?? d.maxPending,
+    retries: b.retries ?? d.retries,
+    retryOn: b.retry_on ?? d.retryOn,
+    redispatch,
+    perTryTimeoutMs: b.per_try_timeout ?? d.perTryTimeoutMs,
+    maxRetries: b.max_retries ?? d.maxRetries,
+    budget: b.retry_budget === undefined ? d.budget : { percent: b.retry_budget.budget_percent, minConcurrency: b.retry_budget.min_retry_concurrency },
+  };
 }
 
 /** `backends[2].queue` from a zod path. */

@@ -128,7 +128,42 @@ const backend = z.strictObject({
   /** Used only when no primary backend is usable (HAProxy / nginx `backup`). */
   backup: z.boolean().optional(),
   ...serverKnobs,
-});
+  /** Most requests the proxy sends it at once (HAProxy maxconn, nginx max_conns); the rest wait at the proxy (src/engine/proxy.ts). */
+  maxconn: z.number().int({ message: 'expected a whole number of connections' }).positive({ message: 'expected a maxconn of at least 1' }).optional(),
+  /** Most requests waiting for it at the proxy (HAProxy maxqueue). */
+  maxqueue: z.number().int({ message: 'expected a whole number of requests' }).positive({ message: 'expected a maxqueue of at least 1 (leave it out for no limit)' }).optional(),
+}).refine((b) => b.maxqueue === undefined || b.maxconn !== undefined, { message: 'maxqueue needs a maxconn (a server only queues at the proxy when it is full)', path: ['maxqueue'] });
+
+const wholeAtLeast = (min: number, what: string) => z.number({ error: `expected ${what}` }).int({ message: `expected a whole number (${what})` }).min(min, { message: `expected ${what} >= ${min}` });
+
+/**
+ * The proxy's own knobs in the balancer section (src/engine/proxy.ts): they are read here
+ * and taken out before the rest goes to the algorithm as its options.
+ */
+export const PROXY_FIELDS = {
+  proxy_queue: z.boolean({ error: 'expected true (requests wait at the proxy when every server is full, HAProxy) or false (they fail at once, nginx)' }).optional(),
+  timeout_queue: positiveDuration.optional(),
+  max_requests: wholeAtLeast(1, 'a number of requests').optional(),
+  max_pending_requests: wholeAtLeast(0, 'a number of requests').optional(),
+  retries: wholeAtLeast(0, 'a number of retries').max(100, { message: 'expected at most 100 retries' }).optional(),
+  retry_on: z
+    .array(
+      // YAML reads a bare 503 as a number.
+      z.union([z.enum(['refused', '503', 'timeout']), z.literal(503).transform(() => '503' as const)], { error: 'expected refused (backend down), 503 (backend queue full) or timeout (per_try_timeout)' }),
+    )
+    .min(1, { message: 'expected at least one of refused, 503, timeout' })
+    .optional(),
+  redispatch: z.union([z.boolean(), z.enum(['never', 'last', 'always'])], { error: 'expected never, last (HAProxy option redispatch), always, or true (= last) / false (= never)' }).optional(),
+  per_try_timeout: positiveDuration.optional(),
+  max_retries: wholeAtLeast(0, 'a number of concurrent retries').optional(),
+  retry_budget: z
+    .strictObject({
+      budget_percent: z.number({ error: 'expected a percentage' }).min(0).max(100, { message: 'expected a percentage 0..100' }).default(20),
+      min_retry_concurrency: wholeAtLeast(0, 'a number of retries').default(3),
+    })
+    .optional(),
+} as const;
+export const PROXY_KEYS = Object.keys(PROXY_FIELDS) as readonly (keyof typeof PROXY_FIELDS)[];
 
 const slo = z.strictObject({
   p99: positiveDuration.optional(),
@@ -176,6 +211,7 @@ export const scenarioSchema = z
       allbackups: z.boolean().optional(),
       /** Backup servers by name (as haproxy/leastconn's former option); a backend's `backup: true` does the same. */
       backup: z.array(z.string()).optional(),
+      ...PROXY_FIELDS,
     }).refine((b) => (b.algorithm === undefined) !== (b.from === undefined), {
       message: 'expected exactly one of `algorithm` or `from` (a proxy config file to import)',
       path: ['algorithm'],

@@ -10,6 +10,9 @@ export interface FakeView extends BackendView {
   readonly up: Uint8Array;
   readonly inFlight: Int32Array;
   readonly queued: Int32Array;
+  readonly maxconn: Float64Array;
+  readonly proxyQueued: Int32Array;
+  readonly full: Uint8Array;
   upCount: number;
 }
 
@@ -23,6 +26,10 @@ export function view(weights: readonly number[], names?: readonly string[]): Fak
     up: new Uint8Array(n).fill(1),
     inFlight: new Int32Array(n),
     queued: new Int32Array(n),
+    maxconn: new Float64Array(n).fill(Number.POSITIVE_INFINITY),
+    maxqueue: new Float64Array(n).fill(Number.POSITIVE_INFINITY),
+    proxyQueued: new Int32Array(n),
+    full: new Uint8Array(n),
     upCount: n,
   };
 }

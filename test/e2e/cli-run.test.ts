@@ -247,6 +247,37 @@ describe('lbsim run: good input', () => {
   });
 });
 
+describe('the proxy layer (maxconn, timeout queue, retries) through the binary', () => {
+  it('scenarios/proxy-queue.yaml: maxconn holds, the burst turns into queue-timeout 503s, with the figures its comment gives', async () => {
+    const r = await runCli(['run', 'scenarios/proxy-queue.yaml', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.requests).toMatchObject({ total: 51918, rejected: 3539, queueTimeouts: 3539, rejectedByProxy: 3539, timedOut: 0, failedShare: 0.068165 });
+    for (const b of report.backends) expect(b.maxInFlight).toBeLessThanOrEqual(b.maxconn);
+    expect(report.backends.map((b: { requests: number }) => b.requests)).toEqual([16022, 16193, 8161, 8003]);
+    // The proxy queue exists only around the burst (50 s - 80 s).
+    expect(Math.max(...report.timeseries.proxyQueue.slice(55, 80))).toBeGreaterThan(100);
+    expect(report.timeseries.maxProxyQueue[20]).toBeLessThan(20);
+    const text = await runCli(['run', 'scenarios/proxy-queue.yaml']);
+    expect(text.code, text.stderr).toBe(0);
+  });
+
+  it('scenarios/retry-storm.yaml: attempts per request and failures as its comment says', async () => {
+    const r = await runCli(['run', 'scenarios/retry-storm.yaml', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.requests).toMatchObject({ total: 65122, attemptsPerRequest: 3.156245, failedShare: 0.718743, retryOverflow: 0 });
+  });
+
+  it('a bad proxy knob names the file, line and field (exit 2)', async () => {
+    const f = await scenario('bad-proxy.yaml', GOOD.replace('balancer: { algorithm: least-connections }', 'balancer: { algorithm: least-connections, redispatch: sometimes }'));
+    const r = await runCli(['run', f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad-proxy\.yaml:9: balancer\.redispatch: expected never, last/);
+    expect(hasStackTrace(r.stderr)).toBe(false);
+  });
+});
+
 describe('determinism', () => {
   it('the same scenario and seed give a byte-identical JSON report from two runs of the binary', async () => {
     const f = await scenario('det.yaml', variant('least-connections', 'power-of-two'));

@@ -24,6 +24,11 @@ export class FakeBackends {
   readonly up: Uint8Array;
   readonly inFlight: Int32Array;
   readonly queued: Int32Array;
+  // The proxy layer's view (src/engine/proxy.ts): no limits, nothing full, nothing queued.
+  readonly maxconn: Float64Array;
+  readonly maxqueue: Float64Array;
+  readonly proxyQueued: Int32Array;
+  readonly full: Uint8Array;
   constructor(spec: readonly { weight: number; up: boolean; inFlight: number }[]) {
     this.names = spec.map((_, i) => `b${i}`);
     this.weight = Float64Array.from(spec, (s) => s.weight);
@@ -31,6 +36,10 @@ export class FakeBackends {
     this.up = Uint8Array.from(spec, (s) => (s.up ? 1 : 0));
     this.inFlight = Int32Array.from(spec, (s) => s.inFlight);
     this.queued = Int32Array.from(spec, (s) => Math.max(s.inFlight - 1, 0));
+    this.maxconn = new Float64Array(spec.length).fill(Number.POSITIVE_INFINITY);
+    this.maxqueue = new Float64Array(spec.length).fill(Number.POSITIVE_INFINITY);
+    this.proxyQueued = new Int32Array(spec.length);
+    this.full = new Uint8Array(spec.length);
   }
   get count(): number {
     return this.names.length;

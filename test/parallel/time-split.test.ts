@@ -180,6 +180,27 @@ backends: [{ name: web, count: 4, queue: 5000 }]
     for (const windows of [2, 3, 7]) expectSame((await split(sc, windows)).json, expected, `${windows} windows`);
   });
 
+  it('a scenario with the proxy layer (maxconn, timeout_queue, retries) runs on one thread and gives the same report', async () => {
+    // The proxy's queues and retry state are not in the canonical engine state, so
+    // comparing states could splice a wrong result: such runs are never split.
+    const sc = scenario(`
+name: proxy-queue
+seed: 5
+duration: 30s
+traffic: { synthetic: { rate: 900/s, service: { distribution: exponential, mean: 4ms } } }
+balancer: { algorithm: haproxy/roundrobin, timeout_queue: 20ms, retries: 1, retry_on: [refused, 503] }
+backends:
+  - { name: a, concurrency: 2, maxconn: 2, queue: 1 }
+  - { name: b, concurrency: 2, maxconn: 1 }
+  - { name: c, concurrency: 1, outages: [{ from: 5s, to: 20s }] }
+`);
+    const expected = single(sc);
+    expect(JSON.parse(expected).requests.queueTimeouts).toBeGreaterThan(0);
+    const { json, stats } = await split(sc, 3);
+    expect(stats.windows).toBe(1);
+    expectSame(json, expected, 'proxy layer');
+  });
+
   it('at moderate load the guesses of round-robin and smooth WRR are right, so there is little to redo', async () => {
     for (const algorithm of ['round-robin', 'weighted-round-robin', 'random', 'power-of-two']) {
       const sc = moderate(algorithm);

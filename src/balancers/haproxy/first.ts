@@ -4,12 +4,15 @@
  * connection, so traffic fills servers one after another and the rest can be stopped.
  * Without a maxconn a server is never saturated and the first usable server takes all.
  *
- * Mapping: a server's `maxconn` is the option `maxconn` (one number for every backend;
- * @default each backend's `concurrency`, i.e. its FCFS slots), compared with its requests
- * in flight. HAProxy would queue a request that finds every server full at the proxy
- * until a slot frees; the engine has no balancer-side queue yet, so such a request goes
- * to the server with the fewest requests in flight (the first on ties), which is where
- * it would most likely get the next free slot. This fallback is an approximation.
+ * Mapping: a backend with its own `maxconn` (scenario field; the proxy layer,
+ * src/engine/proxy.ts) is saturated exactly as HAProxy says (BackendView.full: maxconn
+ * reached or requests queued for it); when every server is, the pick is -1 and the
+ * request waits in the proxy's backend queue. A backend without one is compared with the
+ * option `maxconn` (one number for every backend; @default each backend's `concurrency`,
+ * i.e. its FCFS slots) against its requests in flight; when all of those are saturated,
+ * the request goes to the one with the fewest requests in flight (the first on ties),
+ * where it would most likely get the next free slot — an approximation kept for
+ * scenarios without a proxy maxconn.
  */
 import { HAPROXY_VERSION } from './constants.ts';
 import { intOption, rejectUnknownOptions } from '../options.ts';
@@ -29,6 +32,10 @@ export const haproxyFirst: BalancerModule = {
         let fallback = -1;
         for (let b = 0; b < n; b++) {
           if (backends.up[b] !== 1 || backends.weight[b]! <= 0) continue;
+          if (backends.maxconn[b] !== Number.POSITIVE_INFINITY) {
+            if (backends.full[b] === 0) return b;
+            continue;
+          }
           const inFlight = backends.inFlight[b]!;
           if (inFlight < (fixed > 0 ? fixed : backends.concurrency[b]!)) return b;
           if (fallback < 0 || inFlight < backends.inFlight[fallback]!) fallback = b;

@@ -47,7 +47,8 @@ export const haproxyLeastconn: BalancerModule = {
     let inserted = 0;
 
     const keyOf = (b: number) => {
-      const inflight = backends.inFlight[b]!;
+      // fwlc_queue_srv: served + nbpend (requests queued for it at the proxy, src/engine/proxy.ts).
+      const inflight = backends.inFlight[b]! + backends.proxyQueued[b]!;
       return inflight ? Math.floor(((inflight + 1) * SRV_EWGHT_MAX) / eweight[b]!) : 0;
     };
     const queue = (b: number) => {
@@ -63,11 +64,24 @@ export const haproxyLeastconn: BalancerModule = {
     const currentEweight = (b: number) => (backends.effectiveWeight === undefined ? uweight[b]! * BE_WEIGHT_SCALE : Math.round(backends.effectiveWeight[b]! * BE_WEIGHT_SCALE));
     for (let b = 0; b < n; b++) if (backends.up[b] === 1 && eweight[b]! > 0) queue(b);
 
+    /**
+     * fwlc_get_next_server skips a saturated server: it has a maxconn and
+     * served + nbpend >= maxconn + maxqueue (maxqueue 0, HAProxy's "unlimited", when unset).
+     * So leastconn may still pick a full server with room in its proxy queue; with every
+     * server saturated the pick is -1 and the request waits in the proxy's backend queue.
+     */
+    const saturated = (b: number) => {
+      const m = backends.maxconn[b]!;
+      if (m === Number.POSITIVE_INFINITY) return false;
+      const q = backends.maxqueue[b]!;
+      return backends.inFlight[b]! + backends.proxyQueued[b]! >= m + (q === Number.POSITIVE_INFINITY ? 0 : q);
+    };
+
     return {
       pick() {
         let best = -1;
         for (let b = 0; b < n; b++) {
-          if (inTree[b] === 0) continue;
+          if (inTree[b] === 0 || saturated(b)) continue;
           if (best < 0 || key[b]! < key[best]! || (key[b] === key[best] && seq[b]! < seq[best]!)) best = b;
         }
         return best;

@@ -38,6 +38,9 @@ export const haproxyRandom: BalancerModule = {
           if (curr < 0) break;
           if (prev >= 0 && prev !== curr && backends.inFlight[curr]! * weights[prev]! * BE_WEIGHT_SCALE > backends.inFlight[prev]! * weights[curr]! * BE_WEIGHT_SCALE) curr = prev;
         }
+        // get_server_rnd: "if the selected server is full, pretend we have none so that we
+        // reach the backend's queue instead".
+        if (curr >= 0 && backends.full[curr] === 1) return -1;
         return curr;
       },
       onBackendDown: rebuild,

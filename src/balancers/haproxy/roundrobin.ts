@@ -21,9 +21,13 @@
  * 2.6.12 gave the same 3000 picks, in order.
  *
  * Preconditions and mapping: weights are whole numbers 0..256 as in haproxy.cfg; a
- * backend that is down or has weight 0 is outside every tree (srv_is_usable()). HAProxy's
- * `maxconn` saturation skip and `srvtoavoid` (redispatch) are not modelled: the engine has
- * no balancer-side queue yet, so no server is ever "full" from HAProxy's point of view.
+ * backend that is down or has weight 0 is outside every tree (srv_is_usable()). A server
+ * that is full at the proxy (BackendView.full: its maxconn reached or requests queued for
+ * it, src/engine/proxy.ts) is taken out, has its position updated as if it had been
+ * picked, and is put back after the pick — into `init` by weight if the trees switched
+ * meanwhile — exactly as fwrr_get_next_server's `full` chain does; when every server is
+ * full the pick is -1 and the request waits in the proxy's backend queue. `srvtoavoid`
+ * (redispatch avoiding the previous server) is not modelled.
  * Backup servers and slow start are the engine's (src/engine/server-health.ts): backups
  * are hidden from `up` while an active server is usable, so the servers this balancer
  * sees form the active group; a server ramping up under `slowstart` comes up with its
@@ -151,28 +155,44 @@ export const haproxyRoundrobin: BalancerModule = {
     /** True when the last pick switched the init and next trees (a new window began). */
     let switchedLast = false;
     /** fwrr_get_next_server() without saturation or srvtoavoid (see above). */
+    /** Saturated servers extracted during one pick, in extraction order (HAProxy's `full` chain). */
+    const saturated = new Int32Array(n);
     const pick = (): number => {
       switchedLast = false;
       if (usableCount === 0) return -1;
-      if (currWeight === 0) currPos = currWeight = nextWeight;
-      let srv: number;
+      let chosen = -1;
+      let nFull = 0;
       for (;;) {
-        srv = fromGroup();
-        if (srv >= 0) break;
-        if (switchedLast) return -1;
-        switchedLast = true;
-        // fwrr_switch_trees()
-        const swap = init;
-        init = next;
-        next = swap;
-        currWeight = nextWeight;
-        currPos = currWeight;
+        if (currWeight === 0) currPos = currWeight = nextWeight;
+        let srv: number;
+        for (;;) {
+          srv = fromGroup();
+          if (srv >= 0 || switchedLast) break;
+          switchedLast = true;
+          // fwrr_switch_trees()
+          const swap = init;
+          init = next;
+          next = swap;
+          currWeight = nextWeight;
+          currPos = currWeight;
+        }
+        if (srv < 0) break; // every usable server is saturated: requeue them, no server
+        updatePosition(srv);
+        tree[srv] = NONE; // fwrr_dequeue_srv()
+        currPos++;
+        if (backends.full[srv] === 0) {
+          chosen = srv;
+          break;
+        }
+        saturated[nFull++] = srv; // srv->next_full = full; full = srv
       }
-      updatePosition(srv);
-      tree[srv] = NONE; // fwrr_dequeue_srv()
-      currPos++;
-      queueSrv(srv);
-      return srv;
+      if (chosen >= 0) queueSrv(chosen);
+      // requeue_servers: the chain is walked from the last one extracted.
+      for (let k = nFull - 1; k >= 0; k--) {
+        if (switchedLast) queueByWeight(init, saturated[k]!);
+        else queueSrv(saturated[k]!);
+      }
+      return chosen;
     };
     /**
      * The group and every server's place, canonical: insertion order as ranks among the

@@ -29,9 +29,19 @@ export const haproxyStaticRr: BalancerModule = {
     return {
       pick() {
         if (map.total === 0) return -1;
-        const b = map.slots[idx]!;
-        idx = idx + 1 === map.total ? 0 : idx + 1;
-        return b;
+        // map_get_server_rr: the first slot from idx on whose server is not full at the
+        // proxy (`!srv->maxconn || (!srv->nbpend && srv->served < maxconn)`); none: -1 and
+        // idx stays, the request waits in the backend queue.
+        let i = idx;
+        do {
+          const b = map.slots[i]!;
+          i = i + 1 === map.total ? 0 : i + 1;
+          if (backends.full[b] === 0) {
+            idx = i;
+            return b;
+          }
+        } while (i !== idx);
+        return -1;
       },
       onBackendDown: rebuild,
       onBackendUp: rebuild,

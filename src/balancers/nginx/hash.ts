@@ -70,7 +70,8 @@ export const nginxHash: BalancerModule = {
     let total = 0;
     for (let b = 0; b < n; b++) total += backends.weight[b]!;
     const ring = consistent ? buildKetama(backends.names, backends.weight) : undefined;
-    const usable = (b: number) => backends.up[b] === 1 && backends.weight[b]! > 0;
+  // Peers at max_conns are skipped (`peer->max_conns && peer->conns >= peer->max_conns`): BackendView.full.
+    const usable = (b: number) => backends.up[b] === 1 && backends.weight[b]! > 0 && backends.full[b] === 0;
     return {
       pick(_request, client, route) {
         const key = keyFrom === 'route' ? route : client;

@@ -46,7 +46,8 @@ export const nginxIpHash: BalancerModule = {
             w -= backends.weight[p]!;
             p++;
           }
-          if (backends.up[p] === 1) return p;
+          // A peer at max_conns is passed over like a down one (ngx_http_upstream_get_ip_hash_peer).
+          if (backends.up[p] === 1 && backends.full[p] === 0) return p;
         }
         return wrr.pick();
       },

@@ -32,7 +32,8 @@ export const nginxLeastConn: BalancerModule = {
         best = -1;
         let many = false;
         for (let b = 0; b < backends.count; b++) {
-          if (backends.up[b] !== 1 || weight[b]! <= 0) continue;
+          // At max_conns: skipped, as down peers are (ngx_http_upstream_get_least_conn_peer).
+          if (backends.up[b] !== 1 || weight[b]! <= 0 || backends.full[b] === 1) continue;
           if (best < 0 || conns[b]! * weight[best]! < conns[best]! * weight[b]!) {
             best = b;
             many = false;

@@ -37,7 +37,8 @@ export const nginxRandom: BalancerModule = {
       range[b] = total;
     }
     const wrr = new SmoothWrr(backends);
-    const usable = (b: number) => backends.up[b] === 1 && backends.weight[b]! > 0;
+  // Peers at max_conns are skipped (`peer->max_conns && peer->conns >= peer->max_conns`): BackendView.full.
+    const usable = (b: number) => backends.up[b] === 1 && backends.weight[b]! > 0 && backends.full[b] === 0;
     /** ngx_http_upstream_peek_random_peer() with x drawn from u in (0, 1). */
     const peek = (u: number): number => {
       const x = Math.floor(u * total);

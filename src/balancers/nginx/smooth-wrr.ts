@@ -30,7 +30,8 @@ export class SmoothWrr {
     let best = -1;
     let total = 0;
     for (let b = 0; b < v.count; b++) {
-      if (v.up[b] !== 1 || v.weight[b]! <= 0) continue;
+      // Down, drained or at max_conns (ngx_http_upstream_get_peer: `peer->max_conns && peer->conns >= peer->max_conns`).
+      if (v.up[b] !== 1 || v.weight[b]! <= 0 || v.full[b] === 1) continue;
       if (candidate !== undefined && !candidate(b)) continue;
       const w = v.weight[b]!;
       this.current[b] = this.current[b]! + w;

@@ -1,0 +1,128 @@
+/**
+ * Retries at the proxy (src/engine/proxy.ts): HAProxy `retries` + `option redispatch`,
+ * Envoy per-try timeouts and retry budgets, and a retry storm that a budget caps.
+ */
+import { describe, expect, it } from 'vitest';
+import { backendSpecs, runProxy, traceLines } from '../helpers/proxy.ts';
+import { simulateObject } from '../helpers/simulate.ts';
+
+describe('retries and redispatch (HAProxy)', () => {
+  // a serves one request at a time with no backlog of its own: a second one gets a 503.
+  // b serves two. roundrobin: r0 → a, r1 → b, r2 → a (busy: 503).
+  const backends = () => backendSpecs([{ name: 'a', concurrency: 1, queue: 0 }, { name: 'b', concurrency: 2, queue: 0 }]);
+  const requests = [0, 1, 2].map((t) => ({ at: t, work: 100 }));
+
+  it('without redispatch every retry goes to the same server, and the request is rejected after retries + 1 attempts', () => {
+    const run = runProxy('haproxy/roundrobin', backends(), { retries: 2, retryOn: ['503'], redispatch: 'never' }, requests);
+    expect(traceLines(run)).toEqual(['r0 a@0-100', 'r1 b@1-101']);
+    const t = run.totals;
+    expect([t.completed, t.rejected, t.retries, t.rejectedBy[0], t.picked[0]]).toEqual([2, 1, 2, 3, 4]);
+  });
+
+  it('option redispatch: the last retry goes through the balancer, which sends it to b', () => {
+    const run = runProxy('haproxy/roundrobin', backends(), { retries: 2, retryOn: ['503'], redispatch: 'last' }, requests);
+    expect(traceLines(run)).toEqual(['r0 a@0-100', 'r1 b@1-101', 'r2#2 b@2-102']);
+    const t = run.totals;
+    expect([t.completed, t.rejected, t.retries, t.rejectedBy[0]]).toEqual([3, 0, 2, 2]);
+  });
+
+  it('a 503 is not retried unless retry_on has it (HAProxy retries connection failures by default)', () => {
+    const run = runProxy('haproxy/roundrobin', backends(), { retries: 2, redispatch: 'always' }, requests);
+    expect([run.totals.completed, run.totals.rejected, run.totals.retries]).toEqual([2, 1, 0]);
+  });
+
+  it("redispatch hands a down server's proxy queue back to the balancer", () => {
+    // haproxy/source binds client 0 to one server; it goes down at 5 ms with two requests
+    // queued for it. With redispatch they are re-balanced (to the other server: the first
+    // is down); without, they wait for it and time out in the queue.
+    const specs = backendSpecs([{ name: 'a', maxconn: 1 }, { name: 'b', maxconn: 1 }]);
+    const probe = runProxy('haproxy/source', specs, {}, [{ at: 0, work: 1 }]);
+    const home = probe.sent[0]!.backend === 'a' ? 0 : 1;
+    const withOutage = () => specs.map((s, i) => (i === home ? { ...s, outages: [{ from: 5, to: 1000 }] } : s));
+    const reqs = [0, 1, 2].map((t) => ({ at: t, work: 20 }));
+    const redispatched = runProxy('haproxy/source', withOutage(), { redispatch: 'last', timeoutQueueMs: 100 }, reqs);
+    const other = specs[1 - home]!.name;
+    const mine = specs[home]!.name;
+    expect(traceLines(redispatched)).toEqual([`r0 ${mine}@0-20`, `r1 ${other}@5-25`, `r2 ${other}@25-45`]);
+    const waiting = runProxy('haproxy/source', withOutage(), { redispatch: 'never', timeoutQueueMs: 100 }, reqs);
+    expect(traceLines(waiting)).toEqual([`r0 ${mine}@0-20`]);
+    expect(waiting.totals.queueTimeouts).toBe(2);
+  });
+});
+
+describe('per-try timeouts and the retry budget (Envoy)', () => {
+  // One single-slot backend; three requests of 100 ms at 0. Every try times out after 5 ms
+  // (the backend keeps working on it); one retry each.
+  const requests = [0, 0, 0].map((t) => ({ at: t, work: 100 }));
+  const proxy = { retries: 1, retryOn: ['timeout' as const], perTryTimeoutMs: 5 };
+
+  it('without a budget every timed-out try is retried: 6 tries of work for 3 requests, all timed out', () => {
+    const run = runProxy('round-robin', backendSpecs([{ name: 'a' }]), proxy, requests);
+    const t = run.totals;
+    expect([t.total, t.completed, t.timedOut, t.retries, t.retryOverflow]).toEqual([3, 0, 3, 3, 0]);
+    // The backend serves the six abandoned tries one after another: busy until 600 ms.
+    expect(run.sim.now).toBe(600);
+    expect(t.busyAreaUs[0]).toBe(600_000);
+  });
+
+  it('a budget of max(1, 0%) lets one retry run at a time: the others fail (retryOverflow)', () => {
+    const run = runProxy('round-robin', backendSpecs([{ name: 'a' }]), { ...proxy, budget: { percent: 0, minConcurrency: 1 } }, requests);
+    const t = run.totals;
+    // At 5 ms r0's retry starts; r1's and r2's find one retry in flight.
+    expect([t.timedOut, t.retries, t.retryOverflow]).toEqual([3, 1, 2]);
+    expect(run.sim.now).toBe(400);
+  });
+
+  it('max_retries caps retries in flight the same way without a budget', () => {
+    const run = runProxy('round-robin', backendSpecs([{ name: 'a' }]), { ...proxy, maxRetries: 2 }, requests);
+    expect([run.totals.retries, run.totals.retryOverflow]).toEqual([2, 1]);
+  });
+});
+
+describe('a retry storm, and a budget that caps it', () => {
+  const storm = (balancer: Record<string, unknown>) =>
+    simulateObject({
+      seed: 5,
+      duration: '40s',
+      warmup: '5s',
+      timeout: '2s',
+      traffic: {
+        synthetic: {
+          profile: [
+            { at: '0s', rate: '560/s' },
+            { at: '15s', rate: '560/s' },
+            { at: '16s', rate: '900/s' },
+            { at: '22s', rate: '900/s' },
+            { at: '23s', rate: '560/s' },
+          ],
+          service: { distribution: 'exponential', mean: '20ms' },
+        },
+      },
+      balancer: { algorithm: 'envoy/round_robin', per_try_timeout: '250ms', ...balancer },
+      backends: [{ name: 'app', count: 4, concurrency: 4 }],
+    });
+
+  it('retries multiply the load, raise utilisation and failures; a budget keeps attempts near 1 per request', () => {
+    const none = storm({});
+    const retries = storm({ retries: 3, retry_on: ['timeout'] });
+    const budget = storm({ retries: 3, retry_on: ['timeout'], retry_budget: { budget_percent: 20, min_retry_concurrency: 3 } });
+    const util = (r: typeof none) => r.backends.reduce((u, b) => u + b.utilization, 0) / r.backends.length;
+    expect(none.requests.attemptsPerRequest).toBe(1);
+    expect(retries.requests.attemptsPerRequest).toBeGreaterThan(2);
+    expect(util(retries)).toBeGreaterThan(util(none) + 0.1);
+    expect(retries.requests.failedShare).toBeGreaterThan(2 * none.requests.failedShare);
+    expect(budget.requests.attemptsPerRequest).toBeLessThan(1.2);
+    expect(budget.requests.retryOverflow).toBeGreaterThan(0);
+    expect(budget.requests.failedShare).toBeLessThan(retries.requests.failedShare);
+    // Deterministic: the same inputs give the same storm, to the request.
+    expect(storm({ retries: 3, retry_on: ['timeout'] })).toEqual(retries);
+    // The figures of this seed (a change to the engine's retry path shows here).
+    expect([none.requests.total, retries.requests.retries, budget.requests.retries]).toMatchInlineSnapshot(`
+      [
+        22122,
+        43458,
+        3669,
+      ]
+    `);
+  });
+});
