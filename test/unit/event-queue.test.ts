@@ -112,4 +112,14 @@ describe('EventQueue', () => {
     q.push(5, 1, 1, 3);
     expect(drain(q).map((e) => e.payload)).toEqual([2, 3, 1]);
   });
+
+  it('carries kinds 0..15 and payloads up to 2^27 - 1 intact, through push and replaceTop', () => {
+    const q = new EventQueue(4);
+    const big = 2 ** 27 - 1;
+    for (let k = 0; k < 16; k++) q.push(k, k, k, big - k);
+    q.replaceTop(0.5, 15, 15, big);
+    const out = drain(q);
+    expect(out[0]).toEqual({ time: 0.5, kind: 15, payload: big });
+    expect(out.slice(1)).toEqual(Array.from({ length: 15 }, (_, i) => ({ time: i + 1, kind: i + 1, payload: big - i - 1 })));
+  });
 });

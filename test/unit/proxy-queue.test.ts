@@ -44,6 +44,9 @@ describe('timeout queue', () => {
   });
 });
 
+/** haproxy/leastconn over a and b, maxconn 1 and maxqueue 1 each. */
+const leastconn = (requests: { at: number; work: number }[]) => runProxy('haproxy/leastconn', backendSpecs([{ name: 'a', maxconn: 1, maxqueue: 1 }, { name: 'b', maxconn: 1, maxqueue: 1 }]), {}, requests);
+
 describe("HAProxy's pendconn order: a freed connection takes the older of its own queue's head and the backend queue's", () => {
   it('leastconn, maxconn 1, maxqueue 1: server queues, the backend queue, and the older head first', () => {
     // r0 → a, r1 → b (long). r2: both take one more (served + nbpend < maxconn + maxqueue),
@@ -51,7 +54,7 @@ describe("HAProxy's pendconn order: a freed connection takes the older of its ow
     // saturated → the backend queue (at 4). At 10 a frees: own head r2 (2) before r4 (4).
     // r5 at 12 goes to a's queue (b saturated). At 20 a frees: r4 (4) is older than r5 (12),
     // so the backend queue wins; r5 follows at 30. b frees at 101 and takes r3.
-    const run = runProxy('haproxy/leastconn', backendSpecs([{ name: 'a', maxconn: 1, maxqueue: 1 }, { name: 'b', maxconn: 1, maxqueue: 1 }]), {}, [
+    const run = leastconn([
       { at: 0, work: 10 },
       { at: 1, work: 100 },
       { at: 2, work: 10 },
@@ -68,7 +71,7 @@ describe("HAProxy's pendconn order: a freed connection takes the older of its ow
     // saturated → backend queue. At 6.5 a frees and takes r2 (2 < 6.2), so a has room in its
     // queue again: r5 at 6.7 joins it. At 16.5 a frees: r5 (6.7) and r4 (6.2) are both in
     // millisecond 6 for HAProxy, and the server's own queue wins the tie.
-    const run = runProxy('haproxy/leastconn', backendSpecs([{ name: 'a', maxconn: 1, maxqueue: 1 }, { name: 'b', maxconn: 1, maxqueue: 1 }]), {}, [
+    const run = leastconn([
       { at: 0, work: 6.5 },
       { at: 1, work: 100 },
       { at: 2, work: 10 },
