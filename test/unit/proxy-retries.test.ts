@@ -126,3 +126,24 @@ describe('a retry storm, and a budget that caps it', () => {
     `);
   });
 });
+
+describe('retries with server health (both layers together)', () => {
+  it("nginx passive checks: a dead peer's refusal is retried on the next peer, and max_fails marks it down", () => {
+    const fields = (retries: number) => ({
+      duration: '10s',
+      traffic: { synthetic: { rate: '200/s', service: { distribution: 'constant', mean: '5ms' } } },
+      balancer: { algorithm: 'nginx/round_robin', max_fails: 1, fail_timeout: '2s', retries, retry_on: ['refused'] },
+      backends: [{ name: 'a', concurrency: 4 }, { name: 'b', concurrency: 4, outages: [{ from: '2s', to: '8s' }] }],
+    });
+    const without = simulateObject(fields(0));
+    const withRetry = simulateObject(fields(1));
+    const b = (r: typeof without) => r.backends[1]!;
+    // Without retries every request sent to b while it is dead fails (one per fail_timeout, as nginx probes it again).
+    expect(b(without).health!.sentWhileDown).toBeGreaterThan(0);
+    expect(without.requests.rejected).toBe(b(without).health!.sentWhileDown);
+    // With one retry to the next peer, each of those is answered by a.
+    expect(withRetry.requests.rejected).toBe(0);
+    expect(withRetry.requests.retries).toBe(b(withRetry).health!.sentWhileDown);
+    expect(withRetry.requests.completed).toBe(withRetry.requests.total);
+  });
+});
