@@ -144,9 +144,18 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
   if (def) {
     settings.circuitBreakers = {};
     for (const [k, v] of Object.entries(def)) if (k !== 'priority' && typeof unwrap(v) === 'number') settings.circuitBreakers[k] = unwrap(v) as number;
-    if (settings.circuitBreakers.max_retries !== undefined) settings.retries = settings.circuitBreakers.max_retries;
-    if (isObj(def.retry_budget)) w('circuit_breakers.thresholds.retry_budget', 'kept in the import, not simulated yet');
-    w('circuit_breakers', `${JSON.stringify(settings.circuitBreakers)} kept in the import, not simulated yet (the engine has no balancer-side limits)`);
+    if (isObj(def.retry_budget)) {
+      const rb = def.retry_budget;
+      settings.retryBudget = {};
+      if (rb.budget_percent !== undefined) settings.retryBudget.budgetPercent = Number(unwrap(rb.budget_percent));
+      if (rb.min_retry_concurrency !== undefined) settings.retryBudget.minRetryConcurrency = Number(unwrap(rb.min_retry_concurrency));
+    }
+    // max_requests, max_pending_requests, max_retries and retry_budget go to the proxy layer (config-import/scenario.ts).
+    for (const k of Object.keys(settings.circuitBreakers)) {
+      if (k === 'max_connections') w('circuit_breakers.thresholds.max_connections', 'a cluster-wide connection limit is not modelled (a backend\'s maxconn models one host\'s connection pool); ignored');
+      else if (!['max_requests', 'max_pending_requests', 'max_retries'].includes(k)) w(`circuit_breakers.thresholds.${k}`, 'not understood; ignored');
+    }
+    if (thresholds.some((t) => t !== def)) w('circuit_breakers.thresholds', 'only the DEFAULT priority is modelled; the others are ignored');
   }
   const od = sub('outlier_detection');
   if (od) {

@@ -58,6 +58,7 @@ interface Pending {
   hashType?: { words: string[]; at: string };
   retries?: number;
   queueTimeoutMs?: number;
+  connectTimeoutMs?: number;
   redispatch?: boolean;
   allBackups?: boolean;
   httpchk?: string;
@@ -105,13 +106,14 @@ export function importHaproxy(text: string, file: string, backend: string | unde
   // Simulated (server-health knobs): option allbackups.
   const settings: ImportedBalancer['settings'] = p.allBackups === undefined ? {} : { allBackups: p.allBackups };
   if (p.queueTimeoutMs !== undefined) settings.queueTimeoutMs = p.queueTimeoutMs;
+  if (p.connectTimeoutMs !== undefined) settings.connectTimeoutMs = p.connectTimeoutMs;
   if (p.retries !== undefined) settings.retries = p.retries;
   if (p.redispatch !== undefined) settings.redispatch = p.redispatch;
   if (p.httpchk !== undefined) {
     settings.healthCheck = { httpchk: p.httpchk };
     warnings.push(`${file}: backend '${found.name}': option httpchk ${p.httpchk}: a check passes unless the server is in an outage (HTTP answers are not modelled)`);
   }
-  for (const [k, v] of Object.entries(settings)) if (k !== 'healthCheck' && k !== 'allBackups') warnings.push(`${file}: backend '${found.name}': ${k} = ${JSON.stringify(v)} kept in the import, not simulated yet (no balancer-side queue, retries or health checks in the engine)`);
+  // timeout queue / connect, retries and redispatch go to the proxy layer (config-import/scenario.ts).
   return { kind: 'haproxy', file, name: found.name, algorithm, options, servers, settings, warnings };
 }
 
@@ -136,10 +138,11 @@ function applyDirective(l: Line, p: Pending, servers: { line: Line; words: strin
       else servers.push({ line: l, words: w });
       return;
     case 'timeout':
-      if (w[1] === 'queue') {
+      if (w[1] === 'queue' || w[1] === 'connect') {
         const ms = haproxyTime(w[2] ?? '');
-        if (ms === undefined) warnings.push(`${where}: timeout queue '${w[2]}' is not a time; ignored`);
-        else p.queueTimeoutMs = ms;
+        if (ms === undefined) warnings.push(`${where}: timeout ${w[1]} '${w[2]}' is not a time; ignored`);
+        else if (w[1] === 'queue') p.queueTimeoutMs = ms;
+        else p.connectTimeoutMs = ms;
         return;
       }
       break;
@@ -257,9 +260,7 @@ function serverOf(l: Line, w: string[], file: string, warnings: string[]): Impor
     }
   }
   if (check) s.check = { interMs: inter, rise, fall };
-  // backup, slowstart and check inter/rise/fall are simulated (server-health knobs); maxconn and maxqueue not yet.
-  const kept = [s.maxconn !== undefined && `maxconn ${s.maxconn}`, s.maxqueue !== undefined && `maxqueue ${s.maxqueue}`].filter(Boolean);
-  if (kept.length > 0) warnings.push(`${where}: server ${s.name}: ${kept.join(', ')} kept in the import, not simulated yet`);
+  // backup, slowstart and check are server-health knobs; maxconn and maxqueue the proxy layer's (config-import/scenario.ts).
   if (s.down) warnings.push(`${where}: server ${s.name} is disabled: imported with weight 0 (drained)`);
   return s;
 }

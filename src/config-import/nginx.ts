@@ -118,14 +118,21 @@ export function importNginx(text: string, file: string, upstream: string | undef
     }
   }
   if (!settings.sharedZone) warnings.push(`${at(found)}: upstream '${found.args[0]}' has no 'zone': each nginx worker balances on its own counters; model several workers with balancer.instances`);
+  // Retries to the next peer (simulated by the proxy layer, config-import/scenario.ts).
   for (const d of walk(tree)) {
-    if (d.name === 'proxy_next_upstream_tries') settings.retries = Number(d.args[0]);
-    else if (d.name === 'proxy_next_upstream') warnings.push(`${at(d)}: proxy_next_upstream ${d.args.join(' ')}: retries to the next peer are not simulated yet`);
+    if (d.name === 'proxy_next_upstream_tries') settings.nextUpstreamTries = Number(d.args[0]);
+    else if (d.name === 'proxy_next_upstream') {
+      settings.nextUpstream = d.args;
+      const unmodelled = d.args.filter((a) => !NEXT_UPSTREAM_MODELLED.has(a));
+      if (unmodelled.length > 0) warnings.push(`${at(d)}: proxy_next_upstream ${unmodelled.join(' ')}: not modelled (lbsim backends refuse a request when down, or with a 503 when their queue is full; a try times out only with balancer.per_try_timeout)`);
+    }
   }
-  if (settings.retries !== undefined) warnings.push(`${file}: proxy_next_upstream_tries ${settings.retries} kept in the import, not simulated yet`);
   if (servers.length === 0) warnings.push(`${at(found)}: upstream '${found.args[0]}' has no servers`);
   return { kind: 'nginx', file, name: found.args[0] ?? '', algorithm, options, servers, settings, warnings };
 }
+
+/** proxy_next_upstream conditions the proxy layer models: error (a refused connection), http_503, timeout, off. */
+const NEXT_UPSTREAM_MODELLED = new Set(['error', 'http_503', 'timeout', 'off']);
 
 function serverOf(d: Directive, file: string, warnings: string[]): ImportedServer {
   const where = `${file}:${d.line}`;
@@ -162,8 +169,7 @@ function serverOf(d: Directive, file: string, warnings: string[]): ImportedServe
     }
   }
   if (!Number.isInteger(s.weight) || s.weight < 1) warnings.push(`${where}: server ${address}: weight=${s.weight} is invalid for nginx (whole number >= 1)`);
-  // backup and max_fails / fail_timeout (nginx's passive checks, on by default) are simulated; max_conns not yet.
-  if (s.maxconn !== undefined) warnings.push(`${where}: server ${address}: max_conns=${s.maxconn} kept in the import, not simulated yet`);
+  // backup and max_fails / fail_timeout (nginx's passive checks, on by default) are simulated; max_conns too (the proxy layer: a backend's maxconn).
   if (s.slowStartMs !== undefined) warnings.push(`${where}: server ${address}: slow_start=${s.slowStartMs}ms is nginx Plus; simulated with HAProxy's slowstart ramp (weight in 16 steps)`);
   if (s.down) warnings.push(`${where}: server ${address} is marked down: imported with weight 0 (drained)`);
   return s;

@@ -5,9 +5,11 @@
  * the machines (concurrency, queue, speed, outages); each must carry the name of a server
  * in the imported balancer (HAProxy: the server name; nginx and Envoy: address:port), and
  * takes its weight from the config. A server without a backend, or a backend without a
- * server, is an error naming both lists. maxconn / max_conns is NOT mapped to a backend's
- * concurrency: it limits what the proxy sends, while concurrency is what the server can
- * serve at once; the two differ, and the proxy-side queue it implies is not simulated yet.
+ * server, is an error naming both lists. maxconn / max_conns (and HAProxy maxqueue) become
+ * the backend's `maxconn` (`maxqueue`) unless the scenario gives its own: they limit what
+ * the proxy sends, while `concurrency` is what the server can serve at once. The proxy's
+ * queue timeout, retries, redispatch and circuit breakers become the proxy knobs of the
+ * balancer section (`proxy`, see proxyFieldsOf), which the scenario's own keys override.
  * Backups, health checks and slow start become server-health knobs (importedKnobs
  * below); the scenario's own knobs (balancer.health_check, a backend's backup, ...) win.
  */
@@ -15,6 +17,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { LbsimError } from '../errors.ts';
 import { PASSIVE_CHECK_DEFAULTS } from '../engine/server-health-types.ts';
 import { importBalancerConfig, simulatedWeight } from './index.ts';
+import type { ProxyFields } from '../scenario/schema.ts';
 import type { ImportedBalancer } from './types.ts';
 import type { ImportedKnobs } from '../scenario/server-knobs.ts';
 
@@ -26,6 +29,8 @@ export interface ResolvedBalancer {
   imported?: ImportedBalancer;
   /** What the import says about server health (backups, checks, slow start, outlier detection). */
   importedKnobs?: ImportedKnobs;
+  /** The proxy knobs the imported file sets, in the balancer section's parsed form (ms). */
+  proxy?: ProxyFields;
 }
 
 /**
@@ -33,7 +38,7 @@ export interface ResolvedBalancer {
  * as before. With `from`, imports the file (relative to `baseDir`) and sets each
  * backend's weight in `backends` (mutated) from the config.
  */
-export function resolveBalancerSection(section: Record<string, unknown>, backends: { name: string; weight: number }[], baseDir: string, scenarioFile: string): ResolvedBalancer {
+export function resolveBalancerSection(section: Record<string, unknown>, backends: { name: string; weight: number; maxconn?: number; maxqueue?: number }[], baseDir: string, scenarioFile: string): ResolvedBalancer {
   const { algorithm, from, ...rest } = section;
   if (from === undefined) return { algorithm: String(algorithm), options: rest };
   if (typeof from !== 'string' || from === '') throw new LbsimError('SCENARIO_INVALID', `${scenarioFile}: balancer.from: expected the path of an haproxy.cfg, nginx.conf or Envoy cluster file`);
@@ -56,10 +61,59 @@ export function resolveBalancerSection(section: Record<string, unknown>, backend
         `${missing.length > 0 ? `; not in the config: ${missing.join(', ')}` : ''}${unused.length > 0 ? `; no backend for: ${unused.join(', ')}` : ''}`,
     );
   }
-  for (const b of backends) b.weight = simulatedWeight(servers.get(b.name)!);
+  for (const b of backends) {
+    const s = servers.get(b.name)!;
+    b.weight = simulatedWeight(s);
+    // maxconn 0 (HAProxy, nginx) and maxqueue 0 (HAProxy) mean no limit.
+    if (b.maxconn === undefined && s.maxconn !== undefined && s.maxconn > 0) {
+      b.maxconn = s.maxconn;
+      if (b.maxqueue === undefined && s.maxqueue !== undefined && s.maxqueue > 0) b.maxqueue = s.maxqueue;
+    }
+  }
   if (backends.every((b) => b.weight === 0)) throw new LbsimError('SCENARIO_INVALID', `${scenarioFile}: balancer.from: every server of '${imported.name}' is down: no backend can be picked`);
-  return { algorithm: imported.algorithm, options: { ...imported.options, ...options }, imported, importedKnobs: importedKnobs(imported) };
+  return { algorithm: imported.algorithm, options: { ...imported.options, ...options }, imported, importedKnobs: importedKnobs(imported), proxy: proxyFieldsOf(imported) };
 }
+
+/**
+ * The proxy knobs a config sets, with its proxy's defaults for what it leaves out:
+ * - HAProxy 2.6: `retries` (default 3), `option redispatch` (the last retry; else the same
+ *   server), retry-on conn-failure (its default), `timeout queue`, which falls back to
+ *   `timeout connect` when unset (configuration manual, "timeout queue").
+ * - nginx 1.22: no proxy queue; `proxy_next_upstream` (default `error timeout`): error →
+ *   refused, http_503 → 503, timeout → timeout; `off` → no retries; every retry to the
+ *   next peer; `proxy_next_upstream_tries` N → N − 1 retries (0, the default: each peer
+ *   once, so servers − 1).
+ * - Envoy 1.28: a DEFAULT circuit-breaker thresholds entry → max_requests,
+ *   max_pending_requests (1024 each when unset), max_retries (3) and retry_budget
+ *   (20 %, 3). The number of retries is the route's retry_policy, not the cluster's.
+ */
+function proxyFieldsOf(imp: ImportedBalancer): ProxyFields {
+  const s = imp.settings;
+  if (imp.kind === 'haproxy') {
+    const timeout = s.queueTimeoutMs ?? s.connectTimeoutMs;
+    return { retries: s.retries ?? 3, redispatch: s.redispatch === true ? 'last' : 'never', retry_on: ['refused'], ...(timeout === undefined ? {} : { timeout_queue: timeout }) };
+  }
+  if (imp.kind === 'nginx') {
+    const conditions = s.nextUpstream ?? ['error', 'timeout'];
+    const retryOn: ('refused' | '503' | 'timeout')[] = [];
+    if (conditions.includes('error')) retryOn.push('refused');
+    if (conditions.includes('http_503')) retryOn.push('503');
+    if (conditions.includes('timeout')) retryOn.push('timeout');
+    const tries = s.nextUpstreamTries ?? 0;
+    const retries = conditions.includes('off') || retryOn.length === 0 ? 0 : Math.max(0, (tries > 0 ? tries : imp.servers.length) - 1);
+    return { proxy_queue: false, retries, redispatch: 'always', ...(retryOn.length > 0 ? { retry_on: retryOn } : {}) };
+  }
+  const cb = s.circuitBreakers;
+  if (cb === undefined) return {};
+  const budget = s.retryBudget;
+  return {
+    max_requests: cb.max_requests ?? 1024,
+    max_pending_requests: cb.max_pending_requests ?? 1024,
+    max_retries: cb.max_retries ?? 3,
+    ...(budget === undefined ? {} : { retry_budget: { budget_percent: budget.budgetPercent ?? 20, min_retry_concurrency: budget.minRetryConcurrency ?? 3 } }),
+  };
+}
+
 
 /**
  * Backups, health checks and slow start from the config, as server-health knobs

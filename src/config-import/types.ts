@@ -4,9 +4,9 @@
  * states that lbsim understands is kept here, whether or not the simulation uses it yet;
  * everything it does not understand is a warning. `algorithm` + `options` are what the
  * simulation runs; backups, health checks (active, passive, outlier detection) and slow
- * start become the engine's server-health knobs (scenario.ts); the rest (maxconn,
- * queues, retries) awaits the engine's balancer-side queueing and is reported as "kept,
- * not simulated" in `warnings`.
+ * start become the engine's server-health knobs (scenario.ts); maxconn, maxqueue, queue
+ * timeouts, retries and circuit breakers go to the proxy layer (src/engine/proxy.ts,
+ * also mapped in scenario.ts); what neither simulates is a warning.
  */
 import type { ActiveCheckSpec, OutlierSpec } from '../engine/server-health-types.ts';
 export type ProxyKind = 'haproxy' | 'nginx' | 'envoy';
@@ -46,14 +46,22 @@ export interface ImportedBalancer {
   settings: {
     /** Most requests waiting at the proxy before a 503: HAProxy `timeout queue` (ms). */
     queueTimeoutMs?: number;
-    /** HAProxy `retries`, nginx `proxy_next_upstream_tries`, Envoy circuit_breakers max_retries. */
+    /** HAProxy `retries` (attempts after the first). */
     retries?: number;
+    /** HAProxy `timeout connect`, ms: the queue timeout when `timeout queue` is not set. */
+    connectTimeoutMs?: number;
+    /** nginx `proxy_next_upstream_tries` (all tries, the first included; 0 = no limit). */
+    nextUpstreamTries?: number;
+    /** nginx `proxy_next_upstream` conditions, as written. */
+    nextUpstream?: string[];
     /** HAProxy `option redispatch`. */
     redispatch?: boolean;
     /** HAProxy `option allbackups`. */
     allBackups?: boolean;
     /** Envoy circuit breaker thresholds (default priority). */
     circuitBreakers?: Record<string, number>;
+    /** Envoy circuit breaker retry_budget (default priority). */
+    retryBudget?: { budgetPercent?: number; minRetryConcurrency?: number };
     /** Envoy outlier_detection, as given. */
     outlierDetection?: Record<string, unknown>;
     /** Envoy health_checks / HAProxy option httpchk, as given. */

@@ -94,12 +94,18 @@ export const PROXY_DEFAULTS: ProxyOptions = {
   budget: null,
 };
 
-/** Whether anything needs the proxy layer; when not, the plain engine runs. */
+/**
+ * Whether anything needs the proxy layer; when not, the plain engine runs. Retries alone
+ * need it only when an attempt can fail: a backend can be down (an outage) or refuse
+ * (a bounded queue), or a try can time out — e.g. an imported haproxy.cfg's default
+ * `retries 3` over unbounded, never-failing backends changes nothing.
+ */
 export function needsProxy(backends: readonly BackendSpec[], p: ProxyOptions): boolean {
   const finite = Number.isFinite;
+  const canFail = finite(p.perTryTimeoutMs) || backends.some((b) => finite(b.queue) || b.outages.length > 0);
   return (
     backends.some((b) => finite(b.maxconn ?? Infinity) || finite(b.maxqueue ?? Infinity)) ||
-    p.retries > 0 ||
+    (p.retries > 0 && canFail) ||
     finite(p.timeoutQueueMs) ||
     finite(p.maxRequests) ||
     finite(p.maxPending) ||

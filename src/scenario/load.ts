@@ -17,7 +17,7 @@ import { fileReadError, isLbsimError, LbsimError } from '../errors.ts';
 import type { ServiceSpec } from '../random/distributions.ts';
 import type { RatePoint } from '../traffic/synthetic.ts';
 import { prepareScenario, resolveTraceScenario, traceSpecOf, type TraceTrafficSpec } from '../traffic/prepare.ts';
-import { expandNames, PROXY_KEYS, type ScenarioParsed, scenarioSchema } from './schema.ts';
+import { expandNames, PROXY_KEYS, type ProxyFields, type ScenarioParsed, scenarioSchema } from './schema.ts';
 import { applyServerKnobs, takeServerKnobs } from './server-knobs.ts';
 
 export interface Slo {
@@ -170,8 +170,13 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
   // `balancer.from` imports algorithm, options and weights from a proxy config (src/config-import/scenario.ts).
   // The proxy layer's knobs (maxconn queues, retries) are the engine's too (src/engine/proxy.ts).
   const section: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(rest)) if (!(PROXY_KEYS as readonly string[]).includes(k)) section[k] = v;
-  const { algorithm, options, imported, importedKnobs } = resolveBalancerSection(section, backends, baseDir, file ?? '<scenario>');
+  const proxyFields: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rest)) {
+    if (!(PROXY_KEYS as readonly string[]).includes(k)) section[k] = v;
+    else if (v !== undefined) proxyFields[k] = v;
+  }
+  // An imported config's proxy knobs (and backends' maxconn) come first; the scenario's own override them.
+  const { algorithm, options, imported, importedKnobs, proxy: importedProxy } = resolveBalancerSection(section, backends, baseDir, file ?? '<scenario>');
   const serverSet = applyServerKnobs(
     backends,
     groupOf.map((g) => s.backends[g]!),
@@ -201,7 +206,7 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
     balancer: { algorithm, options, ...(imported === undefined ? {} : { imported }) },
     backends,
     serverSet,
-    proxy: proxyOptions(s.balancer, algorithm),
+    proxy: proxyOptions({ ...importedProxy, ...(proxyFields as ProxyFields) }, algorithm),
     ...(s.slo === undefined ? {} : { slo: s.slo }),
   };
   return resolveTraceScenario(scenario);
@@ -213,7 +218,7 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
  * fails at once); HAProxy retries the same server unless `option redispatch`; the others
  * send a retry through the balancer.
  */
-export function proxyOptions(b: ScenarioParsed['balancer'], algorithm: string): ProxyOptions {
+export function proxyOptions(b: ProxyFields, algorithm: string): ProxyOptions {
   const d = PROXY_DEFAULTS;
   const redispatch: Redispatch = b.redispatch === undefined ? (algorithm.startsWith('haproxy/') ? 'never' : d.redispatch) : b.redispatch === true ? 'last' : b.redispatch === false ? 'never' : b.redispatch;
   return {

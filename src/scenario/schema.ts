@@ -164,6 +164,8 @@ export const PROXY_FIELDS = {
     .optional(),
 } as const;
 export const PROXY_KEYS = Object.keys(PROXY_FIELDS) as readonly (keyof typeof PROXY_FIELDS)[];
+/** The proxy knobs as parsed (durations in ms), each optional. */
+export type ProxyFields = { [K in keyof typeof PROXY_FIELDS]?: Exclude<z.output<(typeof PROXY_FIELDS)[K]>, undefined> };
 
 const slo = z.strictObject({
   p99: positiveDuration.optional(),

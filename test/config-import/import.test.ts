@@ -4,7 +4,8 @@
  * nginx Plus `sticky` line is removed). Every directive the importer does not model must
  * come back as a warning naming its file and line (or YAML path), never silently dropped.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
@@ -38,10 +39,10 @@ describe('haproxy.cfg', () => {
     has(app.warnings, /haproxy\.cfg:30: 'http-check expect status 200' not understood/);
     has(app.warnings, /haproxy\.cfg:31: 'cookie SRV insert indirect nocache' not understood/);
     has(app.warnings, /haproxy\.cfg:32: server web1: 'cookie w1' not understood/);
-    has(app.warnings, /haproxy\.cfg:32: server web1: maxconn 200 kept in the import, not simulated yet/);
+    // maxconn, timeout queue, retries and redispatch are simulated now (the proxy layer): no warning.
+    expect(app.warnings.filter((w) => /maxconn|queueTimeoutMs|retries|redispatch/.test(w))).toEqual([]);
     // backup, slowstart and check inter rise fall are simulated now: no warning names them
     expect(app.warnings.filter((w) => /slowstart|check inter|backup|allbackups/.test(w))).toEqual([]);
-    has(app.warnings, /queueTimeoutMs = 10000 kept in the import, not simulated/);
   });
   it('reads hashing options and disabled servers', () => {
     const api = importBalancerConfig(fixture('haproxy.cfg'), { backend: 'api' });
@@ -77,12 +78,13 @@ describe('nginx.conf', () => {
       ['10.0.1.20:8080', 1, null, true],
     ]);
     expect(app.servers[0]).toMatchObject({ maxFails: 3, failTimeoutMs: 30_000 });
-    expect(app.settings.retries).toBe(2);
+    expect(app.settings).toMatchObject({ nextUpstreamTries: 2, nextUpstream: ['error', 'timeout', 'http_502'] });
   });
   it('warns about what it does not model', () => {
     has(app.warnings, /nginx\.conf:14: 'keepalive 32' not understood/);
     has(app.warnings, /upstream 'app' has no 'zone': each nginx worker balances on its own counters/);
-    has(app.warnings, /proxy_next_upstream error timeout http_502: retries to the next peer are not simulated/);
+    has(app.warnings, /nginx\.conf:34: proxy_next_upstream http_502: not modelled/);
+    expect(app.warnings.filter((w) => /max_conns|proxy_next_upstream_tries/.test(w))).toEqual([]);
   });
   it('reads hash ... consistent, down servers and Plus-only directives', () => {
     const cache = importBalancerConfig(fixture('nginx.conf'), { upstream: 'cache' });
@@ -108,7 +110,8 @@ describe('Envoy cluster YAML', () => {
       ['10.0.1.13:8080', 1, true],
     ]);
     expect(app.settings.circuitBreakers).toEqual({ max_connections: 1000, max_pending_requests: 100, max_requests: 1000, max_retries: 3 });
-    expect(app.settings.retries).toBe(3);
+    // max_retries is Envoy's limit on retries in flight, not a number of retries (that is the route's).
+    expect(app.settings.retries).toBeUndefined();
   });
   it('reads health_checks, outlier_detection and slow_start_config as lbsim runs them', () => {
     expect(app.settings.activeCheck).toEqual({ interMs: 5000, rise: 2, fall: 3 });
@@ -188,6 +191,38 @@ describe('balancer.from in a scenario', () => {
   it('refuses algorithm and from together', () => {
     expect(() => resolveBalancerSection({ from: 'haproxy.cfg', algorithm: 'random' }, backends(), dir, 's.yaml')).toThrow(/balancer\.algorithm: give either algorithm or from/);
   });
+  it('maps maxconn, maxqueue, timeout queue, retries and redispatch to the proxy layer (HAProxy, with its defaults)', () => {
+    const b: { name: string; weight: number; maxconn?: number }[] = backends();
+    const r = resolveBalancerSection({ from: 'haproxy.cfg', backend: 'app' }, b, dir, 's.yaml');
+    expect(b.map((x) => x.maxconn ?? null)).toEqual([200, 200, 100, null]);
+    expect(r.proxy).toEqual({ retries: 3, redispatch: 'last', retry_on: ['refused'], timeout_queue: 10_000 });
+    // A scenario's own maxconn wins; maxqueue 0 is HAProxy's "no limit"; without timeout queue, timeout connect is used; retries default to 3.
+    const text = 'defaults\n  timeout connect 3s\nbackend b\n  server s1 1.1.1.1:80 maxconn 10 maxqueue 0\n  server s2 1.1.1.2:80 maxconn 10 maxqueue 5\n';
+    const tmp = mkdtempSync(join(tmpdir(), 'lbsim-import-'));
+    writeFileSync(join(tmp, 'h.cfg'), text);
+    const own: { name: string; weight: number; maxconn?: number; maxqueue?: number }[] = [{ name: 's1', weight: 1, maxconn: 4 }, { name: 's2', weight: 1 }];
+    const r2 = resolveBalancerSection({ from: 'h.cfg' }, own, tmp, 's.yaml');
+    expect(own).toEqual([{ name: 's1', weight: 1, maxconn: 4 }, { name: 's2', weight: 1, maxconn: 10, maxqueue: 5 }]);
+    expect(r2.proxy).toEqual({ retries: 3, redispatch: 'never', retry_on: ['refused'], timeout_queue: 3000 });
+  });
+  it('maps max_conns and proxy_next_upstream (nginx): no proxy queue, tries − 1 retries to the next peer', () => {
+    const b: { name: string; weight: number; maxconn?: number }[] = ['10.0.1.11:8080', '10.0.1.12:8080', '10.0.1.13:8080', '10.0.1.20:8080'].map((name) => ({ name, weight: 1 }));
+    const r = resolveBalancerSection({ from: 'nginx.conf', upstream: 'app' }, b, dir, 's.yaml');
+    expect(b.map((x) => x.maxconn ?? null)).toEqual([200, 200, null, null]);
+    expect(r.proxy).toEqual({ proxy_queue: false, retries: 1, redispatch: 'always', retry_on: ['refused', 'timeout'] });
+    const off = importBalancerText('http { upstream u { server a:1; server b:1; } server { location / { proxy_next_upstream off; } } }', 'o.conf');
+    expect(off.settings.nextUpstream).toEqual(['off']);
+  });
+  it('maps the circuit breakers (Envoy), with Envoy defaults for the fields left out', () => {
+    const b = ['10.0.1.11:8080', '10.0.1.12:8080', '10.0.1.13:8080'].map((name) => ({ name, weight: 1 }));
+    const r = resolveBalancerSection({ from: 'envoy-cluster.yaml', cluster: 'app' }, b, dir, 's.yaml');
+    expect(r.proxy).toEqual({ max_requests: 1000, max_pending_requests: 100, max_retries: 3 });
+    const budget = importBalancerText(
+      'name: c\ncircuit_breakers: { thresholds: [{ max_requests: 50, retry_budget: { budget_percent: { value: 25 }, min_retry_concurrency: 2 } }] }\nload_assignment: { endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: a, port_value: 1 } } } }] }] }\n',
+      'c.yaml',
+    );
+    expect(budget.settings.retryBudget).toEqual({ budgetPercent: 25, minRetryConcurrency: 2 });
+  });
   it('without from, passes the section through', () => {
     expect(resolveBalancerSection({ algorithm: 'random', x: 1 }, [], dir, 's.yaml')).toEqual({ algorithm: 'random', options: { x: 1 } });
   });
@@ -225,6 +260,16 @@ describe('scenario loader: balancer.from', () => {
       [true, { interMs: 3000, rise: 2, fall: 3 }, { proxy: 'haproxy', periodMs: 60_000 }],
     ]);
     expect(report.requests.total).toBeGreaterThan(3000);
+    // The proxy layer from the file: maxconn per server, timeout queue, retries with redispatch.
+    expect(s.backends.map((b) => b.maxconn ?? null)).toEqual([200, 200, 100, null]);
+    expect(s.proxy).toMatchObject({ timeoutQueueMs: 10_000, retries: 3, redispatch: 'last', retryOn: ['refused'] });
+    expect(report.backends.map((b) => b.maxconn)).toEqual([200, 200, 100, null]);
+    // The scenario's own keys win over the file's.
+    const own = parseScenario(text.replace('backend: app }', 'backend: app, retries: 0, timeout_queue: 2s }').replace('{ name: web3, concurrency: 1 }', '{ name: web3, concurrency: 1, maxconn: 1 }'), { file: 's.yaml', baseDir: dir });
+    expect(own.proxy).toMatchObject({ timeoutQueueMs: 2000, retries: 0 });
+    expect(own.backends[2]!.maxconn).toBe(1);
+    const tight = simulateSync(own, await loadBalancerModule(own.balancer.algorithm, own.baseDir));
+    expect(tight.backends[2]!.maxInFlight).toBe(1);
   });
   it('refuses a section with neither algorithm nor from', async () => {
     const { parseScenario } = await import('../../src/scenario/load.ts');
