@@ -20,7 +20,7 @@ import { resolveBalancerSection } from '../config-import/scenario.ts';
 import { applyServerKnobs } from '../scenario/server-knobs.ts';
 import type { BackendSpec } from '../engine/backends.ts';
 import { LbsimError } from '../errors.ts';
-import { parseScenario, type Scenario } from '../scenario/load.ts';
+import { parseScenario, proxyOptions, type Scenario } from '../scenario/load.ts';
 import { prepareScenario, withTraceTraffic } from '../traffic/prepare.ts';
 
 export interface ProxyScenarioOptions {
@@ -67,13 +67,13 @@ export async function proxyScenario(file: string, text: string, options: ProxySc
     return named(await prepareScenario(parseScenario(json, { file, baseDir: dirname(abs) })), abs, file);
   }
   const backends: BackendSpec[] = imported.servers.map((s) => {
-    // The model's machine (concurrency, queue, speed, outages); backups, checks and slow start come from the config.
-    const { backup: _b, check: _c, passive: _p, slowStart: _s, ...model } = base.backends.find((b) => b.name === s.name) ?? base.backends[0]!;
+    // The model's machine (concurrency, queue, speed, outages); backups, checks, slow start and maxconn come from the config.
+    const { backup: _b, check: _c, passive: _p, slowStart: _s, maxconn: _m, maxqueue: _q, ...model } = base.backends.find((b) => b.name === s.name) ?? base.backends[0]!;
     return { ...model, name: s.name, weight: 1 };
   });
-  const { algorithm, options: balancerOptions, imported: again, importedKnobs } = resolveBalancerSection(section, backends, dirname(abs), file);
+  const { algorithm, options: balancerOptions, imported: again, importedKnobs, proxy } = resolveBalancerSection(section, backends, dirname(abs), file);
   const serverSet = applyServerKnobs(backends, [], {}, importedKnobs, file);
-  const scenario: Scenario = { ...base, name: label, file: abs, balancer: { algorithm, options: balancerOptions, ...(again === undefined ? {} : { imported: again }) }, backends, serverSet };
+  const scenario: Scenario = { ...base, name: label, file: abs, balancer: { algorithm, options: balancerOptions, ...(again === undefined ? {} : { imported: again }) }, backends, serverSet, proxy: proxyOptions(proxy ?? {}, algorithm) };
   return named(options.traffic === undefined ? scenario : await withTraceTraffic(scenario, options.traffic), abs, file);
 }
 

@@ -46,6 +46,9 @@ describe('proxyScenario', () => {
       [true, 3000, { proxy: 'haproxy', periodMs: 60_000 }],
     ]);
     expect(s.serverSet).toEqual({ allBackups: false, outlier: null });
+    // maxconn and the proxy's queue timeout, retries and redispatch come from the config too (src/engine/proxy.ts).
+    expect(s.backends.map((b) => b.maxconn ?? null)).toEqual([200, 200, 100, null]);
+    expect(s.proxy).toMatchObject({ timeoutQueueMs: 10_000, retries: 3, redispatch: 'last', queue: true });
     expect([s.seed, s.durationMs, s.timeoutMs, s.slo?.p99, s.traffic.kind]).toEqual([9, 30_000, 3000, 200, 'synthetic']);
     // Warnings name the file as given.
     expect(s.balancer.imported!.warnings.every((w) => w.startsWith(cfg))).toBe(true);
