@@ -120,7 +120,9 @@ const backend = z.strictObject({
   weight: z.number().min(0, { message: 'expected a weight >= 0' }).default(1),
   concurrency: z.number().int({ message: 'expected a whole number of slots' }).positive({ message: 'expected at least 1 slot' }).default(1),
   queue: z
-    .union([z.number().int().min(0, { message: 'expected a queue limit >= 0' }), z.literal('unbounded')])
+    .union([z.number().int({ message: 'expected a whole number of requests' }).min(0, { message: 'expected a queue limit >= 0' }), z.literal('unbounded')], {
+      error: 'expected a whole number of requests >= 0, or unbounded',
+    })
     .default('unbounded')
     .transform((q) => (q === 'unbounded' ? Number.POSITIVE_INFINITY : q)),
   speed: positiveNumber('a speed').default(1),

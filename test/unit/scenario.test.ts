@@ -55,6 +55,13 @@ describe('scenario groups and defaults', () => {
 });
 
 describe('scenario errors', () => {
+  it('a queue that is not a number says what it takes (not zod\'s "Invalid input")', () => {
+    const e = errorOf(`${BASE}backends:\n  - { name: a, queue: lots }\n  - { name: b, queue: 2.5 }\n`);
+    expect(e.message).toContain('s.yaml:9: backends[0].queue: expected a whole number of requests >= 0, or unbounded');
+    expect(e.message).toContain('s.yaml:10: backends[1].queue: expected a whole number');
+    expect(e.message).not.toContain('Invalid input');
+  });
+
   it('reports every problem at once, one line each, with file, line and field', () => {
     const e = errorOf(`${BASE.replace('rate: 100/s', 'rate: -5/s')}backends:\n  - { name: web, count: 2, weight: -1 }\n  - { name: c, wieght: 2 }\n`);
     expect(e.code).toBe('SCENARIO_INVALID');
