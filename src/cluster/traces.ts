@@ -72,6 +72,7 @@ export async function localTrace(ref: TraceRef, cacheDir: string): Promise<strin
   let path = ref.path;
   if (ref.url !== undefined) {
     path = join(cacheDir, `${ref.sha256}.lbt`);
+    // Not cached yet (or unreadable): downloaded below, and checked either way.
     const have = await stat(path).catch(() => undefined);
     if (have === undefined || have.size !== ref.size) await download(ref.url, path);
   }

@@ -89,6 +89,7 @@ export async function serveJobs(options: WorkerOptions, signal: AbortSignal): Pr
       const now = performance.now();
       if (now - lastProgress < PROGRESS_MS) return;
       lastProgress = now;
+      // Progress is advisory: a lost update (Redis blip) must not fail the job; the result is what counts.
       void job.updateProgress(p as unknown as object).catch(() => undefined);
     };
     try {
