@@ -69,14 +69,20 @@ report: { interval: 1s }
 }
 
 /** One `lbsim run` in a fresh process: wall ms, the report's bytes and the share re-simulated (from stderr). */
-function cli(yaml: string, threads: number): { ms: number; report: string; resimulated: number } {
-  const out = join(dir, `out-${threads}.json`);
+/** `lbsim <command> ...args --threads N --format json -o FILE` in a fresh process: wall ms, the output and stderr. */
+function timedCli(command: string, args: readonly string[], threads: number): { ms: number; output: string; stderr: string } {
+  const out = join(dir, `${command}-${threads}.json`);
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [BIN, 'run', yaml, '--format', 'json', '--threads', String(threads), '-o', out], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BIN, command, ...args, '--threads', String(threads), '--format', 'json', '-o', out], { encoding: 'utf8' });
   const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`lbsim run --threads ${threads} failed: ${r.stderr}`);
-  const m = /([\d.]+)% re-simulated/.exec(r.stderr);
-  return { ms, report: readFileSync(out, 'utf8'), resimulated: m ? Number(m[1]) / 100 : 0 };
+  if (r.status !== 0) throw new Error(`lbsim ${command} --threads ${threads} failed: ${r.stderr}`);
+  return { ms, output: readFileSync(out, 'utf8'), stderr: r.stderr };
+}
+
+function cli(yaml: string, threads: number): { ms: number; report: string; resimulated: number } {
+  const { ms, output, stderr } = timedCli('run', [yaml], threads);
+  const m = /([\d.]+)% re-simulated/.exec(stderr);
+  return { ms, report: output, resimulated: m ? Number(m[1]) / 100 : 0 };
 }
 
 async function timeIt<T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> {
@@ -149,13 +155,7 @@ backends: [{ name: web, count: 16 }]
   // replications, --threads 1 (in the process) vs 2 (worker threads); both pay start-up and JIT.
   const sweepYaml = join(dir, 'sweep.yaml');
   writeFileSync(sweepYaml, 'name: sweep\nduration: 360s\ntraffic: { synthetic: { rate: 12000/s, service: { distribution: exponential, mean: 1ms } } }\nbalancer: { algorithm: least-connections }\nbackends: [{ name: web, count: 16 }]\n');
-  const compareCli = (threads: number) => {
-    const out = join(dir, `compare-${threads}.json`);
-    const t0 = performance.now();
-    const r = spawnSync(process.execPath, [BIN, 'compare', sweepYaml, '--algorithms', 'least-connections,round-robin', '--replications', '4', '--threads', String(threads), '--format', 'json', '-o', out], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`lbsim compare --threads ${threads} failed: ${r.stderr}`);
-    return { ms: performance.now() - t0, out: readFileSync(out, 'utf8') };
-  };
+  const compareCli = (threads: number) => timedCli('compare', [sweepYaml, '--algorithms', 'least-connections,round-robin', '--replications', '4'], threads);
   const c1: number[] = [];
   const c2: number[] = [];
   let sameComparison = true;
@@ -164,7 +164,7 @@ backends: [{ name: web, count: 16 }]
     const b = compareCli(2);
     c1.push(a.ms);
     c2.push(b.ms);
-    sameComparison &&= a.out === b.out;
+    sameComparison &&= a.output === b.output;
   }
   const cliSpeedup = median(c1) / median(c2);
   say(

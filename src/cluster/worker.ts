@@ -20,8 +20,6 @@ import { decodeJson, encodeJson } from './codec.ts';
 import { type ClusterJob, formatFailure } from './job.ts';
 import { clusterKeys, connectRedis, redactUrl } from './keys.ts';
 import { CLUSTER_DEFAULTS, WORKER_DEFAULTS } from './options.ts';
-
-export { WORKER_DEFAULTS };
 import { localTrace } from './traces.ts';
 
 export interface WorkerOptions {

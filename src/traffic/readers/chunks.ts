@@ -106,26 +106,21 @@ export function parseChunk(task: ChunkTask): ChunkResult {
       flags[rows] = rec.flags;
       lineOf[rows] = lines;
       rows++;
-    } else if (msg !== NO_REQUEST) {
-      errors++;
-      if (errorLines.length < SKIPPED_EXAMPLES) {
-        errorLines.push(lines);
-        errorMessages.push(msg);
-      }
-      if (task.stopAtFirstError) throw STOP;
+    } else if (msg !== NO_REQUEST) bad(lines, msg);
+  };
+  const bad = (line: number, msg: string) => {
+    errors++;
+    if (errorLines.length < SKIPPED_EXAMPLES) {
+      errorLines.push(line);
+      errorMessages.push(msg);
     }
+    if (task.stopAtFirstError) throw STOP;
   };
   try {
     const rest = eachCompleteLine(text, onLine);
     if (task.last && rest < text.length) onLine(lastLine(text.slice(rest)));
     const open = task.last ? parse.end?.() : undefined;
-    if (open !== undefined) {
-      errors++;
-      if (errorLines.length < SKIPPED_EXAMPLES) {
-        errorLines.push(lines - open.lines + 1);
-        errorMessages.push(open.message);
-      }
-    }
+    if (open !== undefined) bad(lines - open.lines + 1, open.message);
   } catch (e) {
     if (e !== STOP) throw e;
   }
