@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    // Property tests run from a fixed seed (LBSIM_FC_SEED to change it).
+    setupFiles: ['test/setup/fast-check.ts'],
     // Statistical tests simulate millions of requests and end-to-end tests spawn the CLI.
     testTimeout: 120_000,
     hookTimeout: 120_000,

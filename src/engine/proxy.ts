@@ -215,7 +215,8 @@ export class ProxySimulation extends Simulation {
     const attempt = this.attempt[slot]!;
     let b: number;
     const health = this.health;
-    if (attempt > 0 && !this.redispatches(attempt)) b = this.lastBackend[slot]!;
+    // A retry stays with its server unless redispatched, or handed back to the balancer (lastBackend -1).
+    if (attempt > 0 && !this.redispatches(attempt) && this.lastBackend[slot]! >= 0) b = this.lastBackend[slot]!;
     else {
       if (health !== null) health.beforePick();
       b = bs.upCount > 0 ? this.balancer.pick(this.slotRequest[slot]! + attempt * ATTEMPT_SHIFT, this.client[slot]!, this.route[slot]!) : -1;
@@ -491,13 +492,21 @@ export class ProxySimulation extends Simulation {
     if (this.health === null && this.backends.up[b] === 1) this.believedUp(b);
   }
 
-  /** The balancer now takes b for down: pendconn_redistribute (option redispatch) hands its queue back to the balancer. */
+  /**
+   * The balancer now takes b for down: pendconn_redistribute (HAProxy 2.6 queue.c, with
+   * option redispatch) hands its queue back to the balancer. It clears the stream's
+   * assigned server (SF_ASSIGNED), so a queued *retry* is balanced again too rather than
+   * sent back to b: forgetting lastBackend does that here (and keeps a retry bound to a
+   * down, full b from re-queueing on it forever).
+   */
   private believedDown(b: number): void {
     const bs = this.backends;
     if (this.proxy.redispatch === 'never') return;
-    while (bs.proxyQueued[b]! > 0) {
+    // One pass over the queue as it stands (HAProxy walks it once), so nothing can cycle.
+    for (let n = bs.proxyQueued[b]!; n > 0 && bs.proxyQueued[b]! > 0; n--) {
       const slot = this.serverLines.peek(b);
       this.unqueue(slot, true);
+      this.lastBackend[slot] = -1;
       this.assign(slot);
     }
   }
