@@ -36,8 +36,8 @@ export interface BackendView {
   readonly upCount: number;
   /**
    * The proxy in front of the backends (src/engine/proxy.ts). `maxconn`: most requests the
-   * proxy sends to a backend at once (HAProxy `maxconn`, nginx `max_conns`); Infinity when
-   * unlimited. `maxqueue`: most requests waiting in a backend's queue at the proxy
+   * proxy sends to a backend at once (HAProxy `maxconn`, nginx `max_conns`) *now*: HAProxy
+   * slow start ramps it from 1 (srv_dynamic_maxconn); Infinity when unlimited. `maxqueue`: most requests waiting in a backend's queue at the proxy
    * (HAProxy `maxqueue`); Infinity when unlimited.
    */
   readonly maxconn: Float64Array;

@@ -170,7 +170,7 @@ function serverOf(d: Directive, file: string, warnings: string[]): ImportedServe
   }
   if (!Number.isInteger(s.weight) || s.weight < 1) warnings.push(`${where}: server ${address}: weight=${s.weight} is invalid for nginx (whole number >= 1)`);
   // backup and max_fails / fail_timeout (nginx's passive checks, on by default) are simulated; max_conns too (the proxy layer: a backend's maxconn).
-  if (s.slowStartMs !== undefined) warnings.push(`${where}: server ${address}: slow_start=${s.slowStartMs}ms is nginx Plus; simulated with HAProxy's slowstart ramp (weight in 16 steps)`);
+  if (s.slowStartMs !== undefined) warnings.push(`${where}: server ${address}: slow_start=${s.slowStartMs}ms is nginx Plus; simulated with HAProxy's slowstart weight ramp (16 steps; max_conns not ramped)`);
   if (s.down) warnings.push(`${where}: server ${address} is marked down: imported with weight 0 (drained)`);
   return s;
 }

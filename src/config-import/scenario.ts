@@ -119,10 +119,11 @@ function proxyFieldsOf(imp: ImportedBalancer): ProxyFields {
  * Backups, health checks and slow start from the config, as server-health knobs
  * (src/engine/server-health.ts) for every algorithm:
  * - HAProxy: per server `backup`, `check inter rise fall` (a server without `check` is
- *   learned about at once, lbsim's default), `slowstart`; `option allbackups`.
+ *   learned about at once, lbsim's default), `slowstart` (weight and maxconn ramp);
+ *   `option allbackups`.
  * - nginx: `backup` (nginx uses every backup peer: allbackups), `max_fails` /
  *   `fail_timeout` (on by default in nginx: 1 / 10s; max_fails=0 turns them off),
- *   nginx Plus `slow_start` as HAProxy's ramp.
+ *   nginx Plus `slow_start` as HAProxy's weight ramp (not max_conns).
  * - Envoy: health_checks[0] for every endpoint, outlier_detection, slow_start_config.
  */
 function importedKnobs(imported: ImportedBalancer): ImportedKnobs {
@@ -134,7 +135,8 @@ function importedKnobs(imported: ImportedBalancer): ImportedKnobs {
     const check = s.check ?? st.activeCheck;
     if (check !== undefined) k.check = check;
     if (imported.kind === 'nginx' && (s.maxFails ?? 0) > 0) k.passive = { maxFails: s.maxFails!, failTimeoutMs: s.failTimeoutMs ?? PASSIVE_CHECK_DEFAULTS.failTimeoutMs };
-    if (s.slowStartMs !== undefined && s.slowStartMs > 0) k.slowStart = { proxy: 'haproxy', periodMs: s.slowStartMs };
+    // nginx Plus slow_start ramps the weight only; HAProxy's slowstart ramps maxconn too.
+    if (s.slowStartMs !== undefined && s.slowStartMs > 0) k.slowStart = { proxy: 'haproxy', periodMs: s.slowStartMs, ...(imported.kind === 'nginx' ? { maxconn: false } : {}) };
     else if (st.slowStart !== undefined) k.slowStart = { proxy: 'envoy', ...st.slowStart };
     servers.set(s.name, k);
   }

@@ -54,6 +54,7 @@ export class BackendState implements BackendView {
   readonly downDepth: Int32Array;
   upCount: number;
   // The proxy side (src/engine/proxy.ts); untouched when no backend has a maxconn and nothing retries.
+  /** The limit now: the spec's maxconn, ramped by HAProxy slow start (srv_dynamic_maxconn, server-health-slow-start.ts). */
   readonly maxconn: Float64Array;
   readonly maxqueue: Float64Array;
   /** Requests the proxy has sent to the backend and not yet seen answered (HAProxy's `served`). */

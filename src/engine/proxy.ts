@@ -19,7 +19,10 @@
  *   and the server's own queue wins ties (pendconn_process_next_strm: `pkey <= ppkey`).
  *   A backend coming back up takes requests the same way (pendconn_grab_from_px); one
  *   going down hands its queue back to the balancer when redispatch is on
- *   (pendconn_redistribute), else its requests wait for it.
+ *   (pendconn_redistribute), else its requests wait for it. With HAProxy `slowstart`
+ *   the limit is srv_dynamic_maxconn (BackendState.maxconn, ramped from 1 by
+ *   server-health-slow-start.ts), and each warm-up tick grabs from the backend queue up
+ *   to the new limit (server_warmup → pendconn_grab_from_px: warmedUp()).
  * - **timeout queue** (HAProxy): a request still queued `timeout_queue` after it joined is
  *   dropped with a 503 (counted rejected and `queueTimeouts`).
  * - **No queue** (`proxy_queue: false`, nginx 1.22 open source): a request that finds
@@ -181,6 +184,7 @@ export class ProxySimulation extends Simulation {
           this.believedDown(b);
         },
       });
+      health.onWarmupTick = (b) => this.warmedUp(b);
     }
   }
 
@@ -501,6 +505,7 @@ export class ProxySimulation extends Simulation {
    */
   private believedDown(b: number): void {
     const bs = this.backends;
+    this.updateFull(b); // slow start stopped: the usual maxconn again
     if (this.proxy.redispatch === 'never') return;
     // One pass over the queue as it stands (HAProxy walks it once), so nothing can cycle.
     for (let n = bs.proxyQueued[b]!; n > 0 && bs.proxyQueued[b]! > 0; n--) {
@@ -511,9 +516,29 @@ export class ProxySimulation extends Simulation {
     }
   }
 
-  /** The balancer now takes b for up: it takes queued requests (pendconn_grab_from_px and its own queue). */
+  /** The balancer now takes b for up: it takes queued requests (pendconn_grab_from_px and its own queue), up to its maxconn now (1 when slow start begins). */
   private believedUp(b: number): void {
+    this.updateFull(b);
     this.drain(b);
+  }
+
+  /**
+   * A HAProxy slow-start tick of b ran (server.c server_warmup): its maxconn may have
+   * grown. pendconn_grab_from_px(): while b (usable) has fewer than its maxconn open,
+   * it takes the head of the *backend* queue; its own queue waits for its connections
+   * to close (process_srv_queue, drain()).
+   */
+  private warmedUp(b: number): void {
+    const bs = this.backends;
+    this.updateFull(b);
+    if (bs.weight[b]! <= 0) return;
+    const shared = this.sharedLine;
+    while (bs.served[b]! < bs.maxconn[b]! && shared.lengths[0]! > 0) {
+      const slot = shared.peek(0);
+      this.unqueue(slot, true);
+      this.recorder.leftProxyQueue(b, this.now - this.queuedAt[slot]!, this.slotCounted[slot] === 1);
+      this.send(slot, b);
+    }
   }
 
   protected override abandonSlot(s: number): void {

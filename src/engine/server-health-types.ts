@@ -44,8 +44,12 @@ export const PASSIVE_CHECK_DEFAULTS: PassiveCheckSpec = { maxFails: 1, failTimeo
 
 /** Slow start of one backend after it comes (back) up, as one of the proxies computes it. */
 export type SlowStartSpec =
-  /** HAProxy 2.6 `slowstart <time>`: eweight steps up every max(1 s, slowstart / 20). */
-  | { proxy: 'haproxy'; periodMs: number }
+  /**
+   * HAProxy 2.6 `slowstart <time>`: eweight steps up every second, and so does the
+   * server's maxconn (srv_dynamic_maxconn) unless `maxconn` is false (nginx Plus
+   * `slow_start`, which ramps the weight only). @default maxconn true
+   */
+  | { proxy: 'haproxy'; periodMs: number; maxconn?: boolean }
   /** Envoy 1.28 `slow_start_config`: weight × max(min_weight_percent, time_factor^(1/aggression)). */
   | { proxy: 'envoy'; windowMs: number; aggression: number; minWeightPercent: number };
 

@@ -64,6 +64,11 @@ export class ServerHealth {
   private readonly outlier: OutlierDetector | null;
   readonly slowStart: SlowStart;
   private balancer: Balancer | null = null;
+  /**
+   * The proxy layer's pendconn_grab_from_px(b) (src/engine/proxy.ts), called after a
+   * HAProxy warm-up tick of b (server.c server_warmup), once the beliefs are applied.
+   */
+  onWarmupTick: ((b: number) => void) | null = null;
   /** Time of the pending event of each task, +Infinity when none is pending. */
   private readonly pending = new Float64Array(4).fill(Number.POSITIVE_INFINITY);
   private dirty = false;
@@ -88,7 +93,7 @@ export class ServerHealth {
     this.active = new ActiveChecks(specs);
     this.passive = new PassiveChecks(specs, clock);
     this.outlier = set.outlier === null ? null : new OutlierDetector(set.outlier, n, clock);
-    this.slowStart = new SlowStart(specs, bs.weight, bs.effectiveWeight);
+    this.slowStart = new SlowStart(specs, bs.weight, bs.effectiveWeight, bs.maxconn);
     this.oracle = Uint8Array.from(specs, (s) => (s.check === undefined && s.passive === undefined && this.outlier === null ? 1 : 0));
     this.believed = new Uint8Array(n);
     this.applied = new Uint8Array(n);
@@ -123,6 +128,17 @@ export class ServerHealth {
     else if (task === HealthTask.OutlierSweep) this.wake(task, this.outlier!.sweep(t, this.changed, this.ejected));
     else this.wake(task, this.slowStart.tick(t, this.bs.up, this.reweighed));
     this.flush();
+    if (task === HealthTask.WeightTick) this.grabAfterWarmup();
+  }
+
+  /** Each server a warm-up tick just ran for may take more from the backend queue (its maxconn grew). */
+  private grabAfterWarmup(): void {
+    const warmed = this.slowStart.warmed;
+    for (let b = 0; b < this.n; b++) {
+      if (warmed[b] === 0) continue;
+      warmed[b] = 0;
+      if (this.onWarmupTick !== null && this.bs.up[b] === 1) this.onWarmupTick(b);
+    }
   }
 
   /** The truth changed: b's outage started or ended (BackendState.serving is already updated). */
