@@ -7,11 +7,10 @@
  * including that one, found by the main thread. Line numbers are counted from the
  * range's first line; the main thread adds the lines before it.
  */
-import { isAscii } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { emptyRequest, NO_REQUEST, type LogFormat, type ReaderOptions } from './types.ts';
 import { parserFor } from './parsers.ts';
-import { eachCompleteLine, lastLine } from './lines.ts';
+import { decodeText, eachCompleteLine, lastLine } from './lines.ts';
 import { SKIPPED_EXAMPLES } from './sink.ts';
 
 export interface ChunkTask {
@@ -75,8 +74,7 @@ function countOf(text: string, c: string): number {
 /** Parses one range (in a worker thread). */
 export function parseChunk(task: ChunkTask): ChunkResult {
   const bytes = readRange(task.file, task.start, task.end);
-  // ASCII (most logs) reads the same as UTF-8 or Latin-1, and Latin-1 decoding is a copy: 3–4× cheaper than UTF-8's (a fifth of an ALB range's parse).
-  const text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+  const text = decodeText(bytes);
   const parse = parserFor(task.format, task.reader);
   const rec = emptyRequest();
   for (const line of task.primer) parse(line, rec);
