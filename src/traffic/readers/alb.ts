@@ -16,9 +16,15 @@
  */
 import { RequestFlag } from '../source.ts';
 import { keyOf, routeKeyOf } from './keys.ts';
-import { NO_REQUEST, type LineParser, type ParsedRequest, type ReaderOptions, parseDecimal, parseIsoMs } from './types.ts';
+import { NO_REQUEST, type LineParser, type ParsedRequest, type ReaderOptions, inTextParser, parseDecimal, parseIsoMs } from './types.ts';
 
 const FIELDS = 22;
+
+/** Where a `:` before text[end) and after text[start] is (the last one), or -1: a backward walk, as `lastIndexOf` is a runtime call. */
+export function lastColonIn(text: string, start: number, end: number): number {
+  for (let i = end; i > start; i--) if (text.charCodeAt(i) === 58) return i;
+  return -1;
+}
 
 export function albParser(options: ReaderOptions = {}): LineParser {
   const work = options.work ?? 'target_processing_time';
@@ -26,22 +32,23 @@ export function albParser(options: ReaderOptions = {}): LineParser {
   const total = work === 'total';
   const starts = new Int32Array(FIELDS);
   const ends = new Int32Array(FIELDS);
-  return (line: string, out: ParsedRequest): string | undefined => {
-    if (line.length === 0) return NO_REQUEST;
-    let p = 0;
+  // The line is text[from, n), read in place (types.ts, inTextParser): every search is bounded by n.
+  return inTextParser((text: string, from: number, n: number, out: ParsedRequest): string | undefined => {
+    if (n === from) return NO_REQUEST;
+    let p = from;
     let f = 0;
-    const n = line.length;
+    // Field boundaries by indexOf (memchr) rather than a charCodeAt walk: 3× faster over 556-byte lines.
     while (f < FIELDS && p < n) {
       let e: number;
-      if (line.charCodeAt(p) === 34) {
-        e = line.indexOf('"', p + 1);
-        if (e < 0) return `field ${f + 1}: unterminated quote`;
+      if (text.charCodeAt(p) === 34) {
+        e = text.indexOf('"', p + 1);
+        if (e < 0 || e >= n) return `field ${f + 1}: unterminated quote`;
         starts[f] = p + 1;
         ends[f] = e;
         e++;
       } else {
-        e = line.indexOf(' ', p);
-        if (e < 0) e = n;
+        e = text.indexOf(' ', p);
+        if (e < 0 || e > n) e = n;
         starts[f] = p;
         ends[f] = e;
       }
@@ -49,40 +56,42 @@ export function albParser(options: ReaderOptions = {}): LineParser {
       p = e + 1;
     }
     if (f < 13) return `expected at least 13 space-separated fields of an ALB log entry, got ${f}`;
-    const rp = parseDecimal(line, starts[5]!, ends[5]!);
-    const tp = parseDecimal(line, starts[6]!, ends[6]!);
-    const sp = parseDecimal(line, starts[7]!, ends[7]!);
+    const rp = parseDecimal(text, starts[5]!, ends[5]!);
+    const tp = parseDecimal(text, starts[6]!, ends[6]!);
+    const sp = parseDecimal(text, starts[7]!, ends[7]!);
     if (!Number.isFinite(rp) || !Number.isFinite(tp) || !Number.isFinite(sp)) {
-      return `processing times: expected seconds or -1, got '${line.slice(starts[5]!, ends[7]!)}'`;
+      return `processing times: expected seconds or -1, got '${text.slice(starts[5]!, ends[7]!)}'`;
     }
     let arrival: number;
     if (f >= FIELDS) {
-      arrival = parseIsoMs(line, starts[21]!, ends[21]!);
-      if (!Number.isFinite(arrival)) return `request_creation_time: expected an ISO-8601 time, got '${line.slice(starts[21]!, ends[21]!)}'`;
+      arrival = parseIsoMs(text, starts[21]!, ends[21]!);
+      if (!Number.isFinite(arrival)) return `request_creation_time: expected an ISO-8601 time, got '${text.slice(starts[21]!, ends[21]!)}'`;
     } else {
-      const sent = parseIsoMs(line, starts[1]!, ends[1]!);
-      if (!Number.isFinite(sent)) return `time: expected an ISO-8601 time, got '${line.slice(starts[1]!, ends[1]!)}'`;
+      const sent = parseIsoMs(text, starts[1]!, ends[1]!);
+      if (!Number.isFinite(sent)) return `time: expected an ISO-8601 time, got '${text.slice(starts[1]!, ends[1]!)}'`;
       arrival = sent - 1000 * (Math.max(rp, 0) + Math.max(tp, 0) + Math.max(sp, 0));
     }
-    const status = parseDecimal(line, starts[8]!, ends[8]!);
+    const status = parseDecimal(text, starts[8]!, ends[8]!);
     const failed = tp < 0 || rp < 0 || !(status < 500);
     const cs = starts[3]!;
-    const colon = line.lastIndexOf(':', ends[3]!);
-    out.client = keyOf(line, cs, colon > cs ? colon : ends[3]!);
+    const colon = lastColonIn(text, cs, ends[3]!);
+    out.client = keyOf(text, cs, colon > cs ? colon : ends[3]!);
     // request: "METHOD URL PROTOCOL"; the URL is absolute (scheme://host:port/path).
     const rs = starts[12]!;
     const re = ends[12]!;
-    const sp1 = line.indexOf(' ', rs);
-    if (sp1 > 0 && sp1 < re) {
+    const sp1 = text.indexOf(' ', rs);
+    if (sp1 >= 0 && sp1 < re) {
       let us = sp1 + 1;
-      const scheme = line.indexOf('://', us);
-      if (scheme > 0 && scheme < re) us = scheme + 3;
-      const sp2 = line.indexOf(' ', us);
-      out.route = routeKeyOf(line, us, sp2 > 0 && sp2 < re ? sp2 : re);
-    } else out.route = keyOf(line, rs, re);
+      // The first `://` of the request (a one-character indexOf and a look at the next two is cheaper than searching for three).
+      let scheme = text.indexOf(':', us);
+      while (scheme >= 0 && scheme < re && !(text.charCodeAt(scheme + 1) === 47 && text.charCodeAt(scheme + 2) === 47)) scheme = text.indexOf(':', scheme + 1);
+      if (scheme >= 0 && scheme < re) us = scheme + 3;
+      const sp2 = text.indexOf(' ', us);
+      out.route = routeKeyOf(text, us, sp2 > 0 && sp2 < re ? sp2 : re);
+    } else out.route = keyOf(text, rs, re);
     out.arrivalEpochMs = arrival;
     out.workMs = tp < 0 ? Number.NaN : 1000 * (total ? rp + tp + sp : tp);
     out.flags = failed ? RequestFlag.RecordedFailure : 0;
     return undefined;
-  };
+  });
 }

@@ -8,9 +8,9 @@
  * range's first line; the main thread adds the lines before it.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { emptyRequest, NO_REQUEST, type LogFormat, type ReaderOptions } from './types.ts';
+import { emptyRequest, NO_REQUEST, parseIn, type LogFormat, type ReaderOptions } from './types.ts';
 import { parserFor } from './parsers.ts';
-import { decodeText, eachCompleteLine, lastLine } from './lines.ts';
+import { decodeText, eachCompleteLine, eachCompleteLineIn, lastLineEnd } from './lines.ts';
 import { SKIPPED_EXAMPLES } from './sink.ts';
 
 export interface ChunkTask {
@@ -93,9 +93,10 @@ export function parseChunk(task: ChunkTask): ChunkResult {
   const errorMessages: string[] = [];
   /** Thrown to stop at the first error under onError abort. */
   const STOP = {};
-  const onLine = (line: string) => {
+  const parseLine = parseIn(parse);
+  const onLine = (text: string, start: number, end: number) => {
     lines++;
-    const msg = parse(line, rec);
+    const msg = parseLine(text, start, end, rec);
     if (msg === undefined) {
       arrival[rows] = rec.arrivalEpochMs;
       work[rows] = rec.workMs;
@@ -115,8 +116,8 @@ export function parseChunk(task: ChunkTask): ChunkResult {
     if (task.stopAtFirstError) throw STOP;
   };
   try {
-    const rest = eachCompleteLine(text, onLine);
-    if (task.last && rest < text.length) onLine(lastLine(text.slice(rest)));
+    const rest = eachCompleteLineIn(text, onLine);
+    if (task.last && rest < text.length) onLine(text, rest, lastLineEnd(text, rest));
     const open = task.last ? parse.end?.() : undefined;
     if (open !== undefined) bad(lines - open.lines + 1, open.message);
   } catch (e) {

@@ -12,11 +12,11 @@ import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, extname } from 'node:path';
 import { LbsimError } from '../../errors.ts';
-import { forEachLine, isGzip } from './lines.ts';
+import { forEachLineIn, isGzip } from './lines.ts';
 import { importInParallel } from './parallel-import.ts';
 import { parserFor } from './parsers.ts';
 import { ImportSink, type ImportSummary } from './sink.ts';
-import { LOG_FORMATS, NO_REQUEST, type LineParser, type LogFormat, type ReaderOptions, emptyRequest } from './types.ts';
+import { LOG_FORMATS, NO_REQUEST, type LineParser, type LogFormat, type ReaderOptions, emptyRequest, parseIn } from './types.ts';
 
 export type { ImportSummary } from './sink.ts';
 export { parserFor } from './parsers.ts';
@@ -114,14 +114,15 @@ async function importSerially(file: string, parse: LineParser, sink: ImportSink,
   const rec = emptyRequest();
   const signal = options.signal;
   const onProgress = options.onProgress;
+  const parseLine = parseIn(parse);
   let linesSeen = 0;
   try {
-    sink.summary.lines = await forEachLine(
+    sink.summary.lines = await forEachLineIn(
       file,
-      (line, lineNo) => {
+      (text, start, end, lineNo) => {
         linesSeen = lineNo;
         if (signal?.aborted) throw new LbsimError('CANCELLED', 'import cancelled');
-        const msg = parse(line, rec);
+        const msg = parseLine(text, start, end, rec);
         if (msg === undefined) sink.row(lineNo, rec.arrivalEpochMs, rec.workMs, rec.client, rec.route, rec.flags);
         else if (msg !== NO_REQUEST) sink.bad(lineNo, msg);
       },

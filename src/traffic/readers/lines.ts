@@ -50,12 +50,24 @@ function streamError(file: string, e: unknown): LbsimError {
   return new LbsimError('FILE_UNREADABLE', `${file}: cannot read: ${err.message}`, { cause: e });
 }
 
+/** A line as text[start, end) of a decoded block (without its `\n` or `\r\n`), numbered from 1. */
+export type OnLineIn = (text: string, start: number, end: number, lineNo: number) => void;
+
 /**
  * Calls `onLine` for every line (without its `\n` or `\r\n`), numbered from 1. Returns the
  * number of lines. A callback that throws stops the read and the error propagates.
  * `onBytes` hears, after every block read, how far into the file (compressed bytes for a
  * .gz) the read is, and the file's size. `blockBytes` is the read size (tests force small
  * blocks so lines and characters straddle them).
+ */
+export function forEachLine(file: string, onLine: (line: string, lineNo: number) => void, onBytes?: (read: number, size: number) => void, blockBytes = READ_BYTES): Promise<number> {
+  return forEachLineIn(file, (text, start, end, lineNo) => onLine(text.slice(start, end), lineNo), onBytes, blockBytes);
+}
+
+/**
+ * forEachLine without cutting the lines out: each is handed as a range of its block's
+ * text, for parsers that read in place (a line cut out is a sliced string, slower to
+ * read, and one allocation per line).
  *
  * Each block is decoded up to its last `\n` in one go (a `\n` is never inside a UTF-8
  * sequence, so the text is what decoding the whole file would give) and the bytes after
@@ -63,14 +75,14 @@ function streamError(file: string, e: unknown): LbsimError {
  * with the previous one's rest (which V8 then flattens, copying the block again). On a
  * 556-byte-a-line ALB log that halves the read (benchmarks/RESULTS.md, "import").
  */
-export async function forEachLine(file: string, onLine: (line: string, lineNo: number) => void, onBytes?: (read: number, size: number) => void, blockBytes = READ_BYTES): Promise<number> {
+export async function forEachLineIn(file: string, onLine: OnLineIn, onBytes?: (read: number, size: number) => void, blockBytes = READ_BYTES): Promise<number> {
   const { text: stream, raw } = await openText(file, blockBytes);
   const size = onBytes === undefined ? 0 : (await stat(file)).size;
   /** The bytes of a line begun in an earlier block (copies: a stream may reuse its buffers). */
   let pending: Buffer[] = [];
   let lineNo = 0;
   try {
-    const counted = (line: string) => onLine(line, ++lineNo);
+    const counted = (text: string, start: number, end: number) => onLine(text, start, end, ++lineNo);
     for await (const chunk of stream) {
       const buf = chunk as Buffer;
       let from = 0;
@@ -82,13 +94,13 @@ export async function forEachLine(file: string, onLine: (line: string, lineNo: n
           continue;
         }
         pending.push(buf.subarray(0, nl + 1));
-        eachCompleteLine(decodeText(Buffer.concat(pending)), counted);
+        eachCompleteLineIn(decodeText(Buffer.concat(pending)), counted);
         pending = [];
         from = nl + 1;
       }
       const last = buf.lastIndexOf(10);
       if (last >= from) {
-        eachCompleteLine(decodeText(buf, from, last + 1), counted);
+        eachCompleteLineIn(decodeText(buf, from, last + 1), counted);
         from = last + 1;
       }
       if (from < buf.length) pending.push(Buffer.from(buf.subarray(from)));
@@ -98,7 +110,10 @@ export async function forEachLine(file: string, onLine: (line: string, lineNo: n
     stream.destroy();
     throw streamError(file, e);
   }
-  if (pending.length > 0) onLine(lastLine(decodeText(Buffer.concat(pending))), ++lineNo);
+  if (pending.length > 0) {
+    const rest = decodeText(Buffer.concat(pending));
+    onLine(rest, 0, lastLineEnd(rest, 0), ++lineNo);
+  }
   return lineNo;
 }
 
@@ -118,18 +133,22 @@ export function decodeText(bytes: Buffer, start = 0, end = bytes.length): string
  * for every complete line of `text` and returns where the unfinished rest starts.
  */
 export function eachCompleteLine(text: string, onLine: (line: string) => void): number {
+  return eachCompleteLineIn(text, (t, start, end) => onLine(t.slice(start, end)));
+}
+
+/** eachCompleteLine handing each line as text[start, end). */
+export function eachCompleteLineIn(text: string, onLine: (text: string, start: number, end: number) => void): number {
   let start = 0;
   let nl = text.indexOf('\n', start);
   while (nl >= 0) {
-    const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-    onLine(text.slice(start, end));
+    onLine(text, start, nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
     start = nl + 1;
     nl = text.indexOf('\n', start);
   }
   return start;
 }
 
-/** The last line of a file that does not end with a newline (non-empty `rest`), without a trailing `\r`. */
-export function lastLine(rest: string): string {
-  return rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+/** End of the last line of a file that does not end with a newline, text[start, text.length) non-empty: without a trailing `\r`. */
+export function lastLineEnd(text: string, start: number): number {
+  return text.length > start && text.charCodeAt(text.length - 1) === 13 ? text.length - 1 : text.length;
 }

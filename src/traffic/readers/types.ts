@@ -30,6 +30,12 @@ export function emptyRequest(): ParsedRequest {
 export interface LineParser {
   (line: string, out: ParsedRequest): string | undefined;
   /**
+   * The same parse of the line text[start, end) inside a decoded block, read in place:
+   * formats that have it (inTextParser) skip cutting every line out of its block. The
+   * importers call `parseIn`, which falls back to cutting.
+   */
+  inText?: ParseIn;
+  /**
    * Formats whose parser learns from an early line (the CSV header, the first JSON
    * object's keys): whether it has. Later lines parse alike whichever lines came before,
    * which lets a parallel import start a parser mid-file. Absent for formats without one.
@@ -43,6 +49,21 @@ export interface LineParser {
   end?: () => { message: string; lines: number } | undefined;
 }
 export const NO_REQUEST = '';
+
+/** A line parser reading text[start, end) in place. */
+export type ParseIn = (text: string, start: number, end: number, out: ParsedRequest) => string | undefined;
+
+/** A LineParser from its in-place form: a line is the range [0, length) of itself. */
+export function inTextParser(parseIn: ParseIn): LineParser {
+  const parse: LineParser = (line, out) => parseIn(line, 0, line.length, out);
+  parse.inText = parseIn;
+  return parse;
+}
+
+/** How the importers call a parser on text[start, end): in place when it can, else on the line cut out. */
+export function parseIn(parse: LineParser): ParseIn {
+  return parse.inText ?? ((text, start, end, out) => parse(text.slice(start, end), out));
+}
 
 export interface ReaderOptions {
   /**
@@ -107,8 +128,13 @@ function daysFromCivil(y: number, m: number, d: number): number {
 /** 10 ** k, computed once: `**` with a variable exponent costs a call per timestamp (a tenth of an ALB line's parse). */
 export const POW10: readonly number[] = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
-/** The last `YYYY-MM-DDTHH:MM:` seen and its epoch ms (UTC, before any offset). */
-const isoCache = { prefix: '\u0000', ms: 0 };
+/**
+ * The minute of the last ISO time read, as the number YYYYMMDDHHMM of its digits, and its
+ * epoch ms (UTC, before any offset): consecutive log lines share it. Keyed by the digits'
+ * value rather than by the text (a `startsWith` of the prefix cost more than reading the
+ * digits again): the ms are a function of those digits alone, so a hit is exact.
+ */
+const isoCache = { minute: -1, ms: 0 };
 
 function digitsAt(s: string, i: number, n: number): number {
   let v = 0;
@@ -127,23 +153,18 @@ function digitsAt(s: string, i: number, n: number): number {
 export function parseIsoMs(s: string, start = 0, end = s.length): number {
   if (end - start >= 20 && s.charCodeAt(start + 4) === 45 && s.charCodeAt(start + 7) === 45 && (s.charCodeAt(start + 10) === 84 || s.charCodeAt(start + 10) === 32) && s.charCodeAt(start + 13) === 58) {
     // Consecutive log lines share their date, hour and minute: reuse the last one's.
+    const y = digitsAt(s, start, 4);
+    const mo = digitsAt(s, start + 5, 2);
+    const d = digitsAt(s, start + 8, 2);
+    const h = digitsAt(s, start + 11, 2);
+    const mi = digitsAt(s, start + 14, 2);
+    const minute = (((y * 100 + mo) * 100 + d) * 100 + h) * 100 + mi; // NaN (never a hit) when a digit is not one
     let minuteMs: number;
-    let mo = 1;
-    let d = 1;
-    let h = 0;
-    let mi = 0;
-    if (s.startsWith(isoCache.prefix, start)) minuteMs = isoCache.ms;
+    if (minute === isoCache.minute) minuteMs = isoCache.ms;
     else {
-      const y = digitsAt(s, start, 4);
-      mo = digitsAt(s, start + 5, 2);
-      d = digitsAt(s, start + 8, 2);
-      h = digitsAt(s, start + 11, 2);
-      mi = digitsAt(s, start + 14, 2);
       minuteMs = (daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60) * 1000;
-      if (mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 24 && mi <= 59) {
-        isoCache.prefix = s.slice(start, start + 17);
-        isoCache.ms = minuteMs;
-      }
+      isoCache.minute = minute;
+      isoCache.ms = minuteMs;
     }
     const se = digitsAt(s, start + 17, 2);
     let i = start + 19;
