@@ -78,7 +78,8 @@ export function resolveBalancerSection(section: Record<string, unknown>, backend
  * The proxy knobs a config sets, with its proxy's defaults for what it leaves out:
  * - HAProxy 2.6: `retries` (default 3), `option redispatch` (the last retry; else the same
  *   server), retry-on conn-failure (its default), `timeout queue`, which falls back to
- *   `timeout connect` when unset (configuration manual, "timeout queue").
+ *   `timeout connect` when unset (configuration manual, "timeout queue"); `timeout
+ *   connect` also sets the turn-around before a retry (MIN(1 s, it)).
  * - nginx 1.22: no proxy queue; `proxy_next_upstream` (default `error timeout`): error →
  *   refused, http_503 → 503, timeout → timeout; `off` → no retries; every retry to the
  *   next peer; `proxy_next_upstream_tries` N → N − 1 retries (0, the default: each peer
@@ -91,7 +92,13 @@ function proxyFieldsOf(imp: ImportedBalancer): ProxyFields {
   const s = imp.settings;
   if (imp.kind === 'haproxy') {
     const timeout = s.queueTimeoutMs ?? s.connectTimeoutMs;
-    return { retries: s.retries ?? 3, redispatch: s.redispatch === true ? 'last' : 'never', retry_on: ['refused'], ...(timeout === undefined ? {} : { timeout_queue: timeout }) };
+    return {
+      retries: s.retries ?? 3,
+      redispatch: s.redispatch === true ? 'last' : 'never',
+      retry_on: ['refused'],
+      ...(timeout === undefined ? {} : { timeout_queue: timeout }),
+      ...(s.connectTimeoutMs === undefined ? {} : { timeout_connect: s.connectTimeoutMs }),
+    };
   }
   if (imp.kind === 'nginx') {
     const conditions = s.nextUpstream ?? ['error', 'timeout'];

@@ -35,8 +35,9 @@
  *   reason is in `retry_on`. The retry goes to the same backend (`redispatch: never`,
  *   HAProxy's default), through the balancer on the last retry only (`last`, HAProxy
  *   `option redispatch`) or on every retry (`always`, nginx proxy_next_upstream, Envoy).
- *   A retry starts at once (HAProxy waits min(timeout connect, 1 s) before a retry to the
- *   same server; not modelled). A timed-out try is abandoned by the proxy — its
+ *   When a retry starts is `backoff` (RetryBackoff below: nginx at once, HAProxy's
+ *   turn-around, Envoy's jittered exponential back-off); a delayed retry waits as a Retry
+ *   event in the engine's heap, its slot marked WAITING. A timed-out try is abandoned by the proxy — its
  *   connection closes, freeing the proxy's slot — but the backend still does the work
  *   (a *retry storm*: the same work several times). Envoy's limit on concurrent retries
  *   applies when set: `retry_budget` (budget_percent of the requests the proxy holds,
@@ -51,6 +52,7 @@
  * Time-split replay: the proxy's state (queues, retries, budget) is not part of the
  * canonical EngineState, so such runs are not split (src/parallel/time-split.ts).
  */
+import { Purpose, streamKey, uniform } from '../random/counter-rng.ts';
 import type { TrafficSource } from '../traffic/source.ts';
 import type { BackendSpec } from './backends.ts';
 import { Failure } from './server-health-types.ts';
@@ -60,6 +62,33 @@ import type { EngineState } from './state.ts';
 
 export type RetryOn = 'refused' | '503' | 'timeout';
 export type Redispatch = 'never' | 'last' | 'always';
+
+/** How long the proxy waits between a failed attempt and its retry. */
+export type RetryBackoff =
+  /** nginx 1.22 proxy_next_upstream: the next peer is tried at once (ngx_http_upstream_next). */
+  | { kind: 'none' }
+  /**
+   * HAProxy 2.6 (src/stream.c back_handle_st_cer): after a *connection* failure (lbsim's
+   * `refused`), the stream waits `turnAroundMs` = MIN(1000, timeout connect) ms
+   * (SI_ST_TAR) "when retrying on the same server": when the retry keeps its server, or
+   * the algorithm is not of the round-robin kind (BE_LB_KIND_RR: roundrobin, static-rr,
+   * random — `roundRobinKind`), or at most one server is active (srv_act <= 1, here the
+   * servers the balancer sees up). L7 retries (retry-on 503, response timeouts:
+   * do_l7_retry) do not wait.
+   */
+  | { kind: 'haproxy'; turnAroundMs: number; roundRobinKind: boolean }
+  /**
+   * Envoy 1.28 route retry_back_off (source/common/common/backoff_strategy.cc
+   * JitteredExponentialBackOffStrategy): retry n waits `random() % interval_n` ms, with
+   * interval_1 = base, then doubled while below max / 2, else max ("fully jittered
+   * exponential back-off": [0, 25), [0, 50), [0, 100), [0, 200), [0, 250) ms by default).
+   */
+  | { kind: 'envoy'; baseMs: number; maxMs: number };
+
+/** Envoy 1.28's defaults: base_interval 25 ms, max_interval 10 × base. */
+export const ENVOY_BACKOFF_DEFAULTS = { baseMs: 25, maxMs: 250 } as const;
+/** HAProxy 2.6: the turn-around is MIN(1000, timeout connect) ms; 1000 without a timeout connect. */
+export const HAPROXY_TURN_AROUND_MS = 1000;
 
 export interface ProxyOptions {
   /** Requests that find every usable backend full wait at the proxy (HAProxy); false: fail at once (nginx 502). @default true (false for nginx/*) */
@@ -82,6 +111,8 @@ export interface ProxyOptions {
   maxRetries: number;
   /** Envoy `retry_budget`: retries in flight ≤ max(minConcurrency, percent % of requests held). @default null */
   budget: { percent: number; minConcurrency: number } | null;
+  /** The wait before a retry. @default { kind: 'none' } (the scenario gives haproxy/* HAProxy's turn-around and envoy/* Envoy's back-off) */
+  backoff: RetryBackoff;
 }
 
 export const PROXY_DEFAULTS: ProxyOptions = {
@@ -95,6 +126,7 @@ export const PROXY_DEFAULTS: ProxyOptions = {
   perTryTimeoutMs: Number.POSITIVE_INFINITY,
   maxRetries: Number.POSITIVE_INFINITY,
   budget: null,
+  backoff: { kind: 'none' },
 };
 
 /**
@@ -127,6 +159,8 @@ const QUEUED = 1;
 const SENT = 2;
 /** Abandoned by the proxy after a per-try timeout; the backend still works on it. */
 const ORPHAN = 3;
+/** Waiting for its retry's back-off or turn-around to end (a Retry event). */
+const WAITING = 4;
 /** slotBackend of a request waiting at the proxy (for no backend yet, or for a full one). */
 const AT_PROXY = -2;
 const ATTEMPT_SHIFT = 2 ** 40;
@@ -148,6 +182,10 @@ export class ProxySimulation extends Simulation {
   private readonly retryOnRefused: boolean;
   private readonly retryOn503: boolean;
   private readonly retryOnTimeout: boolean;
+  /** Envoy back-off: per retry number n (1..retries), the interval and the jitter stream's keys. */
+  private readonly backoffInterval: Float64Array;
+  private readonly backoffK1: Float64Array;
+  private readonly backoffK2: Float64Array;
 
   // Per-slot columns, beside the engine's.
   private state = new Uint8Array(1024);
@@ -166,6 +204,22 @@ export class ProxySimulation extends Simulation {
     this.retryOnRefused = proxy.retryOn.includes('refused');
     this.retryOn503 = proxy.retryOn.includes('503');
     this.retryOnTimeout = proxy.retryOn.includes('timeout');
+    const n = proxy.backoff.kind === 'envoy' ? proxy.retries + 1 : 0;
+    this.backoffInterval = new Float64Array(n);
+    this.backoffK1 = new Float64Array(n);
+    this.backoffK2 = new Float64Array(n);
+    if (proxy.backoff.kind === 'envoy') {
+      const { baseMs, maxMs } = proxy.backoff;
+      let next = baseMs;
+      for (let r = 1; r < n; r++) {
+        this.backoffInterval[r] = next;
+        // next_interval_ = next_interval_ < doubling_limit_ (max / 2) ? next_interval_ * 2 : max_interval_
+        next = next < maxMs / 2 ? next * 2 : maxMs;
+        const key = streamKey(options.seed, Purpose.RetryBackoff, r);
+        this.backoffK1[r] = key.k1;
+        this.backoffK2[r] = key.k2;
+      }
+    }
     this.recorder.attachProxy(this.depth);
     const health = this.health;
     if (health !== null) {
@@ -302,7 +356,7 @@ export class ProxySimulation extends Simulation {
     if (retryable && this.mayRetry(slot)) {
       this.recorder.refused(b, counted);
       this.startRetry(slot);
-      this.assign(slot);
+      this.retryAfter(slot, this.backoffMs(slot, this.backends.serving[b] === 0));
       return;
     }
     this.held--;
@@ -328,6 +382,32 @@ export class ProxySimulation extends Simulation {
       return false;
     }
     return true;
+  }
+
+  /**
+   * The wait before the retry the slot now holds (its attempt already counts it);
+   * `connectionFailure`: the attempt was refused because the backend is down.
+   */
+  private backoffMs(slot: number, connectionFailure: boolean): number {
+    const bo = this.proxy.backoff;
+    if (bo.kind === 'none') return 0;
+    const attempt = this.attempt[slot]!;
+    if (bo.kind === 'haproxy') {
+      if (!connectionFailure) return 0;
+      // "only wait when we're retrying on the same server"
+      const sameServer = !this.redispatches(attempt) || !bo.roundRobinKind || this.backends.upCount <= 1;
+      return sameServer ? bo.turnAroundMs : 0;
+    }
+    // random() % backoff: a whole number of ms in [0, interval).
+    return Math.floor(uniform(this.backoffK1[attempt]!, this.backoffK2[attempt]!, this.slotRequest[slot]!) * this.backoffInterval[attempt]!);
+  }
+
+  /** The retry in `slot` starts after `delayMs` (at once when 0). */
+  private retryAfter(slot: number, delayMs: number): void {
+    if (delayMs === 0) return this.assign(slot);
+    this.state[slot] = WAITING;
+    this.slotBackend[slot] = AT_PROXY;
+    this.queue.push(this.now + delayMs, PROXY_PRIORITY.Retry, EventKind.Retry, slot);
   }
 
   private startRetry(slot: number): void {
@@ -402,7 +482,12 @@ export class ProxySimulation extends Simulation {
 
   protected override proxyEvent(kind: number, slot: number): void {
     if (kind === EventKind.QueueTimeout) this.queueTimeout(slot);
-    else this.tryTimeout(slot);
+    else if (kind === EventKind.TryTimeout) this.tryTimeout(slot);
+    else {
+      // A retry's wait is over: the attempt starts now.
+      this.state[slot] = FREE;
+      this.assign(slot);
+    }
   }
 
   /** timeout queue: dropped with a 503. Stale events (the slot left the queue, maybe reused) are ignored. */
@@ -447,9 +532,9 @@ export class ProxySimulation extends Simulation {
       this.held--;
       this.recorder.timeout(b, counted);
     }
-    // The connection it held goes to a queued request first (it waited), then the retry is placed.
+    // The connection it held goes to a queued request first (it waited), then the retry is placed (after its back-off).
     this.drain(b);
-    if (next >= 0) this.assign(next);
+    if (next >= 0) this.retryAfter(next, this.backoffMs(next, false));
   }
 
   protected override complete(slot: number): void {
@@ -543,7 +628,7 @@ export class ProxySimulation extends Simulation {
 
   protected override abandonSlot(s: number): void {
     if (this.slotBackend[s] === -1 || this.state[s] === ORPHAN) return;
-    if (this.state[s] === QUEUED) this.recorder.abandon(-1, this.slotCounted[s] === 1);
+    if (this.state[s] === QUEUED || this.state[s] === WAITING) this.recorder.abandon(-1, this.slotCounted[s] === 1);
     else super.abandonSlot(s);
   }
 

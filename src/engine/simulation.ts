@@ -11,7 +11,8 @@
  *   5. proxy queue timeouts, 6. per-try timeouts (both only with the proxy layer,
  *      src/engine/proxy.ts: a request whose queue timeout falls at the instant a slot
  *      frees is served — it waited exactly `timeout_queue`, not longer — and an answer
- *      arriving at the instant its try times out counts as an answer); 7. arrivals.
+ *      arriving at the instant its try times out counts as an answer); 7. retries whose
+ *      back-off or turn-around ends (proxy layer); 8. arrivals.
  * Within one kind, the event scheduled first runs first (health work has at most one
  * pending event per sub-kind, and handles every backend due then in index order).
  * So a request arriving at the instant another finishes sees the freed slot, a request
@@ -38,10 +39,10 @@ import { type EngineState, readState, writeState } from './state.ts';
  * Event kinds double as their priority at equal times (lower runs first); a Health event's
  * payload is its HealthTask, and its priority is HEALTH_PRIORITY + task.
  */
-export const EventKind = { Completion: 0, BackendUp: 1, BackendDown: 2, Health: 3, QueueTimeout: 4, TryTimeout: 5 } as const;
+export const EventKind = { Completion: 0, BackendUp: 1, BackendDown: 2, Health: 3, QueueTimeout: 4, TryTimeout: 5, Retry: 6 } as const;
 const HEALTH_PRIORITY = 3;
 /** Priorities of the proxy layer's events: after the four health tasks (HEALTH_PRIORITY + 0..3). */
-export const PROXY_PRIORITY = { QueueTimeout: HEALTH_PRIORITY + 4, TryTimeout: HEALTH_PRIORITY + 5 } as const;
+export const PROXY_PRIORITY = { QueueTimeout: HEALTH_PRIORITY + 4, TryTimeout: HEALTH_PRIORITY + 5, Retry: HEALTH_PRIORITY + 6 } as const;
 
 export interface SimulationOptions {
   backends: readonly BackendSpec[];
@@ -432,7 +433,7 @@ export class Simulation {
     }
   }
 
-  /** Events of the proxy layer (queue and try timeouts, at `now`); the plain engine schedules none. */
+  /** Events of the proxy layer (queue and try timeouts, delayed retries, at `now`); the plain engine schedules none. */
   protected proxyEvent(kind: number, _payload: number): void {
     throw new Error(`event kind ${kind} without a proxy layer`);
   }

@@ -41,6 +41,8 @@ export const Purpose = {
   Balancer: 7,
   Replay: 8,
   Replication: 9,
+  /** The jitter of a retry's back-off (src/engine/proxy.ts): sub-stream = retry number, counter = request. */
+  RetryBackoff: 10,
 } as const;
 export type Purpose = (typeof Purpose)[keyof typeof Purpose];
 

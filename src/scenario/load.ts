@@ -8,7 +8,7 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { BackendSpec } from '../engine/backends.ts';
-import { PROXY_DEFAULTS, type ProxyOptions, type Redispatch } from '../engine/proxy.ts';
+import { ENVOY_BACKOFF_DEFAULTS, HAPROXY_TURN_AROUND_MS, PROXY_DEFAULTS, type ProxyOptions, type Redispatch, type RetryBackoff } from '../engine/proxy.ts';
 import type { ServerSetSpec } from '../engine/server-health.ts';
 import type { ImportedBalancer } from '../config-import/types.ts';
 import { resolveBalancerSection } from '../config-import/scenario.ts';
@@ -232,7 +232,29 @@ export function proxyOptions(b: ProxyFields, algorithm: string): ProxyOptions {
     perTryTimeoutMs: b.per_try_timeout ?? d.perTryTimeoutMs,
     maxRetries: b.max_retries ?? d.maxRetries,
     budget: b.retry_budget === undefined ? d.budget : { percent: b.retry_budget.budget_percent, minConcurrency: b.retry_budget.min_retry_concurrency },
+    backoff: retryBackoff(b, algorithm),
   };
+}
+
+/** HAProxy's balance algorithms of the round-robin kind (BE_LB_KIND_RR): a redispatched retry after a connection failure does not wait. */
+const HAPROXY_RR_KIND = new Set(['haproxy/roundrobin', 'haproxy/static-rr', 'haproxy/random']);
+
+/**
+ * The wait before a retry: `retry_backoff` when given; else the proxy the algorithm
+ * follows — HAProxy's turn-around of MIN(1 s, timeout_connect), Envoy's back-off from
+ * 25 ms — and at once for nginx (and the generic algorithms).
+ */
+function retryBackoff(b: ProxyFields, algorithm: string): RetryBackoff {
+  const bo = b.retry_backoff;
+  if (bo === 'none') return { kind: 'none' };
+  if (bo !== undefined) {
+    // Envoy: intervals under 1 ms are rounded up to 1 ms; max_interval defaults to 10 × base_interval.
+    const baseMs = Math.max(1, Math.round(bo.base_interval));
+    return { kind: 'envoy', baseMs, maxMs: Math.max(baseMs, Math.round(bo.max_interval ?? 10 * baseMs)) };
+  }
+  if (algorithm.startsWith('haproxy/')) return { kind: 'haproxy', turnAroundMs: Math.min(HAPROXY_TURN_AROUND_MS, b.timeout_connect ?? HAPROXY_TURN_AROUND_MS), roundRobinKind: HAPROXY_RR_KIND.has(algorithm) };
+  if (algorithm.startsWith('envoy/')) return { kind: 'envoy', ...ENVOY_BACKOFF_DEFAULTS };
+  return { kind: 'none' };
 }
 
 /** `backends[2].queue` from a zod path. */

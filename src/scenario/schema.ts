@@ -157,6 +157,20 @@ export const PROXY_FIELDS = {
     .optional(),
   redispatch: z.union([z.boolean(), z.enum(['never', 'last', 'always'])], { error: 'expected never, last (HAProxy option redispatch), always, or true (= last) / false (= never)' }).optional(),
   per_try_timeout: positiveDuration.optional(),
+  /** HAProxy `timeout connect`: haproxy/* wait MIN(1 s, it) before retrying after a connection failure. */
+  timeout_connect: positiveDuration.optional(),
+  /** Envoy `retry_back_off` (the default for envoy/*: 25 ms, max 10 × base), or none (retry at once). */
+  retry_backoff: z
+    .union(
+      [
+        z.literal('none'),
+        z
+          .strictObject({ base_interval: positiveDuration, max_interval: positiveDuration.optional() })
+          .refine((b) => b.max_interval === undefined || b.max_interval >= b.base_interval, { message: 'expected max_interval >= base_interval (Envoy retry_back_off)', path: ['max_interval'] }),
+      ],
+      { error: "expected none, or { base_interval: 25ms, max_interval: 250ms } (Envoy's retry_back_off)" },
+    )
+    .optional(),
   max_retries: wholeAtLeast(0, 'a number of concurrent retries').optional(),
   retry_budget: z
     .strictObject({

@@ -195,7 +195,8 @@ describe('balancer.from in a scenario', () => {
     const b: { name: string; weight: number; maxconn?: number }[] = backends();
     const r = resolveBalancerSection({ from: 'haproxy.cfg', backend: 'app' }, b, dir, 's.yaml');
     expect(b.map((x) => x.maxconn ?? null)).toEqual([200, 200, 100, null]);
-    expect(r.proxy).toEqual({ retries: 3, redispatch: 'last', retry_on: ['refused'], timeout_queue: 10_000 });
+    // timeout connect 5s also sets the turn-around before a retry: MIN(1 s, 5 s).
+    expect(r.proxy).toEqual({ retries: 3, redispatch: 'last', retry_on: ['refused'], timeout_queue: 10_000, timeout_connect: 5000 });
     // A scenario's own maxconn wins; maxqueue 0 is HAProxy's "no limit"; without timeout queue, timeout connect is used; retries default to 3.
     const text = 'defaults\n  timeout connect 3s\nbackend b\n  server s1 1.1.1.1:80 maxconn 10 maxqueue 0\n  server s2 1.1.1.2:80 maxconn 10 maxqueue 5\n';
     const tmp = mkdtempSync(join(tmpdir(), 'lbsim-import-'));
@@ -203,7 +204,7 @@ describe('balancer.from in a scenario', () => {
     const own: { name: string; weight: number; maxconn?: number; maxqueue?: number }[] = [{ name: 's1', weight: 1, maxconn: 4 }, { name: 's2', weight: 1 }];
     const r2 = resolveBalancerSection({ from: 'h.cfg' }, own, tmp, 's.yaml');
     expect(own).toEqual([{ name: 's1', weight: 1, maxconn: 4 }, { name: 's2', weight: 1, maxconn: 10, maxqueue: 5 }]);
-    expect(r2.proxy).toEqual({ retries: 3, redispatch: 'never', retry_on: ['refused'], timeout_queue: 3000 });
+    expect(r2.proxy).toEqual({ retries: 3, redispatch: 'never', retry_on: ['refused'], timeout_queue: 3000, timeout_connect: 3000 });
   });
   it('maps max_conns and proxy_next_upstream (nginx): no proxy queue, tries − 1 retries to the next peer', () => {
     const b: { name: string; weight: number; maxconn?: number }[] = ['10.0.1.11:8080', '10.0.1.12:8080', '10.0.1.13:8080', '10.0.1.20:8080'].map((name) => ({ name, weight: 1 }));

@@ -45,8 +45,17 @@ export interface Sent {
   done: number | null;
 }
 
+/** One pick of the balancer: request number, attempt, backend name (null: none), when. */
+export interface Picked {
+  request: number;
+  attempt: number;
+  backend: string | null;
+  at: number;
+}
+
 export interface ProxyRun {
   sent: Sent[];
+  picks: Picked[];
   totals: Totals;
   sim: ProxySimulation;
 }
@@ -56,10 +65,11 @@ export function backendSpecs(list: readonly (Partial<BackendSpec> & { name: stri
 }
 
 /** Runs `requests` through `algorithm` with the proxy layer on, logging every attempt sent. */
-export function runProxy(algorithm: string, backends: BackendSpec[], proxy: Partial<ProxyOptions>, requests: readonly TraceRequest[], options: Record<string, unknown> = {}): ProxyRun {
+export function runProxy(algorithm: string, backends: BackendSpec[], proxy: Partial<ProxyOptions>, requests: readonly TraceRequest[], options: Record<string, unknown> = {}, seed = 1): ProxyRun {
   const inner = BUILTIN_BALANCERS.get(algorithm);
   if (inner === undefined) throw new Error(`no balancer ${algorithm}`);
   const sent: Sent[] = [];
+  const picks: Picked[] = [];
   const open = new Map<number, Sent>();
   let now = () => 0;
   const logged: BalancerModule = {
@@ -69,7 +79,11 @@ export function runProxy(algorithm: string, backends: BackendSpec[], proxy: Part
       now = ctx.now;
       const b = inner.create(ctx);
       return {
-        pick: (r, c, k) => b.pick(r, c, k),
+        pick(r, c, k) {
+          const picked = b.pick(r, c, k);
+          picks.push({ request: r % 2 ** 40, attempt: Math.floor(r / 2 ** 40), backend: picked >= 0 ? ctx.backends.names[picked]! : null, at: now() });
+          return picked;
+        },
         onDispatch(backend, id) {
           const s: Sent = { request: id % 2 ** 40, attempt: Math.floor(id / 2 ** 40), backend: ctx.backends.names[backend]!, at: now(), done: null };
           sent.push(s);
@@ -86,9 +100,9 @@ export function runProxy(algorithm: string, backends: BackendSpec[], proxy: Part
       };
     },
   };
-  const sim = new ProxySimulation({ backends, balancer: logged, balancerOptions: options, seed: 1 }, { ...PROXY_DEFAULTS, ...proxy }, arrayTraffic(requests));
+  const sim = new ProxySimulation({ backends, balancer: logged, balancerOptions: options, seed }, { ...PROXY_DEFAULTS, ...proxy }, arrayTraffic(requests));
   sim.run();
-  return { sent, totals: collectMetrics(sim).totals, sim };
+  return { sent, picks, totals: collectMetrics(sim).totals, sim };
 }
 
 /** `r2 a@10-20` lines of a run, in the order attempts were sent. */

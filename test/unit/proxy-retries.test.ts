@@ -116,12 +116,15 @@ describe('a retry storm, and a budget that caps it', () => {
     expect(budget.requests.failedShare).toBeLessThan(retries.requests.failedShare);
     // Deterministic: the same inputs give the same storm, to the request.
     expect(storm({ retries: 3, retry_on: ['timeout'] })).toEqual(retries);
-    // The figures of this seed (a change to the engine's retry path shows here).
+    // The figures of this seed (a change to the engine's retry path shows here). Since retries
+    // wait Envoy's jittered back-off (0-25, 0-50, 0-100 ms) instead of starting at once: a little
+    // fewer retries (43,458 before), and fewer under the budget (3,669 before), which a retry
+    // holds from the failure through its back-off.
     expect([none.requests.total, retries.requests.retries, budget.requests.retries]).toMatchInlineSnapshot(`
       [
         22122,
-        43458,
-        3669,
+        43261,
+        2974,
       ]
     `);
   });

@@ -1,0 +1,111 @@
+/**
+ * When a retry starts (src/engine/proxy.ts RetryBackoff, mapped per proxy by the scenario
+ * loader): HAProxy 2.6's turn-around of MIN(1 s, timeout connect) after a connection
+ * failure (src/stream.c back_handle_st_cer), Envoy 1.28's fully jittered exponential
+ * back-off (backoff_strategy.cc), nginx 1.22 at once.
+ */
+import { describe, expect, it } from 'vitest';
+import { proxyOptions } from '../../src/scenario/load.ts';
+import { backendSpecs, runProxy, traceLines, type ProxyRun } from '../helpers/proxy.ts';
+
+// Checks every minute: the balancer does not notice the outage, so attempts go to the dead server and are refused.
+const check = { interMs: 60_000, rise: 2, fall: 3 };
+const deadUntil = (to: number) => ({ name: 'a', check, outages: [{ from: 5, to }] });
+
+describe('HAProxy: a turn-around of MIN(1 s, timeout connect) after a connection failure', () => {
+  it('timeout connect 5s: a refused try is re-attempted on the same server 1000 ms later', () => {
+    const p = proxyOptions({ retries: 3, timeout_connect: 5000 }, 'haproxy/roundrobin');
+    expect(p.backoff).toEqual({ kind: 'haproxy', turnAroundMs: 1000, roundRobinKind: true });
+    // Down 5–1500 ms: tries at 10 and 1010 are refused, the one at 2010 is served.
+    const run = runProxy('haproxy/roundrobin', backendSpecs([deadUntil(1500)]), p, [{ at: 10, work: 10 }]);
+    expect(traceLines(run)).toEqual(['r0#2 a@2010-2020']);
+    expect(run.totals.retries).toBe(2);
+  });
+
+  it('timeout connect 300ms: 300 ms apart', () => {
+    const p = proxyOptions({ retries: 5, timeout_connect: 300 }, 'haproxy/leastconn');
+    const run = runProxy('haproxy/leastconn', backendSpecs([deadUntil(1500)]), p, [{ at: 10, work: 10 }]);
+    expect(traceLines(run)).toEqual(['r0#5 a@1510-1520']);
+  });
+
+  it('no wait when the retry is redispatched by a round-robin-kind algorithm with more than one server up; a wait with leastconn', () => {
+    const servers = () => backendSpecs([deadUntil(100_000), { name: 'b' }]);
+    const firstTry = (run: ProxyRun) => run.picks.find((p) => p.backend === 'a')!;
+    const retryOf = (run: ProxyRun, request: number) => run.sent.find((s) => s.request === request)!;
+    // roundrobin: the request sent to dead a is redispatched to b at once.
+    const rr = runProxy('haproxy/roundrobin', servers(), proxyOptions({ retries: 1, redispatch: 'always' }, 'haproxy/roundrobin'), [{ at: 10, work: 1 }, { at: 10, work: 1 }]);
+    expect(retryOf(rr, firstTry(rr).request)).toMatchObject({ attempt: 1, backend: 'b', at: 10 });
+    // leastconn (BE_LB_KIND_CB): the same redispatch waits the turn-around first (and, both
+    // servers idle, picks the dead one again each time: a comes first in the tree).
+    const lc = runProxy('haproxy/leastconn', servers(), proxyOptions({ retries: 2, redispatch: 'always', timeout_connect: 400 }, 'haproxy/leastconn'), [{ at: 10, work: 1 }]);
+    expect(lc.picks.map((p) => `${p.backend}@${p.at}`)).toEqual(['a@10', 'a@410', 'a@810']);
+    expect(lc.totals.rejected).toBe(1);
+  });
+
+  it('a 503 (an L7 retry, do_l7_retry) is retried at once', () => {
+    const p = proxyOptions({ retries: 1, retry_on: ['503'] }, 'haproxy/roundrobin');
+    // One slot, no queue: the second request gets a 503 and its retry finds the slot still busy.
+    const run = runProxy('haproxy/roundrobin', backendSpecs([{ name: 'a', queue: 0 }]), p, [{ at: 0, work: 10 }, { at: 1, work: 10 }]);
+    expect(run.picks.filter((x) => x.request === 1).map((x) => x.at)).toEqual([1]);
+    expect(run.totals.retries).toBe(1);
+    expect(run.totals.rejected).toBe(1);
+  });
+});
+
+/** Dispatch times of the two requests, sorted. */
+function run2Times(run: ProxyRun): number[] {
+  return run.sent.map((s) => s.at).sort((x, y) => x - y);
+}
+
+describe('nginx: proxy_next_upstream tries the next peer at once', () => {
+  it('no back-off', () => {
+    const p = proxyOptions({ retries: 1 }, 'nginx/round_robin');
+    expect(p.backoff).toEqual({ kind: 'none' });
+    const run = runProxy('nginx/round_robin', backendSpecs([deadUntil(100_000), { name: 'b' }]), p, [{ at: 10, work: 1 }, { at: 10, work: 1 }]);
+    expect(run2Times(run)).toEqual([10, 10]);
+  });
+});
+
+describe('Envoy: fully jittered exponential back-off', () => {
+  // 400 requests to one endpoint that is dead (unnoticed): each is tried 1 + 3 times, 4 picks.
+  const requests = Array.from({ length: 400 }, (_, i) => ({ at: 10 + i * 1000, work: 1 }));
+  const delays = (run: ProxyRun) => {
+    const byRequest = new Map<number, number[]>();
+    for (const p of run.picks) byRequest.set(p.request, [...(byRequest.get(p.request) ?? []), p.at]);
+    return [1, 2, 3].map((n) => [...byRequest.values()].map((times) => times[n]! - times[n - 1]!));
+  };
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const envoyRun = (proxy: ReturnType<typeof proxyOptions>, seed = 1) => runProxy('envoy/round_robin', backendSpecs([deadUntil(10_000_000)]), proxy, requests, {}, seed);
+
+  it('retry n waits a whole number of ms in [0, 25 × 2^(n−1)): [0, 25), [0, 50), [0, 100); uniform', () => {
+    const p = proxyOptions({ retries: 3 }, 'envoy/round_robin');
+    expect(p.backoff).toEqual({ kind: 'envoy', baseMs: 25, maxMs: 250 });
+    const run = envoyRun(p);
+    expect(run.totals.rejected).toBe(400);
+    const [d1, d2, d3] = delays(run);
+    for (const [d, interval] of [[d1!, 25], [d2!, 50], [d3!, 100]] as const) {
+      expect(d.every((x) => Number.isInteger(x) && x >= 0 && x < interval)).toBe(true);
+      // Uniform on 0..interval−1: mean (interval − 1) / 2, sd of the mean interval / sqrt(12 × 400).
+      expect(Math.abs(mean(d) - (interval - 1) / 2)).toBeLessThan(3.5 * (interval / Math.sqrt(12 * 400)));
+      expect(Math.min(...d)).toBeLessThan(interval * 0.05);
+      expect(Math.max(...d)).toBeGreaterThan(interval * 0.95 - 1);
+    }
+  });
+
+  it('the interval doubles while below max / 2, then is max: base 10ms, max 30ms → [0, 10), [0, 20), [0, 30)', () => {
+    const p = proxyOptions({ retries: 3, retry_backoff: { base_interval: 10, max_interval: 30 } }, 'envoy/round_robin');
+    const [d1, d2, d3] = delays(envoyRun(p));
+    expect([Math.max(...d1!), Math.max(...d2!), Math.max(...d3!)]).toEqual([9, 19, 29]);
+  });
+
+  it('the jitter is a function of (seed, request, retry number): the same run twice is identical, another seed differs', () => {
+    const p = proxyOptions({ retries: 3 }, 'envoy/round_robin');
+    expect(delays(envoyRun(p))).toEqual(delays(envoyRun(p)));
+    expect(delays(envoyRun(p, 2))).not.toEqual(delays(envoyRun(p)));
+  });
+
+  it('retry_backoff: none retries at once', () => {
+    const p = proxyOptions({ retries: 3, retry_backoff: 'none' }, 'envoy/round_robin');
+    expect(delays(envoyRun(p)).flat().every((d) => d === 0)).toBe(true);
+  });
+});
