@@ -34,6 +34,7 @@ const KNOWN = new Set(['lb_policy', 'least_request_lb_config', 'ring_hash_lb_con
 
 /** A protobuf wrapper (`{ value: x }`) or a plain value. */
 const unwrap = (v: unknown): unknown => (isObj(v) && 'value' in v ? v.value : v);
+const UINT32_MAX = 4_294_967_295;
 /** A protobuf Duration as YAML writes it ("0.25s", "10s"), in ms. */
 function durationMs(v: unknown): number | undefined {
   if (typeof v === 'number') return v * 1000;
@@ -121,12 +122,18 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
     if (group.priority !== undefined && Number(group.priority) !== 0) w(`load_assignment.endpoints[${gi}].priority`, 'priorities other than 0 are not modelled; these endpoints are imported as priority 0');
     if (group.load_balancing_weight !== undefined) w(`load_assignment.endpoints[${gi}].load_balancing_weight`, 'locality weights are not modelled; ignored');
     const lbs = Array.isArray(group.lb_endpoints) ? group.lb_endpoints.filter(isObj) : [];
+    let localitySum = 0;
     lbs.forEach((e, ei) => {
       const path = `load_assignment.endpoints[${gi}].lb_endpoints[${ei}]`;
       const ep = isObj(e.endpoint) ? e.endpoint : {};
       const addr = isObj(ep.address) && isObj(ep.address.socket_address) ? ep.address.socket_address : {};
       const address = `${String(addr.address ?? '?')}:${String(addr.port_value ?? '?')}`;
       const s: ImportedServer = { name: address, address, weight: e.load_balancing_weight === undefined ? 1 : Number(unwrap(e.load_balancing_weight)) };
+      // config.endpoint.v3.LbEndpoint: load_balancing_weight [(validate.rules).uint32 = {gte: 1}] — Envoy rejects the cluster otherwise.
+      if (!Number.isInteger(s.weight) || s.weight < 1 || s.weight > UINT32_MAX) {
+        throw new LbsimError('SCENARIO_INVALID', `${file}: clusters[${name}].${path}.load_balancing_weight: ${String(unwrap(e.load_balancing_weight))} is invalid: Envoy 1.28 requires a whole number >= 1 (LbEndpoint.load_balancing_weight) and rejects the cluster`);
+      }
+      localitySum += s.weight;
       if (e.health_status !== undefined && e.health_status !== 'HEALTHY' && e.health_status !== 'UNKNOWN') {
         s.down = true;
         w(`${path}.health_status`, `${String(e.health_status)}: imported with weight 0 (drained)`);
@@ -134,6 +141,7 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
       for (const k of Object.keys(e)) if (!['endpoint', 'load_balancing_weight', 'health_status', 'metadata'].includes(k)) w(`${path}.${k}`, 'not understood; ignored');
       servers.push(s);
     });
+    if (localitySum > UINT32_MAX) throw new LbsimError('SCENARIO_INVALID', `${file}: clusters[${name}].load_assignment.endpoints[${gi}]: the endpoints' load_balancing_weight sum to ${localitySum}, more than Envoy allows in a locality (4294967295)`);
   });
   if (servers.length === 0) w('load_assignment', 'no endpoints (EDS clusters get them at run time): list the backends in the scenario');
 

@@ -11,6 +11,11 @@
  * retries, timeout queue, option redispatch, option allbackups, option httpchk.
  * backup, allbackups, slowstart and check inter rise fall become server-health knobs.
  * Everything else inside the section is a warning naming file and line.
+ *
+ * What HAProxy itself refuses to start with is an error (LbsimError, exit 2), not a
+ * warning: a `balance` algorithm it does not know (cfgparse backend_parse_balance: "only
+ * supports ..."), a server weight outside 0..256 (server.c srv_parse_weight: "weight of
+ * server %s is not within 0 and %d", SRV_UWGHT_MAX = 256).
  */
 import { haproxyTime } from './durations.ts';
 import type { ImportedBalancer, ImportedServer } from './types.ts';
@@ -42,6 +47,13 @@ const IRRELEVANT = new Set(['mode', 'log', 'option httplog', 'option tcplog', 'o
 
 /** Server keywords without an argument (so the importer can skip unknown ones correctly). */
 const SERVER_FLAGS = new Set(['agent-check', 'no-agent-check', 'check-send-proxy', 'check-ssl', 'no-check-ssl', 'force-sslv3', 'force-tlsv10', 'force-tlsv11', 'force-tlsv12', 'force-tlsv13', 'no-sslv3', 'no-tlsv10', 'no-tlsv11', 'no-tlsv12', 'no-tlsv13', 'no-tls-tickets', 'tls-tickets', 'non-stick', 'stick', 'send-proxy', 'send-proxy-v2', 'send-proxy-v2-ssl', 'send-proxy-v2-ssl-cn', 'no-send-proxy', 'ssl', 'no-ssl', 'ssl-reuse', 'no-ssl-reuse', 'tfo', 'allow-0rtt', 'check-via-socks4', 'no-verifyhost', 'ws']);
+
+/** The `balance` algorithms HAProxy 2.6 accepts (configuration manual 4.2 "balance"), as written in its error. */
+const HAPROXY_BALANCE_ALGORITHMS = ['roundrobin', 'static-rr', 'leastconn', 'first', 'source', 'uri', 'url_param', 'hdr(<name>)', 'random[(<draws>)]', 'rdp-cookie[(<name>)]', 'hash <expr>'];
+/** Valid in HAProxy 2.6 but not modelled by lbsim: a warning, and roundrobin instead. */
+const BALANCE_UNMODELLED = /^(url_param|rdp-cookie(\(.*\))?|hash)$/;
+/** HAProxy's SRV_UWGHT_MAX. */
+const HAPROXY_MAX_WEIGHT = 256;
 
 const BALANCE_MAP: Record<string, string> = {
   roundrobin: 'haproxy/roundrobin',
@@ -174,6 +186,8 @@ function algorithmOf(p: Pending, file: string, warnings: string[]): { algorithm:
     if (rnd[1] !== undefined) options.draws = Number(rnd[1]);
   } else if (BALANCE_MAP[raw] !== undefined) {
     algorithm = BALANCE_MAP[raw]!;
+  } else if (!BALANCE_UNMODELLED.test(raw)) {
+    throw new LbsimError('SCENARIO_INVALID', `${where}: balance ${raw}: unknown algorithm (HAProxy 2.6 refuses to start); expected one of ${HAPROXY_BALANCE_ALGORITHMS.join(', ')}`);
   } else {
     warnings.push(`${where}: 'balance ${words.join(' ')}' is not modelled; using haproxy/roundrobin (HAProxy's default) instead`);
     algorithm = 'haproxy/roundrobin';
@@ -211,6 +225,9 @@ function serverOf(l: Line, w: string[], file: string, warnings: string[]): Impor
     switch (w[i]) {
       case 'weight':
         s.weight = num(++i, 'weight');
+        if (s.weight < 0 || s.weight > HAPROXY_MAX_WEIGHT) {
+          throw new LbsimError('SCENARIO_INVALID', `${where}: server ${s.name}: weight ${w[i]} is not within 0 and ${HAPROXY_MAX_WEIGHT} (HAProxy 2.6 refuses to start)`);
+        }
         break;
       case 'maxconn':
         s.maxconn = num(++i, 'maxconn');

@@ -142,7 +142,9 @@ function serverOf(d: Directive, file: string, warnings: string[]): ImportedServe
     const [k, v = ''] = a.split('=', 2) as [string, string?];
     switch (k) {
       case 'weight':
+        // nginx 1.22 ngx_http_upstream_server(): `weight == NGX_ERROR || weight == 0` → "invalid parameter": nginx refuses to start.
         s.weight = Number(v);
+        if (!/^[0-9]+$/.test(v) || s.weight < 1) throw new LbsimError('SCENARIO_INVALID', `${where}: server ${address}: invalid parameter "${a}" (nginx 1.22 requires a weight of at least 1 and refuses to start)`);
         break;
       case 'max_conns':
         s.maxconn = Number(v);
@@ -168,7 +170,6 @@ function serverOf(d: Directive, file: string, warnings: string[]): ImportedServe
         warnings.push(`${where}: server ${address}: '${a}' not understood by the importer; ignored`);
     }
   }
-  if (!Number.isInteger(s.weight) || s.weight < 1) warnings.push(`${where}: server ${address}: weight=${s.weight} is invalid for nginx (whole number >= 1)`);
   // backup and max_fails / fail_timeout (nginx's passive checks, on by default) are simulated; max_conns too (the proxy layer: a backend's maxconn).
   if (s.slowStartMs !== undefined) warnings.push(`${where}: server ${address}: slow_start=${s.slowStartMs}ms is nginx Plus; simulated with HAProxy's slowstart weight ramp (16 steps; max_conns not ramped)`);
   if (s.down) warnings.push(`${where}: server ${address} is marked down: imported with weight 0 (drained)`);

@@ -3,10 +3,12 @@
  * units in ms and per second, backend groups expanded, paths absolute. Every problem is
  * reported at once, one line each, as `FILE:LINE: path.to.field: what was expected`.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { isBalancerPath } from '../balancers/registry.ts';
 import type { BackendSpec } from '../engine/backends.ts';
 import { ENVOY_BACKOFF_DEFAULTS, HAPROXY_TURN_AROUND_MS, PROXY_DEFAULTS, type ProxyOptions, type Redispatch, type RetryBackoff } from '../engine/proxy.ts';
 import type { ServerSetSpec } from '../engine/server-health.ts';
@@ -138,12 +140,29 @@ export function parseScenario(text: string, options: ParseOptions = {}): Scenari
   }
   const result = scenarioSchema.safeParse(raw);
   if (!result.success) throw new LbsimError('SCENARIO_INVALID', formatIssues(file, doc, lines, result.error.issues));
+  let scenario: Scenario;
   try {
-    return resolveScenario(result.data, file === '<scenario>' ? undefined : resolve(file), options.baseDir ?? process.cwd(), options.defaultName ?? 'scenario');
+    scenario = resolveScenario(result.data, file === '<scenario>' ? undefined : resolve(file), options.baseDir ?? process.cwd(), options.defaultName ?? 'scenario');
   } catch (e) {
     // Resolving a .lbt replay reads the trace's header.
     throw result.data.traffic.trace === undefined ? e : atTraceField(e, file, doc, lines);
   }
+  checkBalancerFile(scenario, file, doc, lines);
+  return scenario;
+}
+
+/**
+ * A balancer file (`algorithm: ./my-balancer.js`) that does not exist is reported at the
+ * scenario's `balancer.algorithm` line, as every other scenario problem is, and by
+ * `validate` too (the module itself is loaded when the run starts).
+ */
+function checkBalancerFile(scenario: Scenario, file: string, doc: Document, lines: LineCounter): void {
+  const algorithm = scenario.balancer.algorithm;
+  if (!isBalancerPath(algorithm)) return;
+  const path = isAbsolute(algorithm) ? algorithm : resolve(scenario.baseDir, algorithm);
+  if (existsSync(path)) return;
+  const line = lineOf(doc, lines, ['balancer', 'algorithm']);
+  throw new LbsimError('FILE_NOT_FOUND', `${file}${line ? `:${line}` : ''}: balancer.algorithm: ${path}: balancer file not found`);
 }
 
 function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: string, defaultName: string): Scenario {

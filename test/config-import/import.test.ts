@@ -66,6 +66,36 @@ describe('haproxy.cfg', () => {
   });
 });
 
+describe('what the proxy itself refuses to start with is an error, not a warning', () => {
+  const cfg = (body: string) => () => importBalancerText(`defaults\n  mode http\nbackend b\n${body}`, 'h.cfg');
+  it('HAProxy: an unknown balance algorithm names FILE:LINE and lists the known ones', () => {
+    expect(cfg('  balance leestconn\n  server s1 1.1.1.1:80\n')).toThrow(/^h\.cfg:4: balance leestconn: unknown algorithm \(HAProxy 2\.6 refuses to start\); expected one of roundrobin, static-rr, leastconn, first, source, uri, url_param, hdr\(<name>\), random/);
+    // Valid in HAProxy but not modelled: still a warning (see above); balance hash (2.6) too.
+    expect(cfg('  balance hash path\n  server s1 1.1.1.1:80\n')().warnings.some((w) => /'balance hash path' is not modelled/.test(w))).toBe(true);
+  });
+  it('HAProxy: a server weight outside 0..256 (SRV_UWGHT_MAX)', () => {
+    expect(cfg('  server s1 1.1.1.1:80 weight 300\n')).toThrow(/^h\.cfg:4: server s1: weight 300 is not within 0 and 256/);
+    expect(cfg('  server s1 1.1.1.1:80 weight -1\n')).toThrow(/weight -1 is not within 0 and 256/);
+    expect(cfg('  server s1 1.1.1.1:80 weight 256\n  server s2 1.1.1.2:80 weight 0\n')().servers.map((x) => x.weight)).toEqual([256, 0]);
+  });
+  it('nginx: weight=0 (or not a positive whole number) is an invalid parameter', () => {
+    const conf = (w: string) => () => importBalancerText(`http {\n  upstream u {\n    server a:1 ${w};\n  }\n}\n`, 'n.conf');
+    expect(conf('weight=0')).toThrow(/^n\.conf:3: server a:1: invalid parameter "weight=0" \(nginx 1\.22 requires a weight of at least 1/);
+    expect(conf('weight=1.5')).toThrow(/invalid parameter "weight=1\.5"/);
+    expect(conf('weight=7')().servers[0]!.weight).toBe(7);
+  });
+  it('Envoy: load_balancing_weight below 1 (LbEndpoint: uint32 gte 1), or a locality summing past 2^32 − 1', () => {
+    const cluster = (weights: number[]) => () =>
+      importBalancerText(
+        `name: api\nload_assignment:\n  cluster_name: api\n  endpoints:\n    - lb_endpoints:\n${weights.map((w, i) => `        - endpoint: { address: { socket_address: { address: 10.0.0.${i + 1}, port_value: 80 } } }\n          load_balancing_weight: ${w}\n`).join('')}`,
+        'c.yaml',
+      );
+    expect(cluster([1, 0])).toThrow(/^c\.yaml: clusters\[api\]\.load_assignment\.endpoints\[0\]\.lb_endpoints\[1\]\.load_balancing_weight: 0 is invalid: Envoy 1\.28 requires a whole number >= 1/);
+    expect(cluster([4_000_000_000, 400_000_000])).toThrow(/sum to 4400000000, more than Envoy allows in a locality/);
+    expect(cluster([200, 3])().servers.map((x) => x.weight)).toEqual([200, 3]);
+  });
+});
+
 describe('nginx.conf', () => {
   const app = importBalancerConfig(fixture('nginx.conf'), { upstream: 'app' });
   it('reads method, servers and parameters', () => {

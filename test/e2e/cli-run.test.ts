@@ -130,9 +130,11 @@ describe('lbsim run: bad input gives one clear message and exit code 2', () => {
     await expectUserError(f, /syntax-error\.js: loading the balancer failed: Unexpected token/);
   });
 
-  it('a custom balancer file that does not exist', async () => {
+  it('a custom balancer file that does not exist: names the scenario line of balancer.algorithm (run and validate)', async () => {
     const f = await scenario('custom-missing.yaml', variant('least-connections', './nowhere.js'));
-    await expectUserError(f, /nowhere\.js: balancer file not found/);
+    const expected = new RegExp(`custom-missing\\.yaml:9: balancer\\.algorithm: ${escape(join(dir, 'nowhere.js'))}: balancer file not found`);
+    await expectUserError(f, expected);
+    expectOneUserError(await runCli(['validate', f], { cwd: dir }), expected);
   });
 
   it('a custom balancer whose create() rejects its options (the bundled example, spillAt: 0)', async () => {

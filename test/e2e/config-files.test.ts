@@ -137,12 +137,27 @@ slo: { p99: 1s }
 });
 
 describe('lbsim validate and run on config files', { timeout: SLOW }, () => {
+  it('validate refuses what the proxy refuses to start with: exit 2 and FILE:LINE (HAProxy balance, HAProxy and nginx weights, Envoy weights)', async () => {
+    const bad = file('bad.cfg', 'defaults\n  mode http\nbackend app\n  balance leestconn\n  server s1 10.0.0.1:80\n');
+    const v = await runCli(['validate', bad]);
+    expect(v.code).toBe(2);
+    expect(v.stderr).toMatch(/bad\.cfg:4: balance leestconn: unknown algorithm \(HAProxy 2\.6 refuses to start\); expected one of roundrobin, static-rr, leastconn/);
+    expect(hasStackTrace(v.stderr)).toBe(false);
+    const heavy = await runCli(['validate', file('heavy.cfg', 'backend app\n  server s1 10.0.0.1:80 weight 300\n')]);
+    expect([heavy.code, heavy.stderr]).toEqual([2, expect.stringMatching(/heavy\.cfg:2: server s1: weight 300 is not within 0 and 256/)]);
+    const zero = await runCli(['validate', file('zero.conf', 'http {\n  upstream app {\n    server 10.0.0.1:80 weight=0;\n  }\n}\n')]);
+    expect([zero.code, zero.stderr]).toEqual([2, expect.stringMatching(/zero\.conf:3: server 10\.0\.0\.1:80: invalid parameter "weight=0"/)]);
+    const envoy = await runCli(['validate', file('zero-cluster.yaml', 'name: api\nload_assignment:\n  cluster_name: api\n  endpoints:\n    - lb_endpoints:\n        - endpoint: { address: { socket_address: { address: 10.0.0.1, port_value: 80 } } }\n          load_balancing_weight: 0\n')]);
+    expect([envoy.code, envoy.stderr]).toEqual([2, expect.stringMatching(/load_balancing_weight: 0 is invalid: Envoy 1\.28 requires a whole number >= 1/)]);
+  });
+
   it('validate tells the kind by content: an Envoy cluster named .txt, an nginx file named .cfg', async () => {
-    const envoy = file('cluster.txt', 'name: api\nlb_policy: ROUND_ROBIN\nload_assignment:\n  cluster_name: api\n  endpoints:\n    - lb_endpoints:\n        - endpoint: { address: { socket_address: { address: 10.0.0.1, port_value: 80 } } }\n          load_balancing_weight: 1\n        - endpoint: { address: { socket_address: { address: 10.0.0.2, port_value: 80 } } }\n          load_balancing_weight: 0\n');
+    const envoy = file('cluster.txt', 'name: api\nlb_policy: ROUND_ROBIN\nload_assignment:\n  cluster_name: api\n  endpoints:\n    - lb_endpoints:\n        - endpoint: { address: { socket_address: { address: 10.0.0.1, port_value: 80 } } }\n          load_balancing_weight: 1\n        - endpoint: { address: { socket_address: { address: 10.0.0.2, port_value: 80 } } }\n          health_status: DRAINING\n');
     const e = await runCli(['validate', envoy]);
     expect(e.code, e.stderr).toBe(0);
     expect(e.stdout).toMatch(/^checked envoy api: envoy\/round_robin, 2 servers/);
-    expect(e.stdout).toMatch(/10\.0\.0\.2:80 is weight 0/);
+    // (A load_balancing_weight of 0 is refused, as Envoy refuses it: drained is health_status DRAINING.)
+    expect(e.stdout).toMatch(/10\.0\.0\.2:80 is marked down: it takes no traffic/);
 
     const misnamed = file('upstreams.cfg', nginx(true));
     const m = await runCli(['validate', misnamed, '--strict']);
