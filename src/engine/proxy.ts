@@ -33,8 +33,12 @@
  *   connection failure; `503`: the backend's own queue is full) or that outlived
  *   `per_try_timeout` (`timeout`) is retried, up to `retries` more attempts, when the
  *   reason is in `retry_on`. The retry goes to the same backend (`redispatch: never`,
- *   HAProxy's default), through the balancer on the last retry only (`last`, HAProxy
+ *   HAProxy's default), through the balancer on the last retry (`last`, HAProxy
  *   `option redispatch`) or on every retry (`always`, nginx proxy_next_upstream, Envoy).
+ *   With `last`, HAProxy 2.6 also redispatches earlier (src/stream.c
+ *   stream_choose_redispatch): when the server that failed is no longer running (the
+ *   balancer believes it down), and, for round-robin-kind algorithms, whenever more than
+ *   one server is active. The choice is made when the attempt fails (`keepServer`).
  *   When a retry starts is `backoff` (RetryBackoff below: nginx at once, HAProxy's
  *   turn-around, Envoy's jittered exponential back-off); a delayed retry waits as a Retry
  *   event in the engine's heap, its slot marked WAITING. A timed-out try is abandoned by the proxy — its
@@ -71,12 +75,12 @@ export type RetryBackoff =
    * HAProxy 2.6 (src/stream.c back_handle_st_cer): after a *connection* failure (lbsim's
    * `refused`), the stream waits `turnAroundMs` = MIN(1000, timeout connect) ms
    * (SI_ST_TAR) "when retrying on the same server": when the retry keeps its server, or
-   * the algorithm is not of the round-robin kind (BE_LB_KIND_RR: roundrobin, static-rr,
-   * random — `roundRobinKind`), or at most one server is active (srv_act <= 1, here the
+   * the algorithm is not of the round-robin kind (ProxyOptions.roundRobinKind), or at
+   * most one server is active (srv_act <= 1, here the
    * servers the balancer sees up). L7 retries (retry-on 503, response timeouts:
    * do_l7_retry) do not wait.
    */
-  | { kind: 'haproxy'; turnAroundMs: number; roundRobinKind: boolean }
+  | { kind: 'haproxy'; turnAroundMs: number }
   /**
    * Envoy 1.28 route retry_back_off (source/common/common/backoff_strategy.cc
    * JitteredExponentialBackOffStrategy): retry n waits `random() % interval_n` ms, with
@@ -113,6 +117,8 @@ export interface ProxyOptions {
   budget: { percent: number; minConcurrency: number } | null;
   /** The wait before a retry. @default { kind: 'none' } (the scenario gives haproxy/* HAProxy's turn-around and envoy/* Envoy's back-off) */
   backoff: RetryBackoff;
+  /** HAProxy: the balance algorithm is of the round-robin kind (BE_LB_KIND_RR: roundrobin, static-rr, random), which changes redispatch and the turn-around. @default false */
+  roundRobinKind: boolean;
 }
 
 export const PROXY_DEFAULTS: ProxyOptions = {
@@ -127,6 +133,7 @@ export const PROXY_DEFAULTS: ProxyOptions = {
   maxRetries: Number.POSITIVE_INFINITY,
   budget: null,
   backoff: { kind: 'none' },
+  roundRobinKind: false,
 };
 
 /**
@@ -193,6 +200,8 @@ export class ProxySimulation extends Simulation {
   private route = new Float64Array(1024);
   private attempt = new Int32Array(1024);
   private lastBackend = new Int32Array(1024);
+  /** 1 when the slot's retry stays with lastBackend (decided when the attempt failed). */
+  private keepServer = new Uint8Array(1024);
   private line = new Int32Array(1024);
   private queuedAt = new Float64Array(1024);
   private sentAt = new Float64Array(1024);
@@ -274,7 +283,7 @@ export class ProxySimulation extends Simulation {
     let b: number;
     const health = this.health;
     // A retry stays with its server unless redispatched, or handed back to the balancer (lastBackend -1).
-    if (attempt > 0 && !this.redispatches(attempt) && this.lastBackend[slot]! >= 0) b = this.lastBackend[slot]!;
+    if (attempt > 0 && this.keepServer[slot] === 1 && this.lastBackend[slot]! >= 0) b = this.lastBackend[slot]!;
     else {
       if (health !== null) health.beforePick();
       b = bs.upCount > 0 ? this.balancer.pick(this.slotRequest[slot]! + attempt * ATTEMPT_SHIFT, this.client[slot]!, this.route[slot]!) : -1;
@@ -299,9 +308,18 @@ export class ProxySimulation extends Simulation {
     this.send(slot, b);
   }
 
-  private redispatches(attempt: number): boolean {
+  /**
+   * Whether the retry the slot now holds goes through the balancer. `last` is HAProxy's
+   * option redispatch (stream_choose_redispatch): the last retry; or the server that
+   * failed is no longer running (`cur_state < SRV_ST_RUNNING`: believed down); or the
+   * algorithm is of the round-robin kind and more than one server is active (`srv_act > 1`).
+   */
+  private redispatches(slot: number): boolean {
     const r = this.proxy.redispatch;
-    return r === 'always' || (r === 'last' && attempt === this.proxy.retries);
+    if (r !== 'last') return r === 'always';
+    const b = this.lastBackend[slot]!;
+    const bs = this.backends;
+    return this.attempt[slot] === this.proxy.retries || (b >= 0 && bs.up[b] === 0) || (this.proxy.roundRobinKind && bs.upCount > 1);
   }
 
   /** Any usable backend full at the proxy: then a -1 pick means "wait", not "no backend". */
@@ -395,7 +413,7 @@ export class ProxySimulation extends Simulation {
     if (bo.kind === 'haproxy') {
       if (!connectionFailure) return 0;
       // "only wait when we're retrying on the same server"
-      const sameServer = !this.redispatches(attempt) || !bo.roundRobinKind || this.backends.upCount <= 1;
+      const sameServer = this.keepServer[slot] === 1 || !this.proxy.roundRobinKind || this.backends.upCount <= 1;
       return sameServer ? bo.turnAroundMs : 0;
     }
     // random() % backoff: a whole number of ms in [0, interval).
@@ -412,6 +430,7 @@ export class ProxySimulation extends Simulation {
 
   private startRetry(slot: number): void {
     this.attempt[slot]!++;
+    this.keepServer[slot] = this.redispatches(slot) ? 0 : 1;
     this.activeRetries++;
     this.recorder.retry(this.slotCounted[slot] === 1);
   }
@@ -650,6 +669,7 @@ export class ProxySimulation extends Simulation {
     this.route = grow(this.route);
     this.attempt = grow(this.attempt);
     this.lastBackend = grow(this.lastBackend);
+    this.keepServer = grow(this.keepServer);
     this.line = grow(this.line);
     this.queuedAt = grow(this.queuedAt);
     this.sentAt = grow(this.sentAt);

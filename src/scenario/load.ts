@@ -252,10 +252,11 @@ export function proxyOptions(b: ProxyFields, algorithm: string): ProxyOptions {
     maxRetries: b.max_retries ?? d.maxRetries,
     budget: b.retry_budget === undefined ? d.budget : { percent: b.retry_budget.budget_percent, minConcurrency: b.retry_budget.min_retry_concurrency },
     backoff: retryBackoff(b, algorithm),
+    roundRobinKind: HAPROXY_RR_KIND.has(algorithm),
   };
 }
 
-/** HAProxy's balance algorithms of the round-robin kind (BE_LB_KIND_RR): a redispatched retry after a connection failure does not wait. */
+/** HAProxy's balance algorithms of the round-robin kind (BE_LB_KIND_RR): option redispatch redispatches every retry, which then does not wait. */
 const HAPROXY_RR_KIND = new Set(['haproxy/roundrobin', 'haproxy/static-rr', 'haproxy/random']);
 
 /**
@@ -271,7 +272,7 @@ function retryBackoff(b: ProxyFields, algorithm: string): RetryBackoff {
     const baseMs = Math.max(1, Math.round(bo.base_interval));
     return { kind: 'envoy', baseMs, maxMs: Math.max(baseMs, Math.round(bo.max_interval ?? 10 * baseMs)) };
   }
-  if (algorithm.startsWith('haproxy/')) return { kind: 'haproxy', turnAroundMs: Math.min(HAPROXY_TURN_AROUND_MS, b.timeout_connect ?? HAPROXY_TURN_AROUND_MS), roundRobinKind: HAPROXY_RR_KIND.has(algorithm) };
+  if (algorithm.startsWith('haproxy/')) return { kind: 'haproxy', turnAroundMs: Math.min(HAPROXY_TURN_AROUND_MS, b.timeout_connect ?? HAPROXY_TURN_AROUND_MS) };
   if (algorithm.startsWith('envoy/')) return { kind: 'envoy', ...ENVOY_BACKOFF_DEFAULTS };
   return { kind: 'none' };
 }

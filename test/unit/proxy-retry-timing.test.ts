@@ -15,7 +15,8 @@ const deadUntil = (to: number) => ({ name: 'a', check, outages: [{ from: 5, to }
 describe('HAProxy: a turn-around of MIN(1 s, timeout connect) after a connection failure', () => {
   it('timeout connect 5s: a refused try is re-attempted on the same server 1000 ms later', () => {
     const p = proxyOptions({ retries: 3, timeout_connect: 5000 }, 'haproxy/roundrobin');
-    expect(p.backoff).toEqual({ kind: 'haproxy', turnAroundMs: 1000, roundRobinKind: true });
+    expect(p.backoff).toEqual({ kind: 'haproxy', turnAroundMs: 1000 });
+    expect(p.roundRobinKind).toBe(true);
     // Down 5–1500 ms: tries at 10 and 1010 are refused, the one at 2010 is served.
     const run = runProxy('haproxy/roundrobin', backendSpecs([deadUntil(1500)]), p, [{ at: 10, work: 10 }]);
     expect(traceLines(run)).toEqual(['r0#2 a@2010-2020']);
@@ -107,5 +108,32 @@ describe('Envoy: fully jittered exponential back-off', () => {
   it('retry_backoff: none retries at once', () => {
     const p = proxyOptions({ retries: 3, retry_backoff: 'none' }, 'envoy/round_robin');
     expect(delays(envoyRun(p)).flat().every((d) => d === 0)).toBe(true);
+  });
+});
+
+describe('HAProxy option redispatch (src/stream.c stream_choose_redispatch): earlier than the last retry', () => {
+  const twoServers = () => backendSpecs([deadUntil(100_000), { name: 'b' }]);
+  it('round-robin-kind algorithms with several servers up redispatch every retry (at once); leastconn only the last', () => {
+    const rr = runProxy('haproxy/roundrobin', twoServers(), proxyOptions({ retries: 3, redispatch: true }, 'haproxy/roundrobin'), [{ at: 10, work: 1 }, { at: 10, work: 1 }]);
+    // Round robin sends each first try to dead a in turn (a, b, a: the retry took b); each refused try is redispatched to b at once.
+    expect(rr.picks.map((p) => `${p.backend}#${p.attempt}@${p.at}`)).toEqual(['a#0@10', 'b#1@10', 'a#0@10', 'b#1@10']);
+    expect(rr.sent.map((s) => `${s.backend}@${s.at}`)).toEqual(['b@10', 'b@10']);
+    expect(rr.totals.rejected).toBe(0);
+    const lc = runProxy('haproxy/leastconn', twoServers(), proxyOptions({ retries: 3, redispatch: true }, 'haproxy/leastconn'), [{ at: 10, work: 1 }]);
+    // a, a (1 s later), a (2 s), then the last retry through the balancer — leastconn picks idle a again.
+    expect(lc.picks.map((p) => `${p.backend}@${p.at}`)).toEqual(['a@10', 'a@3010']);
+    expect(lc.totals.rejected).toBe(1);
+  });
+
+  it('a server no longer running (marked down by the failure itself, nginx-style max_fails=1) is left at once', () => {
+    const passive = { maxFails: 1, failTimeoutMs: 60_000 };
+    const specs = backendSpecs([{ name: 'a', passive, outages: [{ from: 5, to: 100_000 }] }, { name: 'b', passive }]);
+    // haproxy/first sends to a (the first server); the refusal marks it down: the first retry is balanced, to b, after the turn-around.
+    const run = runProxy('haproxy/first', specs, proxyOptions({ retries: 3, redispatch: true }, 'haproxy/first'), [{ at: 10, work: 1 }]);
+    expect(traceLines(run)).toEqual(['r0#1 b@1010-1011']);
+    // Without option redispatch the retries stay on a.
+    const stay = runProxy('haproxy/first', backendSpecs([{ name: 'a', passive, outages: [{ from: 5, to: 100_000 }] }, { name: 'b', passive }]), proxyOptions({ retries: 3 }, 'haproxy/first'), [{ at: 10, work: 1 }]);
+    expect(stay.sent).toEqual([]);
+    expect(stay.totals.rejected).toBe(1);
   });
 });
