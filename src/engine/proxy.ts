@@ -39,6 +39,8 @@
  *   stream_choose_redispatch): when the server that failed is no longer running (the
  *   balancer believes it down), and, for round-robin-kind algorithms, whenever more than
  *   one server is active. The choice is made when the attempt fails (`keepServer`).
+ *   Envoy's `previous_hosts` retry host predicate re-picks a retry that lands on a host
+ *   already tried (`previousHosts`).
  *   When a retry starts is `backoff` (RetryBackoff below: nginx at once, HAProxy's
  *   turn-around, Envoy's jittered exponential back-off); a delayed retry waits as a Retry
  *   event in the engine's heap, its slot marked WAITING. A timed-out try is abandoned by the proxy — its
@@ -119,6 +121,14 @@ export interface ProxyOptions {
   backoff: RetryBackoff;
   /** HAProxy: the balance algorithm is of the round-robin kind (BE_LB_KIND_RR: roundrobin, static-rr, random), which changes redispatch and the turn-around. @default false */
   roundRobinKind: boolean;
+  /**
+   * Envoy's `previous_hosts` retry host predicate: a retry's pick that lands on a host this
+   * request already tried is made again, up to `maxAttempts` more times
+   * (`host_selection_retry_max_attempts`), and the last pick is used whatever it is
+   * (LoadBalancerBase::chooseHost). null: a retry may go to any host, the same included
+   * (Envoy's default). @default null
+   */
+  previousHosts: { maxAttempts: number } | null;
 }
 
 export const PROXY_DEFAULTS: ProxyOptions = {
@@ -134,6 +144,7 @@ export const PROXY_DEFAULTS: ProxyOptions = {
   budget: null,
   backoff: { kind: 'none' },
   roundRobinKind: false,
+  previousHosts: null,
 };
 
 /**
@@ -171,6 +182,8 @@ const WAITING = 4;
 /** slotBackend of a request waiting at the proxy (for no backend yet, or for a full one). */
 const AT_PROXY = -2;
 const ATTEMPT_SHIFT = 2 ** 40;
+/** A re-pick k of the previous_hosts predicate draws as request + attempt · 2^40 + k · 2^47 (attempts ≤ 100 < 2^7; k ≤ 63). */
+const RESELECT_SHIFT = 2 ** 47;
 
 export class ProxySimulation extends Simulation {
   readonly proxy: ProxyOptions;
@@ -202,6 +215,9 @@ export class ProxySimulation extends Simulation {
   private lastBackend = new Int32Array(1024);
   /** 1 when the slot's retry stays with lastBackend (decided when the attempt failed). */
   private keepServer = new Uint8Array(1024);
+  /** previous_hosts: the host of each attempt, `triedStride` (retries + 1) per slot; empty when the predicate is off. */
+  private tried: Int32Array;
+  private readonly triedStride: number;
   private line = new Int32Array(1024);
   private queuedAt = new Float64Array(1024);
   private sentAt = new Float64Array(1024);
@@ -213,6 +229,8 @@ export class ProxySimulation extends Simulation {
     this.retryOnRefused = proxy.retryOn.includes('refused');
     this.retryOn503 = proxy.retryOn.includes('503');
     this.retryOnTimeout = proxy.retryOn.includes('timeout');
+    this.triedStride = proxy.previousHosts === null ? 0 : proxy.retries + 1;
+    this.tried = new Int32Array(this.slotArrival.length * this.triedStride);
     const n = proxy.backoff.kind === 'envoy' ? proxy.retries + 1 : 0;
     this.backoffInterval = new Float64Array(n);
     this.backoffK1 = new Float64Array(n);
@@ -287,7 +305,9 @@ export class ProxySimulation extends Simulation {
     else {
       if (health !== null) health.beforePick();
       b = bs.upCount > 0 ? this.balancer.pick(this.slotRequest[slot]! + attempt * ATTEMPT_SHIFT, this.client[slot]!, this.route[slot]!) : -1;
+      if (this.triedStride > 0 && attempt > 0) b = this.avoidPreviousHosts(slot, b);
     }
+    if (this.triedStride > 0 && b >= 0) this.tried[slot * this.triedStride + attempt] = b;
     if (b < 0) {
       if (!this.anyFull()) {
         // Nothing up and weighted: as the plain engine, rejected for want of a backend.
@@ -320,6 +340,21 @@ export class ProxySimulation extends Simulation {
     const b = this.lastBackend[slot]!;
     const bs = this.backends;
     return this.attempt[slot] === this.proxy.retries || (b >= 0 && bs.up[b] === 0) || (this.proxy.roundRobinKind && bs.upCount > 1);
+  }
+
+  /** Envoy previous_hosts: pick again while the pick is a host this request already tried, up to maxAttempts times; the last pick stands. */
+  private avoidPreviousHosts(slot: number, first: number): number {
+    const attempt = this.attempt[slot]!;
+    const base = slot * this.triedStride;
+    const id = this.slotRequest[slot]! + attempt * ATTEMPT_SHIFT;
+    let b = first;
+    for (let k = 1; k <= this.proxy.previousHosts!.maxAttempts && b >= 0; k++) {
+      let seen = false;
+      for (let i = 0; i < attempt; i++) if (this.tried[base + i] === b) seen = true;
+      if (!seen) break;
+      b = this.balancer.pick(id + k * RESELECT_SHIFT, this.client[slot]!, this.route[slot]!);
+    }
+    return b;
   }
 
   /** Any usable backend full at the proxy: then a -1 pick means "wait", not "no backend". */
@@ -546,6 +581,7 @@ export class ProxySimulation extends Simulation {
       this.route[next] = this.route[slot]!;
       this.attempt[next] = this.attempt[slot]!;
       this.lastBackend[next] = b;
+      if (this.triedStride > 0) this.tried.copyWithin(next * this.triedStride, slot * this.triedStride, (slot + 1) * this.triedStride);
       this.startRetry(next);
     } else {
       this.held--;
@@ -670,6 +706,9 @@ export class ProxySimulation extends Simulation {
     this.attempt = grow(this.attempt);
     this.lastBackend = grow(this.lastBackend);
     this.keepServer = grow(this.keepServer);
+    const tried = new Int32Array(cap * this.triedStride);
+    tried.set(this.tried);
+    this.tried = tried;
     this.line = grow(this.line);
     this.queuedAt = grow(this.queuedAt);
     this.sentAt = grow(this.sentAt);

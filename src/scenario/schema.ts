@@ -171,6 +171,10 @@ export const PROXY_FIELDS = {
       { error: "expected none, or { base_interval: 25ms, max_interval: 250ms } (Envoy's retry_back_off)" },
     )
     .optional(),
+  /** Envoy retry_host_predicate envoy.retry_host_predicates.previous_hosts: retries avoid hosts already tried. */
+  retry_host_predicate: z.literal('previous_hosts', { error: 'expected previous_hosts (Envoy envoy.retry_host_predicates.previous_hosts)' }).optional(),
+  /** Envoy host_selection_retry_max_attempts: re-picks per retry under the predicate. @default 1 */
+  host_selection_retry_max_attempts: wholeAtLeast(1, 'a number of host selection attempts').max(63, { message: 'expected at most 63 host selection attempts' }).optional(),
   max_retries: wholeAtLeast(0, 'a number of concurrent retries').optional(),
   retry_budget: z
     .strictObject({

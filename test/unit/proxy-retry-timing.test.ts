@@ -137,3 +137,27 @@ describe('HAProxy option redispatch (src/stream.c stream_choose_redispatch): ear
     expect(stay.totals.rejected).toBe(1);
   });
 });
+
+describe("Envoy retry_host_predicate previous_hosts (host_selection_retry_max_attempts)", () => {
+  // envoy/random over dead a (unnoticed) and b; one retry: a retry that lands on a again fails the request.
+  // (Within the first minute: the check at 60 s would mark a down.)
+  const requests = Array.from({ length: 800 }, (_, i) => ({ at: 10 + i * 50, work: 1 }));
+  const sameHostShare = (fields: Parameters<typeof proxyOptions>[0]) => {
+    const run = runProxy('envoy/random', backendSpecs([deadUntil(10_000_000), { name: 'b' }]), proxyOptions({ retries: 1, retry_backoff: 'none', ...fields }, 'envoy/random'), requests);
+    return { share: run.totals.rejected / run.totals.retries, retries: run.totals.retries, run };
+  };
+  it('without it a retry picks among all hosts: half of the retries land on the dead host again', () => {
+    const { share, retries } = sameHostShare({});
+    expect(Math.abs(retries - 400)).toBeLessThan(4 * Math.sqrt(800 * 0.25));
+    expect(Math.abs(share - 0.5)).toBeLessThan(4 * Math.sqrt(0.25 / retries));
+  });
+  it('with it a pick of an already tried host is made again, up to host_selection_retry_max_attempts times, and the last pick stands', () => {
+    const one = sameHostShare({ retry_host_predicate: 'previous_hosts' });
+    expect(Math.abs(one.share - 0.25)).toBeLessThan(4 * Math.sqrt((0.25 * 0.75) / one.retries));
+    // About half of the retries' first picks were a (already tried): re-picked, drawing as request + 1 · 2^40 + 1 · 2^47.
+    const repicks = one.run.picks.filter((p) => p.attempt === 1 + 128).length;
+    expect(Math.abs(repicks - one.retries / 2)).toBeLessThan(4 * Math.sqrt(one.retries * 0.25));
+    const many = sameHostShare({ retry_host_predicate: 'previous_hosts', host_selection_retry_max_attempts: 20 });
+    expect(many.run.totals.rejected).toBe(0);
+  });
+});
