@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { importLog, type ImportOptions } from '../../src/traffic/readers/import.ts';
+import { PARALLEL_IMPORT_MIN_BYTES, PARALLEL_IMPORT_MIN_CORES, defaultImportThreads, importLog, type ImportOptions } from '../../src/traffic/readers/import.ts';
 import type { LogFormat } from '../../src/traffic/readers/types.ts';
 import { LINE_WRITERS, headerOf, type LogRequest } from './log-writers.ts';
 
@@ -175,5 +175,24 @@ describe('parallel import ≡ serial import', () => {
     expect(serial.summary!.skipped).toBe(1);
     expect(parallel.summary).toEqual(serial.summary);
     expect(parallel.bytes!.equals(serial.bytes!)).toBe(true);
+  });
+});
+
+describe('the default (threads: auto)', () => {
+  it('is serial below PARALLEL_IMPORT_MIN_BYTES, for a .gz and on fewer than 3 cores; one thread per core otherwise', () => {
+    const big = PARALLEL_IMPORT_MIN_BYTES;
+    expect(defaultImportThreads(big, false, 8)).toBe(8);
+    expect(defaultImportThreads(big, false, PARALLEL_IMPORT_MIN_CORES)).toBe(PARALLEL_IMPORT_MIN_CORES);
+    expect(defaultImportThreads(big - 1, false, 8)).toBe(1);
+    expect(defaultImportThreads(20 * big, true, 8)).toBe(1);
+    expect(defaultImportThreads(20 * big, false, PARALLEL_IMPORT_MIN_CORES - 1)).toBe(1);
+  });
+
+  it('gives the trace that --threads 1 gives', async () => {
+    const log = write(`${logLines('haproxy', 200).join('\n')}\n`);
+    const auto = join(dir, `${n++}.lbt`);
+    const serial = join(dir, `${n++}.lbt`);
+    expect(await importLog(log, auto, { format: 'haproxy' })).toEqual(await importLog(log, serial, { format: 'haproxy', threads: 1 }));
+    expect(readFileSync(auto).equals(readFileSync(serial))).toBe(true);
   });
 });

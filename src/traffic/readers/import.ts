@@ -4,9 +4,10 @@
  * one read buffer (a few byte ranges when parallel), the reorder window and one trace
  * chunk, whatever the log's length.
  *
- * A plain log of at least two ranges is parsed by worker threads (parallel-import.ts),
- * giving byte for byte the trace the serial reader gives; a gzipped one is read serially
- * (a gzip stream cannot be entered mid-way).
+ * A plain log of at least two ranges may be parsed by worker threads (parallel-import.ts),
+ * giving byte for byte the trace the serial reader gives: when asked (`threads`), or by
+ * default for a big log on a machine of 3 cores or more (defaultImportThreads); a gzipped
+ * one is read serially (a gzip stream cannot be entered mid-way).
  */
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -35,9 +36,10 @@ export interface ImportOptions extends ReaderOptions {
   onProgress?: (p: ImportProgress) => void;
   /**
    * Worker threads parsing a plain (not gzipped) log in parallel; 1 reads it serially in
-   * this thread. A gzipped log is always read serially. @default os.availableParallelism()
+   * this thread; 'auto' chooses (defaultImportThreads). A gzipped log is always read
+   * serially. @default 'auto'
    */
-  threads?: number;
+  threads?: number | 'auto';
   /** Bytes of log per range a worker parses at a time (tests force small ranges). @default 4 MiB */
   parallelChunkBytes?: number;
 }
@@ -50,7 +52,32 @@ export interface ImportProgress {
   requests: number;
 }
 
-export const IMPORT_DEFAULTS = { onError: 'abort', reorderWindowMs: 5000, threads: availableParallelism(), parallelChunkBytes: 4 << 20 } as const;
+export const IMPORT_DEFAULTS = { onError: 'abort', reorderWindowMs: 5000, threads: 'auto', parallelChunkBytes: 4 << 20 } as const;
+
+/**
+ * The smallest plain log a default import reads in parallel. Starting the pool costs
+ * ~0.5 s before the first range comes back (measured on the 2-core machine, loaded), and
+ * the serial reader does 1–2 M rows/s: below a few hundred MB the workers cannot win
+ * that back (benchmarks/RESULTS.md, "parallel import default").
+ */
+export const PARALLEL_IMPORT_MIN_BYTES = 256 << 20;
+
+/**
+ * The fewest cores on which a default import goes parallel: the main thread (merging
+ * the ranges' rows in order, the reorder buffer, the .lbt writer) and at least two
+ * workers, each on a core of its own. On 2 cores they share two and parallel measured
+ * 0.34–0.90× serial at 1 M rows, 0.57–1.31× at 5 M, at 1.2–1.9× the CPU per row.
+ */
+export const PARALLEL_IMPORT_MIN_CORES = 3;
+
+/**
+ * Threads of an import left to choose (`threads: 'auto'`): serial unless the log is
+ * plain, at least PARALLEL_IMPORT_MIN_BYTES and the machine has PARALLEL_IMPORT_MIN_CORES;
+ * then one worker per core. `--threads N` overrides it either way.
+ */
+export function defaultImportThreads(sizeBytes: number, gzip: boolean, cores = availableParallelism()): number {
+  return !gzip && sizeBytes >= PARALLEL_IMPORT_MIN_BYTES && cores >= PARALLEL_IMPORT_MIN_CORES ? cores : 1;
+}
 
 /** Format from a file name (`.csv`, `.jsonl`/`.ndjson`, and the same with `.gz`); undefined when the name does not say. */
 export function formatFromName(file: string): LogFormat | undefined {
@@ -73,12 +100,13 @@ export async function importLog(file: string, out: string, options: ImportOption
   }
   const onError = options.onError ?? IMPORT_DEFAULTS.onError;
   const reorderWindowMs = options.reorderWindowMs ?? IMPORT_DEFAULTS.reorderWindowMs;
-  const threads = Math.max(1, Math.floor(options.threads ?? IMPORT_DEFAULTS.threads));
   const chunkBytes = Math.max(1, options.parallelChunkBytes ?? IMPORT_DEFAULTS.parallelChunkBytes);
   const newSink = () => new ImportSink(file, out, { onError, reorderWindowMs, ...(options.chunkCapacity === undefined ? {} : { chunkCapacity: options.chunkCapacity }) });
   // isGzip also turns a missing file into FILE_NOT_FOUND.
   const gzip = await isGzip(file);
   const size = statSync(file).size;
+  const asked = options.threads ?? IMPORT_DEFAULTS.threads;
+  const threads = asked === 'auto' ? defaultImportThreads(size, gzip) : Math.max(1, Math.floor(asked));
   if (threads > 1 && !gzip && size >= 2 * chunkBytes) {
     const sink = newSink();
     const reader: ReaderOptions = {
