@@ -272,6 +272,24 @@ describe('the proxy layer (maxconn, timeout queue, retries) through the binary',
     expect(report.requests).toMatchObject({ total: 65122, attemptsPerRequest: 3.155923, failedShare: 0.718636, retryOverflow: 0 });
   });
 
+  it('a bad retry_backoff names the file, line and field (exit 2)', async () => {
+    const f = await scenario('bad-backoff.yaml', GOOD.replace('balancer: { algorithm: least-connections }', 'balancer: { algorithm: envoy/round_robin, retries: 2, retry_backoff: { base_interval: 100ms, max_interval: 50ms } }'));
+    expectOneUserError(await runCli(['run', f]), /bad-backoff\.yaml:9: balancer\.retry_backoff\.max_interval: expected max_interval >= base_interval/);
+  });
+
+  it('HAProxy slowstart ramps maxconn: a haproxy.cfg server with maxconn 10, slowstart 10s serves 1, 1, 2, 3, 4, 5 at once in the seconds after it returns', async () => {
+    const cfg = join(REPO_ROOT, 'test', 'fixtures', 'configs', 'haproxy-slowstart.cfg');
+    const f = await scenario(
+      'slowstart.yaml',
+      `name: slowstart\nseed: 1\nduration: 9s\ntraffic:\n  synthetic: { rate: 200/s, service: { distribution: constant, mean: 5s } }\nbalancer: { from: ${cfg}, backend: app }\nbackends:\n  - { name: b1, concurrency: 1000, outages: [{ from: 0s, to: 2s }] }\n`,
+    );
+    const r = await runCli(['run', f, '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.backends[0].maxconn).toBe(10);
+    expect(report.timeseries.backends[0].maxInFlight.slice(0, 8)).toEqual([0, 0, 1, 1, 2, 3, 4, 5]);
+  });
+
   it('a bad proxy knob names the file, line and field (exit 2)', async () => {
     const f = await scenario('bad-proxy.yaml', GOOD.replace('balancer: { algorithm: least-connections }', 'balancer: { algorithm: least-connections, redispatch: sometimes }'));
     const r = await runCli(['run', f]);

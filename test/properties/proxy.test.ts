@@ -1,7 +1,7 @@
 /**
  * The proxy layer (src/engine/proxy.ts) in the real engine, on random small scenarios
- * with maxconn, maxqueue, queue timeouts, retries, per-try timeouts, retry budgets and
- * outages, for algorithms of every kind (skipping full servers or bound by a hash, with
+ * with maxconn, maxqueue, queue timeouts, retries (delayed or not, avoiding tried hosts
+ * or not), per-try timeouts, retry budgets and outages, for algorithms of every kind (skipping full servers or bound by a hash, with
  * or without a proxy queue): after every event the proxy has at most maxconn requests
  * open on any backend, and in the end every request has exactly one outcome.
  */
@@ -30,6 +30,11 @@ const proxyArb = fc.record({
   per_try_timeout: fc.option(fc.integer({ min: 5, max: 100 }), { nil: undefined }),
   retry_budget: fc.option(fc.record({ budget_percent: fc.integer({ min: 0, max: 100 }), min_retry_concurrency: fc.integer({ min: 0, max: 3 }) }), { nil: undefined }),
   proxy_queue: fc.option(fc.boolean(), { nil: undefined }),
+  // When retries start (HAProxy turn-around, Envoy back-off) and where (previous_hosts).
+  timeout_connect: fc.option(fc.integer({ min: 1, max: 2000 }), { nil: undefined }),
+  retry_backoff: fc.option(fc.oneof(fc.constant('none' as const), fc.record({ base_interval: fc.integer({ min: 1, max: 30 }), max_interval: fc.integer({ min: 30, max: 300 }) })), { nil: undefined }),
+  retry_host_predicate: fc.option(fc.constant('previous_hosts' as const), { nil: undefined }),
+  host_selection_retry_max_attempts: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
 });
 
 describe('the proxy layer on random scenarios', () => {
@@ -70,7 +75,7 @@ describe('the proxy layer on random scenarios', () => {
         numRuns: 60,
         examples: [
           // Found in CI: a retry queued on its (only) server when it went down was sent back to that server's queue forever.
-          ['haproxy/source', [{ concurrency: 2, queue: 'unbounded', maxconn: 1, maxqueue: 2, outage: { from: 2000, to: 3000 } }], { timeout_queue: 198, retries: 2, retry_on: ['503', 'timeout'], redispatch: 'last', per_try_timeout: 6, retry_budget: { budget_percent: 3, min_retry_concurrency: 0 }, proxy_queue: true }, 206],
+          ['haproxy/source', [{ concurrency: 2, queue: 'unbounded', maxconn: 1, maxqueue: 2, outage: { from: 2000, to: 3000 } }], { timeout_queue: 198, retries: 2, retry_on: ['503', 'timeout'], redispatch: 'last', per_try_timeout: 6, retry_budget: { budget_percent: 3, min_retry_concurrency: 0 }, proxy_queue: true, timeout_connect: undefined, retry_backoff: undefined, retry_host_predicate: undefined, host_selection_retry_max_attempts: undefined }, 206],
         ],
       },
     );
