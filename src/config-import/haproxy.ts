@@ -216,24 +216,26 @@ function serverOf(l: Line, w: string[], file: string, warnings: string[]): Impor
   let inter = 2000;
   let rise = 2;
   let fall = 3;
-  const num = (i: number, what: string): number => {
+  /** The number at word i, or `fallback` (with a warning) when it is not one. */
+  const num = (i: number, what: string, fallback: number): number => {
     const v = Number(w[i]);
-    if (!Number.isFinite(v)) warnings.push(`${where}: server ${s.name}: ${what} '${w[i]}' is not a number; ignored`);
-    return v;
+    if (Number.isFinite(v)) return v;
+    warnings.push(`${where}: server ${s.name}: ${what} '${w[i]}' is not a number; ignored`);
+    return fallback;
   };
   for (let i = 3; i < w.length; i++) {
     switch (w[i]) {
       case 'weight':
-        s.weight = num(++i, 'weight');
+        s.weight = num(++i, 'weight', s.weight);
         if (s.weight < 0 || s.weight > HAPROXY_MAX_WEIGHT) {
           throw new LbsimError('SCENARIO_INVALID', `${where}: server ${s.name}: weight ${w[i]} is not within 0 and ${HAPROXY_MAX_WEIGHT} (HAProxy 2.6 refuses to start)`);
         }
         break;
       case 'maxconn':
-        s.maxconn = num(++i, 'maxconn');
+        s.maxconn = num(++i, 'maxconn', s.maxconn ?? 0);
         break;
       case 'maxqueue':
-        s.maxqueue = num(++i, 'maxqueue');
+        s.maxqueue = num(++i, 'maxqueue', s.maxqueue ?? 0);
         break;
       case 'backup':
         s.backup = true;
@@ -265,10 +267,10 @@ function serverOf(l: Line, w: string[], file: string, warnings: string[]): Impor
         break;
       }
       case 'rise':
-        rise = num(++i, 'rise');
+        rise = num(++i, 'rise', rise);
         break;
       case 'fall':
-        fall = num(++i, 'fall');
+        fall = num(++i, 'fall', fall);
         break;
       default:
         // Server keywords take one argument except the flags (HAProxy 2.6 manual, 5.2).

@@ -138,24 +138,28 @@ function serverOf(d: Directive, file: string, warnings: string[]): ImportedServe
   const where = `${file}:${d.line}`;
   const address = d.args[0] ?? '';
   const s: ImportedServer = { name: address, address, weight: 1, maxFails: 1, failTimeoutMs: 10_000 };
+  // nginx 1.22 ngx_http_upstream_server(): a value ngx_atoi / ngx_parse_time cannot read
+  // (NGX_ERROR), or weight=0, is an "invalid parameter" and nginx refuses to start.
+  const invalid = (a: string, why: string): never => {
+    throw new LbsimError('SCENARIO_INVALID', `${where}: server ${address}: invalid parameter "${a}" (nginx 1.22 ${why} and refuses to start)`);
+  };
   for (const a of d.args.slice(1)) {
     const [k, v = ''] = a.split('=', 2) as [string, string?];
     switch (k) {
       case 'weight':
-        // nginx 1.22 ngx_http_upstream_server(): `weight == NGX_ERROR || weight == 0` → "invalid parameter": nginx refuses to start.
         s.weight = Number(v);
-        if (!/^[0-9]+$/.test(v) || s.weight < 1) throw new LbsimError('SCENARIO_INVALID', `${where}: server ${address}: invalid parameter "${a}" (nginx 1.22 requires a weight of at least 1 and refuses to start)`);
+        if (!/^[0-9]+$/.test(v) || s.weight < 1) invalid(a, 'requires a weight of at least 1');
         break;
       case 'max_conns':
-        s.maxconn = Number(v);
-        break;
       case 'max_fails':
-        s.maxFails = Number(v);
+        if (!/^[0-9]+$/.test(v)) invalid(a, `requires a whole number for ${k}`);
+        if (k === 'max_conns') s.maxconn = Number(v);
+        else s.maxFails = Number(v);
         break;
       case 'fail_timeout':
       case 'slow_start': {
         const ms = nginxTime(v);
-        if (ms === undefined) warnings.push(`${where}: ${k}=${v} is not a time; ignored`);
+        if (ms === undefined) invalid(a, `requires a time for ${k}`);
         else if (k === 'fail_timeout') s.failTimeoutMs = ms;
         else s.slowStartMs = ms;
         break;

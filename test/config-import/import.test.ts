@@ -77,12 +77,20 @@ describe('what the proxy itself refuses to start with is an error, not a warning
     expect(cfg('  server s1 1.1.1.1:80 weight 300\n')).toThrow(/^h\.cfg:4: server s1: weight 300 is not within 0 and 256/);
     expect(cfg('  server s1 1.1.1.1:80 weight -1\n')).toThrow(/weight -1 is not within 0 and 256/);
     expect(cfg('  server s1 1.1.1.1:80 weight 256\n  server s2 1.1.1.2:80 weight 0\n')().servers.map((x) => x.weight)).toEqual([256, 0]);
+    // A word that is not a number is ignored, as the warning says (the default stays; maxconn 0 = no limit).
+    const nan = cfg('  server s1 1.1.1.1:80 weight abc maxconn xyz\n')();
+    expect(nan.servers.map((x) => [x.weight, x.maxconn])).toEqual([[1, 0]]);
+    expect(nan.warnings.filter((x) => /is not a number; ignored/.test(x))).toHaveLength(2);
   });
   it('nginx: weight=0 (or not a positive whole number) is an invalid parameter', () => {
     const conf = (w: string) => () => importBalancerText(`http {\n  upstream u {\n    server a:1 ${w};\n  }\n}\n`, 'n.conf');
     expect(conf('weight=0')).toThrow(/^n\.conf:3: server a:1: invalid parameter "weight=0" \(nginx 1\.22 requires a weight of at least 1/);
     expect(conf('weight=1.5')).toThrow(/invalid parameter "weight=1\.5"/);
     expect(conf('weight=7')().servers[0]!.weight).toBe(7);
+    // Every value nginx cannot read is the same "invalid parameter" (ngx_atoi / ngx_parse_time → NGX_ERROR).
+    expect(conf('max_conns=lots')).toThrow(/n\.conf:3: server a:1: invalid parameter "max_conns=lots"/);
+    expect(conf('max_fails=-1')).toThrow(/invalid parameter "max_fails=-1"/);
+    expect(conf('fail_timeout=soon')).toThrow(/invalid parameter "fail_timeout=soon" \(nginx 1\.22 requires a time for fail_timeout/);
   });
   it('Envoy: load_balancing_weight below 1 (LbEndpoint: uint32 gte 1), or a locality summing past 2^32 − 1', () => {
     const cluster = (weights: number[]) => () =>
