@@ -15,16 +15,10 @@
  * route key: host and path of the request URL, without the query.
  */
 import { RequestFlag } from '../source.ts';
-import { keyOf, routeKeyOf } from './keys.ts';
+import { clientKeyOf, keyOf, routeKeyOf } from './keys.ts';
 import { NO_REQUEST, type LineParser, type ParsedRequest, type ReaderOptions, inTextParser, parseDecimal, parseIsoMs } from './types.ts';
 
 const FIELDS = 22;
-
-/** Where a `:` before text[end) and after text[start] is (the last one), or -1: a backward walk, as `lastIndexOf` is a runtime call. */
-export function lastColonIn(text: string, start: number, end: number): number {
-  for (let i = end; i > start; i--) if (text.charCodeAt(i) === 58) return i;
-  return -1;
-}
 
 export function albParser(options: ReaderOptions = {}): LineParser {
   const work = options.work ?? 'target_processing_time';
@@ -73,9 +67,7 @@ export function albParser(options: ReaderOptions = {}): LineParser {
     }
     const status = parseDecimal(text, starts[8]!, ends[8]!);
     const failed = tp < 0 || rp < 0 || !(status < 500);
-    const cs = starts[3]!;
-    const colon = lastColonIn(text, cs, ends[3]!);
-    out.client = keyOf(text, cs, colon > cs ? colon : ends[3]!);
+    out.client = clientKeyOf(text, starts[3]!, ends[3]!);
     // request: "METHOD URL PROTOCOL"; the URL is absolute (scheme://host:port/path).
     const rs = starts[12]!;
     const re = ends[12]!;

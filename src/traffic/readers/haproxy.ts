@@ -15,7 +15,7 @@
  * not replayed. Client key: the client IP; route key: the request path without query.
  */
 import { RequestFlag } from '../source.ts';
-import { keyOf, requestPathKey } from './keys.ts';
+import { clientKeyOf, keyOf, requestPathKey } from './keys.ts';
 import { NO_REQUEST, type LineParser, type ParsedRequest, type ReaderOptions, inTextParser, parseDecimal } from './types.ts';
 
 const MONTHS: Record<string, number> = { Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5, Jun: 6, Jul: 7, Aug: 8, Sep: 9, Oct: 10, Nov: 11, Dec: 12 };
@@ -87,9 +87,7 @@ export function haproxyParser(options: ReaderOptions = {}): LineParser {
     let cs = b - 1;
     while (cs >= from && text.charCodeAt(cs) !== 32) cs--;
     cs++;
-    let colon = b;
-    while (colon > cs && text.charCodeAt(colon) !== 58) colon--;
-    out.client = keyOf(text, cs, colon > cs ? colon : b);
+    out.client = clientKeyOf(text, cs, b);
     const close = text.indexOf(']', b);
     if (close < 0 || close >= n) return 'unterminated [date]';
     const arrival = parseHaproxyDate(text, b + 2, close);

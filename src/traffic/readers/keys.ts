@@ -15,6 +15,17 @@ export function keyOf(text: string, start = 0, end = text.length): number {
 }
 
 /**
+ * Key of a client `address:port` in text[start, end): the address, up to the last `:`
+ * after `start`, or the whole field when it has none. The colon is found by walking back
+ * (`lastIndexOf` is a V8 runtime call, ~100 ns a line).
+ */
+export function clientKeyOf(text: string, start: number, end: number): number {
+  let colon = end - 1;
+  while (colon > start && text.charCodeAt(colon) !== 58) colon--;
+  return keyOf(text, start, colon > start ? colon : end);
+}
+
+/**
  * Key of a request target: the path without its query string, keyOf(target, start, the
  * first `?` or end). One pass that stops at the `?`: an indexOf('?') would run past `end`
  * to the end of the text when the target has none, and a line read in place (types.ts,
