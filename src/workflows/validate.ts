@@ -70,7 +70,7 @@ export function validateText(text: string, file: string, options: ValidateOption
   }
   const at = (path: (string | number)[]) => ({ field: formatPath(path), line: lineOf(doc, lines, path) ?? null });
   // Backend i of the resolved scenario comes from entry origin[i] of the file's list (groups expand).
-  const raw = doc.toJS() as { backends?: { count?: number }[] };
+  const raw = doc.toJS() as { backends?: { count?: number }[]; balancer?: Record<string, unknown> };
   const origin: number[] = [];
   (raw.backends ?? []).forEach((b, i) => {
     for (let k = 0; k < (b?.count ?? 1); k++) origin.push(i);
@@ -98,6 +98,11 @@ export function validateText(text: string, file: string, options: ValidateOption
     else if (alwaysDown(b)) add('warning', bpath(i, 'outages'), `${who(i)} is down for the whole run: it is never picked`);
   });
   if (!pickable.some(Boolean)) add('error', ['backends'], 'no backend can ever be picked: every request will be rejected');
+
+  // Proxy knobs of another proxy than the algorithm's (src/scenario/load.ts proxyOptions): they change nothing.
+  if (raw.balancer?.timeout_connect !== undefined && !algorithm.startsWith('haproxy/')) {
+    add('warning', ['balancer', 'timeout_connect'], `timeout_connect is HAProxy's turn-around before a retry: only haproxy/* algorithms use it, ${algorithm} ignores it (give retry_backoff for a wait between retries)`);
+  }
 
   // Weights the algorithm ignores.
   const weights = new Set(bs.filter((_, i) => pickable[i]).map((b) => b.weight));

@@ -47,6 +47,13 @@ describe('validate', () => {
     expect(fields(base('  - { name: web, count: 4 }', 'timeout: 200ms\n'))).toEqual([]); // e^-10
   });
 
+  it("timeout_connect under an algorithm that is not HAProxy's is a warning at its line (it changes nothing)", () => {
+    const text = (algorithm: string) => base('  - { name: web, count: 4, concurrency: 2 }', '', `${algorithm}, retries: 1, timeout_connect: 2s`);
+    expect(fields(text('envoy/round_robin'))).toEqual(['6:balancer.timeout_connect:warning']);
+    expect(validateText(text('envoy/round_robin'), 'c.yaml').findings[0]!.message).toMatch(/only haproxy\/\* algorithms use it, envoy\/round_robin ignores it/);
+    expect(fields(text('haproxy/roundrobin'))).toEqual([]);
+  });
+
   it('weights under an algorithm that ignores them are a warning on the algorithm', () => {
     expect(fields(base('  - { name: a, weight: 3, concurrency: 2 }\n  - { name: b, concurrency: 2 }', '', 'round-robin'))).toEqual(['6:balancer.algorithm:warning']);
   });
