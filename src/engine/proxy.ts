@@ -41,7 +41,7 @@
  *   one server is active. The choice is made when the attempt fails (`keepServer`).
  *   Envoy's `previous_hosts` retry host predicate re-picks a retry that lands on a host
  *   already tried (`previousHosts`).
- *   When a retry starts is `backoff` (RetryBackoff below: nginx at once, HAProxy's
+ *   When a retry starts is `backoff` (RetryBackoff in proxy-options.ts: nginx at once, HAProxy's
  *   turn-around, Envoy's jittered exponential back-off); a delayed retry waits as a Retry
  *   event in the engine's heap, its slot marked WAITING. A timed-out try is abandoned by the proxy — its
  *   connection closes, freeing the proxy's slot — but the backend still does the work
@@ -58,113 +58,13 @@
  * Time-split replay: the proxy's state (queues, retries, budget) is not part of the
  * canonical EngineState, so such runs are not split (src/parallel/time-split.ts).
  */
-import { Purpose, streamKey, uniform } from '../random/counter-rng.ts';
 import type { TrafficSource } from '../traffic/source.ts';
-import type { BackendSpec } from './backends.ts';
+import { needsProxy, type ProxyOptions } from './proxy-options.ts';
+import { EnvoyBackoff } from './retry-backoff.ts';
 import { Failure } from './server-health-types.ts';
 import { EventKind, PROXY_PRIORITY, Simulation, type SimulationOptions } from './simulation.ts';
 import { SlotRings } from './slot-rings.ts';
 import type { EngineState } from './state.ts';
-
-export type RetryOn = 'refused' | '503' | 'timeout';
-export type Redispatch = 'never' | 'last' | 'always';
-
-/** How long the proxy waits between a failed attempt and its retry. */
-export type RetryBackoff =
-  /** nginx 1.22 proxy_next_upstream: the next peer is tried at once (ngx_http_upstream_next). */
-  | { kind: 'none' }
-  /**
-   * HAProxy 2.6 (src/stream.c back_handle_st_cer): after a *connection* failure (lbsim's
-   * `refused`), the stream waits `turnAroundMs` = MIN(1000, timeout connect) ms
-   * (SI_ST_TAR) "when retrying on the same server": when the retry keeps its server, or
-   * the algorithm is not of the round-robin kind (ProxyOptions.roundRobinKind), or at
-   * most one server is active (srv_act <= 1, here the
-   * servers the balancer sees up). L7 retries (retry-on 503, response timeouts:
-   * do_l7_retry) do not wait.
-   */
-  | { kind: 'haproxy'; turnAroundMs: number }
-  /**
-   * Envoy 1.28 route retry_back_off (source/common/common/backoff_strategy.cc
-   * JitteredExponentialBackOffStrategy): retry n waits `random() % interval_n` ms, with
-   * interval_1 = base, then doubled while below max / 2, else max ("fully jittered
-   * exponential back-off": [0, 25), [0, 50), [0, 100), [0, 200), [0, 250) ms by default).
-   */
-  | { kind: 'envoy'; baseMs: number; maxMs: number };
-
-/** Envoy 1.28's defaults: base_interval 25 ms, max_interval 10 × base. */
-export const ENVOY_BACKOFF_DEFAULTS = { baseMs: 25, maxMs: 250 } as const;
-/** HAProxy 2.6: the turn-around is MIN(1000, timeout connect) ms; 1000 without a timeout connect. */
-export const HAPROXY_TURN_AROUND_MS = 1000;
-
-export interface ProxyOptions {
-  /** Requests that find every usable backend full wait at the proxy (HAProxy); false: fail at once (nginx 502). @default true (false for nginx/*) */
-  queue: boolean;
-  /** HAProxy `timeout queue`, ms: longest wait in a proxy queue, then 503. @default Infinity */
-  timeoutQueueMs: number;
-  /** Envoy circuit breaker `max_requests`: most requests open on all backends together. @default Infinity */
-  maxRequests: number;
-  /** Envoy circuit breaker `max_pending_requests`: most requests waiting at the proxy. @default Infinity */
-  maxPending: number;
-  /** More attempts after the first (HAProxy `retries`, Envoy `num_retries`, nginx tries − 1). @default 0 */
-  retries: number;
-  /** Which failures are retried. @default ['refused'] (HAProxy's retry-on conn-failure) */
-  retryOn: readonly RetryOn[];
-  /** Where a retry goes. @default 'never' for haproxy/*, else 'always' */
-  redispatch: Redispatch;
-  /** A try not answered within this is abandoned (and retried if `timeout` is in retryOn), ms. @default Infinity */
-  perTryTimeoutMs: number;
-  /** Envoy circuit breaker `max_retries`: most retries in flight at once. @default Infinity */
-  maxRetries: number;
-  /** Envoy `retry_budget`: retries in flight ≤ max(minConcurrency, percent % of requests held). @default null */
-  budget: { percent: number; minConcurrency: number } | null;
-  /** The wait before a retry. @default { kind: 'none' } (the scenario gives haproxy/* HAProxy's turn-around and envoy/* Envoy's back-off) */
-  backoff: RetryBackoff;
-  /** HAProxy: the balance algorithm is of the round-robin kind (BE_LB_KIND_RR: roundrobin, static-rr, random), which changes redispatch and the turn-around. @default false */
-  roundRobinKind: boolean;
-  /**
-   * Envoy's `previous_hosts` retry host predicate: a retry's pick that lands on a host this
-   * request already tried is made again, up to `maxAttempts` more times
-   * (`host_selection_retry_max_attempts`), and the last pick is used whatever it is
-   * (LoadBalancerBase::chooseHost). null: a retry may go to any host, the same included
-   * (Envoy's default). @default null
-   */
-  previousHosts: { maxAttempts: number } | null;
-}
-
-export const PROXY_DEFAULTS: ProxyOptions = {
-  queue: true,
-  timeoutQueueMs: Number.POSITIVE_INFINITY,
-  maxRequests: Number.POSITIVE_INFINITY,
-  maxPending: Number.POSITIVE_INFINITY,
-  retries: 0,
-  retryOn: ['refused'],
-  redispatch: 'always',
-  perTryTimeoutMs: Number.POSITIVE_INFINITY,
-  maxRetries: Number.POSITIVE_INFINITY,
-  budget: null,
-  backoff: { kind: 'none' },
-  roundRobinKind: false,
-  previousHosts: null,
-};
-
-/**
- * Whether anything needs the proxy layer; when not, the plain engine runs. Retries alone
- * need it only when an attempt can fail: a backend can be down (an outage) or refuse
- * (a bounded queue), or a try can time out — e.g. an imported haproxy.cfg's default
- * `retries 3` over unbounded, never-failing backends changes nothing.
- */
-export function needsProxy(backends: readonly BackendSpec[], p: ProxyOptions): boolean {
-  const finite = Number.isFinite;
-  const canFail = finite(p.perTryTimeoutMs) || backends.some((b) => finite(b.queue) || b.outages.length > 0);
-  return (
-    backends.some((b) => finite(b.maxconn ?? Infinity) || finite(b.maxqueue ?? Infinity)) ||
-    (p.retries > 0 && canFail) ||
-    finite(p.timeoutQueueMs) ||
-    finite(p.maxRequests) ||
-    finite(p.maxPending) ||
-    finite(p.perTryTimeoutMs)
-  );
-}
 
 /** The engine for a run: the proxy layer only when something needs it. */
 export function createEngine(options: SimulationOptions, proxy: ProxyOptions, source: TrafficSource): Simulation {
@@ -202,10 +102,8 @@ export class ProxySimulation extends Simulation {
   private readonly retryOnRefused: boolean;
   private readonly retryOn503: boolean;
   private readonly retryOnTimeout: boolean;
-  /** Envoy back-off: per retry number n (1..retries), the interval and the jitter stream's keys. */
-  private readonly backoffInterval: Float64Array;
-  private readonly backoffK1: Float64Array;
-  private readonly backoffK2: Float64Array;
+  /** Envoy's back-off intervals and jitter streams (null for the other proxies). */
+  private readonly envoyBackoff: EnvoyBackoff | null;
 
   // Per-slot columns, beside the engine's.
   private state = new Uint8Array(1024);
@@ -231,22 +129,7 @@ export class ProxySimulation extends Simulation {
     this.retryOnTimeout = proxy.retryOn.includes('timeout');
     this.triedStride = proxy.previousHosts === null ? 0 : proxy.retries + 1;
     this.tried = new Int32Array(this.slotArrival.length * this.triedStride);
-    const n = proxy.backoff.kind === 'envoy' ? proxy.retries + 1 : 0;
-    this.backoffInterval = new Float64Array(n);
-    this.backoffK1 = new Float64Array(n);
-    this.backoffK2 = new Float64Array(n);
-    if (proxy.backoff.kind === 'envoy') {
-      const { baseMs, maxMs } = proxy.backoff;
-      let next = baseMs;
-      for (let r = 1; r < n; r++) {
-        this.backoffInterval[r] = next;
-        // next_interval_ = next_interval_ < doubling_limit_ (max / 2) ? next_interval_ * 2 : max_interval_
-        next = next < maxMs / 2 ? next * 2 : maxMs;
-        const key = streamKey(options.seed, Purpose.RetryBackoff, r);
-        this.backoffK1[r] = key.k1;
-        this.backoffK2[r] = key.k2;
-      }
-    }
+    this.envoyBackoff = proxy.backoff.kind === 'envoy' ? new EnvoyBackoff(proxy.backoff, proxy.retries, options.seed) : null;
     this.recorder.attachProxy(this.depth);
     const health = this.health;
     if (health !== null) {
@@ -451,8 +334,7 @@ export class ProxySimulation extends Simulation {
       const sameServer = this.keepServer[slot] === 1 || !this.proxy.roundRobinKind || this.backends.upCount <= 1;
       return sameServer ? bo.turnAroundMs : 0;
     }
-    // random() % backoff: a whole number of ms in [0, interval).
-    return Math.floor(uniform(this.backoffK1[attempt]!, this.backoffK2[attempt]!, this.slotRequest[slot]!) * this.backoffInterval[attempt]!);
+    return this.envoyBackoff!.delayMs(attempt, this.slotRequest[slot]!);
   }
 
   /** The retry in `slot` starts after `delayMs` (at once when 0). */

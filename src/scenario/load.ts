@@ -10,7 +10,7 @@ import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { isBalancerPath } from '../balancers/registry.ts';
 import type { BackendSpec } from '../engine/backends.ts';
-import { ENVOY_BACKOFF_DEFAULTS, HAPROXY_TURN_AROUND_MS, PROXY_DEFAULTS, type ProxyOptions, type Redispatch, type RetryBackoff } from '../engine/proxy.ts';
+import { ENVOY_BACKOFF_DEFAULTS, HAPROXY_TURN_AROUND_MS, PROXY_DEFAULTS, type ProxyOptions, type Redispatch, type RetryBackoff } from '../engine/proxy-options.ts';
 import type { ServerSetSpec } from '../engine/server-health.ts';
 import type { ImportedBalancer } from '../config-import/types.ts';
 import { resolveBalancerSection } from '../config-import/scenario.ts';

@@ -6,7 +6,8 @@
 import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
 import type { BalancerModule } from '../../src/balancers/types.ts';
 import type { BackendSpec } from '../../src/engine/backends.ts';
-import { PROXY_DEFAULTS, ProxySimulation, type ProxyOptions } from '../../src/engine/proxy.ts';
+import { PROXY_DEFAULTS, type ProxyOptions } from '../../src/engine/proxy-options.ts';
+import { ProxySimulation } from '../../src/engine/proxy.ts';
 import { collectMetrics } from '../../src/metrics/run-metrics.ts';
 import type { Totals } from '../../src/metrics/totals.ts';
 import type { RequestChunk, TrafficSource } from '../../src/traffic/source.ts';
