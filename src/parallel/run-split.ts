@@ -44,6 +44,7 @@ export async function runSplit(scenario: Scenario, options: SplitRunOptions): Pr
     }),
   );
   if (options.signal?.aborted) throw new LbsimError('CANCELLED', 'run cancelled');
+  if (result.stats.notSplit !== undefined) options.onNote?.(`not split in time: ${result.stats.notSplit}`);
   const report = buildReport({ scenario, seed, algorithm: result.algorithm, metrics: result.metrics });
   result.metrics.totals.destroy();
   return { report, stats: result.stats };

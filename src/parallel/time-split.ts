@@ -50,6 +50,8 @@ export interface TimeSplitStats {
   fixups: number;
   /** Fix-ups that never met their first run (re-simulated the whole window). */
   fullReplays: number;
+  /** Why the run was not split (one window), for people; absent when it was split or too short to cut. */
+  notSplit?: string;
 }
 
 export interface TimeSplitResult {
@@ -64,12 +66,13 @@ const MAX_CHECKPOINTS = 24;
 type WindowResult = Extract<TaskResult, { ok: true; kind: 'window' }>;
 
 export async function runTimeSplit(pool: TaskExecutor, scenario: Scenario, seed: number, options: TimeSplitOptions = {}): Promise<TimeSplitResult> {
-  const comparable = await hasComparableState(scenario, seed);
-  const boundaries = comparable ? planBoundaries(scenario, options.windows ?? pool.threads) : [];
+  const notSplit = await whyNoComparableState(scenario, seed);
+  const boundaries = notSplit === undefined ? planBoundaries(scenario, options.windows ?? pool.threads) : [];
   if (boundaries.length === 0) {
     // One window: the whole run as one task.
     const r = await pool.run({ kind: 'run', scenario, seed }, `run of ${scenario.name}`);
-    return { metrics: decodeMetrics(r.metrics), algorithm: r.algorithm, stats: { windows: 1, events: r.events, resimulatedEvents: 0, fixups: 0, fullReplays: 0 } };
+    const stats: TimeSplitStats = { windows: 1, events: r.events, resimulatedEvents: 0, fixups: 0, fullReplays: 0, ...(notSplit === undefined ? {} : { notSplit }) };
+    return { metrics: decodeMetrics(r.metrics), algorithm: r.algorithm, stats };
   }
   const starts = [0, ...boundaries];
   const ends = [...boundaries, Number.POSITIVE_INFINITY];
@@ -141,21 +144,22 @@ export async function runTimeSplit(pool: TaskExecutor, scenario: Scenario, seed:
 }
 
 /**
- * Whether the scenario's balancer can save and load its state: without that, two runs
- * cannot be compared, and the run is not split. Checked on a throw-away instance.
+ * Why two runs of this scenario cannot be compared (so it is not split), or undefined when
+ * they can. The balancer must save and load its state; checked on a throw-away instance.
  * Runs with the proxy layer (maxconn, proxy queues, retries: src/engine/proxy.ts) are not
  * split either: its queues, attempt numbers and retry budget are not in the canonical
  * EngineState yet, and a comparison without them could call two different states equal
  * and splice a wrong result. They run on one thread, exactly.
  */
-async function hasComparableState(scenario: Scenario, seed: number): Promise<boolean> {
+async function whyNoComparableState(scenario: Scenario, seed: number): Promise<string | undefined> {
   const module = await loadBalancerModule(scenario.balancer.algorithm, scenario.baseDir);
   const nothing: TrafficSource = { endTime: 0, fill: (c) => void (c.count = 0) };
   const probe = createSimulation(scenario, module, seed, { startMs: 0, endMs: 0, firstRequest: 0, traffic: nothing, trafficEndMs: 0 });
   const b = probe.balancer;
   probe.recorder.totals.destroy();
-  if (probe instanceof ProxySimulation) return false;
-  return typeof b.saveState === 'function' && typeof b.loadState === 'function';
+  if (probe instanceof ProxySimulation) return 'the proxy layer (maxconn, proxy queues, retries) keeps state the split cannot compare yet; such a run is simulated whole, on one thread';
+  if (typeof b.saveState !== 'function' || typeof b.loadState !== 'function') return `balancer ${module.name} has no saveState/loadState, so two runs of it cannot be compared; it is simulated whole, on one thread`;
+  return undefined;
 }
 
 /** Boundaries 1, 2, 4, ... intervals after the window's start, before its end. */

@@ -246,6 +246,12 @@ describe('lbsim run: good input', () => {
     const i = report.timeseries.start.findIndex((s: number) => s >= 120_000);
     expect(web2.requests.slice(i, i + 12).every((n: number) => n === 0)).toBe(true);
     expect(web2.requests[i - 1]).toBeGreaterThan(0);
+    // On threads it is not split (it saves no state), says why, and reports the same.
+    const threads = await runCli(['run', 'scenarios/custom-balancer/sticky.yaml', '--format', 'json', '--threads', '2']);
+    expect(threads.code, threads.stderr).toBe(0);
+    expect(threads.stderr).toMatch(/not split in time: balancer sticky-spill has no saveState\/loadState/);
+    expect(threads.stderr).toMatch(/on 2 threads, 1 window, /);
+    expect(threads.stdout).toBe(r.stdout);
   });
 });
 

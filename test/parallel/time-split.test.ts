@@ -198,6 +198,7 @@ backends:
     expect(JSON.parse(expected).requests.queueTimeouts).toBeGreaterThan(0);
     const { json, stats } = await split(sc, 3);
     expect(stats.windows).toBe(1);
+    expect(stats.notSplit).toMatch(/^the proxy layer .* on one thread$/);
     expectSame(json, expected, 'proxy layer');
   });
 

@@ -85,6 +85,6 @@ async function runSplitCommand(
   });
   const wall = (performance.now() - started) / 1000;
   await emit(formatReport(report, opts.format), opts.out);
-  const split = stats === undefined ? '' : ` on ${cluster === undefined ? `${opts.threads} threads` : 'the cluster'}, ${stats.windows} windows, ${((stats.resimulatedEvents / Math.max(stats.events, 1)) * 100).toFixed(1)}% re-simulated`;
+  const split = stats === undefined ? '' : ` on ${cluster === undefined ? `${opts.threads} threads` : 'the cluster'}, ${stats.windows} window${stats.windows === 1 ? '' : 's'}, ${((stats.resimulatedEvents / Math.max(stats.events, 1)) * 100).toFixed(1)}% re-simulated`;
   ctx.info(`simulated ${report.requests.total.toLocaleString('en-US')} requests in ${wall.toFixed(2)} s${split}`);
 }
