@@ -71,7 +71,7 @@ interface Pending {
   retries?: number;
   queueTimeoutMs?: number;
   connectTimeoutMs?: number;
-  redispatch?: boolean;
+  redispatch?: boolean | number;
   allBackups?: boolean;
   httpchk?: string;
   defaultServer: string[];
@@ -159,7 +159,14 @@ function applyDirective(l: Line, p: Pending, servers: { line: Line; words: strin
       }
       break;
     case 'option':
-      if (w[1] === 'redispatch') return void (p.redispatch = true);
+      if (w[1] === 'redispatch') {
+        // cfgparse-listen.c: redispatch_after = atol(args[2]) when given, else -1 (the last retry).
+        if (w[2] === undefined) return void (p.redispatch = true);
+        // atol(): the leading digits, 0 when there are none; HAProxy says nothing, lbsim warns.
+        const n = Number.parseInt(w[2], 10);
+        if (!/^[+-]?\d+$/.test(w[2])) warnings.push(`${where}: option redispatch '${w[2]}' is not a whole number; HAProxy reads it as ${Number.isNaN(n) ? 0 : n}`);
+        return void (p.redispatch = Number.isNaN(n) ? 0 : n);
+      }
       if (w[1] === 'allbackups') return void (p.allBackups = true);
       if (w[1] === 'httpchk') return void (p.httpchk = w.slice(2).join(' '));
       break;

@@ -94,7 +94,7 @@ function proxyFieldsOf(imp: ImportedBalancer): ProxyFields {
     const timeout = s.queueTimeoutMs ?? s.connectTimeoutMs;
     return {
       retries: s.retries ?? 3,
-      redispatch: s.redispatch === true ? 'last' : 'never',
+      redispatch: s.redispatch === true ? 'last' : typeof s.redispatch === 'number' ? s.redispatch : 'never',
       retry_on: ['refused'],
       ...(timeout === undefined ? {} : { timeout_queue: timeout }),
       ...(s.connectTimeoutMs === undefined ? {} : { timeout_connect: s.connectTimeoutMs }),

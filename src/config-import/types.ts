@@ -54,8 +54,8 @@ export interface ImportedBalancer {
     nextUpstreamTries?: number;
     /** nginx `proxy_next_upstream` conditions, as written. */
     nextUpstream?: string[];
-    /** HAProxy `option redispatch`. */
-    redispatch?: boolean;
+    /** HAProxy `option redispatch [<interval>]`: true (the last retry), or the interval given. */
+    redispatch?: boolean | number;
     /** HAProxy `option allbackups`. */
     allBackups?: boolean;
     /** Envoy circuit breaker thresholds (default priority). */

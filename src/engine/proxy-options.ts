@@ -51,6 +51,13 @@ export interface ProxyOptions {
   retryOn: readonly RetryOn[];
   /** Where a retry goes. @default 'never' for haproxy/*, else 'always' */
   redispatch: Redispatch;
+  /**
+   * With `last` (HAProxy `option redispatch <interval>`, src/stream.c
+   * stream_choose_redispatch): P > 0 redispatches every Pth retry; N < 0 the retries k
+   * with k % (retries + 1 + N) == 0, so the default -1 is the last retry; 0 only when the
+   * server is down or the algorithm is of the round-robin kind. @default -1
+   */
+  redispatchAfter: number;
   /** A try not answered within this is abandoned (and retried if `timeout` is in retryOn), ms. @default Infinity */
   perTryTimeoutMs: number;
   /** Envoy circuit breaker `max_retries`: most retries in flight at once. @default Infinity */
@@ -79,6 +86,7 @@ export const PROXY_DEFAULTS: ProxyOptions = {
   retries: 0,
   retryOn: ['refused'],
   redispatch: 'always',
+  redispatchAfter: -1,
   perTryTimeoutMs: Number.POSITIVE_INFINITY,
   maxRetries: Number.POSITIVE_INFINITY,
   budget: null,

@@ -213,7 +213,9 @@ export class ProxySimulation extends Simulation {
 
   /**
    * Whether the retry the slot now holds goes through the balancer. `last` is HAProxy's
-   * option redispatch (stream_choose_redispatch): the last retry; or the server that
+   * option redispatch (stream_choose_redispatch): the last retry, or with an interval
+   * (`option redispatch <interval>`, ProxyOptions.redispatchAfter) every Pth retry or
+   * the Nth before the last; or the server that
    * failed is no longer running (`cur_state < SRV_ST_RUNNING`: believed down); or the
    * algorithm is of the round-robin kind and more than one server is active (`srv_act > 1`).
    */
@@ -222,7 +224,12 @@ export class ProxySimulation extends Simulation {
     if (r !== 'last') return r === 'always';
     const b = this.lastBackend[slot]!;
     const bs = this.backends;
-    return this.attempt[slot] === this.proxy.retries || (b >= 0 && bs.up[b] === 0) || (this.proxy.roundRobinKind && bs.upCount > 1);
+    // k = conn_retries − si->conn_retries: this retry's number, 1-based.
+    const k = this.attempt[slot]!;
+    const after = this.proxy.redispatchAfter;
+    // C's % by a negative divisor tests multiples of its magnitude; by zero HAProxy would fault (SIGFPE): no interval then.
+    const interval = after > 0 ? after : after < 0 ? Math.abs(this.proxy.retries + 1 + after) : 0;
+    return (interval > 0 && k % interval === 0) || (b >= 0 && bs.up[b] === 0) || (this.proxy.roundRobinKind && bs.upCount > 1);
   }
 
   /** Envoy previous_hosts: pick again while the pick is a host this request already tried, up to maxAttempts times; the last pick stands. */

@@ -239,7 +239,8 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
  */
 export function proxyOptions(b: ProxyFields, algorithm: string): ProxyOptions {
   const d = PROXY_DEFAULTS;
-  const redispatch: Redispatch = b.redispatch === undefined ? (algorithm.startsWith('haproxy/') ? 'never' : d.redispatch) : b.redispatch === true ? 'last' : b.redispatch === false ? 'never' : b.redispatch;
+  const r = b.redispatch;
+  const redispatch: Redispatch = r === undefined ? (algorithm.startsWith('haproxy/') ? 'never' : d.redispatch) : r === true || typeof r === 'number' ? 'last' : r === false ? 'never' : r;
   return {
     queue: b.proxy_queue ?? !algorithm.startsWith('nginx/'),
     timeoutQueueMs: b.timeout_queue ?? d.timeoutQueueMs,
@@ -248,6 +249,7 @@ export function proxyOptions(b: ProxyFields, algorithm: string): ProxyOptions {
     retries: b.retries ?? d.retries,
     retryOn: b.retry_on ?? d.retryOn,
     redispatch,
+    redispatchAfter: typeof r === 'number' ? r : d.redispatchAfter,
     perTryTimeoutMs: b.per_try_timeout ?? d.perTryTimeoutMs,
     maxRetries: b.max_retries ?? d.maxRetries,
     budget: b.retry_budget === undefined ? d.budget : { percent: b.retry_budget.budget_percent, minConcurrency: b.retry_budget.min_retry_concurrency },

@@ -155,7 +155,7 @@ export const PROXY_FIELDS = {
     )
     .min(1, { message: 'expected at least one of refused, 503, timeout' })
     .optional(),
-  redispatch: z.union([z.boolean(), z.enum(['never', 'last', 'always'])], { error: 'expected never, last (HAProxy option redispatch), always, or true (= last) / false (= never)' }).optional(),
+  redispatch: z.union([z.boolean(), z.enum(['never', 'last', 'always']), z.number().int()], { error: 'expected never, last (HAProxy option redispatch), always, true (= last) / false (= never), or a whole number (HAProxy option redispatch <interval>)' }).optional(),
   per_try_timeout: positiveDuration.optional(),
   /** HAProxy `timeout connect`: haproxy/* wait MIN(1 s, it) before retrying after a connection failure. */
   timeout_connect: positiveDuration.optional(),

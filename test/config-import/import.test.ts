@@ -243,6 +243,15 @@ describe('balancer.from in a scenario', () => {
     const r2 = resolveBalancerSection({ from: 'h.cfg' }, own, tmp, 's.yaml');
     expect(own).toEqual([{ name: 's1', weight: 1, maxconn: 4 }, { name: 's2', weight: 1, maxconn: 10, maxqueue: 5 }]);
     expect(r2.proxy).toEqual({ retries: 3, redispatch: 'never', retry_on: ['refused'], timeout_queue: 3000, timeout_connect: 3000 });
+    // option redispatch <interval>: the interval as HAProxy's atol() reads it (a word that is no number warns, and reads as 0).
+    for (const [arg, expected, warns] of [['2', 2, false], ['-2', -2, false], ['x', 0, true]] as const) {
+      writeFileSync(join(tmp, 'r.cfg'), `backend b\n  retries 3\n  option redispatch ${arg}\n  server s1 1.1.1.1:80\n`);
+      const imported = importBalancerConfig(join(tmp, 'r.cfg'), { backend: 'b' });
+      expect(imported.settings.redispatch, arg).toBe(expected);
+      expect(imported.warnings.some((w) => /r\.cfg:3: option redispatch 'x' is not a whole number; HAProxy reads it as 0/.test(w)), arg).toBe(warns);
+      const own3 = [{ name: 's1', weight: 1 }];
+      expect(resolveBalancerSection({ from: 'r.cfg' }, own3, tmp, 's.yaml').proxy).toMatchObject({ redispatch: expected });
+    }
   });
   it('maps max_conns and proxy_next_upstream (nginx): no proxy queue, tries − 1 retries to the next peer', () => {
     const b: { name: string; weight: number; maxconn?: number }[] = ['10.0.1.11:8080', '10.0.1.12:8080', '10.0.1.13:8080', '10.0.1.20:8080'].map((name) => ({ name, weight: 1 }));

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { backendSpecs, runProxy, traceLines } from '../helpers/proxy.ts';
-import { simulateObject } from '../helpers/simulate.ts';
+import { scenarioOf, simulateObject } from '../helpers/simulate.ts';
 
 describe('retries and redispatch (HAProxy)', () => {
   // a serves one request at a time with no backlog of its own: a second one gets a 503.
@@ -24,6 +24,24 @@ describe('retries and redispatch (HAProxy)', () => {
     expect(traceLines(run)).toEqual(['r0 a@0-100', 'r1 b@1-101', 'r2#2 b@2-102']);
     const t = run.totals;
     expect([t.completed, t.rejected, t.retries, t.rejectedBy[0]]).toEqual([3, 0, 2, 2]);
+  });
+
+  it('option redispatch <interval> (stream_choose_redispatch): every Pth retry, the Nth before the last, or 0: never by count', () => {
+    const at = (redispatchAfter: number) => runProxy('haproxy/roundrobin', backends(), { retries: 3, retryOn: ['503'], redispatch: 'last', redispatchAfter }, requests);
+    // 1 and -3 (3 + 1 − 3 = 1): every retry, so the first one goes to b.
+    for (const every of [1, -3]) expect(traceLines(at(every)), `${every}`).toEqual(['r0 a@0-100', 'r1 b@1-101', 'r2#1 b@2-102']);
+    // 2 and -2 (3 + 1 − 2 = 2): retries 2 (and 4); 3 and -1 (the default): the third, the last.
+    for (const second of [2, -2]) expect(traceLines(at(second)), `${second}`).toEqual(['r0 a@0-100', 'r1 b@1-101', 'r2#2 b@2-102']);
+    for (const third of [3, -1]) expect(traceLines(at(third)), `${third}`).toEqual(['r0 a@0-100', 'r1 b@1-101', 'r2#3 b@2-102']);
+    // 0: no retry by count; a is up and the algorithm is not of the round-robin kind here: all four attempts at a.
+    const none = at(0);
+    expect(traceLines(none)).toEqual(['r0 a@0-100', 'r1 b@1-101']);
+    expect([none.totals.rejected, none.totals.retries]).toEqual([1, 3]);
+    // In a scenario: `redispatch: <whole number>` is option redispatch with that interval.
+    const fields = (redispatch: unknown) => ({ duration: '1s', traffic: { synthetic: { rate: '10/s', service: { distribution: 'constant', mean: '1ms' } } }, balancer: { algorithm: 'haproxy/leastconn', retries: 3, redispatch }, backends: [{ name: 'a', queue: 0 }] });
+    expect(scenarioOf(fields(-2)).proxy).toMatchObject({ redispatch: 'last', redispatchAfter: -2 });
+    expect(scenarioOf(fields(true)).proxy).toMatchObject({ redispatch: 'last', redispatchAfter: -1 });
+    expect(() => scenarioOf(fields(1.5))).toThrow(/balancer\.redispatch: .*a whole number \(HAProxy option redispatch <interval>\)/);
   });
 
   it('a 503 is not retried unless retry_on has it (HAProxy retries connection failures by default)', () => {
