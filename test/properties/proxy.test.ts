@@ -26,7 +26,7 @@ const proxyArb = fc.record({
   timeout_queue: fc.option(fc.integer({ min: 5, max: 200 }), { nil: undefined }),
   retries: fc.integer({ min: 0, max: 3 }),
   retry_on: fc.subarray(['refused', '503', 'timeout'] as const, { minLength: 1 }),
-  redispatch: fc.constantFrom('never', 'last', 'always'),
+  redispatch: fc.oneof(fc.constantFrom<'never' | 'last' | 'always'>('never', 'last', 'always'), fc.integer({ min: -4, max: 3 })),
   per_try_timeout: fc.option(fc.integer({ min: 5, max: 100 }), { nil: undefined }),
   retry_budget: fc.option(fc.record({ budget_percent: fc.integer({ min: 0, max: 100 }), min_retry_concurrency: fc.integer({ min: 0, max: 3 }) }), { nil: undefined }),
   proxy_queue: fc.option(fc.boolean(), { nil: undefined }),
