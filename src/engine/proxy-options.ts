@@ -76,6 +76,8 @@ export interface ProxyOptions {
    * (Envoy's default). @default null
    */
   previousHosts: { maxAttempts: number } | null;
+  /** nginx: a retry never goes to a peer the request already tried (the `tried` bitmap). @default false (true for nginx/*) */
+  excludeTried: boolean;
 }
 
 export const PROXY_DEFAULTS: ProxyOptions = {
@@ -93,6 +95,7 @@ export const PROXY_DEFAULTS: ProxyOptions = {
   backoff: { kind: 'none' },
   roundRobinKind: false,
   previousHosts: null,
+  excludeTried: false,
 };
 
 /**

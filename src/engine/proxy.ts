@@ -113,7 +113,7 @@ export class ProxySimulation extends Simulation {
   private lastBackend = new Int32Array(1024);
   /** 1 when the slot's retry stays with lastBackend (decided when the attempt failed). */
   private keepServer = new Uint8Array(1024);
-  /** previous_hosts: the host of each attempt, `triedStride` (retries + 1) per slot; empty when the predicate is off. */
+  /** previous_hosts and nginx: the host of each attempt, `triedStride` (retries + 1) per slot; empty when neither is on. */
   private tried: Int32Array;
   private readonly triedStride: number;
   private line = new Int32Array(1024);
@@ -127,7 +127,7 @@ export class ProxySimulation extends Simulation {
     this.retryOnRefused = proxy.retryOn.includes('refused');
     this.retryOn503 = proxy.retryOn.includes('503');
     this.retryOnTimeout = proxy.retryOn.includes('timeout');
-    this.triedStride = proxy.previousHosts === null ? 0 : proxy.retries + 1;
+    this.triedStride = proxy.previousHosts === null && !proxy.excludeTried ? 0 : proxy.retries + 1;
     this.tried = new Int32Array(this.slotArrival.length * this.triedStride);
     this.envoyBackoff = proxy.backoff.kind === 'envoy' ? new EnvoyBackoff(proxy.backoff, proxy.retries, options.seed) : null;
     this.recorder.attachProxy(this.depth);
@@ -187,10 +187,11 @@ export class ProxySimulation extends Simulation {
     if (attempt > 0 && this.keepServer[slot] === 1 && this.lastBackend[slot]! >= 0) b = this.lastBackend[slot]!;
     else {
       if (health !== null) health.beforePick();
-      b = bs.upCount > 0 ? this.balancer.pick(this.slotRequest[slot]! + attempt * ATTEMPT_SHIFT, this.client[slot]!, this.route[slot]!) : -1;
-      if (this.triedStride > 0 && attempt > 0) b = this.avoidPreviousHosts(slot, b);
+      if (bs.upCount === 0) b = -1;
+      else if (attempt > 0 && this.proxy.excludeTried) b = this.pickUntried(slot);
+      else b = this.balancer.pick(this.slotRequest[slot]! + attempt * ATTEMPT_SHIFT, this.client[slot]!, this.route[slot]!);
+      if (attempt > 0 && this.proxy.previousHosts !== null) b = this.avoidPreviousHosts(slot, b);
     }
-    if (this.triedStride > 0 && b >= 0) this.tried[slot * this.triedStride + attempt] = b;
     if (b < 0) {
       if (!this.anyFull()) {
         // Nothing up and weighted: as the plain engine, rejected for want of a backend.
@@ -247,6 +248,26 @@ export class ProxySimulation extends Simulation {
     return b;
   }
 
+  /**
+   * nginx 1.22: a retry (proxy_next_upstream) never goes to a peer this request already
+   * tried — every nginx balancer skips the peers in its `rrp->tried` bitmap exactly as it
+   * skips one at max_conns (ngx_http_upstream_get_peer, get_least_conn_peer,
+   * get_hash_peer, get_ip_hash_peer, get_random_peer: `continue` / `goto next`). So the
+   * tried peers are shown full to the balancer for this one pick. The hashes restart
+   * their rehash sequence where nginx continues it; the two agree whenever the first
+   * attempt's pick was its first usable candidate. No peer left: -1 (nginx's
+   * NGX_BUSY, "no live upstreams").
+   */
+  private pickUntried(slot: number): number {
+    const bs = this.backends;
+    const attempt = this.attempt[slot]!;
+    const base = slot * this.triedStride;
+    for (let i = 0; i < attempt; i++) bs.full[this.tried[base + i]!] = 1;
+    const b = this.balancer.pick(this.slotRequest[slot]! + attempt * ATTEMPT_SHIFT, this.client[slot]!, this.route[slot]!);
+    for (let i = 0; i < attempt; i++) this.updateFull(this.tried[base + i]!);
+    return b;
+  }
+
   /** Any usable backend full at the proxy: then a -1 pick means "wait", not "no backend". */
   private anyFull(): boolean {
     const bs = this.backends;
@@ -264,6 +285,8 @@ export class ProxySimulation extends Simulation {
   private send(slot: number, b: number): void {
     const bs = this.backends;
     const t = this.now;
+    // The host of this attempt (previous_hosts, nginx's tried peers): where it is sent, refused or not.
+    if (this.triedStride > 0) this.tried[slot * this.triedStride + this.attempt[slot]!] = b;
     if (bs.serving[b] === 0) return this.refused(slot, b, this.retryOnRefused);
     const idle = bs.busy[b]! < bs.concurrency[b]!;
     if (!idle && bs.queued[b]! >= bs.queueLimit[b]!) return this.refused(slot, b, this.retryOn503);

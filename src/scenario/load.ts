@@ -257,6 +257,7 @@ export function proxyOptions(b: ProxyFields, algorithm: string): ProxyOptions {
     roundRobinKind: HAPROXY_RR_KIND.has(algorithm),
     // Envoy: host_selection_retry_max_attempts defaults to 1 (one more pick).
     previousHosts: b.retry_host_predicate === 'previous_hosts' ? { maxAttempts: b.host_selection_retry_max_attempts ?? 1 } : d.previousHosts,
+    excludeTried: algorithm.startsWith('nginx/'),
   };
 }
 

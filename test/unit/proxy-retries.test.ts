@@ -44,6 +44,29 @@ describe('retries and redispatch (HAProxy)', () => {
     expect(() => scenarioOf(fields(1.5))).toThrow(/balancer\.redispatch: .*a whole number \(HAProxy option redispatch <interval>\)/);
   });
 
+  it("nginx: a retry never goes back to a peer it tried (the tried bitmap is skipped like max_conns), so smooth WRR passes over it", () => {
+    // Weights 5 and 1: smooth WRR picks a a a b a a. a serves one at a time with no backlog.
+    // r0 → a (busy to 100); r1 → a: 503. Its retry's pick would be a again (the third a);
+    // nginx skips the tried a, and b takes it at once.
+    const specs = backendSpecs([{ name: 'a', weight: 5, concurrency: 1, queue: 0 }, { name: 'b', weight: 1, concurrency: 5, queue: 0 }]);
+    const reqs = [{ at: 0, work: 100 }, { at: 1, work: 10 }];
+    const nginx = runProxy('nginx/round_robin', specs, { retries: 2, retryOn: ['503'], redispatch: 'always', excludeTried: true }, reqs);
+    expect(traceLines(nginx)).toEqual(['r0 a@0-100', 'r1#1 b@1-11']);
+    expect([nginx.totals.retries, nginx.totals.rejectedBy[0]]).toEqual([1, 1]);
+    // Without the exclusion (Envoy's default: any host, the same included) the retry meets a again.
+    const any = runProxy('nginx/round_robin', specs, { retries: 2, retryOn: ['503'], redispatch: 'always' }, reqs);
+    expect(traceLines(any)).toEqual(['r0 a@0-100', 'r1#2 b@1-11']);
+    // Every peer tried: r2 → a (503), its retry → b (503), the second retry finds nothing
+    // left to pick and fails (nginx: "no live upstreams"), though a third retry was allowed.
+    const both = runProxy('nginx/round_robin', backendSpecs([{ name: 'a', concurrency: 1, queue: 0 }, { name: 'b', concurrency: 1, queue: 0 }]), { retries: 3, retryOn: ['503'], redispatch: 'always', excludeTried: true }, [{ at: 0, work: 100 }, { at: 1, work: 100 }, { at: 2, work: 10 }]);
+    expect(traceLines(both)).toEqual(['r0 a@0-100', 'r1 b@1-101']);
+    expect([both.totals.retries, both.totals.rejected, both.totals.rejectedNoBackend]).toEqual([2, 1, 1]);
+    // In a scenario, every nginx/* algorithm excludes tried peers; the others do not.
+    const fields = (algorithm: string) => ({ duration: '1s', traffic: { synthetic: { rate: '10/s', service: { distribution: 'constant', mean: '1ms' } } }, balancer: { algorithm, retries: 1 }, backends: [{ name: 'a', queue: 0 }] });
+    expect(scenarioOf(fields('nginx/least_conn')).proxy.excludeTried).toBe(true);
+    expect(scenarioOf(fields('envoy/round_robin')).proxy.excludeTried).toBe(false);
+  });
+
   it('a 503 is not retried unless retry_on has it (HAProxy retries connection failures by default)', () => {
     const run = runProxy('haproxy/roundrobin', backends(), { retries: 2, redispatch: 'always' }, requests);
     expect([run.totals.completed, run.totals.rejected, run.totals.retries]).toEqual([2, 1, 0]);
