@@ -18,7 +18,6 @@ import { traceCommand } from './commands/trace.ts';
 import { workerCommand } from './commands/worker.ts';
 import type { CliContext } from './context.ts';
 import { checkOutputPath } from './output.ts';
-import { endEarlyPool } from '../parallel/early-pool.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -81,8 +80,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`lbsim: internal error (a bug in lbsim, please report it):\n${(e as Error)?.stack ?? String(e)}\n`);
     return 70;
   } finally {
-    // Threads started early for a pool nobody took (src/cli/early-pool.ts) would keep the process alive.
-    await endEarlyPool();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

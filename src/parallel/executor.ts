@@ -58,8 +58,8 @@ export async function withExecutor<T>(options: ExecutorOptions, body: (executor:
   if (options.signal?.aborted) throw new LbsimError('CANCELLED', 'run cancelled');
   let executor: TaskExecutor;
   if (options.cluster === undefined) {
-    const { takePool } = await import('./pool.ts');
-    executor = takePool(options.threads);
+    const { SimulationPool } = await import('./pool.ts');
+    executor = new SimulationPool({ threads: options.threads });
   } else {
     const { ClusterExecutor } = await import('../cluster/coordinator.ts');
     executor = await ClusterExecutor.connect(options.cluster);

@@ -9,7 +9,6 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { LbsimError } from '../errors.ts';
 import { checkResult, type TaskExecutor, type TaskOk } from './executor.ts';
-import { keepEarly, takeEarly } from './early-pool.ts';
 import type { Task, TaskProgress, TaskResult } from './tasks.ts';
 
 export interface PoolOptions {
@@ -76,18 +75,4 @@ export class SimulationPool implements TaskExecutor {
     this.destroyed = true;
     await this.piscina.destroy();
   }
-}
-
-/** Starts a pool's threads before the program asks for it (src/parallel/early-pool.ts). */
-export function startPoolEarly(threads: number): void {
-  if (threads > 1) keepEarly(new SimulationPool({ threads }));
-}
-
-/** A pool of at least `threads` threads: the early one if it is big enough, else a new one. */
-export function takePool(threads: number): SimulationPool {
-  const pool = takeEarly();
-  if (pool !== undefined && pool.threads >= threads) return pool;
-  // The wrong size: its threads go (piscina cannot shrink or grow a running pool's minimum).
-  void pool?.destroy();
-  return new SimulationPool({ threads });
 }
