@@ -5,6 +5,10 @@
 import type { MessagePort } from 'node:worker_threads';
 import { executeTask, type Task, type TaskResult } from '../src/parallel/tasks.ts';
 
-export default function run({ task, port }: { task: Task; port?: MessagePort }): Promise<TaskResult> {
-  return executeTask(task, port);
+export default async function run({ task, port }: { task: Task; port?: MessagePort }): Promise<TaskResult> {
+  try {
+    return await executeTask(task, port === undefined ? {} : { progress: (p) => port.postMessage(p) });
+  } finally {
+    port?.close();
+  }
 }

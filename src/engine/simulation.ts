@@ -204,6 +204,17 @@ export class Simulation {
     return !this.done;
   }
 
+  /**
+   * One slice of runUntil(tMs): up to `maxEvents` events before tMs. Returns true once it
+   * paused at tMs or the run ended, so a caller can run to a boundary in slices.
+   */
+  advanceUntil(tMs: number, maxEvents: number): boolean {
+    this.pauseAt = tMs;
+    const stopped = this.advance(maxEvents);
+    this.pauseAt = Number.POSITIVE_INFINITY;
+    return stopped;
+  }
+
   /** Ends the run at the instant runUntil() paused at, as if the window ended there. */
   stopHere(): void {
     this.recorder.closeAtBoundary(instantUs(this.now));

@@ -59,7 +59,8 @@ export async function withExecutor<T>(options: ExecutorOptions, body: (executor:
   let executor: TaskExecutor;
   if (options.cluster === undefined) {
     const { SimulationPool } = await import('./pool.ts');
-    executor = new SimulationPool({ threads: options.threads });
+    // A run's own process: its main thread is one of the threads.
+    executor = new SimulationPool({ threads: options.threads, mainThread: true });
   } else {
     const { ClusterExecutor } = await import('../cluster/coordinator.ts');
     executor = await ClusterExecutor.connect(options.cluster);

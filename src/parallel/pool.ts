@@ -9,14 +9,22 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { LbsimError } from '../errors.ts';
 import { checkResult, type TaskExecutor, type TaskOk } from './executor.ts';
-import type { Task, TaskProgress, TaskResult } from './tasks.ts';
+import { executeTask, type Task, type TaskProgress, type TaskResult } from './tasks.ts';
 
 export interface PoolOptions {
-  /** Worker threads. @default os.availableParallelism() */
+  /** Threads tasks run on, the main thread included when `mainThread` is set. @default os.availableParallelism() */
   threads?: number;
+  /**
+   * The main thread is one of the `threads`: it runs a task itself whenever it has none,
+   * in slices that hand the event loop back, and piscina starts one worker fewer. On a
+   * machine with as many cores as threads this saves a worker's boot (a thread and the
+   * engine's modules) and keeps one core from sitting idle in the main thread. Not for a
+   * process whose main thread has other work to keep up with (`lbsim worker`). @default false
+   */
+  mainThread?: boolean;
 }
 
-export const POOL_DEFAULTS = { threads: availableParallelism() } as const;
+export const POOL_DEFAULTS = { threads: availableParallelism(), mainThread: false } as const;
 
 /**
  * How piscina starts `workers/<name>`: from sources (vitest, tsx) the worker is TypeScript
@@ -32,13 +40,21 @@ export class SimulationPool implements TaskExecutor {
   readonly threads: number;
   private readonly piscina: Piscina;
   private destroyed = false;
+  /** Whether the main thread takes tasks, and whether it is running one now. */
+  private readonly inline: boolean;
+  private mainBusy = false;
+  /** Worker threads started: `threads`, or one fewer when the main thread is one of them. */
+  readonly workerThreads: number;
 
   constructor(options: PoolOptions = {}) {
     this.threads = Math.max(1, options.threads ?? POOL_DEFAULTS.threads);
+    this.inline = (options.mainThread ?? POOL_DEFAULTS.mainThread) && this.threads >= 2;
+    this.workerThreads = this.threads - (this.inline ? 1 : 0);
+    const workers = this.workerThreads;
     this.piscina = new Piscina({
       ...workerScript('sim-worker'),
-      minThreads: this.threads,
-      maxThreads: this.threads,
+      minThreads: workers,
+      maxThreads: workers,
       // One task per thread at a time: tasks are long and CPU-bound.
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
@@ -54,6 +70,7 @@ export class SimulationPool implements TaskExecutor {
    * `{ ok: false }`). `signal` aborts this task alone (its thread is replaced).
    */
   async execute(task: Task, label: string, onProgress?: (p: TaskProgress) => void, signal?: AbortSignal): Promise<TaskResult> {
+    if (this.inline && !this.mainBusy && signal === undefined) return this.executeHere(task, onProgress);
     const channel = onProgress === undefined ? undefined : new MessageChannel();
     channel?.port1.on('message', (m: TaskProgress) => onProgress!(m));
     try {
@@ -66,6 +83,22 @@ export class SimulationPool implements TaskExecutor {
       throw new LbsimError('WORKER_FAILED', `${label}: worker thread failed: ${(e as Error)?.message ?? String(e)}`, { cause: e, exitCode: 70 });
     } finally {
       channel?.port1.close();
+    }
+  }
+
+  /**
+   * A task on the main thread: the same code as in a worker (so the same result, byte for
+   * byte), run in slices with a turn of the event loop between them. destroy() cancels it
+   * at the next slice.
+   */
+  private async executeHere(task: Task, onProgress?: (p: TaskProgress) => void): Promise<TaskResult> {
+    this.mainBusy = true;
+    try {
+      const pause = () =>
+        new Promise<void>((resolve, reject) => setImmediate(() => (this.destroyed ? reject(new LbsimError('CANCELLED', 'run cancelled')) : resolve())));
+      return await executeTask(task, { pause, ...(onProgress === undefined ? {} : { progress: onProgress }) });
+    } finally {
+      this.mainBusy = false;
     }
   }
 

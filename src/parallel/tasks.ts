@@ -4,7 +4,6 @@
  * run on the thread pool or, later, on other machines. Failures come back as a tagged
  * result, not a thrown error: an Error loses its class and code crossing threads.
  */
-import type { MessagePort } from 'node:worker_threads';
 import { loadBalancerModule } from '../balancers/registry.ts';
 import type { BalancerModule } from '../balancers/types.ts';
 import { type EngineState, sameState } from '../engine/state.ts';
@@ -82,22 +81,34 @@ function balancerOf(scenario: Scenario): Promise<BalancerModule> {
   return m;
 }
 
-/** Runs a simulation to its end in slices, posting progress every ~200 ms when asked to. */
-function drive(sim: Simulation, port: MessagePort | undefined, until?: number): boolean {
-  if (port === undefined) return until === undefined ? (sim.run(), true) : sim.runUntil(until);
-  if (until !== undefined) return sim.runUntil(until);
-  let last = performance.now();
-  while (!sim.advance(200_000)) {
-    const now = performance.now();
-    if (now - last >= 200) {
-      last = now;
-      port.postMessage({ now: sim.now, events: sim.events } satisfies TaskProgress);
-    }
-  }
-  return true;
+/**
+ * Where a task runs and what it owes its host between slices: a worker thread posts
+ * progress; the main thread (src/parallel/pool.ts) also hands the event loop back, so
+ * the pool's messages, the terminal view and Ctrl-C are served while it simulates.
+ */
+export interface TaskDriver {
+  progress?: (p: TaskProgress) => void;
+  /** Called between slices of ~200 k events; may reject to cancel the task. */
+  pause?: () => Promise<void>;
 }
 
-export async function executeTask(task: Task, port?: MessagePort): Promise<TaskResult> {
+/** Runs a simulation to its end, or (until) to an interval boundary; false if the run ended first. */
+async function drive(sim: Simulation, d: TaskDriver, until?: number): Promise<boolean> {
+  if (d.progress === undefined && d.pause === undefined) return until === undefined ? (sim.run(), true) : sim.runUntil(until);
+  const to = until ?? Number.POSITIVE_INFINITY;
+  let last = performance.now();
+  while (!sim.advanceUntil(to, 200_000)) {
+    const now = performance.now();
+    if (d.progress !== undefined && now - last >= 200) {
+      last = now;
+      d.progress({ now: sim.now, events: sim.events });
+    }
+    if (d.pause !== undefined) await d.pause();
+  }
+  return until === undefined || !sim.done;
+}
+
+export async function executeTask(task: Task, driver: TaskDriver = {}): Promise<TaskResult> {
   try {
     if (task.kind === 'count') {
       return { ok: true, kind: 'count', count: countWindow(task.scenario, task.seed, task.startMs, task.endMs) };
@@ -105,22 +116,20 @@ export async function executeTask(task: Task, port?: MessagePort): Promise<TaskR
     const balancer = await balancerOf(task.scenario);
     if (task.kind === 'run') {
       const sim = createSimulation(task.scenario, balancer, task.seed);
-      drive(sim, port);
+      await drive(sim, driver);
       const metrics = collectMetrics(sim);
       const out = encodeMetrics(metrics);
       metrics.totals.destroy();
       return { ok: true, kind: 'run', metrics: out, algorithm: balancer.name, events: sim.events };
     }
-    return runWindow(task, balancer, port);
+    return await runWindow(task, balancer, driver);
   } catch (e) {
     if (isLbsimError(e)) return { ok: false, code: e.code, message: e.message };
     return { ok: false, code: 'INTERNAL', message: (e as Error)?.stack ?? String(e) };
-  } finally {
-    port?.close();
   }
 }
 
-function runWindow(task: Extract<Task, { kind: 'window' }>, balancer: BalancerModule, port: MessagePort | undefined): TaskResult {
+async function runWindow(task: Extract<Task, { kind: 'window' }>, balancer: BalancerModule, driver: TaskDriver): Promise<TaskResult> {
   const { scenario, seed, window: w } = task;
   const sim = createSimulation(scenario, balancer, seed, {
     startMs: w.startMs,
@@ -136,7 +145,7 @@ function runWindow(task: Extract<Task, { kind: 'window' }>, balancer: BalancerMo
   const checkpointStates: EngineState[] = [];
   let metAt = -1;
   for (let j = 0; j < w.checkpointsMs.length; j++) {
-    if (!drive(sim, port, w.checkpointsMs[j]!)) break;
+    if (!(await drive(sim, driver, w.checkpointsMs[j]!))) break;
     const state = sim.snapshot();
     if (task.compareWith !== undefined) {
       if (sameState(state, task.compareWith[j]!)) {
@@ -149,7 +158,7 @@ function runWindow(task: Extract<Task, { kind: 'window' }>, balancer: BalancerMo
       segments.push(sim.recorder.cut().encode());
     }
   }
-  if (!sim.done) drive(sim, port);
+  if (!sim.done) await drive(sim, driver);
   const metrics = collectMetrics(sim);
   const encoded = encodeMetrics(metrics);
   segments.push(encoded.totals);
