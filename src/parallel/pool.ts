@@ -43,8 +43,13 @@ export class SimulationPool implements TaskExecutor {
   /** Whether the main thread takes tasks, and whether it is running one now. */
   private readonly inline: boolean;
   private mainBusy = false;
+  /** With the main thread in: tasks running on workers, and tasks waiting for any thread. */
+  private busyWorkers = 0;
+  private readonly waiting: (() => void)[] = [];
   /** Worker threads started: `threads`, or one fewer when the main thread is one of them. */
   readonly workerThreads: number;
+  /** Tasks run so far on the main thread and on workers. */
+  readonly ran = { here: 0, workers: 0 };
 
   constructor(options: PoolOptions = {}) {
     this.threads = Math.max(1, options.threads ?? POOL_DEFAULTS.threads);
@@ -70,7 +75,23 @@ export class SimulationPool implements TaskExecutor {
    * `{ ok: false }`). `signal` aborts this task alone (its thread is replaced).
    */
   async execute(task: Task, label: string, onProgress?: (p: TaskProgress) => void, signal?: AbortSignal): Promise<TaskResult> {
-    if (this.inline && !this.mainBusy && signal === undefined) return this.executeHere(task, onProgress);
+    if (!this.inline || signal !== undefined) return this.inWorker(task, label, onProgress, signal);
+    // One queue for both kinds of thread: a task waits here (not in piscina's queue) and
+    // goes to whichever thread frees first, the main thread when both are free.
+    while (this.mainBusy && this.busyWorkers >= this.workerThreads && !this.destroyed) await new Promise<void>((wake) => this.waiting.push(wake));
+    if (this.destroyed) throw new LbsimError('CANCELLED', 'run cancelled');
+    if (!this.mainBusy) return this.executeHere(task, onProgress);
+    this.busyWorkers++;
+    try {
+      return await this.inWorker(task, label, onProgress);
+    } finally {
+      this.busyWorkers--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private async inWorker(task: Task, label: string, onProgress?: (p: TaskProgress) => void, signal?: AbortSignal): Promise<TaskResult> {
+    this.ran.workers++;
     const channel = onProgress === undefined ? undefined : new MessageChannel();
     channel?.port1.on('message', (m: TaskProgress) => onProgress!(m));
     try {
@@ -93,12 +114,14 @@ export class SimulationPool implements TaskExecutor {
    */
   private async executeHere(task: Task, onProgress?: (p: TaskProgress) => void): Promise<TaskResult> {
     this.mainBusy = true;
+    this.ran.here++;
     try {
       const pause = () =>
         new Promise<void>((resolve, reject) => setImmediate(() => (this.destroyed ? reject(new LbsimError('CANCELLED', 'run cancelled')) : resolve())));
       return await executeTask(task, { pause, ...(onProgress === undefined ? {} : { progress: onProgress }) });
     } finally {
       this.mainBusy = false;
+      this.waiting.shift()?.();
     }
   }
 
@@ -106,6 +129,7 @@ export class SimulationPool implements TaskExecutor {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    for (const wake of this.waiting.splice(0)) wake();
     await this.piscina.destroy();
   }
 }
