@@ -30,6 +30,8 @@ export interface ExecutorOptions {
   /** Run on a cluster instead of the local pool. */
   cluster?: ClusterOptions;
   signal?: AbortSignal;
+  /** The local pool's main thread takes tasks too (PoolOptions.mainThread). @default false */
+  mainThread?: boolean;
 }
 
 /**
@@ -59,8 +61,7 @@ export async function withExecutor<T>(options: ExecutorOptions, body: (executor:
   let executor: TaskExecutor;
   if (options.cluster === undefined) {
     const { SimulationPool } = await import('./pool.ts');
-    // A run's own process: its main thread is one of the threads.
-    executor = new SimulationPool({ threads: options.threads, mainThread: true });
+    executor = new SimulationPool({ threads: options.threads, mainThread: options.mainThread ?? false });
   } else {
     const { ClusterExecutor } = await import('../cluster/coordinator.ts');
     executor = await ClusterExecutor.connect(options.cluster);

@@ -37,7 +37,10 @@ export async function runSplit(scenario: Scenario, options: SplitRunOptions): Pr
     return { report: await runScenario(scenario, { seed, ...(options.signal ? { signal: options.signal } : {}) }), stats: undefined };
   }
   // On a cluster an unsplittable run is one job (one window); a split one defaults to a window per worker thread.
-  const result = await withExecutor({ threads: options.threads, ...(options.signal ? { signal: options.signal } : {}), ...(cluster ? { cluster } : {}) }, (executor) =>
+  // One window per thread, the main thread's among them: measured on 2 cores, 1.48–1.57× over
+  // one thread against 1.37–1.50× with two workers (benchmarks/RESULTS.md). Sweeps (runMany)
+  // keep the main thread for merging: with it in, the 8-run sweep measured 1.75× against 1.81–1.85×.
+  const result = await withExecutor({ threads: options.threads, mainThread: true, ...(options.signal ? { signal: options.signal } : {}), ...(cluster ? { cluster } : {}) }, (executor) =>
     runTimeSplit(executor, scenario, seed, {
       windows: reason !== undefined ? 1 : (options.windows ?? (cluster ? Math.max(2, executor.threads) : executor.threads)),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
