@@ -183,8 +183,8 @@ export class ProxySimulation extends Simulation {
     const attempt = this.attempt[slot]!;
     let b: number;
     const health = this.health;
-    // A retry stays with its server unless redispatched, or handed back to the balancer (lastBackend -1).
-    if (attempt > 0 && this.keepServer[slot] === 1 && this.lastBackend[slot]! >= 0) b = this.lastBackend[slot]!;
+    // A retry stays with its server unless redispatched (keepServer 0).
+    if (attempt > 0 && this.keepServer[slot] === 1) b = this.lastBackend[slot]!;
     else {
       if (health !== null) health.beforePick();
       if (bs.upCount === 0) b = -1;
@@ -552,7 +552,7 @@ export class ProxySimulation extends Simulation {
    * The balancer now takes b for down: pendconn_redistribute (HAProxy 2.6 queue.c, with
    * option redispatch) hands its queue back to the balancer. It clears the stream's
    * assigned server (SF_ASSIGNED), so a queued *retry* is balanced again too rather than
-   * sent back to b: forgetting lastBackend does that here (and keeps a retry bound to a
+   * sent back to b: clearing keepServer does that here (and keeps a retry bound to a
    * down, full b from re-queueing on it forever).
    */
   private believedDown(b: number): void {
@@ -563,7 +563,7 @@ export class ProxySimulation extends Simulation {
     for (let n = bs.proxyQueued[b]!; n > 0 && bs.proxyQueued[b]! > 0; n--) {
       const slot = this.serverLines.peek(b);
       this.unqueue(slot, true);
-      this.lastBackend[slot] = -1;
+      this.keepServer[slot] = 0;
       this.assign(slot);
     }
   }

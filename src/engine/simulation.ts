@@ -198,9 +198,7 @@ export class Simulation {
    * for snapshot() and recorder.cut(). Returns false if the run ended first.
    */
   runUntil(tMs: number): boolean {
-    this.pauseAt = tMs;
-    while (!this.advance(1 << 20));
-    this.pauseAt = Number.POSITIVE_INFINITY;
+    while (!this.advanceUntil(tMs, 1 << 20));
     return !this.done;
   }
 

@@ -55,11 +55,10 @@ export class SimulationPool implements TaskExecutor {
     this.threads = Math.max(1, options.threads ?? POOL_DEFAULTS.threads);
     this.inline = (options.mainThread ?? POOL_DEFAULTS.mainThread) && this.threads >= 2;
     this.workerThreads = this.threads - (this.inline ? 1 : 0);
-    const workers = this.workerThreads;
     this.piscina = new Piscina({
       ...workerScript('sim-worker'),
-      minThreads: workers,
-      maxThreads: workers,
+      minThreads: this.workerThreads,
+      maxThreads: this.workerThreads,
       // One task per thread at a time: tasks are long and CPU-bound.
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,

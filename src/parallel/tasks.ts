@@ -94,7 +94,6 @@ export interface TaskDriver {
 
 /** Runs a simulation to its end, or (until) to an interval boundary; false if the run ended first. */
 async function drive(sim: Simulation, d: TaskDriver, until?: number): Promise<boolean> {
-  if (d.progress === undefined && d.pause === undefined) return until === undefined ? (sim.run(), true) : sim.runUntil(until);
   const to = until ?? Number.POSITIVE_INFINITY;
   let last = performance.now();
   while (!sim.advanceUntil(to, 200_000)) {
