@@ -3,19 +3,17 @@
  * scenario, run it (in slices, so callers can show progress or cancel), and build the
  * report. Nothing here touches files or terminals; the CLI and the workers call it.
  */
-import { applyInstances } from './balancers/instances.ts';
 import { loadBalancerModule } from './balancers/registry.ts';
 import type { BalancerModule } from './balancers/types.ts';
-import { createEngine } from './engine/proxy.ts';
 import type { Simulation } from './engine/simulation.ts';
 import { LbsimError } from './errors.ts';
 import { collectMetrics } from './metrics/run-metrics.ts';
 import { buildReport } from './report/build.ts';
 import type { Report } from './report/types.ts';
 import type { Scenario } from './scenario/load.ts';
-import type { TrafficSource } from './traffic/source.ts';
-import { SyntheticTraffic } from './traffic/synthetic.ts';
-import { createTraceTraffic } from './traffic/prepare.ts';
+import { createSimulation } from './simulation-setup.ts';
+
+export { createSimulation, createTraffic, type SimulationWindow } from './simulation-setup.ts';
 
 export interface Progress {
   /** Simulated time reached, ms. */
@@ -48,54 +46,6 @@ export const RUN_DEFAULTS = { progressIntervalMs: 200 } as const;
 
 /** Events processed between checks of the wall clock, progress and cancellation. */
 const SLICE_EVENTS = 100_000;
-
-export function createTraffic(scenario: Scenario, seed: number): TrafficSource {
-  const t = scenario.traffic;
-  // A trace was imported and resolved when the scenario was loaded (loadScenario); replay reads it synchronously.
-  if (t.kind === 'trace') return createTraceTraffic(t, seed);
-  return new SyntheticTraffic({ rate: t.rate, service: t.service, clients: t.clients, routes: t.routes, durationMs: scenario.durationMs, seed });
-}
-
-/** A window [startMs, endMs) of a run, simulated on its own (src/parallel/time-split.ts). */
-export interface SimulationWindow {
-  startMs: number;
-  endMs: number;
-  /** Sequence number of the window's first request. */
-  firstRequest: number;
-  /** The window's arrivals, on the run's timeline. */
-  traffic: TrafficSource;
-  /** Where the whole run's traffic ends (for the timeout cut-off). */
-  trafficEndMs: number;
-}
-
-export function createSimulation(scenario: Scenario, balancer: BalancerModule, seed: number, window?: SimulationWindow): Simulation {
-  // `balancer.instances: N` runs N independent copies of the algorithm (src/balancers/instances.ts).
-  const lb = applyInstances(balancer, scenario.balancer.options);
-  const sim = createEngine(
-    {
-      backends: scenario.backends,
-      balancer: lb.module,
-      balancerOptions: lb.options,
-      seed,
-      intervalMs: scenario.intervalMs,
-      warmupMs: scenario.warmupMs,
-      timeoutMs: scenario.timeoutMs,
-      serverSet: scenario.serverSet,
-      ...(window === undefined
-        ? {}
-        : { startMs: window.startMs, endMs: window.endMs, firstRequest: window.firstRequest, trafficEndMs: window.trafficEndMs }),
-    },
-    scenario.proxy,
-    window?.traffic ?? createTraffic(scenario, seed),
-  );
-  // A window may start inside an outage: the engine starts those backends down, but the
-  // balancer was created with every backend up. Tell it, as the single run told it when
-  // the outage began, so state it derives from up/down and does not save (a hash ring, a
-  // server map, a host set) is the single run's at the window's start.
-  // (With server-health knobs there are no windows, and a backend down at the start is a hidden backup the balancer already saw down.)
-  if (sim.health === null) for (let b = 0; b < sim.backends.count; b++) if (sim.backends.up[b] === 0) sim.balancer.onBackendDown?.(b);
-  return sim;
-}
 
 /** Runs a scenario to completion synchronously (no progress, no cancellation). */
 export function simulateSync(scenario: Scenario, balancer: BalancerModule, seed = scenario.seed): Report {

@@ -12,7 +12,7 @@ import { isLbsimError } from '../errors.ts';
 import { collectMetrics, type EncodedRunMetrics, encodeMetrics } from '../metrics/run-metrics.ts';
 import type { EncodedTotals } from '../metrics/totals.ts';
 import type { Scenario } from '../scenario/load.ts';
-import { createSimulation } from '../simulate.ts';
+import { createSimulation } from '../simulation-setup.ts';
 import { countWindow, openWindowTraffic } from './windows.ts';
 
 export interface WindowSpec {

@@ -27,7 +27,7 @@ import { concatWindows, decodeMetrics, type RunMetrics, sliceRows } from '../met
 import { Totals } from '../metrics/totals.ts';
 import type { Scenario } from '../scenario/load.ts';
 import { formatDuration } from '../scenario/units.ts';
-import { createSimulation } from '../simulate.ts';
+import { createSimulation } from '../simulation-setup.ts';
 import type { TrafficSource } from '../traffic/source.ts';
 import type { TaskExecutor } from './executor.ts';
 import type { TaskResult, WindowSpec } from './tasks.ts';

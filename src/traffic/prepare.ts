@@ -12,8 +12,6 @@ import { LbsimError } from '../errors.ts';
 import { readTraceHeaderFile } from './lbt/reader.ts';
 import { formatFromName, importLog, type ImportSummary } from './readers/import.ts';
 import type { CsvField, LogFormat } from './readers/types.ts';
-import { openReplay, type ReplayTransforms } from './replay.ts';
-import type { TrafficSource } from './source.ts';
 import type { TimeBound } from './trace-schema.ts';
 
 export interface TraceTrafficSpec {
@@ -109,13 +107,6 @@ export async function prepareTrace(spec: TraceTrafficSpec, options: PrepareOptio
   });
   options.onNote?.(`imported ${summary.requests.toLocaleString('en-US')} requests from ${spec.source}${summary.skipped > 0 ? ` (${summary.skipped} malformed rows skipped)` : ''}`);
   return { spec: { ...spec, file: cached }, summary };
-}
-
-/** The replay source for a prepared, resolved trace spec. */
-export function createTraceTraffic(spec: TraceTrafficSpec, seed: number): TrafficSource {
-  if (spec.file === undefined) throw new Error('trace traffic used before prepareTrace');
-  const t: ReplayTransforms = { window: { from: spec.from, to: spec.to }, speed: spec.speed, scale: spec.scale, sample: spec.sample };
-  return openReplay(spec.file, t, seed);
 }
 
 /** The trace fields of a parsed scenario's `traffic` (see trace-schema.ts). */

@@ -20,6 +20,7 @@
  */
 import { Purpose, pcgHash, streamKey, uniform, type StreamKey } from '../random/counter-rng.ts';
 import { TraceReader, type TraceWindow } from './lbt/reader.ts';
+import type { TraceTrafficSpec } from './prepare.ts';
 import { RequestChunk, RequestFlag, type TrafficSource } from './source.ts';
 
 export interface ReplayTransforms {
@@ -42,6 +43,16 @@ export const MAX_SCALE = 64;
 
 export function isIdentity(t: ReplayTransforms): boolean {
   return (t.speed ?? 1) === 1 && (t.scale ?? 1) === 1 && (t.sample ?? 1) === 1;
+}
+
+/**
+ * The replay source for a prepared, resolved trace spec (prepare.ts). Kept here, not in
+ * prepare.ts, so the worker threads that replay never load the log import pipeline.
+ */
+export function createTraceTraffic(spec: TraceTrafficSpec, seed: number): TrafficSource {
+  if (spec.file === undefined) throw new Error('trace traffic used before prepareTrace');
+  const t: ReplayTransforms = { window: { from: spec.from, to: spec.to }, speed: spec.speed, scale: spec.scale, sample: spec.sample };
+  return openReplay(spec.file, t, seed);
 }
 
 /** Opens a trace for replay: the bare reader when nothing transforms it (the fastest path), else a ReplaySource. */

@@ -1,0 +1,62 @@
+/**
+ * Building a Simulation for a scenario (or one window of it): its traffic source, its
+ * balancer (with `instances`), its engine (plain or with the proxy layer). The worker
+ * threads need this and nothing of reporting or log import, so it lives apart from the
+ * facade in simulate.ts, which re-exports it.
+ */
+import { applyInstances } from './balancers/instances.ts';
+import type { BalancerModule } from './balancers/types.ts';
+import { createEngine } from './engine/proxy.ts';
+import type { Simulation } from './engine/simulation.ts';
+import type { Scenario } from './scenario/load.ts';
+import { createTraceTraffic } from './traffic/replay.ts';
+import type { TrafficSource } from './traffic/source.ts';
+import { SyntheticTraffic } from './traffic/synthetic.ts';
+
+export function createTraffic(scenario: Scenario, seed: number): TrafficSource {
+  const t = scenario.traffic;
+  // A trace was imported and resolved when the scenario was loaded (loadScenario); replay reads it synchronously.
+  if (t.kind === 'trace') return createTraceTraffic(t, seed);
+  return new SyntheticTraffic({ rate: t.rate, service: t.service, clients: t.clients, routes: t.routes, durationMs: scenario.durationMs, seed });
+}
+
+/** A window [startMs, endMs) of a run, simulated on its own (src/parallel/time-split.ts). */
+export interface SimulationWindow {
+  startMs: number;
+  endMs: number;
+  /** Sequence number of the window's first request. */
+  firstRequest: number;
+  /** The window's arrivals, on the run's timeline. */
+  traffic: TrafficSource;
+  /** Where the whole run's traffic ends (for the timeout cut-off). */
+  trafficEndMs: number;
+}
+
+export function createSimulation(scenario: Scenario, balancer: BalancerModule, seed: number, window?: SimulationWindow): Simulation {
+  // `balancer.instances: N` runs N independent copies of the algorithm (src/balancers/instances.ts).
+  const lb = applyInstances(balancer, scenario.balancer.options);
+  const sim = createEngine(
+    {
+      backends: scenario.backends,
+      balancer: lb.module,
+      balancerOptions: lb.options,
+      seed,
+      intervalMs: scenario.intervalMs,
+      warmupMs: scenario.warmupMs,
+      timeoutMs: scenario.timeoutMs,
+      serverSet: scenario.serverSet,
+      ...(window === undefined
+        ? {}
+        : { startMs: window.startMs, endMs: window.endMs, firstRequest: window.firstRequest, trafficEndMs: window.trafficEndMs }),
+    },
+    scenario.proxy,
+    window?.traffic ?? createTraffic(scenario, seed),
+  );
+  // A window may start inside an outage: the engine starts those backends down, but the
+  // balancer was created with every backend up. Tell it, as the single run told it when
+  // the outage began, so state it derives from up/down and does not save (a hash ring, a
+  // server map, a host set) is the single run's at the window's start.
+  // (With server-health knobs there are no windows, and a backend down at the start is a hidden backup the balancer already saw down.)
+  if (sim.health === null) for (let b = 0; b < sim.backends.count; b++) if (sim.backends.up[b] === 0) sim.balancer.onBackendDown?.(b);
+  return sim;
+}
