@@ -123,7 +123,9 @@ function batchingAgrees(digits: 2 | 3): boolean {
     batch.record(0, v);
   }
   batch.flush();
-  const same = encodeHistogram(direct) === encodeHistogram(viaBatch);
+  const a = encodeHistogram(direct);
+  const b = encodeHistogram(viaBatch);
+  const same = a.length === b.length && a.every((x, i) => x === b[i]);
   direct.destroy();
   viaBatch.destroy();
   return same;

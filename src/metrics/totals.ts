@@ -11,7 +11,7 @@ import { HistogramBatch } from './histogram-batch.ts';
 export interface EncodedTotals {
   scalars: number[];
   perBackend: number[][];
-  histograms: string[];
+  histograms: Uint8Array[];
 }
 
 export class Totals {
