@@ -136,10 +136,12 @@ export class Simulation {
     this.recorder = new Recorder({ backends: this.backends.count, intervalMs, warmupMs: this.warmupMs, timeoutMs: this.timeoutMs, startMs: this.startMs });
     this.trafficEnd = options.trafficEndMs ?? source.endTime;
     this.stopAt = this.trafficEnd + this.timeoutMs;
-    // Outages already open at the window's start: their backends start out of service.
+    // Outages already open at the window's start: their backends start out of service. The
+    // state at startMs is before its events run, so an outage ending at startMs is still
+    // open (its BackendUp event, at startMs, is scheduled below), as one starting then is not.
     const bs = this.backends;
     options.backends.forEach((spec, b) => {
-      for (const w of spec.outages) if (w.from < this.startMs && w.to > this.startMs && bs.downDepth[b]!++ === 0) bs.serving[b] = 0;
+      for (const w of spec.outages) if (w.from < this.startMs && w.to >= this.startMs && bs.downDepth[b]!++ === 0) bs.serving[b] = 0;
     });
     const serverSet = options.serverSet ?? SERVER_SET_DEFAULTS;
     this.health = usesServerHealth(options.backends, serverSet)
@@ -176,7 +178,7 @@ export class Simulation {
     }
     options.backends.forEach((spec, b) => {
       for (const w of spec.outages) {
-        if (w.to <= this.startMs) continue;
+        if (w.to < this.startMs) continue;
         if (w.from >= this.startMs) this.queue.push(w.from, EventKind.BackendDown, EventKind.BackendDown, b);
         this.queue.push(w.to, EventKind.BackendUp, EventKind.BackendUp, b);
       }

@@ -180,6 +180,13 @@ backends: [{ name: web, count: 4, queue: 5000 }]
     for (const windows of [2, 3, 7]) expectSame((await split(sc, windows)).json, expected, `${windows} windows`);
   });
 
+  it('outages ending and starting exactly at window edges (the state at an edge is before its events)', async () => {
+    // 30 s in 3 windows: edges at 10 s and 20 s.
+    const sc = moderate('round-robin', { duration: '30s', extra: '  - { name: e, outages: [{ from: 4s, to: 10s }, { from: 20s, to: 25s }] }' });
+    const expected = single(sc);
+    for (const windows of [2, 3, 7]) expectSame((await split(sc, windows)).json, expected, `${windows} windows`);
+  });
+
   it('a scenario with the proxy layer (maxconn, timeout_queue, retries) runs on one thread and gives the same report', async () => {
     // The proxy's queues and retry state are not in the canonical engine state, so
     // comparing states could splice a wrong result: such runs are never split.
