@@ -55,8 +55,9 @@
  * number itself, as in the plain engine. Everything stays allocation-free per request:
  * per-slot columns and rings of slots.
  *
- * Time-split replay: the proxy's state (queues, retries, budget) is not part of the
- * canonical EngineState, so such runs are not split (src/parallel/time-split.ts).
+ * Time-split replay: the proxy's queues, waiting retries, pending timers and each
+ * request's attempt state are the proxy's part of the canonical EngineState
+ * (proxy-state.ts), so these runs are split in time like plain ones.
  */
 import type { TrafficSource } from '../traffic/source.ts';
 import { needsProxy, type ProxyOptions } from './proxy-options.ts';
@@ -64,23 +65,16 @@ import { EnvoyBackoff } from './retry-backoff.ts';
 import { Failure } from './server-health-types.ts';
 import { EventKind, PROXY_PRIORITY, Simulation, type SimulationOptions } from './simulation.ts';
 import { SlotRings } from './slot-rings.ts';
-import type { EngineState } from './state.ts';
+import { AT_PROXY, captureProxyState, type ProxyParts, restoreProxyState, SlotStatus } from './proxy-state.ts';
+import { type EngineState, readState, writeState } from './state.ts';
 
 /** The engine for a run: the proxy layer only when something needs it. */
 export function createEngine(options: SimulationOptions, proxy: ProxyOptions, source: TrafficSource): Simulation {
   return needsProxy(options.backends, proxy) ? new ProxySimulation(options, proxy, source) : new Simulation(options, source);
 }
 
-// Where a request slot stands (ProxySimulation.state).
-const FREE = 0;
-const QUEUED = 1;
-const SENT = 2;
-/** Abandoned by the proxy after a per-try timeout; the backend still works on it. */
-const ORPHAN = 3;
-/** Waiting for its retry's back-off or turn-around to end (a Retry event). */
-const WAITING = 4;
-/** slotBackend of a request waiting at the proxy (for no backend yet, or for a full one). */
-const AT_PROXY = -2;
+// Where a request slot stands (ProxySimulation.state; proxy-state.ts says what each means).
+const { Free: FREE, Queued: QUEUED, Sent: SENT, Orphan: ORPHAN, Waiting: WAITING } = SlotStatus;
 const ATTEMPT_SHIFT = 2 ** 40;
 /** A re-pick k of the previous_hosts predicate draws as request + attempt · 2^40 + k · 2^47 (attempts ≤ 100 < 2^7; k ≤ 63). */
 const RESELECT_SHIFT = 2 ** 47;
@@ -153,11 +147,50 @@ export class ProxySimulation extends Simulation {
   }
 
   override snapshot(): EngineState {
-    throw new Error('the proxy layer has no canonical engine state: runs with it are not time-split');
+    const { state, slots } = this.capture();
+    return writeState({ ...state, proxy: captureProxyState(this.parts(), slots) });
   }
 
-  override restore(): void {
-    throw new Error('the proxy layer has no canonical engine state: runs with it are not time-split');
+  override restore(state: EngineState): void {
+    const s = readState(state, this.backends.count);
+    const counters = restoreProxyState(this.parts(), s.proxy, this.restoreDecoded(s));
+    this.held = counters.held;
+    this.open = counters.open;
+    this.activeRetries = counters.activeRetries;
+    this.recorder.attachProxy(this.depth);
+  }
+
+  /** What proxy-state.ts reads and writes (off the hot path: snapshots and restores only). */
+  private parts(): ProxyParts {
+    return {
+      backends: this.backends,
+      serverLines: this.serverLines,
+      sharedLine: this.sharedLine,
+      depth: this.depth,
+      timeoutQueueMs: this.proxy.timeoutQueueMs,
+      perTryTimeoutMs: this.proxy.perTryTimeoutMs,
+      counters: { held: this.held, open: this.open, activeRetries: this.activeRetries },
+      queue: this.queue,
+      fillSlot: (request, arrival, work, backend, counted) => this.fillSlot(request, arrival, work, backend, counted),
+      columns: () => ({
+        request: this.slotRequest,
+        arrival: this.slotArrival,
+        work: this.slotWork,
+        backend: this.slotBackend,
+        counted: this.slotCounted,
+        state: this.state,
+        client: this.client,
+        route: this.route,
+        attempt: this.attempt,
+        lastBackend: this.lastBackend,
+        keepServer: this.keepServer,
+        tried: this.tried,
+        triedStride: this.triedStride,
+        line: this.line,
+        queuedAt: this.queuedAt,
+        sentAt: this.sentAt,
+      }),
+    };
   }
 
   protected override arrive(): void {

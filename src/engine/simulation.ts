@@ -33,7 +33,7 @@ import { RequestChunk, type TrafficSource } from '../traffic/source.ts';
 import { BackendState, type BackendSpec } from './backends.ts';
 import { EventQueue } from './event-queue.ts';
 import { Failure, ServerHealth, type ServerSetSpec, SERVER_SET_DEFAULTS, usesServerHealth } from './server-health.ts';
-import { type EngineState, readState, writeState } from './state.ts';
+import { type DecodedState, type EngineState, readState, writeState } from './state.ts';
 
 /**
  * Event kinds double as their priority at equal times (lower runs first); a Health event's
@@ -66,6 +66,12 @@ export interface SimulationOptions {
   trafficEndMs?: number;
   /** Balancer-wide server-health knobs (backups, outlier detection); per-backend ones are in `backends`. @default SERVER_SET_DEFAULTS */
   serverSet?: ServerSetSpec;
+}
+
+/** The request slots a state lists at the backends: in service (in completion order) and in each backend's line. */
+export interface StateSlots {
+  inService: number[];
+  waiting: number[][];
 }
 
 export const SIMULATION_DEFAULTS = { intervalMs: 1000, warmupMs: 0, timeoutMs: Number.POSITIVE_INFINITY, startMs: 0, endMs: Number.POSITIVE_INFINITY, firstRequest: 0 } as const;
@@ -282,6 +288,15 @@ export class Simulation {
 
   /** The engine's state now, in canonical form (see state.ts). */
   snapshot(): EngineState {
+    return writeState(this.capture().state);
+  }
+
+  /**
+   * The canonical state (its proxy part empty) and, beside it, the slot of each request
+   * it lists: in service (in completion order) and waiting at each backend. The proxy
+   * layer adds its own part, naming those requests by their place in these lists.
+   */
+  protected capture(): { state: DecodedState; slots: StateSlots } {
     const bs = this.backends;
     const e = this.queue.entries();
     const order = Array.from(e.time.keys()).filter((i) => e.kind[i] === EventKind.Completion);
@@ -293,14 +308,17 @@ export class Simulation {
       backend: this.slotBackend[s]!,
       counted: this.slotCounted[s]!,
     });
-    return writeState({
+    const slots: StateSlots = { inService: order.map((i) => e.payload[i]!), waiting: Array.from({ length: bs.count }, (_, b) => bs.waiting(b)) };
+    const state: DecodedState = {
       downDepth: Array.from(bs.downDepth),
       busy: Array.from(bs.busy),
       inService: order.map((i) => ({ ...slotOf(e.payload[i]!), finish: e.time[i]! })),
-      waiting: Array.from({ length: bs.count }, (_, b) => bs.waiting(b).map(slotOf)),
+      waiting: slots.waiting.map((line) => line.map(slotOf)),
       balancer: this.balancer.saveState?.() ?? [],
       health: this.health?.saveState() ?? [],
-    });
+      proxy: [],
+    };
+    return { state, slots };
   }
 
   /**
@@ -308,7 +326,11 @@ export class Simulation {
    * startMs in another run). Precondition: nothing has been simulated yet.
    */
   restore(state: EngineState): void {
-    const s = readState(state, this.backends.count);
+    this.restoreDecoded(readState(state, this.backends.count));
+  }
+
+  /** restore() of a decoded state; returns the slots it filled, in the order the state lists them. */
+  protected restoreDecoded(s: DecodedState): StateSlots {
     const bs = this.backends;
     for (let b = 0; b < bs.count; b++) {
       bs.downDepth[b] = s.downDepth[b]!;
@@ -319,16 +341,25 @@ export class Simulation {
     if (this.health === null) bs.upCount = s.downDepth.filter((x) => x === 0).length;
     // The beliefs, and the balancer told of what they change, before it loads its own state.
     else this.health.loadState(s.health);
+    const slots: StateSlots = { inService: [], waiting: [] };
     for (const r of s.inService) {
       const slot = this.fillSlot(r.request, r.arrival, r.work, r.backend, r.counted === 1);
       this.queue.push(r.finish, EventKind.Completion, EventKind.Completion, slot);
+      slots.inService.push(slot);
     }
     s.waiting.forEach((line, b) => {
-      for (const r of line) bs.enqueue(b, this.fillSlot(r.request, r.arrival, r.work, b, r.counted === 1));
+      const filled: number[] = [];
+      for (const r of line) {
+        const slot = this.fillSlot(r.request, r.arrival, r.work, b, r.counted === 1);
+        bs.enqueue(b, slot);
+        filled.push(slot);
+      }
+      slots.waiting.push(filled);
     });
     for (let b = 0; b < bs.count; b++) bs.inFlight[b] = bs.busy[b]! + bs.queued[b]!;
     if (s.balancer.length > 0) this.balancer.loadState?.(s.balancer);
     this.recorder.attach(bs.busy, bs.queued);
+    return slots;
   }
 
   private tick(t: number): void {

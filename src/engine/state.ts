@@ -8,8 +8,11 @@
  *   all that the heap's sequence numbers mean);
  * - the balancer's own state (its saveState());
  * - what the balancer knows of its servers (server-health.ts: beliefs, check counters,
- *   passive-check and ejection state, slow-start ramps), empty without health knobs.
- * Requests are named by their sequence number, never by the engine's internal slot.
+ *   passive-check and ejection state, slow-start ramps), empty without health knobs;
+ * - the proxy layer's part (proxy-state.ts: its queues, retries waiting, pending timers
+ *   in the order they will run, each request's attempt state), empty without the layer.
+ * Requests are named by their sequence number or their place in a list, never by the
+ * engine's internal slot.
  * Encoded as one Float64Array so it crosses threads cheaply and compares element-wise.
  */
 
@@ -30,6 +33,8 @@ export interface DecodedState {
   waiting: StateRequest[][];
   balancer: number[];
   health: number[];
+  /** The proxy layer's part (proxy-state.ts); empty for the plain engine. */
+  proxy: number[];
 }
 
 export function writeState(s: DecodedState): EngineState {
@@ -43,6 +48,9 @@ export function writeState(s: DecodedState): EngineState {
   }
   out.push(s.balancer.length, ...s.balancer);
   out.push(s.health.length, ...s.health);
+  // A loop, not a spread: under overload the proxy's queues hold more numbers than a call takes arguments.
+  out.push(s.proxy.length);
+  for (const x of s.proxy) out.push(x);
   return Float64Array.from(out);
 }
 
@@ -71,7 +79,9 @@ export function readState(state: EngineState, backends: number): DecodedState {
   for (let n = next(); n > 0; n--) balancer.push(next());
   const health: number[] = [];
   for (let n = next(); n > 0; n--) health.push(next());
-  return { downDepth, busy, inService, waiting, balancer, health };
+  const proxy: number[] = [];
+  for (let n = next(); n > 0; n--) proxy.push(next());
+  return { downDepth, busy, inService, waiting, balancer, health, proxy };
 }
 
 export function sameState(a: EngineState, b: EngineState): boolean {

@@ -20,7 +20,6 @@
  *    add (integers, counts, maxima, histogram counts), so the merge is exact.
  */
 import { loadBalancerModule } from '../balancers/registry.ts';
-import { ProxySimulation } from '../engine/proxy.ts';
 import type { EngineState } from '../engine/state.ts';
 import { sameState } from '../engine/state.ts';
 import { concatWindows, decodeMetrics, type RunMetrics, sliceRows } from '../metrics/run-metrics.ts';
@@ -146,10 +145,7 @@ export async function runTimeSplit(pool: TaskExecutor, scenario: Scenario, seed:
 /**
  * Why two runs of this scenario cannot be compared (so it is not split), or undefined when
  * they can. The balancer must save and load its state; checked on a throw-away instance.
- * Runs with the proxy layer (maxconn, proxy queues, retries: src/engine/proxy.ts) are not
- * split either: its queues, attempt numbers and retry budget are not in the canonical
- * EngineState yet, and a comparison without them could call two different states equal
- * and splice a wrong result. They run on one thread, exactly.
+ * (The proxy layer's queues, retries and timers are in the engine state: proxy-state.ts.)
  */
 async function whyNoComparableState(scenario: Scenario, seed: number): Promise<string | undefined> {
   const module = await loadBalancerModule(scenario.balancer.algorithm, scenario.baseDir);
@@ -157,7 +153,6 @@ async function whyNoComparableState(scenario: Scenario, seed: number): Promise<s
   const probe = createSimulation(scenario, module, seed, { startMs: 0, endMs: 0, firstRequest: 0, traffic: nothing, trafficEndMs: 0 });
   const b = probe.balancer;
   probe.recorder.totals.destroy();
-  if (probe instanceof ProxySimulation) return 'the proxy layer (maxconn, proxy queues, retries) keeps state the split cannot compare yet; such a run is simulated whole, on one thread';
   if (typeof b.saveState !== 'function' || typeof b.loadState !== 'function') return `balancer ${module.name} has no saveState/loadState, so two runs of it cannot be compared; it is simulated whole, on one thread`;
   return undefined;
 }

@@ -6,11 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
-import { buildReport } from '../../src/report/build.ts';
 import { SimulationPool } from '../../src/parallel/pool.ts';
-import { runTimeSplit, type TimeSplitStats } from '../../src/parallel/time-split.ts';
-import { parseScenario, type Scenario } from '../../src/scenario/load.ts';
-import { simulateSync } from '../../src/simulate.ts';
+import type { Scenario } from '../../src/scenario/load.ts';
+import { expectSame, expectSplitExact, scenario, single, split as splitOn } from '../helpers/time-split.ts';
 
 let pool: SimulationPool;
 beforeAll(() => {
@@ -20,29 +18,7 @@ afterAll(async () => {
   await pool.destroy();
 });
 
-function scenario(yaml: string): Scenario {
-  return parseScenario(yaml, { file: 'test.yaml' });
-}
-
-async function split(sc: Scenario, windows: number): Promise<{ json: string; stats: TimeSplitStats }> {
-  const r = await runTimeSplit(pool, sc, sc.seed, { windows });
-  const json = JSON.stringify(buildReport({ scenario: sc, seed: sc.seed, algorithm: r.algorithm, metrics: r.metrics }));
-  r.metrics.totals.destroy();
-  return { json, stats: r.stats };
-}
-
-/** Byte equality, with the first difference shown instead of two whole reports. */
-function expectSame(actual: string, expected: string, what: string): void {
-  if (actual === expected) return;
-  let i = 0;
-  while (i < actual.length && actual[i] === expected[i]) i++;
-  const at = (s: string) => s.slice(Math.max(0, i - 160), i + 80);
-  expect.fail(`${what}: reports differ at byte ${i}\n  split:  …${at(actual)}\n  single: …${at(expected)}`);
-}
-
-function single(sc: Scenario): string {
-  return JSON.stringify(simulateSync(sc, BUILTIN_BALANCERS.get(sc.balancer.algorithm)!));
-}
+const split = (sc: Scenario, windows: number) => splitOn(pool, sc, windows);
 
 interface Mix {
   /** @default 60s */
@@ -90,13 +66,8 @@ describe('time-split replay is byte-identical to one thread', () => {
   for (const algorithm of BUILTIN_BALANCERS.keys()) {
     it(`${algorithm}: 2, 3 and 7 windows, outages across their edges`, async () => {
       const sc = everyAlgorithm(algorithm);
-      const expected = single(sc);
-      for (const windows of [2, 3, 7]) {
-        const { json, stats } = await split(sc, windows);
-        expectSame(json, expected, `${windows} windows`);
-        // Every built-in saves and loads its state, so every one is split.
-        expect(stats.windows).toBe(windows);
-      }
+      // Every built-in saves and loads its state, so every one is split.
+      await expectSplitExact(pool, sc, single(sc));
     });
   }
 
@@ -120,11 +91,7 @@ describe('time-split replay is byte-identical to one thread', () => {
       const expected = single(sc);
       // The knobs really act: the dead backend was sent requests before the balancer knew.
       expect(JSON.parse(expected).backends.find((b: { name: string }) => b.name === 'e').health.sentWhileDown).toBeGreaterThan(0);
-      for (const windows of [2, 3, 7]) {
-        const { json, stats } = await split(sc, windows);
-        expectSame(json, expected, `${windows} windows`);
-        expect(stats.windows).toBe(windows);
-      }
+      await expectSplitExact(pool, sc, expected);
     });
   }
 
@@ -185,28 +152,6 @@ backends: [{ name: web, count: 4, queue: 5000 }]
     const sc = moderate('round-robin', { duration: '30s', extra: '  - { name: e, outages: [{ from: 4s, to: 10s }, { from: 20s, to: 25s }] }' });
     const expected = single(sc);
     for (const windows of [2, 3, 7]) expectSame((await split(sc, windows)).json, expected, `${windows} windows`);
-  });
-
-  it('a scenario with the proxy layer (maxconn, timeout_queue, retries) runs on one thread and gives the same report', async () => {
-    // The proxy's queues and retry state are not in the canonical engine state, so
-    // comparing states could splice a wrong result: such runs are never split.
-    const sc = scenario(`
-name: proxy-queue
-seed: 5
-duration: 30s
-traffic: { synthetic: { rate: 900/s, service: { distribution: exponential, mean: 4ms } } }
-balancer: { algorithm: haproxy/roundrobin, timeout_queue: 20ms, retries: 1, retry_on: [refused, 503] }
-backends:
-  - { name: a, concurrency: 2, maxconn: 2, queue: 1 }
-  - { name: b, concurrency: 2, maxconn: 1 }
-  - { name: c, concurrency: 1, outages: [{ from: 5s, to: 20s }] }
-`);
-    const expected = single(sc);
-    expect(JSON.parse(expected).requests.queueTimeouts).toBeGreaterThan(0);
-    const { json, stats } = await split(sc, 3);
-    expect(stats.windows).toBe(1);
-    expect(stats.notSplit).toMatch(/^the proxy layer .* on one thread$/);
-    expectSame(json, expected, 'proxy layer');
   });
 
   it('at moderate load the guesses of round-robin and smooth WRR are right, so there is little to redo', async () => {
