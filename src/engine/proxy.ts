@@ -172,23 +172,11 @@ export class ProxySimulation extends Simulation {
       counters: { held: this.held, open: this.open, activeRetries: this.activeRetries },
       queue: this.queue,
       fillSlot: (request, arrival, work, backend, counted) => this.fillSlot(request, arrival, work, backend, counted),
+      // Read again after each fillSlot: growSlots replaces the arrays.
       columns: () => ({
-        request: this.slotRequest,
-        arrival: this.slotArrival,
-        work: this.slotWork,
-        backend: this.slotBackend,
-        counted: this.slotCounted,
-        state: this.state,
-        client: this.client,
-        route: this.route,
-        attempt: this.attempt,
-        lastBackend: this.lastBackend,
-        keepServer: this.keepServer,
-        tried: this.tried,
-        triedStride: this.triedStride,
-        line: this.line,
-        queuedAt: this.queuedAt,
-        sentAt: this.sentAt,
+        request: this.slotRequest, arrival: this.slotArrival, work: this.slotWork, backend: this.slotBackend, counted: this.slotCounted,
+        state: this.state, client: this.client, route: this.route, attempt: this.attempt, lastBackend: this.lastBackend, keepServer: this.keepServer,
+        tried: this.tried, triedStride: this.triedStride, line: this.line, queuedAt: this.queuedAt, sentAt: this.sentAt,
       }),
     };
   }

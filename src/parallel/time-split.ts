@@ -12,7 +12,8 @@
  * 2. In time order, the true start of window k is the true end of window k-1. If it
  *    equals the guess, window k's first run is exact. Otherwise a fix-up re-simulates
  *    window k from the true start, comparing states at the same boundaries; where they
- *    are equal (the in-flight requests, queues and balancer state all agree), the rest of
+ *    are equal (the in-flight requests, queues, balancer state and, with the proxy layer,
+ *    its queues, retries and timers all agree: src/engine/state.ts), the rest of
  *    the first run is exact: keep the fix-up's head and the first run's tail. Queueing
  *    systems forget their start quickly, so fix-ups are short; under overload that never
  *    drains they run the whole window, and the result is still exact, only not faster.

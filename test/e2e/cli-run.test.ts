@@ -270,6 +270,18 @@ describe('the proxy layer (maxconn, timeout queue, retries) through the binary',
     expect(text.code, text.stderr).toBe(0);
   });
 
+  it('run --threads 2 splits a run with the proxy layer in time (3 windows) and prints the one-thread report byte for byte', async () => {
+    const [one, split] = await Promise.all([
+      runCli(['run', 'scenarios/retry-storm.yaml', '--format', 'json']),
+      runCli(['run', 'scenarios/retry-storm.yaml', '--format', 'json', '--threads', '2', '--windows', '3']),
+    ]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(split.code, split.stderr).toBe(0);
+    expect(split.stderr).not.toMatch(/not split/);
+    expect(split.stderr).toMatch(/on 2 threads, 3 windows, /);
+    expect(split.stdout).toBe(one.stdout);
+  });
+
   it('scenarios/retry-storm.yaml: attempts per request and failures as its comment says', async () => {
     const r = await runCli(['run', 'scenarios/retry-storm.yaml', '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
