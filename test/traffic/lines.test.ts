@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeText, forEachLine } from '../../src/traffic/readers/lines.ts';
+import { decodeText, forEachLine, forEachLineIn } from '../../src/traffic/readers/lines.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lbsim-lines-'));
 
@@ -51,6 +51,30 @@ describe('forEachLine', () => {
         expect(got.numbers).toEqual(want.map((_, i) => i + 1));
       }),
       { numRuns: 300, seed: 11 },
+    );
+  });
+
+  it("hands a line its block's bytes only when they are its characters (ASCII), and always on an ASCII file", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { maxLength: 60 }), fc.integer({ min: 1, max: 97 }), fc.boolean(), async (pieces, blockBytes, gz) => {
+        const bytes = Buffer.concat(pieces);
+        const file = join(dir, `${n++}.log`);
+        writeFileSync(file, gz ? gzipSync(bytes) : bytes);
+        const ascii = bytes.every((b) => b < 0x80);
+        const lines: string[] = [];
+        await forEachLineIn(
+          file,
+          (text, start, end, _no, b) => {
+            lines.push(text.slice(start, end));
+            if (ascii) expect(b).toBeDefined();
+            if (b !== undefined) for (let i = start; i < end; i++) expect(b[i]).toBe(text.charCodeAt(i));
+          },
+          undefined,
+          blockBytes,
+        );
+        expect(lines).toEqual(linesOf(bytes));
+      }),
+      { numRuns: 200, seed: 12 },
     );
   });
 

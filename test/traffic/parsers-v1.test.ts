@@ -3,10 +3,12 @@
  * value-keyed date caches: on any line — generated ones and odd ones (quoted fields with
  * spaces, `-1` timings, missing fields, IPv6 clients, truncated lines, stray characters,
  * bad dates) — they give exactly what the parsers of commit d414355 gave
- * (reference/parsers-v1.ts): the same request to the bit, or the same message. Read in
- * place, a line is followed by the rest of its block, so no search may run past its end.
+ * (reference/parsers-v1.ts): the same request to the bit, or the same message, from the
+ * text alone or with the block's bytes (ASCII blocks: ALB's byte path, alb-bytes.ts). Read
+ * in place, a line is followed by the rest of its block, so no search may run past its end.
  * And parseIsoMs (whose minute cache changed the same way) against its previous version.
  */
+import { isAscii } from 'node:buffer';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +95,19 @@ function agree(lines: string[], v1: (line: string, out: ParsedRequest) => string
     if (got.length < lines.length) got.push(resultOf(inText(text, start, end, out), out));
   });
   expect(got).toEqual(want);
+  // And with the block's bytes, as the readers hand an ASCII block (the ALB parser reads ordinary lines from them: alb-bytes.ts).
+  const bytes = Buffer.from(block, 'latin1');
+  if (isAscii(bytes)) {
+    const fromBytes: Result[] = [];
+    eachCompleteLineIn(
+      block,
+      (text, start, end, b) => {
+        if (fromBytes.length < lines.length) fromBytes.push(resultOf(inText(text, start, end, out, b), out));
+      },
+      bytes,
+    );
+    expect(fromBytes).toEqual(want);
+  }
 }
 
 describe('in-place parsers ≡ the parsers of d414355', () => {

@@ -16,6 +16,7 @@
  */
 import { RequestFlag } from '../source.ts';
 import { clientKeyOf, keyOf, routeKeyOf } from './keys.ts';
+import { albBytesReader } from './alb-bytes.ts';
 import { NO_REQUEST, type LineParser, type ParsedRequest, type ReaderOptions, inTextParser, parseDecimal, parseIsoMs } from './types.ts';
 
 const FIELDS = 22;
@@ -26,8 +27,11 @@ export function albParser(options: ReaderOptions = {}): LineParser {
   const total = work === 'total';
   const starts = new Int32Array(FIELDS);
   const ends = new Int32Array(FIELDS);
+  const fromBytes = albBytesReader(total);
   // The line is text[from, n), read in place (types.ts, inTextParser): every search is bounded by n.
-  return inTextParser((text: string, from: number, n: number, out: ParsedRequest): string | undefined => {
+  return inTextParser((text: string, from: number, n: number, out: ParsedRequest, bytes?: Uint8Array): string | undefined => {
+    // An ASCII block's ordinary lines are read from its bytes (alb-bytes.ts); the rest, and what is wrong with a line, here.
+    if (bytes !== undefined && fromBytes(text, bytes, from, n, out)) return undefined;
     if (n === from) return NO_REQUEST;
     let p = from;
     let f = 0;

@@ -7,10 +7,11 @@
  * including that one, found by the main thread. Line numbers are counted from the
  * range's first line; the main thread adds the lines before it.
  */
+import { isAscii } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { emptyRequest, NO_REQUEST, parseIn, type LogFormat, type ReaderOptions } from './types.ts';
 import { parserFor } from './parsers.ts';
-import { decodeText, eachCompleteLine, eachCompleteLineIn, lastLineEnd } from './lines.ts';
+import { eachCompleteLine, eachCompleteLineIn, lastLineEnd, textOf } from './lines.ts';
 import { SKIPPED_EXAMPLES } from './sink.ts';
 
 export interface ChunkTask {
@@ -74,7 +75,8 @@ function countOf(text: string, c: string): number {
 /** Parses one range (in a worker thread). */
 export function parseChunk(task: ChunkTask): ChunkResult {
   const bytes = readRange(task.file, task.start, task.end);
-  const text = decodeText(bytes);
+  const ascii = isAscii(bytes);
+  const text = textOf(bytes, ascii);
   const parse = parserFor(task.format, task.reader);
   const rec = emptyRequest();
   for (const line of task.primer) parse(line, rec);
@@ -94,9 +96,9 @@ export function parseChunk(task: ChunkTask): ChunkResult {
   /** Thrown to stop at the first error under onError abort. */
   const STOP = {};
   const parseLine = parseIn(parse);
-  const onLine = (text: string, start: number, end: number) => {
+  const onLine = (text: string, start: number, end: number, asciiBytes: Uint8Array | undefined) => {
     lines++;
-    const msg = parseLine(text, start, end, rec);
+    const msg = parseLine(text, start, end, rec, asciiBytes);
     if (msg === undefined) {
       arrival[rows] = rec.arrivalEpochMs;
       work[rows] = rec.workMs;
@@ -116,8 +118,9 @@ export function parseChunk(task: ChunkTask): ChunkResult {
     if (task.stopAtFirstError) throw STOP;
   };
   try {
-    const rest = eachCompleteLineIn(text, onLine);
-    if (task.last && rest < text.length) onLine(text, rest, lastLineEnd(text, rest));
+    const asciiBytes = ascii ? bytes : undefined;
+    const rest = eachCompleteLineIn(text, onLine, asciiBytes);
+    if (task.last && rest < text.length) onLine(text, rest, lastLineEnd(text, rest), asciiBytes);
     const open = task.last ? parse.end?.() : undefined;
     if (open !== undefined) bad(lines - open.lines + 1, open.message);
   } catch (e) {

@@ -147,10 +147,10 @@ async function importSerially(file: string, parse: LineParser, sink: ImportSink,
   try {
     sink.summary.lines = await forEachLineIn(
       file,
-      (text, start, end, lineNo) => {
+      (text, start, end, lineNo, bytes) => {
         linesSeen = lineNo;
         if (signal?.aborted) throw new LbsimError('CANCELLED', 'import cancelled');
-        const msg = parseLine(text, start, end, rec);
+        const msg = parseLine(text, start, end, rec, bytes);
         if (msg === undefined) sink.row(lineNo, rec.arrivalEpochMs, rec.workMs, rec.client, rec.route, rec.flags);
         else if (msg !== NO_REQUEST) sink.bad(lineNo, msg);
       },

@@ -5,11 +5,17 @@
  * always gives the same keys. Collisions (≈ n²/2³³: 1 in a million pairs at 93 k distinct
  * clients) merge two clients into one, which only matters to affinity balancers.
  */
+
+/** FNV-1a's 32-bit offset basis and prime: a reader hashing keys its own way (alb-bytes.ts) must use these. */
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+
+/** Key of text[start, end). */
 export function keyOf(text: string, start = 0, end = text.length): number {
-  let h = 0x811c9dc5;
+  let h = FNV_OFFSET;
   for (let i = start; i < end; i++) {
     h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+    h = Math.imul(h, FNV_PRIME);
   }
   return h >>> 0;
 }
@@ -32,12 +38,12 @@ export function clientKeyOf(text: string, start: number, end: number): number {
  * inTextParser) is followed by the rest of its block.
  */
 export function routeKeyOf(target: string, start = 0, end = target.length): number {
-  let h = 0x811c9dc5;
+  let h = FNV_OFFSET;
   for (let i = start; i < end; i++) {
     const c = target.charCodeAt(i);
     if (c === 63) break;
     h ^= c;
-    h = Math.imul(h, 0x01000193);
+    h = Math.imul(h, FNV_PRIME);
   }
   return h >>> 0;
 }

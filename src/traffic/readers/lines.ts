@@ -50,8 +50,15 @@ function streamError(file: string, e: unknown): LbsimError {
   return new LbsimError('FILE_UNREADABLE', `${file}: cannot read: ${err.message}`, { cause: e });
 }
 
-/** A line as text[start, end) of a decoded block (without its `\n` or `\r\n`), numbered from 1. */
-export type OnLineIn = (text: string, start: number, end: number, lineNo: number) => void;
+/**
+ * A line as text[start, end) of a decoded block (without its `\n` or `\r\n`), numbered
+ * from 1; `bytes` are the block's bytes when it is ASCII (one per character: types.ts,
+ * ParseIn), else undefined.
+ */
+export type OnLineIn = (text: string, start: number, end: number, lineNo: number, bytes: Uint8Array | undefined) => void;
+
+/** A line of a block, as eachCompleteLineIn hands it. */
+export type LineOfBlock = (text: string, start: number, end: number, bytes: Uint8Array | undefined) => void;
 
 /**
  * Calls `onLine` for every line (without its `\n` or `\r\n`), numbered from 1. Returns the
@@ -82,7 +89,7 @@ export async function forEachLineIn(file: string, onLine: OnLineIn, onBytes?: (r
   let pending: Buffer[] = [];
   let lineNo = 0;
   try {
-    const counted = (text: string, start: number, end: number) => onLine(text, start, end, ++lineNo);
+    const counted = (text: string, start: number, end: number, bytes: Uint8Array | undefined) => onLine(text, start, end, ++lineNo, bytes);
     for await (const chunk of stream) {
       const buf = chunk as Buffer;
       let from = 0;
@@ -94,13 +101,13 @@ export async function forEachLineIn(file: string, onLine: OnLineIn, onBytes?: (r
           continue;
         }
         pending.push(buf.subarray(0, nl + 1));
-        eachCompleteLineIn(decodeText(Buffer.concat(pending)), counted);
+        eachLineOfBlock(Buffer.concat(pending), counted);
         pending = [];
         from = nl + 1;
       }
       const last = buf.lastIndexOf(10);
       if (last >= from) {
-        eachCompleteLineIn(decodeText(buf, from, last + 1), counted);
+        eachLineOfBlock(buf.subarray(from, last + 1), counted);
         from = last + 1;
       }
       if (from < buf.length) pending.push(Buffer.from(buf.subarray(from)));
@@ -111,8 +118,10 @@ export async function forEachLineIn(file: string, onLine: OnLineIn, onBytes?: (r
     throw streamError(file, e);
   }
   if (pending.length > 0) {
-    const rest = decodeText(Buffer.concat(pending));
-    onLine(rest, 0, lastLineEnd(rest, 0), ++lineNo);
+    const bytes = Buffer.concat(pending);
+    const ascii = isAscii(bytes);
+    const rest = textOf(bytes, ascii);
+    onLine(rest, 0, lastLineEnd(rest, 0), ++lineNo, ascii ? bytes : undefined);
   }
   return lineNo;
 }
@@ -124,7 +133,21 @@ export async function forEachLineIn(file: string, onLine: OnLineIn, onBytes?: (r
  */
 export function decodeText(bytes: Buffer, start = 0, end = bytes.length): string {
   const b = start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
-  return isAscii(b) ? b.toString('latin1') : b.toString('utf8');
+  return textOf(b, isAscii(b));
+}
+
+/** Bytes known to be ASCII (or not) as text: Latin-1 decoding is a copy, UTF-8's is 3–4× dearer. */
+export function textOf(bytes: Buffer, ascii: boolean): string {
+  return ascii ? bytes.toString('latin1') : bytes.toString('utf8');
+}
+
+/**
+ * eachCompleteLineIn over the text of `bytes` (whole lines: it ends with a `\n`) decoded
+ * as decodeText does, handing the lines the bytes along when they are ASCII.
+ */
+export function eachLineOfBlock(bytes: Buffer, onLine: LineOfBlock): number {
+  const ascii = isAscii(bytes);
+  return eachCompleteLineIn(textOf(bytes, ascii), onLine, ascii ? bytes : undefined);
 }
 
 /**
@@ -136,12 +159,12 @@ export function eachCompleteLine(text: string, onLine: (line: string) => void): 
   return eachCompleteLineIn(text, (t, start, end) => onLine(t.slice(start, end)));
 }
 
-/** eachCompleteLine handing each line as text[start, end). */
-export function eachCompleteLineIn(text: string, onLine: (text: string, start: number, end: number) => void): number {
+/** eachCompleteLine handing each line as text[start, end), with the text's bytes when the caller has them (ASCII, one per character). */
+export function eachCompleteLineIn(text: string, onLine: LineOfBlock, bytes?: Uint8Array): number {
   let start = 0;
   let nl = text.indexOf('\n', start);
   while (nl >= 0) {
-    onLine(text, start, nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
+    onLine(text, start, nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl, bytes);
     start = nl + 1;
     nl = text.indexOf('\n', start);
   }
