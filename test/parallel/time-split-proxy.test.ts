@@ -208,11 +208,27 @@ describe('the proxy layer\'s part of the engine state', () => {
   });
 });
 
+/** What a split must also carry or cut right: a client timeout (the cut-off), warm-up, health checks and the proxies' own health knobs. */
+const splitExtrasArb = fc.record({
+  timeout: fc.option(fc.constantFrom('150ms', '600ms', '2s'), { nil: undefined }),
+  warmup: fc.option(fc.constant('1s'), { nil: undefined }),
+  health_check: fc.option(fc.record({ interval: fc.constantFrom('300ms', '700ms'), rise: fc.integer({ min: 1, max: 3 }), fall: fc.integer({ min: 1, max: 3 }) }), { nil: undefined }),
+  /** slowstart for haproxy/*, max_fails for nginx/*. */
+  proxyHealth: fc.boolean(),
+});
+
 describe('random proxy scenarios split at random boundaries', () => {
   it('give the single run\'s report byte for byte', async () => {
     await fc.assert(
-      fc.asyncProperty(...PROXY_SCENARIO_ARBS, fc.integer({ min: 3, max: 8 }), fc.integer({ min: 2, max: 7 }), async (algorithm, backends, proxy, seed, seconds, windows) => {
-        const sc = scenarioOf(proxyScenarioFields(algorithm, backends, proxy, seed, `${seconds}s`));
+      fc.asyncProperty(...PROXY_SCENARIO_ARBS, splitExtrasArb, fc.integer({ min: 3, max: 8 }), fc.integer({ min: 2, max: 7 }), async (algorithm, backends, proxy, seed, extras, seconds, windows) => {
+        const fields = proxyScenarioFields(algorithm, backends, proxy, seed, `${seconds}s`);
+        const own = extras.proxyHealth ? (algorithm.startsWith('haproxy/') ? { slowstart: '2s' } : algorithm.startsWith('nginx/') ? { max_fails: 1, fail_timeout: '1s' } : {}) : {};
+        const sc = scenarioOf({
+          ...fields,
+          ...(extras.timeout === undefined ? {} : { timeout: extras.timeout }),
+          ...(extras.warmup === undefined ? {} : { warmup: extras.warmup }),
+          balancer: { ...(fields.balancer as object), ...(extras.health_check === undefined ? {} : { health_check: { ...extras.health_check } }), ...own },
+        });
         const { json, stats } = await split(inProcess, sc, windows);
         expect(stats.notSplit).toBeUndefined();
         expectSame(json, single(sc), `${algorithm}, ${windows} windows of ${seconds} s`);
