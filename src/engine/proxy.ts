@@ -153,7 +153,8 @@ export class ProxySimulation extends Simulation {
 
   override restore(state: EngineState): void {
     const s = readState(state, this.backends.count);
-    const counters = restoreProxyState(this.parts(), s.proxy, this.restoreDecoded(s));
+    const atBackends = this.restoreDecoded(s);
+    const counters = restoreProxyState(this.parts(), s.proxy, atBackends);
     this.held = counters.held;
     this.open = counters.open;
     this.activeRetries = counters.activeRetries;
