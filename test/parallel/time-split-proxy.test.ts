@@ -10,12 +10,14 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
+import { PROXY_DEFAULTS } from '../../src/engine/proxy-options.ts';
 import { ProxySimulation } from '../../src/engine/proxy.ts';
 import { readState, sameState } from '../../src/engine/state.ts';
 import { SimulationPool } from '../../src/parallel/pool.ts';
 import { openWindowTraffic } from '../../src/parallel/windows.ts';
 import type { Scenario } from '../../src/scenario/load.ts';
 import { createSimulation } from '../../src/simulate.ts';
+import { arrayTraffic, backendSpecs } from '../helpers/proxy.ts';
 import { PROXY_SCENARIO_ARBS, proxyScenarioFields } from '../helpers/proxy-scenarios.ts';
 import { scenarioOf } from '../helpers/simulate.ts';
 import { expectSame, expectSplitExact, inProcess, scenario, single, split } from '../helpers/time-split.ts';
@@ -205,6 +207,27 @@ describe('the proxy layer\'s part of the engine state', () => {
     }
     // The states held queues, retries and timers, not just the counters.
     expect(longest).toBeGreaterThan(100);
+  });
+});
+
+describe('equal-time proxy timers', () => {
+  it('run in their first run\'s order after a restore (retries of tries sent at one instant pick in that order)', () => {
+    // Four requests sent at 0 ms to four round-robin backends of different speeds time out
+    // together at 10 ms; each retry picks the next backend in turn, so the order in which
+    // the four try timeouts run decides which retry goes where. Cut at 5 ms and restored,
+    // the run must reach the whole run's state at 60 ms.
+    const backends = backendSpecs([{ name: 'a' }, { name: 'b', speed: 2 }, { name: 'c', speed: 3 }, { name: 'd', speed: 4 }]);
+    const proxy = { ...PROXY_DEFAULTS, retries: 1, retryOn: ['timeout'] as const, perTryTimeoutMs: 10 };
+    const requests = [0, 1, 2, 3].map(() => ({ at: 0, work: 40 }));
+    const options = { backends, balancer: BUILTIN_BALANCERS.get('round-robin')!, seed: 1 };
+    const whole = new ProxySimulation(options, proxy, arrayTraffic(requests));
+    whole.runUntil(5);
+    const atCut = whole.snapshot();
+    expect(whole.runUntil(60)).toBe(true);
+    const rest = new ProxySimulation({ ...options, startMs: 5, firstRequest: 4 }, proxy, arrayTraffic([]));
+    rest.restore(atCut);
+    expect(rest.runUntil(60)).toBe(true);
+    expect(sameState(rest.snapshot(), whole.snapshot())).toBe(true);
   });
 });
 
