@@ -32,7 +32,7 @@
  */
 import type { BackendState } from './backends.ts';
 import type { EventQueue } from './event-queue.ts';
-import { EventKind, PROXY_PRIORITY } from './simulation.ts';
+import { EventKind, PROXY_PRIORITY, type StateSlots } from './simulation.ts';
 import type { SlotRings } from './slot-rings.ts';
 
 /** Where a request slot stands (ProxySimulation's per-slot `state`). */
@@ -95,7 +95,7 @@ export interface ProxyParts {
 }
 
 /** The proxy's part of the state; `atBackends` are the slots the engine's part lists (Simulation.capture). */
-export function captureProxyState(p: ProxyParts, atBackends: { inService: number[]; waiting: number[][] }): number[] {
+export function captureProxyState(p: ProxyParts, atBackends: StateSlots): number[] {
   const c = p.columns();
   const bs = p.backends;
   const out: number[] = [p.counters.held, p.counters.open, p.counters.activeRetries];
@@ -152,7 +152,7 @@ export function captureProxyState(p: ProxyParts, atBackends: { inService: number
  * the engine filled for its part (Simulation.restoreDecoded). The proxy's queues and
  * counters must be empty. Returns the counters to set.
  */
-export function restoreProxyState(p: ProxyParts, state: readonly number[], atBackends: { inService: number[]; waiting: number[][] }): ProxyCounters {
+export function restoreProxyState(p: ProxyParts, state: readonly number[], atBackends: StateSlots): ProxyCounters {
   let at = 0;
   const next = () => state[at++]!;
   const counters: ProxyCounters = { held: next(), open: next(), activeRetries: next() };
