@@ -4,10 +4,9 @@
  * as they are decoded, so memory is bounded by one read buffer plus one line.
  */
 import { isAscii } from 'node:buffer';
-import { createReadStream, type ReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
 import { fileReadError, LbsimError } from '../../errors.ts';
 
 /** Read buffer; large reads amortise the per-chunk cost of the stream machinery. */
@@ -31,14 +30,52 @@ export async function isGzip(file: string): Promise<boolean> {
   }
 }
 
-/** The file's bytes, gunzipped if needed, and the raw file stream (whose bytesRead tells the position in the file). */
-export async function openText(file: string, blockBytes = READ_BYTES): Promise<{ text: Readable; raw: ReadStream }> {
-  const gz = await isGzip(file);
+/**
+ * A file's bytes as blocks, and how far into the file (compressed bytes for a .gz) the
+ * read is. Iterate them once, with `for await`: leaving the loop early closes the file
+ * (the generator's `finally`; a stream's iterator destroys it).
+ */
+export interface Blocks {
+  /** The blocks in order; a block is valid until the next one is asked for (the buffer is reused). */
+  blocks: AsyncIterable<Buffer>;
+  bytesRead(): number;
+}
+
+/**
+ * The file's bytes, gunzipped if needed. A plain file is read into one reused buffer: a
+ * stream allocates a new one per block, 1 MiB of external memory each, which V8 answers
+ * with a full GC every few dozen blocks (ALB import: 1.19× rows per CPU second with the
+ * buffer reused; benchmarks/RESULTS.md, "ALB bytes").
+ */
+export async function openText(file: string, blockBytes = READ_BYTES): Promise<Blocks> {
+  if (!(await isGzip(file))) {
+    let read = 0;
+    // Opened when the iteration starts, closed when it ends, however it ends.
+    async function* blocks(): AsyncGenerator<Buffer> {
+      let fh: FileHandle;
+      try {
+        fh = await open(file, 'r');
+      } catch (e) {
+        throw fileReadError(file, e);
+      }
+      try {
+        const buf = Buffer.allocUnsafeSlow(blockBytes);
+        for (;;) {
+          const { bytesRead } = await fh.read(buf, 0, blockBytes, null);
+          if (bytesRead === 0) return;
+          read += bytesRead;
+          yield buf.subarray(0, bytesRead);
+        }
+      } finally {
+        await fh.close();
+      }
+    }
+    return { blocks: blocks(), bytesRead: () => read };
+  }
   const raw = createReadStream(file, { highWaterMark: blockBytes });
-  if (!gz) return { text: raw, raw };
   const gunzip = createGunzip({ chunkSize: Math.max(blockBytes, 64) });
   raw.on('error', (e) => gunzip.destroy(e));
-  return { text: raw.pipe(gunzip), raw };
+  return { blocks: raw.pipe(gunzip), bytesRead: () => raw.bytesRead };
 }
 
 function streamError(file: string, e: unknown): LbsimError {
@@ -83,21 +120,20 @@ export function forEachLine(file: string, onLine: (line: string, lineNo: number)
  * 556-byte-a-line ALB log that halves the read (benchmarks/RESULTS.md, "import").
  */
 export async function forEachLineIn(file: string, onLine: OnLineIn, onBytes?: (read: number, size: number) => void, blockBytes = READ_BYTES): Promise<number> {
-  const { text: stream, raw } = await openText(file, blockBytes);
+  const source = await openText(file, blockBytes);
   const size = onBytes === undefined ? 0 : (await stat(file)).size;
-  /** The bytes of a line begun in an earlier block (copies: a stream may reuse its buffers). */
+  /** The bytes of a line begun in an earlier block (copies: the next block may reuse the buffer). */
   let pending: Buffer[] = [];
   let lineNo = 0;
   try {
     const counted = (text: string, start: number, end: number, bytes: Uint8Array | undefined) => onLine(text, start, end, ++lineNo, bytes);
-    for await (const chunk of stream) {
-      const buf = chunk as Buffer;
+    for await (const buf of source.blocks) {
       let from = 0;
       if (pending.length > 0) {
         const nl = buf.indexOf(10);
         if (nl < 0) {
           pending.push(Buffer.from(buf));
-          onBytes?.(raw.bytesRead, size);
+          onBytes?.(source.bytesRead(), size);
           continue;
         }
         pending.push(buf.subarray(0, nl + 1));
@@ -111,10 +147,9 @@ export async function forEachLineIn(file: string, onLine: OnLineIn, onBytes?: (r
         from = last + 1;
       }
       if (from < buf.length) pending.push(Buffer.from(buf.subarray(from)));
-      onBytes?.(raw.bytesRead, size);
+      onBytes?.(source.bytesRead(), size);
     }
   } catch (e) {
-    stream.destroy();
     throw streamError(file, e);
   }
   if (pending.length > 0) {
