@@ -78,6 +78,20 @@ describe('forEachLine', () => {
     );
   });
 
+  it('big blocks, decoded a piece of whole lines at a time: the same lines, with long lines and non-ASCII ones among ASCII ones', async () => {
+    const long = fc.constantFrom('a'.repeat(40_000), `${'é'.repeat(20_000)}\n`, `${'b'.repeat(70_000)}\r\n`).map((s) => Buffer.from(s));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof({ weight: 20, arbitrary: piece }, { weight: 1, arbitrary: long }), { minLength: 1000, maxLength: 6000 }), fc.constantFrom(1 << 20, 100_000), async (pieces, blockBytes) => {
+        const bytes = Buffer.concat(pieces);
+        const file = join(dir, `${n++}.log`);
+        writeFileSync(file, bytes);
+        const got = await read(file, blockBytes);
+        expect(got.lines).toEqual(linesOf(bytes));
+      }),
+      { numRuns: 12, seed: 13 },
+    );
+  });
+
   it('a line longer than many blocks, and a last line without a newline', async () => {
     const long = `${'ab€'.repeat(5000)}\r`;
     const file = join(dir, 'long.log');

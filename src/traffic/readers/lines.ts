@@ -177,12 +177,33 @@ export function textOf(bytes: Buffer, ascii: boolean): string {
 }
 
 /**
- * eachCompleteLineIn over the text of `bytes` (whole lines: it ends with a `\n`) decoded
- * as decodeText does, handing the lines the bytes along when they are ASCII.
+ * Bytes decoded into one string at most (a little more for a longer line). Strings under
+ * V8's largest regular object (128 KiB) are allocated in the young generation, whose
+ * memory is reused; a 1 MiB block decoded at once became an external string (Node makes
+ * those above ~1 MB), freshly mapped memory each block, paid in page faults and full GCs:
+ * 1.30× the ALB import (benchmarks/RESULTS.md, "ALB bytes"). 16–120 KiB measured alike.
  */
-export function eachLineOfBlock(bytes: Buffer, onLine: LineOfBlock): number {
-  const ascii = isAscii(bytes);
-  return eachCompleteLineIn(textOf(bytes, ascii), onLine, ascii ? bytes : undefined);
+const DECODE_BYTES = 32 << 10;
+
+/**
+ * eachCompleteLineIn over the text of `bytes` (whole lines: it ends with a `\n`) decoded
+ * as decodeText does, a piece of whole lines at a time (DECODE_BYTES), handing the lines
+ * their piece's bytes along when it is ASCII.
+ */
+export function eachLineOfBlock(bytes: Buffer, onLine: LineOfBlock): void {
+  let from = 0;
+  while (from < bytes.length) {
+    let to = bytes.length;
+    if (to - from > DECODE_BYTES) {
+      let nl = bytes.lastIndexOf(10, from + DECODE_BYTES - 1);
+      if (nl < from) nl = bytes.indexOf(10, from + DECODE_BYTES);
+      to = nl + 1;
+    }
+    const piece = bytes.subarray(from, to);
+    const ascii = isAscii(piece);
+    eachCompleteLineIn(textOf(piece, ascii), onLine, ascii ? piece : undefined);
+    from = to;
+  }
 }
 
 /**
