@@ -7,11 +7,10 @@
  * including that one, found by the main thread. Line numbers are counted from the
  * range's first line; the main thread adds the lines before it.
  */
-import { isAscii } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { emptyRequest, NO_REQUEST, parseIn, type LogFormat, type ReaderOptions } from './types.ts';
 import { parserFor } from './parsers.ts';
-import { eachCompleteLine, eachCompleteLineIn, lastLineEnd, textOf } from './lines.ts';
+import { eachCompleteLine, eachLineOfBlock, lineWithoutNewline } from './lines.ts';
 import { SKIPPED_EXAMPLES } from './sink.ts';
 
 export interface ChunkTask {
@@ -66,22 +65,23 @@ export function readRange(file: string, start: number, end: number): Buffer {
   return buf;
 }
 
-function countOf(text: string, c: string): number {
+/** How many times the byte `b` is in `bytes` (of an ASCII character: the count of that character in the text, UTF-8 never uses its byte inside another). */
+function countOf(bytes: Buffer, b: number): number {
   let n = 0;
-  for (let i = text.indexOf(c); i >= 0; i = text.indexOf(c, i + 1)) n++;
+  for (let i = bytes.indexOf(b); i >= 0; i = bytes.indexOf(b, i + 1)) n++;
   return n;
 }
 
 /** Parses one range (in a worker thread). */
 export function parseChunk(task: ChunkTask): ChunkResult {
   const bytes = readRange(task.file, task.start, task.end);
-  const ascii = isAscii(bytes);
-  const text = textOf(bytes, ascii);
+  /** The range's whole lines; the last range may end with one without a newline. */
+  const whole = bytes.lastIndexOf(10) + 1;
   const parse = parserFor(task.format, task.reader);
   const rec = emptyRequest();
   for (const line of task.primer) parse(line, rec);
   // Rows ≤ lines ≤ newlines + 1: the columns are allocated once, at their final size or a little more.
-  const capacity = countOf(text, '\n') + 1;
+  const capacity = countOf(bytes, 10) + 1;
   const arrival = new Float64Array(capacity);
   const work = new Float64Array(capacity);
   const client = new Uint32Array(capacity);
@@ -118,9 +118,8 @@ export function parseChunk(task: ChunkTask): ChunkResult {
     if (task.stopAtFirstError) throw STOP;
   };
   try {
-    const asciiBytes = ascii ? bytes : undefined;
-    const rest = eachCompleteLineIn(text, onLine, asciiBytes);
-    if (task.last && rest < text.length) onLine(text, rest, lastLineEnd(text, rest), asciiBytes);
+    eachLineOfBlock(bytes.subarray(0, whole), onLine);
+    if (task.last && whole < bytes.length) lineWithoutNewline(bytes.subarray(whole), onLine);
     const open = task.last ? parse.end?.() : undefined;
     if (open !== undefined) bad(lines - open.lines + 1, open.message);
   } catch (e) {
@@ -140,7 +139,7 @@ export function parseChunk(task: ChunkTask): ChunkResult {
     errors,
     errorLines,
     errorMessages,
-    quotes: task.format === 'csv' ? countOf(text, '"') : 0,
+    quotes: task.format === 'csv' ? countOf(bytes, 34) : 0,
   };
 }
 

@@ -125,8 +125,8 @@ export async function forEachLineIn(file: string, onLine: OnLineIn, onBytes?: (r
   /** The bytes of a line begun in an earlier block (copies: the next block may reuse the buffer). */
   let pending: Buffer[] = [];
   let lineNo = 0;
+  const counted = (text: string, start: number, end: number, bytes: Uint8Array | undefined) => onLine(text, start, end, ++lineNo, bytes);
   try {
-    const counted = (text: string, start: number, end: number, bytes: Uint8Array | undefined) => onLine(text, start, end, ++lineNo, bytes);
     for await (const buf of source.blocks) {
       let from = 0;
       if (pending.length > 0) {
@@ -152,12 +152,7 @@ export async function forEachLineIn(file: string, onLine: OnLineIn, onBytes?: (r
   } catch (e) {
     throw streamError(file, e);
   }
-  if (pending.length > 0) {
-    const bytes = Buffer.concat(pending);
-    const ascii = isAscii(bytes);
-    const rest = textOf(bytes, ascii);
-    onLine(rest, 0, lastLineEnd(rest, 0), ++lineNo, ascii ? bytes : undefined);
-  }
+  if (pending.length > 0) lineWithoutNewline(Buffer.concat(pending), counted);
   return lineNo;
 }
 
@@ -204,6 +199,13 @@ export function eachLineOfBlock(bytes: Buffer, onLine: LineOfBlock): void {
     eachCompleteLineIn(textOf(piece, ascii), onLine, ascii ? piece : undefined);
     from = to;
   }
+}
+
+/** The last line of a file that does not end with a newline: `bytes`, non-empty, handed as eachLineOfBlock hands a line. */
+export function lineWithoutNewline(bytes: Buffer, onLine: LineOfBlock): void {
+  const ascii = isAscii(bytes);
+  const text = textOf(bytes, ascii);
+  onLine(text, 0, lastLineEnd(text, 0), ascii ? bytes : undefined);
 }
 
 /**
