@@ -92,6 +92,25 @@ describe('forEachLine', () => {
     );
   });
 
+  it('a callback that throws stops the read with its error, at any line (the block being read ahead is let go)', async () => {
+    const file = join(dir, 'stop.log');
+    writeFileSync(file, Array.from({ length: 500 }, (_, i) => `line ${i}`).join('\n'));
+    for (const stopAt of [1, 2, 77, 499, 500]) {
+      const seen: number[] = [];
+      const read = forEachLineIn(
+        file,
+        (_t, _s, _e, no) => {
+          seen.push(no);
+          if (no === stopAt) throw new Error(`stop at ${no}`);
+        },
+        undefined,
+        64,
+      );
+      await expect(read).rejects.toThrow(`stop at ${stopAt}`);
+      expect(seen.length).toBe(stopAt);
+    }
+  });
+
   it('a line longer than many blocks, and a last line without a newline', async () => {
     const long = `${'ab€'.repeat(5000)}\r`;
     const file = join(dir, 'long.log');
