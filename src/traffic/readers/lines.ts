@@ -44,8 +44,8 @@ export interface Blocks {
 /**
  * The file's bytes, gunzipped if needed. A plain file is read into one reused buffer: a
  * stream allocates a new one per block, 1 MiB of external memory each, which V8 answers
- * with a full GC every few dozen blocks (ALB import: 1.19× rows per CPU second with the
- * buffer reused; benchmarks/RESULTS.md, "ALB bytes").
+ * with a full GC every few dozen blocks (ALB import: 1.23× wall, 1.34× rows per CPU second
+ * with the buffer reused; benchmarks/RESULTS.md, "ALB bytes").
  */
 export async function openText(file: string, blockBytes = READ_BYTES): Promise<Blocks> {
   if (!(await isGzip(file))) {
@@ -185,7 +185,7 @@ export function textOf(bytes: Buffer, ascii: boolean): string {
  * V8's largest regular object (128 KiB) are allocated in the young generation, whose
  * memory is reused; a 1 MiB block decoded at once became an external string (Node makes
  * those above ~1 MB), freshly mapped memory each block, paid in page faults and full GCs:
- * 1.30× the ALB import (benchmarks/RESULTS.md, "ALB bytes"). 16–120 KiB measured alike.
+ * 1.38× the ALB import (benchmarks/RESULTS.md, "ALB bytes"). 16–120 KiB measured alike.
  */
 const DECODE_BYTES = 32 << 10;
 
