@@ -130,6 +130,17 @@ export class EventQueue {
     this.sequence = 0;
   }
 
+  /**
+   * The pending events of one kind in the order they will run (time, then scheduling
+   * order: all that their sequence numbers mean to a snapshot), for canonical states.
+   */
+  pendingOf(kind: number): { time: number; payload: number }[] {
+    const e = this.entries();
+    const ids = Array.from(e.time.keys()).filter((i) => e.kind[i] === kind);
+    ids.sort((x, y) => e.time[x]! - e.time[y]! || e.order[x]! - e.order[y]!);
+    return ids.map((i) => ({ time: e.time[i]!, payload: e.payload[i]! }));
+  }
+
   /** Copies out the pending events in heap order, for snapshots and state comparison. */
   entries(): { time: Float64Array; order: Float64Array; kind: Uint8Array; payload: Int32Array } {
     const packed = this.packed.subarray(0, this.n);

@@ -114,26 +114,19 @@ export function captureProxyState(p: ProxyParts, atBackends: StateSlots): number
       writeSlot(out, c, slot, true);
     }
   }
-  const e = p.queue.entries();
-  const inOrder = (kind: number) => {
-    const ids = Array.from(e.time.keys()).filter((i) => e.kind[i] === kind);
-    return ids.sort((x, y) => e.time[x]! - e.time[y]! || e.order[x]! - e.order[y]!);
-  };
-  const retries = inOrder(EventKind.Retry);
+  const retries = p.queue.pendingOf(EventKind.Retry);
   out.push(retries.length);
-  for (const i of retries) {
-    const slot = e.payload[i]!;
+  for (const { time, payload: slot } of retries) {
     name(slot);
-    out.push(e.time[i]!);
+    out.push(time);
     writeSlot(out, c, slot, true);
   }
   // The timers that will act, in the order they will run: one per request queued (sent) when the timeout is set.
   const timers = (kind: number, status: number, since: Float64Array, timeoutMs: number) => {
     const acting: number[] = [];
     const seen = new Set<number>();
-    for (const i of inOrder(kind)) {
-      const slot = e.payload[i]!;
-      if (c.state[slot] !== status || since[slot]! + timeoutMs !== e.time[i] || seen.has(slot)) continue;
+    for (const { time, payload: slot } of p.queue.pendingOf(kind)) {
+      if (c.state[slot] !== status || since[slot]! + timeoutMs !== time || seen.has(slot)) continue;
       seen.add(slot);
       acting.push(index.get(slot)!);
     }

@@ -298,9 +298,7 @@ export class Simulation {
    */
   protected capture(): { state: DecodedState; slots: StateSlots } {
     const bs = this.backends;
-    const e = this.queue.entries();
-    const order = Array.from(e.time.keys()).filter((i) => e.kind[i] === EventKind.Completion);
-    order.sort((x, y) => e.time[x]! - e.time[y]! || e.order[x]! - e.order[y]!);
+    const completions = this.queue.pendingOf(EventKind.Completion);
     const slotOf = (s: number) => ({
       request: this.slotRequest[s]!,
       arrival: this.slotArrival[s]!,
@@ -308,11 +306,11 @@ export class Simulation {
       backend: this.slotBackend[s]!,
       counted: this.slotCounted[s]!,
     });
-    const slots: StateSlots = { inService: order.map((i) => e.payload[i]!), waiting: Array.from({ length: bs.count }, (_, b) => bs.waiting(b)) };
+    const slots: StateSlots = { inService: completions.map((c) => c.payload), waiting: Array.from({ length: bs.count }, (_, b) => bs.waiting(b)) };
     const state: DecodedState = {
       downDepth: Array.from(bs.downDepth),
       busy: Array.from(bs.busy),
-      inService: order.map((i) => ({ ...slotOf(e.payload[i]!), finish: e.time[i]! })),
+      inService: completions.map((c) => ({ ...slotOf(c.payload), finish: c.time })),
       waiting: slots.waiting.map((line) => line.map(slotOf)),
       balancer: this.balancer.saveState?.() ?? [],
       health: this.health?.saveState() ?? [],

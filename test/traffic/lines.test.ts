@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeText, forEachLine, forEachLineIn } from '../../src/traffic/readers/lines.ts';
+import { isAscii } from 'node:buffer';
+import { forEachLine, forEachLineIn, textOf } from '../../src/traffic/readers/lines.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lbsim-lines-'));
 
@@ -119,13 +120,14 @@ describe('forEachLine', () => {
   });
 });
 
-describe('decodeText', () => {
+describe('textOf', () => {
   it('reads ASCII through Latin-1 and anything else as UTF-8, the same text either way', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (a) => {
         const b = Buffer.from(a);
-        expect(decodeText(b)).toBe(b.toString('utf8'));
-        expect(decodeText(b, 1, Math.max(1, b.length - 1))).toBe(b.subarray(1, Math.max(1, b.length - 1)).toString('utf8'));
+        const decode = (x: Buffer) => textOf(x, isAscii(x));
+        expect(decode(b)).toBe(b.toString('utf8'));
+        expect(decode(b.subarray(1, Math.max(1, b.length - 1)))).toBe(b.subarray(1, Math.max(1, b.length - 1)).toString('utf8'));
       }),
       { numRuns: 500, seed: 3 },
     );

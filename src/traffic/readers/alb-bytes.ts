@@ -157,9 +157,8 @@ export function albBytesReader(total: boolean): (text: string, b: Uint8Array, fr
       frac = digits === 0 ? 0 : (frac * 1000) / (digits < POW10.length ? POW10[digits]! : 10 ** digits);
     }
     if (i >= n || b[i] !== 90 || (i + 1 < n && b[i + 1] !== SPACE)) return -1;
-    // parseIsoMs's sum with its offset of 0 minutes for `Z`.
-    const offsetMin = 0;
-    num[slot] = minuteMs + se * 1000 + frac - offsetMin * 60000;
+    // parseIsoMs's sum, whose offset term is 0 for `Z`.
+    num[slot] = minuteMs + se * 1000 + frac;
     return i + 1;
   }
 

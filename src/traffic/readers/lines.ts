@@ -166,16 +166,11 @@ export async function forEachLineIn(file: string, onLine: OnLineIn, onBytes?: (r
 }
 
 /**
- * The text of bytes[start, end), which must not cut a UTF-8 sequence. ASCII (most logs)
- * reads the same as UTF-8 or Latin-1, and Latin-1 decoding is a copy: 3–4× cheaper than
- * UTF-8's (a fifth of an ALB log's parse). Anything else is decoded as UTF-8.
+ * The text of `bytes`, which must not cut a UTF-8 sequence, given whether they are ASCII
+ * (isAscii). ASCII (most logs) reads the same as UTF-8 or Latin-1, and Latin-1 decoding is
+ * a copy: 3–4× cheaper than UTF-8's (a fifth of an ALB log's parse). Anything else is
+ * decoded as UTF-8.
  */
-export function decodeText(bytes: Buffer, start = 0, end = bytes.length): string {
-  const b = start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
-  return textOf(b, isAscii(b));
-}
-
-/** Bytes known to be ASCII (or not) as text: Latin-1 decoding is a copy, UTF-8's is 3–4× dearer. */
 export function textOf(bytes: Buffer, ascii: boolean): string {
   return ascii ? bytes.toString('latin1') : bytes.toString('utf8');
 }
@@ -191,7 +186,7 @@ const DECODE_BYTES = 32 << 10;
 
 /**
  * eachCompleteLineIn over the text of `bytes` (whole lines: it ends with a `\n`) decoded
- * as decodeText does, a piece of whole lines at a time (DECODE_BYTES), handing the lines
+ * by textOf, a piece of whole lines at a time (DECODE_BYTES), handing the lines
  * their piece's bytes along when it is ASCII.
  */
 export function eachLineOfBlock(bytes: Buffer, onLine: LineOfBlock): void {
