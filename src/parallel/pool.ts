@@ -9,7 +9,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { LbsimError } from '../errors.ts';
 import { checkResult, type TaskExecutor, type TaskOk } from './executor.ts';
-import { executeTask, type Task, type TaskProgress, type TaskResult } from './tasks.ts';
+import { executeTask, type Task, type TaskDriver, type TaskProgress, type TaskResult } from './tasks.ts';
 
 export interface PoolOptions {
   /** Threads tasks run on, the main thread included when `mainThread` is set. @default os.availableParallelism() */
@@ -50,6 +50,8 @@ export class SimulationPool implements TaskExecutor {
   readonly workerThreads: number;
   /** Tasks run so far on the main thread and on workers. */
   readonly ran = { here: 0, workers: 0 };
+  /** With the main thread in: workers that have answered a ping, so are up (piscina counts a starting worker as ready). */
+  private workersUp = 0;
 
   constructor(options: PoolOptions = {}) {
     this.threads = Math.max(1, options.threads ?? POOL_DEFAULTS.threads);
@@ -63,10 +65,35 @@ export class SimulationPool implements TaskExecutor {
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
     });
+    // Piscina marks its first workers ready before they have loaded anything; a ping each
+    // (one per idle worker, as piscina hands tasks to idle workers first) tells when they are.
+    if (this.inline) {
+      for (let i = 0; i < this.workerThreads; i++) {
+        this.piscina.run({ ping: true }).then(
+          () => void this.workersUp++,
+          // A worker that cannot start fails the run's first real task, with its message.
+          () => undefined,
+        );
+      }
+    }
   }
 
   async run<T extends Task>(task: T, label: string, onProgress?: (p: TaskProgress) => void): Promise<TaskOk<T>> {
     return checkResult(task, label, await this.execute(task, label, onProgress));
+  }
+
+  /**
+   * Runs a task on this (the main) thread now, with the driver hooks only this thread can
+   * offer (`endAt`). For the first task of a run, when the main thread is one of the threads.
+   */
+  async runHere<T extends Task>(task: T, label: string, driver: Pick<TaskDriver, 'progress' | 'endAt'>): Promise<TaskOk<T>> {
+    if (!this.inline || this.mainBusy) throw new Error(`task ${label}: the main thread is ${this.inline ? 'busy' : 'not one of the pool threads'}`);
+    return checkResult(task, label, await this.executeHere(task, driver));
+  }
+
+  /** Whether every worker thread has started and is idle, so that a task given now starts at once. */
+  workersReady(): boolean {
+    return this.workersUp >= this.workerThreads && this.piscina.idleThreads >= this.workerThreads;
   }
 
   /**
@@ -79,7 +106,7 @@ export class SimulationPool implements TaskExecutor {
     // goes to whichever thread frees first, the main thread when both are free.
     while (this.mainBusy && this.busyWorkers >= this.workerThreads && !this.destroyed) await new Promise<void>((wake) => this.waiting.push(wake));
     if (this.destroyed) throw new LbsimError('CANCELLED', 'run cancelled');
-    if (!this.mainBusy) return this.executeHere(task, onProgress);
+    if (!this.mainBusy) return this.executeHere(task, onProgress === undefined ? {} : { progress: onProgress });
     this.busyWorkers++;
     try {
       return await this.inWorker(task, label, onProgress);
@@ -111,13 +138,13 @@ export class SimulationPool implements TaskExecutor {
    * byte), run in slices with a turn of the event loop between them. destroy() cancels it
    * at the next slice.
    */
-  private async executeHere(task: Task, onProgress?: (p: TaskProgress) => void): Promise<TaskResult> {
+  private async executeHere(task: Task, driver: Pick<TaskDriver, 'progress' | 'endAt'>): Promise<TaskResult> {
     this.mainBusy = true;
     this.ran.here++;
     try {
       const pause = () =>
         new Promise<void>((resolve, reject) => setImmediate(() => (this.destroyed ? reject(new LbsimError('CANCELLED', 'run cancelled')) : resolve())));
-      return await executeTask(task, { pause, ...(onProgress === undefined ? {} : { progress: onProgress }) });
+      return await executeTask(task, { ...driver, pause });
     } finally {
       this.mainBusy = false;
       this.waiting.shift()?.();

@@ -42,7 +42,8 @@ export async function runSplit(scenario: Scenario, options: SplitRunOptions): Pr
   // keep the main thread for merging: with it in, the 8-run sweep measured 1.75× against 1.81–1.85×.
   const result = await withExecutor({ threads: options.threads, mainThread: true, ...(options.signal ? { signal: options.signal } : {}), ...(cluster ? { cluster } : {}) }, (executor) =>
     runTimeSplit(executor, scenario, seed, {
-      windows: reason !== undefined ? 1 : (options.windows ?? (cluster ? Math.max(2, executor.threads) : executor.threads)),
+      // Locally, windows left unset let a trace's windows be cut once the workers are up (time-split.ts).
+      ...(reason !== undefined ? { windows: 1 } : options.windows !== undefined ? { windows: options.windows } : cluster ? { windows: Math.max(2, executor.threads) } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     }),
   );

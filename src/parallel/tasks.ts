@@ -13,6 +13,7 @@ import { collectMetrics, type EncodedRunMetrics, encodeMetrics } from '../metric
 import type { EncodedTotals } from '../metrics/totals.ts';
 import type { Scenario } from '../scenario/load.ts';
 import { createSimulation } from '../simulation-setup.ts';
+import { endTaker } from './steal.ts';
 import { countWindow, openWindowTraffic } from './windows.ts';
 
 export interface WindowSpec {
@@ -37,6 +38,8 @@ export type Task =
       startState?: EngineState;
       /** A fix-up: compare with these states of the first run at the checkpoints and stop when one matches. */
       compareWith?: EngineState[];
+      /** Another thread may move this window's end earlier while it runs, to take its tail (steal.ts). */
+      steal?: SharedArrayBuffer;
     };
 
 export type TaskResult =
@@ -53,14 +56,19 @@ export type TaskResult =
       checkpointStates: EngineState[];
       /** Rows of the intervals simulated (totals are in `segments`). */
       metrics: EncodedRunMetrics;
-      /** State at the window's end; null for the last window or a fix-up that met its first run. */
+      /** State at the window's end; null when it ran to the run's end (the last window), or for a fix-up that met its first run. */
       endState: EngineState | null;
+      /** Where the window ended: its spec's end, or an earlier one decided while it ran (TaskDriver.endAt, steal.ts). */
+      endMs: number;
       /** Fix-up: index of the checkpoint at which it met the first run; -1 if it never did. */
       metAt: number;
       events: number;
       algorithm: string;
     }
   | { ok: false; code: string; message: string };
+
+/** The result of a window task. */
+export type WindowResult = Extract<TaskResult, { ok: true; kind: 'window' }>;
 
 /** Progress a task posts on its port: simulated time reached and events so far. */
 export interface TaskProgress {
@@ -88,23 +96,40 @@ function balancerOf(scenario: Scenario): Promise<BalancerModule> {
  */
 export interface TaskDriver {
   progress?: (p: TaskProgress) => void;
-  /** Called between slices of ~200 k events; may reject to cancel the task. */
+  /** Called between slices; may reject to cancel the task. */
   pause?: () => Promise<void>;
+  /** Events per slice. @default 200_000 (~25 ms) */
+  sliceEvents?: number;
+  /** Least wall time between two progress calls (ms). @default 200 */
+  progressEveryMs?: number;
+  /**
+   * A window whose end is left open (`endMs` Infinity) and decided while it runs, on the
+   * thread that decides it (src/parallel/time-split.ts): called between slices with the
+   * simulated time reached, it returns the window's end once decided (an interval
+   * boundary after that time, and the same one from then on).
+   */
+  endAt?: (now: number) => number | undefined;
 }
 
-/** Runs a simulation to its end, or (until) to an interval boundary; false if the run ended first. */
-async function drive(sim: Simulation, d: TaskDriver, until?: number): Promise<boolean> {
-  const to = until ?? Number.POSITIVE_INFINITY;
+/** Where drive() stopped: at `until`, at the end the driver decided, or at the run's end. */
+type Reached = 'until' | 'end' | 'done';
+
+/** Runs a simulation to its end, or (until) to an interval boundary, or to the end `d.endAt` decides if that comes first. */
+async function drive(sim: Simulation, d: TaskDriver, until = Number.POSITIVE_INFINITY): Promise<Reached> {
+  const slice = d.sliceEvents ?? 200_000;
+  const every = d.progressEveryMs ?? 200;
+  let end = d.endAt?.(sim.now);
   let last = performance.now();
-  while (!sim.advanceUntil(to, 200_000)) {
+  while (!sim.advanceUntil(Math.min(until, end ?? Number.POSITIVE_INFINITY), slice)) {
     const now = performance.now();
-    if (d.progress !== undefined && now - last >= 200) {
+    if (d.progress !== undefined && now - last >= every) {
       last = now;
       d.progress({ now: sim.now, events: sim.events });
     }
     if (d.pause !== undefined) await d.pause();
+    if (d.endAt !== undefined) end = d.endAt(sim.now);
   }
-  return until === undefined || !sim.done;
+  return sim.done ? 'done' : sim.now === end ? 'end' : 'until';
 }
 
 export async function executeTask(task: Task, driver: TaskDriver = {}): Promise<TaskResult> {
@@ -143,8 +168,12 @@ async function runWindow(task: Extract<Task, { kind: 'window' }>, balancer: Bala
   const segments: EncodedTotals[] = [];
   const checkpointStates: EngineState[] = [];
   let metAt = -1;
+  let reached: Reached = 'until';
+  // The end may be decided while the window runs: by the thread running it (driver.endAt), or by another (task.steal).
+  if (task.steal !== undefined) driver = { ...driver, endAt: endTaker(task.steal) };
   for (let j = 0; j < w.checkpointsMs.length; j++) {
-    if (!(await drive(sim, driver, w.checkpointsMs[j]!))) break;
+    reached = await drive(sim, driver, w.checkpointsMs[j]!);
+    if (reached !== 'until') break;
     const state = sim.snapshot();
     if (task.compareWith !== undefined) {
       if (sameState(state, task.compareWith[j]!)) {
@@ -157,11 +186,15 @@ async function runWindow(task: Extract<Task, { kind: 'window' }>, balancer: Bala
       segments.push(sim.recorder.cut().encode());
     }
   }
-  if (!sim.done) await drive(sim, driver);
+  if (!sim.done && reached !== 'end') reached = await drive(sim, driver);
+  // Paused at an end decided while it ran: the window ends here, as if endMs had been set.
+  const decidedEnd = reached === 'end' && !sim.done ? sim.snapshot() : null;
+  if (decidedEnd !== null) sim.stopHere();
   const metrics = collectMetrics(sim);
   const encoded = encodeMetrics(metrics);
   segments.push(encoded.totals);
   metrics.totals.destroy();
-  const endState = metAt >= 0 || w.endMs === Number.POSITIVE_INFINITY ? null : sim.snapshot();
-  return { ok: true, kind: 'window', startState, segments, checkpointStates, metrics: encoded, endState, metAt, events: sim.events, algorithm: balancer.name };
+  const endState = decidedEnd ?? (metAt >= 0 || w.endMs === Number.POSITIVE_INFINITY ? null : sim.snapshot());
+  const endMs = decidedEnd !== null ? sim.now : w.endMs;
+  return { ok: true, kind: 'window', startState, segments, checkpointStates, metrics: encoded, endState, endMs, metAt, events: sim.events, algorithm: balancer.name };
 }

@@ -26,15 +26,19 @@ import { sameState } from '../engine/state.ts';
 import { concatWindows, decodeMetrics, type RunMetrics, sliceRows } from '../metrics/run-metrics.ts';
 import { Totals } from '../metrics/totals.ts';
 import type { Scenario } from '../scenario/load.ts';
-import { formatDuration } from '../scenario/units.ts';
 import { createSimulation } from '../simulation-setup.ts';
 import type { TrafficSource } from '../traffic/source.ts';
 import type { TaskExecutor } from './executor.ts';
-import type { TaskResult, WindowSpec } from './tasks.ts';
-import { countWindow, planBoundaries } from './windows.ts';
+import { dynamicFirstRuns, type FirstRuns, label, type Progress } from './dynamic-windows.ts';
+import type { TaskProgress, WindowResult, WindowSpec } from './tasks.ts';
+import { countWindow, planBoundaries, windowSpecs } from './windows.ts';
 
 export interface TimeSplitOptions {
-  /** Windows to cut the run into. @default the executor's thread count */
+  /**
+   * Windows to cut the run into. Given, they are planned before the run, of equal work.
+   * @default the executor's thread count; on a pool whose main thread is one of its
+   * threads, a trace's windows are cut when the workers are up (adaptiveFirstRuns)
+   */
   windows?: number;
   /** Progress: simulated ms covered by all windows, out of the duration. */
   onProgress?: (p: { covered: number; end: number; events: number }) => void;
@@ -60,70 +64,52 @@ export interface TimeSplitResult {
   stats: TimeSplitStats;
 }
 
-/** Most checkpoints per window: boundaries at 1, 2, 4, ... 2^(n-1) intervals in. */
-const MAX_CHECKPOINTS = 24;
-
-type WindowResult = Extract<TaskResult, { ok: true; kind: 'window' }>;
-
 export async function runTimeSplit(pool: TaskExecutor, scenario: Scenario, seed: number, options: TimeSplitOptions = {}): Promise<TimeSplitResult> {
   const notSplit = await whyNoComparableState(scenario, seed);
-  const boundaries = notSplit === undefined ? planBoundaries(scenario, options.windows ?? pool.threads) : [];
-  if (boundaries.length === 0) {
+  const K = notSplit === undefined ? (options.windows ?? pool.threads) : 1;
+  // Progress of every window's first run, summed (windows may be added while the run goes: dynamic-windows.ts).
+  const seen = new Map<WindowSpec, TaskProgress>();
+  const progress: Progress = (w) => (p) => {
+    seen.set(w, { now: Math.max(0, Math.min(p.now, scenario.durationMs) - w.startMs), events: p.events });
+    let covered = 0;
+    let events = 0;
+    for (const q of seen.values()) {
+      covered += q.now;
+      events += q.events;
+    }
+    options.onProgress?.({ covered, end: scenario.durationMs, events });
+  };
+  const dynamic = K >= 2 && options.windows === undefined && scenario.traffic.kind === 'trace' && pool.runHere !== undefined && pool.workersReady !== undefined;
+  const runs = dynamic ? await dynamicFirstRuns(pool, scenario, seed, K, progress) : K >= 2 ? await plannedFirstRuns(pool, scenario, seed, K, progress) : null;
+  if (runs === null) {
     // One window: the whole run as one task.
     const r = await pool.run({ kind: 'run', scenario, seed }, `run of ${scenario.name}`);
     const stats: TimeSplitStats = { windows: 1, events: r.events, resimulatedEvents: 0, fixups: 0, fullReplays: 0, ...(notSplit === undefined ? {} : { notSplit }) };
     return { metrics: decodeMetrics(r.metrics), algorithm: r.algorithm, stats };
   }
-  const starts = [0, ...boundaries];
-  const ends = [...boundaries, Number.POSITIVE_INFINITY];
-  const K = starts.length;
-  const label = (k: number) => `window ${k + 1} of ${K} (${formatDuration(starts[k]!)}–${ends[k] === Number.POSITIVE_INFINITY ? 'end' : formatDuration(ends[k]!)})`;
-
-  // Requests before each window: counted in parallel for synthetic traffic, read off the index for traces.
-  const counts = await Promise.all(
-    starts.slice(0, -1).map((s, k) =>
-      scenario.traffic.kind === 'synthetic'
-        ? pool.run({ kind: 'count', scenario, seed, startMs: s, endMs: ends[k]! }, `${label(k)}: counting`).then((r) => r.count)
-        : countWindow(scenario, seed, s, ends[k]!),
-    ),
-  );
-  const firstRequest = [0];
-  for (const c of counts) firstRequest.push(firstRequest[firstRequest.length - 1]! + c);
-
-  const specs: WindowSpec[] = starts.map((startMs, k) => ({
-    index: k,
-    startMs,
-    endMs: ends[k]!,
-    firstRequest: firstRequest[k]!,
-    // The last window's checkpoints stop at the traffic's end: its tail only drains.
-    checkpointsMs: k === 0 ? [] : checkpoints(startMs, Math.min(ends[k]!, scenario.durationMs), scenario.intervalMs),
-  }));
-
-  const covered = new Float64Array(K);
-  const events = new Float64Array(K);
-  const progress = (k: number) => (p: { now: number; events: number }) => {
-    covered[k] = Math.max(0, Math.min(p.now, scenario.durationMs) - starts[k]!);
-    events[k] = p.events;
-    options.onProgress?.({ covered: covered.reduce((a, b) => a + b, 0), end: scenario.durationMs, events: events.reduce((a, b) => a + b, 0) });
-  };
-
-  // 1. Every window from its guess (window 0's guess is the true start: empty).
-  const first = await Promise.all(specs.map((w, k) => pool.run({ kind: 'window', scenario, seed, window: w }, label(k), progress(k))));
+  if (!('specs' in runs)) {
+    // The main thread reached the run's end before the workers were up: it ran the whole run.
+    return { metrics: windowMetrics(runs), algorithm: runs.algorithm, stats: { windows: 1, events: runs.events, resimulatedEvents: 0, fixups: 0, fullReplays: 0 } };
+  }
+  const { specs, first } = runs;
 
   // 2. Fix-ups in time order, then 3. splice.
   const parts: RunMetrics[] = [];
-  const stats: TimeSplitStats = { windows: K, events: first.reduce((n, r) => n + r.events, 0), resimulatedEvents: 0, fixups: 0, fullReplays: 0 };
+  const stats: TimeSplitStats = { windows: specs.length, events: first.reduce((n, r) => n + r.events, 0), resimulatedEvents: 0, fixups: 0, fullReplays: 0 };
   let trueStart: EngineState | null = first[0]!.startState;
-  for (let k = 0; k < K; k++) {
+  for (let k = 0; k < specs.length; k++) {
     const run = first[k]!;
-    if (trueStart === null) throw new Error(`${label(k)}: no true start state`);
+    if (trueStart === null) throw new Error(`${label(specs[k]!, specs.length)}: no true start state`);
     if (sameState(trueStart, run.startState)) {
       parts.push(windowMetrics(run));
       trueStart = run.endState;
       continue;
     }
     stats.fixups++;
-    const fix: WindowResult = await pool.run({ kind: 'window', scenario, seed, window: specs[k]!, startState: trueStart, compareWith: run.checkpointStates }, `${label(k)}: fix-up`);
+    const fix: WindowResult = await pool.run(
+      { kind: 'window', scenario, seed, window: specs[k]!, startState: trueStart, compareWith: run.checkpointStates },
+      `${label(specs[k]!, specs.length)}: fix-up`,
+    );
     stats.resimulatedEvents += fix.events;
     if (fix.metAt < 0) {
       stats.fullReplays++;
@@ -144,6 +130,30 @@ export async function runTimeSplit(pool: TaskExecutor, scenario: Scenario, seed:
 }
 
 /**
+ * 1. Every window from its guess (window 0's guess is the true start: empty), all at
+ * once, the windows planned before the run. Null when the run is too short to cut.
+ */
+async function plannedFirstRuns(pool: TaskExecutor, scenario: Scenario, seed: number, K: number, progress: Progress): Promise<FirstRuns | null> {
+  const boundaries = planBoundaries(scenario, K);
+  if (boundaries.length === 0) return null;
+  const starts = [0, ...boundaries];
+  const ends = [...boundaries, Number.POSITIVE_INFINITY];
+  // Requests before each window: counted in parallel for synthetic traffic, read off the index for traces.
+  const counts = await Promise.all(
+    starts.slice(0, -1).map((s, k) =>
+      scenario.traffic.kind === 'synthetic'
+        ? pool
+            .run({ kind: 'count', scenario, seed, startMs: s, endMs: ends[k]! }, `${label({ index: k, startMs: s, endMs: ends[k]!, firstRequest: 0, checkpointsMs: [] }, starts.length)}: counting`)
+            .then((r) => r.count)
+        : countWindow(scenario, seed, s, ends[k]!),
+    ),
+  );
+  const specs = windowSpecs(scenario, starts, counts, 0);
+  const first = await Promise.all(specs.map((w) => pool.run({ kind: 'window', scenario, seed, window: w }, label(w, specs.length), progress(w))));
+  return { specs, first };
+}
+
+/**
  * Why two runs of this scenario cannot be compared (so it is not split), or undefined when
  * they can. The balancer must save and load its state; checked on a throw-away instance.
  * (The proxy layer's queues, retries and timers are in the engine state: proxy-state.ts.)
@@ -156,17 +166,6 @@ async function whyNoComparableState(scenario: Scenario, seed: number): Promise<s
   probe.recorder.totals.destroy();
   if (typeof b.saveState !== 'function' || typeof b.loadState !== 'function') return `balancer ${module.name} has no saveState/loadState, so two runs of it cannot be compared; it is simulated whole, on one thread`;
   return undefined;
-}
-
-/** Boundaries 1, 2, 4, ... intervals after the window's start, before its end. */
-export function checkpoints(startMs: number, endMs: number, intervalMs: number): number[] {
-  const out: number[] = [];
-  for (let j = 0; j < MAX_CHECKPOINTS; j++) {
-    const t = startMs + intervalMs * 2 ** j;
-    if (t >= endMs) break;
-    out.push(t);
-  }
-  return out;
 }
 
 function sumSegments(segments: WindowResult['segments']): Totals {
@@ -189,3 +188,4 @@ function rowsOf(r: WindowResult): Omit<RunMetrics, 'totals'> {
   const { totals: _encoded, ...rows } = r.metrics;
   return rows;
 }
+

@@ -7,10 +7,11 @@
  * numbers they have in the whole run: `firstRequest` is the number of requests before it.
  */
 import type { Scenario } from '../scenario/load.ts';
-import { TraceReader } from '../traffic/lbt/reader.ts';
+import { readTraceIndex, TraceReader } from '../traffic/lbt/reader.ts';
 import { ReplaySource } from '../traffic/replay.ts';
 import type { TrafficSource } from '../traffic/source.ts';
-import { BLOCK_MS, SyntheticTraffic } from '../traffic/synthetic.ts';
+import type { WindowSpec } from './tasks.ts';
+import { BLOCK_MS, rateAt, SyntheticTraffic } from '../traffic/synthetic.ts';
 
 /** Why a scenario cannot be split in time, or undefined when it can. */
 export function unsplittableReason(scenario: Scenario): string | undefined {
@@ -34,18 +35,120 @@ export function boundaryStepUs(scenario: Scenario): number {
 }
 
 /**
- * Boundaries T_1 < ... < T_{K-1} (ms) splitting [0, duration) into at most `count`
- * windows of about equal length. Fewer when the run is too short to cut that often.
+ * Boundaries T_1 < ... < T_{K-1} (ms) splitting [afterMs, duration) into at most `count`
+ * windows of about equal work: equal numbers of requests, not equal lengths, so a trace
+ * with a daily peak is not cut into a busy window and an idle one. Fewer when the run is
+ * too short to cut that often. Every boundary lies strictly after `afterMs`.
  */
-export function planBoundaries(scenario: Scenario, count: number): number[] {
+export function planBoundaries(scenario: Scenario, count: number, afterMs = 0): number[] {
   const stepUs = boundaryStepUs(scenario);
   const durationUs = Math.round(scenario.durationMs * 1000);
+  const work = workCurve(scenario);
+  const from = work.at(afterMs);
+  const total = work.at(scenario.durationMs) - from;
   const out: number[] = [];
   for (let k = 1; k < count; k++) {
-    const us = Math.round((durationUs * k) / count / stepUs) * stepUs;
-    if (us > 0 && us < durationUs && (out.length === 0 || us > out[out.length - 1]! * 1000)) out.push(us / 1000);
+    const us = Math.round((work.timeOf(from + (total * k) / count) * 1000) / stepUs) * stepUs;
+    if (us > afterMs * 1000 && us < durationUs && (out.length === 0 || us > out[out.length - 1]! * 1000)) out.push(us / 1000);
   }
   return out;
+}
+
+/**
+ * Requests arrived by each time of the run (ms): a monotone piecewise-linear curve
+ * through the points (ms[i], work[i]), flat before the first and after the last.
+ */
+export class WorkCurve {
+  constructor(
+    private readonly ms: Float64Array,
+    private readonly work: Float64Array,
+  ) {}
+
+  at(t: number): number {
+    const { ms, work } = this;
+    const i = upperBound(ms, t);
+    if (i === 0) return work[0]!;
+    if (i === ms.length) return work[ms.length - 1]!;
+    const f = (t - ms[i - 1]!) / (ms[i]! - ms[i - 1]!);
+    return work[i - 1]! + f * (work[i]! - work[i - 1]!);
+  }
+
+  /** The first time the curve reaches `w`. */
+  timeOf(w: number): number {
+    const { ms, work } = this;
+    const i = lowerBound(work, w);
+    if (i === 0) return ms[0]!;
+    if (i === work.length) return ms[ms.length - 1]!;
+    const f = (w - work[i - 1]!) / (work[i]! - work[i - 1]!);
+    return ms[i - 1]! + f * (ms[i]! - ms[i - 1]!);
+  }
+}
+
+/** Points of the work curve profiles are sampled at. */
+const PROFILE_SAMPLES = 1024;
+
+/**
+ * The run's work curve. A trace: exact at its chunk starts (the index: each chunk's first
+ * arrival and that request's number), read without reading a chunk. Synthetic traffic: the
+ * expected arrivals, the rate's integral (trapezoids over the profile, sampled).
+ */
+export function workCurve(scenario: Scenario): WorkCurve {
+  const t = scenario.traffic;
+  const D = scenario.durationMs;
+  if (t.kind === 'trace') {
+    const { header, firsts, firstIndex } = readTraceIndex(t.file!);
+    const ms: number[] = [0];
+    const work: number[] = [0];
+    const base = (traceMs: number) => {
+      // Requests before trace time traceMs, from the chunk starts at or before it.
+      const c = upperBound(firsts, traceMs) - 1;
+      return c < 0 ? 0 : firstIndex[c]!;
+    };
+    const origin = base(t.from);
+    for (let c = 0; c < firsts.length; c++) {
+      const runMs = (firsts[c]! - t.from) / t.speed;
+      if (runMs > ms[ms.length - 1]! && runMs < D) {
+        ms.push(runMs);
+        work.push(firstIndex[c]! - origin);
+      }
+    }
+    ms.push(D);
+    work.push(Math.max(work[work.length - 1]!, (upperBound(firsts, t.to) === firsts.length ? header.count : base(t.to)) - origin));
+    return new WorkCurve(Float64Array.from(ms), Float64Array.from(work));
+  }
+  if (typeof t.rate === 'number') return new WorkCurve(Float64Array.of(0, D), Float64Array.of(0, (t.rate * D) / 1000));
+  const profile = t.rate;
+  const ms = new Float64Array(PROFILE_SAMPLES + 1);
+  const work = new Float64Array(PROFILE_SAMPLES + 1);
+  for (let i = 1; i <= PROFILE_SAMPLES; i++) {
+    ms[i] = (D * i) / PROFILE_SAMPLES;
+    work[i] = work[i - 1]! + ((rateAt(profile, ms[i - 1]!) + rateAt(profile, ms[i]!)) / 2) * ((ms[i]! - ms[i - 1]!) / 1000);
+  }
+  return new WorkCurve(ms, work);
+}
+
+/** The first i with a[i] > x (a sorted ascending). */
+function upperBound(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first i with a[i] >= x (a sorted ascending). */
+function lowerBound(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The arrivals of [startMs, endMs) on the run's timeline. */
@@ -78,4 +181,33 @@ function syntheticWindow(scenario: Scenario, seed: number, startMs: number, endM
     { rate: t.rate, service: t.service, clients: t.clients, routes: t.routes, durationMs: Math.min(endMs, scenario.durationMs), seed },
     Math.round(startMs / BLOCK_MS),
   );
+}
+
+/** Most checkpoints per window: boundaries at 1, 2, 4, ... 2^(n-1) intervals in. */
+const MAX_CHECKPOINTS = 24;
+
+/** Boundaries 1, 2, 4, ... intervals after the window's start, before its end. */
+export function checkpoints(startMs: number, endMs: number, intervalMs: number): number[] {
+  const out: number[] = [];
+  for (let j = 0; j < MAX_CHECKPOINTS; j++) {
+    const t = startMs + intervalMs * 2 ** j;
+    if (t >= endMs) break;
+    out.push(t);
+  }
+  return out;
+}
+
+
+/** Window specs from their starts and the requests in each window but the last; from index `from` on. */
+export function windowSpecs(scenario: Scenario, starts: number[], counts: number[], from: number): WindowSpec[] {
+  const out: WindowSpec[] = [];
+  let firstRequest = 0;
+  for (let k = 0; k < starts.length; k++) {
+    const startMs = starts[k]!;
+    const endMs = k + 1 < starts.length ? starts[k + 1]! : Number.POSITIVE_INFINITY;
+    // The last window's checkpoints stop at the traffic's end: its tail only drains.
+    if (k >= from) out.push({ index: k, startMs, endMs, firstRequest, checkpointsMs: k === 0 ? [] : checkpoints(startMs, Math.min(endMs, scenario.durationMs), scenario.intervalMs) });
+    firstRequest += counts[k] ?? 0;
+  }
+  return out;
 }

@@ -86,6 +86,17 @@ export function readTraceHeaderFile(file: string): TraceHeader {
   }
 }
 
+/** A trace's chunk index: trace time of each chunk's first arrival and that request's number (for planning, without reading chunks). */
+export function readTraceIndex(file: string): { header: TraceHeader; firsts: Float64Array; firstIndex: Float64Array } {
+  const fd = openTrace(file);
+  try {
+    const { header, firsts, firstIndex } = readTraceHeader(file, fd);
+    return { header, firsts, firstIndex };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function openTrace(file: string): number {
   let fd: number;
   try {

@@ -1,0 +1,251 @@
+/**
+ * Windows cut while the run goes (src/parallel/dynamic-windows.ts): the first boundary
+ * chosen when the workers are up, and the main thread stealing a slow worker's tail
+ * (steal.ts). The split changes with timing, the report must not: every way a run is cut
+ * gives the single run's bytes.
+ *
+ * The timing is forced with an executor that runs the "worker" on this thread too, in
+ * small slices with a pause after each (a slow worker), and says when it is ready.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkResult, type TaskExecutor } from '../../src/parallel/executor.ts';
+import { SimulationPool } from '../../src/parallel/pool.ts';
+import { assembleWindows, type PlannedWindow } from '../../src/parallel/dynamic-windows.ts';
+import { endTaker, proposeEnd, stealCell } from '../../src/parallel/steal.ts';
+import { executeTask } from '../../src/parallel/tasks.ts';
+import { runTimeSplit } from '../../src/parallel/time-split.ts';
+import { planBoundaries, workCurve } from '../../src/parallel/windows.ts';
+import { buildReport } from '../../src/report/build.ts';
+import { parseScenario, type Scenario } from '../../src/scenario/load.ts';
+import { TraceWriter } from '../../src/traffic/lbt/writer.ts';
+import { RequestChunk } from '../../src/traffic/source.ts';
+import { SyntheticTraffic } from '../../src/traffic/synthetic.ts';
+import { expectSame, single } from '../helpers/time-split.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'lbsim-dynamic-'));
+
+/**
+ * A Poisson trace at `rate`/s for `seconds`, with no arrivals in [gapFrom, gapTo) s and
+ * a second stretch at `burst` times the rate from `burstFrom` s on (uneven work over time).
+ */
+function writeTrace(name: string, o: { rate: number; seconds: number; gap?: [number, number]; burstFrom?: number; burst?: number }): string {
+  const file = join(dir, name);
+  const w = new TraceWriter(file, { chunkCapacity: 2048 });
+  const source = new SyntheticTraffic({
+    rate: o.burstFrom === undefined ? o.rate : [{ at: 0, rate: o.rate }, { at: o.burstFrom * 1000, rate: o.rate }, { at: o.burstFrom * 1000, rate: o.rate * (o.burst ?? 1) }],
+    service: { distribution: 'exponential', mean: 2 },
+    clients: { count: 1000, skew: 1 },
+    durationMs: o.seconds * 1000,
+    seed: 3,
+  });
+  const chunk = new RequestChunk(4096);
+  for (;;) {
+    source.fill(chunk);
+    if (chunk.count === 0) break;
+    for (let i = 0; i < chunk.count; i++) {
+      const t = chunk.arrival[i]!;
+      if (o.gap !== undefined && t >= o.gap[0] * 1000 && t < o.gap[1] * 1000) continue;
+      w.push(t, chunk.work[i]!, chunk.client[i]!, chunk.route[i]!, 0);
+    }
+  }
+  w.finish();
+  return file;
+}
+
+const traceScenario = (file: string, algorithm: string, backends: string) =>
+  parseScenario(`name: dyn\nseed: 5\ntimeout: 3s\ntraffic: { trace: ${file} }\nbalancer: { algorithm: ${algorithm} }\nbackends: ${backends}\n`, { baseDir: dir });
+
+/** 40 s at 3000/s with an idle gap, 4 backends at ρ ≈ 0.75. */
+const moderate = traceScenario(writeTrace('moderate.lbt', { rate: 3000, seconds: 40, gap: [12, 15] }), 'round-robin', '[{ name: a, count: 4, concurrency: 2, queue: 100 }]');
+/** The same arrivals at ρ ≈ 1.5 on smooth WRR: queues that never drain, so fix-ups never meet their first run. */
+const overload = traceScenario(join(dir, 'moderate.lbt'), 'nginx/round_robin', '[{ name: a, weight: 3, concurrency: 1, queue: 100000 }, { name: b, concurrency: 1, queue: 100000 }]');
+
+interface SlowWorkerOptions {
+  /** The main thread's looks at workersReady() before the worker is up. */
+  readyAfter: number;
+  /** Pause after each of the worker's slices, ms. @default 8 */
+  pauseMs?: number;
+  /** Whether the worker sees proposed ends (false: as if it had always passed them). @default true */
+  takesSteals?: boolean;
+}
+
+/**
+ * An executor whose "worker" runs on this thread in slices of 1000 events with a pause
+ * after each, much slower than the main thread's slices (which only yield).
+ */
+class SlowWorker implements TaskExecutor {
+  readonly threads = 2;
+  private looks = 0;
+  constructor(private readonly o: SlowWorkerOptions) {}
+  async run<T extends Parameters<TaskExecutor['run']>[0]>(task: T, label: string, onProgress?: (p: { now: number; events: number }) => void) {
+    const pauseMs = this.o.pauseMs ?? 8;
+    const pause = () => new Promise<void>((wake) => setTimeout(wake, pauseMs));
+    const given = task.kind === 'window' && this.o.takesSteals === false ? { ...task, steal: undefined } : task;
+    return checkResult(task, label, await executeTask(given, { pause, sliceEvents: 1000, progressEveryMs: 0, ...(onProgress ? { progress: onProgress } : {}) }));
+  }
+  async runHere<T extends Parameters<TaskExecutor['run']>[0]>(task: T, label: string, driver: Parameters<NonNullable<TaskExecutor['runHere']>>[2]) {
+    const pause = () => new Promise<void>((wake) => setImmediate(wake));
+    return checkResult(task, label, await executeTask(task, { ...driver, pause, sliceEvents: 1000 }));
+  }
+  workersReady(): boolean {
+    return ++this.looks > this.o.readyAfter;
+  }
+  async destroy(): Promise<void> {}
+}
+
+async function splitJson(pool: TaskExecutor, sc: Scenario) {
+  const r = await runTimeSplit(pool, sc, sc.seed);
+  const json = JSON.stringify(buildReport({ scenario: sc, seed: sc.seed, algorithm: r.algorithm, metrics: r.metrics }));
+  r.metrics.totals.destroy();
+  return { json, stats: r.stats };
+}
+
+describe('windows cut while the run goes', () => {
+  const expected = { moderate: single(moderate), overload: single(overload) };
+
+  it('a slow worker: the main thread steals its tail, and the report is the single run’s', async () => {
+    const { json, stats } = await splitJson(new SlowWorker({ readyAfter: 5 }), moderate);
+    expectSame(json, expected.moderate, 'stolen');
+    // Window 0, the worker's, and a stolen tail (short, so its fix-up may redo all of it).
+    expect(stats.windows).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a worker that never takes a proposed end: the stolen tails are dropped', async () => {
+    const { json, stats } = await splitJson(new SlowWorker({ readyAfter: 5, takesSteals: false }), moderate);
+    expectSame(json, expected.moderate, 'refused');
+    expect(stats.windows).toBe(2);
+  });
+
+  it('under overload, where fix-ups redo whole windows, stealing is still exact', async () => {
+    const { json, stats } = await splitJson(new SlowWorker({ readyAfter: 5 }), overload);
+    expectSame(json, expected.overload, 'stolen, overloaded');
+    expect(stats.windows).toBeGreaterThanOrEqual(3);
+    expect(stats.fullReplays).toBeGreaterThanOrEqual(1);
+  });
+
+  it('workers that are never up: the main thread runs the whole run as one window', async () => {
+    const { json, stats } = await splitJson(new SlowWorker({ readyAfter: Number.POSITIVE_INFINITY }), moderate);
+    expectSame(json, expected.moderate, 'never up');
+    expect(stats.windows).toBe(1);
+  });
+
+  it('workers up late: the first boundary lies after where the main thread had got to', async () => {
+    const { json, stats } = await splitJson(new SlowWorker({ readyAfter: 60, pauseMs: 0 }), moderate);
+    expectSame(json, expected.moderate, 'up late');
+    expect(stats.windows).toBeGreaterThanOrEqual(2);
+  });
+
+  describe('on the thread pool with the main thread in', () => {
+    const pool = new SimulationPool({ threads: 2, mainThread: true });
+    afterAll(() => pool.destroy());
+    it('whatever the timing cuts, the report is the single run’s', async () => {
+      for (const [sc, bytes] of [
+        [moderate, expected.moderate],
+        [overload, expected.overload],
+      ] as const) {
+        expectSame((await splitJson(pool, sc)).json, bytes, sc.balancer.algorithm);
+      }
+    });
+  });
+});
+
+describe('moving a window’s end (steal.ts)', () => {
+  it('takes a proposed end only ahead of where it is and before the end it has', () => {
+    const cell = stealCell();
+    const endAt = endTaker(cell);
+    expect(endAt(100)).toBeUndefined();
+    proposeEnd(cell, 100);
+    expect(endAt(100)).toBeUndefined(); // not ahead: the window cannot go back
+    proposeEnd(cell, 5000);
+    expect(endAt(120)).toBe(5000);
+    proposeEnd(cell, 7000);
+    expect(endAt(130)).toBe(5000); // later than the end it has
+    proposeEnd(cell, 3000);
+    expect(endAt(140)).toBe(3000);
+    expect(endAt(150)).toBe(3000);
+  });
+
+  it('a window told its end before it starts stops there, with its state there', async () => {
+    const sc = moderate;
+    const cell = stealCell();
+    proposeEnd(cell, 20_000);
+    const window = { index: 1, startMs: 10_000, endMs: Number.POSITIVE_INFINITY, firstRequest: 0, checkpointsMs: [11_000, 12_000, 14_000, 18_000, 26_000] };
+    const r = await executeTask({ kind: 'window', scenario: sc, seed: sc.seed, window, steal: cell });
+    if (!r.ok || r.kind !== 'window') throw new Error('window failed');
+    expect(r.endMs).toBe(20_000);
+    expect(r.endState).not.toBeNull();
+    // The checkpoints before the end were reached, the one after it was not.
+    expect(r.checkpointStates).toHaveLength(4);
+    const whole = await executeTask({ kind: 'window', scenario: sc, seed: sc.seed, window: { ...window, endMs: 20_000, checkpointsMs: window.checkpointsMs.slice(0, 4) } });
+    if (!whole.ok || whole.kind !== 'window') throw new Error('window failed');
+    expect(r.endState).toEqual(whole.endState);
+    expect(r.metrics).toEqual(whole.metrics);
+  });
+});
+
+describe('assembling the windows after steals', () => {
+  const state = {} as PlannedWindow['result']['checkpointStates'][number];
+  /** A window [start, specEnd) that ended at `ended`, with checkpoints every 1 s from start + 1 s, reached before its end. */
+  const win = (start: number, specEnd: number, ended = specEnd): PlannedWindow => {
+    const checkpointsMs = [1000, 2000, 4000].map((d) => start + d).filter((c) => c < specEnd);
+    return { spec: { index: -1, startMs: start, endMs: specEnd, firstRequest: 0, checkpointsMs }, result: { endMs: ended, checkpointStates: checkpointsMs.filter((c) => c < ended).map(() => state) } };
+  };
+  const cuts = (r: ReturnType<typeof assembleWindows>) => r.specs.map((w) => [w.startMs, w.endMs, w.checkpointsMs.length]);
+  const INF = Number.POSITIVE_INFINITY;
+
+  it('two steals from one worker, both taken: its window ends at the second', () => {
+    const r = assembleWindows(win(0, 10_000), [win(10_000, INF, 12_500)], [win(30_000, INF), win(12_500, 30_000)]);
+    expect(cuts(r)).toEqual([
+      [0, 10_000, 3],
+      [10_000, 12_500, 2],
+      [12_500, 30_000, 3],
+      [30_000, INF, 3],
+    ]);
+    expect(r.specs.map((w) => w.index)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('the second steal came too late: its tail is dropped, the first stands', () => {
+    const r = assembleWindows(win(0, 10_000), [win(10_000, INF, 30_000)], [win(30_000, INF), win(12_500, 30_000)]);
+    expect(cuts(r)).toEqual([
+      [0, 10_000, 3],
+      [10_000, 30_000, 3],
+      [30_000, INF, 3],
+    ]);
+  });
+
+  it('a steal from a middle window of three', () => {
+    const r = assembleWindows(win(0, 10_000), [win(10_000, 20_000, 15_000), win(20_000, INF)], [win(15_000, 20_000)]);
+    expect(cuts(r)).toEqual([
+      [0, 10_000, 3],
+      [10_000, 15_000, 3],
+      [15_000, 20_000, 3],
+      [20_000, INF, 3],
+    ]);
+  });
+
+  it('windows that do not meet are a bug, not a report', () => {
+    expect(() => assembleWindows(win(0, 10_000), [win(12_000, INF)], [])).toThrow(/do not meet/);
+  });
+});
+
+describe('windows of equal work', () => {
+  it('a trace busier in its second half is cut where half its requests have arrived, not at half its time', () => {
+    const sc = traceScenario(writeTrace('uneven.lbt', { rate: 1000, seconds: 40, burstFrom: 20, burst: 3 }), 'round-robin', '[{ name: a, count: 8 }]');
+    const curve = workCurve(sc);
+    const total = curve.at(sc.durationMs);
+    expect(total).toBeGreaterThan(75_000);
+    const [b] = planBoundaries(sc, 2);
+    // 20 s at 1000/s then 20 s at 3000/s: half the requests (40 000) have arrived at 26.7 s.
+    expect(b).toBeGreaterThan(26_000);
+    expect(b).toBeLessThan(27_500);
+    const cuts = planBoundaries(sc, 4, 10_000);
+    expect(cuts).toHaveLength(3);
+    expect(cuts[0]).toBeGreaterThan(10_000);
+    // Equal shares of what is left after 10 s, within a trace chunk (2048 requests) and the 1 s step.
+    const shares = [10_000, ...cuts, sc.durationMs].map((t) => curve.at(t)).map((w, i, a) => (i === 0 ? 0 : w - a[i - 1]!)).slice(1);
+    for (const s of shares) expect(Math.abs(s - (total - curve.at(10_000)) / 4)).toBeLessThan(3500);
+  });
+});
