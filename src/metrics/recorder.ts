@@ -17,7 +17,7 @@
 import { Column } from './columns.ts';
 import { createHistogram, type Histogram } from './histogram.ts';
 import { HistogramBatch } from './histogram-batch.ts';
-import { Totals } from './totals.ts';
+import { type EncodedTotals, Totals } from './totals.ts';
 
 /**
  * The recorder's clock: an instant in ms as whole µs, rounded *down*, so an event at
@@ -367,11 +367,14 @@ export class Recorder {
     this.ivHist.destroy();
   }
 
-  /** Starts new totals and returns those accumulated so far (for splicing time-split runs). */
-  cut(): Totals {
-    const done = this.totals;
-    this.totals = new Totals(this.B);
-    return done;
+  /**
+   * At a checkpoint of a time-split window: the totals so far, encoded, with the maxima
+   * of the piece since the last checkpoint alone; the maxima start over (Totals.after).
+   */
+  checkpoint(): EncodedTotals {
+    const encoded = this.totals.encode();
+    this.totals.resetMaxima();
+    return encoded;
   }
 
   private countTimeout(b: number, counted: boolean): void {

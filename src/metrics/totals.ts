@@ -120,10 +120,68 @@ export class Totals {
     }
   }
 
+  /**
+   * Takes `other` (totals of an earlier part of the same stretch) out of this one: sums and
+   * histogram counts. Maxima cannot be taken out; the caller sets them (Totals.after).
+   */
+  subtract(other: Totals): void {
+    this.total -= other.total;
+    this.completed -= other.completed;
+    this.rejected -= other.rejected;
+    this.rejectedNoBackend -= other.rejectedNoBackend;
+    this.timedOut -= other.timedOut;
+    this.latencySumUs -= other.latencySumUs;
+    this.rejectedByProxy -= other.rejectedByProxy;
+    this.queueTimeouts -= other.queueTimeouts;
+    this.proxyQueued -= other.proxyQueued;
+    this.retries -= other.retries;
+    this.retryOverflow -= other.retryOverflow;
+    const mine = this.perBackend();
+    const theirs = other.perBackend();
+    for (let a = 0; a < mine.length; a++) for (let b = 0; b < this.backends; b++) mine[a]![b] = mine[a]![b]! - theirs[a]![b]!;
+    const mineH = this.histograms;
+    const theirsH = other.histograms;
+    for (let b = 0; b < this.backends; b++) mineH[b]!.subtract(theirsH[b]!);
+  }
+
+  /** Starts the maxima over (a new piece of a window begins: Recorder.checkpoint). */
+  resetMaxima(): void {
+    for (const m of this.maxima()) m.fill(0);
+  }
+
+  private maxima(): Float64Array[] {
+    return [this.maxQueue, this.maxInFlight, this.maxLatencyUsBy, this.maxProxyWaitUsBy];
+  }
+
+  /**
+   * The totals of a window's part after checkpoint `j` (-1: the whole window), from its
+   * checkpoint encodings (Recorder.checkpoint): each holds the sums and histogram counts
+   * from the window's start up to it, and the maxima of its piece alone. So two decodes
+   * (the last, minus checkpoint j's) make any tail, where adding the pieces took one
+   * decode and one add per piece; maxima come from the pieces' arrays, without decoding.
+   */
+  static after(checkpoints: readonly EncodedTotals[], j: number): Totals {
+    const t = Totals.decode(checkpoints[checkpoints.length - 1]!);
+    if (j >= 0) {
+      const head = Totals.decode(checkpoints[j]!);
+      t.subtract(head);
+      head.destroy();
+    }
+    const maxima = t.maxima();
+    const at = t.perBackend().length;
+    for (let k = j + 1; k < checkpoints.length - 1; k++) {
+      maxima.forEach((m, i) => {
+        const piece = checkpoints[k]!.perBackend[at + i]!;
+        for (let b = 0; b < m.length; b++) if (piece[b]! > m[b]!) m[b] = piece[b]!;
+      });
+    }
+    return t;
+  }
+
   encode(): EncodedTotals {
     return {
       scalars: [this.total, this.completed, this.rejected, this.rejectedNoBackend, this.timedOut, this.latencySumUs, this.rejectedByProxy, this.queueTimeouts, this.proxyQueued, this.retries, this.retryOverflow],
-      perBackend: [...this.perBackend(), this.maxQueue, this.maxInFlight, this.maxLatencyUsBy, this.maxProxyWaitUsBy].map((a) => Array.from(a)),
+      perBackend: [...this.perBackend(), ...this.maxima()].map((a) => Array.from(a)),
       histograms: this.histograms.map(encodeHistogram),
     };
   }
@@ -131,7 +189,7 @@ export class Totals {
   static decode(e: EncodedTotals): Totals {
     const t = new Totals(e.histograms.length, e.histograms.map(decodeHistogram));
     [t.total, t.completed, t.rejected, t.rejectedNoBackend, t.timedOut, t.latencySumUs, t.rejectedByProxy, t.queueTimeouts, t.proxyQueued, t.retries, t.retryOverflow] = e.scalars as [number, number, number, number, number, number, number, number, number, number, number];
-    const arrays = [...t.perBackend(), t.maxQueue, t.maxInFlight, t.maxLatencyUsBy, t.maxProxyWaitUsBy];
+    const arrays = [...t.perBackend(), ...t.maxima()];
     arrays.forEach((a, i) => a.set(e.perBackend[i]!));
     return t;
   }

@@ -50,7 +50,11 @@ export type TaskResult =
       kind: 'window';
       /** The state the run started from (the guess, for a first run). */
       startState: EngineState;
-      /** First run: totals of [start, c0), [c0, c1), ..., [c_last, end). Fix-up: one entry, its whole run. */
+      /**
+       * Totals at each checkpoint and at the end (Recorder.checkpoint, Totals.after): sums and
+       * histograms of [start, c0), [start, c1), ..., [start, end), maxima of [start, c0),
+       * [c0, c1), ..., [c_last, end). A fix-up: one entry, its whole run.
+       */
       segments: EncodedTotals[];
       /** First run: the state at each checkpoint reached. */
       checkpointStates: EngineState[];
@@ -183,7 +187,7 @@ async function runWindow(task: Extract<Task, { kind: 'window' }>, balancer: Bala
       }
     } else {
       checkpointStates.push(state);
-      segments.push(sim.recorder.cut().encode());
+      segments.push(sim.recorder.checkpoint());
     }
   }
   if (!sim.done && reached !== 'end') reached = await drive(sim, driver);

@@ -120,7 +120,7 @@ export async function runTimeSplit(pool: TaskExecutor, scenario: Scenario, seed:
     // Head from the fix-up (up to checkpoint metAt), tail from the first run (segments after it).
     const head = windowMetrics(fix);
     const splitRow = Math.round((specs[k]!.checkpointsMs[fix.metAt]! - specs[k]!.startMs) / scenario.intervalMs);
-    const tailTotals = sumSegments(run.segments.slice(fix.metAt + 1));
+    const tailTotals = Totals.after(run.segments, fix.metAt);
     parts.push(head, sliceRows({ ...rowsOf(run), totals: tailTotals }, splitRow));
     trueStart = run.endState;
   }
@@ -168,19 +168,9 @@ async function whyNoComparableState(scenario: Scenario, seed: number): Promise<s
   return undefined;
 }
 
-function sumSegments(segments: WindowResult['segments']): Totals {
-  const total = Totals.decode(segments[0]!);
-  for (const s of segments.slice(1)) {
-    const t = Totals.decode(s);
-    total.add(t);
-    t.destroy();
-  }
-  return total;
-}
-
 /** A window run's rows with all its totals. */
 function windowMetrics(r: WindowResult): RunMetrics {
-  return { ...rowsOf(r), totals: sumSegments(r.segments) };
+  return { ...rowsOf(r), totals: Totals.after(r.segments, -1) };
 }
 
 /** A window run's rows (its totals travel separately, in segments). */
