@@ -135,7 +135,8 @@ export class Simulation {
     this.startMs = options.startMs ?? d.startMs;
     this.endMs = options.endMs ?? d.endMs;
     this.now = this.startMs;
-    this.arrived = options.firstRequest ?? d.firstRequest;
+    // A small integer as one (see readState): a request count summed from a trace's index is a heap number.
+    this.arrived = Math.floor(options.firstRequest ?? d.firstRequest);
     this.source = source;
     this.chunk = new RequestChunk(chunkCapacity);
     this.backends = new BackendState(options.backends);
@@ -336,7 +337,13 @@ export class Simulation {
       if (this.health === null) bs.up[b] = bs.serving[b]!;
       bs.busy[b] = s.busy[b]!;
     }
-    if (this.health === null) bs.upCount = s.downDepth.filter((x) => x === 0).length;
+    if (this.health === null) {
+      // Written only when it changes: V8 treats a field never written since construction as a
+      // constant, and writing it deoptimizes all the code that assumed so (measured: a
+      // fix-up's first 22 k events ran ~5× slower after a restore that wrote the same count).
+      const up = s.downDepth.filter((x) => x === 0).length;
+      if (bs.upCount !== up) bs.upCount = up;
+    }
     // The beliefs, and the balancer told of what they change, before it loads its own state.
     else this.health.loadState(s.health);
     const slots: StateSlots = { inService: [], waiting: [] };

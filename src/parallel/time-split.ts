@@ -93,15 +93,17 @@ export async function runTimeSplit(pool: TaskExecutor, scenario: Scenario, seed:
   }
   const { specs, first } = runs;
 
-  // 2. Fix-ups in time order, then 3. splice.
-  const parts: RunMetrics[] = [];
+  // 2. Fix-ups in time order. All of them before any totals are decoded: decoding turns
+  // count fields of Totals from small integers to doubles, and the engine's code, optimized
+  // for the former, would run the fix-ups deoptimized (measured: 21–26 ms instead of ~5).
   const stats: TimeSplitStats = { windows: specs.length, events: first.reduce((n, r) => n + r.events, 0), resimulatedEvents: 0, fixups: 0, fullReplays: 0 };
+  const fixes: (WindowResult | undefined)[] = [];
   let trueStart: EngineState | null = first[0]!.startState;
   for (let k = 0; k < specs.length; k++) {
     const run = first[k]!;
     if (trueStart === null) throw new Error(`${label(specs[k]!, specs.length)}: no true start state`);
     if (sameState(trueStart, run.startState)) {
-      parts.push(windowMetrics(run));
+      fixes.push(undefined);
       trueStart = run.endState;
       continue;
     }
@@ -110,20 +112,20 @@ export async function runTimeSplit(pool: TaskExecutor, scenario: Scenario, seed:
       { kind: 'window', scenario, seed, window: specs[k]!, startState: trueStart, compareWith: run.checkpointStates },
       `${label(specs[k]!, specs.length)}: fix-up`,
     );
+    fixes.push(fix);
     stats.resimulatedEvents += fix.events;
-    if (fix.metAt < 0) {
-      stats.fullReplays++;
-      parts.push(windowMetrics(fix));
-      trueStart = fix.endState;
-      continue;
-    }
-    // Head from the fix-up (up to checkpoint metAt), tail from the first run (segments after it).
-    const head = windowMetrics(fix);
-    const splitRow = Math.round((specs[k]!.checkpointsMs[fix.metAt]! - specs[k]!.startMs) / scenario.intervalMs);
-    const tailTotals = Totals.after(run.segments, fix.metAt);
-    parts.push(head, sliceRows({ ...rowsOf(run), totals: tailTotals }, splitRow));
-    trueStart = run.endState;
+    if (fix.metAt < 0) stats.fullReplays++;
+    trueStart = fix.metAt < 0 ? fix.endState : run.endState;
   }
+  // 3. Splice: a window as first run, as its fix-up, or the fix-up's head (up to checkpoint metAt) and the first run's tail.
+  const parts: RunMetrics[] = [];
+  first.forEach((run, k) => {
+    const fix = fixes[k];
+    if (fix === undefined) return void parts.push(windowMetrics(run));
+    if (fix.metAt < 0) return void parts.push(windowMetrics(fix));
+    const splitRow = Math.round((specs[k]!.checkpointsMs[fix.metAt]! - specs[k]!.startMs) / scenario.intervalMs);
+    parts.push(windowMetrics(fix), sliceRows({ ...rowsOf(run), totals: Totals.after(run.segments, fix.metAt) }, splitRow));
+  });
   const metrics = concatWindows(parts);
   for (const p of parts) p.totals.destroy();
   return { metrics, algorithm: first[0]!.algorithm, stats };
