@@ -52,6 +52,8 @@ export class SimulationPool implements TaskExecutor {
   readonly ran = { here: 0, workers: 0 };
   /** With the main thread in: workers that have answered a ping, so are up (piscina counts a starting worker as ready). */
   private workersUp = 0;
+  /** Why a worker failed its ping (it could not start), if one did. */
+  private pingFailure: Error | undefined;
 
   constructor(options: PoolOptions = {}) {
     this.threads = Math.max(1, options.threads ?? POOL_DEFAULTS.threads);
@@ -71,8 +73,10 @@ export class SimulationPool implements TaskExecutor {
       for (let i = 0; i < this.workerThreads; i++) {
         this.piscina.run({ ping: true }).then(
           () => void this.workersUp++,
-          // A worker that cannot start fails the run's first real task, with its message.
-          () => undefined,
+          // Reported by workersReady(), unless the pool was destroyed first (then it is moot).
+          (e: unknown) => {
+            if (!this.destroyed) this.pingFailure = e instanceof Error ? e : new Error(String(e));
+          },
         );
       }
     }
@@ -91,8 +95,12 @@ export class SimulationPool implements TaskExecutor {
     return checkResult(task, label, await this.executeHere(task, driver));
   }
 
-  /** Whether every worker thread has started and is idle, so that a task given now starts at once. */
+  /**
+   * Whether every worker thread has started and is idle, so that a task given now starts
+   * at once. Throws WORKER_FAILED if a worker could not start.
+   */
   workersReady(): boolean {
+    if (this.pingFailure !== undefined) throw new LbsimError('WORKER_FAILED', `a worker thread could not start: ${this.pingFailure.message}`, { cause: this.pingFailure, exitCode: 70 });
     return this.workersUp >= this.workerThreads && this.piscina.idleThreads >= this.workerThreads;
   }
 
