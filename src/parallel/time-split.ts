@@ -77,7 +77,8 @@ export async function runTimeSplit(pool: TaskExecutor, scenario: Scenario, seed:
       covered += q.now;
       events += q.events;
     }
-    options.onProgress?.({ covered, end: scenario.durationMs, events });
+    // A stolen tail the worker had already passed is covered twice until it is dropped.
+    options.onProgress?.({ covered: Math.min(covered, scenario.durationMs), end: scenario.durationMs, events });
   };
   const dynamic = K >= 2 && options.windows === undefined && scenario.traffic.kind === 'trace' && pool.runHere !== undefined && pool.workersReady !== undefined;
   const runs = dynamic ? await dynamicFirstRuns(pool, scenario, seed, K, progress) : K >= 2 ? await plannedFirstRuns(pool, scenario, seed, K, progress) : null;
@@ -128,6 +129,8 @@ export async function runTimeSplit(pool: TaskExecutor, scenario: Scenario, seed:
   });
   const metrics = concatWindows(parts);
   for (const p of parts) p.totals.destroy();
+  // The windows' last progress messages came up to 200 ms before their ends: say the run is done.
+  options.onProgress?.({ covered: scenario.durationMs, end: scenario.durationMs, events: stats.events + stats.resimulatedEvents });
   return { metrics, algorithm: first[0]!.algorithm, stats };
 }
 

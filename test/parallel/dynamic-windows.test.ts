@@ -96,8 +96,8 @@ class SlowWorker implements TaskExecutor {
   async destroy(): Promise<void> {}
 }
 
-async function splitJson(pool: TaskExecutor, sc: Scenario) {
-  const r = await runTimeSplit(pool, sc, sc.seed);
+async function splitJson(pool: TaskExecutor, sc: Scenario, onProgress?: (p: { covered: number; end: number; events: number }) => void) {
+  const r = await runTimeSplit(pool, sc, sc.seed, onProgress === undefined ? {} : { onProgress });
   const json = JSON.stringify(buildReport({ scenario: sc, seed: sc.seed, algorithm: r.algorithm, metrics: r.metrics }));
   r.metrics.totals.destroy();
   return { json, stats: r.stats };
@@ -107,8 +107,13 @@ describe('windows cut while the run goes', () => {
   const expected = { moderate: single(moderate), overload: single(overload) };
 
   it('a slow worker: the main thread steals its tail, and the report is the single run’s', async () => {
-    const { json, stats } = await splitJson(new SlowWorker({ readyAfter: 5 }), moderate);
+    const seen: number[] = [];
+    const { json, stats } = await splitJson(new SlowWorker({ readyAfter: 5 }), moderate, (p) => seen.push(p.covered / p.end));
     expectSame(json, expected.moderate, 'stolen');
+    // Progress of every window, stolen tails included, adds up; the last says done.
+    expect(seen.length).toBeGreaterThan(10);
+    expect(Math.max(...seen)).toBeLessThanOrEqual(1);
+    expect(seen.at(-1)).toBe(1);
     // Window 0, the worker's, and a stolen tail (short, so its fix-up may redo all of it).
     expect(stats.windows).toBeGreaterThanOrEqual(3);
   });

@@ -8,9 +8,11 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TraceWriter } from '../../src/traffic/lbt/writer.ts';
 
 const BIN = resolve('bin/lbsim.js');
 const FIXTURE = resolve('test/fixtures/balancers/throws-later.js');
+const THROWS_AT = resolve('test/fixtures/balancers/throws-at.js');
 
 function scenario(dir: string, algorithm: string, duration: string): string {
   const file = join(dir, 'scenario.yaml');
@@ -35,6 +37,25 @@ describe('worker faults', () => {
     expect(r.stderr).toMatch(/window \d of 2 .*throws-later\.js(:\d+)?: pick\(\) threw on request 20000: cursor out of range/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(existsSync(join(dir, 'out.json'))).toBe(false);
+  });
+
+  // A trace replay's windows are cut while it runs (src/parallel/dynamic-windows.ts): a
+  // fault on either thread must still end the run at once, with the window named.
+  it('a trace replay split while it runs: a throw late in the trace (a worker’s window) or early (the main thread’s) ends the run the same way', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lbsim-faults-trace-'));
+    const trace = join(dir, 't.lbt');
+    const w = new TraceWriter(trace);
+    for (let i = 0; i < 3_000_000; i++) w.push(i * 0.4, 1, i % 1000, 0, 0);
+    w.finish();
+    for (const at of [2_900_000, 100]) {
+      const file = join(dir, `at-${at}.yaml`);
+      writeFileSync(file, `name: faults-trace\ntraffic: { trace: ${trace} }\nbalancer: { algorithm: ${THROWS_AT}, at: ${at} }\nbackends: [{ name: web, count: 4 }]\n`);
+      const r = spawnSync(process.execPath, [BIN, 'run', file, '--threads', '2', '--out', join(dir, 'out.json')], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`window \\d of 2 .*throws-at\\.js(:\\d+)?: pick\\(\\) threw on request ${at}: cursor out of range`));
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(join(dir, 'out.json'))).toBe(false);
+    }
   });
 
   it('Ctrl-C cancels all workers, exits 130 and leaves no partial report', async () => {
