@@ -12,10 +12,11 @@
  * 1. The main thread starts window 0 at once with its end open. Once every worker is up,
  *    the rest of the run, from where the main thread is, is cut into windows of equal
  *    work (requests, from the trace's index), the first of them still the main thread's.
- * 2. Stealing: when the main thread has finished, and a worker's window has more left
- *    than a stolen window costs, the main thread moves that window's end earlier
- *    (steal.ts) to where both would finish together, at the rates measured so far, and
- *    runs the tail itself as one more window: from a guess, fixed up like any other.
+ * 2. Stealing: when a thread is done — the main thread or a worker — and a window has
+ *    more left than a stolen window costs, the thread moves that window's end earlier
+ *    (a worker's through steal.ts, this thread's through a variable its endAt reads) to
+ *    where both would finish together, at the rates measured lately, and runs the tail
+ *    as one more window: from a guess, fixed up like any other.
  *
  * Which windows a run is cut into changes with timing; the report does not (every window
  * is exact after its fix-up), only the statistics of the split do.
@@ -23,9 +24,9 @@
 import type { Scenario } from '../scenario/load.ts';
 import { formatDuration } from '../scenario/units.ts';
 import type { TaskExecutor } from './executor.ts';
-import { endTaker, proposeEnd, stealCell } from './steal.ts';
+import { proposeEnd, stealCell } from './steal.ts';
 import type { TaskProgress, WindowResult, WindowSpec } from './tasks.ts';
-import { boundaryStepUs, checkpoints, countWindow, planBoundaries, windowSpecs, workCurve } from './windows.ts';
+import { boundaryStepUs, checkpoints, countWindow, planBoundaries, type WorkCurve, windowSpecs, workCurve } from './windows.ts';
 
 /** The windows of a split and their first runs, in time order. */
 export interface FirstRuns {
@@ -38,9 +39,10 @@ export type Progress = (w: WindowSpec) => (p: TaskProgress) => void;
 
 /**
  * A steal pays only when the victim has more than this left (ms of its wall time): a
- * stolen window costs the main thread ~40 ms (its start, and its fix-up after the rest).
+ * stolen window costs its thief ~40 ms (its start, and its fix-up after the rest), and
+ * the estimate of what is left is off by a few tens of ms.
  */
-const MIN_STEAL_MS = 200;
+const MIN_STEAL_MS = 100;
 const STEAL_COST_MS = 40;
 /** A proposed end lies at least this far (ms of the victim's wall time) ahead of where the victim is estimated to be. */
 const SAFETY_MS = 60;
@@ -48,78 +50,83 @@ const SAFETY_MS = 60;
 /** Its speed is measured over about this much of a window's recent progress (wall ms): speeds change as threads come and go. */
 const RATE_OVER_MS = 500;
 
-/** A worker's window: its spec, its end as stolen so far, its recent progress (wall ms, simulated ms), its result. */
+/** A window being run: its spec as planned, its end as stolen so far, its recent progress (wall ms, simulated ms), its result. */
 interface Running {
   spec: WindowSpec;
-  cell: SharedArrayBuffer;
   end: number;
   seen: { t: number; now: number }[];
+  /** Moves its end earlier: through its steal cell on a worker, directly on this thread. */
+  propose: (endMs: number) => void;
   result?: WindowResult;
+}
+
+/** Records a window's progress sample, keeping about RATE_OVER_MS of them. */
+function sample(r: Running, now: number): void {
+  const t = performance.now();
+  r.seen.push({ t, now });
+  while (r.seen.length > 2 && t - r.seen[1]!.t >= RATE_OVER_MS) r.seen.shift();
+}
+
+/** Requests per wall ms a window went at lately; undefined before two samples. */
+function rateOf(r: Running, curve: WorkCurve): number | undefined {
+  const first = r.seen[0];
+  const last = r.seen[r.seen.length - 1];
+  if (first === undefined || last === undefined || last.t <= first.t) return undefined;
+  return (curve.at(last.now) - curve.at(first.now)) / (last.t - first.t);
 }
 
 export async function dynamicFirstRuns(pool: TaskExecutor, scenario: Scenario, seed: number, K: number, progress: Progress): Promise<FirstRuns | WindowResult> {
   if (pool.runHere === undefined || pool.workersReady === undefined) throw new Error('dynamicFirstRuns needs an executor that runs tasks on this thread');
   const runHere = pool.runHere.bind(pool);
   const workersReady = pool.workersReady.bind(pool);
-  const head: WindowSpec = { index: 0, startMs: 0, endMs: Number.POSITIVE_INFINITY, firstRequest: 0, checkpointsMs: [] };
-  const running: Running[] = [];
-  let dispatch!: (runs: Promise<unknown>) => void;
-  const workers = new Promise<unknown>((resolve) => (dispatch = resolve));
-  // Rejects as soon as a worker's window fails (so the run ends then, not when this thread is done); never settles otherwise.
-  const workerFailed = workers.then(() => new Promise<never>(() => undefined));
-  let decided = false;
-  let end: number | undefined;
+  const curve = workCurve(scenario);
+  const stepUs = boundaryStepUs(scenario);
+  const windowTask = (window: WindowSpec, steal?: SharedArrayBuffer) => ({ kind: 'window' as const, scenario, seed, window, ...(steal ? { steal } : {}) });
 
-  const decide = (boundaries: number[]) => {
-    decided = true;
-    if (boundaries.length === 0) return dispatch(Promise.resolve());
-    end = boundaries[0]!;
-    const starts = [0, ...boundaries];
-    const counts = starts.slice(0, -1).map((s, k) => countWindow(scenario, seed, s, starts[k + 1]!));
-    for (const spec of windowSpecs(scenario, starts, counts, 1)) running.push({ spec, cell: stealCell(), end: spec.endMs, seen: [] });
-    dispatch(
-      Promise.all(
-        running.map(async (r) => {
-          const report = progress(r.spec);
-          const onProgress = (p: TaskProgress) => {
-            const t = performance.now();
-            r.seen.push({ t, now: p.now });
-            while (r.seen.length > 2 && t - r.seen[1]!.t >= RATE_OVER_MS) r.seen.shift();
-            report(p);
-          };
-          r.result = await pool.run({ kind: 'window', scenario, seed, window: r.spec, steal: r.cell }, label(r.spec, K), onProgress);
-        }),
-      ),
+  // Window 0, on this thread: its end is open until the workers are up, and a worker may move it earlier.
+  let end: number | undefined;
+  const head: Running = {
+    spec: { index: 0, startMs: 0, endMs: Number.POSITIVE_INFINITY, firstRequest: 0, checkpointsMs: [] },
+    end: Number.POSITIVE_INFINITY,
+    seen: [],
+    propose: (e) => {
+      if (end === undefined || e < end) end = e;
+    },
+  };
+  const running: Running[] = [head];
+  const stolen: Running[] = [];
+  // Every worker task settles this; it resolves when the last one is done and none was started after it.
+  let outstanding = 0;
+  let allDone!: () => void;
+  let failed!: (e: unknown) => void;
+  const workersDone = new Promise<void>((resolve, reject) => {
+    allDone = resolve;
+    failed = reject;
+  });
+  // Rejects as soon as a worker's window fails (so the run ends then, not when this thread is done); never settles otherwise.
+  const workerFailed = workersDone.then(() => new Promise<never>(() => undefined));
+
+  /** Runs `r` on a worker; when it ends, that worker steals what it can. */
+  const onWorker = (r: Running, name: string) => {
+    const cell = stealCell();
+    r.propose = (e) => proposeEnd(cell, e);
+    running.push(r);
+    outstanding++;
+    const report = progress(r.spec);
+    pool.run(windowTask(r.spec, cell), name, (p) => (sample(r, p.now), report(p))).then(
+      (result) => {
+        r.result = result;
+        const steal = planSteal(running, curve, rateOf(r, curve), scenario.durationMs, stepUs);
+        if (steal !== undefined) onWorker(...stealTail(steal));
+        if (--outstanding === 0) allDone();
+      },
+      (e: unknown) => failed(e),
     );
   };
-  // Called by window 0 between its slices: the boundary lies after `now`, so the window can still stop there.
-  const endAt = (now: number) => {
-    if (!decided && workersReady()) decide(planBoundaries(scenario, K, now));
-    return end;
-  };
 
-  const started = performance.now();
-  const here = runHere({ kind: 'window', scenario, seed, window: { ...head } }, label(head, K), { endAt, progress: progress(head) }).finally(() => {
-    if (!decided) decide([]);
-  });
-  const head0 = await Promise.race([here, workerFailed]);
-  // Ended before a boundary: the run ended (traffic and all), so window 0 was the whole run.
-  if (head0.endState === null) {
-    await workers;
-    return head0;
-  }
-  head.endMs = head0.endMs;
-
-  // 2. Steal while a worker has much left.
-  const curve = workCurve(scenario);
-  const mainRate = curve.at(head.endMs) / (performance.now() - started);
-  const stepUs = boundaryStepUs(scenario);
-  const stolen: { spec: WindowSpec; result: WindowResult }[] = [];
-  for (;;) {
-    const steal = planSteal(running, curve, mainRate, scenario.durationMs, stepUs);
-    if (steal === undefined) break;
-    const { victim, endMs } = steal;
-    proposeEnd(victim.cell, endMs);
+  /** Moves the victim's end to `endMs` and returns the tail as a window for the thief, and its name. */
+  const stealTail = ({ victim, endMs }: Steal): [Running, string] => {
+    victim.propose(endMs);
     const spec: WindowSpec = {
       index: -1,
       startMs: endMs,
@@ -128,13 +135,62 @@ export async function dynamicFirstRuns(pool: TaskExecutor, scenario: Scenario, s
       checkpointsMs: checkpoints(endMs, Math.min(victim.end, scenario.durationMs), scenario.intervalMs),
     };
     victim.end = endMs;
-    const name = `${label({ ...spec, index: victim.spec.index }, K)}, taken over by the main thread`;
-    const result = await Promise.race([runHere({ kind: 'window', scenario, seed, window: spec }, name, { progress: progress(spec) }), workerFailed]);
-    stolen.push({ spec, result });
-  }
-  await workers;
+    const r: Running = { spec, end: spec.endMs, seen: [], propose: () => undefined };
+    stolen.push(r);
+    return [r, `${label({ ...spec, index: victim.spec.index }, K)}, taken over`];
+  };
 
-  return assembleWindows({ spec: head, result: head0 }, running.map((r) => ({ spec: r.spec, result: r.result! })), stolen);
+  let decided = false;
+  const decide = (boundaries: number[]) => {
+    decided = true;
+    if (boundaries.length === 0) return allDone();
+    end = boundaries[0]!;
+    head.end = end;
+    head.spec.endMs = end;
+    const starts = [0, ...boundaries];
+    const counts = starts.slice(0, -1).map((s, k) => countWindow(scenario, seed, s, starts[k + 1]!));
+    for (const spec of windowSpecs(scenario, starts, counts, 1)) onWorker({ spec, end: spec.endMs, seen: [], propose: () => undefined }, label(spec, K));
+  };
+  // Called by window 0 between its slices: a boundary decided now lies after `now`, and so
+  // does an end a worker proposes (it does so between these calls, where `now` is exact).
+  const endAt = (now: number) => {
+    sample(head, now);
+    if (!decided && workersReady()) decide(planBoundaries(scenario, K, now));
+    return end;
+  };
+
+  const started = performance.now();
+  const here = runHere(windowTask({ ...head.spec }), label(head.spec, K), { endAt, progress: progress(head.spec) }).finally(() => {
+    if (!decided) decide([]);
+  });
+  const head0 = await Promise.race([here, workerFailed]);
+  head.result = head0;
+  // Ended before a boundary: the run ended (traffic and all), so window 0 was the whole run.
+  if (head0.endState === null) {
+    await workersDone;
+    return head0;
+  }
+
+  // 2. This thread steals while a window has much left.
+  const mainRate = curve.at(head0.endMs) / (performance.now() - started);
+  for (;;) {
+    const steal = planSteal(running, curve, mainRate, scenario.durationMs, stepUs);
+    if (steal === undefined) break;
+    const [r, name] = stealTail(steal);
+    // A worker that is done may steal from this window in turn: its end, like window 0's, is a variable here.
+    let tailEnd: number | undefined;
+    r.propose = (e) => {
+      if (tailEnd === undefined || e < tailEnd) tailEnd = e;
+    };
+    running.push(r);
+    const endAtTail = (now: number) => (sample(r, now), tailEnd);
+    r.result = await Promise.race([runHere(windowTask(r.spec), name, { endAt: endAtTail, progress: progress(r.spec) }), workerFailed]);
+  }
+  await workersDone;
+
+  const windows = (rs: Running[]) => rs.map((r) => ({ spec: r.spec, result: r.result! }));
+  const planned = running.filter((r) => !stolen.includes(r));
+  return assembleWindows(windows(planned)[0]!, windows(planned.slice(1)), windows(stolen));
 }
 
 /** A window's spec as planned and its first run's result. */
@@ -167,29 +223,37 @@ export function assembleWindows<W extends PlannedWindow>(head: W, workers: W[], 
   return { specs, first: windows.map((w) => w.result) };
 }
 
+/** A steal: the window to take a tail from, and its new end. */
+interface Steal {
+  victim: Running;
+  endMs: number;
+}
+
 /**
  * The window to steal from and the end to give it, or undefined when no steal pays: the
- * one with the most wall time left (from its progress: where it was, how fast it went lately),
- * cut so that it and this thread, taking the tail, finish together.
+ * one with the most wall time left (from its progress: where it was, how fast it went
+ * lately), cut so that it and the thief (going at `thiefRate` requests per wall ms, or
+ * the victim's own rate when unknown), taking the tail, finish together.
  */
-function planSteal(running: Running[], curve: ReturnType<typeof workCurve>, mainRate: number, durationMs: number, stepUs: number): { victim: Running; endMs: number } | undefined {
+function planSteal(running: Running[], curve: WorkCurve, thiefRate: number | undefined, durationMs: number, stepUs: number): Steal | undefined {
   const t = performance.now();
   let best: { victim: Running; at: number; end: number; rate: number; simRate: number; left: number } | undefined;
   for (const victim of running) {
-    const first = victim.seen[0];
-    const last = victim.seen[victim.seen.length - 1];
-    if (victim.result !== undefined || first === undefined || last === undefined || last.t <= first.t) continue;
+    const rate = rateOf(victim, curve);
+    if (victim.result !== undefined || rate === undefined || !(rate > 0)) continue;
+    const first = victim.seen[0]!;
+    const last = victim.seen[victim.seen.length - 1]!;
     const simRate = (last.now - first.now) / (last.t - first.t);
-    const rate = (curve.at(last.now) - curve.at(first.now)) / (last.t - first.t);
     const at = last.now + simRate * (t - last.t);
     const end = Math.min(victim.end, durationMs);
     const left = (curve.at(end) - curve.at(at)) / rate;
-    if (rate > 0 && left > (best?.left ?? MIN_STEAL_MS)) best = { victim, at, end, rate, simRate, left };
+    if (left > (best?.left ?? MIN_STEAL_MS)) best = { victim, at, end, rate, simRate, left };
   }
   if (best === undefined) return undefined;
-  // The victim runs [at, E) at its rate, this thread [E, end) at its own plus a stolen window's cost: equal times.
+  // The victim runs [at, E) at its rate, the thief [E, end) at its own plus a stolen window's cost: equal times.
   const { at, end, rate } = best;
-  const w = (curve.at(end) / mainRate + curve.at(at) / rate + STEAL_COST_MS) / (1 / rate + 1 / mainRate);
+  const thief = thiefRate !== undefined && thiefRate > 0 ? thiefRate : rate;
+  const w = (curve.at(end) / thief + curve.at(at) / rate + STEAL_COST_MS) / (1 / rate + 1 / thief);
   const endMs = (Math.ceil((curve.timeOf(w) * 1000) / stepUs) * stepUs) / 1000;
   if (endMs <= at + best.simRate * SAFETY_MS || endMs >= end) return undefined;
   return { victim: best.victim, endMs };

@@ -68,6 +68,8 @@ interface SlowWorkerOptions {
   readyAfter: number;
   /** Pause after each of the worker's slices, ms. @default 8 */
   pauseMs?: number;
+  /** Pause after each of the main thread's slices, ms (a slow main thread). @default 0 (it only yields) */
+  mainPauseMs?: number;
   /** Whether the worker sees proposed ends (false: as if it had always passed them). @default true */
   takesSteals?: boolean;
 }
@@ -87,7 +89,8 @@ class SlowWorker implements TaskExecutor {
     return checkResult(task, label, await executeTask(given, { pause, sliceEvents: 1000, progressEveryMs: 0, ...(onProgress ? { progress: onProgress } : {}) }));
   }
   async runHere<T extends Parameters<TaskExecutor['run']>[0]>(task: T, label: string, driver: Parameters<NonNullable<TaskExecutor['runHere']>>[2]) {
-    const pause = () => new Promise<void>((wake) => setImmediate(wake));
+    const ms = this.o.mainPauseMs ?? 0;
+    const pause = () => new Promise<void>((wake) => (ms === 0 ? setImmediate(wake) : setTimeout(wake, ms)));
     return checkResult(task, label, await executeTask(task, { ...driver, pause, sliceEvents: 1000 }));
   }
   workersReady(): boolean {
@@ -115,6 +118,12 @@ describe('windows cut while the run goes', () => {
     expect(Math.max(...seen)).toBeLessThanOrEqual(1);
     expect(seen.at(-1)).toBe(1);
     // Window 0, the worker's, and a stolen tail (short, so its fix-up may redo all of it).
+    expect(stats.windows).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a slow main thread: the worker, done first, takes the tail of window 0', async () => {
+    const { json, stats } = await splitJson(new SlowWorker({ readyAfter: 5, pauseMs: 0, mainPauseMs: 8 }), moderate);
+    expectSame(json, expected.moderate, 'stolen from the main thread');
     expect(stats.windows).toBeGreaterThanOrEqual(3);
   });
 
