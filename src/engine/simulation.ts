@@ -204,7 +204,7 @@ export class Simulation {
   /**
    * Runs every event before `tMs` (an interval boundary inside the window) and stops
    * there with the recorder's clock at tMs: the state is then the state *at* tMs, ready
-   * for snapshot() and recorder.cut(). Returns false if the run ended first.
+   * for snapshot() and recorder.checkpoint(). Returns false if the run ended first.
    */
   runUntil(tMs: number): boolean {
     while (!this.advanceUntil(tMs, 1 << 20));

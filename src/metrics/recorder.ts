@@ -75,7 +75,7 @@ export class Recorder {
   /** Absolute index of the first interval this recorder holds (row 0). */
   readonly firstInterval: number;
 
-  /** Totals since the recorder started or since the last `cut()`. */
+  /** Totals since the recorder started (maxima: since the last `checkpoint()`). */
   totals: Totals;
 
   readonly intervals: IntervalColumns;

@@ -107,10 +107,10 @@ export interface TaskDriver {
   /** Least wall time between two progress calls (ms). @default 200 */
   progressEveryMs?: number;
   /**
-   * A window whose end is left open (`endMs` Infinity) and decided while it runs, on the
-   * thread that decides it (src/parallel/time-split.ts): called between slices with the
-   * simulated time reached, it returns the window's end once decided (an interval
-   * boundary after that time, and the same one from then on).
+   * A window whose end is decided, or moved earlier, while it runs, on the thread that
+   * decides it (src/parallel/dynamic-windows.ts): called between slices with the
+   * simulated time reached, it returns the window's end once there is one (an interval
+   * boundary after that time; a later call may return an earlier one, never one passed).
    */
   endAt?: (now: number) => number | undefined;
 }

@@ -7,8 +7,10 @@
  * 1. Every window k runs at once from a *guessed* start state: empty backends, outages
  *    as scheduled, and the balancer's own guess of its state after the requests before
  *    the window (round-robin: their count mod N). At interval boundaries c_0 < c_1 < ...
- *    (1, 2, 4, 8, ... intervals into the window) it records its state and cuts its
- *    totals, so its work can later be split at any of them.
+ *    (1, 2, 4, 8, ... intervals into the window) it records its state and its totals so
+ *    far, so its work can later be split at any of them. The windows are of equal work,
+ *    planned before the run, or for a trace on a pool whose main thread takes part, cut
+ *    while it runs (dynamic-windows.ts).
  * 2. In time order, the true start of window k is the true end of window k-1. If it
  *    equals the guess, window k's first run is exact. Otherwise a fix-up re-simulates
  *    window k from the true start, comparing states at the same boundaries; where they
@@ -18,7 +20,8 @@
  *    systems forget their start quickly, so fix-ups are short; under overload that never
  *    drains they run the whole window, and the result is still exact, only not faster.
  * 3. Rows concatenate (each interval's row is written by its own events only) and totals
- *    add (integers, counts, maxima, histogram counts), so the merge is exact.
+ *    add and subtract (integers, counts, histogram counts; maxima per piece), so the merge
+ *    is exact.
  */
 import { loadBalancerModule } from '../balancers/registry.ts';
 import type { EngineState } from '../engine/state.ts';
@@ -37,7 +40,7 @@ export interface TimeSplitOptions {
   /**
    * Windows to cut the run into. Given, they are planned before the run, of equal work.
    * @default the executor's thread count; on a pool whose main thread is one of its
-   * threads, a trace's windows are cut when the workers are up (adaptiveFirstRuns)
+   * threads, a trace's windows are cut while the run goes (dynamic-windows.ts)
    */
   windows?: number;
   /** Progress: simulated ms covered by all windows, out of the duration. */
@@ -95,8 +98,9 @@ export async function runTimeSplit(pool: TaskExecutor, scenario: Scenario, seed:
   const { specs, first } = runs;
 
   // 2. Fix-ups in time order. All of them before any totals are decoded: decoding turns
-  // count fields of Totals from small integers to doubles, and the engine's code, optimized
-  // for the former, would run the fix-ups deoptimized (measured: 21–26 ms instead of ~5).
+  // count fields of Totals from small integers to doubles, which throws away the engine's
+  // code optimized for the former, and a fix-up on this thread would run deoptimized (with
+  // the same causes fixed in state.ts and simulation.ts: 21–40 ms → 9–25 ms a fix-up here).
   const stats: TimeSplitStats = { windows: specs.length, events: first.reduce((n, r) => n + r.events, 0), resimulatedEvents: 0, fixups: 0, fullReplays: 0 };
   const fixes: (WindowResult | undefined)[] = [];
   let trueStart: EngineState | null = first[0]!.startState;
@@ -183,4 +187,3 @@ function rowsOf(r: WindowResult): Omit<RunMetrics, 'totals'> {
   const { totals: _encoded, ...rows } = r.metrics;
   return rows;
 }
-

@@ -166,6 +166,30 @@ describe('windows cut while the run goes', () => {
   });
 });
 
+describe('windows cut while the run goes, on every kind of trace replay', () => {
+  // The same arrivals as `moderate`, replayed in other ways; each is split by a slow worker
+  // (steals forced) and by a slow main thread (the worker steals), and must be exact.
+  const file = join(dir, 'moderate.lbt');
+  const variants: [string, Scenario][] = [
+    ['sped up ×2 (a replay source over the trace)', parseScenario(`name: fast\nseed: 2\ntraffic: { trace: ${file}, speed: 2 }\nbalancer: { algorithm: least-connections }\nbackends: [{ name: a, count: 8, concurrency: 2, queue: 100 }]\n`, { baseDir: dir })],
+    ['a window of the trace, warm-up and a timeout', parseScenario(`name: window\nseed: 3\nwarmup: 2s\ntimeout: 1s\ntraffic: { trace: ${file}, window: { from: 5s, to: 33s } }\nbalancer: { algorithm: haproxy/roundrobin }\nbackends: [{ name: a, count: 4, concurrency: 2, queue: 100 }]\n`, { baseDir: dir })],
+    [
+      'the proxy layer: maxconn, a proxy queue with a timeout, retries',
+      parseScenario(
+        `name: proxy\nseed: 4\ntimeout: 2s\ntraffic: { trace: ${file} }\nbalancer: { algorithm: haproxy/leastconn, timeout_queue: 50ms, retries: 2 }\nbackends:\n  - { name: a, count: 3, concurrency: 2, maxconn: 2 }\n  - { name: b, concurrency: 2, maxconn: 2, outages: [{ from: 9s, to: 21s }] }\n`,
+        { baseDir: dir },
+      ),
+    ],
+  ];
+  for (const [what, sc] of variants) {
+    it(what, async () => {
+      const bytes = single(sc);
+      expectSame((await splitJson(new SlowWorker({ readyAfter: 5 }), sc)).json, bytes, `${what}, slow worker`);
+      expectSame((await splitJson(new SlowWorker({ readyAfter: 5, pauseMs: 0, mainPauseMs: 8 }), sc)).json, bytes, `${what}, slow main thread`);
+    });
+  }
+});
+
 describe('moving a window’s end (steal.ts)', () => {
   it('takes a proposed end only ahead of where it is and before the end it has', () => {
     const cell = stealCell();
