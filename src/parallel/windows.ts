@@ -65,23 +65,20 @@ export class WorkCurve {
   ) {}
 
   at(t: number): number {
-    const { ms, work } = this;
-    const i = upperBound(ms, t);
-    if (i === 0) return work[0]!;
-    if (i === ms.length) return work[ms.length - 1]!;
-    const f = (t - ms[i - 1]!) / (ms[i]! - ms[i - 1]!);
-    return work[i - 1]! + f * (work[i]! - work[i - 1]!);
+    return interpolate(this.ms, this.work, t, upperBound(this.ms, t));
   }
 
   /** The first time the curve reaches `w`. */
   timeOf(w: number): number {
-    const { ms, work } = this;
-    const i = lowerBound(work, w);
-    if (i === 0) return ms[0]!;
-    if (i === work.length) return ms[ms.length - 1]!;
-    const f = (w - work[i - 1]!) / (work[i]! - work[i - 1]!);
-    return ms[i - 1]! + f * (ms[i]! - ms[i - 1]!);
+    return interpolate(this.work, this.ms, w, lowerBound(this.work, w));
   }
+}
+
+/** y at x, linear between (xs[i-1], ys[i-1]) and (xs[i], ys[i]); flat outside the points. */
+function interpolate(xs: Float64Array, ys: Float64Array, x: number, i: number): number {
+  if (i === 0) return ys[0]!;
+  if (i === xs.length) return ys[xs.length - 1]!;
+  return ys[i - 1]! + ((x - xs[i - 1]!) / (xs[i]! - xs[i - 1]!)) * (ys[i]! - ys[i - 1]!);
 }
 
 /** Points of the work curve profiles are sampled at. */
@@ -196,7 +193,6 @@ export function checkpoints(startMs: number, endMs: number, intervalMs: number):
   }
   return out;
 }
-
 
 /** Window specs from their starts and the requests in each window but the last; from index `from` on. */
 export function windowSpecs(scenario: Scenario, starts: number[], counts: number[], from: number): WindowSpec[] {
