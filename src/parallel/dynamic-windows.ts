@@ -116,8 +116,13 @@ export async function dynamicFirstRuns(pool: TaskExecutor, scenario: Scenario, s
     pool.run(windowTask(r.spec, cell), name, (p) => (sample(r, p.now), report(p))).then(
       (result) => {
         r.result = result;
-        const steal = planSteal(running, curve, rateOf(r, curve), scenario.durationMs, stepUs);
-        if (steal !== undefined) onWorker(...stealTail(steal));
+        try {
+          const steal = planSteal(running, curve, rateOf(r, curve), scenario.durationMs, stepUs);
+          if (steal !== undefined) onWorker(...stealTail(steal));
+        } catch (e) {
+          // Counting the tail's requests reads the trace: a failure there ends the run like a worker's.
+          return failed(e);
+        }
         if (--outstanding === 0) allDone();
       },
       (e: unknown) => failed(e),
