@@ -23,7 +23,7 @@ import { parseScenario, type Scenario } from '../../src/scenario/load.ts';
 import { TraceWriter } from '../../src/traffic/lbt/writer.ts';
 import { RequestChunk } from '../../src/traffic/source.ts';
 import { SyntheticTraffic } from '../../src/traffic/synthetic.ts';
-import { expectSame, single } from '../helpers/time-split.ts';
+import { expectSame, expectSplitExact, single } from '../helpers/time-split.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lbsim-dynamic-'));
 
@@ -150,6 +150,15 @@ describe('windows cut while the run goes', () => {
     const { json, stats } = await splitJson(new SlowWorker({ readyAfter: 60, pauseMs: 0 }), moderate);
     expectSame(json, expected.moderate, 'up late');
     expect(stats.windows).toBeGreaterThanOrEqual(2);
+  });
+
+  describe('planned windows of a trace (`--windows K`): equal work from the index', () => {
+    const pool = new SimulationPool({ threads: 2 });
+    afterAll(() => pool.destroy());
+    it('2, 3 and 7 windows, idle gap included, and under overload', async () => {
+      await expectSplitExact(pool, moderate, expected.moderate);
+      await expectSplitExact(pool, overload, expected.overload, [3]);
+    });
   });
 
   describe('on the thread pool with the main thread in', () => {
