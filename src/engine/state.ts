@@ -92,6 +92,27 @@ export function readState(state: EngineState, backends: number): DecodedState {
   return { downDepth, busy, inService, waiting, balancer, health, proxy };
 }
 
+/**
+ * Whether a state with these counts could be `state`: false when a server's outage depth,
+ * its busy slots or the requests waiting at it differ. Read off the state's layout
+ * (writeState) without decoding it, so a fix-up can skip building a snapshot that cannot
+ * match: under overload a snapshot lists every queued request (~65 ms for 180 k of them).
+ */
+export function countsMatch(state: EngineState, downDepth: ArrayLike<number>, busy: ArrayLike<number>, queued: ArrayLike<number>): boolean {
+  const B = downDepth.length;
+  if (state[0] !== B) return false;
+  for (let b = 0; b < B; b++) if (state[1 + 2 * b] !== downDepth[b] || state[2 + 2 * b] !== busy[b]) return false;
+  // Past the requests in service (6 numbers each), then each backend's waiting line (4 each).
+  let i = 1 + 2 * B;
+  i += 1 + 6 * state[i]!;
+  for (let b = 0; b < B; b++) {
+    const n = state[i]!;
+    if (n !== queued[b]) return false;
+    i += 1 + 4 * n;
+  }
+  return true;
+}
+
 export function sameState(a: EngineState, b: EngineState): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -6,7 +6,7 @@
  */
 import { loadBalancerModule } from '../balancers/registry.ts';
 import type { BalancerModule } from '../balancers/types.ts';
-import { type EngineState, sameState } from '../engine/state.ts';
+import { countsMatch, type EngineState, sameState } from '../engine/state.ts';
 import type { Simulation } from '../engine/simulation.ts';
 import { isLbsimError } from '../errors.ts';
 import { collectMetrics, type EncodedRunMetrics, encodeMetrics } from '../metrics/run-metrics.ts';
@@ -178,15 +178,16 @@ async function runWindow(task: Extract<Task, { kind: 'window' }>, balancer: Bala
   for (let j = 0; j < w.checkpointsMs.length; j++) {
     reached = await drive(sim, driver, w.checkpointsMs[j]!);
     if (reached !== 'until') break;
-    const state = sim.snapshot();
     if (task.compareWith !== undefined) {
-      if (sameState(state, task.compareWith[j]!)) {
+      const theirs = task.compareWith[j]!;
+      const bs = sim.backends;
+      if (countsMatch(theirs, bs.downDepth, bs.busy, bs.queued) && sameState(sim.snapshot(), theirs)) {
         metAt = j;
         sim.stopHere();
         break;
       }
     } else {
-      checkpointStates.push(state);
+      checkpointStates.push(sim.snapshot());
       segments.push(sim.recorder.checkpoint());
     }
   }
