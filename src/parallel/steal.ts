@@ -1,6 +1,6 @@
 /**
  * Moving a running window's end earlier, so that an idle thread can take its tail
- * (work stealing, src/parallel/time-split.ts). The thread that runs the window and the
+ * (work stealing, src/parallel/dynamic-windows.ts). The thread that runs the window and the
  * thread that wants its tail share one small SharedArrayBuffer; no message has to wait
  * for the running thread's event loop, which turns only between slices of its simulation.
  *
@@ -10,18 +10,21 @@
  * final: a stolen tail counts only if the window ended at or before its start.
  */
 
-/** Int32 slot: proposals made so far; the proposed end (Float64) at byte 8. */
+/**
+ * Int32 slot 0: proposals made so far. BigInt64 slot 1 (byte 8): the proposed end in whole
+ * µs (ends are interval boundaries, whole µs), stored atomically so it is never read torn.
+ */
 const PROPOSED = 0;
+const END_US = 1;
 
 /** A new cell, for one window (it crosses threads in the task, shared, not copied). */
 export function stealCell(): SharedArrayBuffer {
   return new SharedArrayBuffer(16);
 }
 
-/** The thief: proposes `endMs` (an interval boundary) as the window's end. One proposal at a time. */
+/** The thief: proposes `endMs` (an interval boundary) as the window's end. */
 export function proposeEnd(cell: SharedArrayBuffer, endMs: number): void {
-  new Float64Array(cell, 8, 1)[0] = endMs;
-  // The atomic add publishes the end written before it (the window reads it after an atomic load).
+  Atomics.store(new BigInt64Array(cell, 0, 2), END_US, BigInt(Math.round(endMs * 1000)));
   Atomics.add(new Int32Array(cell, 0, 1), PROPOSED, 1);
 }
 
@@ -31,14 +34,15 @@ export function proposeEnd(cell: SharedArrayBuffer, endMs: number): void {
  */
 export function endTaker(cell: SharedArrayBuffer): (now: number) => number | undefined {
   const flags = new Int32Array(cell, 0, 1);
-  const end = new Float64Array(cell, 8, 1);
+  const end = new BigInt64Array(cell, 0, 2);
   let seen = 0;
   let taken: number | undefined;
   return (now) => {
     const n = Atomics.load(flags, PROPOSED);
     if (n === seen) return taken;
     seen = n;
-    const e = end[0]!;
+    // The same double the thief computed: boundaries are whole µs over 1000 (windows.ts).
+    const e = Number(Atomics.load(end, END_US)) / 1000;
     if (e > now && e < (taken ?? Number.POSITIVE_INFINITY)) taken = e;
     return taken;
   };
