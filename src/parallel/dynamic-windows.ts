@@ -26,7 +26,7 @@ import { formatDuration } from '../scenario/units.ts';
 import type { TaskExecutor } from './executor.ts';
 import { proposeEnd, stealCell } from './steal.ts';
 import type { TaskProgress, WindowResult, WindowSpec } from './tasks.ts';
-import { boundaryStepUs, checkpoints, countWindow, planBoundaries, type WorkCurve, windowSpecs, workCurve } from './windows.ts';
+import { boundaryStepUs, checkpoints, planBoundaries, traceCounts, traceIndexAt, type WorkCurve, windowSpecs, workCurve } from './windows.ts';
 
 /** The windows of a split and their first runs, in time order. */
 export interface FirstRuns {
@@ -67,12 +67,16 @@ function sample(r: Running, now: number): void {
   while (r.seen.length > 2 && t - r.seen[1]!.t >= RATE_OVER_MS) r.seen.shift();
 }
 
-/** Requests per wall ms a window went at lately; undefined before two samples. */
-function rateOf(r: Running, curve: WorkCurve): number | undefined {
+/**
+ * How fast a window went lately: requests and simulated ms per wall ms, and its last
+ * sample; undefined before two samples.
+ */
+function paceOf(r: Running, curve: WorkCurve): { rate: number; simRate: number; last: { t: number; now: number } } | undefined {
   const first = r.seen[0];
   const last = r.seen[r.seen.length - 1];
   if (first === undefined || last === undefined || last.t <= first.t) return undefined;
-  return (curve.at(last.now) - curve.at(first.now)) / (last.t - first.t);
+  const dt = last.t - first.t;
+  return { rate: (curve.at(last.now) - curve.at(first.now)) / dt, simRate: (last.now - first.now) / dt, last };
 }
 
 export async function dynamicFirstRuns(pool: TaskExecutor, scenario: Scenario, seed: number, K: number, progress: Progress): Promise<FirstRuns | WindowResult> {
@@ -81,6 +85,9 @@ export async function dynamicFirstRuns(pool: TaskExecutor, scenario: Scenario, s
   const workersReady = pool.workersReady.bind(pool);
   const curve = workCurve(scenario);
   const stepUs = boundaryStepUs(scenario);
+  // Request numbers are trace-wide; the run's first request is the one at its time 0.
+  const origin = traceIndexAt(scenario, 0);
+  const requestsBefore = (ms: number) => traceIndexAt(scenario, ms) - origin;
   const windowTask = (window: WindowSpec, steal?: SharedArrayBuffer) => ({ kind: 'window' as const, scenario, seed, window, ...(steal ? { steal } : {}) });
 
   // Window 0, on this thread: its end is open until the workers are up, and a worker may move it earlier.
@@ -117,7 +124,7 @@ export async function dynamicFirstRuns(pool: TaskExecutor, scenario: Scenario, s
       (result) => {
         r.result = result;
         try {
-          const steal = planSteal(running, curve, rateOf(r, curve), scenario.durationMs, stepUs);
+          const steal = planSteal(running, curve, paceOf(r, curve)?.rate, scenario.durationMs, stepUs);
           if (steal !== undefined) onWorker(...stealTail(steal));
         } catch (e) {
           // Counting the tail's requests reads the trace: a failure there ends the run like a worker's.
@@ -136,7 +143,7 @@ export async function dynamicFirstRuns(pool: TaskExecutor, scenario: Scenario, s
       index: -1,
       startMs: endMs,
       endMs: victim.end,
-      firstRequest: victim.spec.firstRequest + countWindow(scenario, seed, victim.spec.startMs, endMs),
+      firstRequest: requestsBefore(endMs),
       checkpointsMs: checkpoints(endMs, Math.min(victim.end, scenario.durationMs), scenario.intervalMs),
     };
     victim.end = endMs;
@@ -153,14 +160,13 @@ export async function dynamicFirstRuns(pool: TaskExecutor, scenario: Scenario, s
     head.end = end;
     head.spec.endMs = end;
     const starts = [0, ...boundaries];
-    const counts = starts.slice(0, -1).map((s, k) => countWindow(scenario, seed, s, starts[k + 1]!));
-    for (const spec of windowSpecs(scenario, starts, counts, 1)) onWorker({ spec, end: spec.endMs, seen: [], propose: () => undefined }, label(spec, K));
+    for (const spec of windowSpecs(scenario, starts, traceCounts(scenario, starts), 1)) onWorker({ spec, end: spec.endMs, seen: [], propose: () => undefined }, label(spec, K));
   };
   // Called by window 0 between its slices: a boundary decided now lies after `now`, and so
   // does an end a worker proposes (it does so between these calls, where `now` is exact).
   const endAt = (now: number) => {
     sample(head, now);
-    if (!decided && workersReady()) decide(planBoundaries(scenario, K, now));
+    if (!decided && workersReady()) decide(planBoundaries(scenario, K, now, curve));
     return end;
   };
 
@@ -244,11 +250,9 @@ function planSteal(running: Running[], curve: WorkCurve, thiefRate: number | und
   const t = performance.now();
   let best: { victim: Running; at: number; end: number; rate: number; simRate: number; left: number } | undefined;
   for (const victim of running) {
-    const rate = rateOf(victim, curve);
-    if (victim.result !== undefined || rate === undefined || !(rate > 0)) continue;
-    const first = victim.seen[0]!;
-    const last = victim.seen[victim.seen.length - 1]!;
-    const simRate = (last.now - first.now) / (last.t - first.t);
+    const pace = victim.result === undefined ? paceOf(victim, curve) : undefined;
+    if (pace === undefined || !(pace.rate > 0)) continue;
+    const { rate, simRate, last } = pace;
     const at = last.now + simRate * (t - last.t);
     const end = Math.min(victim.end, durationMs);
     const left = (curve.at(end) - curve.at(at)) / rate;

@@ -7,7 +7,7 @@
  */
 import { LbsimError } from '../errors.ts';
 import type { ClusterOptions } from '../cluster/options.ts';
-import type { Task, TaskDriver, TaskProgress, TaskResult } from './tasks.ts';
+import type { HereDriver, Task, TaskProgress, TaskResult } from './tasks.ts';
 
 /** The successful result of a task of kind K. */
 export type TaskOk<T extends Task> = Extract<TaskResult, { ok: true; kind: T['kind'] }>;
@@ -25,9 +25,9 @@ export interface TaskExecutor {
   /**
    * Executors whose main thread is one of their threads (the local pool with
    * `mainThread`): runs a task on it at once, with hooks only it can offer, such as a
-   * window end decided while the window runs (src/parallel/time-split.ts).
+   * window end decided while the window runs (src/parallel/dynamic-windows.ts).
    */
-  runHere?<T extends Task>(task: T, label: string, driver: Pick<TaskDriver, 'progress' | 'endAt'>): Promise<TaskOk<T>>;
+  runHere?<T extends Task>(task: T, label: string, driver: HereDriver): Promise<TaskOk<T>>;
   /** With runHere: whether every other thread is up and idle, so that a task given now starts at once. */
   workersReady?(): boolean;
 }

@@ -9,7 +9,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { LbsimError } from '../errors.ts';
 import { checkResult, type TaskExecutor, type TaskOk } from './executor.ts';
-import { executeTask, type Task, type TaskDriver, type TaskProgress, type TaskResult } from './tasks.ts';
+import { executeTask, type HereDriver, type Task, type TaskProgress, type TaskResult } from './tasks.ts';
 
 export interface PoolOptions {
   /** Threads tasks run on, the main thread included when `mainThread` is set. @default os.availableParallelism() */
@@ -90,7 +90,7 @@ export class SimulationPool implements TaskExecutor {
    * Runs a task on this (the main) thread now, with the driver hooks only this thread can
    * offer (`endAt`). For the first task of a run, when the main thread is one of the threads.
    */
-  async runHere<T extends Task>(task: T, label: string, driver: Pick<TaskDriver, 'progress' | 'endAt'>): Promise<TaskOk<T>> {
+  async runHere<T extends Task>(task: T, label: string, driver: HereDriver): Promise<TaskOk<T>> {
     if (!this.inline || this.mainBusy) throw new Error(`task ${label}: the main thread is ${this.inline ? 'busy' : 'not one of the pool threads'}`);
     return checkResult(task, label, await this.executeHere(task, driver));
   }
@@ -146,7 +146,7 @@ export class SimulationPool implements TaskExecutor {
    * byte), run in slices with a turn of the event loop between them. destroy() cancels it
    * at the next slice.
    */
-  private async executeHere(task: Task, driver: Pick<TaskDriver, 'progress' | 'endAt'>): Promise<TaskResult> {
+  private async executeHere(task: Task, driver: HereDriver): Promise<TaskResult> {
     this.mainBusy = true;
     this.ran.here++;
     try {

@@ -115,6 +115,9 @@ export interface TaskDriver {
   endAt?: (now: number) => number | undefined;
 }
 
+/** What a task run on the main thread may be given beyond a worker's (SimulationPool.runHere). */
+export type HereDriver = Pick<TaskDriver, 'progress' | 'endAt'>;
+
 /** Where drive() stopped: at `until`, at the end the driver decided, or at the run's end. */
 type Reached = 'until' | 'end' | 'done';
 

@@ -40,10 +40,9 @@ export function boundaryStepUs(scenario: Scenario): number {
  * with a daily peak is not cut into a busy window and an idle one. Fewer when the run is
  * too short to cut that often. Every boundary lies strictly after `afterMs`.
  */
-export function planBoundaries(scenario: Scenario, count: number, afterMs = 0): number[] {
+export function planBoundaries(scenario: Scenario, count: number, afterMs = 0, work: WorkCurve = workCurve(scenario)): number[] {
   const stepUs = boundaryStepUs(scenario);
   const durationUs = Math.round(scenario.durationMs * 1000);
-  const work = workCurve(scenario);
   const from = work.at(afterMs);
   const total = work.at(scenario.durationMs) - from;
   const out: number[] = [];
@@ -159,15 +158,27 @@ export function openWindowTraffic(scenario: Scenario, seed: number, startMs: num
 
 /** The number of requests arriving in [startMs, endMs). */
 export function countWindow(scenario: Scenario, seed: number, startMs: number, endMs: number): number {
+  if (scenario.traffic.kind === 'synthetic') return syntheticWindow(scenario, seed, startMs, endMs).count();
+  return traceIndexAt(scenario, Math.min(endMs, scenario.durationMs)) - traceIndexAt(scenario, startMs);
+}
+
+/** A trace replay: the requests in each window but the last, windows starting at `starts` (0 first); one seek per boundary. */
+export function traceCounts(scenario: Scenario, starts: readonly number[]): number[] {
+  const at = starts.map((ms) => traceIndexAt(scenario, ms));
+  return at.slice(1).map((n, k) => n - at[k]!);
+}
+
+/**
+ * A trace replay: the trace-wide number of the first request at or after run time `ms`
+ * (one seek of the index, one chunk read). Differences of two are request counts.
+ */
+export function traceIndexAt(scenario: Scenario, ms: number): number {
   const t = scenario.traffic;
-  if (t.kind === 'synthetic') return syntheticWindow(scenario, seed, startMs, endMs).count();
-  const at = (ms: number) => {
-    const r = new TraceReader(t.file!, { from: Math.min(t.from + ms * t.speed, t.to), to: t.to });
-    const i = r.nextIndex;
-    r.close();
-    return i;
-  };
-  return at(Math.min(endMs, scenario.durationMs)) - at(startMs);
+  if (t.kind !== 'trace') throw new Error('traceIndexAt of synthetic traffic');
+  const r = new TraceReader(t.file!, { from: Math.min(t.from + ms * t.speed, t.to), to: t.to });
+  const i = r.nextIndex;
+  r.close();
+  return i;
 }
 
 /** The synthetic generator positioned at the window's first block, ending at its end. */
