@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The installed binary runs the compiled CLI; `npm install` builds dist/ through the prepare script.
-import { main } from '../dist/src/cli/main.js';
+// The installed binary runs the bundled CLI (dist/bundle, from scripts/bundle.ts); `npm install`
+// builds it through the prepare script.
+import { main } from '../dist/bundle/lbsim.js';
 
 process.exitCode = await main(process.argv);

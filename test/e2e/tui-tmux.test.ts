@@ -79,7 +79,7 @@ describe.skipIf(missing !== null)(`lbsim run in tmux${missing === null ? '' : ` 
   });
 
   it('live view advances, dashboard appears, keys switch panels, q exits 0', async () => {
-    expect(existsSync(join(REPO, 'dist/src/cli/main.js')), 'dist/ is missing: run `npm run build` (npm test does)').toBe(true);
+    expect(existsSync(join(REPO, 'dist/bundle/lbsim.js')), 'dist/ is missing: run `npm run build` (npm test does)').toBe(true);
     dir = await mkdtemp(join(tmpdir(), 'lbsim-tui-'));
     const file = join(dir, 'scenario.yaml');
     await writeFile(file, SCENARIO);

@@ -1,6 +1,6 @@
 /**
- * Spawns the real binary (`node bin/lbsim.js ...`, which runs the compiled dist/), as a
- * user would. `npm test` builds dist/ first; when running single test files, run
+ * Spawns the real binary (`node bin/lbsim.js ...`, which runs the bundle in dist/bundle), as
+ * a user would. `npm test` builds dist/ first; when running single test files, run
  * `npm run build` before.
  */
 import { spawn } from 'node:child_process';
@@ -19,7 +19,7 @@ export interface CliResult {
 }
 
 export function assertBuilt(): void {
-  if (!existsSync(join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'))) {
+  if (!existsSync(join(REPO_ROOT, 'dist', 'bundle', 'lbsim.js'))) {
     throw new Error('dist/ is missing: run `npm run build` (npm test does it) before the end-to-end tests');
   }
 }

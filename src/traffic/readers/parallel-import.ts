@@ -44,6 +44,16 @@ export async function importInParallel(file: string, size: number, sink: ImportS
   const primer = findPrimer(file, o.format, o.reader, o.chunkBytes);
   if (primer === undefined) return false;
   const pool = new Piscina({ ...workerScript('import-worker'), minThreads: o.threads, maxThreads: o.threads, idleTimeout: 1000 });
+  // A worker that cannot start (its script missing from an install, say) fails no task:
+  // piscina emits it on the pool, where unheard it would end the process with a stack
+  // trace. It ends the import instead; destroying the pool fails the ranges in flight.
+  let startFailure: unknown;
+  const destroyed = { done: undefined as Promise<void> | undefined };
+  const destroy = () => (destroyed.done ??= pool.destroy());
+  pool.on('error', (e: unknown) => {
+    startFailure ??= e;
+    void destroy();
+  });
   const fd = openSync(file, 'r');
   const inFlight: Array<{ end: number; result: Promise<ChunkResult> }> = [];
   let next = 0;
@@ -67,6 +77,9 @@ export async function importInParallel(file: string, size: number, sink: ImportS
       try {
         chunk = await result;
       } catch (e) {
+        if (startFailure !== undefined) {
+          throw new LbsimError('WORKER_FAILED', `${file}: an import worker thread could not start: ${(startFailure as Error)?.message ?? String(startFailure)}`, { cause: startFailure, exitCode: 70 });
+        }
         throw new LbsimError('FILE_UNREADABLE', `${file}: import worker failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
       }
       if (o.signal?.aborted) throw new LbsimError('CANCELLED', 'import cancelled');
@@ -82,7 +95,7 @@ export async function importInParallel(file: string, size: number, sink: ImportS
     closeSync(fd);
     // Ranges still being parsed are let finish (a few ms each) before the pool goes: piscina reports a result that arrives after destroy() as an error of its own.
     await Promise.allSettled(inFlight.map((f) => f.result));
-    await pool.destroy();
+    await destroy();
   }
   return true;
 }

@@ -1,0 +1,49 @@
+/**
+ * The binary runs the bundle in dist/bundle (scripts/bundle.ts), whose worker threads are
+ * entry points of their own beside its chunks (workerScript in src/parallel/pool.ts). Each
+ * kind of worker is started from it here and must give what one thread gives: a replay
+ * split in time, and a CSV import parsed in parallel (which needs a log of two 4 MB ranges
+ * or more, so a 9 MB one is written).
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, runCli } from '../helpers/cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'lbsim-bundle-'));
+
+describe('the bundled binary', () => {
+  it('is what bin/lbsim.js runs, with both worker scripts beside it', () => {
+    expect(readFileSync(join(REPO_ROOT, 'bin', 'lbsim.js'), 'utf8')).toContain("from '../dist/bundle/lbsim.js'");
+    for (const worker of ['sim-worker.js', 'import-worker.js']) expect(existsSync(join(REPO_ROOT, 'dist', 'bundle', worker)), worker).toBe(true);
+  });
+
+  it('imports a 9 MB CSV log on 2 worker threads into the same trace as serially', async () => {
+    const csv = join(dir, 'big.csv');
+    const rows = ['timestamp,duration_ms,client_ip,path,status,backend'];
+    const start = Date.parse('2024-04-15T10:00:00Z');
+    for (let i = 0; i < 160_000; i++) rows.push(`${new Date(start + i).toISOString()},${(14 + ((i * 37) % 13)).toFixed(3)},203.0.113.${i % 200},/k${i % 50},200,web`);
+    writeFileSync(csv, `${rows.join('\n')}\n`);
+    const [serial, parallel] = await Promise.all([
+      runCli(['import', csv, '-o', join(dir, 'serial.lbt'), '--threads', '1']),
+      runCli(['import', csv, '-o', join(dir, 'parallel.lbt'), '--threads', '2']),
+    ]);
+    expect(serial.code, serial.stderr).toBe(0);
+    expect(parallel.code, parallel.stderr).toBe(0);
+    expect(parallel.stderr).toMatch(/imported 160,000 requests/);
+    expect(readFileSync(join(dir, 'parallel.lbt')).equals(readFileSync(join(dir, 'serial.lbt')))).toBe(true);
+  });
+
+  it('replays a scenario split across the main thread and a worker into the one-thread report', async () => {
+    const scenario = join(REPO_ROOT, 'scenarios', 'incident-2024-04-15', 'misconfigured.yaml');
+    const [one, two] = await Promise.all([
+      runCli(['run', scenario, '--format', 'json', '--threads', '1', '--no-tui']),
+      runCli(['run', scenario, '--format', 'json', '--threads', '2', '--windows', '2', '--no-tui']),
+    ]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(two.code, two.stderr).toBe(0);
+    expect(two.stderr).toMatch(/on 2 threads, 2 windows/);
+    expect(two.stdout).toBe(one.stdout);
+  });
+});
