@@ -5,7 +5,7 @@
  * are 32-bit FNV-1a hashes, so two clients whose hashes collide count once).
  */
 import { statSync } from 'node:fs';
-import * as hdr from 'hdr-histogram-js';
+import { build } from 'hdr-histogram-js/dist/HistogramBuilder.js';
 import { RequestChunk, RequestFlag } from '../source.ts';
 import { TraceReader } from './reader.ts';
 
@@ -38,7 +38,7 @@ export interface TraceInfo {
 export function traceInfo(file: string): TraceInfo {
   const reader = new TraceReader(file);
   const h = reader.header;
-  const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 86_400_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  const hist = build({ lowestDiscernibleValue: 1, highestTrackableValue: 86_400_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
   const firstMinute = Math.floor(h.firstArrival / 60_000);
   const minutes = new Float64Array(h.count === 0 ? 0 : Math.floor(h.lastArrival / 60_000) - firstMinute + 1);
   const clients = new Set<number>();
