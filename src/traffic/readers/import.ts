@@ -14,7 +14,6 @@ import { availableParallelism } from 'node:os';
 import { basename, extname } from 'node:path';
 import { LbsimError } from '../../errors.ts';
 import { forEachLineIn, isGzip } from './lines.ts';
-import { importInParallel } from './parallel-import.ts';
 import { parserFor } from './parsers.ts';
 import { ImportSink, type ImportSummary } from './sink.ts';
 import { LOG_FORMATS, NO_REQUEST, type LineParser, type LogFormat, type ReaderOptions, emptyRequest, parseIn } from './types.ts';
@@ -117,6 +116,8 @@ export async function importLog(file: string, out: string, options: ImportOption
     const onProgress = options.onProgress;
     let done: boolean;
     try {
+      // Loaded only here: piscina costs every other process ~18 ms of start-up.
+      const { importInParallel } = await import('./parallel-import.ts');
       done = await importInParallel(file, size, sink, {
         format: options.format,
         reader,
