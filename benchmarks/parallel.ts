@@ -35,7 +35,8 @@ const arg = (name: string, fallback: number) => {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const REQUESTS = arg('requests', 20_000_000);
-const REPS = arg('reps', 3);
+// One process's speed varies by up to ±8% with V8's inlining choices (RESULTS.md, 2026-11-26 03:50): five pairs at least.
+const REPS = arg('reps', 5);
 const RATE = 11_200; // per second: ρ = 0.7 on 16 single-slot backends with 1 ms mean work
 const dir = mkdtempSync(join(tmpdir(), 'lbsim-bench-parallel-'));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -128,8 +129,9 @@ try {
       same &&= a.report === b.report;
     }
     const speedup = median(one) / median(two);
+    const pairs = one.map((t, i) => t / two[i]!).sort((a, b) => a - b);
     say(
-      `replay ${label}: 1 thread ${(median(one) / 1000).toFixed(2)} s, 2 threads ${(median(two) / 1000).toFixed(2)} s (whole CLI process) → speed-up ${speedup.toFixed(2)}× (the run alone, as lbsim reports it: ${(median(runOne) / 1000).toFixed(2)} s vs ${(median(runTwo) / 1000).toFixed(2)} s, ${(median(runOne) / median(runTwo)).toFixed(2)}×), re-simulated ${(resim * 100).toFixed(1)}% of events, reports ${same ? 'byte-identical' : 'DIFFERENT'}`,
+      `replay ${label}: 1 thread ${(median(one) / 1000).toFixed(2)} s, 2 threads ${(median(two) / 1000).toFixed(2)} s (whole CLI process) → speed-up ${speedup.toFixed(2)}× (pair by pair ${pairs[0]!.toFixed(2)}–${pairs[pairs.length - 1]!.toFixed(2)}×; the run alone, as lbsim reports it: ${(median(runOne) / 1000).toFixed(2)} s vs ${(median(runTwo) / 1000).toFixed(2)} s, ${(median(runOne) / median(runTwo)).toFixed(2)}×), re-simulated ${(resim * 100).toFixed(1)}% of events, reports ${same ? 'byte-identical' : 'DIFFERENT'}`,
     );
     if (!same) failed = true;
     if (label.startsWith('moderate') && speedup < 1.7) {
