@@ -60,6 +60,10 @@ export class SimulationPool implements TaskExecutor {
   private workersUp = 0;
   /** Why a worker failed its ping (it could not start), if one did. */
   private pingFailure: Error | undefined;
+  /** Why a worker failed outside any task (failWorkers), if one did. */
+  private workerFailure: LbsimError | undefined;
+  /** piscina's own shutdown, once begun (by destroy() or failWorkers()). */
+  private piscinaDown: Promise<void> | undefined;
 
   constructor(options: PoolOptions = {}) {
     this.threads = Math.max(1, options.threads ?? POOL_DEFAULTS.threads);
@@ -73,6 +77,9 @@ export class SimulationPool implements TaskExecutor {
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
     });
+    // A worker that cannot start (or breaks outside a task) is emitted on the pool, where
+    // unheard it would end the process with a stack trace.
+    this.piscina.on('error', (e: unknown) => this.failWorkers(e));
     // Piscina marks its first workers ready before they have loaded anything; a ping each
     // (one per idle worker, as piscina hands tasks to idle workers first) tells when they are.
     if (this.inline) {
@@ -106,6 +113,7 @@ export class SimulationPool implements TaskExecutor {
    * at once. Throws WORKER_FAILED if a worker could not start.
    */
   workersReady(): boolean {
+    if (this.workerFailure !== undefined) throw this.workerFailure;
     if (this.pingFailure !== undefined) throw new LbsimError('WORKER_FAILED', `a worker thread could not start: ${this.pingFailure.message}`, { cause: this.pingFailure, exitCode: 70 });
     return this.workersUp >= this.workerThreads && this.piscina.idleThreads >= this.workerThreads;
   }
@@ -140,6 +148,8 @@ export class SimulationPool implements TaskExecutor {
         { ...(channel ? { transferList: [channel.port2] } : {}), ...(signal ? { signal } : {}) },
       )) as TaskResult;
     } catch (e) {
+      const failed = this.workerFailure;
+      if (failed !== undefined && !signal?.aborted) throw new LbsimError('WORKER_FAILED', `${label}: ${failed.message}`, { cause: failed.cause, exitCode: 70 });
       if (this.destroyed || signal?.aborted) throw new LbsimError('CANCELLED', 'run cancelled');
       throw new LbsimError('WORKER_FAILED', `${label}: worker thread failed: ${(e as Error)?.message ?? String(e)}`, { cause: e, exitCode: 70 });
     } finally {
@@ -157,7 +167,9 @@ export class SimulationPool implements TaskExecutor {
     this.ran.here++;
     try {
       const pause = () =>
-        new Promise<void>((resolve, reject) => setImmediate(() => (this.destroyed ? reject(new LbsimError('CANCELLED', 'run cancelled')) : resolve())));
+        new Promise<void>((resolve, reject) =>
+          setImmediate(() => (this.destroyed ? reject(new LbsimError('CANCELLED', 'run cancelled')) : this.workerFailure !== undefined ? reject(this.workerFailure) : resolve())),
+        );
       return await executeTask(task, { ...driver, pause });
     } finally {
       this.mainBusy = false;
@@ -170,6 +182,19 @@ export class SimulationPool implements TaskExecutor {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const wake of this.waiting.splice(0)) wake();
-    await this.piscina.destroy();
+    await (this.piscinaDown ??= this.piscina.destroy());
+  }
+
+  /**
+   * A worker could not start, or broke outside a task: piscina would start another in
+   * its place, and another, while the tasks waiting for one waited for ever. So every
+   * task fails with it instead (WORKER_FAILED): the workers' (piscina's shutdown rejects
+   * them, inWorker) and the main thread's (at its next slice, executeHere).
+   */
+  private failWorkers(e: unknown): void {
+    if (this.destroyed || this.workerFailure !== undefined) return;
+    const cause = e instanceof Error ? e : new Error(String(e));
+    this.workerFailure = new LbsimError('WORKER_FAILED', `a worker thread failed: ${cause.message}`, { cause, exitCode: 70 });
+    this.piscinaDown ??= this.piscina.destroy();
   }
 }

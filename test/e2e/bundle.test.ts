@@ -5,13 +5,38 @@
  * split in time, and a CSV import parsed in parallel (which needs a log of two 4 MB ranges
  * or more, so a 9 MB one is written).
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli } from '../helpers/cli.ts';
+import { type CliResult, hasStackTrace, REPO_ROOT, runCli } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lbsim-bundle-'));
+
+/** A 9 MB CSV log (two 4 MB ranges or more: parsed in parallel when asked). */
+function bigCsv(): string {
+  const csv = join(dir, 'big.csv');
+  if (existsSync(csv)) return csv;
+  const rows = ['timestamp,duration_ms,client_ip,path,status,backend'];
+  const start = Date.parse('2024-04-15T10:00:00Z');
+  for (let i = 0; i < 160_000; i++) rows.push(`${new Date(start + i).toISOString()},${(14 + ((i * 37) % 13)).toFixed(3)},203.0.113.${i % 200},/k${i % 50},200,web`);
+  writeFileSync(csv, `${rows.join('\n')}\n`);
+  return csv;
+}
+
+/** Runs the bundle's CLI from `bundle` (a copy of dist/bundle inside the repository, so its packages resolve). */
+function runBundle(bundle: string, args: readonly string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', `const { main } = await import(${JSON.stringify(join(bundle, 'lbsim.js'))}); process.exitCode = await main([process.argv[0], 'lbsim', ...process.argv.slice(1)]);`, '--', ...args], { cwd: REPO_ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 describe('the bundled binary', () => {
   it('is what bin/lbsim.js runs, with both worker scripts beside it', () => {
@@ -20,11 +45,7 @@ describe('the bundled binary', () => {
   });
 
   it('imports a 9 MB CSV log on 2 worker threads into the same trace as serially', async () => {
-    const csv = join(dir, 'big.csv');
-    const rows = ['timestamp,duration_ms,client_ip,path,status,backend'];
-    const start = Date.parse('2024-04-15T10:00:00Z');
-    for (let i = 0; i < 160_000; i++) rows.push(`${new Date(start + i).toISOString()},${(14 + ((i * 37) % 13)).toFixed(3)},203.0.113.${i % 200},/k${i % 50},200,web`);
-    writeFileSync(csv, `${rows.join('\n')}\n`);
+    const csv = bigCsv();
     const [serial, parallel] = await Promise.all([
       runCli(['import', csv, '-o', join(dir, 'serial.lbt'), '--threads', '1']),
       runCli(['import', csv, '-o', join(dir, 'parallel.lbt'), '--threads', '2']),
@@ -45,5 +66,35 @@ describe('the bundled binary', () => {
     expect(two.code, two.stderr).toBe(0);
     expect(two.stderr).toMatch(/on 2 threads, 2 windows/);
     expect(two.stdout).toBe(one.stdout);
+  });
+
+  it('a worker script missing from an install: one line naming what failed, exit 70, no stack trace, no output file', async () => {
+    const broken = join(REPO_ROOT, '.vitest-tmp', `bundle-${process.pid}`);
+    rmSync(broken, { recursive: true, force: true });
+    mkdirSync(join(REPO_ROOT, '.vitest-tmp'), { recursive: true });
+    cpSync(join(REPO_ROOT, 'dist', 'bundle'), broken, { recursive: true });
+    rmSync(join(broken, 'sim-worker.js'));
+    rmSync(join(broken, 'import-worker.js'));
+    try {
+      const trace = join(dir, 'broken.lbt');
+      const report = join(dir, 'broken.json');
+      const [imported, ran] = await Promise.all([
+        runBundle(broken, ['import', bigCsv(), '-o', trace, '--threads', '2']),
+        runBundle(broken, ['run', join(REPO_ROOT, 'scenarios', 'incident-2024-04-15', 'misconfigured.yaml'), '--threads', '2', '--windows', '2', '--no-tui', '-o', report]),
+      ]);
+      for (const [r, expected] of [
+        [imported, /^lbsim: .*big\.csv: an import worker thread failed: .*import-worker\.js/],
+        [ran, /^lbsim: .*a worker thread (could not start|failed): .*sim-worker\.js/],
+      ] as const) {
+        expect(r.code, r.stderr).toBe(70);
+        expect(hasStackTrace(r.stderr), r.stderr).toBe(false);
+        expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
+        expect(r.stderr).toMatch(expected);
+      }
+      expect(existsSync(trace)).toBe(false);
+      expect(existsSync(report)).toBe(false);
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
   });
 });

@@ -178,6 +178,15 @@ describe('parallel import ≡ serial import', () => {
   });
 });
 
+describe('the import worker', () => {
+  it('returns a failed read of the log as data (its system-call details would not cross the thread), and throws anything else', async () => {
+    const { default: run } = await import('../../workers/import-worker.ts');
+    const task = { file: join(dir, 'gone.log'), start: 0, end: 10, last: true, format: 'csv' as const, reader: {}, primer: [], stopAtFirstError: false };
+    expect(run(task)).toEqual({ readFailed: expect.stringMatching(/ENOENT.*gone\.log/) });
+    expect(() => run({ ...task, file: write('a,b\n1,2\n'), format: 'no-such-format' as LogFormat })).toThrow();
+  });
+});
+
 describe('the default (threads: auto)', () => {
   it('is serial below PARALLEL_IMPORT_MIN_BYTES, for a .gz and on fewer than 3 cores; one thread per core otherwise', () => {
     const big = PARALLEL_IMPORT_MIN_BYTES;

@@ -28,6 +28,15 @@ export interface ChunkTask {
   stopAtFirstError: boolean;
 }
 
+/**
+ * A range whose file could not be read (the user's file: gone, cut short, unreadable).
+ * Returned, not thrown: an error crossing back from a worker thread loses its system-call
+ * fields, and with them the difference from a worker that broke.
+ */
+export interface ChunkReadFailure {
+  readFailed: string;
+}
+
 export interface ChunkResult {
   /** Lines in the range. */
   lines: number;

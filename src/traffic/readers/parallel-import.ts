@@ -16,7 +16,7 @@ import { closeSync, openSync } from 'node:fs';
 import { Piscina } from 'piscina';
 import { LbsimError } from '../../errors.ts';
 import { workerScript } from '../../parallel/pool.ts';
-import { type ChunkResult, type ChunkTask, findPrimer, lineStartAtOrAfter } from './chunks.ts';
+import { type ChunkReadFailure, type ChunkResult, type ChunkTask, findPrimer, lineStartAtOrAfter } from './chunks.ts';
 import type { ImportSink } from './sink.ts';
 import type { LogFormat, ReaderOptions } from './types.ts';
 
@@ -44,25 +44,21 @@ export async function importInParallel(file: string, size: number, sink: ImportS
   const primer = findPrimer(file, o.format, o.reader, o.chunkBytes);
   if (primer === undefined) return false;
   const pool = new Piscina({ ...workerScript('import-worker'), minThreads: o.threads, maxThreads: o.threads, idleTimeout: 1000 });
-  // A worker that cannot start (its script missing from an install, say) fails no task:
-  // piscina emits it on the pool, where unheard it would end the process with a stack
-  // trace. It ends the import instead; destroying the pool fails the ranges in flight.
-  let startFailure: unknown;
-  const destroyed = { done: undefined as Promise<void> | undefined };
-  const destroy = () => (destroyed.done ??= pool.destroy());
-  pool.on('error', (e: unknown) => {
-    startFailure ??= e;
-    void destroy();
-  });
+  // A worker that cannot start (its script missing from an install, say) is also emitted
+  // on the pool, where unheard it would end the process with a stack trace; the range it
+  // was given fails with it (below), and destroying the pool fails the rest.
+  let destroying: Promise<void> | undefined;
+  const destroy = () => (destroying ??= pool.destroy());
+  pool.on('error', () => void destroy());
   const fd = openSync(file, 'r');
-  const inFlight: Array<{ end: number; result: Promise<ChunkResult> }> = [];
+  const inFlight: Array<{ end: number; result: Promise<ChunkResult | ChunkReadFailure> }> = [];
   let next = 0;
   const submit = () => {
     const start = next;
     const end = lineStartAtOrAfter(fd, start + o.chunkBytes, size);
     next = end;
     const task: ChunkTask = { file, start, end, last: end === size, format: o.format, reader: o.reader, primer: start === 0 ? [] : primer, stopAtFirstError: o.onError === 'abort' };
-    const result = pool.run(task) as Promise<ChunkResult>;
+    const result = pool.run(task) as Promise<ChunkResult | ChunkReadFailure>;
     // Results are awaited in file order below; this only keeps a later range's failure from being reported as unhandled before its turn.
     result.catch(() => undefined);
     inFlight.push({ end, result });
@@ -73,15 +69,14 @@ export async function importInParallel(file: string, size: number, sink: ImportS
     while (next < size || inFlight.length > 0) {
       while (next < size && inFlight.length < o.threads * IN_FLIGHT_PER_THREAD) submit();
       const { end, result } = inFlight.shift()!;
-      let chunk: ChunkResult;
+      let chunk: ChunkResult | ChunkReadFailure;
       try {
         chunk = await result;
       } catch (e) {
-        if (startFailure !== undefined) {
-          throw new LbsimError('WORKER_FAILED', `${file}: an import worker thread could not start: ${(startFailure as Error)?.message ?? String(startFailure)}`, { cause: startFailure, exitCode: 70 });
-        }
-        throw new LbsimError('FILE_UNREADABLE', `${file}: import worker failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+        // Bad lines and failed reads of the file come back as data (chunks.ts, workers/import-worker.ts): this is a worker that broke or could not start.
+        throw new LbsimError('WORKER_FAILED', `${file}: an import worker thread failed: ${(e as Error)?.message ?? String(e)}`, { cause: e, exitCode: 70 });
       }
+      if ('readFailed' in chunk) throw new LbsimError('FILE_UNREADABLE', `${file}: ${chunk.readFailed}`);
       if (o.signal?.aborted) throw new LbsimError('CANCELLED', 'import cancelled');
       // An odd number of quotes before this range: it starts inside a quoted CSV field.
       if (quotes % 2 === 1) return false;
