@@ -39,15 +39,18 @@ export function boundaryStepUs(scenario: Scenario): number {
  * windows of about equal work: equal numbers of requests, not equal lengths, so a trace
  * with a daily peak is not cut into a busy window and an idle one. Fewer when the run is
  * too short to cut that often. Every boundary lies strictly after `afterMs`.
+ * `firstShare` gives the first window that share of the work instead of 1/count (the
+ * others split the rest equally).
  */
-export function planBoundaries(scenario: Scenario, count: number, afterMs = 0, work: WorkCurve = workCurve(scenario)): number[] {
+export function planBoundaries(scenario: Scenario, count: number, afterMs = 0, work: WorkCurve = workCurve(scenario), firstShare = 1 / count): number[] {
   const stepUs = boundaryStepUs(scenario);
   const durationUs = Math.round(scenario.durationMs * 1000);
   const from = work.at(afterMs);
   const total = work.at(scenario.durationMs) - from;
   const out: number[] = [];
   for (let k = 1; k < count; k++) {
-    const us = Math.round((work.timeOf(from + (total * k) / count) * 1000) / stepUs) * stepUs;
+    const share = firstShare + ((1 - firstShare) * (k - 1)) / (count - 1);
+    const us = Math.round((work.timeOf(from + total * share) * 1000) / stepUs) * stepUs;
     if (us > afterMs * 1000 && us < durationUs && (out.length === 0 || us > out[out.length - 1]! * 1000)) out.push(us / 1000);
   }
   return out;

@@ -295,4 +295,17 @@ describe('windows of equal work', () => {
     const shares = [10_000, ...cuts, sc.durationMs].map((t) => curve.at(t)).map((w, i, a) => (i === 0 ? 0 : w - a[i - 1]!)).slice(1);
     for (const s of shares) expect(Math.abs(s - (total - curve.at(10_000)) / 4)).toBeLessThan(3500);
   });
+
+  it('a first share gives the first window that part of the work and the rest equal parts (the main thread\'s head start)', () => {
+    const sc = traceScenario(writeTrace('uneven-share.lbt', { rate: 1000, seconds: 40, burstFrom: 20, burst: 3 }), 'round-robin', '[{ name: a, count: 8 }]');
+    const curve = workCurve(sc);
+    const left = curve.at(sc.durationMs) - curve.at(5_000);
+    const cuts = planBoundaries(sc, 3, 5_000, curve, 0.4);
+    expect(cuts).toHaveLength(2);
+    const shares = [5_000, ...cuts, sc.durationMs].map((t) => curve.at(t)).map((w, i, a) => (i === 0 ? 0 : w - a[i - 1]!)).slice(1);
+    // 40% for the first, 30% each for the others, within a trace chunk and the 1 s step.
+    for (const [s, want] of shares.map((s, i) => [s, i === 0 ? 0.4 * left : 0.3 * left] as const)) expect(Math.abs(s - want)).toBeLessThan(3500);
+    // The default is equal parts.
+    expect(planBoundaries(sc, 3, 5_000, curve)).toEqual(planBoundaries(sc, 3, 5_000, curve, 1 / 3));
+  });
 });
