@@ -177,9 +177,9 @@ export class SimulationPool implements TaskExecutor {
     }
   }
 
-  /** Stops every thread at once; running tasks reject with CANCELLED. */
+  /** Stops every thread at once; running tasks reject with CANCELLED. Again: the same wait for the threads to end. */
   async destroy(): Promise<void> {
-    if (this.destroyed) return;
+    if (this.destroyed) return this.piscinaDown;
     this.destroyed = true;
     for (const wake of this.waiting.splice(0)) wake();
     await (this.piscinaDown ??= this.piscina.destroy());

