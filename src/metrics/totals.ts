@@ -95,29 +95,8 @@ export class Totals {
 
   /** Adds `other` into this one (sums, maxima, histogram counts). */
   add(other: Totals): void {
-    this.total += other.total;
-    this.completed += other.completed;
-    this.rejected += other.rejected;
-    this.rejectedNoBackend += other.rejectedNoBackend;
-    this.timedOut += other.timedOut;
-    this.latencySumUs += other.latencySumUs;
-    this.rejectedByProxy += other.rejectedByProxy;
-    this.queueTimeouts += other.queueTimeouts;
-    this.proxyQueued += other.proxyQueued;
-    this.retries += other.retries;
-    this.retryOverflow += other.retryOverflow;
-    const mine = this.perBackend();
-    const theirs = other.perBackend();
-    for (let a = 0; a < mine.length; a++) for (let b = 0; b < this.backends; b++) mine[a]![b] = mine[a]![b]! + theirs[a]![b]!;
-    const mineH = this.histograms;
-    const theirsH = other.histograms;
-    for (let b = 0; b < this.backends; b++) {
-      if (other.maxQueue[b]! > this.maxQueue[b]!) this.maxQueue[b] = other.maxQueue[b]!;
-      if (other.maxInFlight[b]! > this.maxInFlight[b]!) this.maxInFlight[b] = other.maxInFlight[b]!;
-      if (other.maxLatencyUsBy[b]! > this.maxLatencyUsBy[b]!) this.maxLatencyUsBy[b] = other.maxLatencyUsBy[b]!;
-      if (other.maxProxyWaitUsBy[b]! > this.maxProxyWaitUsBy[b]!) this.maxProxyWaitUsBy[b] = other.maxProxyWaitUsBy[b]!;
-      mineH[b]!.add(theirsH[b]!);
-    }
+    this.combine(other, 1);
+    maxInto(this.maxima(), other.maxima());
   }
 
   /**
@@ -125,23 +104,29 @@ export class Totals {
    * histogram counts. Maxima cannot be taken out; the caller sets them (Totals.after).
    */
   subtract(other: Totals): void {
-    this.total -= other.total;
-    this.completed -= other.completed;
-    this.rejected -= other.rejected;
-    this.rejectedNoBackend -= other.rejectedNoBackend;
-    this.timedOut -= other.timedOut;
-    this.latencySumUs -= other.latencySumUs;
-    this.rejectedByProxy -= other.rejectedByProxy;
-    this.queueTimeouts -= other.queueTimeouts;
-    this.proxyQueued -= other.proxyQueued;
-    this.retries -= other.retries;
-    this.retryOverflow -= other.retryOverflow;
+    this.combine(other, -1);
+  }
+
+  /** Sums and histogram counts of `other`, added (sign 1) or taken out (-1): exact, as x + 1·y is x + y. */
+  private combine(other: Totals, sign: 1 | -1): void {
+    this.total += sign * other.total;
+    this.completed += sign * other.completed;
+    this.rejected += sign * other.rejected;
+    this.rejectedNoBackend += sign * other.rejectedNoBackend;
+    this.timedOut += sign * other.timedOut;
+    this.latencySumUs += sign * other.latencySumUs;
+    this.rejectedByProxy += sign * other.rejectedByProxy;
+    this.queueTimeouts += sign * other.queueTimeouts;
+    this.proxyQueued += sign * other.proxyQueued;
+    this.retries += sign * other.retries;
+    this.retryOverflow += sign * other.retryOverflow;
     const mine = this.perBackend();
     const theirs = other.perBackend();
-    for (let a = 0; a < mine.length; a++) for (let b = 0; b < this.backends; b++) mine[a]![b] = mine[a]![b]! - theirs[a]![b]!;
-    const mineH = this.histograms;
-    const theirsH = other.histograms;
-    for (let b = 0; b < this.backends; b++) mineH[b]!.subtract(theirsH[b]!);
+    for (let a = 0; a < mine.length; a++) for (let b = 0; b < this.backends; b++) mine[a]![b] = mine[a]![b]! + sign * theirs[a]![b]!;
+    for (let b = 0; b < this.backends; b++) {
+      if (sign > 0) this.histograms[b]!.add(other.histograms[b]!);
+      else this.histograms[b]!.subtract(other.histograms[b]!);
+    }
   }
 
   /** Starts the maxima over (a new piece of a window begins: Recorder.checkpoint). */
@@ -167,14 +152,8 @@ export class Totals {
       t.subtract(head);
       head.destroy();
     }
-    const maxima = t.maxima();
     const at = t.perBackend().length;
-    for (let k = j + 1; k < checkpoints.length - 1; k++) {
-      maxima.forEach((m, i) => {
-        const piece = checkpoints[k]!.perBackend[at + i]!;
-        for (let b = 0; b < m.length; b++) if (piece[b]! > m[b]!) m[b] = piece[b]!;
-      });
-    }
+    for (let k = j + 1; k < checkpoints.length - 1; k++) maxInto(t.maxima(), checkpoints[k]!.perBackend.slice(at));
     return t;
   }
 
@@ -198,4 +177,12 @@ export class Totals {
   destroy(): void {
     for (const h of this.histograms) h.destroy();
   }
+}
+
+/** Raises each of `mine` to `theirs` where theirs is larger (the same arrays, in the same order). */
+function maxInto(mine: Float64Array[], theirs: readonly ArrayLike<number>[]): void {
+  mine.forEach((m, i) => {
+    const o = theirs[i]!;
+    for (let b = 0; b < m.length; b++) if (o[b]! > m[b]!) m[b] = o[b]!;
+  });
 }

@@ -26,7 +26,7 @@ import { formatDuration } from '../scenario/units.ts';
 import type { TaskExecutor } from './executor.ts';
 import { proposeEnd, stealCell } from './steal.ts';
 import type { TaskProgress, WindowResult, WindowSpec } from './tasks.ts';
-import { boundaryStepUs, checkpoints, planBoundaries, traceCounts, traceIndexAt, type WorkCurve, windowSpecs, workCurve } from './windows.ts';
+import { boundaryStepUs, checkpoints, planBoundaries, traceIndexAt, type WorkCurve, windowSpecs, workCurve } from './windows.ts';
 
 /** The windows of a split and their first runs, in time order. */
 export interface FirstRuns {
@@ -69,6 +69,17 @@ interface Running {
   result?: WindowResult;
 }
 
+/** The end of a window run on this thread: unset until decided, and a proposal only ever moves it earlier. */
+function heldEnd(): { propose: (endMs: number) => void; get: () => number | undefined } {
+  let end: number | undefined;
+  return {
+    propose: (e) => {
+      if (end === undefined || e < end) end = e;
+    },
+    get: () => end,
+  };
+}
+
 /** Records a window's progress sample, keeping about RATE_OVER_MS of them. */
 function sample(r: Running, now: number): void {
   const t = performance.now();
@@ -100,14 +111,12 @@ export async function dynamicFirstRuns(pool: TaskExecutor, scenario: Scenario, s
   const windowTask = (window: WindowSpec, steal?: SharedArrayBuffer) => ({ kind: 'window' as const, scenario, seed, window, ...(steal ? { steal } : {}) });
 
   // Window 0, on this thread: its end is open until the workers are up, and a worker may move it earlier.
-  let end: number | undefined;
+  const headEnd = heldEnd();
   const head: Running = {
     spec: { index: 0, startMs: 0, endMs: Number.POSITIVE_INFINITY, firstRequest: 0, checkpointsMs: [] },
     end: Number.POSITIVE_INFINITY,
     seen: [],
-    propose: (e) => {
-      if (end === undefined || e < end) end = e;
-    },
+    propose: headEnd.propose,
   };
   const running: Running[] = [head];
   const stolen: Running[] = [];
@@ -165,18 +174,18 @@ export async function dynamicFirstRuns(pool: TaskExecutor, scenario: Scenario, s
   const decide = (boundaries: number[]) => {
     decided = true;
     if (boundaries.length === 0) return allDone();
-    end = boundaries[0]!;
-    head.end = end;
-    head.spec.endMs = end;
-    const starts = [0, ...boundaries];
-    for (const spec of windowSpecs(scenario, starts, traceCounts(scenario, starts), 1)) onWorker({ spec, end: spec.endMs, seen: [], propose: () => undefined }, label(spec, K));
+    headEnd.propose(boundaries[0]!);
+    head.end = boundaries[0]!;
+    head.spec.endMs = boundaries[0]!;
+    const specs = windowSpecs(scenario, [0, ...boundaries], [0, ...boundaries.map(requestsBefore)], 1);
+    for (const spec of specs) onWorker({ spec, end: spec.endMs, seen: [], propose: () => undefined }, label(spec, K));
   };
   // Called by window 0 between its slices: a boundary decided now lies after `now`, and so
   // does an end a worker proposes (it does so between these calls, where `now` is exact).
   const endAt = (now: number) => {
     sample(head, now);
     if (!decided && workersReady()) decide(planBoundaries(scenario, K, now, curve, (1 + HEAD_EXTRA) / K));
-    return end;
+    return headEnd.get();
   };
 
   const started = performance.now();
@@ -197,13 +206,11 @@ export async function dynamicFirstRuns(pool: TaskExecutor, scenario: Scenario, s
     const steal = planSteal(running, curve, mainRate, scenario.durationMs, stepUs);
     if (steal === undefined) break;
     const [r, name] = stealTail(steal);
-    // A worker that is done may steal from this window in turn: its end, like window 0's, is a variable here.
-    let tailEnd: number | undefined;
-    r.propose = (e) => {
-      if (tailEnd === undefined || e < tailEnd) tailEnd = e;
-    };
+    // A worker that is done may steal from this window in turn: its end, like window 0's, is held here.
+    const tailEnd = heldEnd();
+    r.propose = tailEnd.propose;
     running.push(r);
-    const endAtTail = (now: number) => (sample(r, now), tailEnd);
+    const endAtTail = (now: number) => (sample(r, now), tailEnd.get());
     r.result = await Promise.race([runHere(windowTask(r.spec), name, { endAt: endAtTail, progress: progress(r.spec) }), workerFailed]);
   }
   await workersDone;

@@ -58,9 +58,7 @@ export class SimulationPool implements TaskExecutor {
   readonly ran = { here: 0, workers: 0 };
   /** With the main thread in: workers that have answered a ping, so are up (piscina counts a starting worker as ready). */
   private workersUp = 0;
-  /** Why a worker failed its ping (it could not start), if one did. */
-  private pingFailure: Error | undefined;
-  /** Why a worker failed outside any task (failWorkers), if one did. */
+  /** Why a worker failed outside any task, its ping included (failWorkers), if one did. */
   private workerFailure: LbsimError | undefined;
   /** piscina's own shutdown, once begun (by destroy() or failWorkers()). */
   private piscinaDown: Promise<void> | undefined;
@@ -86,10 +84,8 @@ export class SimulationPool implements TaskExecutor {
       for (let i = 0; i < this.workerThreads; i++) {
         this.piscina.run({ ping: true }).then(
           () => void this.workersUp++,
-          // Reported by workersReady(), unless the pool was destroyed first (then it is moot).
-          (e: unknown) => {
-            if (!this.destroyed) this.pingFailure = e instanceof Error ? e : new Error(String(e));
-          },
+          // A worker that could not start: reported by workersReady() and every task.
+          (e: unknown) => this.failWorkers(e),
         );
       }
     }
@@ -110,11 +106,10 @@ export class SimulationPool implements TaskExecutor {
 
   /**
    * Whether every worker thread has started and is idle, so that a task given now starts
-   * at once. Throws WORKER_FAILED if a worker could not start.
+   * at once. Throws WORKER_FAILED if a worker could not start (failWorkers).
    */
   workersReady(): boolean {
     if (this.workerFailure !== undefined) throw this.workerFailure;
-    if (this.pingFailure !== undefined) throw new LbsimError('WORKER_FAILED', `a worker thread could not start: ${this.pingFailure.message}`, { cause: this.pingFailure, exitCode: 70 });
     return this.workersUp >= this.workerThreads && this.piscina.idleThreads >= this.workerThreads;
   }
 
@@ -186,10 +181,11 @@ export class SimulationPool implements TaskExecutor {
   }
 
   /**
-   * A worker could not start, or broke outside a task: piscina would start another in
-   * its place, and another, while the tasks waiting for one waited for ever. So every
-   * task fails with it instead (WORKER_FAILED): the workers' (piscina's shutdown rejects
-   * them, inWorker) and the main thread's (at its next slice, executeHere).
+   * A worker could not start (piscina's 'error', or its ping failed), or broke outside a
+   * task: piscina would start another in its place, and another, while the tasks waiting
+   * for one waited for ever. So every task fails with it instead (WORKER_FAILED): the
+   * workers' (piscina's shutdown rejects them, inWorker) and the main thread's (at its
+   * next slice, executeHere).
    */
   private failWorkers(e: unknown): void {
     if (this.destroyed || this.workerFailure !== undefined) return;

@@ -34,7 +34,7 @@ import type { TrafficSource } from '../traffic/source.ts';
 import type { TaskExecutor } from './executor.ts';
 import { dynamicFirstRuns, type FirstRuns, label, type Progress } from './dynamic-windows.ts';
 import type { TaskProgress, WindowResult, WindowSpec } from './tasks.ts';
-import { planBoundaries, traceCounts, windowSpecs } from './windows.ts';
+import { planBoundaries, traceFirstRequests, windowSpecs } from './windows.ts';
 
 export interface TimeSplitOptions {
   /**
@@ -147,18 +147,21 @@ async function plannedFirstRuns(pool: TaskExecutor, scenario: Scenario, seed: nu
   if (boundaries.length === 0) return null;
   const starts = [0, ...boundaries];
   const ends = [...boundaries, Number.POSITIVE_INFINITY];
-  // Requests in each window: counted in parallel for synthetic traffic, read off the index for traces.
-  const counts =
-    scenario.traffic.kind === 'trace'
-      ? traceCounts(scenario, starts)
-      : await Promise.all(
-          starts.slice(0, -1).map((s, k) =>
-            pool
-              .run({ kind: 'count', scenario, seed, startMs: s, endMs: ends[k]! }, `${label({ index: k, startMs: s, endMs: ends[k]!, firstRequest: 0, checkpointsMs: [] }, starts.length)}: counting`)
-              .then((r) => r.count),
-          ),
-        );
-  const specs = windowSpecs(scenario, starts, counts, 0);
+  // Requests before each window: read off the index for traces, counted in parallel for synthetic traffic.
+  let firstRequests: number[];
+  if (scenario.traffic.kind === 'trace') firstRequests = traceFirstRequests(scenario, starts);
+  else {
+    const counts = await Promise.all(
+      starts.slice(0, -1).map((s, k) =>
+        pool
+          .run({ kind: 'count', scenario, seed, startMs: s, endMs: ends[k]! }, `${label({ index: k, startMs: s, endMs: ends[k]!, firstRequest: 0, checkpointsMs: [] }, starts.length)}: counting`)
+          .then((r) => r.count),
+      ),
+    );
+    firstRequests = [0];
+    for (const n of counts) firstRequests.push(firstRequests[firstRequests.length - 1]! + n);
+  }
+  const specs = windowSpecs(scenario, starts, firstRequests, 0);
   const first = await Promise.all(specs.map((w) => pool.run({ kind: 'window', scenario, seed, window: w }, label(w, specs.length), progress(w))));
   return { specs, first };
 }

@@ -165,10 +165,10 @@ export function countWindow(scenario: Scenario, seed: number, startMs: number, e
   return traceIndexAt(scenario, Math.min(endMs, scenario.durationMs)) - traceIndexAt(scenario, startMs);
 }
 
-/** A trace replay: the requests in each window but the last, windows starting at `starts` (0 first); one seek per boundary. */
-export function traceCounts(scenario: Scenario, starts: readonly number[]): number[] {
+/** A trace replay: the requests before each of `starts` (run ms, 0 first); one index seek each. */
+export function traceFirstRequests(scenario: Scenario, starts: readonly number[]): number[] {
   const at = starts.map((ms) => traceIndexAt(scenario, ms));
-  return at.slice(1).map((n, k) => n - at[k]!);
+  return at.map((n) => n - at[0]!);
 }
 
 /**
@@ -208,16 +208,14 @@ export function checkpoints(startMs: number, endMs: number, intervalMs: number):
   return out;
 }
 
-/** Window specs from their starts and the requests in each window but the last; from index `from` on. */
-export function windowSpecs(scenario: Scenario, starts: number[], counts: number[], from: number): WindowSpec[] {
+/** Window specs from their starts and the requests before each; from index `from` on. */
+export function windowSpecs(scenario: Scenario, starts: readonly number[], firstRequests: readonly number[], from: number): WindowSpec[] {
   const out: WindowSpec[] = [];
-  let firstRequest = 0;
-  for (let k = 0; k < starts.length; k++) {
+  for (let k = from; k < starts.length; k++) {
     const startMs = starts[k]!;
     const endMs = k + 1 < starts.length ? starts[k + 1]! : Number.POSITIVE_INFINITY;
     // The last window's checkpoints stop at the traffic's end: its tail only drains.
-    if (k >= from) out.push({ index: k, startMs, endMs, firstRequest, checkpointsMs: k === 0 ? [] : checkpoints(startMs, Math.min(endMs, scenario.durationMs), scenario.intervalMs) });
-    firstRequest += counts[k] ?? 0;
+    out.push({ index: k, startMs, endMs, firstRequest: firstRequests[k]!, checkpointsMs: k === 0 ? [] : checkpoints(startMs, Math.min(endMs, scenario.durationMs), scenario.intervalMs) });
   }
   return out;
 }

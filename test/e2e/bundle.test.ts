@@ -5,12 +5,11 @@
  * split in time, and a CSV import parsed in parallel (which needs a log of two 4 MB ranges
  * or more, so a 9 MB one is written).
  */
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CliResult, hasStackTrace, REPO_ROOT, runCli } from '../helpers/cli.ts';
+import { hasStackTrace, REPO_ROOT, runCli } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lbsim-bundle-'));
 
@@ -23,19 +22,6 @@ function bigCsv(): string {
   for (let i = 0; i < 160_000; i++) rows.push(`${new Date(start + i).toISOString()},${(14 + ((i * 37) % 13)).toFixed(3)},203.0.113.${i % 200},/k${i % 50},200,web`);
   writeFileSync(csv, `${rows.join('\n')}\n`);
   return csv;
-}
-
-/** Runs the bundle's CLI from `bundle` (a copy of dist/bundle inside the repository, so its packages resolve). */
-function runBundle(bundle: string, args: readonly string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', `const { main } = await import(${JSON.stringify(join(bundle, 'lbsim.js'))}); process.exitCode = await main([process.argv[0], 'lbsim', ...process.argv.slice(1)]);`, '--', ...args], { cwd: REPO_ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe('the bundled binary', () => {
@@ -79,8 +65,8 @@ describe('the bundled binary', () => {
       const trace = join(dir, 'broken.lbt');
       const report = join(dir, 'broken.json');
       const [imported, ran] = await Promise.all([
-        runBundle(broken, ['import', bigCsv(), '-o', trace, '--threads', '2']),
-        runBundle(broken, ['run', join(REPO_ROOT, 'scenarios', 'incident-2024-04-15', 'misconfigured.yaml'), '--threads', '2', '--windows', '2', '--no-tui', '-o', report]),
+        runCli(['import', bigCsv(), '-o', trace, '--threads', '2'], { bundle: broken }),
+        runCli(['run', join(REPO_ROOT, 'scenarios', 'incident-2024-04-15', 'misconfigured.yaml'), '--threads', '2', '--windows', '2', '--no-tui', '-o', report], { bundle: broken }),
       ]);
       for (const [r, expected] of [
         [imported, /^lbsim: .*big\.csv: an import worker thread failed: .*import-worker\.js/],

@@ -24,11 +24,18 @@ export function assertBuilt(): void {
   }
 }
 
-/** Runs `lbsim ...args` and collects its exit code and output. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+/**
+ * Runs `lbsim ...args` and collects its exit code and output. `bundle`: the CLI of that
+ * copy of dist/bundle instead of bin/lbsim.js (inside the repository, so its packages resolve).
+ */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; bundle?: string } = {}): Promise<CliResult> {
   assertBuilt();
+  const entry =
+    options.bundle === undefined
+      ? [BIN]
+      : ['--input-type=module', '-e', `const { main } = await import(${JSON.stringify(join(options.bundle, 'lbsim.js'))}); process.exitCode = await main([process.argv[0], 'lbsim', ...process.argv.slice(1)]);`, '--'];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [...entry, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
       env: { ...process.env, NO_COLOR: '1', CI: 'true', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -76,14 +76,9 @@ export function readTraceHeader(file: string, fd: number): { header: TraceHeader
   return { header, offsets, firsts, firstIndex };
 }
 
-/** Reads only the header of a trace (for durations and `trace info`). */
+/** The header of a trace (for durations and `trace info`). */
 export function readTraceHeaderFile(file: string): TraceHeader {
-  const fd = openTrace(file);
-  try {
-    return readTraceHeader(file, fd).header;
-  } finally {
-    closeSync(fd);
-  }
+  return readTraceIndex(file).header;
 }
 
 /** A trace's chunk index: trace time of each chunk's first arrival and that request's number (for planning, without reading chunks). */
