@@ -59,6 +59,7 @@
  * request's attempt state are the proxy's part of the canonical EngineState
  * (proxy-state.ts), so these runs are split in time like plain ones.
  */
+import { durationUs } from '../metrics/recorder.ts';
 import type { TrafficSource } from '../traffic/source.ts';
 import { needsProxy, type ProxyOptions } from './proxy-options.ts';
 import { EnvoyBackoff } from './retry-backoff.ts';
@@ -541,7 +542,8 @@ export class ProxySimulation extends Simulation {
     }
     const latency = t - this.slotArrival[slot]!;
     const counted = this.slotCounted[slot] === 1;
-    this.recorder.finish(b, latency, counted);
+    if (latency > this.timeoutMs) this.recorder.finishLate(b, counted);
+    else this.recorder.finish(b, durationUs(latency), counted);
     // Answered before its try timed out: that timer goes idle.
     if (this.proxy.perTryTimeoutMs !== Number.POSITIVE_INFINITY) this.idleTimers++;
     this.endAttempt(slot);

@@ -29,12 +29,15 @@ export function instantUs(ms: number): number {
   return Math.floor(ms * 1000);
 }
 
+/** A duration (a latency) in ms as whole µs, rounded to the nearest. */
+export function durationUs(ms: number): number {
+  return Math.round(ms * 1000);
+}
+
 export interface RecorderConfig {
   backends: number;
   intervalMs: number;
   warmupMs: number;
-  /** Client timeout; Infinity when none. */
-  timeoutMs: number;
   /** Simulated time the recorder starts at (a window's start); must be an interval boundary. @default 0 */
   startMs?: number;
 }
@@ -71,7 +74,6 @@ export class Recorder {
   readonly B: number;
   readonly intervalUs: number;
   readonly warmupUs: number;
-  readonly timeoutMs: number;
   /** Absolute index of the first interval this recorder holds (row 0). */
   readonly firstInterval: number;
 
@@ -125,7 +127,6 @@ export class Recorder {
     const B = (this.B = cfg.backends);
     this.intervalUs = Math.round(cfg.intervalMs * 1000);
     this.warmupUs = Math.round(cfg.warmupMs * 1000);
-    this.timeoutMs = cfg.timeoutMs;
     const startUs = instantUs(cfg.startMs ?? 0);
     this.firstInterval = Math.floor(startUs / this.intervalUs);
     this.totals = new Totals(B);
@@ -161,9 +162,20 @@ export class Recorder {
 
   /**
    * Moves the clock to `tUs` (integer µs), closing every interval boundary and the end of
-   * warm-up passed on the way. The engine calls it only when tUs >= nextCheckUs.
+   * warm-up passed on the way.
    */
   advance(tUs: number): void {
+    this.nowUs = tUs;
+    if (tUs >= this.nextCheckUs) this.crossChecks();
+  }
+
+  /**
+   * advance() for the engine's hot loop, which has already set `nowUs` (≥ nextCheckUs).
+   * It takes no argument: V8 boxes a double passed to a call it did not inline, and
+   * optimized code may do that boxing on every event, not only when the call is made.
+   */
+  crossChecks(): void {
+    const tUs = this.nowUs;
     while (tUs >= this.nextCheckUs) {
       const at = this.nextCheckUs;
       this.flushAll(at);
@@ -182,7 +194,6 @@ export class Recorder {
       }
       this.nextCheckUs = this.measuring ? this.nextBoundaryUs : Math.min(this.nextBoundaryUs, this.warmupUs);
     }
-    this.nowUs = tUs;
   }
 
   /** Connects the proxy layer's live queue depth (one element); read here, never written. */
@@ -317,16 +328,13 @@ export class Recorder {
   }
 
   /**
-   * A request finished now at backend b after latencyMs. Also brings b's areas up to now,
-   * as the engine is about to change its counts.
+   * A request was answered now at backend b after `us` (whole µs, durationUs), within the
+   * timeout. Also brings b's areas up to now, as the engine is about to change its counts.
+   * The latency comes as an integer: V8 passes a small integer as is to a call it did not
+   * inline, but boxes a fractional double, which in the hot loop is an allocation a request.
    */
-  finish(b: number, latencyMs: number, counted: boolean): void {
+  finish(b: number, us: number, counted: boolean): void {
     this.touch(b);
-    if (latencyMs > this.timeoutMs) {
-      this.countTimeout(b, counted);
-      return;
-    }
-    const us = Math.round(latencyMs * 1000);
     const row = this.row;
     const c = this.completedCol;
     c[row] = c[row]! + 1;
@@ -343,6 +351,12 @@ export class Recorder {
       if (us > t.maxLatencyUsBy[b]!) t.maxLatencyUsBy[b] = us;
       t.recordLatency(b, us);
     }
+  }
+
+  /** A request was answered now at backend b, after the timeout: it timed out. */
+  finishLate(b: number, counted: boolean): void {
+    this.touch(b);
+    this.countTimeout(b, counted);
   }
 
   /** A request still in flight when the run was cut off at end + timeout: it has timed out. */
