@@ -14,7 +14,7 @@ import type { EncodedTotals } from '../metrics/totals.ts';
 import type { Scenario } from '../scenario/load.ts';
 import { createSimulation } from '../simulation-setup.ts';
 import { endTaker } from './steal.ts';
-import { countWindow, openWindowTraffic } from './windows.ts';
+import { boundaryStepUs, countWindow, openWindowTraffic } from './windows.ts';
 
 export interface WindowSpec {
   index: number;
@@ -34,7 +34,7 @@ export type Task =
       scenario: Scenario;
       seed: number;
       window: WindowSpec;
-      /** Start from this state, or (absent) from a guess: empty backends, balancer.assumePicks(firstRequest). */
+      /** Start from this state, or (absent) from a guess (guessStart). */
       startState?: EngineState;
       /** A fix-up: compare with these states of the first run at the checkpoints and stop when one matches. */
       compareWith?: EngineState[];
@@ -160,6 +160,32 @@ export async function executeTask(task: Task, driver: TaskDriver = {}): Promise<
   }
 }
 
+/** How far back (in boundary steps: report intervals, or blocks of synthetic arrivals) a first run's guessed start is simulated from. */
+const GUESS_STEPS = 1;
+
+/**
+ * A first run's guess of the state it starts from: the state that the stretch of the run
+ * just before the window leaves, simulated from empty backends (the balancer's counters
+ * derived from the requests before the stretch). Queues forget their past quickly, so at
+ * moderate load this is the true state, and the window needs no fix-up at all: serial
+ * work after the first runs that grows with the number of windows (time-split.ts
+ * compares the true state with this guess, exactly). Where it is not (a backlog older
+ * than the stretch), the fix-up finds that out as it would for any guess, and the
+ * stretch cost one interval of simulation, on this thread, in parallel. Undefined (an
+ * empty start) for a window too close to the run's start to look back.
+ */
+function guessStart(scenario: Scenario, balancer: BalancerModule, seed: number, w: WindowSpec): EngineState | undefined {
+  const fromMs = w.startMs - (GUESS_STEPS * boundaryStepUs(scenario)) / 1000;
+  if (fromMs < 0) return undefined;
+  const firstRequest = w.firstRequest - countWindow(scenario, seed, fromMs, w.startMs);
+  const stretch = createSimulation(scenario, balancer, seed, { startMs: fromMs, endMs: w.startMs, firstRequest, traffic: openWindowTraffic(scenario, seed, fromMs, w.startMs), trafficEndMs: scenario.durationMs });
+  stretch.balancer.assumePicks?.(firstRequest);
+  stretch.run();
+  const state = stretch.snapshot();
+  stretch.recorder.totals.destroy();
+  return state;
+}
+
 async function runWindow(task: Extract<Task, { kind: 'window' }>, balancer: BalancerModule, driver: TaskDriver): Promise<TaskResult> {
   const { scenario, seed, window: w } = task;
   const sim = createSimulation(scenario, balancer, seed, {
@@ -169,7 +195,8 @@ async function runWindow(task: Extract<Task, { kind: 'window' }>, balancer: Bala
     traffic: openWindowTraffic(scenario, seed, w.startMs, w.endMs),
     trafficEndMs: scenario.durationMs,
   });
-  if (task.startState !== undefined) sim.restore(task.startState);
+  const start = task.startState ?? guessStart(scenario, balancer, seed, w);
+  if (start !== undefined) sim.restore(start);
   else sim.balancer.assumePicks?.(w.firstRequest);
   const startState = sim.snapshot();
   const segments: EncodedTotals[] = [];

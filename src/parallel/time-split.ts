@@ -4,9 +4,10 @@
  * (Time-parallel simulation with fix-up computations: Heidelberger & Stone 1990; Lin &
  * Lazowska 1991.)
  *
- * 1. Every window k runs at once from a *guessed* start state: empty backends, outages
- *    as scheduled, and the balancer's own guess of its state after the requests before
- *    the window (round-robin: their count mod N). At interval boundaries c_0 < c_1 < ...
+ * 1. Every window k runs at once from a *guessed* start state: the state the interval
+ *    before it leaves, simulated from empty backends, outages as scheduled, and the
+ *    balancer's own guess of its state after the requests before that interval
+ *    (round-robin: their count mod N); see guessStart in tasks.ts. At interval boundaries c_0 < c_1 < ...
  *    (1, 2, 4, 8, ... intervals into the window) it records its state and its totals so
  *    far, so its work can later be split at any of them. The windows are of equal work,
  *    planned before the run, or for a trace on a pool whose main thread takes part, cut
@@ -17,8 +18,9 @@
  *    are equal (the in-flight requests, queues, balancer state and, with the proxy layer,
  *    its queues, retries and timers all agree: src/engine/state.ts), the rest of
  *    the first run is exact: keep the fix-up's head and the first run's tail. Queueing
- *    systems forget their start quickly, so fix-ups are short; under overload that never
- *    drains they run the whole window, and the result is still exact, only not faster.
+ *    systems forget their start quickly, so at moderate load the guess is the true start
+ *    and fix-ups are rare and short; under overload that never drains they run the whole
+ *    window, and the result is still exact, only not faster.
  * 3. Rows concatenate (each interval's row is written by its own events only) and totals
  *    add and subtract (integers, counts, histogram counts; maxima per piece), so the merge
  *    is exact.
