@@ -345,7 +345,6 @@ export class Recorder {
     if (counted) {
       const t = this.totals;
       t.completed++;
-      t.latencySumUs += us;
       t.completedBy[b] = t.completedBy[b]! + 1;
       t.latencySumUsBy[b] = t.latencySumUsBy[b]! + us;
       if (us > t.maxLatencyUsBy[b]!) t.maxLatencyUsBy[b] = us;

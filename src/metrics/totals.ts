@@ -21,7 +21,6 @@ export class Totals {
   rejected = 0;
   rejectedNoBackend = 0;
   timedOut = 0;
-  latencySumUs = 0;
   // The proxy layer (src/engine/proxy.ts); 0 when it is off.
   /** Rejected by the proxy's own limits (included in `rejected`); `queueTimeouts` is part of it. */
   rejectedByProxy = 0;
@@ -114,7 +113,6 @@ export class Totals {
     this.rejected += sign * other.rejected;
     this.rejectedNoBackend += sign * other.rejectedNoBackend;
     this.timedOut += sign * other.timedOut;
-    this.latencySumUs += sign * other.latencySumUs;
     this.rejectedByProxy += sign * other.rejectedByProxy;
     this.queueTimeouts += sign * other.queueTimeouts;
     this.proxyQueued += sign * other.proxyQueued;
@@ -159,7 +157,7 @@ export class Totals {
 
   encode(): EncodedTotals {
     return {
-      scalars: [this.total, this.completed, this.rejected, this.rejectedNoBackend, this.timedOut, this.latencySumUs, this.rejectedByProxy, this.queueTimeouts, this.proxyQueued, this.retries, this.retryOverflow],
+      scalars: [this.total, this.completed, this.rejected, this.rejectedNoBackend, this.timedOut, this.rejectedByProxy, this.queueTimeouts, this.proxyQueued, this.retries, this.retryOverflow],
       perBackend: [...this.perBackend(), ...this.maxima()].map((a) => Array.from(a)),
       histograms: this.histograms.map(encodeHistogram),
     };
@@ -167,7 +165,7 @@ export class Totals {
 
   static decode(e: EncodedTotals): Totals {
     const t = new Totals(e.histograms.length, e.histograms.map(decodeHistogram));
-    [t.total, t.completed, t.rejected, t.rejectedNoBackend, t.timedOut, t.latencySumUs, t.rejectedByProxy, t.queueTimeouts, t.proxyQueued, t.retries, t.retryOverflow] = e.scalars as [number, number, number, number, number, number, number, number, number, number, number];
+    [t.total, t.completed, t.rejected, t.rejectedNoBackend, t.timedOut, t.rejectedByProxy, t.queueTimeouts, t.proxyQueued, t.retries, t.retryOverflow] = e.scalars as [number, number, number, number, number, number, number, number, number, number];
     const arrays = [...t.perBackend(), ...t.maxima()];
     arrays.forEach((a, i) => a.set(e.perBackend[i]!));
     return t;

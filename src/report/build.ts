@@ -75,7 +75,8 @@ export function buildReport({ scenario, seed, algorithm, metrics }: ReportInput)
     });
   }
   const maxUs = Math.max(0, ...t.maxLatencyUsBy);
-  const latency = summarize(overall, t.latencySumUs, maxUs);
+  // Whole µs per backend: their sum is exact (the run has no total of its own, which the hot loop would keep too).
+  const latency = summarize(overall, t.latencySumUsBy.reduce((a, x) => a + x, 0), maxUs);
   const latencyPercentiles = LATENCY_PERCENTILES.map((p) => ({ p, ms: overall.totalCount > 0 ? Math.round(Math.min(overall.getValueAtPercentile(p), maxUs)) / 1000 : 0 }));
   overall.destroy();
 
