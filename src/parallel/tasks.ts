@@ -167,12 +167,12 @@ const GUESS_STEPS = 1;
  * A first run's guess of the state it starts from: the state that the stretch of the run
  * just before the window leaves, simulated from empty backends (the balancer's counters
  * derived from the requests before the stretch). Queues forget their past quickly, so at
- * moderate load this is the true state, and the window needs no fix-up at all: serial
- * work after the first runs that grows with the number of windows (time-split.ts
- * compares the true state with this guess, exactly). Where it is not (a backlog older
- * than the stretch), the fix-up finds that out as it would for any guess, and the
- * stretch cost one interval of simulation, on this thread, in parallel. Undefined (an
- * empty start) for a window too close to the run's start to look back.
+ * moderate load this is the true state and the window needs no fix-up, which would run
+ * after all first runs, one window after another (time-split.ts compares the true state
+ * with this guess, exactly). Where it is not (a backlog older than the stretch), the
+ * fix-up finds that out as for any guess, and the stretch cost one interval of
+ * simulation, on this thread, in parallel. Undefined (an empty start) for a window too
+ * close to the run's start to look back.
  */
 function guessStart(scenario: Scenario, balancer: BalancerModule, seed: number, w: WindowSpec): EngineState | undefined {
   const fromMs = w.startMs - (GUESS_STEPS * boundaryStepUs(scenario)) / 1000;
