@@ -1,4 +1,16 @@
 /**
+ * The per-interval rows of a run: growable columns, one set per interval and one with a
+ * value per backend per interval (see IntervalRows), named once here.
+ */
+
+/** Per-interval columns (one value per row). */
+export const INTERVAL_COLUMNS = ['arrivals', 'completed', 'rejected', 'timedOut', 'latencySumUs', 'p50', 'p90', 'p99', 'max', 'retries', 'proxyQueueAreaUs', 'maxProxyQueue'] as const;
+/** Per-interval, per-backend columns (`backends` values per row), time-weighted over each interval where they are areas. */
+export const BACKEND_COLUMNS = ['busyAreaUs', 'queueAreaUs', 'maxQueue', 'maxInFlight', 'picked', 'rejected'] as const;
+export type IntervalColumn = (typeof INTERVAL_COLUMNS)[number];
+export type BackendColumn = (typeof BACKEND_COLUMNS)[number];
+
+/**
  * A growable column of float64 values, `width` per row: the per-interval time series
  * (width 1) and per-interval, per-backend series (width = backends). Rows are appended
  * as simulated time advances; memory grows with the run's duration / interval, never
@@ -24,5 +36,33 @@ export class Column {
     }
     if (row + 1 > this.rows) this.rows = row + 1;
     return row * this.width;
+  }
+}
+
+/**
+ * Every column of a recorder's rows, grown and cut together. Row r is interval
+ * `firstInterval + r` of the recorder (src/metrics/recorder.ts). `retries` counts retries
+ * started in the interval and `proxyQueueAreaUs` the requests waiting at the proxy,
+ * time-weighted (integer µs × count), as written by the proxy layer (src/engine/proxy.ts).
+ */
+export class IntervalRows {
+  readonly intervals: Record<IntervalColumn, Column>;
+  readonly backendIntervals: Record<BackendColumn, Column>;
+  private readonly all: Column[];
+
+  constructor(readonly backends: number) {
+    this.intervals = Object.fromEntries(INTERVAL_COLUMNS.map((c) => [c, new Column(1)])) as Record<IntervalColumn, Column>;
+    this.backendIntervals = Object.fromEntries(BACKEND_COLUMNS.map((c) => [c, new Column(backends)])) as Record<BackendColumn, Column>;
+    this.all = [...Object.values(this.intervals), ...Object.values(this.backendIntervals)];
+  }
+
+  /** Makes room for row `row` in every column (a column's `data` may be replaced). */
+  ensureRow(row: number): void {
+    for (const c of this.all) c.ensureRow(row);
+  }
+
+  /** Keeps the first `rows` rows. */
+  truncate(rows: number): void {
+    for (const c of this.all) c.rows = rows;
   }
 }

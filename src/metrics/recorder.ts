@@ -14,7 +14,7 @@
  * - Requests arriving before `warmup` are simulated and appear in the time series, but
  *   not in the totals (per-backend figures, overall histogram).
  */
-import { Column } from './columns.ts';
+import { IntervalRows } from './columns.ts';
 import { createHistogram, type Histogram } from './histogram.ts';
 import { HistogramBatch } from './histogram-batch.ts';
 import { type EncodedTotals, Totals } from './totals.ts';
@@ -42,34 +42,6 @@ export interface RecorderConfig {
   startMs?: number;
 }
 
-/** Per-interval columns (width 1). Row r is interval `firstInterval + r`. */
-export interface IntervalColumns {
-  arrivals: Column;
-  completed: Column;
-  rejected: Column;
-  timedOut: Column;
-  latencySumUs: Column;
-  p50: Column;
-  p90: Column;
-  p99: Column;
-  max: Column;
-  /** Retries started in the interval (src/engine/proxy.ts). */
-  retries: Column;
-  /** Requests waiting at the proxy (all its queues), time-weighted: integer µs × count. */
-  proxyQueueAreaUs: Column;
-  maxProxyQueue: Column;
-}
-
-/** Per-interval, per-backend columns (width = backends), time-weighted over each interval. */
-export interface BackendIntervalColumns {
-  busyAreaUs: Column;
-  queueAreaUs: Column;
-  maxQueue: Column;
-  maxInFlight: Column;
-  picked: Column;
-  rejected: Column;
-}
-
 export class Recorder {
   readonly B: number;
   readonly intervalUs: number;
@@ -80,8 +52,8 @@ export class Recorder {
   /** Totals since the recorder started (maxima: since the last `checkpoint()`). */
   totals: Totals;
 
-  readonly intervals: IntervalColumns;
-  readonly backendIntervals: BackendIntervalColumns;
+  /** Row r is interval `firstInterval + r`. */
+  readonly rows: IntervalRows;
 
   /** Simulated time of the current event, µs (integer). */
   nowUs = 0;
@@ -142,10 +114,7 @@ export class Recorder {
     this.preWarmupQueue = new Float64Array(B);
     this.ivHist = createHistogram(2);
     this.ivBatch = new HistogramBatch([this.ivHist], 2);
-    const col = () => new Column(1);
-    this.intervals = { arrivals: col(), completed: col(), rejected: col(), timedOut: col(), latencySumUs: col(), p50: col(), p90: col(), p99: col(), max: col(), retries: col(), proxyQueueAreaUs: col(), maxProxyQueue: col() };
-    const bcol = () => new Column(B);
-    this.backendIntervals = { busyAreaUs: bcol(), queueAreaUs: bcol(), maxQueue: bcol(), maxInFlight: bcol(), picked: bcol(), rejected: bcol() };
+    this.rows = new IntervalRows(B);
     this.nowUs = startUs;
     this.measuring = startUs >= this.warmupUs;
     this.nextBoundaryUs = (this.firstInterval + 1) * this.intervalUs;
@@ -242,7 +211,7 @@ export class Recorder {
 
   /** A retry starts now. */
   retry(counted: boolean): void {
-    const r = this.intervals.retries.data;
+    const r = this.rows.intervals.retries.data;
     r[this.row] = r[this.row]! + 1;
     if (counted) this.totals.retries++;
   }
@@ -376,7 +345,7 @@ export class Recorder {
     // Everything before tUs was processed; advance() closes each interval up to tUs.
     this.advance(tUs);
     // The row opened for the interval starting at tUs belongs to the next window.
-    this.dropLastRow();
+    this.rows.truncate(this.row);
     this.ivHist.destroy();
   }
 
@@ -409,10 +378,8 @@ export class Recorder {
   }
 
   private ensureRow(row: number): void {
-    const i = this.intervals;
-    for (const c of [i.arrivals, i.completed, i.rejected, i.timedOut, i.latencySumUs, i.p50, i.p90, i.p99, i.max, i.retries, i.proxyQueueAreaUs, i.maxProxyQueue]) c.ensureRow(row);
-    const bi = this.backendIntervals;
-    for (const c of [bi.busyAreaUs, bi.queueAreaUs, bi.maxQueue, bi.maxInFlight, bi.picked, bi.rejected]) c.ensureRow(row);
+    this.rows.ensureRow(row);
+    const i = this.rows.intervals;
     this.arrivalsCol = i.arrivals.data;
     this.completedCol = i.completed.data;
     this.latencySumCol = i.latencySumUs.data;
@@ -420,15 +387,8 @@ export class Recorder {
     this.timedOutCol = i.timedOut.data;
   }
 
-  private dropLastRow(): void {
-    const i = this.intervals;
-    for (const c of [i.arrivals, i.completed, i.rejected, i.timedOut, i.latencySumUs, i.p50, i.p90, i.p99, i.max, i.retries, i.proxyQueueAreaUs, i.maxProxyQueue]) c.rows = this.row;
-    const bi = this.backendIntervals;
-    for (const c of [bi.busyAreaUs, bi.queueAreaUs, bi.maxQueue, bi.maxInFlight, bi.picked, bi.rejected]) c.rows = this.row;
-  }
-
   private closeInterval(): void {
-    const bi = this.backendIntervals;
+    const bi = this.rows.backendIntervals;
     const off = this.row * this.B;
     bi.busyAreaUs.data.set(this.ivBusy, off);
     bi.queueAreaUs.data.set(this.ivQueue, off);
@@ -447,8 +407,8 @@ export class Recorder {
     }
     this.ivBusy.fill(0);
     this.ivQueue.fill(0);
-    this.intervals.proxyQueueAreaUs.data[this.row] = this.ivProxyArea;
-    this.intervals.maxProxyQueue.data[this.row] = this.ivMaxProxy;
+    this.rows.intervals.proxyQueueAreaUs.data[this.row] = this.ivProxyArea;
+    this.rows.intervals.maxProxyQueue.data[this.row] = this.ivMaxProxy;
     this.ivProxyArea = 0;
     this.ivMaxProxy = this.proxyDepth[0]!;
     this.ivPicked.fill(0);
@@ -456,7 +416,7 @@ export class Recorder {
     const h = this.ivHist;
     this.ivBatch.flush();
     if (h.totalCount > 0) {
-      const i = this.intervals;
+      const i = this.rows.intervals;
       // A percentile is its bucket's top, which can lie above the largest value recorded.
       const max = this.ivMaxUs;
       i.p50.data[this.row] = Math.min(h.getValueAtPercentile(50), max) / 1000;

@@ -4,13 +4,10 @@
  * replications merge by adding. Encodable for worker threads and other machines.
  */
 import type { Simulation } from '../engine/simulation.ts';
+import { BACKEND_COLUMNS, type BackendColumn, INTERVAL_COLUMNS, type IntervalColumn } from './columns.ts';
 import { instantUs } from './recorder.ts';
 import { type EncodedTotals, Totals } from './totals.ts';
 
-export const INTERVAL_COLUMNS = ['arrivals', 'completed', 'rejected', 'timedOut', 'latencySumUs', 'p50', 'p90', 'p99', 'max', 'retries', 'proxyQueueAreaUs', 'maxProxyQueue'] as const;
-export const BACKEND_COLUMNS = ['busyAreaUs', 'queueAreaUs', 'maxQueue', 'maxInFlight', 'picked', 'rejected'] as const;
-export type IntervalColumn = (typeof INTERVAL_COLUMNS)[number];
-export type BackendColumn = (typeof BACKEND_COLUMNS)[number];
 
 export interface RunMetrics {
   backends: number;
@@ -34,11 +31,11 @@ export type EncodedRunMetrics = Omit<RunMetrics, 'totals'> & { totals: EncodedTo
 /** Takes the metrics of a finished simulation (copies; the simulation can be dropped). */
 export function collectMetrics(sim: Simulation): RunMetrics {
   const rec = sim.recorder;
-  const rows = rec.intervals.arrivals.rows;
+  const rows = rec.rows.intervals.arrivals.rows;
   const intervals = {} as Record<IntervalColumn, Float64Array>;
-  for (const c of INTERVAL_COLUMNS) intervals[c] = rec.intervals[c].data.slice(0, rows);
+  for (const c of INTERVAL_COLUMNS) intervals[c] = rec.rows.intervals[c].data.slice(0, rows);
   const backendIntervals = {} as Record<BackendColumn, Float64Array>;
-  for (const c of BACKEND_COLUMNS) backendIntervals[c] = rec.backendIntervals[c].data.slice(0, rows * rec.B);
+  for (const c of BACKEND_COLUMNS) backendIntervals[c] = rec.rows.backendIntervals[c].data.slice(0, rows * rec.B);
   return {
     backends: rec.B,
     intervalMs: rec.intervalUs / 1000,
