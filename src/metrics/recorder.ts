@@ -53,7 +53,7 @@ export class Recorder {
   totals: Totals;
 
   /** Row r is interval `firstInterval + r`. */
-  readonly rows: IntervalRows;
+  readonly columns: IntervalRows;
 
   /** Simulated time of the current event, µs (integer). */
   nowUs = 0;
@@ -114,7 +114,7 @@ export class Recorder {
     this.preWarmupQueue = new Float64Array(B);
     this.ivHist = createHistogram(2);
     this.ivBatch = new HistogramBatch([this.ivHist], 2);
-    this.rows = new IntervalRows(B);
+    this.columns = new IntervalRows(B);
     this.nowUs = startUs;
     this.measuring = startUs >= this.warmupUs;
     this.nextBoundaryUs = (this.firstInterval + 1) * this.intervalUs;
@@ -211,7 +211,7 @@ export class Recorder {
 
   /** A retry starts now. */
   retry(counted: boolean): void {
-    const r = this.rows.intervals.retries.data;
+    const r = this.columns.intervals.retries.data;
     r[this.row] = r[this.row]! + 1;
     if (counted) this.totals.retries++;
   }
@@ -345,7 +345,7 @@ export class Recorder {
     // Everything before tUs was processed; advance() closes each interval up to tUs.
     this.advance(tUs);
     // The row opened for the interval starting at tUs belongs to the next window.
-    this.rows.truncate(this.row);
+    this.columns.truncate(this.row);
     this.ivHist.destroy();
   }
 
@@ -378,8 +378,8 @@ export class Recorder {
   }
 
   private ensureRow(row: number): void {
-    this.rows.ensureRow(row);
-    const i = this.rows.intervals;
+    this.columns.ensureRow(row);
+    const i = this.columns.intervals;
     this.arrivalsCol = i.arrivals.data;
     this.completedCol = i.completed.data;
     this.latencySumCol = i.latencySumUs.data;
@@ -388,7 +388,7 @@ export class Recorder {
   }
 
   private closeInterval(): void {
-    const bi = this.rows.backendIntervals;
+    const bi = this.columns.backendIntervals;
     const off = this.row * this.B;
     bi.busyAreaUs.data.set(this.ivBusy, off);
     bi.queueAreaUs.data.set(this.ivQueue, off);
@@ -407,8 +407,8 @@ export class Recorder {
     }
     this.ivBusy.fill(0);
     this.ivQueue.fill(0);
-    this.rows.intervals.proxyQueueAreaUs.data[this.row] = this.ivProxyArea;
-    this.rows.intervals.maxProxyQueue.data[this.row] = this.ivMaxProxy;
+    this.columns.intervals.proxyQueueAreaUs.data[this.row] = this.ivProxyArea;
+    this.columns.intervals.maxProxyQueue.data[this.row] = this.ivMaxProxy;
     this.ivProxyArea = 0;
     this.ivMaxProxy = this.proxyDepth[0]!;
     this.ivPicked.fill(0);
@@ -416,7 +416,7 @@ export class Recorder {
     const h = this.ivHist;
     this.ivBatch.flush();
     if (h.totalCount > 0) {
-      const i = this.rows.intervals;
+      const i = this.columns.intervals;
       // A percentile is its bucket's top, which can lie above the largest value recorded.
       const max = this.ivMaxUs;
       i.p50.data[this.row] = Math.min(h.getValueAtPercentile(50), max) / 1000;

@@ -31,11 +31,11 @@ export type EncodedRunMetrics = Omit<RunMetrics, 'totals'> & { totals: EncodedTo
 /** Takes the metrics of a finished simulation (copies; the simulation can be dropped). */
 export function collectMetrics(sim: Simulation): RunMetrics {
   const rec = sim.recorder;
-  const rows = rec.rows.intervals.arrivals.rows;
+  const rows = rec.columns.intervals.arrivals.rows;
   const intervals = {} as Record<IntervalColumn, Float64Array>;
-  for (const c of INTERVAL_COLUMNS) intervals[c] = rec.rows.intervals[c].data.slice(0, rows);
+  for (const c of INTERVAL_COLUMNS) intervals[c] = rec.columns.intervals[c].data.slice(0, rows);
   const backendIntervals = {} as Record<BackendColumn, Float64Array>;
-  for (const c of BACKEND_COLUMNS) backendIntervals[c] = rec.rows.backendIntervals[c].data.slice(0, rows * rec.B);
+  for (const c of BACKEND_COLUMNS) backendIntervals[c] = rec.columns.backendIntervals[c].data.slice(0, rows * rec.B);
   return {
     backends: rec.B,
     intervalMs: rec.intervalUs / 1000,
