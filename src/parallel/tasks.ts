@@ -14,7 +14,7 @@ import type { EncodedTotals } from '../metrics/totals.ts';
 import type { Scenario } from '../scenario/load.ts';
 import { createSimulation } from '../simulation-setup.ts';
 import { endTaker } from './steal.ts';
-import { boundaryStepUs, countWindow, openWindowTraffic } from './windows.ts';
+import { boundaryStepUs, countWindow, openWindowTraffic, type WindowTraffic } from './windows.ts';
 
 export interface WindowSpec {
   index: number;
@@ -174,11 +174,14 @@ const GUESS_STEPS = 1;
  * simulation, on this thread, in parallel. Undefined (an empty start) for a window too
  * close to the run's start to look back.
  */
-function guessStart(scenario: Scenario, balancer: BalancerModule, seed: number, w: WindowSpec): EngineState | undefined {
+function guessStart(scenario: Scenario, balancer: BalancerModule, seed: number, w: WindowSpec, window: WindowTraffic): EngineState | undefined {
   const fromMs = w.startMs - (GUESS_STEPS * boundaryStepUs(scenario)) / 1000;
   if (fromMs < 0) return undefined;
-  const firstRequest = w.firstRequest - countWindow(scenario, seed, fromMs, w.startMs);
-  const stretch = createSimulation(scenario, balancer, seed, { startMs: fromMs, endMs: w.startMs, firstRequest, traffic: openWindowTraffic(scenario, seed, fromMs, w.startMs), trafficEndMs: scenario.durationMs });
+  const { traffic, firstIndex } = openWindowTraffic(scenario, seed, fromMs, w.startMs);
+  // A trace's requests in the stretch are the difference of where the two readers sought to.
+  const inStretch = firstIndex !== undefined && window.firstIndex !== undefined ? window.firstIndex - firstIndex : countWindow(scenario, seed, fromMs, w.startMs);
+  const firstRequest = w.firstRequest - inStretch;
+  const stretch = createSimulation(scenario, balancer, seed, { startMs: fromMs, endMs: w.startMs, firstRequest, traffic, trafficEndMs: scenario.durationMs });
   stretch.balancer.assumePicks?.(firstRequest);
   stretch.run();
   const state = stretch.snapshot();
@@ -188,14 +191,9 @@ function guessStart(scenario: Scenario, balancer: BalancerModule, seed: number, 
 
 async function runWindow(task: Extract<Task, { kind: 'window' }>, balancer: BalancerModule, driver: TaskDriver): Promise<TaskResult> {
   const { scenario, seed, window: w } = task;
-  const sim = createSimulation(scenario, balancer, seed, {
-    startMs: w.startMs,
-    endMs: w.endMs,
-    firstRequest: w.firstRequest,
-    traffic: openWindowTraffic(scenario, seed, w.startMs, w.endMs),
-    trafficEndMs: scenario.durationMs,
-  });
-  const start = task.startState ?? guessStart(scenario, balancer, seed, w);
+  const window = openWindowTraffic(scenario, seed, w.startMs, w.endMs);
+  const sim = createSimulation(scenario, balancer, seed, { startMs: w.startMs, endMs: w.endMs, firstRequest: w.firstRequest, traffic: window.traffic, trafficEndMs: scenario.durationMs });
+  const start = task.startState ?? guessStart(scenario, balancer, seed, w, window);
   if (start !== undefined) sim.restore(start);
   else sim.balancer.assumePicks?.(w.firstRequest);
   const startState = sim.snapshot();

@@ -7,9 +7,10 @@
  * 1. Every window k runs at once from a *guessed* start state: the state the interval
  *    before it leaves, simulated from empty backends, outages as scheduled, and the
  *    balancer's own guess of its state after the requests before that interval
- *    (round-robin: their count mod N); see guessStart in tasks.ts. At interval boundaries c_0 < c_1 < ...
- *    (1, 2, 4, 8, ... intervals into the window) it records its state and its totals so
- *    far, so its work can later be split at any of them. The windows are of equal work,
+ *    (round-robin: their count mod N); see guessStart in tasks.ts. At interval
+ *    boundaries c_0 < c_1 < ... (1, 2, 4, 8, ... intervals into the window) it records
+ *    its state and its totals so far, so its work can later be split at any of them.
+ *    The windows are of equal work,
  *    planned before the run, or for a trace on a pool whose main thread takes part, cut
  *    while it runs (dynamic-windows.ts).
  * 2. In time order, the true start of window k is the true end of window k-1. If it

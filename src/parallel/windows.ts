@@ -150,13 +150,21 @@ function lowerBound(a: Float64Array, x: number): number {
   return lo;
 }
 
+/** A window's arrivals, and for a trace replay the trace-wide number of its first request. */
+export interface WindowTraffic {
+  traffic: TrafficSource;
+  /** traceIndexAt(startMs), read off the reader's own seek; undefined for synthetic traffic. */
+  firstIndex?: number;
+}
+
 /** The arrivals of [startMs, endMs) on the run's timeline. */
-export function openWindowTraffic(scenario: Scenario, seed: number, startMs: number, endMs: number): TrafficSource {
+export function openWindowTraffic(scenario: Scenario, seed: number, startMs: number, endMs: number): WindowTraffic {
   const t = scenario.traffic;
-  if (t.kind === 'synthetic') return syntheticWindow(scenario, seed, startMs, endMs);
-  const reader = new TraceReader(t.file!, { origin: t.from, from: t.from + startMs * t.speed, to: Math.min(t.to, t.from + endMs * t.speed) });
+  if (t.kind === 'synthetic') return { traffic: syntheticWindow(scenario, seed, startMs, endMs) };
+  // `from` clamped as traceIndexAt clamps it (past `to` the window is empty either way).
+  const reader = new TraceReader(t.file!, { origin: t.from, from: Math.min(t.from + startMs * t.speed, t.to), to: Math.min(t.to, t.from + endMs * t.speed) });
   // The same transform path as the whole run's replay, so arrival times are the same bits.
-  return t.speed === 1 ? reader : new ReplaySource(reader, { speed: t.speed }, seed);
+  return { traffic: t.speed === 1 ? reader : new ReplaySource(reader, { speed: t.speed }, seed), firstIndex: reader.nextIndex };
 }
 
 /** The number of requests arriving in [startMs, endMs). */

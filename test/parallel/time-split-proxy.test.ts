@@ -173,7 +173,7 @@ function windowFrom(sc: Scenario, startMs: number, firstRequest: number) {
     startMs,
     endMs: Number.POSITIVE_INFINITY,
     firstRequest,
-    traffic: openWindowTraffic(sc, sc.seed, startMs, Number.POSITIVE_INFINITY),
+    traffic: openWindowTraffic(sc, sc.seed, startMs, Number.POSITIVE_INFINITY).traffic,
     trafficEndMs: sc.durationMs,
   });
 }
