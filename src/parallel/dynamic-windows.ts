@@ -282,8 +282,13 @@ function planSteal(running: Running[], curve: WorkCurve, thiefRate: number | und
   const { at, end, rate } = best;
   const thief = thiefRate !== undefined && thiefRate > 0 ? thiefRate : rate;
   const w = (curve.at(end) / thief + curve.at(at) / rate + STEAL_COST_MS) / (1 / rate + 1 / thief);
-  const endMs = (Math.ceil((curve.timeOf(w) * 1000) / stepUs) * stepUs) / 1000;
-  if (endMs <= at + best.simRate * SAFETY_MS || endMs >= end) return undefined;
+  // A thief much faster than its victim would cut just ahead of it, where the victim may
+  // be past the cut by the time it looks: the cut is then the first boundary beyond the
+  // safety margin, and the steal pays only if the thief, doing the longer tail, still
+  // finishes before the victim would have alone.
+  const safe = at + best.simRate * SAFETY_MS;
+  const endMs = (Math.floor((Math.max(curve.timeOf(w), safe) * 1000) / stepUs + 1) * stepUs) / 1000;
+  if (endMs >= end || (curve.at(end) - curve.at(endMs)) / thief + STEAL_COST_MS >= best.left) return undefined;
   return { victim: best.victim, endMs };
 }
 
