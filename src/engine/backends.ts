@@ -97,6 +97,12 @@ export class BackendState implements BackendView {
     return this.lines.shift(b);
   }
 
+  /** Recomputes whether b is full at the proxy: it has a maxconn, and requests waiting for it or that many open (HAProxy). */
+  updateFull(b: number): void {
+    const m = this.maxconn[b]!;
+    this.full[b] = m !== Number.POSITIVE_INFINITY && (this.proxyQueued[b]! > 0 || this.served[b]! >= m) ? 1 : 0;
+  }
+
   /** The slots waiting at backend b, head first (for snapshots and cut-off accounting). */
   waiting(b: number): number[] {
     return this.lines.items(b);

@@ -32,46 +32,10 @@
  */
 import type { BackendState } from './backends.ts';
 import type { EventQueue } from './event-queue.ts';
-import { EventKind, PROXY_PRIORITY, type StateSlots } from './simulation.ts';
-import type { SlotRings } from './slot-rings.ts';
-
-/** Where a request slot stands (ProxySimulation's per-slot `state`). */
-export const SlotStatus = {
-  Free: 0,
-  /** In one of the proxy's queues. */
-  Queued: 1,
-  /** Sent to a backend, awaited. */
-  Sent: 2,
-  /** Abandoned by the proxy after a per-try timeout; the backend still works on it. */
-  Orphan: 3,
-  /** Waiting for its retry's back-off or turn-around to end (a Retry event). */
-  Waiting: 4,
-} as const;
-
-/** slotBackend of a request waiting at the proxy (for no backend yet, or for a full one). */
-export const AT_PROXY = -2;
-
-/** The engine's and the proxy's per-slot columns (they grow: read them again after fillSlot). */
-export interface ProxyColumns {
-  request: Float64Array;
-  arrival: Float64Array;
-  work: Float64Array;
-  backend: Int32Array;
-  counted: Uint8Array;
-  state: Uint8Array;
-  client: Float64Array;
-  route: Float64Array;
-  attempt: Int32Array;
-  lastBackend: Int32Array;
-  keepServer: Uint8Array;
-  /** `triedStride` entries per slot (0 when neither previous_hosts nor nginx's tried peers is on). */
-  tried: Int32Array;
-  triedStride: number;
-  /** The queue a QUEUED slot is in: its backend, or -1 for the backend-wide queue. */
-  line: Int32Array;
-  queuedAt: Float64Array;
-  sentAt: Float64Array;
-}
+import { EventKind, PROXY_PRIORITY } from './events.ts';
+import { AT_PROXY, type ProxySlots, SlotStatus } from './proxy-slots.ts';
+import type { ProxyQueues } from './proxy-queues.ts';
+import type { StateSlots } from './snapshot.ts';
 
 export interface ProxyCounters {
   held: number;
@@ -82,21 +46,18 @@ export interface ProxyCounters {
 /** What of ProxySimulation the capture reads and the restore writes. */
 export interface ProxyParts {
   backends: BackendState;
-  serverLines: SlotRings;
-  sharedLine: SlotRings;
-  /** Requests waiting in all lines (one element). */
-  depth: Int32Array;
+  queues: ProxyQueues;
   timeoutQueueMs: number;
   perTryTimeoutMs: number;
   counters: ProxyCounters;
-  columns(): ProxyColumns;
   queue: EventQueue;
-  fillSlot(request: number, arrival: number, work: number, backend: number, counted: boolean): number;
+  /** Its columns grow: read them again after slots.fill(). */
+  slots: ProxySlots;
 }
 
 /** The proxy's part of the state; `atBackends` are the slots the engine's part lists (Simulation.capture). */
 export function captureProxyState(p: ProxyParts, atBackends: StateSlots): number[] {
-  const c = p.columns();
+  const c = p.slots;
   const bs = p.backends;
   const out: number[] = [p.counters.held, p.counters.open, p.counters.activeRetries];
   for (let b = 0; b < bs.count; b++) out.push(bs.served[b]!, bs.full[b]!);
@@ -106,7 +67,7 @@ export function captureProxyState(p: ProxyParts, atBackends: StateSlots): number
     name(slot);
     writeSlot(out, c, slot, false);
   }
-  const lines = [p.sharedLine.items(0), ...Array.from({ length: bs.count }, (_, b) => p.serverLines.items(b))];
+  const lines = [p.queues.shared.items(0), ...Array.from({ length: bs.count }, (_, b) => p.queues.server.items(b))];
   for (const line of lines) {
     out.push(line.length);
     for (const slot of line) {
@@ -156,30 +117,30 @@ export function restoreProxyState(p: ProxyParts, state: readonly number[], atBac
   }
   const slots: number[] = [];
   for (const slot of [...atBackends.inService, ...atBackends.waiting.flat()]) {
-    at = readSlot(state, at, p.columns(), slot);
+    at = readSlot(state, at, p.slots, slot);
     slots.push(slot);
   }
   /** A request the engine's part does not list: a new slot, waiting at the proxy. */
   const fill = () => {
-    const slot = p.fillSlot(next(), next(), next(), AT_PROXY, next() === 1);
-    at = readSlot(state, at, p.columns(), slot);
+    const slot = p.slots.fill(next(), next(), next(), AT_PROXY, next() === 1);
+    at = readSlot(state, at, p.slots, slot);
     slots.push(slot);
     return slot;
   };
   for (let line = -1; line < bs.count; line++) {
     for (let n = next(); n > 0; n--) {
       const slot = fill();
-      p.columns().line[slot] = line;
-      if (line < 0) p.sharedLine.push(0, slot);
-      else p.serverLines.push(line, slot);
+      p.slots.line[slot] = line;
+      if (line < 0) p.queues.shared.push(0, slot);
+      else p.queues.server.push(line, slot);
     }
   }
-  p.depth[0] = p.sharedLine.lengths[0]! + bs.proxyQueued.reduce((a, n) => a + n, 0);
+  p.queues.depth[0] = p.queues.shared.lengths[0]! + bs.proxyQueued.reduce((a, n) => a + n, 0);
   for (let n = next(); n > 0; n--) {
     const time = next();
     p.queue.push(time, PROXY_PRIORITY.Retry, EventKind.Retry, fill());
   }
-  const c = p.columns();
+  const c = p.slots;
   for (let n = next(); n > 0; n--) {
     const slot = slots[next()]!;
     p.queue.push(c.queuedAt[slot]! + p.timeoutQueueMs, PROXY_PRIORITY.QueueTimeout, EventKind.QueueTimeout, slot);
@@ -197,7 +158,7 @@ export function restoreProxyState(p: ProxyParts, state: readonly number[], atBac
  * completion (attempt, sentAt); a sent attempt's feed a retry after a try timeout too.
  * `withRequest`: also the engine's fields (the engine's part does not list it).
  */
-function writeSlot(out: number[], c: ProxyColumns, slot: number, withRequest: boolean): void {
+function writeSlot(out: number[], c: ProxySlots, slot: number, withRequest: boolean): void {
   if (withRequest) out.push(c.request[slot]!, c.arrival[slot]!, c.work[slot]!, c.counted[slot]!);
   const status = c.state[slot]!;
   const attempt = c.attempt[slot]!;
@@ -215,7 +176,7 @@ function writeSlot(out: number[], c: ProxyColumns, slot: number, withRequest: bo
 }
 
 /** The inverse of writeSlot (without the engine's fields); returns where the next record starts. */
-function readSlot(state: readonly number[], at: number, c: ProxyColumns, slot: number): number {
+function readSlot(state: readonly number[], at: number, c: ProxySlots, slot: number): number {
   const status = state[at++]!;
   const attempt = state[at++]!;
   c.state[slot] = status;

@@ -4,20 +4,8 @@
  * ends). Requests in flight live in columnar "slots" reused through a free list, so the
  * hot loop allocates nothing per request or per event.
  *
- * Event order at equal times (part of the determinism contract):
- *   1. completions, 2. backends coming back up, 3. backends going down,
- *   4. server-health work (server-health.ts), in this order: health checks, passive-check
- *      recoveries, outlier-detection sweeps, slow-start weight ticks;
- *   5. proxy queue timeouts, 6. per-try timeouts (both only with the proxy layer,
- *      src/engine/proxy.ts: a request whose queue timeout falls at the instant a slot
- *      frees is served — it waited exactly `timeout_queue`, not longer — and an answer
- *      arriving at the instant its try times out counts as an answer); 7. retries whose
- *      back-off or turn-around ends (proxy layer); 8. arrivals.
- * Within one kind, the event scheduled first runs first (health work has at most one
- * pending event per sub-kind, and handles every backend due then in index order).
- * So a request arriving at the instant another finishes sees the freed slot, a request
- * arriving at the instant an outage starts is refused, and a health check at that
- * instant fails.
+ * Events at equal times run in a fixed order, part of the determinism contract: see
+ * events.ts.
  *
  * A simulation may cover a *window* [startMs, endMs) of a longer run: it starts from a
  * given (or guessed) state at startMs and stops before the first event at or after endMs.
@@ -26,58 +14,18 @@
  * The engine knows nothing of files, terminals or threads: traffic comes from a
  * TrafficSource, decisions from a Balancer, and statistics go to a Recorder.
  */
-import type { Balancer, BalancerContext, BalancerModule } from '../balancers/types.ts';
+import type { Balancer } from '../balancers/types.ts';
 import { durationUs, instantUs, Recorder } from '../metrics/recorder.ts';
-import { Purpose, streamKey, uniform } from '../random/counter-rng.ts';
 import { RequestChunk, type TrafficSource } from '../traffic/source.ts';
-import { BackendState, type BackendSpec } from './backends.ts';
+import { BackendState } from './backends.ts';
+import { balancerContext } from './balancer-context.ts';
 import { EventQueue } from './event-queue.ts';
-import { Failure, ServerHealth, type ServerSetSpec, SERVER_SET_DEFAULTS, usesServerHealth } from './server-health.ts';
+import { EventKind, HEALTH_PRIORITY } from './events.ts';
+import { RequestSlots } from './request-slots.ts';
+import { Failure, ServerHealth, SERVER_SET_DEFAULTS, usesServerHealth } from './server-health.ts';
+import { SIMULATION_DEFAULTS, type SimulationOptions } from './simulation-options.ts';
+import { captureEngine, type EngineParts, restoreEngine, type StateSlots } from './snapshot.ts';
 import { type DecodedState, type EngineState, readState, writeState } from './state.ts';
-
-/**
- * Event kinds double as their priority at equal times (lower runs first); a Health event's
- * payload is its HealthTask, and its priority is HEALTH_PRIORITY + task.
- */
-export const EventKind = { Completion: 0, BackendUp: 1, BackendDown: 2, Health: 3, QueueTimeout: 4, TryTimeout: 5, Retry: 6 } as const;
-const HEALTH_PRIORITY = 3;
-/** Priorities of the proxy layer's events: after the four health tasks (HEALTH_PRIORITY + 0..3). */
-export const PROXY_PRIORITY = { QueueTimeout: HEALTH_PRIORITY + 4, TryTimeout: HEALTH_PRIORITY + 5, Retry: HEALTH_PRIORITY + 6 } as const;
-
-export interface SimulationOptions {
-  backends: readonly BackendSpec[];
-  balancer: BalancerModule;
-  /** Options of the scenario's balancer section, passed to the balancer. @default {} */
-  balancerOptions?: Record<string, unknown>;
-  seed: number;
-  /** Time-series bucket. @default 1000 */
-  intervalMs?: number;
-  /** Requests arriving before this are simulated but not counted. @default 0 */
-  warmupMs?: number;
-  /** Client timeout. @default Infinity (none) */
-  timeoutMs?: number;
-  /** Start of the window this simulation covers (an interval boundary). @default 0 */
-  startMs?: number;
-  /** End of the window: stop before the first event at or after it. @default Infinity (run to the end) */
-  endMs?: number;
-  /** Sequence number of the window's first request (the requests before it). @default 0 */
-  firstRequest?: number;
-  /** Where the traffic as a whole ends (duration or last arrival), for the timeout cut-off. @default source.endTime */
-  trafficEndMs?: number;
-  /** Balancer-wide server-health knobs (backups, outlier detection); per-backend ones are in `backends`. @default SERVER_SET_DEFAULTS */
-  serverSet?: ServerSetSpec;
-}
-
-/** The request slots a state lists at the backends: in service (in completion order) and in each backend's line. */
-export interface StateSlots {
-  inService: number[];
-  waiting: number[][];
-}
-
-export const SIMULATION_DEFAULTS = { intervalMs: 1000, warmupMs: 0, timeoutMs: Number.POSITIVE_INFINITY, startMs: 0, endMs: Number.POSITIVE_INFINITY, firstRequest: 0 } as const;
-
-/** Draw indices a balancer may use per request through ctx.random(request, draw) with precomputed keys; more are derived on demand. */
-const PRECOMPUTED_DRAWS = 8;
 
 export class Simulation {
   readonly backends: BackendState;
@@ -113,21 +61,14 @@ export class Simulation {
   protected readonly chunk: RequestChunk;
   protected cursor = 0;
   private nextArrival = Number.NEGATIVE_INFINITY;
-
-  // Request slots (columnar) and their free list.
-  protected slotArrival = new Float64Array(1024);
-  protected slotWork = new Float64Array(1024);
-  protected slotRequest = new Float64Array(1024);
-  protected slotBackend = new Int32Array(1024).fill(-1);
-  protected slotCounted = new Uint8Array(1024);
-  private free = new Int32Array(1024);
-  private freeTop = 0;
-  private slotsUsed = 0;
+  /** The requests in flight (columns by slot). */
+  protected readonly slots: RequestSlots;
 
   protected readonly onDispatch: ((b: number, request: number) => void) | undefined;
   protected readonly onComplete: ((b: number, latencyMs: number, request: number) => void) | undefined;
 
-  constructor(options: SimulationOptions, source: TrafficSource, chunkCapacity = 16_384) {
+  /** `slots`: the proxy layer's, with its own columns beside the engine's. */
+  constructor(options: SimulationOptions, source: TrafficSource, chunkCapacity = 16_384, slots = new RequestSlots()) {
     const d = SIMULATION_DEFAULTS;
     const intervalMs = options.intervalMs ?? d.intervalMs;
     this.warmupMs = options.warmupMs ?? d.warmupMs;
@@ -138,6 +79,7 @@ export class Simulation {
     // A small integer as one (see readState): a request count summed from a trace's index is a heap number.
     this.arrived = Math.floor(options.firstRequest ?? d.firstRequest);
     this.source = source;
+    this.slots = slots;
     this.chunk = new RequestChunk(chunkCapacity);
     this.backends = new BackendState(options.backends);
     this.recorder = new Recorder({ backends: this.backends.count, intervalMs, warmupMs: this.warmupMs, startMs: this.startMs });
@@ -157,18 +99,7 @@ export class Simulation {
     // With health knobs the balancer is created seeing the (guessed) beliefs and hidden backups.
     this.health?.start(this.startMs);
 
-    const keys = Array.from({ length: PRECOMPUTED_DRAWS }, (_, k) => streamKey(options.seed, Purpose.Balancer, k));
-    const seed = options.seed;
-    const ctx: BalancerContext = {
-      backends: this.backends,
-      now: () => this.now,
-      options: options.balancerOptions ?? {},
-      random(request, draw) {
-        const k = draw < PRECOMPUTED_DRAWS ? keys[draw]! : streamKey(seed, Purpose.Balancer, draw);
-        return uniform(k.k1, k.k2, request);
-      },
-    };
-    this.balancer = options.balancer.create(ctx);
+    this.balancer = options.balancer.create(balancerContext(bs, options.seed, options.balancerOptions ?? {}, () => this.now));
     this.onDispatch = this.balancer.onDispatch?.bind(this.balancer);
     this.onComplete = this.balancer.onComplete?.bind(this.balancer);
     this.health?.attach(this.balancer);
@@ -191,8 +122,6 @@ export class Simulation {
       }
     });
     this.recorder.attach(bs.busy, bs.queued);
-    for (let i = 0; i < this.free.length; i++) this.free[i] = this.free.length - 1 - i;
-    this.freeTop = this.free.length;
     this.loadNextArrival();
   }
 
@@ -299,31 +228,11 @@ export class Simulation {
   }
 
   /**
-   * The canonical state (its proxy part empty) and, beside it, the slot of each request
-   * it lists: in service (in completion order) and waiting at each backend. The proxy
-   * layer adds its own part, naming those requests by their place in these lists.
+   * The canonical state (its proxy part empty) and the slot of each request it lists
+   * (snapshot.ts); the proxy layer adds its own part, naming requests by these lists.
    */
   protected capture(): { state: DecodedState; slots: StateSlots } {
-    const bs = this.backends;
-    const completions = this.queue.pendingOf(EventKind.Completion);
-    const slotOf = (s: number) => ({
-      request: this.slotRequest[s]!,
-      arrival: this.slotArrival[s]!,
-      work: this.slotWork[s]!,
-      backend: this.slotBackend[s]!,
-      counted: this.slotCounted[s]!,
-    });
-    const slots: StateSlots = { inService: completions.map((c) => c.payload), waiting: Array.from({ length: bs.count }, (_, b) => bs.waiting(b)) };
-    const state: DecodedState = {
-      downDepth: Array.from(bs.downDepth),
-      busy: Array.from(bs.busy),
-      inService: completions.map((c) => ({ ...slotOf(c.payload), finish: c.time })),
-      waiting: slots.waiting.map((line) => line.map(slotOf)),
-      balancer: this.balancer.saveState?.() ?? [],
-      health: this.health?.saveState() ?? [],
-      proxy: [],
-    };
-    return { state, slots };
+    return captureEngine(this.engineParts());
   }
 
   /**
@@ -336,41 +245,11 @@ export class Simulation {
 
   /** restore() of a decoded state; returns the slots it filled, in the order the state lists them. */
   protected restoreDecoded(s: DecodedState): StateSlots {
-    const bs = this.backends;
-    for (let b = 0; b < bs.count; b++) {
-      bs.downDepth[b] = s.downDepth[b]!;
-      bs.serving[b] = s.downDepth[b] === 0 ? 1 : 0;
-      if (this.health === null) bs.up[b] = bs.serving[b]!;
-      bs.busy[b] = s.busy[b]!;
-    }
-    if (this.health === null) {
-      // Written only when it changes: V8 treats a field never written since construction as a
-      // constant, and writing it deoptimizes all the code that assumed so (measured: a
-      // fix-up's first 22 k events ran ~5× slower after a restore that wrote the same count).
-      const up = s.downDepth.filter((x) => x === 0).length;
-      if (bs.upCount !== up) bs.upCount = up;
-    }
-    // The beliefs, and the balancer told of what they change, before it loads its own state.
-    else this.health.loadState(s.health);
-    const slots: StateSlots = { inService: [], waiting: [] };
-    for (const r of s.inService) {
-      const slot = this.fillSlot(r.request, r.arrival, r.work, r.backend, r.counted === 1);
-      this.queue.push(r.finish, EventKind.Completion, EventKind.Completion, slot);
-      slots.inService.push(slot);
-    }
-    s.waiting.forEach((line, b) => {
-      const filled: number[] = [];
-      for (const r of line) {
-        const slot = this.fillSlot(r.request, r.arrival, r.work, b, r.counted === 1);
-        bs.enqueue(b, slot);
-        filled.push(slot);
-      }
-      slots.waiting.push(filled);
-    });
-    for (let b = 0; b < bs.count; b++) bs.inFlight[b] = bs.busy[b]! + bs.queued[b]!;
-    if (s.balancer.length > 0) this.balancer.loadState?.(s.balancer);
-    this.recorder.attach(bs.busy, bs.queued);
-    return slots;
+    return restoreEngine(this.engineParts(), s);
+  }
+
+  private engineParts(): EngineParts {
+    return { backends: this.backends, queue: this.queue, slots: this.slots, balancer: this.balancer, health: this.health, recorder: this.recorder };
   }
 
   private tick(t: number): void {
@@ -427,7 +306,7 @@ export class Simulation {
       return;
     }
     if (health !== null) health.picked(b);
-    const slot = this.fillSlot(request, t, c.work[i]!, b, counted);
+    const slot = this.slots.fill(request, t, c.work[i]!, b, counted);
     this.admitAt(b, slot, idle);
     rec.admit(b, counted);
     if (this.onDispatch !== undefined) this.onDispatch(b, request);
@@ -440,7 +319,7 @@ export class Simulation {
     bs.inFlight[b]!++;
     if (idle) {
       bs.busy[b]!++;
-      this.queue.push(this.now + this.slotWork[slot]! / bs.speed[b]!, EventKind.Completion, EventKind.Completion, slot);
+      this.queue.push(this.now + this.slots.work[slot]! / bs.speed[b]!, EventKind.Completion, EventKind.Completion, slot);
     } else {
       bs.enqueue(b, slot);
     }
@@ -450,10 +329,11 @@ export class Simulation {
   protected complete(slot: number): void {
     const t = this.now;
     const bs = this.backends;
-    const b = this.slotBackend[slot]!;
-    const latency = t - this.slotArrival[slot]!;
-    const request = this.slotRequest[slot]!;
-    const counted = this.slotCounted[slot] === 1;
+    const sl = this.slots;
+    const b = sl.backend[slot]!;
+    const latency = t - sl.arrival[slot]!;
+    const request = sl.request[slot]!;
+    const counted = sl.counted[slot] === 1;
     // finish() also brings b's areas up to now, before its counts change below.
     if (latency > this.timeoutMs) this.recorder.finishLate(b, counted);
     else this.recorder.finish(b, durationUs(latency), counted);
@@ -476,11 +356,11 @@ export class Simulation {
   protected freeBackendSlot(b: number, slot: number): void {
     const bs = this.backends;
     bs.inFlight[b]!--;
-    this.releaseSlot(slot);
+    this.slots.release(slot);
     if (bs.queued[b]! > 0) {
       // The freed slot goes to the head of the line: busy stays, the queue shrinks.
       const next = bs.dequeue(b);
-      this.queue.replaceTop(this.now + this.slotWork[next]! / bs.speed[b]!, EventKind.Completion, EventKind.Completion, next);
+      this.queue.replaceTop(this.now + this.slots.work[next]! / bs.speed[b]!, EventKind.Completion, EventKind.Completion, next);
     } else {
       this.queue.pop();
       bs.busy[b]!--;
@@ -540,50 +420,13 @@ export class Simulation {
    */
   private cutOff(): true {
     this.tick(this.stopAt);
-    for (let s = 0; s < this.slotsUsed; s++) this.abandonSlot(s);
+    for (let s = 0; s < this.slots.used; s++) this.abandonSlot(s);
     return this.finish(this.stopAt);
   }
 
   /** At the cut-off: the request in `slot`, if any, has timed out. */
   protected abandonSlot(s: number): void {
-    const b = this.slotBackend[s]!;
-    if (b >= 0) this.recorder.abandon(b, this.slotCounted[s] === 1);
-  }
-
-  protected fillSlot(request: number, arrival: number, work: number, backend: number, counted: boolean): number {
-    if (this.freeTop === 0) this.growSlots();
-    const s = this.free[--this.freeTop]!;
-    if (s >= this.slotsUsed) this.slotsUsed = s + 1;
-    this.slotRequest[s] = request;
-    this.slotArrival[s] = arrival;
-    this.slotWork[s] = work;
-    this.slotBackend[s] = backend;
-    this.slotCounted[s] = counted ? 1 : 0;
-    return s;
-  }
-
-  protected releaseSlot(slot: number): void {
-    this.slotBackend[slot] = -1;
-    this.free[this.freeTop++] = slot;
-  }
-
-  protected growSlots(): void {
-    const old = this.slotArrival.length;
-    const cap = old * 2;
-    const grow = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const next = make(cap);
-      next.set(a);
-      return next;
-    };
-    this.slotArrival = grow(this.slotArrival, (n) => new Float64Array(n));
-    this.slotWork = grow(this.slotWork, (n) => new Float64Array(n));
-    this.slotRequest = grow(this.slotRequest, (n) => new Float64Array(n));
-    this.slotBackend = grow(this.slotBackend, (n) => new Int32Array(n).fill(-1));
-    this.slotCounted = grow(this.slotCounted, (n) => new Uint8Array(n));
-    const free = new Int32Array(cap);
-    // All old slots are in use when the free list is empty; the new ones are free.
-    for (let i = 0; i < cap - old; i++) free[i] = cap - 1 - i;
-    this.free = free;
-    this.freeTop = cap - old;
+    const b = this.slots.backend[s]!;
+    if (b >= 0) this.recorder.abandon(b, this.slots.counted[s] === 1);
   }
 }
