@@ -54,6 +54,8 @@ export function parseRate(value: unknown): number {
 /** Formats milliseconds compactly for people: 0.84ms, 12.3ms, 4.20s, 10m00s, 1h05m. */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);
+  // The start of a run or window: "0s–15m", not "0.00ms–15m".
+  if (ms === 0) return '0s';
   const abs = Math.abs(ms);
   if (abs < 9.995) return `${ms.toFixed(2)}ms`;
   if (abs < 999.95) return `${ms.toFixed(1)}ms`;

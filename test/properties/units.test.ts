@@ -74,7 +74,8 @@ describe('parseDuration', () => {
     fc.assert(
       fc.property(fc.double({ min: 0, max: 400 * 3_600_000, noNaN: true }), (ms) => {
         const text = formatDuration(ms);
-        expect(text, String(ms)).toMatch(/^(\d\.\d\dms|\d{2,3}\.\dms|\d{1,2}\.\d\ds|\d{1,2}m[0-5]\ds|\d+h[0-5]\dm)$/);
+        // Zero alone prints as 0s (a run's or window's start).
+        expect(text, String(ms)).toMatch(/^(0s|\d\.\d\dms|\d{2,3}\.\dms|\d{1,2}\.\d\ds|\d{1,2}m[0-5]\ds|\d+h[0-5]\dm)$/);
       }),
     );
     // A week trace's span (604,782 s) printed as 167h60m before the fix.
@@ -82,6 +83,8 @@ describe('parseDuration', () => {
     expect(formatDuration(119_700)).toBe('2m00s');
     expect(formatDuration(59_999)).toBe('1m00s');
     expect(formatDuration(999.99)).toBe('1.00s');
+    expect(formatDuration(0)).toBe('0s');
+    expect(formatDuration(0.001)).toBe('0.00ms');
   });
 });
 
