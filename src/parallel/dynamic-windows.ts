@@ -1,7 +1,7 @@
 /**
- * The first runs of a time-split trace replay with windows cut while the run goes, not
- * before it: on a pool whose main thread is one of its threads (SimulationPool with
- * `mainThread`), the only executor that can run a task here and steer it (runHere).
+ * The first runs of a time-split run with windows cut while the run goes, not before it:
+ * on a pool whose main thread is one of its threads (SimulationPool with `mainThread`),
+ * the only executor that can run a task here and steer it (runHere).
  *
  * Windows of equal work planned before the run do not finish together on 2 cores
  * (measured, a 20 M-request replay): a worker starts 150–200 ms after the main thread (a
@@ -12,6 +12,9 @@
  * 1. The main thread starts window 0 at once with its end open. Once every worker is up,
  *    the rest of the run, from where the main thread is, is cut into windows of equal
  *    work (requests, from the trace's index), the first of them still the main thread's.
+ *    A window's first request number comes from the trace's index too; synthetic
+ *    traffic has none, so the workers first count its arrivals block by block, in
+ *    parallel, while this thread starts (requestNumbers).
  * 2. Stealing: when a thread is done — the main thread or a worker — and a window has
  *    more left than a stolen window costs, the thread moves that window's end earlier
  *    (a worker's through steal.ts, this thread's through a variable its endAt reads) to
@@ -23,6 +26,7 @@
  */
 import type { Scenario } from '../scenario/load.ts';
 import { formatDuration } from '../scenario/units.ts';
+import { BLOCK_MS } from '../traffic/synthetic.ts';
 import type { TaskExecutor } from './executor.ts';
 import { proposeEnd, stealCell } from './steal.ts';
 import type { TaskProgress, WindowResult, WindowSpec } from './tasks.ts';
@@ -108,9 +112,9 @@ export async function dynamicFirstRuns(pool: TaskExecutor, scenario: Scenario, s
   const workersReady = pool.workersReady.bind(pool);
   const curve = workCurve(scenario);
   const stepUs = boundaryStepUs(scenario);
-  // Request numbers are trace-wide; the run's first request is the one at its time 0.
-  const origin = traceIndexAt(scenario, 0);
-  const requestsBefore = (ms: number) => traceIndexAt(scenario, ms) - origin;
+  // Set once window 0 has started: the count of a synthetic run's requests must go to the workers.
+  let numbers: RequestNumbers | undefined;
+  const requestsBefore = (ms: number) => numbers!.before(ms);
   const windowTask = (window: WindowSpec, steal?: SharedArrayBuffer) => ({ kind: 'window' as const, scenario, seed, window, ...(steal ? { steal } : {}) });
 
   // Window 0, on this thread: its end is open until the workers are up, and a worker may move it earlier.
@@ -187,7 +191,7 @@ export async function dynamicFirstRuns(pool: TaskExecutor, scenario: Scenario, s
   // does an end a worker proposes (it does so between these calls, where `now` is exact).
   const endAt = (now: number) => {
     sample(head, now);
-    if (!decided && workersReady()) decide(planBoundaries(scenario, K, now, curve, (1 + HEAD_EXTRA) / K));
+    if (!decided && numbers?.ready() === true && workersReady()) decide(planBoundaries(scenario, K, now, curve, (1 + HEAD_EXTRA) / K));
     return headEnd.get();
   };
 
@@ -195,11 +199,15 @@ export async function dynamicFirstRuns(pool: TaskExecutor, scenario: Scenario, s
   const here = runHere(windowTask({ ...head.spec }), label(head.spec, K), { endAt, progress: progress(head.spec) }).finally(() => {
     if (!decided) decide([]);
   });
+  numbers = requestNumbers(pool, scenario, seed);
+  // A count that fails ends the run like a worker's window.
+  numbers.counted.catch((e: unknown) => failed(e));
   const head0 = await Promise.race([here, workerFailed]);
   head.result = head0;
   // Ended before a boundary: the run ended (traffic and all), so window 0 was the whole run.
   if (head0.endState === null) {
     await workersDone;
+    await numbers.counted;
     return head0;
   }
 
@@ -290,6 +298,47 @@ function planSteal(running: Running[], curve: WorkCurve, thiefRate: number | und
   const endMs = (Math.floor((Math.max(curve.timeOf(w), safe) * 1000) / stepUs + 1) * stepUs) / 1000;
   if (endMs >= end || (curve.at(end) - curve.at(endMs)) / thief + STEAL_COST_MS >= best.left) return undefined;
   return { victim: best.victim, endMs };
+}
+
+/** The number of requests before a boundary, once `ready()`; `counted` settles when it is (or its count failed). */
+interface RequestNumbers {
+  ready: () => boolean;
+  before: (ms: number) => number;
+  counted: Promise<void>;
+}
+
+/**
+ * A trace's request numbers come from its index (trace-wide; the run's first request is
+ * the one at its time 0). Synthetic traffic's are counted: its arrivals block by block
+ * (window boundaries lie on block boundaries), one part of the run per worker thread, all at once;
+ * call this once the main thread is busy, so that the counts go to the workers. Counting
+ * draws only the gaps between arrivals: ~45 M arrivals a second on one thread here, a
+ * few percent of simulating them.
+ */
+function requestNumbers(pool: TaskExecutor, scenario: Scenario, seed: number): RequestNumbers {
+  if (scenario.traffic.kind === 'trace') {
+    const origin = traceIndexAt(scenario, 0);
+    return { ready: () => true, before: (ms) => traceIndexAt(scenario, ms) - origin, counted: Promise.resolve() };
+  }
+  const blocks = Math.ceil(scenario.durationMs / BLOCK_MS);
+  const parts = Math.max(1, Math.min(pool.threads - 1, blocks));
+  const cuts = Array.from({ length: parts + 1 }, (_, p) => Math.round((p * blocks) / parts) * BLOCK_MS);
+  // before[i]: the requests before block i.
+  const before = new Float64Array(blocks + 1);
+  let ready = false;
+  const counted = Promise.all(
+    cuts.slice(0, -1).map((from, p) => pool.run({ kind: 'blocks', scenario, seed, startMs: from, endMs: cuts[p + 1]! }, `counting requests ${formatDuration(from)}–${formatDuration(cuts[p + 1]!)}`)),
+  ).then((results) => {
+    let i = 0;
+    for (const { counts } of results) {
+      for (const n of counts) {
+        before[i + 1] = before[i]! + n;
+        i++;
+      }
+    }
+    ready = true;
+  });
+  return { ready: () => ready, before: (ms) => before[Math.round(ms / BLOCK_MS)]!, counted };
 }
 
 /** "window 2 of 3 (10m–20m)": how errors name a window. */

@@ -14,7 +14,7 @@ import type { EncodedTotals } from '../metrics/totals.ts';
 import type { Scenario } from '../scenario/load.ts';
 import { createSimulation } from '../simulation-setup.ts';
 import { endTaker } from './steal.ts';
-import { boundaryStepUs, countWindow, openWindowTraffic, type WindowTraffic } from './windows.ts';
+import { boundaryStepUs, countBlocks, countWindow, openWindowTraffic, type WindowTraffic } from './windows.ts';
 
 export interface WindowSpec {
   index: number;
@@ -29,6 +29,8 @@ export interface WindowSpec {
 export type Task =
   | { kind: 'run'; scenario: Scenario; seed: number }
   | { kind: 'count'; scenario: Scenario; seed: number; startMs: number; endMs: number }
+  /** Synthetic traffic's arrivals block by block (countBlocks), to number requests at any boundary. */
+  | { kind: 'blocks'; scenario: Scenario; seed: number; startMs: number; endMs: number }
   | {
       kind: 'window';
       scenario: Scenario;
@@ -45,6 +47,7 @@ export type Task =
 export type TaskResult =
   | { ok: true; kind: 'run'; metrics: EncodedRunMetrics; algorithm: string; events: number }
   | { ok: true; kind: 'count'; count: number }
+  | { ok: true; kind: 'blocks'; counts: number[] }
   | {
       ok: true;
       kind: 'window';
@@ -144,6 +147,7 @@ export async function executeTask(task: Task, driver: TaskDriver = {}): Promise<
     if (task.kind === 'count') {
       return { ok: true, kind: 'count', count: countWindow(task.scenario, task.seed, task.startMs, task.endMs) };
     }
+    if (task.kind === 'blocks') return { ok: true, kind: 'blocks', counts: countBlocks(task.scenario, task.seed, task.startMs, task.endMs) };
     const balancer = await balancerOf(task.scenario);
     if (task.kind === 'run') {
       const sim = createSimulation(task.scenario, balancer, task.seed);

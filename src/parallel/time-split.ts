@@ -10,9 +10,8 @@
  *    (round-robin: their count mod N); see guessStart in tasks.ts. At interval
  *    boundaries c_0 < c_1 < ... (1, 2, 4, 8, ... intervals into the window) it records
  *    its state and its totals so far, so its work can later be split at any of them.
- *    The windows are of equal work,
- *    planned before the run, or for a trace on a pool whose main thread takes part, cut
- *    while it runs (dynamic-windows.ts).
+ *    The windows are of equal work, planned before the run, or on a pool whose main
+ *    thread takes part, cut while it runs (dynamic-windows.ts).
  * 2. In time order, the true start of window k is the true end of window k-1. If it
  *    equals the guess, window k's first run is exact. Otherwise a fix-up re-simulates
  *    window k from the true start, comparing states at the same boundaries; where they
@@ -43,7 +42,7 @@ export interface TimeSplitOptions {
   /**
    * Windows to cut the run into. Given, they are planned before the run, of equal work.
    * @default the executor's thread count; on a pool whose main thread is one of its
-   * threads, a trace's windows are cut while the run goes (dynamic-windows.ts)
+   * threads, the windows are cut while the run goes (dynamic-windows.ts)
    */
   windows?: number;
   /** Progress: simulated ms covered by all windows, out of the duration. */
@@ -86,7 +85,7 @@ export async function runTimeSplit(pool: TaskExecutor, scenario: Scenario, seed:
     // A stolen tail the worker had already passed is covered twice until it is dropped.
     options.onProgress?.({ covered: Math.min(covered, scenario.durationMs), end: scenario.durationMs, events });
   };
-  const dynamic = K >= 2 && options.windows === undefined && scenario.traffic.kind === 'trace' && pool.runHere !== undefined && pool.workersReady !== undefined;
+  const dynamic = K >= 2 && options.windows === undefined && pool.runHere !== undefined && pool.workersReady !== undefined;
   const runs = dynamic ? await dynamicFirstRuns(pool, scenario, seed, K, progress) : K >= 2 ? await plannedFirstRuns(pool, scenario, seed, K, progress) : null;
   if (runs === null) {
     // One window: the whole run as one task.

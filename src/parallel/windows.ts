@@ -173,6 +173,11 @@ export function countWindow(scenario: Scenario, seed: number, startMs: number, e
   return traceIndexAt(scenario, Math.min(endMs, scenario.durationMs)) - traceIndexAt(scenario, startMs);
 }
 
+/** Synthetic traffic: the arrivals of each block (BLOCK_MS) of [startMs, endMs), both on block boundaries. */
+export function countBlocks(scenario: Scenario, seed: number, startMs: number, endMs: number): number[] {
+  return syntheticWindow(scenario, seed, startMs, endMs).countByBlock();
+}
+
 /** A trace replay: the requests before each of `starts` (run ms, 0 first); one index seek each. */
 export function traceFirstRequests(scenario: Scenario, starts: readonly number[]): number[] {
   const at = starts.map((ms) => traceIndexAt(scenario, ms));

@@ -113,12 +113,23 @@ export class SyntheticTraffic implements TrafficSource {
   }
 
   /**
+   * count(), block by block: the arrivals of each block (BLOCK_MS) from here to the end.
+   * Positioned at a block's start, element i is block (start + i)'s count, so running sums
+   * number the requests before every block boundary (time-split runs cut there).
+   */
+  countByBlock(): number[] {
+    const out: number[] = [];
+    while (this.block >= 0) out.push(this.generate(null, Number.POSITIVE_INFINITY, true));
+    return out;
+  }
+
+  /**
    * Draws arrivals from the current position until `cap` are accepted or the traffic
    * ends, and returns how many. Into `chunk` it also draws each one's work and keys;
    * with `chunk` null it only counts. Works a block at a time so the block's stream keys
    * and the chunk's arrays sit in locals in the inner loop (the engine's hottest producer).
    */
-  private generate(chunk: RequestChunk | null, cap: number): number {
+  private generate(chunk: RequestChunk | null, cap: number, oneBlock = false): number {
     let n = 0;
     const svc = this.service;
     const second = svc.needsSecondUniform;
@@ -129,6 +140,7 @@ export class SyntheticTraffic implements TrafficSource {
       const rate = this.blockPeak;
       if (rate <= 0) {
         this.openBlock(this.block + 1);
+        if (oneBlock) return n;
         continue;
       }
       const { k1: gk1, k2: gk2 } = this.gap;
@@ -154,8 +166,10 @@ export class SyntheticTraffic implements TrafficSource {
         }
         n++;
       }
-      if (blockDone) this.openBlock(this.block + 1);
-      else {
+      if (blockDone) {
+        this.openBlock(this.block + 1);
+        if (oneBlock) return n;
+      } else {
         this.k = k;
         this.t = t;
       }

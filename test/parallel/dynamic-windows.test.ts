@@ -199,6 +199,32 @@ describe('windows cut while the run goes, on every kind of trace replay', () => 
   }
 });
 
+describe('windows cut while the run goes, on synthetic traffic', () => {
+  // No index: the workers count the arrivals block by block first (requestNumbers), and
+  // every boundary and stolen tail is numbered from those counts. A count one off would
+  // shift the balancers' random draws (random, power-of-two) and show in the report.
+  const synthetic = (name: string, algorithm: string, rate: string, backends: string) =>
+    parseScenario(`name: ${name}\nseed: 6\nduration: 40s\ntraffic: { synthetic: { ${rate}, service: { distribution: exponential, mean: 2ms }, clients: { count: 500, skew: 1 } } }\nbalancer: { algorithm: ${algorithm} }\nbackends: ${backends}\n`, { file: `${name}.yaml` });
+  const cases: [string, Scenario][] = [
+    // An idle stretch (12–15 s: blocks with no arrivals) and a busier second half.
+    ['a rate profile with an idle stretch, power-of-two', synthetic('profile', 'power-of-two', 'profile: [{ at: 0s, rate: 2500/s }, { at: 12s, rate: 2500/s }, { at: 12s, rate: 0/s }, { at: 15s, rate: 0/s }, { at: 15s, rate: 3500/s }]', '[{ name: a, count: 4, concurrency: 2, queue: 100 }]')],
+    ['overload on smooth weighted round-robin', synthetic('over', 'nginx/round_robin', 'rate: 3000/s', '[{ name: a, weight: 3, concurrency: 1, queue: 100000 }, { name: b, concurrency: 1, queue: 100000 }]')],
+  ];
+  const pool = new SimulationPool({ threads: 2, mainThread: true });
+  afterAll(() => pool.destroy());
+  for (const [what, sc] of cases) {
+    it(what, async () => {
+      const bytes = single(sc);
+      const slowWorker = await splitJson(new SlowWorker({ readyAfter: 5 }), sc);
+      expectSame(slowWorker.json, bytes, `${what}, slow worker`);
+      // The main thread took a tail of the worker's window, numbered from the counts.
+      expect(slowWorker.stats.windows).toBeGreaterThanOrEqual(3);
+      expectSame((await splitJson(new SlowWorker({ readyAfter: 5, pauseMs: 0, mainPauseMs: 8 }), sc)).json, bytes, `${what}, slow main thread`);
+      expectSame((await splitJson(pool, sc)).json, bytes, `${what}, thread pool`);
+    });
+  }
+});
+
 describe('moving a window’s end (steal.ts)', () => {
   it('takes a proposed end only ahead of where it is and before the end it has', () => {
     const cell = stealCell();
