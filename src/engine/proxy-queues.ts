@@ -60,7 +60,7 @@ export class ProxyQueues {
    * whole ms (now_ms), and the server's own line wins a tie (`pkey <= ppkey`).
    */
   nextFor(b: number, withShared: boolean): number {
-    const theirs = withShared && this.shared.lengths[0]! > 0 ? this.shared.peek(0) : -1;
+    const theirs = withShared ? this.nextShared() : -1;
     if (this.backends.proxyQueued[b] === 0) return theirs;
     const own = this.server.peek(b);
     const at = this.slots.queuedAt;
