@@ -16,6 +16,7 @@
 import { build, type Plugin } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 
@@ -52,6 +53,24 @@ const hdrWasmInflated: Plugin = {
   },
 };
 
+/**
+ * zod's index of locales re-exports its error messages in ~40 languages (366 kB of the
+ * CLI's 1.3 MB bundle, all parsed at every start); lbsim's messages are English only. The
+ * bundle's index keeps English (which zod installs as its default), so `z.locales` holds
+ * `en` alone. Should a zod version move the index, the build fails here.
+ */
+const zodEnglishOnly: Plugin = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => {
+      if (!readFileSync(args.path, 'utf8').includes('export { default as en } from "./en.js";')) {
+        throw new Error(`${args.path}: expected an \`en\` export (zod changed: update the zod-english-only plugin in scripts/bundle.ts)`);
+      }
+      return { contents: 'export { default as en } from "./en.js";\n', loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -81,7 +100,7 @@ await build({
   // Bundled CommonJS packages (yaml, commander) require node's built-ins; an ES module has
   // no `require` of its own, so each output file gets one.
   banner: { js: "import { createRequire as lbsimCreateRequire } from 'node:module';\nconst require = lbsimCreateRequire(import.meta.url);" },
-  plugins: [hdrWasmInflated],
+  plugins: [hdrWasmInflated, zodEnglishOnly],
   legalComments: 'none',
   logLevel: 'warning',
 });
