@@ -29,7 +29,7 @@ import { formatDuration } from '../scenario/units.ts';
 import { BLOCK_MS } from '../traffic/synthetic.ts';
 import type { TaskExecutor } from './executor.ts';
 import { proposeEnd, stealCell } from './steal.ts';
-import type { TaskProgress, WindowResult, WindowSpec } from './tasks.ts';
+import { DEFAULT_SLICE_EVENTS, type TaskProgress, type WindowResult, type WindowSpec } from './tasks.ts';
 import { boundaryStepUs, checkpoints, planBoundaries, traceIndexAt, type WorkCurve, windowSpecs, workCurve } from './windows.ts';
 
 /** The windows of a split and their first runs, in time order. */
@@ -62,6 +62,15 @@ const SAFETY_MS = 60;
  * simulation, a seek and a fix-up: ~55 ms of CPU); a steal still evens out what is left.
  */
 const HEAD_EXTRA = 0.03;
+
+/**
+ * Events per slice of window 0 until the split is decided. The workers' windows are given
+ * between two slices, once the workers have answered their ping, and a worker that is up
+ * idles until then: with the default slices (~25 ms) a worker waited 0–35 ms for its
+ * first window on 2 cores; with ~2.5 ms slices it waits at most that, at the price of a
+ * turn of the event loop (tens of µs) every 2.5 ms for the ~0.1 s the workers take to start.
+ */
+export const SLICE_UNTIL_DECIDED = 20_000;
 
 /** Its speed is measured over about this much of a window's recent progress (wall ms): speeds change as threads come and go. */
 const RATE_OVER_MS = 500;
@@ -196,7 +205,8 @@ export async function dynamicFirstRuns(pool: TaskExecutor, scenario: Scenario, s
   };
 
   const started = performance.now();
-  const here = runHere(windowTask({ ...head.spec }), label(head.spec, K), { endAt, progress: progress(head.spec) }).finally(() => {
+  const sliceEvents = () => (decided ? DEFAULT_SLICE_EVENTS : SLICE_UNTIL_DECIDED);
+  const here = runHere(windowTask({ ...head.spec }), label(head.spec, K), { endAt, sliceEvents, progress: progress(head.spec) }).finally(() => {
     if (!decided) decide([]);
   });
   numbers = requestNumbers(pool, scenario, seed);

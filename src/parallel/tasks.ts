@@ -105,8 +105,8 @@ export interface TaskDriver {
   progress?: (p: TaskProgress) => void;
   /** Called between slices; may reject to cancel the task. */
   pause?: () => Promise<void>;
-  /** Events per slice. @default 200_000 (~25 ms) */
-  sliceEvents?: number;
+  /** Events per slice, or a function read before each slice. @default 200_000 (~25 ms) */
+  sliceEvents?: number | (() => number);
   /** Least wall time between two progress calls (ms). @default 200 */
   progressEveryMs?: number;
   /**
@@ -119,18 +119,21 @@ export interface TaskDriver {
 }
 
 /** What a task run on the main thread may be given beyond a worker's (SimulationPool.runHere). */
-export type HereDriver = Pick<TaskDriver, 'progress' | 'endAt'>;
+export type HereDriver = Pick<TaskDriver, 'progress' | 'endAt' | 'sliceEvents'>;
+
+export const DEFAULT_SLICE_EVENTS = 200_000;
 
 /** Where drive() stopped: at `until`, at the end the driver decided, or at the run's end. */
 type Reached = 'until' | 'end' | 'done';
 
 /** Runs a simulation to its end, or (until) to an interval boundary, or to the end `d.endAt` decides if that comes first. */
 async function drive(sim: Simulation, d: TaskDriver, until = Number.POSITIVE_INFINITY): Promise<Reached> {
-  const slice = d.sliceEvents ?? 200_000;
+  const slices = d.sliceEvents ?? DEFAULT_SLICE_EVENTS;
+  const slice = typeof slices === 'number' ? () => slices : slices;
   const every = d.progressEveryMs ?? 200;
   let end = d.endAt?.(sim.now);
   let last = performance.now();
-  while (!sim.advanceUntil(Math.min(until, end ?? Number.POSITIVE_INFINITY), slice)) {
+  while (!sim.advanceUntil(Math.min(until, end ?? Number.POSITIVE_INFINITY), slice())) {
     const now = performance.now();
     if (d.progress !== undefined && now - last >= every) {
       last = now;

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkResult, type TaskExecutor } from '../../src/parallel/executor.ts';
 import { SimulationPool } from '../../src/parallel/pool.ts';
-import { assembleWindows, type PlannedWindow } from '../../src/parallel/dynamic-windows.ts';
+import { assembleWindows, type PlannedWindow, SLICE_UNTIL_DECIDED } from '../../src/parallel/dynamic-windows.ts';
 import { endTaker, proposeEnd, stealCell } from '../../src/parallel/steal.ts';
-import { executeTask } from '../../src/parallel/tasks.ts';
+import { DEFAULT_SLICE_EVENTS, executeTask } from '../../src/parallel/tasks.ts';
 import { runTimeSplit } from '../../src/parallel/time-split.ts';
 import { planBoundaries, workCurve } from '../../src/parallel/windows.ts';
 import { buildReport } from '../../src/report/build.ts';
@@ -125,6 +125,26 @@ describe('windows cut while the run goes', () => {
     const { json, stats } = await splitJson(new SlowWorker({ readyAfter: 5, pauseMs: 0, mainPauseMs: 8 }), moderate);
     expectSame(json, expected.moderate, 'stolen from the main thread');
     expect(stats.windows).toBeGreaterThanOrEqual(3);
+  });
+
+  it('window 0 runs in short slices until the workers have their windows, so a worker that is up soon has work', async () => {
+    // The slice size window 0 is given before each slice, seen from its endAt calls.
+    const sizes: number[] = [];
+    class Recording extends SlowWorker {
+      override runHere<T extends Parameters<TaskExecutor['run']>[0]>(task: T, label: string, driver: Parameters<NonNullable<TaskExecutor['runHere']>>[2]) {
+        // Window 0 is the first task run here; a stolen tail later keeps the default slices.
+        const slice = driver.sliceEvents;
+        const endAt = driver.endAt!;
+        if (typeof slice !== 'function') return super.runHere(task, label, driver);
+        return super.runHere(task, label, { ...driver, endAt: (now) => (sizes.push(slice()), endAt(now)) });
+      }
+    }
+    const { json } = await splitJson(new Recording({ readyAfter: 5 }), moderate);
+    expectSame(json, expected.moderate, 'short slices first');
+    // workersReady() says yes on its 6th look: the 6th endAt decides the split.
+    expect(sizes.slice(0, 6)).toEqual(Array(6).fill(SLICE_UNTIL_DECIDED));
+    expect(sizes.slice(6)).not.toHaveLength(0);
+    expect(new Set(sizes.slice(6))).toEqual(new Set([DEFAULT_SLICE_EVENTS]));
   });
 
   it('a worker that never takes a proposed end: the stolen tails are dropped', async () => {
