@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hasStackTrace, REPO_ROOT, runCli } from '../helpers/cli.ts';
+import { expectOneUserError, hasStackTrace, REPO_ROOT, runCli } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lbsim-bundle-'));
 
@@ -52,6 +52,14 @@ describe('the bundled binary', () => {
     expect(two.code, two.stderr).toBe(0);
     expect(two.stderr).toMatch(/on 2 threads, 2 windows/);
     expect(two.stdout).toBe(one.stdout);
+  });
+
+  // The bundle keeps only zod's English messages (scripts/bundle.ts); a mistake that only
+  // zod's own message describes must still read as it does from the sources.
+  it("a scenario mistake described by zod's own message: in English, one line", async () => {
+    const file = join(dir, 'wrong-type.yaml');
+    writeFileSync(file, 'name: z\nduration: 1s\ntraffic: { synthetic: { rate: 10/s, service: { distribution: constant, mean: 1ms } } }\nbalancer: { algorithm: round-robin }\nbackends: [{ name: web, weight: "x" }]\n');
+    expectOneUserError(await runCli(['run', file, '--no-tui']), /wrong-type\.yaml:5: backends\[0\]\.weight: expected number, received string$/);
   });
 
   it('a worker script missing from an install: one line naming what failed, exit 70, no stack trace, no output file', async () => {
