@@ -35,8 +35,9 @@ const arg = (name: string, fallback: number) => {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const REQUESTS = arg('requests', 20_000_000);
-// One process's speed varies by up to ±8% with V8's inlining choices (RESULTS.md, 2026-11-26 03:50): five pairs at least.
-const REPS = arg('reps', 5);
+// One process's speed varies by up to ±8% with V8's inlining choices (RESULTS.md, 2026-11-26 03:50),
+// and this shared VM's by more (pairs 1.32–1.91× apart on 2026-11-26 10:30): nine pairs.
+const REPS = arg('reps', 9);
 const RATE = 11_200; // per second: ρ = 0.7 on 16 single-slot backends with 1 ms mean work
 const dir = mkdtempSync(join(tmpdir(), 'lbsim-bench-parallel-'));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -75,7 +76,6 @@ report: { interval: 1s }
   return yaml;
 }
 
-/** One `lbsim run` in a fresh process: wall ms, the report's bytes and the share re-simulated (from stderr). */
 /** `lbsim <command> ...args --threads N --format json -o FILE` in a fresh process: wall ms, the output and stderr. */
 function timedCli(command: string, args: readonly string[], threads: number): { ms: number; output: string; stderr: string } {
   const out = join(dir, `${command}-${threads}.json`);
