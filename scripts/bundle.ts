@@ -75,7 +75,7 @@ rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
   entryPoints: {
-    lbsim: 'src/cli/main.ts',
+    lbsim: 'src/cli/entry.ts',
     'sim-worker': 'workers/sim-worker.ts',
     'import-worker': 'workers/import-worker.ts',
   },

@@ -6,10 +6,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
-import { Piscina } from 'piscina';
 import { LbsimError } from '../errors.ts';
 import { checkResult, type TaskExecutor, type TaskOk } from './executor.ts';
+import { takePrestarted } from './prestart.ts';
 import { executeTask, type HereDriver, type Task, type TaskProgress, type TaskResult } from './tasks.ts';
+import { WorkerThreads } from './worker-threads.ts';
+
+export { workerScript } from './worker-script.ts';
 
 export interface PoolOptions {
   /** Threads tasks run on, the main thread included when `mainThread` is set. @default os.availableParallelism() */
@@ -26,25 +29,9 @@ export interface PoolOptions {
 
 export const POOL_DEFAULTS = { threads: availableParallelism(), mainThread: false } as const;
 
-/** Set to true by scripts/bundle.ts in the bundle the binary runs; undefined elsewhere. */
-declare const LBSIM_BUNDLE: boolean | undefined;
-
-/**
- * How piscina starts `workers/<name>`, in each of the three layouts this module runs in:
- * from sources (vitest, tsx) the worker is TypeScript two folders up and needs tsx's
- * loader; in tsc's dist/src it is plain JS two folders up; in dist/bundle (what
- * bin/lbsim.js runs) the worker is an entry point beside every chunk of the bundle.
- */
-export function workerScript(name: string): { filename: string; execArgv?: string[] } {
-  if (typeof LBSIM_BUNDLE !== 'undefined') return { filename: new URL(`./${name}.js`, import.meta.url).href };
-  const fromSource = import.meta.url.endsWith('.ts');
-  const filename = new URL(`../../workers/${name}.${fromSource ? 'ts' : 'js'}`, import.meta.url).href;
-  return fromSource ? { filename, execArgv: [...process.execArgv, '--import', 'tsx'] } : { filename };
-}
-
 export class SimulationPool implements TaskExecutor {
   readonly threads: number;
-  private readonly piscina: Piscina;
+  private readonly workers: WorkerThreads;
   private destroyed = false;
   /** Whether the main thread takes tasks, and whether it is running one now. */
   private readonly inline: boolean;
@@ -56,39 +43,13 @@ export class SimulationPool implements TaskExecutor {
   readonly workerThreads: number;
   /** Tasks run so far on the main thread and on workers. */
   readonly ran = { here: 0, workers: 0 };
-  /** With the main thread in: workers that have answered a ping, so are up (piscina counts a starting worker as ready). */
-  private workersUp = 0;
-  /** Why a worker failed outside any task, its ping included (failWorkers), if one did. */
-  private workerFailure: LbsimError | undefined;
-  /** piscina's own shutdown, once begun (by destroy() or failWorkers()). */
-  private piscinaDown: Promise<void> | undefined;
-
   constructor(options: PoolOptions = {}) {
     this.threads = Math.max(1, options.threads ?? POOL_DEFAULTS.threads);
     this.inline = (options.mainThread ?? POOL_DEFAULTS.mainThread) && this.threads >= 2;
     this.workerThreads = this.threads - (this.inline ? 1 : 0);
-    this.piscina = new Piscina({
-      ...workerScript('sim-worker'),
-      minThreads: this.workerThreads,
-      maxThreads: this.workerThreads,
-      // One task per thread at a time: tasks are long and CPU-bound.
-      concurrentTasksPerWorker: 1,
-      idleTimeout: 60_000,
-    });
-    // A worker that cannot start (or breaks outside a task) is emitted on the pool, where
-    // unheard it would end the process with a stack trace.
-    this.piscina.on('error', (e: unknown) => this.failWorkers(e));
-    // Piscina marks its first workers ready before they have loaded anything; a ping each
-    // (one per idle worker, as piscina hands tasks to idle workers first) tells when they are.
-    if (this.inline) {
-      for (let i = 0; i < this.workerThreads; i++) {
-        this.piscina.run({ ping: true }).then(
-          () => void this.workersUp++,
-          // A worker that could not start: reported by workersReady() and every task.
-          (e: unknown) => this.failWorkers(e),
-        );
-      }
-    }
+    // Threads started for this run before the CLI's modules loaded (prestart.ts), or now.
+    // With the main thread in, each is pinged: the windows are cut once they are up.
+    this.workers = takePrestarted(this.workerThreads, this.inline) ?? new WorkerThreads(this.workerThreads, this.inline);
   }
 
   async run<T extends Task>(task: T, label: string, onProgress?: (p: TaskProgress) => void): Promise<TaskOk<T>> {
@@ -106,11 +67,12 @@ export class SimulationPool implements TaskExecutor {
 
   /**
    * Whether every worker thread has started and is idle, so that a task given now starts
-   * at once. Throws WORKER_FAILED if a worker could not start (failWorkers).
+   * at once. Throws WORKER_FAILED if a worker could not start (WorkerThreads.fail).
    */
   workersReady(): boolean {
-    if (this.workerFailure !== undefined) throw this.workerFailure;
-    return this.workersUp >= this.workerThreads && this.piscina.idleThreads >= this.workerThreads;
+    const w = this.workers;
+    if (w.failure !== undefined) throw w.failure;
+    return w.up >= this.workerThreads && w.piscina.idleThreads >= this.workerThreads;
   }
 
   /**
@@ -134,16 +96,22 @@ export class SimulationPool implements TaskExecutor {
   }
 
   private async inWorker(task: Task, label: string, onProgress?: (p: TaskProgress) => void, signal?: AbortSignal): Promise<TaskResult> {
+    // piscina, once shut down, neither runs nor rejects a task given to it (it starts a
+    // new thread for it instead): one given after the threads failed or stopped (threads
+    // started before the run may have failed before it asked anything of them) ends here.
+    const failed = this.workers.failure;
+    if (failed !== undefined) throw new LbsimError('WORKER_FAILED', `${label}: ${failed.message}`, { cause: failed.cause, exitCode: 70 });
+    if (this.destroyed) throw new LbsimError('CANCELLED', 'run cancelled');
     this.ran.workers++;
     const channel = onProgress === undefined ? undefined : new MessageChannel();
     channel?.port1.on('message', (m: TaskProgress) => onProgress!(m));
     try {
-      return (await this.piscina.run(
+      return (await this.workers.piscina.run(
         { task, ...(channel ? { port: channel.port2 } : {}) },
         { ...(channel ? { transferList: [channel.port2] } : {}), ...(signal ? { signal } : {}) },
       )) as TaskResult;
     } catch (e) {
-      const failed = this.workerFailure;
+      const failed = this.workers.failure;
       if (failed !== undefined && !signal?.aborted) throw new LbsimError('WORKER_FAILED', `${label}: ${failed.message}`, { cause: failed.cause, exitCode: 70 });
       if (this.destroyed || signal?.aborted) throw new LbsimError('CANCELLED', 'run cancelled');
       throw new LbsimError('WORKER_FAILED', `${label}: worker thread failed: ${(e as Error)?.message ?? String(e)}`, { cause: e, exitCode: 70 });
@@ -163,7 +131,7 @@ export class SimulationPool implements TaskExecutor {
     try {
       const pause = () =>
         new Promise<void>((resolve, reject) =>
-          setImmediate(() => (this.destroyed ? reject(new LbsimError('CANCELLED', 'run cancelled')) : this.workerFailure !== undefined ? reject(this.workerFailure) : resolve())),
+          setImmediate(() => (this.destroyed ? reject(new LbsimError('CANCELLED', 'run cancelled')) : this.workers.failure !== undefined ? reject(this.workers.failure) : resolve())),
         );
       return await executeTask(task, { ...driver, pause });
     } finally {
@@ -174,23 +142,10 @@ export class SimulationPool implements TaskExecutor {
 
   /** Stops every thread at once; running tasks reject with CANCELLED. Again: the same wait for the threads to end. */
   async destroy(): Promise<void> {
-    if (this.destroyed) return this.piscinaDown;
-    this.destroyed = true;
-    for (const wake of this.waiting.splice(0)) wake();
-    await (this.piscinaDown ??= this.piscina.destroy());
-  }
-
-  /**
-   * A worker could not start (piscina's 'error', or its ping failed), or broke outside a
-   * task: piscina would start another in its place, and another, while the tasks waiting
-   * for one waited for ever. So every task fails with it instead (WORKER_FAILED): the
-   * workers' (piscina's shutdown rejects them, inWorker) and the main thread's (at its
-   * next slice, executeHere).
-   */
-  private failWorkers(e: unknown): void {
-    if (this.destroyed || this.workerFailure !== undefined) return;
-    const cause = e instanceof Error ? e : new Error(String(e));
-    this.workerFailure = new LbsimError('WORKER_FAILED', `a worker thread failed: ${cause.message}`, { cause, exitCode: 70 });
-    this.piscinaDown ??= this.piscina.destroy();
+    if (!this.destroyed) {
+      this.destroyed = true;
+      for (const wake of this.waiting.splice(0)) wake();
+    }
+    await this.workers.stop();
   }
 }
