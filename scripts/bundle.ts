@@ -11,7 +11,7 @@
  *
  * Layout: every entry point and chunk sits flat in dist/bundle/, so a worker is
  * `./<name>.js` beside whichever chunk starts a pool (workerScript in
- * src/parallel/pool.ts, told by the LBSIM_BUNDLE constant defined here).
+ * src/parallel/worker-script.ts, told by the LBSIM_BUNDLE constant defined here).
  */
 import { build, type Plugin } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';

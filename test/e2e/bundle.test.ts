@@ -1,6 +1,6 @@
 /**
  * The binary runs the bundle in dist/bundle (scripts/bundle.ts), whose worker threads are
- * entry points of their own beside its chunks (workerScript in src/parallel/pool.ts). Each
+ * entry points of their own beside its chunks (workerScript in src/parallel/worker-script.ts). Each
  * kind of worker is started from it here and must give what one thread gives: a replay
  * split in time, and a CSV import parsed in parallel (which needs a log of two 4 MB ranges
  * or more, so a 9 MB one is written).

@@ -15,7 +15,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { Piscina } from 'piscina';
 import { LbsimError } from '../../errors.ts';
-import { workerScript } from '../../parallel/pool.ts';
+import { workerScript } from '../../parallel/worker-script.ts';
 import { type ChunkReadFailure, type ChunkResult, type ChunkTask, findPrimer, lineStartAtOrAfter } from './chunks.ts';
 import type { ImportSink } from './sink.ts';
 import type { LogFormat, ReaderOptions } from './types.ts';
