@@ -66,9 +66,9 @@ const HEAD_EXTRA = 0.03;
 /**
  * Events per slice of window 0 until the split is decided. The workers' windows are given
  * between two slices, once the workers have answered their ping, and a worker that is up
- * idles until then: with the default slices (~25 ms) a worker waited 0–35 ms for its
- * first window on 2 cores; with ~2.5 ms slices it waits at most that, at the price of a
- * turn of the event loop (tens of µs) every 2.5 ms for the ~0.1 s the workers take to start.
+ * idles until then. Window 0's first slices run cold: 200 k events took 60–70 ms, and a
+ * worker waited that long for its window (2 cores, 2026-11-26); with 20 k-event slices it
+ * waits 10–20 ms, at the price of a turn of the event loop (tens of µs) a slice until then.
  */
 export const SLICE_UNTIL_DECIDED = 20_000;
 

@@ -12,8 +12,6 @@ import { takePrestarted } from './prestart.ts';
 import { executeTask, type HereDriver, type Task, type TaskProgress, type TaskResult } from './tasks.ts';
 import { WorkerThreads } from './worker-threads.ts';
 
-export { workerScript } from './worker-script.ts';
-
 export interface PoolOptions {
   /** Threads tasks run on, the main thread included when `mainThread` is set. @default os.availableParallelism() */
   threads?: number;
