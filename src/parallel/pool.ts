@@ -94,17 +94,12 @@ export class SimulationPool implements TaskExecutor {
   }
 
   private async inWorker(task: Task, label: string, onProgress?: (p: TaskProgress) => void, signal?: AbortSignal): Promise<TaskResult> {
-    // piscina, once shut down, neither runs nor rejects a task given to it (it starts a
-    // new thread for it instead): one given after the threads failed or stopped (threads
-    // started before the run may have failed before it asked anything of them) ends here.
-    const failed = this.workers.failure;
-    if (failed !== undefined) throw new LbsimError('WORKER_FAILED', `${label}: ${failed.message}`, { cause: failed.cause, exitCode: 70 });
-    if (this.destroyed) throw new LbsimError('CANCELLED', 'run cancelled');
     this.ran.workers++;
     const channel = onProgress === undefined ? undefined : new MessageChannel();
     channel?.port1.on('message', (m: TaskProgress) => onProgress!(m));
     try {
-      return (await this.workers.piscina.run(
+      // Refused at once if the threads have failed or stopped: named below like any failure.
+      return (await this.workers.run(
         { task, ...(channel ? { port: channel.port2 } : {}) },
         { ...(channel ? { transferList: [channel.port2] } : {}), ...(signal ? { signal } : {}) },
       )) as TaskResult;

@@ -14,13 +14,8 @@
  */
 import type { WorkerThreads } from './worker-threads.ts';
 
-interface Prestarted {
-  /** Being created; there to be taken; taken by a pool; or not to be used (stopped). */
-  state: 'starting' | 'ready' | 'taken' | 'abandoned';
-  resolved: WorkerThreads | undefined;
-}
-
-let prestarted: Prestarted | undefined;
+/** Threads started and not yet taken by a pool (nor stopped). */
+let prestarted: WorkerThreads | undefined;
 
 /**
  * The worker threads a split `lbsim run` will start, from its command line: N − 1 for
@@ -47,42 +42,30 @@ export function workersAskedFor(argv: readonly string[]): number {
 export async function prestart(argv: readonly string[]): Promise<void> {
   const count = workersAskedFor(argv);
   if (count === 0 || prestarted !== undefined) return;
-  const p: Prestarted = { state: 'starting', resolved: undefined };
-  prestarted = p;
   try {
     // Loaded only here: the commands that start no threads do not load piscina at all.
     const { WorkerThreads } = await import('./worker-threads.ts');
-    if (p.state !== 'starting') return;
-    p.resolved = new WorkerThreads(count, true);
-    p.state = 'ready';
+    prestarted = new WorkerThreads(count, true);
   } catch {
     // Threads that could not even be created here: the pool starts its own, and reports why.
-    p.state = 'abandoned';
   }
 }
 
 /**
  * The prestarted threads, for a pool of `count` pinged workers, if they are there to be
- * taken. Otherwise the pool starts its own, and these are stopped (now, or as they come).
+ * taken. Otherwise the pool starts its own, and these are stopped.
  */
 export function takePrestarted(count: number, pinged: boolean): WorkerThreads | undefined {
-  const p = prestarted;
-  if (p === undefined || p.state === 'taken' || p.state === 'abandoned') return undefined;
-  const w = p.resolved;
-  if (p.state === 'ready' && w !== undefined && w.count === count && w.pinged === pinged) {
-    p.state = 'taken';
-    return w;
-  }
-  p.state = 'abandoned';
-  if (w !== undefined) void w.stop();
+  const w = prestarted;
+  prestarted = undefined;
+  if (w !== undefined && w.count === count && w.pinged === pinged) return w;
+  void w?.stop();
   return undefined;
 }
 
 /** At the end of the command: stops prestarted threads no pool took, so they do not keep the process alive. */
 export async function discardPrestarted(): Promise<void> {
-  const p = prestarted;
+  const w = prestarted;
   prestarted = undefined;
-  if (p === undefined || p.state === 'taken') return;
-  p.state = 'abandoned';
-  await p.resolved?.stop();
+  await w?.stop();
 }

@@ -61,6 +61,17 @@ export class WorkerThreads {
     this.down = this.piscina.destroy();
   }
 
+  /**
+   * piscina's run(), refused once the threads have failed or stopped: piscina, once shut
+   * down, neither runs nor rejects a task given to it (it starts a thread for it, which
+   * fails again). Threads started before the run (prestart.ts) can fail before the run
+   * gives them anything.
+   */
+  run(task: unknown, options?: Parameters<Piscina['run']>[1]): Promise<unknown> {
+    if (this.down !== undefined) return Promise.reject(new Error('the worker threads have stopped'));
+    return this.piscina.run(task, options);
+  }
+
   /** Stops every thread at once (running tasks reject); again: the same wait. */
   stop(): Promise<void> {
     return (this.down ??= this.piscina.destroy());
