@@ -1,8 +1,9 @@
 /**
- * The worker threads of a SimulationPool (src/parallel/pool.ts): piscina's pool, which of
- * its threads are up, and why they failed if they did. Apart from the pool so that they
- * can be started before the pool exists — before the CLI's modules have loaded
- * (src/parallel/prestart.ts) — and handed to it when it does.
+ * Worker threads on piscina: its pool, which of its threads are up, and why they failed
+ * if they did. A SimulationPool's (src/parallel/pool.ts), apart from it so that they can
+ * be started before the pool exists — before the CLI's modules have loaded
+ * (src/parallel/prestart.ts) — and handed to it when it does; a parallel import's too
+ * (src/traffic/readers/parallel-import.ts).
  */
 import { Piscina } from 'piscina';
 import { LbsimError } from '../errors.ts';
@@ -21,19 +22,22 @@ export class WorkerThreads {
    * Starts `count` threads. `pinged`: each is sent a ping (one per idle thread, as piscina
    * hands tasks to idle threads first), so `up` tells when they have loaded their modules;
    * the pool needs that when the main thread works too and the threads' windows are cut
-   * once they are up (dynamic-windows.ts).
+   * once they are up (dynamic-windows.ts). `script`: the worker (workers/<script>.ts);
+   * `idleTimeoutMs`: how long an idle thread is kept.
    */
   constructor(
     readonly count: number,
     readonly pinged: boolean,
+    script: 'sim-worker' | 'import-worker' = 'sim-worker',
+    idleTimeoutMs = 60_000,
   ) {
     this.piscina = new Piscina({
-      ...workerScript('sim-worker'),
+      ...workerScript(script),
       minThreads: count,
       maxThreads: count,
       // One task per thread at a time: tasks are long and CPU-bound.
       concurrentTasksPerWorker: 1,
-      idleTimeout: 60_000,
+      idleTimeout: idleTimeoutMs,
     });
     // A thread that cannot start (or breaks outside a task) is emitted on the pool, where
     // unheard it would end the process with a stack trace.

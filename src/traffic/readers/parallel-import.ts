@@ -13,9 +13,8 @@
  * result cannot be used and the caller imports the file serially instead.
  */
 import { closeSync, openSync } from 'node:fs';
-import { Piscina } from 'piscina';
 import { LbsimError } from '../../errors.ts';
-import { workerScript } from '../../parallel/worker-script.ts';
+import { WorkerThreads } from '../../parallel/worker-threads.ts';
 import { type ChunkReadFailure, type ChunkResult, type ChunkTask, findPrimer, lineStartAtOrAfter } from './chunks.ts';
 import type { ImportSink } from './sink.ts';
 import type { LogFormat, ReaderOptions } from './types.ts';
@@ -43,13 +42,9 @@ const IN_FLIGHT_PER_THREAD = 2;
 export async function importInParallel(file: string, size: number, sink: ImportSink, o: ParallelImportOptions): Promise<boolean> {
   const primer = findPrimer(file, o.format, o.reader, o.chunkBytes);
   if (primer === undefined) return false;
-  const pool = new Piscina({ ...workerScript('import-worker'), minThreads: o.threads, maxThreads: o.threads, idleTimeout: 1000 });
-  // A worker that cannot start (its script missing from an install, say) is also emitted
-  // on the pool, where unheard it would end the process with a stack trace; the range it
-  // was given fails with it (below), and destroying the pool fails the rest.
-  let destroying: Promise<void> | undefined;
-  const destroy = () => (destroying ??= pool.destroy());
-  pool.on('error', () => void destroy());
+  // A thread that cannot start (its script missing from an install, say) stops them all
+  // (WorkerThreads.fail); the ranges given to them fail, named below by that first failure.
+  const threads = new WorkerThreads(o.threads, false, 'import-worker', 1000);
   const fd = openSync(file, 'r');
   const inFlight: Array<{ end: number; result: Promise<ChunkResult | ChunkReadFailure> }> = [];
   let next = 0;
@@ -58,7 +53,7 @@ export async function importInParallel(file: string, size: number, sink: ImportS
     const end = lineStartAtOrAfter(fd, start + o.chunkBytes, size);
     next = end;
     const task: ChunkTask = { file, start, end, last: end === size, format: o.format, reader: o.reader, primer: start === 0 ? [] : primer, stopAtFirstError: o.onError === 'abort' };
-    const result = pool.run(task) as Promise<ChunkResult | ChunkReadFailure>;
+    const result = threads.run(task) as Promise<ChunkResult | ChunkReadFailure>;
     // Results are awaited in file order below; this only keeps a later range's failure from being reported as unhandled before its turn.
     result.catch(() => undefined);
     inFlight.push({ end, result });
@@ -74,7 +69,9 @@ export async function importInParallel(file: string, size: number, sink: ImportS
         chunk = await result;
       } catch (e) {
         // Bad lines and failed reads of the file come back as data (chunks.ts, workers/import-worker.ts): this is a worker that broke or could not start.
-        throw new LbsimError('WORKER_FAILED', `${file}: an import worker thread failed: ${(e as Error)?.message ?? String(e)}`, { cause: e, exitCode: 70 });
+        // A range given to a thread the first failure stopped fails with "Terminating worker thread": name the first failure.
+        const cause = threads.failure?.cause ?? e;
+        throw new LbsimError('WORKER_FAILED', `${file}: an import worker thread failed: ${(cause as Error)?.message ?? String(cause)}`, { cause, exitCode: 70 });
       }
       if ('readFailed' in chunk) throw new LbsimError('FILE_UNREADABLE', `${file}: ${chunk.readFailed}`);
       if (o.signal?.aborted) throw new LbsimError('CANCELLED', 'import cancelled');
@@ -90,7 +87,7 @@ export async function importInParallel(file: string, size: number, sink: ImportS
     closeSync(fd);
     // Ranges still being parsed are let finish (a few ms each) before the pool goes: piscina reports a result that arrives after destroy() as an error of its own.
     await Promise.allSettled(inFlight.map((f) => f.result));
-    await destroy();
+    await threads.stop();
   }
   return true;
 }
