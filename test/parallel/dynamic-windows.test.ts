@@ -17,7 +17,7 @@ import { assembleWindows, type PlannedWindow, SLICE_UNTIL_DECIDED } from '../../
 import { endTaker, proposeEnd, stealCell } from '../../src/parallel/steal.ts';
 import { DEFAULT_SLICE_EVENTS, executeTask } from '../../src/parallel/tasks.ts';
 import { runTimeSplit } from '../../src/parallel/time-split.ts';
-import { planBoundaries, workCurve } from '../../src/parallel/windows.ts';
+import { countWindow, planBoundaries, workCurve } from '../../src/parallel/windows.ts';
 import { buildReport } from '../../src/report/build.ts';
 import { parseScenario, type Scenario } from '../../src/scenario/load.ts';
 import { TraceWriter } from '../../src/traffic/lbt/writer.ts';
@@ -279,6 +279,26 @@ describe('moving a window’s end (steal.ts)', () => {
   });
 });
 
+describe('a fix-up past the first run’s last checkpoint state', () => {
+  // `moderate`'s trace, whose arrivals stop from 12 s to 15 s, on half its slots (ρ ≈ 1.5):
+  // a first run from 11.5 s, started from a guess (the backlog of one interval), drains it
+  // and runs out of events in the gap; the fix-up, from the true start (11.5 s of backlog), does not.
+  it('runs on to its end where the first run, out of events, has no state to compare with', async () => {
+    const sc = traceScenario(join(dir, 'moderate.lbt'), 'round-robin', '[{ name: a, count: 4, concurrency: 1, queue: 100000 }]');
+    const head = await executeTask({ kind: 'window', scenario: sc, seed: sc.seed, window: { index: 0, startMs: 0, endMs: 11_500, firstRequest: 0, checkpointsMs: [] } });
+    if (!head.ok || head.kind !== 'window' || head.endState === null) throw new Error('head failed');
+    const checkpointsMs = Array.from({ length: 24 }, (_, i) => 11_600 + i * 100);
+    const window = { index: 1, startMs: 11_500, endMs: 14_000, firstRequest: countWindow(sc, sc.seed, 0, 11_500), checkpointsMs };
+    const firstRun = await executeTask({ kind: 'window', scenario: sc, seed: sc.seed, window });
+    if (!firstRun.ok || firstRun.kind !== 'window') throw new Error('first run failed');
+    expect(firstRun.checkpointStates.length).toBeLessThan(checkpointsMs.length);
+    const fix = await executeTask({ kind: 'window', scenario: sc, seed: sc.seed, window, startState: head.endState, compareWith: firstRun.checkpointStates });
+    if (!fix.ok || fix.kind !== 'window') throw new Error(`fix-up failed: ${fix.ok ? fix.kind : fix.message}`);
+    expect(fix.metAt).toBe(-1);
+    expect(fix.checkpointStates).toHaveLength(0);
+  });
+});
+
 describe('assembling the windows after steals', () => {
   const state = {} as PlannedWindow['result']['checkpointStates'][number];
   /** A window [start, specEnd) that ended at `ended`, with checkpoints every 1 s from start + 1 s, reached before its end. */
@@ -317,6 +337,19 @@ describe('assembling the windows after steals', () => {
       [15_000, 20_000, 3],
       [20_000, INF, 3],
     ]);
+  });
+
+  it('a first run that ran out of events before a checkpoint (an idle stretch) has fewer states: kept; more states than checkpoints is a bug', () => {
+    const dry = win(10_000, 14_000);
+    dry.result = { ...dry.result, checkpointStates: [] };
+    expect(cuts(assembleWindows(win(0, 10_000), [dry, win(14_000, INF)], []))).toEqual([
+      [0, 10_000, 3],
+      [10_000, 14_000, 2],
+      [14_000, INF, 3],
+    ]);
+    const extra = win(10_000, INF);
+    extra.result = { ...extra.result, checkpointStates: [state, state, state, state] };
+    expect(() => assembleWindows(win(0, 10_000), [extra], [])).toThrow(/4 checkpoint states for 3 checkpoints/);
   });
 
   it('windows that do not meet are a bug, not a report', () => {
