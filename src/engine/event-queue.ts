@@ -40,9 +40,27 @@ export class EventQueue {
     return this.packed[0]! & 15;
   }
 
-  /** Schedules an event. `priority` must be a small non-negative integer (the event kind's rank). */
+  /**
+   * The time of the event the next schedule() or replaceTop() places. The engine's hot
+   * loop sets it rather than passing the time: V8 boxes a fractional double passed to a
+   * call it did not inline (a heap number per event), and whether it inlines a call is
+   * up to its budget, which differs from process to process and thread to thread
+   * (RESULTS.md, 2026-11-26 12:40). NaN at first, so V8 keeps the field as a double from
+   * the start (a field that holds a small integer first changes representation later,
+   * and code built on the first one deoptimizes).
+   */
+  at = Number.NaN;
+
+  /** Schedules an event at `time`. `priority` must be a small non-negative integer (the event kind's rank). */
   push(time: number, priority: number, kind: number, payload: number): void {
+    this.at = time;
+    this.schedule(priority, kind, payload);
+  }
+
+  /** push() at the time set in `at`: for the hot loop (see `at`). */
+  schedule(priority: number, kind: number, payload: number): void {
     if (this.n === this.time.length) this.grow();
+    const time = this.at;
     const order = priority * PRIORITY_SHIFT + this.sequence++;
     const packed = payload * 16 + kind;
     const pk = this.packed;
@@ -70,25 +88,38 @@ export class EventQueue {
    */
   pop(): void {
     const n = --this.n;
-    if (n === 0) return;
-    this.siftDown(this.time[n]!, this.order[n]!, this.packed[n]!, n);
+    // The last event, now just past the heap's end, goes down from the root.
+    if (n > 0) this.siftDown(n);
   }
 
   /**
-   * pop() then push() in one sift-down instead of two walks: for a completion that starts
-   * the next waiting request. The new event gets the next sequence number, as push()
-   * would give it, so the order of events is the same either way. Precondition: the
-   * queue is not empty.
+   * pop() then schedule() in one sift-down instead of two walks: for a completion that
+   * starts the next waiting request, at the time set in `at`. The new event gets the next
+   * sequence number, as schedule() would give it, so the order of events is the same
+   * either way. Precondition: the queue is not empty.
    */
-  replaceTop(time: number, priority: number, kind: number, payload: number): void {
-    this.siftDown(time, priority * PRIORITY_SHIFT + this.sequence++, payload * 16 + kind, this.n);
+  replaceTop(priority: number, kind: number, payload: number): void {
+    const n = this.n;
+    if (n === this.time.length) this.grow();
+    // The new event waits just past the heap's end, where siftDown() takes it from.
+    this.time[n] = this.at;
+    this.order[n] = priority * PRIORITY_SHIFT + this.sequence++;
+    this.packed[n] = payload * 16 + kind;
+    this.siftDown(n);
   }
 
-  /** Places (time, order, packed) from the root down, over the first n entries. */
-  private siftDown(time: number, order: number, packed: number, n: number): void {
+  /**
+   * Places the event at index n, just past the first n entries, from the root down over
+   * them. It takes the event's index, not its time and order, for the reason given at
+   * `at` (an order, above 2^44, is no small integer either).
+   */
+  private siftDown(n: number): void {
     const t = this.time;
     const o = this.order;
     const pk = this.packed;
+    const time = t[n]!;
+    const order = o[n]!;
+    const packed = pk[n]!;
     let i = 0;
     const half = n >> 1;
     while (i < half) {

@@ -137,7 +137,10 @@ export class ProxySimulation extends Simulation {
     const request = this.arrived++;
     const counted = t >= this.warmupMs;
     this.recorder.arrive(counted);
-    const slot = this.slots.fill(request, t, c.work[i]!, AT_PROXY, counted);
+    // take(), not fill(): no fractional double passed on the hot path (see EventQueue.at).
+    const slot = this.slots.take(request, AT_PROXY, counted);
+    this.slots.arrival[slot] = t;
+    this.slots.work[slot] = c.work[i]!;
     this.slots.client[slot] = c.client[i]!;
     this.slots.route[slot] = c.route[i]!;
     this.slots.attempt[slot] = 0;
@@ -207,7 +210,10 @@ export class ProxySimulation extends Simulation {
     this.slots.sentAt[slot] = t;
     this.slots.lastBackend[slot] = b;
     this.recorder.admit(b, this.slots.counted[slot] === 1);
-    if (this.proxy.perTryTimeoutMs !== Number.POSITIVE_INFINITY) this.queue.push(t + this.proxy.perTryTimeoutMs, PROXY_PRIORITY.TryTimeout, EventKind.TryTimeout, slot);
+    if (this.proxy.perTryTimeoutMs !== Number.POSITIVE_INFINITY) {
+      this.queue.at = t + this.proxy.perTryTimeoutMs;
+      this.queue.schedule(PROXY_PRIORITY.TryTimeout, EventKind.TryTimeout, slot);
+    }
     if (this.onDispatch !== undefined) this.onDispatch(b, attemptId(this.slots, slot));
   }
 
@@ -246,7 +252,8 @@ export class ProxySimulation extends Simulation {
     if (delayMs === 0) return this.assign(slot);
     this.slots.state[slot] = WAITING;
     this.slots.backend[slot] = AT_PROXY;
-    this.queue.push(this.now + delayMs, PROXY_PRIORITY.Retry, EventKind.Retry, slot);
+    this.queue.at = this.now + delayMs;
+    this.queue.schedule(PROXY_PRIORITY.Retry, EventKind.Retry, slot);
   }
 
   /** Queues the request at the proxy: for backend b, or (b = -1) in the backend-wide queue. */
@@ -258,7 +265,10 @@ export class ProxySimulation extends Simulation {
     this.queues.join(slot, b, t);
     rec.proxyQueueGrew();
     rec.enteredProxyQueue(this.slots.counted[slot] === 1);
-    if (this.proxy.timeoutQueueMs !== Number.POSITIVE_INFINITY) this.queue.push(t + this.proxy.timeoutQueueMs, PROXY_PRIORITY.QueueTimeout, EventKind.QueueTimeout, slot);
+    if (this.proxy.timeoutQueueMs !== Number.POSITIVE_INFINITY) {
+      this.queue.at = t + this.proxy.timeoutQueueMs;
+      this.queue.schedule(PROXY_PRIORITY.QueueTimeout, EventKind.QueueTimeout, slot);
+    }
   }
 
   /** Takes a queued slot out of its line (`head`: it is known to be the line's head); its timer, if any, goes idle. */

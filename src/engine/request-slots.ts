@@ -38,12 +38,24 @@ export class RequestSlots {
 
   /** A free slot holding this request (the columns may have grown). */
   fill(request: number, arrival: number, work: number, backend: number, counted: boolean): number {
+    const s = this.take(request, backend, counted);
+    this.arrival[s] = arrival;
+    this.work[s] = work;
+    return s;
+  }
+
+  /**
+   * A free slot holding this request, its `arrival` and `work` still to be written by the
+   * caller (the columns may have grown: read them after this). For the hot loop, which
+   * must not pass a fractional double to a call: V8 boxes one passed to a call it did not
+   * inline, an allocation per request, and whether it inlines fill() is up to its budget
+   * (RESULTS.md, 2026-11-26 12:40).
+   */
+  take(request: number, backend: number, counted: boolean): number {
     if (this.freeTop === 0) this.grow();
     const s = this.free[--this.freeTop]!;
     if (s >= this.used) this.used = s + 1;
     this.request[s] = request;
-    this.arrival[s] = arrival;
-    this.work[s] = work;
     this.backend[s] = backend;
     this.counted[s] = counted ? 1 : 0;
     return s;

@@ -306,7 +306,10 @@ export class Simulation {
       return;
     }
     if (health !== null) health.picked(b);
-    const slot = this.slots.fill(request, t, c.work[i]!, b, counted);
+    const sl = this.slots;
+    const slot = sl.take(request, b, counted);
+    sl.arrival[slot] = t;
+    sl.work[slot] = c.work[i]!;
     this.admitAt(b, slot, idle);
     rec.admit(b, counted);
     if (this.onDispatch !== undefined) this.onDispatch(b, request);
@@ -319,7 +322,9 @@ export class Simulation {
     bs.inFlight[b]!++;
     if (idle) {
       bs.busy[b]!++;
-      this.queue.push(this.now + this.slots.work[slot]! / bs.speed[b]!, EventKind.Completion, EventKind.Completion, slot);
+      const q = this.queue;
+      q.at = this.now + this.slots.work[slot]! / bs.speed[b]!;
+      q.schedule(EventKind.Completion, EventKind.Completion, slot);
     } else {
       bs.enqueue(b, slot);
     }
@@ -360,7 +365,9 @@ export class Simulation {
     if (bs.queued[b]! > 0) {
       // The freed slot goes to the head of the line: busy stays, the queue shrinks.
       const next = bs.dequeue(b);
-      this.queue.replaceTop(this.now + this.slots.work[next]! / bs.speed[b]!, EventKind.Completion, EventKind.Completion, next);
+      const q = this.queue;
+      q.at = this.now + this.slots.work[next]! / bs.speed[b]!;
+      q.replaceTop(EventKind.Completion, EventKind.Completion, next);
     } else {
       this.queue.pop();
       bs.busy[b]!--;

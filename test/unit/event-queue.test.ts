@@ -78,7 +78,8 @@ describe('EventQueue', () => {
           } else if (kind === 'replace') {
             a.pop();
             a.push(now + dt, priority, priority, payload);
-            b.replaceTop(now + dt, priority, priority, payload++);
+            b.at = now + dt;
+            b.replaceTop(priority, priority, payload++);
           } else {
             a.push(now + dt, priority, priority, payload);
             b.push(now + dt, priority, priority, payload++);
@@ -117,7 +118,8 @@ describe('EventQueue', () => {
     const q = new EventQueue(4);
     const big = 2 ** 27 - 1;
     for (let k = 0; k < 16; k++) q.push(k, k, k, big - k);
-    q.replaceTop(0.5, 15, 15, big);
+    q.at = 0.5;
+    q.replaceTop(15, 15, big);
     const out = drain(q);
     expect(out[0]).toEqual({ time: 0.5, kind: 15, payload: big });
     expect(out.slice(1)).toEqual(Array.from({ length: 15 }, (_, i) => ({ time: i + 1, kind: i + 1, payload: big - i - 1 })));
