@@ -10,6 +10,7 @@
  * An event's kind (0..15) and payload (< 2^27) travel packed in one Int32, so a sift
  * step moves three values, not four.
  */
+import { markMutable } from '../jit/mutable-fields.ts';
 
 const PRIORITY_SHIFT = 2 ** 44;
 
@@ -25,6 +26,8 @@ export class EventQueue {
     this.time = new Float64Array(initialCapacity);
     this.order = new Float64Array(initialCapacity);
     this.packed = new Int32Array(initialCapacity);
+    // The arrays are replaced when the queue grows, maybe after the hot loop is optimized: see jit/mutable-fields.ts.
+    markMutable(this, ['time', 'order', 'packed', 'n', 'sequence', 'at']);
   }
 
   get size(): number {
@@ -45,7 +48,7 @@ export class EventQueue {
    * loop sets it rather than passing the time: V8 boxes a fractional double passed to a
    * call it did not inline (a heap number per event), and whether it inlines a call is
    * up to its budget, which differs from process to process and thread to thread
-   * (RESULTS.md, 2026-11-26 12:40). NaN at first, so V8 keeps the field as a double from
+   * (RESULTS.md, 2026-11-26 12:33). NaN at first, so V8 keeps the field as a double from
    * the start (a field that holds a small integer first changes representation later,
    * and code built on the first one deoptimizes).
    */

@@ -4,6 +4,7 @@
  * caller holding a column reads it again after fill(). The proxy layer's own columns
  * (proxy-slots.ts) grow with these, in a subclass.
  */
+import { markMutable } from '../jit/mutable-fields.ts';
 export class RequestSlots {
   /** The request's sequence number in the run. */
   request: Float64Array;
@@ -30,6 +31,8 @@ export class RequestSlots {
     // Taken lowest first, so `used` stays as small as the run's peak.
     for (let i = 0; i < capacity; i++) this.free[i] = capacity - 1 - i;
     this.freeTop = capacity;
+    // The columns are replaced when they grow, maybe after the hot loop is optimized: see jit/mutable-fields.ts.
+    markMutable(this, ['request', 'arrival', 'work', 'backend', 'counted', 'free', 'freeTop', 'used']);
   }
 
   get capacity(): number {
@@ -49,7 +52,7 @@ export class RequestSlots {
    * caller (the columns may have grown: read them after this). For the hot loop, which
    * must not pass a fractional double to a call: V8 boxes one passed to a call it did not
    * inline, an allocation per request, and whether it inlines fill() is up to its budget
-   * (RESULTS.md, 2026-11-26 12:40).
+   * (RESULTS.md, 2026-11-26 12:33).
    */
   take(request: number, backend: number, counted: boolean): number {
     if (this.freeTop === 0) this.grow();

@@ -15,6 +15,7 @@
  * TrafficSource, decisions from a Balancer, and statistics go to a Recorder.
  */
 import type { Balancer } from '../balancers/types.ts';
+import { markMutable } from '../jit/mutable-fields.ts';
 import { durationUs, instantUs, Recorder } from '../metrics/recorder.ts';
 import { RequestChunk, type TrafficSource } from '../traffic/source.ts';
 import { BackendState } from './backends.ts';
@@ -123,6 +124,8 @@ export class Simulation {
     });
     this.recorder.attach(bs.busy, bs.queued);
     this.loadNextArrival();
+    // Written on every event, or first at a window's pause or end: see jit/mutable-fields.ts.
+    markMutable(this, ['pauseAt', 'now', 'lastEventMs', 'idleTimers', 'events', 'arrived', 'done', 'cursor', 'nextArrival']);
   }
 
   /** Runs to the end (of the run or of the window). */

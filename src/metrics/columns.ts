@@ -2,6 +2,7 @@
  * The per-interval rows of a run: growable columns, one set per interval and one with a
  * value per backend per interval (see IntervalRows), named once here.
  */
+import { markMutable } from '../jit/mutable-fields.ts';
 
 /** Per-interval columns (one value per row). */
 export const INTERVAL_COLUMNS = ['arrivals', 'completed', 'rejected', 'timedOut', 'latencySumUs', 'p50', 'p90', 'p99', 'max', 'retries', 'proxyQueueAreaUs', 'maxProxyQueue'] as const;
@@ -22,6 +23,8 @@ export class Column {
 
   constructor(readonly width = 1, initialRows = 256) {
     this.data = new Float64Array(width * initialRows);
+    // `data` is replaced when the column grows, after the hot loop is optimized: see jit/mutable-fields.ts.
+    markMutable(this, ['data', 'rows']);
   }
 
   /** Makes room for row `row` (zero-filled) and returns its offset into `data`. */
@@ -45,14 +48,28 @@ export class Column {
  * started in the interval and `proxyQueueAreaUs` the requests waiting at the proxy,
  * time-weighted (integer µs × count), as written by the proxy layer (src/engine/proxy.ts).
  */
+/**
+ * The holder of a set of columns by name: a class of its own, so its objects share their
+ * shape with no others. A plain object with the same keys in the same order (the arrays
+ * of collectMetrics(), a worker's rows as the main thread receives them) would share an
+ * object literal's shape with it, and holding arrays where this holds Columns widens that
+ * shape's field types: V8 then throws away the recorder's optimized code, at the end of a
+ * window or when a worker's result arrives (RESULTS.md, 2026-11-26 12:33).
+ */
+class ColumnsByName {}
+
+function columnsByName<K extends string>(names: readonly K[], make: () => Column): Record<K, Column> {
+  return Object.assign(new ColumnsByName(), Object.fromEntries(names.map((c) => [c, make()]))) as Record<K, Column>;
+}
+
 export class IntervalRows {
   readonly intervals: Record<IntervalColumn, Column>;
   readonly backendIntervals: Record<BackendColumn, Column>;
   private readonly all: Column[];
 
   constructor(readonly backends: number) {
-    this.intervals = Object.fromEntries(INTERVAL_COLUMNS.map((c) => [c, new Column(1)])) as Record<IntervalColumn, Column>;
-    this.backendIntervals = Object.fromEntries(BACKEND_COLUMNS.map((c) => [c, new Column(backends)])) as Record<BackendColumn, Column>;
+    this.intervals = columnsByName(INTERVAL_COLUMNS, () => new Column(1));
+    this.backendIntervals = columnsByName(BACKEND_COLUMNS, () => new Column(backends));
     this.all = [...Object.values(this.intervals), ...Object.values(this.backendIntervals)];
   }
 

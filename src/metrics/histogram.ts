@@ -11,6 +11,7 @@
 import type { Histogram as HdrHistogram } from 'hdr-histogram-js';
 import { build } from 'hdr-histogram-js/dist/HistogramBuilder.js';
 import { initWebAssemblySync, WasmHistogram } from 'hdr-histogram-js/dist/wasm/index.js';
+import { markMutable } from '../jit/mutable-fields.ts';
 
 initWebAssemblySync();
 
@@ -21,7 +22,7 @@ export const HIGHEST_TRACKABLE_US = 86_400_000_000;
 
 /** 3 significant digits (0.1% resolution) for run and backend totals. */
 export function createHistogram(significantDigits: 2 | 3 = 3): Histogram {
-  return build({
+  const h = build({
     bitBucketSize: 32,
     autoResize: false,
     lowestDiscernibleValue: 1,
@@ -29,6 +30,10 @@ export function createHistogram(significantDigits: 2 | 3 = 3): Histogram {
     numberOfSignificantValueDigits: significantDigits,
     useWebAssembly: true,
   });
+  // reset(), at each interval boundary, writes the library's `tag` field a second time,
+  // after the hot loop is optimized: see jit/mutable-fields.ts.
+  markMutable(h, ['tag']);
+  return h;
 }
 
 /**

@@ -14,6 +14,7 @@
  * - Requests arriving before `warmup` are simulated and appear in the time series, but
  *   not in the totals (per-backend figures, overall histogram).
  */
+import { markMutable } from '../jit/mutable-fields.ts';
 import { IntervalRows } from './columns.ts';
 import { createHistogram, type Histogram } from './histogram.ts';
 import { HistogramBatch } from './histogram-batch.ts';
@@ -120,6 +121,12 @@ export class Recorder {
     this.nextBoundaryUs = (this.firstInterval + 1) * this.intervalUs;
     this.nextCheckUs = this.measuring ? this.nextBoundaryUs : Math.min(this.nextBoundaryUs, this.warmupUs);
     this.ensureRow(0);
+    // First written at the first interval boundary, column growth or proxy event, after the
+    // hot loop is optimized: see jit/mutable-fields.ts.
+    markMutable(this, [
+      'nowUs', 'row', 'nextCheckUs', 'nextBoundaryUs', 'measuring', 'busy', 'queued', 'proxyDepth', 'lastProxyUs', 'ivProxyArea', 'ivMaxProxy', 'ivMaxUs',
+      'arrivalsCol', 'completedCol', 'latencySumCol', 'rejectedCol', 'timedOutCol',
+    ]);
   }
 
   /** Connects the engine's live backend state arrays and takes the maxima of the first interval from them. */

@@ -7,6 +7,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { fileReadError, LbsimError } from '../../errors.ts';
+import { markMutable } from '../../jit/mutable-fields.ts';
 import type { RequestChunk, TrafficSource } from '../source.ts';
 import { CHUNK_HEADER_BYTES, COLUMN_LAYOUT, FORMAT_VERSION, HEADER_BYTES, HEADER_CRC_AT, INDEX_ENTRY_BYTES, MAGIC, type TraceHeader, chunkBodyBytes, columnOffsets } from './format.ts';
 
@@ -128,11 +129,12 @@ export class TraceReader implements TrafficSource {
   private chunkNo = -1;
   private chunkCount = 0;
   private pos = 0;
-  private arrival!: Float64Array;
-  private work!: Float32Array;
-  private client!: Uint32Array;
-  private route!: Uint32Array;
-  private flags!: Uint8Array;
+  // The current chunk's columns (views into buf); empty until the first is loaded.
+  private arrival: Float64Array = new Float64Array(0);
+  private work: Float32Array = new Float32Array(0);
+  private client: Uint32Array = new Uint32Array(0);
+  private route: Uint32Array = new Uint32Array(0);
+  private flags: Uint8Array = new Uint8Array(0);
   private done = false;
   private readonly chunkHead = Buffer.alloc(CHUNK_HEADER_BYTES);
 
@@ -157,6 +159,8 @@ export class TraceReader implements TrafficSource {
     this.endTime = Math.max(0, this.to - this.origin);
     this.buf = Buffer.alloc(chunkBodyBytes(Math.max(1, h.chunkCapacity)));
     this.seek(this.from);
+    // Written when the next chunk loads, after the hot loop is optimized: see jit/mutable-fields.ts.
+    markMutable(this, ['chunkNo', 'chunkCount', 'pos', 'arrival', 'work', 'client', 'route', 'flags', 'done', 'firstIndexOfFill']);
   }
 
   /** Positions at the first request arriving at or after trace time `t`: a binary search of the index, then one chunk read. */
