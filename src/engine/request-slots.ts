@@ -5,6 +5,7 @@
  * (proxy-slots.ts) grow with these, in a subclass.
  */
 import { markMutable } from '../jit/mutable-fields.ts';
+
 export class RequestSlots {
   /** The request's sequence number in the run. */
   request: Float64Array;

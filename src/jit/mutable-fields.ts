@@ -19,8 +19,9 @@
  * fields are ordinary (mutable) fields for every object of its class from then on. The
  * value in between keeps the field's representation (a small integer or a double for a
  * number, another string for a string, an empty array of the same type for a typed
- * array), so that V8 does not widen the field's type for it. Call at the end of the constructor. Throws for a field the
- * object lacks or a value of another kind: a mistake in the caller's list.
+ * array), so that V8 does not widen the field's type for it. Call at the end of the
+ * constructor. Throws for a field the object lacks or a value of another kind: a mistake
+ * in the caller's list.
  */
 export function markMutable(o: object, fields: readonly string[]): void {
   const r = o as Record<string, unknown>;

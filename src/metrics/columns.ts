@@ -43,12 +43,6 @@ export class Column {
 }
 
 /**
- * Every column of a recorder's rows, grown and cut together. Row r is interval
- * `firstInterval + r` of the recorder (src/metrics/recorder.ts). `retries` counts retries
- * started in the interval and `proxyQueueAreaUs` the requests waiting at the proxy,
- * time-weighted (integer µs × count), as written by the proxy layer (src/engine/proxy.ts).
- */
-/**
  * The holder of a set of columns by name: a class of its own, so its objects share their
  * shape with no others. A plain object with the same keys in the same order (the arrays
  * of collectMetrics(), a worker's rows as the main thread receives them) would share an
@@ -62,6 +56,12 @@ function columnsByName<K extends string>(names: readonly K[], make: () => Column
   return Object.assign(new ColumnsByName(), Object.fromEntries(names.map((c) => [c, make()]))) as Record<K, Column>;
 }
 
+/**
+ * Every column of a recorder's rows, grown and cut together. Row r is interval
+ * `firstInterval + r` of the recorder (src/metrics/recorder.ts). `retries` counts retries
+ * started in the interval and `proxyQueueAreaUs` the requests waiting at the proxy,
+ * time-weighted (integer µs × count), as written by the proxy layer (src/engine/proxy.ts).
+ */
 export class IntervalRows {
   readonly intervals: Record<IntervalColumn, Column>;
   readonly backendIntervals: Record<BackendColumn, Column>;
