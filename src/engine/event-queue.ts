@@ -11,6 +11,7 @@
  * step moves three values, not four.
  */
 import { markMutable } from '../jit/mutable-fields.ts';
+import { NEVER } from './events.ts';
 
 const PRIORITY_SHIFT = 2 ** 44;
 
@@ -36,7 +37,7 @@ export class EventQueue {
 
   /** Time of the earliest event; +Infinity when empty. */
   peekTime(): number {
-    return this.n > 0 ? this.time[0]! : Number.POSITIVE_INFINITY;
+    return this.n > 0 ? this.time[0]! : NEVER;
   }
 
   peekKind(): number {

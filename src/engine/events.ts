@@ -24,3 +24,12 @@ export const EventKind = { Completion: 0, BackendUp: 1, BackendDown: 2, Health: 
 export const HEALTH_PRIORITY = 3;
 /** Priorities of the proxy layer's events: after the four health tasks (HEALTH_PRIORITY + 0..3). */
 export const PROXY_PRIORITY = { QueueTimeout: HEALTH_PRIORITY + 4, TryTimeout: HEALTH_PRIORITY + 5, Retry: HEALTH_PRIORITY + 6 } as const;
+
+/**
+ * The time of an event that never comes: +Infinity, as a module constant for the engine's
+ * hot code. Where its rare branches read `Number.POSITIVE_INFINITY` (a queue found empty,
+ * the traffic's end), that property load had never run when the loop was optimized, and
+ * V8, with no feedback for it, threw the optimized loop away the first time it did
+ * (`--trace-deopt`: "Insufficient type feedback"). An imported constant needs no feedback.
+ */
+export const NEVER = Number.POSITIVE_INFINITY;

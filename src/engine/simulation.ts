@@ -21,7 +21,7 @@ import { RequestChunk, type TrafficSource } from '../traffic/source.ts';
 import { BackendState } from './backends.ts';
 import { balancerContext } from './balancer-context.ts';
 import { EventQueue } from './event-queue.ts';
-import { EventKind, HEALTH_PRIORITY } from './events.ts';
+import { EventKind, HEALTH_PRIORITY, NEVER } from './events.ts';
 import { RequestSlots } from './request-slots.ts';
 import { Failure, ServerHealth, SERVER_SET_DEFAULTS, usesServerHealth } from './server-health.ts';
 import { SIMULATION_DEFAULTS, type SimulationOptions } from './simulation-options.ts';
@@ -39,7 +39,7 @@ export class Simulation {
   readonly startMs: number;
   readonly endMs: number;
   /** A pause requested by runUntil(): events at or after it wait. */
-  private pauseAt = Number.POSITIVE_INFINITY;
+  private pauseAt = NEVER;
   /** Traffic end plus timeout: every request still in flight then has timed out, so the run stops there. */
   readonly stopAt: number;
   /** When the traffic ends (last arrival at or before it). */
@@ -150,7 +150,7 @@ export class Simulation {
   advanceUntil(tMs: number, maxEvents: number): boolean {
     this.pauseAt = tMs;
     const stopped = this.advance(maxEvents);
-    this.pauseAt = Number.POSITIVE_INFINITY;
+    this.pauseAt = NEVER;
     return stopped;
   }
 
@@ -177,8 +177,8 @@ export class Simulation {
       const na = this.nextArrival;
       // Health checks and ticks go on for ever, and a proxy timer whose request is gone does
       // nothing: once only these are left, the run is over.
-      const over = na === Number.POSITIVE_INFINITY && q.size === (health === null ? 0 : health.queued) + this.idleTimers;
-      const ht = over ? Number.POSITIVE_INFINITY : q.peekTime();
+      const over = na === NEVER && q.size === (health === null ? 0 : health.queued) + this.idleTimers;
+      const ht = over ? NEVER : q.peekTime();
       // One exit and one tick for both kinds of event: each call site V8 inlines is a copy
       // of its own, and a copy's first rare path taken (a pause, a boundary) deoptimizes.
       const t = ht <= na ? ht : na;
@@ -215,12 +215,12 @@ export class Simulation {
    */
   private stopBefore(over: boolean): true {
     const na = this.nextArrival;
-    const ht = over ? Number.POSITIVE_INFINITY : this.queue.peekTime();
+    const ht = over ? NEVER : this.queue.peekTime();
     const p = this.pauseAt;
     // A pause needs something left to run; with nothing left the run ends instead.
-    if (p !== Number.POSITIVE_INFINITY && ht >= p && na >= p && (ht !== Number.POSITIVE_INFINITY || na !== Number.POSITIVE_INFINITY)) return this.pause();
+    if (p !== NEVER && ht >= p && na >= p && (ht !== NEVER || na !== NEVER)) return this.pause();
     const t = Math.min(ht, na);
-    if (t === Number.POSITIVE_INFINITY) return this.endMs === Number.POSITIVE_INFINITY ? this.finish(this.now) : this.endWindow();
+    if (t === NEVER) return this.endMs === NEVER ? this.finish(this.now) : this.endWindow();
     if (t >= this.endMs) return this.endWindow();
     return this.cutOff();
   }
@@ -269,7 +269,7 @@ export class Simulation {
       this.source.fill(this.chunk);
       this.cursor = 0;
       if (this.chunk.count === 0) {
-        this.nextArrival = Number.POSITIVE_INFINITY;
+        this.nextArrival = NEVER;
         return;
       }
     }
