@@ -26,6 +26,7 @@
  * request number itself, as in the plain engine.
  */
 import type { Balancer } from '../balancers/types.ts';
+import { markMutable } from '../jit/mutable-fields.ts';
 import type { Recorder } from '../metrics/recorder.ts';
 import type { BackendState } from './backends.ts';
 import type { ProxyOptions } from './proxy-options.ts';
@@ -62,6 +63,8 @@ export class Retries {
     this.on503 = proxy.retryOn.includes('503');
     this.onTimeout = proxy.retryOn.includes('timeout');
     this.envoyBackoff = proxy.backoff.kind === 'envoy' ? new EnvoyBackoff(proxy.backoff, proxy.retries, seed) : null;
+    // First changed at the first retry, after the hot loop is optimized: see jit/mutable-fields.ts.
+    markMutable(this, ['active']);
   }
 
   /** Whether another attempt is allowed: retries left, and room under Envoy's retry budget or max_retries (`held`: requests the proxy holds). */

@@ -1,3 +1,4 @@
+import { markMutable } from '../jit/mutable-fields.ts';
 import { grown, RequestSlots } from './request-slots.ts';
 
 /** Where a request slot stands at the proxy (ProxySlots.state). */
@@ -53,6 +54,8 @@ export class ProxySlots extends RequestSlots {
     this.line = new Int32Array(capacity);
     this.queuedAt = new Float64Array(capacity);
     this.sentAt = new Float64Array(capacity);
+    // The columns are replaced when they grow, maybe after the hot loop is optimized: see jit/mutable-fields.ts.
+    markMutable(this, ['state', 'client', 'route', 'attempt', 'lastBackend', 'keepServer', 'tried', 'line', 'queuedAt', 'sentAt']);
   }
 
   override release(slot: number): void {

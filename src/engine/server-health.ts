@@ -21,6 +21,7 @@
  * `OutlierDetector` and `SlowStart` (server-health-*.ts).
  */
 import type { Balancer } from '../balancers/types.ts';
+import { markMutable } from '../jit/mutable-fields.ts';
 import type { Recorder } from '../metrics/recorder.ts';
 import type { BackendSpec, BackendState } from './backends.ts';
 import { ActiveChecks } from './server-health-active.ts';
@@ -97,6 +98,8 @@ export class ServerHealth {
     this.oracle = Uint8Array.from(specs, (s) => (s.check === undefined && s.passive === undefined && this.outlier === null ? 1 : 0));
     this.believed = new Uint8Array(n);
     this.applied = new Uint8Array(n);
+    // First set when a belief first changes, after the hot loop is optimized: see jit/mutable-fields.ts.
+    markMutable(this, ['dirty']);
   }
 
   /**

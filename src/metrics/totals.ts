@@ -4,6 +4,7 @@
  * max), whatever the order they are added in: the basis of splitting one run across
  * threads or machines and still getting a byte-identical report.
  */
+import { markMutable } from '../jit/mutable-fields.ts';
 import { createHistogram, decodeHistogram, encodeHistogram, type Histogram } from './histogram.ts';
 import { HistogramBatch } from './histogram-batch.ts';
 
@@ -75,6 +76,9 @@ export class Totals {
     this.proxyWaitUsBy = new Float64Array(backends);
     this.maxProxyWaitUsBy = new Float64Array(backends);
     this.batch = new HistogramBatch(histograms ?? Array.from({ length: backends }, () => createHistogram(3)), 3);
+    // Each first counted at its kind's first event, which comes late after a warm-up or in a
+    // rare outcome (a rejection, a retry), after the hot loop is optimized: see jit/mutable-fields.ts.
+    markMutable(this, ['total', 'completed', 'rejected', 'rejectedNoBackend', 'timedOut', 'rejectedByProxy', 'queueTimeouts', 'proxyQueued', 'retries', 'retryOverflow']);
   }
 
   /** Per-backend latency histograms (µs), with every latency recorded so far. */

@@ -65,7 +65,7 @@ export class SimulationPool implements TaskExecutor {
 
   /**
    * Whether every worker thread has started and is idle, so that a task given now starts
-   * at once. Throws WORKER_FAILED if a worker could not start (WorkerThreads.fail).
+   * at once. Throws WORKER_FAILED if a worker could not start (WorkerThreads.failure).
    */
   workersReady(): boolean {
     const w = this.workers;

@@ -58,7 +58,7 @@ export class WorkerThreads {
    * for one waited for ever. So the threads stop, and every task fails with `failure`
    * (WORKER_FAILED, exit 70).
    */
-  fail(e: unknown): void {
+  private fail(e: unknown): void {
     if (this.down !== undefined) return;
     const cause = e instanceof Error ? e : new Error(String(e));
     this.failure = new LbsimError('WORKER_FAILED', `a worker thread failed: ${cause.message}`, { cause, exitCode: 70 });

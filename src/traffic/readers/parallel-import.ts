@@ -43,7 +43,7 @@ export async function importInParallel(file: string, size: number, sink: ImportS
   const primer = findPrimer(file, o.format, o.reader, o.chunkBytes);
   if (primer === undefined) return false;
   // A thread that cannot start (its script missing from an install, say) stops them all
-  // (WorkerThreads.fail); the ranges given to them fail, named below by that first failure.
+  // (WorkerThreads.failure); the ranges given to them fail, named below by that first failure.
   const threads = new WorkerThreads(o.threads, false, 'import-worker', 1000);
   const fd = openSync(file, 'r');
   const inFlight: Array<{ end: number; result: Promise<ChunkResult | ChunkReadFailure> }> = [];
