@@ -9,6 +9,7 @@ import type { Scenario } from '../scenario/load.ts';
 import { runScenario } from '../simulate.ts';
 import type { CliContext } from './context.ts';
 import { emit } from './output.ts';
+import { formatCount } from '../scenario/units.ts';
 
 export interface TuiChoice {
   /** `--no-tui` sets it false. @default true */
@@ -97,5 +98,5 @@ export async function runWithTui(scenario: Scenario, opts: TuiRunOptions, ctx: C
   if (opts.out !== undefined) await emit(formatText(report), opts.out);
   await showDashboard(report, { wallSeconds: wall });
   if (opts.out === undefined) await emit(formatText(report), undefined);
-  ctx.info(`simulated ${report.requests.total.toLocaleString('en-US')} requests in ${wall.toFixed(2)} s`);
+  ctx.info(`simulated ${formatCount(report.requests.total)} requests in ${wall.toFixed(2)} s`);
 }

@@ -1,5 +1,5 @@
 /** The compact human summary of a report (`--format text`). */
-import { formatDuration, formatInstant } from '../scenario/units.ts';
+import { formatCount, formatDuration, formatInstant } from '../scenario/units.ts';
 import type { Report } from './types.ts';
 
 const pct = (x: number) => `${(x * 100).toFixed(x >= 0.1 ? 1 : 2)}%`;
@@ -11,11 +11,11 @@ export function formatText(r: Report): string {
   const q = r.requests;
   lines.push(`${r.scenario} · ${r.algorithm} · seed ${r.seed} · ${formatDuration(r.duration)}${r.warmup > 0 ? ` (warm-up ${formatDuration(r.warmup)})` : ''}`);
   lines.push(
-    `requests  ${q.total.toLocaleString('en-US')}  completed ${q.completed.toLocaleString('en-US')}  rejected ${q.rejected.toLocaleString('en-US')}  timed out ${q.timedOut.toLocaleString('en-US')}  failed ${pct(q.failedShare)}`,
+    `requests  ${formatCount(q.total)}  completed ${formatCount(q.completed)}  rejected ${formatCount(q.rejected)}  timed out ${formatCount(q.timedOut)}  failed ${pct(q.failedShare)}`,
   );
   if (q.proxyQueued > 0 || q.rejectedByProxy > 0 || q.retries > 0) {
     // The proxy layer (maxconn queues, retries); the line is left out when it did nothing.
-    const n = (x: number) => x.toLocaleString('en-US');
+    const n = formatCount;
     lines.push(
       `proxy     queued ${n(q.proxyQueued)}  rejected by proxy ${n(q.rejectedByProxy)} (queue timeouts ${n(q.queueTimeouts)})  retries ${n(q.retries)} (${q.attemptsPerRequest.toFixed(2)} attempts/request${q.retryOverflow > 0 ? `, ${n(q.retryOverflow)} over budget` : ''})`,
     );

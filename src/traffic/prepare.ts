@@ -13,6 +13,7 @@ import { readTraceHeaderFile } from './lbt/reader.ts';
 import { formatFromName, importLog, type ImportSummary } from './readers/import.ts';
 import type { CsvField, LogFormat } from './readers/types.ts';
 import type { TimeBound } from './trace-schema.ts';
+import { formatCount } from '../scenario/units.ts';
 
 export interface TraceTrafficSpec {
   kind: 'trace';
@@ -105,7 +106,7 @@ export async function prepareTrace(spec: TraceTrafficSpec, options: PrepareOptio
     ...(spec.import.columns === undefined ? {} : { columns: spec.import.columns }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
-  options.onNote?.(`imported ${summary.requests.toLocaleString('en-US')} requests from ${spec.source}${summary.skipped > 0 ? ` (${summary.skipped} malformed rows skipped)` : ''}`);
+  options.onNote?.(`imported ${formatCount(summary.requests)} requests from ${spec.source}${summary.skipped > 0 ? ` (${summary.skipped} malformed rows skipped)` : ''}`);
   return { spec: { ...spec, file: cached }, summary };
 }
 

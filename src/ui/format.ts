@@ -1,9 +1,9 @@
 /** How the UI writes numbers: the same units as the text summary. */
-import { formatDuration } from '../scenario/units.ts';
+import { formatCount, formatDuration } from '../scenario/units.ts';
 
 export const pct = (x: number): string => `${(x * 100).toFixed(x >= 0.1 || x === 0 ? (x >= 0.995 ? 0 : 1) : 2)}%`;
 export const ms = (x: number): string => formatDuration(x);
-export const count = (x: number): string => x.toLocaleString('en-US');
+export const count = formatCount;
 
 /** Large counts in a few characters: 950, 12.3k, 4.1M. */
 export function compact(x: number): string {

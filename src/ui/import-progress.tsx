@@ -5,6 +5,7 @@
 import { render } from 'ink';
 import { ProgressBar, etaMs } from './progress-bar.tsx';
 import { colorFromEnv, ThemeContext } from './theme.tsx';
+import { formatCount } from '../scenario/units.ts';
 
 export interface ImportProgressView {
   update(p: { bytesRead: number; totalBytes: number; requests: number; elapsedMs: number }): void;
@@ -26,7 +27,7 @@ export function startImportProgress(label: string, stream: NodeJS.WriteStream = 
     update({ bytesRead, totalBytes, requests, elapsedMs }) {
       if (stopped) return;
       const rate = elapsedMs > 0 ? (requests / elapsedMs) * 1000 : 0;
-      const detail = `${(bytesRead / 1e6).toFixed(0)} of ${(totalBytes / 1e6).toFixed(0)} MB · ${requests.toLocaleString('en-US')} requests · ${(rate / 1e6).toFixed(2)} M rows/s`;
+      const detail = `${(bytesRead / 1e6).toFixed(0)} of ${(totalBytes / 1e6).toFixed(0)} MB · ${formatCount(requests)} requests · ${(rate / 1e6).toFixed(2)} M rows/s`;
       instance.rerender(view(totalBytes > 0 ? bytesRead / totalBytes : 0, detail, etaMs(bytesRead, totalBytes, elapsedMs)));
     },
     stop() {

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration, parseRate } from '../../src/scenario/units.ts';
+import { formatCount, formatDuration, parseDuration, parseRate } from '../../src/scenario/units.ts';
 
 const DURATION_MS: Record<string, number> = { us: 0.001, µs: 0.001, ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
 const RATE_PER_S: Record<string, number> = { s: 1, sec: 1, m: 1 / 60, min: 1 / 60, h: 1 / 3600 };
@@ -128,5 +128,21 @@ describe('parseRate', () => {
       }),
     );
     for (const bad of ['', 'fast', '/s', 'NaN/s', Infinity, Number.NaN, null, undefined, {}, []]) expect(parseRate(bad), String(bad)).toBeNaN();
+  });
+});
+
+describe('formatCount', () => {
+  it("groups an integer's thousands as toLocaleString('en-US') does", () => {
+    fc.assert(
+      fc.property(fc.maxSafeInteger(), (n) => {
+        expect(formatCount(n)).toBe(n.toLocaleString('en-US'));
+      }),
+    );
+    for (const n of [0, 7, 999, 1000, -1000, 20_000_947, 123_456_789_012]) expect(formatCount(n)).toBe(n.toLocaleString('en-US'));
+  });
+
+  it('rounds a fraction to an integer', () => {
+    expect(formatCount(1234.5)).toBe('1,235');
+    expect(formatCount(999.4)).toBe('999');
   });
 });

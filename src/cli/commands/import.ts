@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { formatFromName, IMPORT_DEFAULTS, type ImportProgress, importLog } from '../../traffic/readers/import.ts';
 import { parsePositiveInt } from '../options.ts';
 import { CSV_FIELDS, LOG_FORMATS, type CsvField, type LogFormat } from '../../traffic/readers/types.ts';
-import { parseDuration } from '../../scenario/units.ts';
+import { formatCount, parseDuration } from '../../scenario/units.ts';
 import type { CliContext } from '../context.ts';
 import { inCi } from '../tui.ts';
 import { isGzip } from '../../traffic/readers/lines.ts';
@@ -57,7 +57,7 @@ export function importCommand(ctx: CliContext): Command {
         ...(opts.columns === undefined ? {} : { columns: opts.columns }),
       }).finally(() => progress?.stop());
       const wall = (performance.now() - started) / 1000;
-      const n = (x: number) => x.toLocaleString('en-US');
+      const n = formatCount;
       ctx.info(
         `imported ${n(s.requests)} requests from ${n(s.lines)} lines of ${log} into ${opts.out} in ${wall.toFixed(2)} s` +
           `${s.skipped > 0 ? `; skipped ${n(s.skipped)} malformed rows` : ''}` +
@@ -98,7 +98,7 @@ async function importProgress(log: string, lines: boolean, started: number): Pro
   const line = (p: ImportProgress) => {
     const elapsed = (performance.now() - started) / 1000;
     const pct = p.totalBytes > 0 ? (p.bytesRead / p.totalBytes) * 100 : 100;
-    process.stderr.write(`progress ${pct.toFixed(1)}% of ${basename(log)} · ${p.lines.toLocaleString('en-US')} lines · ${p.requests.toLocaleString('en-US')} requests · ${elapsed > 0 ? (p.lines / elapsed / 1e6).toFixed(2) : '0.00'} M lines/s\n`);
+    process.stderr.write(`progress ${pct.toFixed(1)}% of ${basename(log)} · ${formatCount(p.lines)} lines · ${formatCount(p.requests)} requests · ${elapsed > 0 ? (p.lines / elapsed / 1e6).toFixed(2) : '0.00'} M lines/s\n`);
   };
   return {
     update(p) {

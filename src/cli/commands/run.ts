@@ -10,7 +10,7 @@ import { showImportWarnings } from '../inputs.ts';
 import { parsePositiveInt, parseSeed } from '../options.ts';
 import { runSplit } from '../../parallel/run-split.ts';
 import type { Scenario } from '../../scenario/load.ts';
-import { formatDuration } from '../../scenario/units.ts';
+import { formatCount, formatDuration } from '../../scenario/units.ts';
 import type { CliContext } from '../context.ts';
 import { progressLine } from '../progress.ts';
 import { runWithTui, shouldUseTui } from '../tui.ts';
@@ -41,7 +41,7 @@ export function runCommand(ctx: CliContext): Command {
     .action(async (file: string, opts: { seed?: number; format: ReportFormat; out?: string; progress?: boolean; tui?: boolean; threads?: number; windows?: number } & ReplayFlags & ClusterFlags) => {
       const scenario = withReplayOverrides(await loadScenario(file), opts);
       showImportWarnings(scenario, ctx);
-      if (scenario.traffic.kind === 'trace' && scenario.traffic.skippedRows > 0) ctx.info(`note: ${scenario.traffic.skippedRows.toLocaleString('en-US')} malformed rows were skipped when the trace was imported`);
+      if (scenario.traffic.kind === 'trace' && scenario.traffic.skippedRows > 0) ctx.info(`note: ${formatCount(scenario.traffic.skippedRows)} malformed rows were skipped when the trace was imported`);
       const cluster = clusterOf(opts, ctx);
       if (opts.windows !== undefined && cluster === undefined && (opts.threads ?? 1) <= 1) throw new LbsimError('USAGE', '--windows K splits a run across threads: add --threads N (N ≥ 2) or --redis URL');
       if (cluster !== undefined || (opts.threads ?? 1) > 1) return runSplitCommand(scenario, opts, ctx, cluster);
@@ -55,7 +55,7 @@ export function runCommand(ctx: CliContext): Command {
       const wall = (performance.now() - started) / 1000;
       await emit(formatReport(report, opts.format), opts.out);
       // Wall-clock figures never enter the report: it must be identical run to run.
-      ctx.info(`simulated ${report.requests.total.toLocaleString('en-US')} requests in ${wall.toFixed(2)} s`);
+      ctx.info(`simulated ${formatCount(report.requests.total)} requests in ${wall.toFixed(2)} s`);
     });
 }
 
@@ -86,5 +86,5 @@ async function runSplitCommand(
   const wall = (performance.now() - started) / 1000;
   await emit(formatReport(report, opts.format), opts.out);
   const split = stats === undefined ? '' : ` on ${cluster === undefined ? `${opts.threads} threads` : 'the cluster'}, ${stats.windows} window${stats.windows === 1 ? '' : 's'}, ${((stats.resimulatedEvents / Math.max(stats.events, 1)) * 100).toFixed(1)}% re-simulated`;
-  ctx.info(`simulated ${report.requests.total.toLocaleString('en-US')} requests in ${wall.toFixed(2)} s${split}`);
+  ctx.info(`simulated ${formatCount(report.requests.total)} requests in ${wall.toFixed(2)} s${split}`);
 }

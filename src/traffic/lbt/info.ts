@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { build } from 'hdr-histogram-js/dist/HistogramBuilder.js';
 import { RequestChunk, RequestFlag } from '../source.ts';
 import { TraceReader } from './reader.ts';
+import { formatCount } from '../../scenario/units.ts';
 
 export const DISTINCT_CAP = 4_000_000;
 
@@ -113,7 +114,7 @@ function at(info: TraceInfo, t: number): string {
   return new Date(info.originEpochMs + t).toISOString();
 }
 
-const num = (x: number) => Math.round(x).toLocaleString('en-US');
+const num = formatCount;
 const ms = (x: number) => `${x < 10 ? x.toFixed(3) : x.toFixed(1)} ms`;
 
 export function formatTraceInfo(info: TraceInfo): string {
