@@ -147,11 +147,11 @@ describe('flags: the message names the flag', () => {
 });
 
 describe('help shows defaults as the README gives them', () => {
-  it('import --help: --reorder-window 5s, --threads serial unless the log is big and the machine has 3 cores', async () => {
+  it('import --help: --reorder-window 5s, --threads serial unless the log is big and the machine has 2 cores', async () => {
     const r = await runCli(['import', '--help']);
     expect(r.code).toBe(0);
     const help = r.stdout.replace(/\s+/g, ' ');
     expect(help).toMatch(/--reorder-window <duration> how far out of time order a line may be and still be sorted \(default: 5s\)/);
-    expect(help).toMatch(/--threads <n> .*\(default: serial; a plain log of 256 MB or more on 3 cores or more: one per core\)/);
+    expect(help).toMatch(/--threads <n> .*\(default: serial; a plain log of 256 MB or more on 2 cores or more: one per core\)/);
   });
 });

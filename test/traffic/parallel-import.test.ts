@@ -188,13 +188,15 @@ describe('the import worker', () => {
 });
 
 describe('the default (threads: auto)', () => {
-  it('is serial below PARALLEL_IMPORT_MIN_BYTES, for a .gz and on fewer than 3 cores; one thread per core otherwise', () => {
+  it('is serial below PARALLEL_IMPORT_MIN_BYTES, for a .gz and on one core; one thread per core otherwise', () => {
     const big = PARALLEL_IMPORT_MIN_BYTES;
     expect(defaultImportThreads(big, false, 8)).toBe(8);
     expect(defaultImportThreads(big, false, PARALLEL_IMPORT_MIN_CORES)).toBe(PARALLEL_IMPORT_MIN_CORES);
     expect(defaultImportThreads(big - 1, false, 8)).toBe(1);
     expect(defaultImportThreads(20 * big, true, 8)).toBe(1);
     expect(defaultImportThreads(20 * big, false, PARALLEL_IMPORT_MIN_CORES - 1)).toBe(1);
+    expect(defaultImportThreads(big, false, 2)).toBe(2);
+    expect(defaultImportThreads(20 * big, false, 1)).toBe(1);
   });
 
   it('gives the trace that --threads 1 gives', async () => {

@@ -6,7 +6,7 @@
  *
  * A plain log of at least two ranges may be parsed by worker threads (parallel-import.ts),
  * giving byte for byte the trace the serial reader gives: when asked (`threads`), or by
- * default for a big log on a machine of 3 cores or more (defaultImportThreads); a gzipped
+ * default for a big log on a machine of 2 cores or more (defaultImportThreads); a gzipped
  * one is read serially (a gzip stream cannot be entered mid-way).
  */
 import { statSync } from 'node:fs';
@@ -54,20 +54,23 @@ export interface ImportProgress {
 export const IMPORT_DEFAULTS = { onError: 'abort', reorderWindowMs: 5000, threads: 'auto', parallelChunkBytes: 4 << 20 } as const;
 
 /**
- * The smallest plain log a default import reads in parallel. Starting the pool costs
- * ~0.5 s before the first range comes back (measured on the 2-core machine, loaded), and
- * the serial reader does 1–2 M rows/s: below a few hundred MB the workers cannot win
- * that back (benchmarks/RESULTS.md, "parallel import default").
+ * The smallest plain log a default import reads in parallel. The serial reader does 1–2 M
+ * rows/s, and on 2 cores, where the workers share the cores with the main thread (merging
+ * the ranges' rows in order, the reorder buffer, the .lbt writer), `lbsim import
+ * --threads 2` measured 0.95–1.0× serial on a 77 MB CSV, 1.13–1.19× on 268 MB and
+ * 1.22–1.24× on 383 MB, at ~1.4× the CPU per row (benchmarks/RESULTS.md, "parallel
+ * import default", 2026-11-26).
  */
 export const PARALLEL_IMPORT_MIN_BYTES = 256 << 20;
 
 /**
- * The fewest cores on which a default import goes parallel: the main thread (merging
- * the ranges' rows in order, the reorder buffer, the .lbt writer) and at least two
- * workers, each on a core of its own. On 2 cores they share two and parallel measured
- * 0.34–0.90× serial at 1 M rows, 0.57–1.31× at 5 M, at 1.2–1.9× the CPU per row.
+ * The fewest cores on which a default import goes parallel. 3 until 2026-11-26, from
+ * figures on 2 cores (0.34–0.90× serial at 1 M rows, 0.57–1.31× at 5 M) that the benchmark
+ * took with its workers under tsx's loader, which they inherited and which made them
+ * ~40% slower (src/parallel/worker-script.ts); measured without it, 2 cores gain above
+ * PARALLEL_IMPORT_MIN_BYTES.
  */
-export const PARALLEL_IMPORT_MIN_CORES = 3;
+export const PARALLEL_IMPORT_MIN_CORES = 2;
 
 /**
  * Threads of an import left to choose (`threads: 'auto'`): serial unless the log is
