@@ -46,8 +46,9 @@ import { LINE_WRITERS, headerOf, type LogRequest } from '../test/traffic/log-wri
 
 /**
  * The import as `lbsim import` runs it: from dist/ when built (`npm run bench` builds
- * first), so its worker threads start from compiled JS, not through tsx's loader (which
- * would add its compile time to every parallel import measured).
+ * first), so its worker threads start from compiled JS, without tsx's loader (which
+ * would add its compile time to every parallel import measured, and slows the workers'
+ * parsing: src/parallel/worker-script.ts).
  */
 const built = new URL('../dist/src/traffic/readers/import.js', import.meta.url);
 const { defaultImportThreads, importLog } = (existsSync(built) ? await import(built.href) : importFromSources) as typeof importFromSources;

@@ -25,8 +25,9 @@ import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-// The compiled build, as the CLI runs it: its worker threads load plain JS (from sources
-// they would go through tsx's loader, which costs seconds per pool start).
+// The compiled build, as the CLI runs it: its worker threads load plain JS, and start
+// without this process's tsx loader (src/parallel/worker-script.ts); from sources they
+// would need that loader, which costs seconds per pool start and slows the simulation.
 import { runMany } from '../dist/src/parallel/run-many.js';
 import { parseScenario } from '../dist/src/scenario/load.js';
 import { TraceWriter } from '../dist/src/traffic/lbt/writer.js';
