@@ -64,11 +64,10 @@ export const IMPORT_DEFAULTS = { onError: 'abort', reorderWindowMs: 5000, thread
 export const PARALLEL_IMPORT_MIN_BYTES = 256 << 20;
 
 /**
- * The fewest cores on which a default import goes parallel. 3 until 2026-11-26, from
- * figures on 2 cores (0.34–0.90× serial at 1 M rows, 0.57–1.31× at 5 M) that the benchmark
- * took with its workers under tsx's loader, which they inherited and which made them
- * ~40% slower (src/parallel/worker-script.ts); measured without it, 2 cores gain above
- * PARALLEL_IMPORT_MIN_BYTES.
+ * The fewest cores on which a default import goes parallel: on 2 the workers share them
+ * with the main thread and still gain above PARALLEL_IMPORT_MIN_BYTES (figures above). It
+ * was 3 until 2026-11-26, from 2-core figures taken with the benchmark's workers under
+ * tsx's loader, ~40% slower (benchmarks/RESULTS.md, "parallel import default").
  */
 export const PARALLEL_IMPORT_MIN_CORES = 2;
 
