@@ -27,6 +27,7 @@ export class EventQueue {
     this.time = new Float64Array(initialCapacity);
     this.order = new Float64Array(initialCapacity);
     this.packed = new Int32Array(initialCapacity);
+    this.time[0] = NEVER;
     // The arrays are replaced when the queue grows, maybe after the hot loop is optimized: see jit/mutable-fields.ts.
     markMutable(this, ['time', 'order', 'packed', 'n', 'sequence', 'at']);
   }
@@ -35,9 +36,14 @@ export class EventQueue {
     return this.n;
   }
 
-  /** Time of the earliest event; +Infinity when empty. */
+  /**
+   * Time of the earliest event; +Infinity when empty. An empty queue keeps +Infinity in
+   * `time[0]`, so this is one typed-array read: with a branch to `NEVER` (a tagged module
+   * constant) V8 made the result a tagged value and boxed `time[0]` in a new heap number on
+   * every call, ~1 GB of garbage in a 20 M-request replay (RESULTS.md, 2026-11-26 16:20).
+   */
   peekTime(): number {
-    return this.n > 0 ? this.time[0]! : NEVER;
+    return this.time[0]!;
   }
 
   peekKind(): number {
@@ -94,6 +100,7 @@ export class EventQueue {
     const n = --this.n;
     // The last event, now just past the heap's end, goes down from the root.
     if (n > 0) this.siftDown(n);
+    else this.time[0] = NEVER;
   }
 
   /**
@@ -163,6 +170,7 @@ export class EventQueue {
   clear(): void {
     this.n = 0;
     this.sequence = 0;
+    this.time[0] = NEVER;
   }
 
   /**

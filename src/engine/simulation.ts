@@ -178,11 +178,14 @@ export class Simulation {
       // Health checks and ticks go on for ever, and a proxy timer whose request is gone does
       // nothing: once only these are left, the run is over.
       const over = na === NEVER && q.size === (health === null ? 0 : health.queued) + this.idleTimers;
-      const ht = over ? NEVER : q.peekTime();
+      // When `over`, t is NEVER in effect and the test below ends the run. NEVER is not
+      // written into ht or t: a value that may be the module constant (a tagged heap number)
+      // is tagged too, and V8 then boxed both times in new heap numbers on every event.
+      const ht = q.peekTime();
       // One exit and one tick for both kinds of event: each call site V8 inlines is a copy
       // of its own, and a copy's first rare path taken (a pause, a boundary) deoptimizes.
       const t = ht <= na ? ht : na;
-      if (t >= limit || t > stopAt) return this.stopBefore(over);
+      if (over || t >= limit || t > stopAt) return this.stopBefore(over);
       this.tick(t);
       if (ht <= na) {
         const kind = q.peekKind();
