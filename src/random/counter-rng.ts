@@ -46,7 +46,13 @@ export const Purpose = {
 } as const;
 export type Purpose = (typeof Purpose)[keyof typeof Purpose];
 
-/** A stream: two 32-bit keys derived from (seed, purpose, sub-stream). */
+/**
+ * A stream: two 32-bit keys derived from (seed, purpose, sub-stream), held as signed 32-bit
+ * integers. Only their bits matter (the hash wraps everything mod 2^32), and a signed
+ * 32-bit value is a small integer to V8, passed as is; an unsigned one from 2^31 up is a
+ * heap number, and the generator's hot loop boxed a new one whenever it passed a key to a
+ * draw V8 had not inlined (RESULTS.md, 2026-11-26 16:20).
+ */
 export interface StreamKey {
   readonly k1: number;
   readonly k2: number;
@@ -64,8 +70,8 @@ export function streamKey(seed: number, purpose: number, sub = 0): StreamKey {
   let h = absorb(0x9e3779b9, seed);
   h = absorb(h, purpose);
   h = absorb(h, sub);
-  const k1 = h;
-  const k2 = pcgHash(h ^ 0x85ebca6b);
+  const k1 = h | 0;
+  const k2 = pcgHash(h ^ 0x85ebca6b) | 0;
   return { k1, k2 };
 }
 

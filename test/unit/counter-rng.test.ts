@@ -4,6 +4,7 @@
  * quality the engine assumes passes, while a biased hash, a short cycle or streams that
  * are shifted copies of each other fail by far.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bits32, pcgHash, Purpose, streamKey, uniform } from '../../src/random/counter-rng.ts';
 import { chiSquare, chiSquareCritical, correlation, Z_999 } from '../helpers/stats.ts';
@@ -39,6 +40,19 @@ describe('counter-rng', () => {
     expect(min).toBeGreaterThan(0);
     expect(max).toBeLessThan(1);
     expect(uniform(k.k1, k.k2, 123_456)).toBe(uniform(streamKey(7, Purpose.Work, 3).k1, streamKey(7, Purpose.Work, 3).k2, 123_456));
+  });
+
+  it('stream keys are signed 32-bit integers, and draw exactly what their unsigned bits would', () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.integer({ min: 1, max: 10 }), fc.nat(), fc.oneof(fc.nat(), fc.integer({ min: 0, max: 2 ** 40 })), (seed, purpose, sub, counter) => {
+        const { k1, k2 } = streamKey(seed, purpose, sub);
+        expect(k1 | 0).toBe(k1);
+        expect(k2 | 0).toBe(k2);
+        expect(uniform(k1, k2, counter)).toBe(uniform(k1 >>> 0, k2 >>> 0, counter));
+        expect(bits32(k1, k2, counter)).toBe(bits32(k1 >>> 0, k2 >>> 0, counter));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('is uniform: chi-square over 1000 equal buckets of 10^6 draws', () => {
