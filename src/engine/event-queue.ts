@@ -40,7 +40,7 @@ export class EventQueue {
    * Time of the earliest event; +Infinity when empty. An empty queue keeps +Infinity in
    * `time[0]`, so this is one typed-array read: with a branch to `NEVER` (a tagged module
    * constant) V8 made the result a tagged value and boxed `time[0]` in a new heap number on
-   * every call, ~1 GB of garbage in a 20 M-request replay (RESULTS.md, 2026-11-26 16:20).
+   * every call, ~1 GB of garbage in a 20 M-request replay (RESULTS.md, 2026-11-26 16:00).
    */
   peekTime(): number {
     return this.time[0]!;

@@ -51,7 +51,7 @@ export type Purpose = (typeof Purpose)[keyof typeof Purpose];
  * integers. Only their bits matter (the hash wraps everything mod 2^32), and a signed
  * 32-bit value is a small integer to V8, passed as is; an unsigned one from 2^31 up is a
  * heap number, and the generator's hot loop boxed a new one whenever it passed a key to a
- * draw V8 had not inlined (RESULTS.md, 2026-11-26 16:20).
+ * draw V8 had not inlined (RESULTS.md, 2026-11-26 16:00).
  */
 export interface StreamKey {
   readonly k1: number;

@@ -82,7 +82,7 @@ describe('hot loop', () => {
         events = replay(algorithm, 1_000_000);
       });
       expect(events).toBeGreaterThan(1_900_000);
-      // One heap number an event is 32 bytes a request (49 before 2026-11-26 16:20); one a
+      // One heap number an event is 32 bytes a request (49 before 2026-11-26 16:00); one a
       // request, 16. What remains is per run, not per event (the chunk's and the slots'
       // arrays, histograms, the time series: 2-5 bytes a request here).
       expect(bytes / 1_000_000).toBeLessThan(8);
