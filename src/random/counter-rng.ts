@@ -80,14 +80,28 @@ export function streamKey(seed: number, purpose: number, sub = 0): StreamKey {
  * take the fast path; larger ones fold their high bits into the first key.
  */
 export function uniform(k1: number, k2: number, counter: number): number {
+  return unitOf(uniformBits(k1, k2, counter));
+}
+
+/**
+ * uniform()'s 32 random bits, as a signed 32-bit integer: for hot loops, which call
+ * `unitOf(uniformBits(…))`. A double crossing a call V8 did not inline is boxed in a new
+ * heap number, and whether V8 inlines uniform() into the traffic generator varied from
+ * run to run; a signed 32-bit integer crosses as is (RESULTS.md, 2026-11-26 16:00).
+ */
+export function uniformBits(k1: number, k2: number, counter: number): number {
   let c = counter;
   let key1 = k1;
   if (c >= TWO_POW_32) {
     key1 = pcgHash(key1 ^ (Math.floor(c / TWO_POW_32) >>> 0));
     c = c >>> 0;
   }
-  const h = pcgHash(pcgHash((c + key1) >>> 0) ^ k2);
-  return (h + 0.5) * INV_TWO_POW_32;
+  return pcgHash(pcgHash((c + key1) >>> 0) ^ k2) | 0;
+}
+
+/** The uniform in (0, 1) that uniformBits() stand for. Small enough that V8 always inlines it. */
+export function unitOf(bits: number): number {
+  return ((bits >>> 0) + 0.5) * INV_TWO_POW_32;
 }
 
 /** A 32-bit unsigned integer for `counter` in the stream; used where bits, not a fraction, are wanted (hash keys, jitter). */

@@ -2,6 +2,7 @@
  * Service-demand distributions, parameterised by their mean (and shape), sampled from
  * uniforms the caller draws. A sampler holds only numbers, so sampling allocates nothing.
  */
+import { unitOf } from './counter-rng.ts';
 
 export type ServiceSpec =
   | { distribution: 'constant'; mean: number }
@@ -42,6 +43,15 @@ export class ServiceSampler {
         break;
     }
     this.needsSecondUniform = spec.distribution === 'lognormal';
+  }
+
+  /**
+   * Writes a sample into out[i], from two uniformBits() draws (the second is read only
+   * when needsSecondUniform). For the traffic generator: no double crosses this call, so
+   * none is boxed whether or not V8 inlines it (counter-rng.ts, uniformBits).
+   */
+  sampleInto(out: Float64Array, i: number, bits1: number, bits2: number): void {
+    out[i] = this.sample(unitOf(bits1), unitOf(bits2));
   }
 
   /** A sample from uniforms u1, u2 in (0, 1). */
@@ -86,6 +96,11 @@ export class ZipfSampler {
     }
     for (let k = 0; k < n; k++) this.cdf[k] = this.cdf[k]! / total;
     this.cdf[n - 1] = 1;
+  }
+
+  /** The key for a uniformBits() draw: an integer in, an integer out (see ServiceSampler.sampleInto). */
+  keyOf(bits: number): number {
+    return this.sample(unitOf(bits));
   }
 
   sample(u: number): number {

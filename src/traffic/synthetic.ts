@@ -11,7 +11,7 @@
  * process; a time-varying rate is exact by thinning (Lewis & Shedler) against the
  * block's peak rate.
  */
-import { Purpose, streamKey, uniform, type StreamKey } from '../random/counter-rng.ts';
+import { Purpose, streamKey, uniformBits, unitOf, type StreamKey } from '../random/counter-rng.ts';
 import { ServiceSampler, type ServiceSpec, ZipfSampler } from '../random/distributions.ts';
 import type { RequestChunk, TrafficSource } from './source.ts';
 
@@ -151,17 +151,19 @@ export class SyntheticTraffic implements TrafficSource {
       let blockDone = false;
       while (n < cap) {
         const c = k++;
-        t += (-Math.log(uniform(gk1, gk2, c)) * 1000) / rate;
+        // Draws as uniformBits (integers) and unitOf (always inlined): no double crosses a
+        // call here that V8 might not inline, so none is boxed (counter-rng.ts).
+        t += (-Math.log(unitOf(uniformBits(gk1, gk2, c))) * 1000) / rate;
         if (t >= end) {
           blockDone = true;
           break;
         }
-        if (profile !== undefined && uniform(this.thin.k1, this.thin.k2, c) * rate > rateAt(profile, t)) continue;
+        if (profile !== undefined && unitOf(uniformBits(this.thin.k1, this.thin.k2, c)) * rate > rateAt(profile, t)) continue;
         if (chunk !== null) {
           chunk.arrival[n] = t;
-          chunk.work[n] = svc.sample(uniform(wk1, wk2, c), second ? uniform(this.workAux.k1, this.workAux.k2, c) : 0.5);
-          chunk.client[n] = clients === undefined ? 0 : clients.sample(uniform(this.client.k1, this.client.k2, c));
-          chunk.route[n] = routes === undefined ? 0 : routes.sample(uniform(this.route.k1, this.route.k2, c));
+          svc.sampleInto(chunk.work, n, uniformBits(wk1, wk2, c), second ? uniformBits(this.workAux.k1, this.workAux.k2, c) : 0);
+          chunk.client[n] = clients === undefined ? 0 : clients.keyOf(uniformBits(this.client.k1, this.client.k2, c));
+          chunk.route[n] = routes === undefined ? 0 : routes.keyOf(uniformBits(this.route.k1, this.route.k2, c));
           chunk.flags[n] = 0;
         }
         n++;

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bits32, pcgHash, Purpose, streamKey, uniform } from '../../src/random/counter-rng.ts';
+import { bits32, pcgHash, Purpose, streamKey, uniform, uniformBits, unitOf } from '../../src/random/counter-rng.ts';
 import { chiSquare, chiSquareCritical, correlation, Z_999 } from '../helpers/stats.ts';
 
 const N = 1_000_000;
@@ -53,6 +53,22 @@ describe('counter-rng', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('draws the same numbers as ever (values pinned from the implementation of 2026-11-26 before signed keys and uniformBits)', () => {
+    const pinned: [number, number, number, number, number, number][] = [
+      [1, 1, 0, 0, 0.30993104830849916, 1331143716],
+      [42, 3, 7, 123456, 0.47867219883482903, 2055881439],
+      [7, 5, 2, 2 ** 32 + 5, 0.5101366959279403, 1348491279],
+      [2 ** 40, 9, 1, 2 ** 45, 0.375416629598476, 1864206130],
+    ];
+    for (const [seed, purpose, sub, counter, u, bits] of pinned) {
+      const { k1, k2 } = streamKey(seed, purpose, sub);
+      expect(uniform(k1, k2, counter)).toBe(u);
+      expect(unitOf(uniformBits(k1, k2, counter))).toBe(u);
+      expect(uniformBits(k1, k2, counter) | 0).toBe(uniformBits(k1, k2, counter));
+      expect(bits32(k1, k2, counter)).toBe(bits);
+    }
   });
 
   it('is uniform: chi-square over 1000 equal buckets of 10^6 draws', () => {
