@@ -48,7 +48,9 @@ export class ServiceSampler {
   /**
    * Writes a sample into out[i], from two uniformBits() draws (the second is read only
    * when needsSecondUniform). For the traffic generator: no double crosses this call, so
-   * none is boxed whether or not V8 inlines it (counter-rng.ts, uniformBits).
+   * none is boxed whether or not V8 inlines it into the generator's big loop
+   * (counter-rng.ts, uniformBits); inside, sample() is this small method's one call,
+   * which V8 inlines when it optimizes it.
    */
   sampleInto(out: Float64Array, i: number, bits1: number, bits2: number): void {
     out[i] = this.sample(unitOf(bits1), unitOf(bits2));

@@ -1,7 +1,7 @@
 /**
  * The engine's hot loop allocates nothing per event. A heap number boxed on every event is
  * invisible in results and costs ~6% of a replay in allocation and scavenges; it crept in
- * twice (RESULTS.md, 2026-11-26 12:33 and 16:20), both times through a double that V8 had
+ * twice (RESULTS.md, 2026-11-26 12:33 and 16:00), both times through a double that V8 had
  * to keep as a tagged value. This counts what a replay of a million requests allocates,
  * with V8's sampling heap profiler, including objects the scavenger has already freed.
  *
