@@ -31,5 +31,8 @@ export const PROXY_PRIORITY = { QueueTimeout: HEALTH_PRIORITY + 4, TryTimeout: H
  * the traffic's end), that property load had never run when the loop was optimized, and
  * V8, with no feedback for it, threw the optimized loop away the first time it did
  * (`--trace-deopt`: "Insufficient type feedback"). An imported constant needs no feedback.
+ * But V8 reads it from the module's cell as a tagged heap number: a time that may be NEVER
+ * (`a ? NEVER : t`) is tagged too, and the hot loop boxed such times on every event. Test
+ * for it in conditions; the event queue keeps +Infinity in its storage (peekTime).
  */
 export const NEVER = Number.POSITIVE_INFINITY;
