@@ -17,7 +17,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TraceWriter } from '../src/traffic/lbt/writer.ts';
 import { RequestChunk } from '../src/traffic/source.ts';
-import { SyntheticTraffic, type RatePoint } from '../src/traffic/synthetic.ts';
+import type { RatePoint } from '../src/traffic/rate-profile.ts';
+import { SyntheticTraffic } from '../src/traffic/synthetic.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -11,7 +11,8 @@ import { readTraceIndex, TraceReader } from '../traffic/lbt/reader.ts';
 import { ReplaySource } from '../traffic/replay.ts';
 import type { TrafficSource } from '../traffic/source.ts';
 import type { WindowSpec } from './tasks.ts';
-import { BLOCK_MS, rateAt, SyntheticTraffic } from '../traffic/synthetic.ts';
+import { rateAt } from '../traffic/rate-profile.ts';
+import { BLOCK_MS, SyntheticTraffic } from '../traffic/synthetic.ts';
 
 /** Why a scenario cannot be split in time, or undefined when it can. */
 export function unsplittableReason(scenario: Scenario): string | undefined {

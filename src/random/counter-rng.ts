@@ -33,7 +33,8 @@ export function pcgHash(input: number): number {
  */
 export const Purpose = {
   ArrivalGap: 1,
-  ArrivalThinning: 2,
+  /** A block's number of arrivals (src/traffic/synthetic.ts). */
+  ArrivalCount: 2,
   Work: 3,
   WorkAux: 4,
   Client: 5,

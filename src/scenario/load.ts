@@ -17,7 +17,7 @@ import { resolveBalancerSection } from '../config-import/scenario.ts';
 import { detectFile } from '../config-import/index.ts';
 import { fileReadError, isLbsimError, LbsimError } from '../errors.ts';
 import type { ServiceSpec } from '../random/distributions.ts';
-import type { RatePoint } from '../traffic/synthetic.ts';
+import type { RatePoint } from '../traffic/rate-profile.ts';
 import { prepareScenario, resolveTraceScenario, traceSpecOf, type TraceTrafficSpec } from '../traffic/prepare.ts';
 import { expandNames, PROXY_KEYS, type ProxyFields, type ScenarioParsed, scenarioSchema } from './schema.ts';
 import { applyServerKnobs, takeServerKnobs } from './server-knobs.ts';

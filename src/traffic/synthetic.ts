@@ -3,27 +3,30 @@
  * profile, service demands from a distribution, Zipf-skewed client and route keys.
  *
  * Arrivals are generated in fixed blocks of simulated time (`BLOCK_MS`), each with its own
- * stream keys derived from (seed, purpose, block). Within a block, candidate k's gap,
- * thinning test, work and keys are draws number k of those streams. So the requests of
- * any block are a pure function of (seed, block): a run split across threads at any block
- * boundary sees exactly the requests of the single-threaded run. Gaps are memoryless, so
- * restarting the exponential clock at each block boundary is still an exact Poisson
- * process; a time-varying rate is exact by thinning (Lewis & Shedler) against the
- * block's peak rate.
+ * stream keys derived from (seed, purpose, block), and a block's arrivals are counted
+ * before they are placed: its count is a Poisson variate of the rate's integral over the
+ * block (poisson.ts), then its arrivals are that many points of the rate's density on the
+ * block, in order. That is exactly a (non-homogeneous) Poisson process, restricted to the
+ * block, and independent from block to block, so the blocks join into one. Arrival k of a
+ * block is placed from the block's gap draws 0…k and draws its work and keys at counter k.
+ *
+ * So the requests of any block are a pure function of (seed, block), and the number of
+ * requests before any block boundary costs one Poisson draw per block, not the generation
+ * of those requests: a time-split run numbers the requests of its windows at once
+ * (src/parallel/windows.ts) and sees exactly the requests of the single-threaded run.
+ *
+ * Points in order: uniform order statistics from normalised exponential spacings (the
+ * running sums of k + 1 exponentials over the sum of n + 1 are the k-th of n sorted
+ * uniforms), pushed through the inverse of the rate's integral on a profile.
  */
 import { Purpose, streamKey, uniformBits, unitOf, type StreamKey } from '../random/counter-rng.ts';
 import { ServiceSampler, type ServiceSpec, ZipfSampler } from '../random/distributions.ts';
+import { poissonVariate } from '../random/poisson.ts';
+import { BlockRate, type RatePoint } from './rate-profile.ts';
 import type { RequestChunk, TrafficSource } from './source.ts';
 
 /** Block length; part of the determinism contract (changing it changes every run). */
 export const BLOCK_MS = 1000;
-
-export interface RatePoint {
-  /** ms from the start */
-  at: number;
-  /** requests per second */
-  rate: number;
-}
 
 export interface SyntheticSpec {
   /** Constant rate (per second), or a profile of points interpolated linearly. */
@@ -37,45 +40,36 @@ export interface SyntheticSpec {
   seed: number;
 }
 
-/** λ(t) of a profile, per second. Before the first point and after the last the rate is flat; equal `at`s make a step. */
-export function rateAt(profile: readonly RatePoint[], t: number): number {
-  if (t < profile[0]!.at) return profile[0]!.rate;
-  for (let i = profile.length - 1; i >= 0; i--) {
-    const p = profile[i]!;
-    if (t >= p.at) {
-      const q = profile[i + 1];
-      if (q === undefined || q.at === p.at) return p.rate;
-      return p.rate + ((q.rate - p.rate) * (t - p.at)) / (q.at - p.at);
-    }
-  }
-  return profile[profile.length - 1]!.rate;
+/** The largest double below x, for x > 0: an arrival time that rounds up to its block's end stays inside the block. */
+function below(x: number): number {
+  BITS_F64[0] = x;
+  BITS_I64[0]! -= 1n;
+  return BITS_F64[0]!;
 }
-
-/** Highest λ on [from, to): a piecewise-linear function peaks at an end or a breakpoint. */
-export function peakRate(profile: readonly RatePoint[], from: number, to: number): number {
-  let peak = Math.max(rateAt(profile, from), rateAt(profile, to));
-  for (const p of profile) if (p.at >= from && p.at <= to) peak = Math.max(peak, p.rate);
-  // A step at `at` reaches the later rate immediately; include every point at a breakpoint.
-  return peak;
-}
+const BITS_F64 = new Float64Array(1);
+const BITS_I64 = new BigInt64Array(BITS_F64.buffer);
 
 export class SyntheticTraffic implements TrafficSource {
   readonly endTime: number;
-  private readonly profile: RatePoint[] | undefined;
+  /** The profile's integral and its inverse over the current block; undefined at a constant rate. */
+  private readonly blockRate: BlockRate | undefined;
+  /** Per ms. */
   private readonly constantRate: number;
   private readonly service: ServiceSampler;
   private readonly clients: ZipfSampler | undefined;
   private readonly routes: ZipfSampler | undefined;
   private readonly seed: number;
 
-  // Generator position: block, candidate index within it, and the candidate's time.
+  // Generator position: the block, its arrivals, and the next one's index in it.
   private block = -1;
-  private k = 0;
-  private t = 0;
+  private blockStart = 0;
   private blockEnd = 0;
-  private blockPeak = 0;
+  private blockCount = 0;
+  private next = 0;
+  /** The block's arrival times, once placed (`placed`); grows to the largest block's count. */
+  private times = new Float64Array(1024);
+  private placed = false;
   private gap!: StreamKey;
-  private thin!: StreamKey;
   private work!: StreamKey;
   private workAux!: StreamKey;
   private client!: StreamKey;
@@ -85,10 +79,10 @@ export class SyntheticTraffic implements TrafficSource {
     this.endTime = spec.durationMs;
     this.seed = spec.seed;
     if (typeof spec.rate === 'number') {
-      this.profile = undefined;
-      this.constantRate = spec.rate;
+      this.blockRate = undefined;
+      this.constantRate = spec.rate / 1000;
     } else {
-      this.profile = [...spec.rate].sort((a, b) => a.at - b.at);
+      this.blockRate = new BlockRate([...spec.rate].sort((a, b) => a.at - b.at));
       this.constantRate = 0;
     }
     this.service = new ServiceSampler(spec.service);
@@ -100,16 +94,20 @@ export class SyntheticTraffic implements TrafficSource {
   }
 
   fill(chunk: RequestChunk): void {
-    chunk.count = this.generate(chunk, chunk.capacity);
+    chunk.count = this.generate(chunk);
   }
 
   /**
-   * Counts the arrivals from the current position to the end, drawing only gaps (and
-   * thinning tests): what a time-split run needs to number the requests of a window
-   * without generating the requests before it.
+   * The arrivals from the current position to the end, without generating them (a Poisson
+   * draw per block): what a time-split run needs to number the requests of a window.
    */
   count(): number {
-    return this.generate(null, Number.POSITIVE_INFINITY);
+    let n = this.blockCount - this.next;
+    while (this.block >= 0) {
+      this.openBlock(this.block + 1);
+      n += this.blockCount;
+    }
+    return n;
   }
 
   /**
@@ -119,84 +117,113 @@ export class SyntheticTraffic implements TrafficSource {
    */
   countByBlock(): number[] {
     const out: number[] = [];
-    while (this.block >= 0) out.push(this.generate(null, Number.POSITIVE_INFINITY, true));
+    while (this.block >= 0) {
+      out.push(this.blockCount - this.next);
+      this.openBlock(this.block + 1);
+    }
     return out;
   }
 
   /**
-   * Draws arrivals from the current position until `cap` are accepted or the traffic
-   * ends, and returns how many. Into `chunk` it also draws each one's work and keys;
-   * with `chunk` null it only counts. Works a block at a time so the block's stream keys
-   * and the chunk's arrays sit in locals in the inner loop (the engine's hottest producer).
+   * Fills `chunk` from the current position until it is full or the traffic ends; returns
+   * how many. Works a block at a time so the block's stream keys and the chunk's arrays sit
+   * in locals in the inner loop (the engine's hottest producer).
    */
-  private generate(chunk: RequestChunk | null, cap: number, oneBlock = false): number {
-    let n = 0;
+  private generate(chunk: RequestChunk): number {
+    const cap = chunk.capacity;
     const svc = this.service;
     const second = svc.needsSecondUniform;
     const clients = this.clients;
     const routes = this.routes;
-    const profile = this.profile;
+    let n = 0;
     while (n < cap && this.block >= 0) {
-      const rate = this.blockPeak;
-      if (rate <= 0) {
+      const first = this.next;
+      const last = Math.min(this.blockCount, first + cap - n);
+      if (first === last) {
         this.openBlock(this.block + 1);
-        if (oneBlock) return n;
         continue;
       }
-      const { k1: gk1, k2: gk2 } = this.gap;
+      if (!this.placed) this.place();
+      const times = this.times;
       const { k1: wk1, k2: wk2 } = this.work;
-      const end = this.blockEnd;
-      let k = this.k;
-      let t = this.t;
-      let blockDone = false;
-      while (n < cap) {
-        const c = k++;
-        // Draws as uniformBits (integers) and unitOf (always inlined): no double crosses a
-        // call here that V8 might not inline, so none is boxed (counter-rng.ts).
-        t += (-Math.log(unitOf(uniformBits(gk1, gk2, c))) * 1000) / rate;
-        if (t >= end) {
-          blockDone = true;
-          break;
-        }
-        if (profile !== undefined && unitOf(uniformBits(this.thin.k1, this.thin.k2, c)) * rate > rateAt(profile, t)) continue;
-        if (chunk !== null) {
-          chunk.arrival[n] = t;
-          svc.sampleInto(chunk.work, n, uniformBits(wk1, wk2, c), second ? uniformBits(this.workAux.k1, this.workAux.k2, c) : 0);
-          chunk.client[n] = clients === undefined ? 0 : clients.keyOf(uniformBits(this.client.k1, this.client.k2, c));
-          chunk.route[n] = routes === undefined ? 0 : routes.keyOf(uniformBits(this.route.k1, this.route.k2, c));
-          chunk.flags[n] = 0;
-        }
+      // Draws as uniformBits (integers): no double crosses a call here that V8 might not
+      // inline, so none is boxed (counter-rng.ts).
+      for (let k = first; k < last; k++) {
+        chunk.arrival[n] = times[k]!;
+        svc.sampleInto(chunk.work, n, uniformBits(wk1, wk2, k), second ? uniformBits(this.workAux.k1, this.workAux.k2, k) : 0);
+        chunk.client[n] = clients === undefined ? 0 : clients.keyOf(uniformBits(this.client.k1, this.client.k2, k));
+        chunk.route[n] = routes === undefined ? 0 : routes.keyOf(uniformBits(this.route.k1, this.route.k2, k));
+        chunk.flags[n] = 0;
         n++;
       }
-      if (blockDone) {
-        this.openBlock(this.block + 1);
-        if (oneBlock) return n;
-      } else {
-        this.k = k;
-        this.t = t;
-      }
+      this.next = last;
     }
     return n;
   }
 
-  /** Positions the generator at the start of `block`; past the end it marks the traffic finished (block = -1). */
+  /**
+   * Positions the generator at the start of `block` and draws its count; past the end it
+   * marks the traffic finished (block = -1, no arrivals).
+   */
   private openBlock(block: number): void {
     const start = block * BLOCK_MS;
+    this.next = 0;
+    this.placed = false;
     if (start >= this.endTime) {
       this.block = -1;
+      this.blockCount = 0;
       return;
     }
+    const end = Math.min(start + BLOCK_MS, this.endTime);
     this.block = block;
-    this.k = 0;
-    this.t = start;
-    this.blockEnd = Math.min(start + BLOCK_MS, this.endTime);
-    this.blockPeak = this.profile === undefined ? this.constantRate : peakRate(this.profile, start, this.blockEnd);
+    this.blockStart = start;
+    this.blockEnd = end;
+    let mean: number;
+    if (this.blockRate === undefined) mean = this.constantRate * (end - start);
+    else {
+      this.blockRate.set(start, end);
+      mean = this.blockRate.total;
+    }
+    // Only the count here: counting a week of 1 s blocks (countByBlock) derives no other stream.
+    const count = streamKey(this.seed, Purpose.ArrivalCount, block);
+    this.blockCount = poissonVariate(mean, count.k1, count.k2);
+  }
+
+  /**
+   * The block's streams, and its arrival times, in order, into `times`: the running sums of blockCount + 1
+   * exponential gaps, over their total, are blockCount sorted uniforms on (0, 1), spread
+   * over the block in proportion to the rate's integral.
+   */
+  private place(): void {
     const s = this.seed;
+    const block = this.block;
     this.gap = streamKey(s, Purpose.ArrivalGap, block);
-    this.thin = streamKey(s, Purpose.ArrivalThinning, block);
     this.work = streamKey(s, Purpose.Work, block);
     this.workAux = streamKey(s, Purpose.WorkAux, block);
     this.client = streamKey(s, Purpose.Client, block);
     this.route = streamKey(s, Purpose.Route, block);
+    const n = this.blockCount;
+    if (this.times.length < n + 1) this.times = new Float64Array(Math.max(n + 1, this.times.length * 2));
+    const times = this.times;
+    const { k1, k2 } = this.gap;
+    let sum = 0;
+    for (let k = 0; k <= n; k++) {
+      sum -= Math.log(unitOf(uniformBits(k1, k2, k)));
+      times[k] = sum;
+    }
+    const start = this.blockStart;
+    const last = below(this.blockEnd);
+    const rate = this.blockRate;
+    let prev = start;
+    for (let k = 0; k < n; k++) {
+      const share = times[k]! / sum;
+      let t = rate === undefined ? start + share * (this.blockEnd - start) : rate.timeOf(share * rate.total);
+      // Rounding may not take a time past the block's end nor before its predecessor.
+      if (t > last) t = last;
+      if (t < prev) t = prev;
+      times[k] = t;
+      prev = t;
+    }
+    this.placed = true;
   }
 }

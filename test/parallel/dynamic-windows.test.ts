@@ -220,7 +220,7 @@ describe('windows cut while the run goes, on every kind of trace replay', () => 
 });
 
 describe('windows cut while the run goes, on synthetic traffic', () => {
-  // No index: the workers count the arrivals block by block first (requestNumbers), and
+  // No index: the workers count the arrivals block by block first (requestNumbers: a Poisson draw per block), and
   // every boundary and stolen tail is numbered from those counts. A count one off would
   // shift the balancers' random draws (random, power-of-two) and show in the report.
   const synthetic = (name: string, algorithm: string, rate: string, backends: string) =>

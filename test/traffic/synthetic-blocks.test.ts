@@ -3,12 +3,13 @@
  * on the thread pool sums to number the requests before any boundary chosen while it
  * runs (src/parallel/dynamic-windows.ts). A count one off would shift every request
  * number after it and change the balancers' random draws: checked against the arrivals
- * fill() generates, for constant rates, profiles (thinning) and blocks with no traffic.
+ * fill() generates, for constant rates, profiles and blocks with no traffic.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RequestChunk } from '../../src/traffic/source.ts';
-import { BLOCK_MS, type RatePoint, SyntheticTraffic } from '../../src/traffic/synthetic.ts';
+import type { RatePoint } from '../../src/traffic/rate-profile.ts';
+import { BLOCK_MS, SyntheticTraffic } from '../../src/traffic/synthetic.ts';
 
 /** The arrivals fill() generates from block `first` on, counted per block. */
 function filledPerBlock(source: SyntheticTraffic, first: number, durationMs: number): number[] {

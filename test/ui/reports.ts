@@ -16,7 +16,8 @@ duration: 2m
 timeout: 2s
 traffic:
   synthetic:
-    profile: [{ at: 0s, rate: 300/s }, { at: 30s, rate: 300/s }, { at: 30s, rate: 1500/s }, { at: 90s, rate: 1500/s }, { at: 90s, rate: 300/s }]
+    # Silent for its last second, so every request has finished by the end: the series end at 2m, not with an interval of draining after it.
+    profile: [{ at: 0s, rate: 300/s }, { at: 30s, rate: 300/s }, { at: 30s, rate: 1500/s }, { at: 90s, rate: 1500/s }, { at: 90s, rate: 300/s }, { at: 119s, rate: 300/s }, { at: 119s, rate: 0/s }]
     service: { distribution: exponential, mean: 4ms }
 balancer: { algorithm: weighted-round-robin }
 backends:
