@@ -22,9 +22,19 @@ const INV_TWO_POW_32 = 1 / TWO_POW_32;
 
 /** The PCG hash: a bijection on 32-bit unsigned integers. */
 export function pcgHash(input: number): number {
-  const state = (Math.imul(input, 747796405) + 2891336453) >>> 0;
-  const word = Math.imul((state >>> ((state >>> 28) + 4)) ^ state, 277803737) >>> 0;
-  return ((word >>> 22) ^ word) >>> 0;
+  return mix(input) >>> 0;
+}
+
+/**
+ * pcgHash's bits as a signed 32-bit integer, which the draws pass between calls: a small
+ * integer to V8 whether or not it inlines the call. pcgHash's unsigned result is a heap
+ * number from 2^31 up, and in runs where V8 did not inline it into the traffic generator
+ * every other hash was boxed (~60 bytes an arrival; RESULTS.md, 2026-11-27).
+ */
+function mix(input: number): number {
+  const state = (Math.imul(input, 747796405) + 2891336453) | 0;
+  const word = Math.imul((state >>> ((state >>> 28) + 4)) ^ state, 277803737);
+  return ((word >>> 22) ^ word) | 0;
 }
 
 /**
@@ -94,10 +104,10 @@ export function uniformBits(k1: number, k2: number, counter: number): number {
   let c = counter;
   let key1 = k1;
   if (c >= TWO_POW_32) {
-    key1 = pcgHash(key1 ^ (Math.floor(c / TWO_POW_32) >>> 0));
+    key1 = mix(key1 ^ (Math.floor(c / TWO_POW_32) >>> 0));
     c = c >>> 0;
   }
-  return pcgHash(pcgHash((c + key1) >>> 0) ^ k2) | 0;
+  return mix(mix((c + key1) | 0) ^ k2);
 }
 
 /** The uniform in (0, 1) that uniformBits() stand for. Small enough that V8 always inlines it. */
@@ -107,5 +117,5 @@ export function unitOf(bits: number): number {
 
 /** A 32-bit unsigned integer for `counter` in the stream; used where bits, not a fraction, are wanted (hash keys, jitter). */
 export function bits32(k1: number, k2: number, counter: number): number {
-  return pcgHash(pcgHash((counter + k1) >>> 0) ^ k2);
+  return mix(mix((counter + k1) | 0) ^ k2) >>> 0;
 }

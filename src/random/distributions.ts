@@ -47,28 +47,29 @@ export class ServiceSampler {
 
   /**
    * Writes a sample into out[i], from two uniformBits() draws (the second is read only
-   * when needsSecondUniform). For the traffic generator: no double crosses this call, so
-   * none is boxed whether or not V8 inlines it into the generator's big loop
-   * (counter-rng.ts, uniformBits); inside, sample() is this small method's one call,
-   * which V8 inlines when it optimizes it.
+   * when needsSecondUniform). For the traffic generator: only integers cross this call and
+   * the sample stays inside it, so nothing is boxed whether or not V8 inlines it into the
+   * generator's big loop (counter-rng.ts, uniformBits). The distributions are written out
+   * here, not in a sample(u1, u2) this calls: in runs where V8 inlined this method but not
+   * that one, both uniforms and the sample were boxed, 48 bytes an arrival (RESULTS.md,
+   * 2026-11-27).
    */
   sampleInto(out: Float64Array, i: number, bits1: number, bits2: number): void {
-    out[i] = this.sample(unitOf(bits1), unitOf(bits2));
-  }
-
-  /** A sample from uniforms u1, u2 in (0, 1). */
-  sample(u1: number, u2: number): number {
+    const u1 = unitOf(bits1);
     switch (this.kind) {
       case 0:
-        return this.a;
+        out[i] = this.a;
+        break;
       case 1:
-        return -this.a * Math.log(u1);
+        out[i] = -this.a * Math.log(u1);
+        break;
       case 2:
         // Box-Muller: one standard normal from two uniforms.
-        return Math.exp(this.a + this.b * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
+        out[i] = Math.exp(this.a + this.b * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * unitOf(bits2)));
+        break;
       default:
         // Inverse CDF: xm / u^(1/alpha).
-        return this.a / Math.pow(u1, this.b);
+        out[i] = this.a / Math.pow(u1, this.b);
     }
   }
 
@@ -100,12 +101,12 @@ export class ZipfSampler {
     this.cdf[n - 1] = 1;
   }
 
-  /** The key for a uniformBits() draw: an integer in, an integer out (see ServiceSampler.sampleInto). */
+  /**
+   * The key for a uniformBits() draw: an integer in, an integer out, the search inside (as
+   * ServiceSampler.sampleInto: a uniform handed to a method V8 did not inline was boxed).
+   */
   keyOf(bits: number): number {
-    return this.sample(unitOf(bits));
-  }
-
-  sample(u: number): number {
+    const u = unitOf(bits);
     const cdf = this.cdf;
     let lo = 0;
     let hi = this.n - 1;

@@ -106,7 +106,7 @@ export async function prepareTrace(spec: TraceTrafficSpec, options: PrepareOptio
     ...(spec.import.columns === undefined ? {} : { columns: spec.import.columns }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
-  options.onNote?.(`imported ${formatCount(summary.requests)} requests from ${spec.source}${summary.skipped > 0 ? ` (${summary.skipped} malformed rows skipped)` : ''}`);
+  options.onNote?.(`imported ${formatCount(summary.requests)} requests from ${spec.source}${summary.skipped > 0 ? ` (${formatCount(summary.skipped)} malformed rows skipped)` : ''}`);
   return { spec: { ...spec, file: cached }, summary };
 }
 

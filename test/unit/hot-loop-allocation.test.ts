@@ -12,7 +12,8 @@ import { Session } from 'node:inspector/promises';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
 import { createSimulation } from '../../src/simulate.ts';
-import type { RequestChunk, TrafficSource } from '../../src/traffic/source.ts';
+import { RequestChunk, type TrafficSource } from '../../src/traffic/source.ts';
+import { SyntheticTraffic } from '../../src/traffic/synthetic.ts';
 import { scenarioOf } from '../helpers/simulate.ts';
 
 const BACKENDS = 16;
@@ -88,6 +89,34 @@ describe('hot loop', () => {
       // request, 16. What remains is per run, not per event (the chunk's and the slots'
       // arrays, histograms, the time series: 2-5 bytes a request here).
       expect(bytes / 1_000_000).toBeLessThan(8);
+    });
+  }
+});
+
+describe('synthetic traffic', () => {
+  /** Generates `seconds` of synthetic traffic at ~11,200/s; returns the arrivals. */
+  const generate = (rate: number | { at: number; rate: number }[], seconds: number): number => {
+    const source = new SyntheticTraffic({ rate, service: { distribution: 'exponential', mean: 1 }, clients: { count: 100_000, skew: 1 }, durationMs: seconds * 1000, seed: 3 });
+    const chunk = new RequestChunk(16_384);
+    let n = 0;
+    for (source.fill(chunk); chunk.count > 0; source.fill(chunk)) n += chunk.count;
+    return n;
+  };
+  const ramp = [
+    { at: 0, rate: 8000 },
+    { at: 100_000, rate: 14_000 },
+  ];
+  for (const [name, rate] of [['a constant rate', 11_200], ['a ramp', ramp]] as const) {
+    it(`allocates no heap number per arrival (${name})`, async () => {
+      generate(rate, 20);
+      let arrivals = 0;
+      const bytes = await allocatedBy(() => {
+        arrivals = generate(rate, 180);
+      });
+      expect(arrivals).toBeGreaterThan(1_800_000);
+      // Placing a block's arrivals boxed one heap number each until 2026-11-27 (16 bytes an
+      // arrival); what remains is per block (its streams' keys) and per run.
+      expect(bytes / arrivals).toBeLessThan(4);
     });
   }
 });
