@@ -29,6 +29,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_BALANCERS } from '../src/balancers/registry.ts';
 import { Purpose, streamKey, uniform } from '../src/random/counter-rng.ts';
+import { poissonVariate } from '../src/random/poisson.ts';
 import { parseScenario } from '../src/scenario/load.ts';
 import { runScenario, simulateSync } from '../src/simulate.ts';
 
@@ -67,8 +68,8 @@ function runFull(durationS: number): { requests: number; mean: number } {
 
 /**
  * The floor: the same model as a minimal loop. Arrivals are generated in 1 s blocks
- * exactly as the synthetic source does (same stream keys), so both loops simulate the
- * same requests and their mean latencies agree.
+ * exactly as the synthetic source does (same stream keys, same arithmetic), so both loops
+ * simulate the same requests and their mean latencies agree.
  */
 function runBare(durationS: number): { requests: number; mean: number } {
   const endMs = durationS * 1000;
@@ -135,24 +136,48 @@ function runBare(durationS: number): { requests: number; mean: number } {
   let requests = 0;
   let latencySum = 0;
   let rr = 0;
-  // Arrival generator state: block, candidate index, time.
-  let block = 0;
+  // Arrivals as src/traffic/synthetic.ts draws them: each 1 s block's count first (a
+  // Poisson draw), then that many arrivals from normalised exponential spacings; k is the
+  // arrival's index in its block, the counter of its work draw.
+  let block = -1;
+  let count = 0;
   let k = 0;
-  let t = 0;
-  let gap = streamKey(1, Purpose.ArrivalGap, 0);
+  let times = new Float64Array(1024);
   let work = streamKey(1, Purpose.Work, 0);
-  const nextArrival = (): number => {
+  const f64 = new Float64Array(1);
+  const i64 = new BigInt64Array(f64.buffer);
+  const openNextBlock = (): boolean => {
     for (;;) {
-      if (block * 1000 >= endMs) return Number.POSITIVE_INFINITY;
-      t += -Math.log(uniform(gap.k1, gap.k2, k)) / ratePerMs;
-      if (t < Math.min((block + 1) * 1000, endMs)) return t;
       block++;
+      const start = block * 1000;
+      if (start >= endMs) return false;
+      const end = Math.min(start + 1000, endMs);
+      const c = streamKey(1, Purpose.ArrivalCount, block);
+      count = poissonVariate(ratePerMs * (end - start), c.k1, c.k2);
       k = 0;
-      t = block * 1000;
-      gap = streamKey(1, Purpose.ArrivalGap, block);
+      if (count === 0) continue;
+      if (times.length < count + 1) times = new Float64Array(2 * count);
+      const gap = streamKey(1, Purpose.ArrivalGap, block);
+      let sum = 0;
+      for (let j = 0; j <= count; j++) {
+        sum -= Math.log(uniform(gap.k1, gap.k2, j));
+        times[j] = sum;
+      }
+      // The block's last instant: the largest double below its end.
+      f64[0] = end;
+      i64[0]! -= 1n;
+      const last = f64[0]!;
+      let prev = Math.min(start, last);
+      for (let j = 0; j < count; j++) {
+        const at = Math.max(prev, Math.min(last, start + (times[j]! / sum) * (end - start)));
+        times[j] = at;
+        prev = at;
+      }
       work = streamKey(1, Purpose.Work, block);
+      return true;
     }
   };
+  const nextArrival = (): number => (k < count || openNextBlock() ? times[k]! : Number.POSITIVE_INFINITY);
   let arrival = nextArrival();
   for (;;) {
     if (heapN > 0 && heapT[0]! <= arrival) {
