@@ -8,6 +8,7 @@
 import type { BackendSpec } from '../engine/backends.ts';
 import { LbsimError } from '../errors.ts';
 import type { Scenario } from '../scenario/load.ts';
+import { BlockRate, rateAt } from '../traffic/rate-profile.ts';
 
 export function withAlgorithm(s: Scenario, algorithm: string): Scenario {
   return { ...s, balancer: { algorithm, options: algorithm === s.balancer.algorithm ? s.balancer.options : {} } };
@@ -27,25 +28,12 @@ export function meanRate(s: Scenario): number | undefined {
   if (t.kind !== 'synthetic') return undefined;
   const r = t.rate as number | { at: number; rate: number }[];
   if (typeof r === 'number') return r;
-  const pts = [...r].sort((a, b) => a.at - b.at);
-  const at = (x: number): number => {
-    if (x <= pts[0]!.at) return pts[0]!.rate;
-    for (let i = pts.length - 1; i >= 0; i--) {
-      const p = pts[i]!;
-      if (x >= p.at) {
-        const q = pts[i + 1];
-        if (q === undefined || q.at === p.at) return p.rate;
-        return p.rate + ((q.rate - p.rate) * (x - p.at)) / (q.at - p.at);
-      }
-    }
-    return pts[pts.length - 1]!.rate;
-  };
-  // Trapezoids on a fine grid: exact for piecewise-linear profiles up to the grid's resolution.
-  const steps = 2000;
-  const dt = s.durationMs / steps;
-  let area = 0;
-  for (let i = 0; i < steps; i++) area += (at(i * dt) + at((i + 1) * dt)) / 2;
-  return area / steps;
+  const profile = [...r].sort((a, b) => a.at - b.at);
+  if (!(s.durationMs > 0)) return rateAt(profile, 0);
+  // The exact integral of the piecewise-linear rate over the run, per second of it.
+  const integral = new BlockRate(profile);
+  integral.set(0, s.durationMs);
+  return (integral.total / s.durationMs) * 1000;
 }
 
 /** Every arrival rate multiplied by `factor` (synthetic traffic only). */
