@@ -29,7 +29,7 @@ export function pcgHash(input: number): number {
  * pcgHash's bits as a signed 32-bit integer, which the draws pass between calls: a small
  * integer to V8 whether or not it inlines the call. pcgHash's unsigned result is a heap
  * number from 2^31 up, and in runs where V8 did not inline it into the traffic generator
- * every other hash was boxed (~60 bytes an arrival; RESULTS.md, 2026-11-27).
+ * every other hash was boxed (~30 bytes an arrival; RESULTS.md, 2026-11-27).
  */
 function mix(input: number): number {
   const state = (Math.imul(input, 747796405) + 2891336453) | 0;

@@ -7,7 +7,7 @@
  * `random_poisson_ptrs`): below a mean of 10, Knuth's multiplication method; from 10 up,
  * Hörmann's transformed rejection with squeeze, PTRS ("The transformed rejection method
  * for generating Poisson random variables", Insurance: Mathematics and Economics 12,
- * 1993), which takes ~1.2 pairs of uniforms whatever the mean. Written here, not taken
+ * 1993), whose expected number of uniform pairs stays small and bounded whatever the mean. Written here, not taken
  * from a package: @stdlib/random-base-poisson does the same in 235 packages (25 MB).
  *
  * Draw i of the stream is counter i: a variate is a pure function of (stream, mean).

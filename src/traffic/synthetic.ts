@@ -7,8 +7,8 @@
  * before they are placed: its count is a Poisson variate of the rate's integral over the
  * block (poisson.ts), then its arrivals are that many points of the rate's density on the
  * block, in order. That is exactly a (non-homogeneous) Poisson process, restricted to the
- * block, and independent from block to block, so the blocks join into one. Arrival k of a
- * block is placed from the block's gap draws 0…k and draws its work and keys at counter k.
+ * block, and independent from block to block, so the blocks join into one. A block's
+ * arrivals are placed from its n + 1 gap draws; arrival k draws its work and keys at counter k.
  *
  * So the requests of any block are a pure function of (seed, block), and the number of
  * requests before any block boundary costs one Poisson draw per block, not the generation
