@@ -133,14 +133,31 @@ describe('.lbt trace', () => {
     let i = 0;
     for (let k = 0; k < 60; k++, i++) w.push(k * 1000, i + 1, i % 30, 0, i === 0 ? 1 : 0);
     for (let k = 0; k < 120; k++, i++) w.push(120_000 + k * 500, i + 1, i % 30, 1, 0);
+    // Minute 3 holds one request: the trace ends in it, so it is no whole minute and no minimum.
+    w.push(180_000, 1, 0, 1, 0);
     w.finish();
     const info = traceInfo(f);
-    expect(info.requests).toBe(180);
+    expect(info.requests).toBe(181);
     expect(info.perMinute).toEqual({ min: 0, median: 60, peak: 120, peakAtMs: 120_000 });
     expect(info.work.p50).toBeCloseTo(90, 0);
     expect(info.work.max).toBe(180);
     expect(info.distinctClients).toBe(30);
     expect(info.distinctRoutes).toBe(2);
     expect(info.recordedFailures).toBe(1);
+  });
+
+  it('trace info: the lowest and median minute leave out the minutes the span cuts', () => {
+    const f = join(dir, 'info-cut.lbt');
+    const w = new TraceWriter(f, { chunkCapacity: 100 });
+    // One a second from 0:30 to 3:30: minutes 1 and 2 whole (60 each), minute 0 holds 30, minute 3 holds 31.
+    for (let t = 30_000; t <= 210_000; t += 1000) w.push(t, 1, 0, 0, 0);
+    w.finish();
+    expect(traceInfo(f).perMinute).toEqual({ min: 60, median: 60, peak: 60, peakAtMs: 60_000 });
+    // Under a whole minute: the one cut minute is all there is.
+    const g = join(dir, 'info-short.lbt');
+    const v = new TraceWriter(g, { chunkCapacity: 100 });
+    for (let t = 10_000; t <= 20_000; t += 1000) v.push(t, 1, 0, 0, 0);
+    v.finish();
+    expect(traceInfo(g).perMinute).toEqual({ min: 11, median: 11, peak: 11, peakAtMs: 0 });
   });
 });

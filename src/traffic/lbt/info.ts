@@ -85,7 +85,13 @@ export function traceInfo(file: string): TraceInfo {
       peakAt = (firstMinute + m) * 60_000;
     }
   }
-  const sorted = Float64Array.from(minutes).sort();
+  // The lowest and the typical minute count whole minutes only: a trace's first and last
+  // clock minutes are cut by its span (the last always ends after the last arrival), and
+  // the few requests of a cut minute are no rate: a trace ending at 12:30:05 would show a
+  // minimum of five seconds' requests. A trace with no whole minute has nothing else.
+  const firstWhole = h.firstArrival === firstMinute * 60_000 ? 0 : 1;
+  const endWhole = minutes.length - 1;
+  const sorted = Float64Array.from(endWhole > firstWhole ? minutes.subarray(firstWhole, endWhole) : minutes).sort();
   const pct = (p: number) => hist.getValueAtPercentile(p) / 1000;
   const info: TraceInfo = {
     file,
