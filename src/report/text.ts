@@ -21,7 +21,8 @@ export function formatText(r: Report): string {
     );
   }
   const l = r.latency;
-  lines.push(`latency   mean ${ms(l.mean)}  p50 ${ms(l.p50)}  p90 ${ms(l.p90)}  p99 ${ms(l.p99)}  p99.9 ${ms(l.p999)}  max ${ms(l.max)}`);
+  // Over completed requests only (the report's latency is): rejected and timed-out ones have none, and the line says so.
+  lines.push(`latency   of completed: mean ${ms(l.mean)}  p50 ${ms(l.p50)}  p90 ${ms(l.p90)}  p99 ${ms(l.p99)}  p99.9 ${ms(l.p999)}  max ${ms(l.max)}`);
   lines.push(`imbalance max/mean share ${r.imbalance.maxOverMean.toFixed(3)}  Jain ${r.imbalance.jain.toFixed(3)}`);
   lines.push('');
   const nameW = Math.max(7, ...r.backends.map((b) => b.name.length));
