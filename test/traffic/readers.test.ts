@@ -135,6 +135,28 @@ describe('bad input', () => {
     expect(new TraceReader(join(dir, 'skip.lbt')).header.skippedRows).toBe(2);
   });
 
+  it('a duration of -1 is a request never answered; any other negative one is a malformed row (CSV and JSON lines)', async () => {
+    const csv = write('neg.csv', 'timestamp,duration\n2024-04-15T10:00:00Z,5\n2024-04-15T10:00:01Z,-1\n2024-04-15T10:00:02Z,-5\n2024-04-15T10:00:03Z,"-0.5"\n');
+    const s = await importLog(csv, join(dir, 'neg.lbt'), { format: 'csv', onError: 'skip' });
+    expect(s.requests).toBe(2);
+    expect(s.skippedExamples).toEqual([
+      expect.stringMatching(/neg\.csv:4: duration: expected a duration ≥ 0, or -1 for a request never answered, got "-5"/),
+      expect.stringMatching(/neg\.csv:5: duration: expected a duration ≥ 0, or -1 .* got "-0\.5"/),
+    ]);
+    const flags: number[] = [];
+    const chunk = new RequestChunk(16);
+    const reader = new TraceReader(join(dir, 'neg.lbt'));
+    reader.fill(chunk);
+    for (let i = 0; i < chunk.count; i++) flags.push(chunk.flags[i]!);
+    reader.close();
+    expect(flags.map((f) => (f & RequestFlag.RecordedFailure) !== 0)).toEqual([false, true]);
+    const jsonl = write('neg.jsonl', '{"timestamp":1713175200,"duration":-1}\n{"timestamp":1713175201,"duration":-2}\n');
+    await expect(importLog(jsonl, join(dir, 'neg2.lbt'), { format: 'jsonl' })).rejects.toMatchObject({
+      code: 'PARSE_ERROR',
+      message: expect.stringMatching(/neg\.jsonl:2: duration: expected a duration ≥ 0, or -1 for a request never answered, got -2/),
+    });
+  });
+
   it('out-of-order lines within the window are sorted; beyond it, an error naming the line', async () => {
     const f = write('order.csv', 'timestamp,duration\n10.000,1\n12.000,2\n11.000,3\n16.500,4\n11.400,5\n');
     await expect(importLog(f, join(dir, 'order.lbt'), { format: 'csv' })).rejects.toThrow(/order\.csv:6: arrival .* more than 5 s before an earlier line's/);

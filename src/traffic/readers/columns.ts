@@ -84,6 +84,15 @@ export function timestampMs(v: string | number): number {
 }
 
 /**
+ * -1 is how several logs say "never answered" (no upstream time: a failure, its work
+ * estimated). Any other negative duration is no time at all, most likely a broken export:
+ * the row is malformed (skippable like any other), not silently a failure.
+ */
+function negativeDuration(map: ColumnMap, value: unknown): string {
+  return `${map.names.duration}: expected a duration ≥ 0, or -1 for a request never answered, got ${JSON.stringify(value)}`;
+}
+
+/**
  * toRequest for a CSV row read in place: fields are text[starts[i], ends[i]) of `line`, no
  * strings cut. Same results as toRequest on the same fields (test/traffic/csv-equivalence).
  */
@@ -101,6 +110,7 @@ export function lineToRequest(map: ColumnMap, line: string, starts: Int32Array, 
   }
   let failed = false;
   if (duration < 0) {
+    if (duration !== -1) return negativeDuration(map, line.slice(ds, de));
     failed = true;
     duration = Number.NaN;
   }
@@ -137,7 +147,7 @@ export function toRequest(map: ColumnMap, get: (i: CsvField) => unknown, out: Pa
   if (typeof dv === 'string' && dv !== '' && dv !== '-' && !Number.isFinite(duration)) return `${map.names.duration}: expected a number, got ${JSON.stringify(dv)}`;
   let failed = false;
   if (duration < 0) {
-    // -1 is how several logs say "never answered".
+    if (duration !== -1) return negativeDuration(map, dv);
     failed = true;
     duration = Number.NaN;
   }
