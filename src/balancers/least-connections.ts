@@ -1,4 +1,5 @@
 import { eligible } from './eligible.ts';
+import { rejectUnknownOptions } from './options.ts';
 import type { BalancerModule } from './types.ts';
 
 /**
@@ -12,7 +13,8 @@ export const leastConnections: BalancerModule = {
   name: 'least-connections',
   description: 'fewest requests in flight; ties rotate (as HAProxy leastconn)',
   follows: 'HAProxy leastconn (tie rotation)',
-  create({ backends }) {
+  create({ backends, options }) {
+    rejectUnknownOptions('least-connections', options, []);
     let start = 0;
     return {
       pick() {

@@ -1,5 +1,6 @@
 import { eligibleCount, nthEligible } from './eligible.ts';
 import { STATELESS } from './saved-state.ts';
+import { rejectUnknownOptions } from './options.ts';
 import type { BalancerModule } from './types.ts';
 
 /**
@@ -10,7 +11,8 @@ import type { BalancerModule } from './types.ts';
 export const powerOfTwo: BalancerModule = {
   name: 'power-of-two',
   description: 'two distinct random backends, the one with fewer in flight wins',
-  create({ backends, random: draw }) {
+  create({ backends, random: draw, options }) {
+    rejectUnknownOptions('power-of-two', options, []);
     return {
       pick(request) {
         const n = eligibleCount(backends);

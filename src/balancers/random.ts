@@ -1,12 +1,14 @@
 import { eligibleCount, nthEligible } from './eligible.ts';
 import { STATELESS } from './saved-state.ts';
+import { rejectUnknownOptions } from './options.ts';
 import type { BalancerModule } from './types.ts';
 
 /** Uniform random choice among the eligible backends; weights other than 0 are ignored. */
 export const random: BalancerModule = {
   name: 'random',
   description: 'a uniformly random eligible backend',
-  create({ backends, random: draw }) {
+  create({ backends, random: draw, options }) {
+    rejectUnknownOptions('random', options, []);
     return {
       pick(request) {
         const n = eligibleCount(backends);

@@ -1,4 +1,5 @@
 import { eligible } from './eligible.ts';
+import { rejectUnknownOptions } from './options.ts';
 import type { BalancerModule } from './types.ts';
 
 /**
@@ -10,7 +11,8 @@ import type { BalancerModule } from './types.ts';
 export const roundRobin: BalancerModule = {
   name: 'round-robin',
   description: 'each request to the next backend in turn; weights ignored',
-  create({ backends }) {
+  create({ backends, options }) {
+    rejectUnknownOptions('round-robin', options, []);
     let next = 0;
     return {
       pick() {

@@ -1,4 +1,5 @@
 import { eligible } from './eligible.ts';
+import { rejectUnknownOptions } from './options.ts';
 import type { BalancerModule } from './types.ts';
 
 /**
@@ -9,7 +10,8 @@ import type { BalancerModule } from './types.ts';
 export const weightedLeastConnections: BalancerModule = {
   name: 'weighted-least-connections',
   description: 'smallest in-flight / weight; ties rotate',
-  create({ backends }) {
+  create({ backends, options }) {
+    rejectUnknownOptions('weighted-least-connections', options, []);
     let start = 0;
     return {
       pick() {

@@ -1,4 +1,5 @@
 import { eligible } from './eligible.ts';
+import { rejectUnknownOptions } from './options.ts';
 import type { BalancerModule } from './types.ts';
 
 /**
@@ -17,7 +18,8 @@ export const weightedRoundRobin: BalancerModule = {
   name: 'weighted-round-robin',
   description: "nginx's smooth weighted round-robin (5,1,1 -> a a b a c a a)",
   follows: 'nginx ngx_http_upstream_round_robin.c, ngx_http_upstream_get_peer',
-  create({ backends }) {
+  create({ backends, options }) {
+    rejectUnknownOptions('weighted-round-robin', options, []);
     const current = new Float64Array(backends.count);
     const balancer = {
       /**

@@ -9,6 +9,7 @@ import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { isBalancerPath } from '../balancers/registry.ts';
+import { checkBalancerOptions } from './balancer-options.ts';
 import type { BackendSpec } from '../engine/backends.ts';
 import { ENVOY_BACKOFF_DEFAULTS, HAPROXY_TURN_AROUND_MS, PROXY_DEFAULTS, type ProxyOptions, type Redispatch, type RetryBackoff } from '../engine/proxy-options.ts';
 import type { ServerSetSpec } from '../engine/server-health.ts';
@@ -148,6 +149,7 @@ export function parseScenario(text: string, options: ParseOptions = {}): Scenari
     throw result.data.traffic.trace === undefined ? e : atTraceField(e, file, doc, lines);
   }
   checkBalancerFile(scenario, file, doc, lines);
+  checkBalancerOptions(scenario, file, doc, (path) => lineOf(doc, lines, path));
   return scenario;
 }
 

@@ -49,8 +49,15 @@ describe('scenario groups and defaults', () => {
   });
 
   it('keeps extra balancer keys as the algorithm options', () => {
-    const s = parseScenario(`${BASE.replace('{ algorithm: round-robin }', '{ algorithm: power-of-two, choices: 3 }')}backends: [{ name: a }]\n`);
-    expect(s.balancer).toEqual({ algorithm: 'power-of-two', options: { choices: 3 } });
+    const s = parseScenario(`${BASE.replace('{ algorithm: round-robin }', '{ algorithm: envoy/least_request, choice_count: 3 }')}backends: [{ name: a }]\n`);
+    expect(s.balancer).toEqual({ algorithm: 'envoy/least_request', options: { choice_count: 3 } });
+  });
+
+  it("passes every extra key to a user's balancer file unchecked (its create() decides what it takes)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lbsim-'));
+    writeFileSync(join(dir, 'mine.js'), 'export default { name: "mine", create: () => ({ pick: () => 0 }) };\n');
+    const s = parseScenario(`${BASE.replace('{ algorithm: round-robin }', '{ algorithm: ./mine.js, anything: [1, 2] }')}backends: [{ name: a }]\n`, { baseDir: dir });
+    expect(s.balancer.options).toEqual({ anything: [1, 2] });
   });
 });
 
@@ -116,6 +123,26 @@ describe('scenario errors', () => {
 
   it('a document that is not a mapping', () => {
     expect(errorOf('- 1\n').message).toMatch(/^s\.yaml: expected a mapping of scenario fields/);
+  });
+
+  it('an option a built-in algorithm does not take, generic ones included, at its line', () => {
+    for (const algorithm of ['round-robin', 'least-connections', 'weighted-round-robin', 'weighted-least-connections', 'random', 'power-of-two']) {
+      const e = errorOf(`${BASE.replace('{ algorithm: round-robin }', `\n  algorithm: ${algorithm}\n  foo: 1`)}backends: [{ name: a }]\n`);
+      expect(e.message).toBe(`s.yaml:9: balancer.foo: unknown option for ${algorithm}; it takes no options`);
+    }
+    expect(errorOf(`${BASE.replace('round-robin }', 'haproxy/uri, hash_typ: consistent }')}backends: [{ name: a }]\n`).message).toBe(
+      's.yaml:7: balancer.hash_typ: unknown option for haproxy/uri; expected hash_type, hash_function, avalanche',
+    );
+  });
+
+  it('a malformed option, a bad instances count and a weight the proxy refuses: FILE:LINE: field', () => {
+    expect(errorOf(`${BASE.replace('round-robin }', 'peak-ewma, decay: soon }')}backends: [{ name: a }]\n`).message).toMatch(/^s\.yaml:7: balancer\.decay: peak-ewma expects a duration/);
+    expect(errorOf(`${BASE.replace('{ algorithm: round-robin }', '\n  algorithm: weighted-round-robin\n  instances: 0')}backends: [{ name: a }]\n`).message).toBe(
+      's.yaml:9: balancer.instances: expected a whole number of balancer instances in 1..1024, got 0',
+    );
+    expect(errorOf(`${BASE.replace('round-robin', 'haproxy/roundrobin')}backends:\n  - { name: a }\n  - name: web\n    count: 2\n    weight: 1.5\n`).message).toBe(
+      's.yaml:12: backends.web-1.weight: haproxy/roundrobin takes whole weights 0..256 (the proxy\'s range), got 1.5',
+    );
   });
 
   it('a missing file is FILE_NOT_FOUND naming the path', async () => {
