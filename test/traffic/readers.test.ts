@@ -157,6 +157,18 @@ describe('bad input', () => {
     });
   });
 
+  it('a CSV row with more or fewer fields than the header is malformed (an unquoted comma would shift the columns after it)', async () => {
+    const f = write('ragged.csv', 'timestamp,duration,client,route\n2024-04-15T10:00:00Z,5,a,/x\n2024-04-15T10:00:01Z,5,a,b,/y,z\n2024-04-15T10:00:02Z,5,a\n"2024-04-15T10:00:03Z",5,a,/q,1\n2024-04-15T10:00:04Z,7,c,/z\n');
+    const s = await importLog(f, join(dir, 'ragged.lbt'), { format: 'csv', onError: 'skip' });
+    expect(s.requests).toBe(2);
+    expect(s.skippedExamples).toEqual([
+      expect.stringMatching(/ragged\.csv:3: expected 4 fields as in the header, got 6 \(a comma inside a field that is not quoted\?\)/),
+      expect.stringMatching(/ragged\.csv:4: expected 4 fields as in the header, got 3$/),
+      // A quoted row takes the other path through the parser, and is held to the same width.
+      expect.stringMatching(/ragged\.csv:5: expected 4 fields as in the header, got 5/),
+    ]);
+  });
+
   it('out-of-order lines within the window are sorted; beyond it, an error naming the line', async () => {
     const f = write('order.csv', 'timestamp,duration\n10.000,1\n12.000,2\n11.000,3\n16.500,4\n11.400,5\n');
     await expect(importLog(f, join(dir, 'order.lbt'), { format: 'csv' })).rejects.toThrow(/order\.csv:6: arrival .* more than 5 s before an earlier line's/);

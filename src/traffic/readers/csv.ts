@@ -89,7 +89,8 @@ export function csvParser(options: ReaderOptions = {}, fastPath = true): LinePar
   const splitter = new CsvRecordSplitter();
   let map: ColumnMap | undefined;
   let fields: string[] = [];
-  let needed = 0;
+  /** Fields in the header: a row with more or fewer is malformed (see width()). */
+  let columns = 0;
   const starts = new Int32Array(MAX_FIELDS);
   const ends = new Int32Array(MAX_FIELDS);
   const get = (f: CsvField): string | undefined => fields[map!.index[f]];
@@ -110,7 +111,7 @@ export function csvParser(options: ReaderOptions = {}, fastPath = true): LinePar
           s = e + 1;
         }
         if (n < MAX_FIELDS) {
-          if (n < needed) return `expected at least ${needed} columns, got ${n}`;
+          if (n !== columns) return width(n);
           return lineToRequest(map, line, starts, ends, out);
         }
       }
@@ -127,13 +128,19 @@ export function csvParser(options: ReaderOptions = {}, fastPath = true): LinePar
       const m = resolveColumns(rec, options);
       if (typeof m === 'string') return `header: ${m}`;
       map = m;
-      needed = Math.max(m.index.timestamp, m.index.duration, m.index.client, m.index.route, m.index.status) + 1;
+      columns = rec.length;
       return NO_REQUEST;
     }
     fields = rec;
-    if (rec.length < needed) return `expected at least ${needed} columns, got ${rec.length}`;
+    if (rec.length !== columns) return width(rec.length);
     return toRequest(map, get, out);
   };
+  // A row wider than the header most often has a comma inside an unquoted field, which
+  // shifts every column after it: reading it anyway would put a client in the route or a
+  // route in the status. A narrower one lost fields. Either is malformed, whichever
+  // columns lbsim reads.
+  const width = (n: number) =>
+    `expected ${columns} fields as in the header, got ${n}${n > columns ? ' (a comma inside a field that is not quoted?)' : ''}`;
   // A quote never closed would otherwise swallow the rest of the file without a word.
   const end = () => {
     const lines = splitter.openLines;
