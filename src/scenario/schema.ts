@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { BUILTIN_BALANCERS, isBalancerPath } from '../balancers/registry.ts';
-import { parseDuration, parseRate } from './units.ts';
+import { formatDuration, parseDuration, parseRate } from './units.ts';
 import { TRACE_ONLY_FIELDS, traceFields } from '../traffic/trace-schema.ts';
 
 const DURATION_HINT = 'a duration such as 250ms, 30s, 10m, 1h or a number of milliseconds';
@@ -69,6 +69,13 @@ const synthetic = z
       ctx.addIssue({ code: 'custom', message: 'expected exactly one of `rate` (constant) or `profile` (points over time)', path: ['rate'] });
     }
     if (s.rate === 0) ctx.addIssue({ code: 'custom', message: 'expected a rate above 0', path: ['rate'] });
+    // Points are read in order (equal times make a step): a point before its predecessor is a typo, not something to sort away.
+    s.profile?.forEach((p, i) => {
+      const prev = s.profile![i - 1];
+      if (prev !== undefined && p.at < prev.at) {
+        ctx.addIssue({ code: 'custom', message: `must be after the previous point (at ${formatDuration(prev.at)}), or at it for a step: points go in time order`, path: ['profile', i, 'at'] });
+      }
+    });
   });
 
 /**

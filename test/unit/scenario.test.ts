@@ -115,6 +115,19 @@ describe('scenario errors', () => {
     ]);
   });
 
+  it('rate profile points out of time order are refused at the point, not sorted; equal times (a step) are fine', () => {
+    const profile = (points: string) => BASE.replace('rate: 100/s', `profile:\n      - { at: 0s, rate: 10/s }\n${points}`);
+    const e = errorOf(`${profile('      - { at: 30s, rate: 20/s }\n      - { at: 10s, rate: 30/s }\n')}backends: [{ name: a }]\n`);
+    expect(e.message).toMatch(/^s\.yaml:8: traffic\.synthetic\.profile\[2\]\.at: must be after the previous point \(at 30\.00s\)/);
+    expect(e.message.split('\n')).toHaveLength(1);
+    const step = parseScenario(`${profile('      - { at: 30s, rate: 10/s }\n      - { at: 30s, rate: 50/s }\n')}backends: [{ name: a }]\n`);
+    expect(step.traffic.kind === 'synthetic' && step.traffic.rate).toEqual([
+      { at: 0, rate: 10 },
+      { at: 30_000, rate: 10 },
+      { at: 30_000, rate: 50 },
+    ]);
+  });
+
   it('a YAML syntax error names the line and column', () => {
     const e = errorOf('duration: 10s\ntraffic:\n  synthetic: { rate: 100\nbalancer: x\n');
     expect(e.code).toBe('PARSE_ERROR');
