@@ -26,7 +26,13 @@ function curve(r: CapacityResult, s: Search): string {
 
 function answer(r: CapacityResult, s: Search | null, label: string): string {
   if (s === null) return `${label}: not searched`;
-  if (s.answer === null) return r.vary === 'rate' ? `${label}: no traffic multiplier meets the SLO` : `${label}: no ${r.vary === 'backends' ? 'fleet' : 'slot count'} up to the limit meets the SLO`;
+  if (s.answer === null) {
+    if (r.vary === 'rate') return `${label}: no traffic multiplier meets the SLO`;
+    const none = `${label}: no ${r.vary === 'backends' ? 'fleet' : 'slot count'} up to the limit (--max ${s.range?.max}) meets the SLO`;
+    // Nothing run: the static bound alone is above the limit; say so, or the empty curve reads as a bug.
+    if (s.range !== undefined && s.range.from > s.range.max) return `${none}: it takes at least ${s.range.from + 1} to keep up with the peak on paper (peak rate × mean work / capacity per unit), so nothing was simulated`;
+    return none;
+  }
   if (r.vary === 'rate') {
     const rate = r.peakRate === null ? '' : ` (peak ${(r.peakRate * s.answer).toFixed(1)}/s)`;
     return `${label}: traffic ×${s.answer.toFixed(2)}${rate}`;

@@ -66,6 +66,12 @@ export interface Search {
   curve: CurvePoint[];
   rounds: number;
   runs: number;
+  /**
+   * Integer searches: where the search began, the static bound (peak rate × mean work /
+   * capacity per unit) less one, and the most it could try (`--max`). Above `max` nothing
+   * was simulated at all. Absent for a traffic multiplier.
+   */
+  range?: { from: number; max: number };
 }
 
 export interface CapacityResult {
@@ -224,8 +230,9 @@ async function searchInteger(evaluate: Evaluate, lowest: number, max: number, ba
     from = xs[xs.length - 1]! + step;
     step *= 2;
   }
+  const range = { from: Math.max(1, lowest - 1), max };
   let hi = smallestMeeting();
-  if (hi === undefined) return finishSearch(null, seen, rounds);
+  if (hi === undefined) return { ...finishSearch(null, seen, rounds), range };
   for (;;) {
     let lo = 0;
     for (const [x, p] of seen) if (!p.meets && x < hi && x > lo) lo = x;
@@ -235,7 +242,7 @@ async function searchInteger(evaluate: Evaluate, lowest: number, max: number, ba
     await run(Array.from({ length: k }, (_, i) => lo + Math.round(((i + 1) * gap) / (k + 1))));
     hi = smallestMeeting()!;
   }
-  return finishSearch(hi, seen, rounds);
+  return { ...finishSearch(hi, seen, rounds), range };
 }
 
 /** Largest multiplier that meets, to `precision`: bracket from the stability bound, then k-section. */

@@ -305,7 +305,9 @@ slo: { p99: ${slo}ms }
   it('exits 1 when nothing in range meets the SLO, 2 without an SLO', async () => {
     const none = await runCli(['capacity', 'scenarios/capacity-planning.yaml', '--vary', 'backends', '--max', '4', '--no-n-plus-one', '--replications', '1']);
     expect(none.code).toBe(1);
-    expect(none.stdout).toContain('no fleet up to the limit meets the SLO');
+    // --max 4 is below the static bound (600/s × 40 ms / 4 slots: 6): nothing is run, and the answer says why.
+    expect(none.stdout).toContain('all up: no fleet up to the limit (--max 4) meets the SLO: it takes at least 6 to keep up with the peak on paper');
+    expect(none.stdout).toContain('explored (0 points');
     const f = scenarioFile('no-slo.yaml', 'duration: 10s\ntraffic: { synthetic: { rate: 10/s, service: { distribution: constant, mean: 1ms } } }\nbalancer: { algorithm: random }\nbackends: [{ name: a }]\n');
     const noSlo = await runCli(['capacity', f, '--vary', 'rate']);
     expect(noSlo.code).toBe(2);
