@@ -13,9 +13,9 @@
  * silently (they change nothing lbsim models). Any other field is a warning naming its
  * path. Backends are named "address:port".
  */
-import { parse } from 'yaml';
 import { LbsimError } from '../errors.ts';
 import { type ActiveCheckSpec, OUTLIER_DEFAULTS, type OutlierSpec, ENVOY_SLOW_START_DEFAULTS } from '../engine/server-health-types.ts';
+import { parseYamlFile } from '../scenario/yaml-document.ts';
 import type { ImportedBalancer, ImportedServer } from './types.ts';
 
 type Obj = Record<string, unknown>;
@@ -42,6 +42,20 @@ function durationMs(v: unknown): number | undefined {
   return m ? Number(m[1]) * 1000 : undefined;
 }
 
+/**
+ * True when a parsed document shows it is Envoy's: `clusters:` (or a bootstrap's
+ * `static_resources.clusters`), or a Cluster — alone or in a list — with a field only a
+ * Cluster has (load_assignment, lb_policy, connect_timeout, ...). A bare `name:` is not
+ * enough: scenarios and many other files have one.
+ */
+export function isEnvoyDocument(doc: unknown): boolean {
+  const cluster = (c: unknown) => isObj(c) && [...KNOWN, 'connect_timeout', 'eds_cluster_config', 'slow_start_config'].some((k) => k in c);
+  if (Array.isArray(doc)) return doc.length > 0 && doc.every(cluster);
+  if (!isObj(doc)) return false;
+  if (Array.isArray(doc.clusters) || (isObj(doc.static_resources) && Array.isArray(doc.static_resources.clusters))) return true;
+  return cluster(doc);
+}
+
 /** The clusters of a parsed Envoy document, in order (none for anything else). */
 export function clustersOf(doc: unknown): Obj[] {
   if (Array.isArray(doc)) return doc.filter(isObj);
@@ -53,17 +67,13 @@ export function clustersOf(doc: unknown): Obj[] {
 }
 
 export function importEnvoy(text: string, file: string, cluster: string | undefined): ImportedBalancer {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (e) {
-    throw new LbsimError('PARSE_ERROR', `${file}: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const doc: unknown = parseYamlFile(text, file).doc.toJS();
   const all = clustersOf(doc);
   const found = cluster === undefined ? (all.length === 1 ? all[0] : undefined) : all.find((c) => c.name === cluster);
   if (!found) {
     const names = all.map((c) => String(c.name));
-    throw new LbsimError('SCENARIO_INVALID', `${file}: ${cluster === undefined ? `${all.length} clusters (${names.join(', ') || 'none'}); choose one with balancer.cluster` : `no cluster named '${cluster}'; found ${names.join(', ') || 'none'}`}`);
+    if (all.length === 0) throw new LbsimError('SCENARIO_INVALID', `${file}: no Envoy cluster in it: expected a Cluster (name, load_assignment, lb_policy), a list of them, clusters: [...] or static_resources.clusters`);
+    throw new LbsimError('SCENARIO_INVALID', `${file}: ${cluster === undefined ? `${all.length} clusters (${names.join(', ')}); choose one with balancer.cluster` : `no cluster named '${cluster}'; found ${names.join(', ')}`}`);
   }
   const name = String(found.name ?? '');
   const warnings: string[] = [];

@@ -6,18 +6,22 @@
  * and `validate` call it on config files directly; scenarios use it through
  * `balancer: { from: FILE, backend|upstream|cluster: NAME }` (applyImport below).
  *
- * The kind of file is told by its content first (detectFile): an `upstream NAME {` block
- * is nginx, a `backend`/`listen` section HAProxy, a YAML/JSON document with clusters (a
- * Cluster, a list, `clusters:` or a bootstrap's `static_resources`) Envoy, and one with
- * `backends` plus `traffic` or `balancer` an lbsim scenario; only a file that says none
- * of these falls back to its extension (`.cfg` HAProxy, `.conf` nginx, `.yaml`/`.yml`/
- * `.json` Envoy).
+ * The kind of file is told by its content (detectFile), and only by positive evidence: an
+ * `upstream NAME {` block is nginx, a `backend`/`listen` section with `server` lines
+ * HAProxy, a YAML/JSON document with clusters (`clusters:`, a bootstrap's
+ * `static_resources`, or a Cluster — alone or listed — with load_assignment, lb_policy and
+ * the like) Envoy, and a mapping with `backends` plus `traffic` or `balancer` (or, failing
+ * Envoy's signs, any scenario field) an lbsim scenario. A file showing none of these is
+ * none of them (classifyFile says so), whatever its extension: a text report or an empty
+ * file is not a configuration with zero servers. The extension only breaks one tie: YAML
+ * that does not parse, in a .yaml/.yml/.json file, is taken for a scenario, so its syntax
+ * errors are reported as `run` reports them.
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse } from 'yaml';
 import { fileReadError, LbsimError } from '../errors.ts';
-import { clustersOf, importEnvoy } from './envoy.ts';
+import { clustersOf, importEnvoy, isEnvoyDocument } from './envoy.ts';
 import { importHaproxy } from './haproxy.ts';
 import { importNginx } from './nginx.ts';
 import type { ImportedBalancer, ImportSelector, ProxyKind } from './types.ts';
@@ -32,11 +36,14 @@ const uncommented = (text: string) => text.replace(/#[^\n]*/g, '');
 const HAPROXY_SECTION = /^\s*(backend|listen)\s+\S+/m;
 const NGINX_UPSTREAM = /\bupstream\s+[^\s{;]+\s*\{/;
 
+/** What yamlDocument returns for text that is not YAML at all. */
+const BROKEN_YAML = Symbol('broken YAML');
+
 function yamlDocument(text: string): unknown {
   try {
     return parse(text);
   } catch {
-    return undefined;
+    return BROKEN_YAML;
   }
 }
 
@@ -47,25 +54,49 @@ function isScenarioDocument(doc: unknown): boolean {
   return 'backends' in d && ('traffic' in d || 'balancer' in d);
 }
 
-/** Tells a proxy configuration from a scenario by content (see above); the extension only breaks a tie. */
-export function detectFile(file: string, text: string): FileKind {
+/** Top-level fields only a scenario has (not `name`: Envoy clusters and much else have one), for a scenario with parts missing. */
+const SCENARIO_FIELDS = ['traffic', 'balancer', 'backends', 'duration', 'warmup', 'timeout', 'seed', 'slo', 'report', 'start'];
+const hasScenarioField = (doc: unknown) => typeof doc === 'object' && doc !== null && !Array.isArray(doc) && SCENARIO_FIELDS.some((k) => k in doc);
+
+/**
+ * What a file is by its content (see above): a proxy configuration, a scenario, or
+ * undefined when it shows no sign of any.
+ */
+export function detectFile(file: string, text: string): FileKind | undefined {
   const bare = uncommented(text);
   if (NGINX_UPSTREAM.test(bare)) return 'nginx';
-  if (HAPROXY_SECTION.test(bare)) return 'haproxy';
+  if (HAPROXY_SECTION.test(bare) && balancerNames(text, 'haproxy').length > 0) return 'haproxy';
   const doc = yamlDocument(text);
   if (isScenarioDocument(doc)) return 'scenario';
-  if (clustersOf(doc).length > 0) return 'envoy';
-  const ext = extname(file).toLowerCase();
-  if (ext === '.cfg') return 'haproxy';
-  if (ext === '.conf') return 'nginx';
-  if (ext === '.yaml' || ext === '.yml' || ext === '.json') return 'envoy';
-  return 'envoy';
+  if (isEnvoyDocument(doc)) return 'envoy';
+  if (hasScenarioField(doc)) return 'scenario';
+  if (doc === BROKEN_YAML && /\.(ya?ml|json)$/i.test(file)) return 'scenario';
+  return undefined;
 }
 
-/** The kind of a proxy configuration (a scenario-looking file is read as Envoy: the importer then says what is missing). */
+/**
+ * detectFile for a command that takes a scenario or a proxy configuration: a file that is
+ * neither is a USAGE error (exit 2) saying what was expected.
+ */
+export function classifyFile(file: string, text: string): FileKind {
+  const kind = detectFile(file, text);
+  if (kind !== undefined) return kind;
+  throw new LbsimError(
+    'USAGE',
+    `${file}: ${text.trim() === '' ? 'the file is empty' : 'not a file lbsim reads'}: expected a scenario (backends plus traffic or balancer), an HAProxy configuration (a backend or listen section with server lines), an nginx one (upstream NAME { server ...; }) or an Envoy cluster (clusters:, or a cluster with load_assignment or lb_policy)`,
+  );
+}
+
+/**
+ * The kind of a proxy configuration named where one belongs (`balancer.from`): by content,
+ * else by the extension (.cfg HAProxy, .conf nginx, otherwise Envoy), so the importer then
+ * says what is missing.
+ */
 export function detectKind(file: string, text: string): ProxyKind {
   const kind = detectFile(file, text);
-  return kind === 'scenario' ? 'envoy' : kind;
+  if (kind !== undefined && kind !== 'scenario') return kind;
+  const ext = extname(file).toLowerCase();
+  return ext === '.cfg' ? 'haproxy' : ext === '.conf' ? 'nginx' : 'envoy';
 }
 
 /** What the proxy calls the part `--backend` selects. */

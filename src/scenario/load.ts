@@ -22,6 +22,7 @@ import type { RatePoint } from '../traffic/rate-profile.ts';
 import { prepareScenario, resolveTraceScenario, traceSpecOf, type TraceTrafficSpec } from '../traffic/prepare.ts';
 import { expandNames, PROXY_KEYS, type ProxyFields, type ScenarioParsed, scenarioSchema } from './schema.ts';
 import { applyServerKnobs, takeServerKnobs } from './server-knobs.ts';
+import { parseYamlFile } from './yaml-document.ts';
 
 export interface Slo {
   p99?: number;
@@ -83,6 +84,15 @@ export async function loadScenario(file: string): Promise<Scenario> {
   } catch (e) {
     throw notAScenario(e, file, text);
   }
+  return prepareLoadedScenario(scenario, file, text);
+}
+
+/**
+ * The step of loading after parsing: a raw log the scenario replays is imported (its rows
+ * parsed; cached, so later runs reuse it) and the replay resolved. `file` and `text` are
+ * the scenario's, for its errors' `FILE:LINE: traffic.trace:`.
+ */
+export async function prepareLoadedScenario(scenario: Scenario, file: string, text: string): Promise<Scenario> {
   try {
     return await prepareScenario(scenario);
   } catch (e) {
@@ -125,16 +135,7 @@ export interface ParseOptions {
 /** Parses scenario text (YAML or JSON). */
 export function parseScenario(text: string, options: ParseOptions = {}): Scenario {
   const file = options.file ?? '<scenario>';
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const msgs = doc.errors.map((e) => {
-      // linePos is only filled in with prettyErrors; the LineCounter gives it from the offset.
-      const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
-      return `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]}`;
-    });
-    throw new LbsimError('PARSE_ERROR', msgs.join('\n'));
-  }
+  const { doc, lines } = parseYamlFile(text, file);
   const raw: unknown = doc.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new LbsimError('SCENARIO_INVALID', `${file}: expected a mapping of scenario fields (name, duration, traffic, balancer, backends, ...)`);

@@ -15,7 +15,7 @@
  *   service time, so no service model is needed.
  */
 import { basename, dirname, resolve } from 'node:path';
-import { SECTION_WORD, detectFile, importBalancerText, selectBalancer } from '../config-import/index.ts';
+import { SECTION_WORD, classifyFile, importBalancerText, selectBalancer } from '../config-import/index.ts';
 import { resolveBalancerSection } from '../config-import/scenario.ts';
 import { applyServerKnobs } from '../scenario/server-knobs.ts';
 import type { BackendSpec } from '../engine/backends.ts';
@@ -43,7 +43,7 @@ export const PROXY_SCENARIO_DEFAULTS = { concurrency: 8, queue: 'unbounded' } as
  * USAGE without traffic or with several backends and no name; the importer's errors.
  */
 export async function proxyScenario(file: string, text: string, options: ProxyScenarioOptions = {}): Promise<Scenario> {
-  const kind = detectFile(file, text);
+  const kind = classifyFile(file, text);
   if (kind === 'scenario') throw new Error(`proxyScenario on a scenario file: ${file}`);
   if (options.base === undefined && options.traffic === undefined) {
     throw new LbsimError('USAGE', `${file} is ${kind === 'haproxy' ? 'an HAProxy' : kind === 'nginx' ? 'an nginx' : 'an Envoy'} configuration: give the traffic to replay through it with --traffic FILE (.lbt or an access log), or a base scenario with --scenario FILE`);

@@ -22,7 +22,8 @@ export function validateProxyText(text: string, file: string, selector: ImportSe
   // Steady-state shares: a backup takes no traffic while a primary is up.
   const weights = imp.servers.map((s) => (s.backup ? 0 : simulatedWeight(s)));
   const total = weights.reduce((a, b) => a + b, 0);
-  if (imp.servers.length > 0 && total === 0) findings.push({ severity: 'error', field: imp.name, line: null, message: `every server of ${imp.name} has weight 0, is down or a backup: no server can ever be picked` });
+  if (imp.servers.length === 0) findings.push({ severity: 'error', field: imp.name, line: null, message: `${imp.name} has no servers: every request would be rejected` });
+  else if (total === 0) findings.push({ severity: 'error', field: imp.name, line: null, message: `every server of ${imp.name} has weight 0, is down or a backup: no server can ever be picked` });
   imp.servers.forEach((s, i) => {
     if (weights[i] === 0) add('warning', s, s.down ? 'down' : s.backup ? 'backup' : 'weight', `${s.name} is ${s.down ? 'marked down' : s.backup ? 'a backup' : 'weight 0'}: it takes no traffic while the others are up`);
   });

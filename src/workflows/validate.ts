@@ -8,11 +8,12 @@
  * algorithms (least connections, power of two) spread by capacity, so only the fleet's
  * total is checked for them. Capacity of a backend = slots × speed / mean work.
  */
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { BackendSpec } from '../engine/backends.ts';
 import { isLbsimError } from '../errors.ts';
-import { formatPath, lineOf, parseScenario, type Scenario } from '../scenario/load.ts';
+import { loadBalancerModule } from '../balancers/registry.ts';
+import { formatPath, lineOf, parseScenario, prepareLoadedScenario, type Scenario } from '../scenario/load.ts';
 import { formatDuration } from '../scenario/units.ts';
 import { mmcBlocking, serviceQuantile, serviceTail } from './queueing.ts';
 import { meanRate, peakRate } from './variants.ts';
@@ -182,6 +183,28 @@ export function validateText(text: string, file: string, options: ValidateOption
 
   findings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   return summarize(file, findings);
+}
+
+/**
+ * `validate` of a scenario file: first what `run` rejects before it simulates, rejected
+ * the same way (thrown, exit 2, the same message): the scenario loaded as run loads it —
+ * a raw log it replays imported, every row parsed (the import is cached, so the run that
+ * follows reuses it) — and a balancer file loaded as a module (a syntax error, a missing
+ * import, a missing default export). Then validateText's static checks. A scenario that
+ * breaks the schema gets those as findings, as validateText gives them.
+ */
+export async function validateScenarioFile(file: string, text: string, options: ValidateOptions = {}): Promise<Validation> {
+  const abs = resolve(file);
+  let scenario: Scenario;
+  try {
+    scenario = parseScenario(text, { file, baseDir: dirname(abs), defaultName: basename(abs, extname(abs)) });
+  } catch (e) {
+    if (isLbsimError(e) && e.code === 'SCENARIO_INVALID') return summarize(file, schemaFindings(file, e.message));
+    throw e;
+  }
+  scenario = await prepareLoadedScenario(scenario, file, text);
+  await loadBalancerModule(scenario.balancer.algorithm, scenario.baseDir);
+  return validateText(text, file, options);
 }
 
 function schemaFindings(file: string, message: string): Finding[] {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
-import { balancerNames, detectFile, importBalancerConfig, importBalancerText, selectBalancer } from '../../src/config-import/index.ts';
+import { balancerNames, classifyFile, detectFile, importBalancerConfig, importBalancerText, selectBalancer } from '../../src/config-import/index.ts';
 import { resolveBalancerSection } from '../../src/config-import/scenario.ts';
 import { OUTLIER_DEFAULTS } from '../../src/engine/server-health.ts';
 import { isLbsimError } from '../../src/errors.ts';
@@ -330,7 +330,7 @@ describe('file detection and choosing a balancer (for commands taking config fil
   const read = (name: string) => readFileSync(fixture(name), 'utf8');
   const scenarioYaml = 'name: s\ntraffic: { synthetic: { rate: 1/s, service: { distribution: constant, mean: 1ms } } }\nbalancer: { algorithm: round-robin }\nbackends: [{ name: a }]\n';
 
-  it('tells the kind by content, whatever the extension; the extension only decides when the content says nothing', () => {
+  it('tells the kind by content, whatever the extension', () => {
     expect(detectFile('x.yaml', read('haproxy.cfg'))).toBe('haproxy');
     expect(detectFile('x.cfg', read('nginx.conf'))).toBe('nginx');
     expect(detectFile('x.conf', read('envoy-cluster.yaml'))).toBe('envoy');
@@ -340,8 +340,24 @@ describe('file detection and choosing a balancer (for commands taking config fil
     expect(detectFile('s.json', JSON.stringify({ backends: [], traffic: {} }))).toBe('scenario');
     // Commented-out sections do not count.
     expect(detectFile('x.yaml', '# upstream old {\n# backend old\nname: c\nload_assignment: {}\n')).toBe('envoy');
-    expect(detectFile('empty.cfg', '')).toBe('haproxy');
-    expect(detectFile('empty.conf', '')).toBe('nginx');
+  });
+
+  it('needs positive evidence of a format: a name, a text report or an empty file is none (the extension does not make one)', () => {
+    expect(detectFile('empty.cfg', '')).toBeUndefined();
+    expect(detectFile('empty.conf', '')).toBeUndefined();
+    expect(detectFile('empty.yaml', '')).toBeUndefined();
+    expect(detectFile('n.yaml', 'name: x\n')).toBeUndefined();
+    expect(detectFile('list.yaml', '- name: x\n')).toBeUndefined();
+    // lbsim's own text report has a `backend` column header, but no section with server lines.
+    expect(detectFile('mis.txt', 'x · round-robin\n\nbackend      share      util\napi-1        7.69%     11.3%\n')).toBeUndefined();
+    expect(detectFile('x.cfg', 'backend api\n  balance roundrobin\n')).toBeUndefined();
+    expect(detectFile('x.yaml', 'name: c\nlb_policy: ROUND_ROBIN\n')).toBe('envoy');
+    expect(detectFile('x.yaml', 'clusters: []\n')).toBe('envoy');
+    // A scenario with parts missing is a scenario (its schema errors say what is missing), and so is broken YAML in a .yaml file.
+    expect(detectFile('s.yaml', 'duration: 10s\nbalancer: { algorithm: random }\n')).toBe('scenario');
+    expect(detectFile('s.yaml', 'traffic: { synthetic: [\n  x: 1\n')).toBe('scenario');
+    expect(detectFile('s.txt', 'traffic: { synthetic: [\n  x: 1\n')).toBeUndefined();
+    expect(() => classifyFile('n.yaml', 'name: x\n')).toThrow(/^n\.yaml: not a file lbsim reads: expected a scenario .*, an HAProxy configuration \(a backend or listen section with server lines\)/);
   });
 
   it('lists the balancers a file defines: HAProxy backend/listen sections with servers, nginx upstreams, Envoy clusters', () => {

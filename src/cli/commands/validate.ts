@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import { detectKind, detectFile, readConfigText, selectBalancer } from '../../config-import/index.ts';
-import { formatValidation, validateText } from '../../workflows/validate.ts';
+import { classifyFile, readConfigText, selectBalancer } from '../../config-import/index.ts';
+import { formatValidation, validateScenarioFile } from '../../workflows/validate.ts';
 import { validateProxyText } from '../../workflows/validate-proxy.ts';
 import { emit } from '../output.ts';
 
@@ -17,14 +17,16 @@ export function validateCommand(): Command {
     .action(async (file: string, opts: { strict?: boolean; format: 'text' | 'json'; backend?: string; upstream?: string; cluster?: string }) => {
       const text = readConfigText(file);
       const name = opts.backend ?? opts.upstream ?? opts.cluster;
-      if (detectFile(file, text) !== 'scenario') {
-        const v = validateProxyText(text, file, selectBalancer(text, file, detectKind(file, text), name));
+      // Told apart as run and diff tell them; a file that is none of them is exit 2, not "0 servers, ok".
+      const kind = classifyFile(file, text);
+      if (kind !== 'scenario') {
+        const v = validateProxyText(text, file, selectBalancer(text, file, kind, name));
         const notes = v.notes.map((n) => `note: ${n}\n`).join('');
         await emit(opts.format === 'json' ? `${JSON.stringify(v, null, 2)}\n` : `checked ${v.imported}\n${formatValidation(v)}${notes}`, undefined);
         if (v.errors > 0 || (opts.strict && v.warnings > 0)) process.exitCode = 1;
         return;
       }
-      const v = validateText(text, file);
+      const v = await validateScenarioFile(file, text);
       await emit(opts.format === 'json' ? `${JSON.stringify(v, null, 2)}\n` : formatValidation(v), undefined);
       if (v.errors > 0 || (opts.strict && v.warnings > 0)) process.exitCode = 1;
     });
