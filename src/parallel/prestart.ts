@@ -12,6 +12,7 @@
  * cluster); commander still parses it. A wrong guess costs a thread's start and nothing
  * else: threads no pool takes are stopped when the command ends (discardPrestarted).
  */
+import { maxThreads } from './thread-limit.ts';
 import type { WorkerThreads } from './worker-threads.ts';
 
 /** Threads started and not yet taken by a pool (nor stopped). */
@@ -19,7 +20,9 @@ let prestarted: WorkerThreads | undefined;
 
 /**
  * The worker threads a split `lbsim run` will start, from its command line: N − 1 for
- * `--threads N` (the main thread is one of the N: src/parallel/run-split.ts), or 0.
+ * `--threads N` (the main thread is one of the N: src/parallel/run-split.ts), or 0. None
+ * for an N above maxThreads(): commander refuses it, and starting them first would exhaust
+ * memory before it could.
  */
 export function workersAskedFor(argv: readonly string[]): number {
   if (argv[2] !== 'run') return 0;
@@ -30,7 +33,7 @@ export function workersAskedFor(argv: readonly string[]): number {
     const value = a === '--threads' ? argv[i + 1] : a.startsWith('--threads=') ? a.slice('--threads='.length) : undefined;
     if (value !== undefined && /^\d+$/.test(value)) threads = Number(value);
   }
-  return threads >= 2 ? threads - 1 : 0;
+  return threads >= 2 && threads <= maxThreads() ? threads - 1 : 0;
 }
 
 /**

@@ -9,10 +9,10 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectOneUserError, REPO_ROOT, runCli } from '../helpers/cli.ts';
+import { expectOneUserError, hasStackTrace, REPO_ROOT, runCli } from '../helpers/cli.ts';
 
 let dir: string;
 
@@ -153,5 +153,27 @@ describe('help shows defaults as the README gives them', () => {
     const help = r.stdout.replace(/\s+/g, ' ');
     expect(help).toMatch(/--reorder-window <duration> how far out of time order a line may be and still be sorted \(default: 5s\)/);
     expect(help).toMatch(/--threads <n> .*\(default: serial; a plain log of 256 MB or more on 2 cores or more: one per core\)/);
+  });
+});
+
+describe('--threads is bounded (thousands of threads exhausted memory: V8 fatal error, exit 133)', () => {
+  const over = String(Math.max(64, availableParallelism()) + 1);
+  it('every command that takes it refuses more than max(64, cores), naming the flag, the limit and the cores, before starting any thread', async () => {
+    const small = ['small.yaml'];
+    for (const args of [
+      ['run', 'nothere.yaml', '--threads', over],
+      ['run', ...small, `--threads=${over}`],
+      ['compare', ...small, '--algorithms', 'round-robin,random', '--threads', over],
+      ['diff', ...small, ...small, '--threads', over],
+      ['capacity', ...small, '--vary', 'backends', '--threads', over],
+      ['import', 'good.csv', '-o', 'x.lbt', '--threads', over],
+      ['worker', '--threads', over],
+    ]) {
+      const r = await runCli(args, { cwd: dir });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`option '--threads <n>' argument '${over}' is invalid\\. expected at most ${Number(over) - 1} threads \\(this machine has ${availableParallelism()} cores?\\)`));
+      expect(hasStackTrace(r.stderr)).toBe(false);
+    }
+    expect(existsSync(join(dir, 'x.lbt'))).toBe(false);
   });
 });

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SimulationPool } from '../../src/parallel/pool.ts';
 import { discardPrestarted, prestart, takePrestarted, workersAskedFor } from '../../src/parallel/prestart.ts';
 import { parseScenario } from '../../src/scenario/load.ts';
+import { maxThreads } from '../../src/parallel/thread-limit.ts';
 
 const argv = (...args: string[]) => ['node', 'lbsim', ...args];
 const synthetic = parseScenario('name: tiny\nduration: 2s\ntraffic: { synthetic: { rate: 100/s, service: { distribution: exponential, mean: 1ms } } }\nbalancer: { algorithm: round-robin }\nbackends: [{ name: a, count: 2 }]\n', { file: 'tiny.yaml' });
@@ -29,6 +30,13 @@ describe('threads started before the CLI loads', () => {
     expect(workersAskedFor(argv('compare', 's.yaml', '--threads', '2'))).toBe(0);
     expect(workersAskedFor(argv('validate', 's.yaml', '--threads', '2'))).toBe(0);
     expect(workersAskedFor(argv())).toBe(0);
+  });
+
+  it('are not started for more threads than `--threads` allows (commander refuses it; 9999 of them exhausted memory first)', () => {
+    const max = maxThreads();
+    expect(workersAskedFor(argv('run', 's.yaml', '--threads', String(max)))).toBe(max - 1);
+    expect(workersAskedFor(argv('run', 's.yaml', '--threads', String(max + 1)))).toBe(0);
+    expect(workersAskedFor(argv('run', 's.yaml', '--threads=9999'))).toBe(0);
   });
 
   it('a pool that would start as many, pinged, takes them, once', async () => {

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { LbsimError } from '../../errors.ts';
 import { basename } from 'node:path';
 import { formatFromName, IMPORT_DEFAULTS, type ImportProgress, importLog } from '../../traffic/readers/import.ts';
-import { parsePositiveInt } from '../options.ts';
+import { parsePositiveInt, parseThreads } from '../options.ts';
 import { CSV_FIELDS, LOG_FORMATS, type CsvField, type LogFormat } from '../../traffic/readers/types.ts';
 import { formatCount, parseDuration } from '../../scenario/units.ts';
 import type { CliContext } from '../context.ts';
@@ -37,7 +37,7 @@ export function importCommand(ctx: CliContext): Command {
     .addOption(new Option('--duration-unit <unit>', 'csv/jsonl: unit of the duration column (default: from its name, else ms)').choices(['ms', 's']))
     .option('--columns <map>', 'csv/jsonl: column names, e.g. timestamp=ts,client=user', parseColumns)
     .option('--progress', 'print progress lines to stderr (at a terminal a live progress bar is shown anyway)')
-    .addOption(new Option('--threads <n>', 'worker threads parsing a plain log in parallel (1: serial; a .gz is always read serially)').argParser(parsePositiveInt).default(IMPORT_DEFAULTS.threads, 'serial; a plain log of 256 MB or more on 2 cores or more: one per core'))
+    .addOption(new Option('--threads <n>', 'worker threads parsing a plain log in parallel (1: serial; a .gz is always read serially)').argParser(parseThreads).default(IMPORT_DEFAULTS.threads, 'serial; a plain log of 256 MB or more on 2 cores or more: one per core'))
     .action(async (log: string, opts: { out: string; format?: LogFormat; onError: 'abort' | 'skip'; reorderWindow: number; work?: string; durationUnit?: 'ms' | 's'; columns?: Partial<Record<CsvField, string>>; progress?: boolean; threads: number | 'auto' }) => {
       const format = opts.format ?? formatFromName(log);
       // A missing or unreadable log says so before its name is blamed for the format.

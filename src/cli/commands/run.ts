@@ -7,7 +7,7 @@ import { runScenario } from '../../simulate.ts';
 import { emit } from '../output.ts';
 import { LbsimError } from '../../errors.ts';
 import { showImportWarnings } from '../inputs.ts';
-import { parsePositiveInt, parseSeed } from '../options.ts';
+import { parsePositiveInt, parseSeed, parseThreads } from '../options.ts';
 import { runSplit } from '../../parallel/run-split.ts';
 import type { Scenario } from '../../scenario/load.ts';
 import { formatCount, formatDuration } from '../../scenario/units.ts';
@@ -36,7 +36,7 @@ export function runCommand(ctx: CliContext): Command {
     .option('-o, --out <file>', 'write the output to a file (atomically) instead of stdout')
     .option('--progress', 'print progress lines to stderr')
     .option('--no-tui', 'never open the terminal dashboard')
-    .option('--threads <n>', 'split the run in time across n worker threads (exact: the report is byte-identical)', parsePositiveInt)
+    .option('--threads <n>', 'split the run in time across n worker threads (exact: the report is byte-identical)', parseThreads)
     .option('--windows <k>', 'windows of the timeline when split (default: the thread count; with --redis the workers’ threads)', parsePositiveInt)
     .action(async (file: string, opts: { seed?: number; format: ReportFormat; out?: string; progress?: boolean; tui?: boolean; threads?: number; windows?: number } & ReplayFlags & ClusterFlags) => {
       const scenario = withReplayOverrides(await loadScenario(file), opts);

@@ -4,7 +4,7 @@ import { parseDuration } from '../../scenario/units.ts';
 import { WORKER_DEFAULTS } from '../../cluster/options.ts';
 import { addQueueOptions } from '../cluster.ts';
 import type { CliContext } from '../context.ts';
-import { parsePositiveInt } from '../options.ts';
+import { parseThreads } from '../options.ts';
 
 function parseLock(value: string): number {
   const ms = parseDuration(value);
@@ -16,7 +16,7 @@ function parseLock(value: string): number {
 export function workerCommand(ctx: CliContext): Command {
   return addQueueOptions(new Command('worker'), 'the Redis the coordinators enqueue on (redis://host:port)')
     .description('serve cluster runs: take jobs from a Redis queue and run them on local threads until SIGTERM')
-    .option('--threads <n>', 'jobs run at once, one per thread (default: the cores)', parsePositiveInt)
+    .option('--threads <n>', 'jobs run at once, one per thread (default: the cores)', parseThreads)
     .option('--lock <duration>', 'how soon a dead worker’s jobs are retried elsewhere (BullMQ lock duration)', parseLock, WORKER_DEFAULTS.lockMs)
     .option('--cache <dir>', 'where traces downloaded from --trace-url are kept', WORKER_DEFAULTS.cacheDir)
     .action(async (opts: { redis?: string; clusterQueue: string; threads?: number; lock: number; cache: string }) => {
