@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LbsimError } from '../errors.ts';
 import { envoyLeastRequest } from './envoy/least-request.ts';
 import { envoyMaglev } from './envoy/maglev.ts';
@@ -75,15 +77,13 @@ export async function loadBalancerModule(algorithm: string, baseDir: string): Pr
     return builtin;
   }
   const file = isAbsolute(algorithm) ? algorithm : resolve(baseDir, algorithm);
+  // Only the file itself missing is "not found": a module it imports that is missing fails its loading (below).
+  if (!existsSync(file)) throw new LbsimError('FILE_NOT_FOUND', `${file}: balancer file not found`);
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(file)) {
-      throw new LbsimError('FILE_NOT_FOUND', `${file}: balancer file not found`);
-    }
-    throw new LbsimError('BALANCER_FAILED', `${file}${lineOfThrow(file, e)}: loading the balancer failed: ${(e as Error).message ?? String(e)}`, { cause: e });
+    throw loadError(file, e);
   }
   const m = mod.default as Partial<BalancerModule> | undefined;
   if (!m || typeof m !== 'object' || typeof m.create !== 'function') {
@@ -132,7 +132,7 @@ function wrapCustom(file: string, inner: BalancerModule): BalancerModule {
           return chosen;
         },
       };
-      for (const hook of ['onDispatch', 'onComplete', 'onBackendDown', 'onBackendUp'] as const) {
+      for (const hook of ['onDispatch', 'onComplete', 'onBackendDown', 'onBackendUp', 'onWeightChange'] as const) {
         const fn = b[hook];
         if (typeof fn !== 'function') continue;
         guarded[hook] = (x: number, y?: number, z?: number) => {
@@ -143,14 +143,89 @@ function wrapCustom(file: string, inner: BalancerModule): BalancerModule {
           }
         };
       }
+      // A time-split run calls these at its checkpoints (README, "Your own balancer"): a bad state would
+      // otherwise surface as a crash deep in the engine, or as two runs compared wrongly.
       if (typeof b.saveState === 'function' && typeof b.loadState === 'function') {
-        guarded.saveState = () => b.saveState!();
-        guarded.loadState = (s) => b.loadState!(s);
+        guarded.saveState = () => {
+          let state: unknown;
+          try {
+            state = b.saveState!();
+          } catch (e) {
+            return fail('saveState() threw', e);
+          }
+          const bad = Array.isArray(state) ? state.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x)) : -2;
+          if (bad !== -1) {
+            const got = bad === -2 ? describeValue(state) : `an array whose element ${bad} is ${describeValue((state as unknown[])[bad])}`;
+            return fail(`saveState() returned ${got}; expected an array of finite numbers ([] when the balancer keeps no state)`);
+          }
+          // A copy: the balancer may keep changing the array it returned, and the checkpoint must not change with it.
+          return (state as number[]).slice();
+        };
+        guarded.loadState = (state) => {
+          try {
+            b.loadState!(state.slice());
+          } catch (e) {
+            fail(`loadState() threw on a state of ${state.length} number${state.length === 1 ? '' : 's'}`, e);
+          }
+        };
       }
-      if (typeof b.assumePicks === 'function') guarded.assumePicks = (requests) => b.assumePicks!(requests);
+      if (typeof b.assumePicks === 'function') {
+        guarded.assumePicks = (requests) => {
+          try {
+            b.assumePicks!(requests);
+          } catch (e) {
+            fail(`assumePicks(${requests}) threw`, e);
+          }
+        };
+      }
       return guarded;
     },
   };
+}
+
+/** A value as a message shows it: `5`, `"x"`, `undefined`, `an object`. */
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object' && v !== null) return 'an object';
+  return String(v);
+}
+
+/**
+ * Why a balancer file that exists failed to load, naming the cause and its line when
+ * known: a throw at its top level (the stack has the line), a module it imports that
+ * cannot be found (Node's message names it), or a syntax error.
+ */
+function loadError(file: string, e: unknown): LbsimError {
+  const message = e instanceof Error ? e.message : String(e);
+  const line = lineOfThrow(file, e);
+  if (e instanceof SyntaxError && line === '' && !userFrames(e)) {
+    const at = syntaxErrorAt(file);
+    if (at !== undefined) {
+      const where = at.file === file ? `${file}:${at.line}: loading the balancer failed` : `${file}: loading the balancer failed: ${at.file}:${at.line}`;
+      return new LbsimError('BALANCER_FAILED', `${where}: syntax error: ${message}`, { cause: e });
+    }
+    return new LbsimError('BALANCER_FAILED', `${file}: loading the balancer failed: syntax error: ${message}`, { cause: e });
+  }
+  return new LbsimError('BALANCER_FAILED', `${file}${line}: loading the balancer failed: ${message}`, { cause: e });
+}
+
+/** True when an error's stack has a frame outside Node's internals (it was thrown by running code, not by the compiler). */
+function userFrames(e: Error): boolean {
+  return (e.stack ?? '').split('\n').some((f) => /^\s+at /.test(f) && !f.includes('node:internal'));
+}
+
+/**
+ * Where a module's syntax error is. Node keeps the location of an ES module's syntax
+ * error out of the error object (only its uncaught-error printout has it), so a child
+ * `node FILE` is asked: it fails to compile before running anything, and prints
+ * `URL:LINE` first. Only a file that does not compile gets here.
+ */
+function syntaxErrorAt(file: string): { file: string; line: number } | undefined {
+  const child = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'ignore', 'pipe'] });
+  const m = /^(file:\/\/\S+|\/\S+):(\d+)\s*$/m.exec((child.stderr ?? '').split('\n')[0] ?? '');
+  if (!m) return undefined;
+  return { file: m[1]!.startsWith('file:') ? fileURLToPath(m[1]!) : m[1]!, line: Number(m[2]) };
 }
 
 /** `:LINE` of the innermost stack frame in the user's balancer file, so the message points at the throw; '' when unknown. */

@@ -123,11 +123,38 @@ describe('lbsim run: bad input gives one clear message and exit code 2', () => {
     await expectUserError(f, /throws-on-import\.js:2: loading the balancer failed: not configured/);
   });
 
-  it('a custom balancer file with a syntax error: names its file', async () => {
-    // (Node does not put the line of a module's syntax error in the error's stack.)
+  it('a custom balancer file with a syntax error: names its file and line (run and validate, which said ok)', async () => {
+    // (Node keeps the line of a module's syntax error out of the error: lbsim asks a child node.)
     await writeFile(join(dir, 'syntax-error.js'), "export default {\n  name: 'x' +,\n};\n");
     const f = await scenario('custom-syntax.yaml', variant('least-connections', './syntax-error.js'));
-    await expectUserError(f, /syntax-error\.js: loading the balancer failed: Unexpected token/);
+    const expected = /syntax-error\.js:2: loading the balancer failed: syntax error: Unexpected token/;
+    await expectUserError(f, expected);
+    expectOneUserError(await runCli(['validate', f], { cwd: dir }), expected);
+  });
+
+  it('a custom balancer file that imports a missing package: names the package, not "file not found" (run and validate)', async () => {
+    await writeFile(join(dir, 'imports-missing.js'), "import x from 'no-such-package-lbsim';\nexport default { name: 'i', create() { return { pick() { return 0; } }; } };\n");
+    const f = await scenario('custom-import-missing.yaml', variant('least-connections', './imports-missing.js'));
+    const expected = /imports-missing\.js: loading the balancer failed: Cannot find package 'no-such-package-lbsim'/;
+    await expectUserError(f, expected);
+    expectOneUserError(await runCli(['validate', f], { cwd: dir }), expected);
+  });
+
+  it("a custom balancer's saveState/loadState in a time-split run: a bad return or a throw names the file, the hook, the window (was a TypeError, exit 70)", async () => {
+    const counting = (save: string, load = 'n = s[0];') =>
+      `export default { name: 'c', description: 'x', create(ctx) { let n = 0; return { pick() { return n++ % ctx.backends.count; }, saveState() { ${save} }, loadState(s) { ${load} } }; } };\n`;
+    const cases: [string, string, RegExp][] = [
+      ['save-number.js', counting('return n;'), /^lbsim: window \d of 2 \([^)]*\): .*save-number\.js: saveState\(\) returned \d+; expected an array of finite numbers/],
+      ['save-nan.js', counting('return [n, NaN];'), /save-nan\.js: saveState\(\) returned an array whose element 1 is NaN; expected an array of finite numbers/],
+      ['save-throws.js', counting("throw new Error('no state');"), /^lbsim: window \d of 2 \([^)]*\): .*save-throws\.js:1: saveState\(\) threw: no state$/],
+      ['load-throws.js', counting('return [n % ctx.backends.count];', "throw new Error('cannot load');"), /^lbsim: window 2 of 2 \([^)]*\): .*load-throws\.js:1: loadState\(\) threw on a state of 1 number: cannot load$/],
+    ];
+    for (const [file, source, expected] of cases) {
+      await writeFile(join(dir, file), source);
+      const f = await scenario(`custom-${file}.yaml`, variant('least-connections', `./${file}`));
+      // --windows: windows planned up front (without it, the main thread may finish a run this small before the workers are up).
+      await expectUserError(f, expected, ['--threads', '2', '--windows', '2']);
+    }
   });
 
   it('a custom balancer file that does not exist: names the scenario line of balancer.algorithm (run and validate)', async () => {
@@ -250,7 +277,7 @@ describe('lbsim run: good input', () => {
     const threads = await runCli(['run', 'scenarios/custom-balancer/sticky.yaml', '--format', 'json', '--threads', '2']);
     expect(threads.code, threads.stderr).toBe(0);
     expect(threads.stderr).toMatch(/not split in time: balancer sticky-spill has no saveState\/loadState/);
-    expect(threads.stderr).toMatch(/on 2 threads, 1 window, /);
+    expect(threads.stderr).toMatch(/ on 1 thread \(not split in time\)$/m);
     expect(threads.stdout).toBe(r.stdout);
   });
 });
