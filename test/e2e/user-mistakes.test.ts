@@ -177,3 +177,14 @@ describe('--threads is bounded (thousands of threads exhausted memory: V8 fatal 
     expect(existsSync(join(dir, 'x.lbt'))).toBe(false);
   });
 });
+
+describe('run --threads N of a balancer that cannot be split says it ran on one thread', () => {
+  it('the summary agrees with the note before it', async () => {
+    const balancer = join(REPO_ROOT, 'scenarios', 'custom-balancer', 'my-balancer.js');
+    await writeFile(join(dir, 'custom.yaml'), SYNTHETIC.replace('algorithm: round-robin', `algorithm: ${balancer}`));
+    const r = await runCli(['run', 'custom.yaml', '--threads', '2', '--format', 'json', '-o', 'custom.json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^not split in time: balancer .* on one thread$/m);
+    expect(r.stderr).toMatch(/^simulated [\d,]+ requests in [\d.]+ s on 1 thread \(not split in time\)$/m);
+  });
+});

@@ -9,6 +9,7 @@ import { LbsimError } from '../../errors.ts';
 import { showImportWarnings } from '../inputs.ts';
 import { parsePositiveInt, parseSeed, parseThreads } from '../options.ts';
 import { runSplit } from '../../parallel/run-split.ts';
+import type { TimeSplitStats } from '../../parallel/time-split.ts';
 import type { Scenario } from '../../scenario/load.ts';
 import { formatCount, formatDuration } from '../../scenario/units.ts';
 import type { CliContext } from '../context.ts';
@@ -85,6 +86,18 @@ async function runSplitCommand(
   });
   const wall = (performance.now() - started) / 1000;
   await emit(formatReport(report, opts.format), opts.out);
-  const split = stats === undefined ? '' : ` on ${cluster === undefined ? `${opts.threads} threads` : 'the cluster'}, ${stats.windows} window${stats.windows === 1 ? '' : 's'}, ${((stats.resimulatedEvents / Math.max(stats.events, 1)) * 100).toFixed(1)}% re-simulated`;
-  ctx.info(`simulated ${formatCount(report.requests.total)} requests in ${wall.toFixed(2)} s${split}`);
+  ctx.info(`simulated ${formatCount(report.requests.total)} requests in ${wall.toFixed(2)} s${splitSummary(stats, cluster === undefined ? opts.threads ?? 1 : undefined)}`);
+}
+
+/**
+ * Where a split run ran, for the summary line: `threads` locally (undefined on a cluster).
+ * A window runs on one thread, so fewer windows than threads kept some of them idle; a run
+ * that was not split (the note before said why) ran whole on one thread.
+ */
+function splitSummary(stats: TimeSplitStats | undefined, threads: number | undefined): string {
+  if (stats === undefined) return '';
+  if (stats.notSplit !== undefined) return threads === undefined ? ' on the cluster, 1 window (not split in time)' : ' on 1 thread (not split in time)';
+  const n = threads === undefined ? 0 : Math.min(threads, stats.windows);
+  const used = threads === undefined ? 'the cluster' : `${n} thread${n === 1 ? '' : 's'}`;
+  return ` on ${used}, ${stats.windows} window${stats.windows === 1 ? '' : 's'}, ${((stats.resimulatedEvents / Math.max(stats.events, 1)) * 100).toFixed(1)}% re-simulated`;
 }
