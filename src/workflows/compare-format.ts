@@ -1,20 +1,38 @@
 /** Renders a Comparison as a terminal table, Markdown or JSON. */
 import { formatDuration } from '../scenario/units.ts';
 import { type CompareMetric, COMPARE_METRICS, type Comparison } from './compare.ts';
-import type { Estimate } from './stats.ts';
+import { workflowJson } from './json.ts';
+import type { Change, Estimate } from './stats.ts';
 import { markdownTable, percent, signedPercent, type Table } from './table.ts';
 import { textTable } from './table.ts';
 
 const HEAD: Record<CompareMetric, string> = { p50: 'p50', p99: 'p99', p999: 'p99.9', errors: 'errors', maxQueue: 'max queue', imbalance: 'imbalance' };
 
-function cell(m: CompareMetric, e: Estimate): string {
-  if (m === 'errors') return `${percent(e.mean)}${e.n > 1 ? ` ±${percent(e.halfWidth)}` : ''}`;
-  if (m === 'maxQueue') return `${e.mean.toFixed(1)}${e.n > 1 ? ` ±${e.halfWidth.toFixed(1)}` : ''}`;
-  if (m === 'imbalance') return `${e.mean.toFixed(3)}${e.n > 1 ? ` ±${e.halfWidth.toFixed(3)}` : ''}`;
-  // Latency: mean and half-width in the same unit, chosen by the mean.
+/** How a column's numbers are written: the number, and a unit after it. */
+function formatOf(m: CompareMetric, e: Estimate): { num: (x: number) => string; unit: string } {
+  if (m === 'errors') return { num: percent, unit: '' };
+  if (m === 'maxQueue') return { num: (x) => x.toFixed(1), unit: '' };
+  if (m === 'imbalance') return { num: (x) => x.toFixed(3), unit: '' };
+  // Latency: mean and interval in the same unit, chosen by the mean.
   const [unit, f] = e.mean >= 1000 ? ['s', 1000] : ['ms', 1];
   const digits = e.mean / f >= 100 ? 0 : e.mean / f >= 10 ? 1 : 2;
-  return `${(e.mean / f).toFixed(digits)}${e.n > 1 ? ` ±${(e.halfWidth / f).toFixed(digits)}` : ''}${unit}`;
+  return { num: (x) => (x / f).toFixed(digits), unit };
+}
+
+/** The t interval cut to the quantity's range (stats.ts estimate): then ± would show values it cannot take. */
+const isCut = (e: Estimate) => e.low > e.mean - e.halfWidth || e.high < e.mean + e.halfWidth;
+
+/** `mean ±half-width`; `mean [low, high]` where the interval was cut to the possible values; the mean alone with one replication. */
+function cell(m: CompareMetric, e: Estimate): string {
+  const { num, unit } = formatOf(m, e);
+  if (e.n < 2) return `${num(e.mean)}${unit}`;
+  return isCut(e) ? `${num(e.mean)} [${num(e.low)}, ${num(e.high)}]${unit}` : `${num(e.mean)} ±${num(e.halfWidth)}${unit}`;
+}
+
+function vsBest(c: Change | null): string {
+  if (c === null) return '–';
+  if (!c.tested) return `${signedPercent(c.relative)} (untested)`;
+  return `${signedPercent(c.relative)}${significant(c.relLow, c.relHigh) ? '' : ' (n.s.)'}`;
 }
 
 function table(c: Comparison): Table {
@@ -22,7 +40,7 @@ function table(c: Comparison): Table {
   const rows = c.alternatives.map((a, i) => [
     `${a.label}${i === c.best ? ' (best)' : ''}`,
     ...COMPARE_METRICS.map((m) => `${cell(m, a.estimates[m])}${c.bestBy[m] === i ? ' *' : ''}`),
-    a.p99VsBest === null ? '–' : `${signedPercent(a.p99VsBest.relative)}${significant(a.p99VsBest.relLow, a.p99VsBest.relHigh) ? '' : ' (n.s.)'}`,
+    vsBest(a.p99VsBest),
   ]);
   return { head, rows };
 }
@@ -31,14 +49,25 @@ const significant = (low: number, high: number) => low > 0 || high < 0;
 
 function header(c: Comparison): string {
   const n = c.seeds.length;
-  return `${n} replication${n > 1 ? 's' : ''} per alternative (seeds ${c.seeds[0]}${n > 1 ? `..${c.seeds[n - 1]}` : ''}, the same traffic for each); mean ± 95% CI`;
+  const seeds = `seed${n > 1 ? `s ${c.seeds[0]}..${c.seeds[n - 1]}` : ` ${c.seeds[0]}`}`;
+  const unused = c.unusedScenarioSeeds.length === 0 ? '' : `; seed ${c.unusedScenarioSeeds.join(', ')} set in a scenario is not used`;
+  const lines = [`${n} replication${n > 1 ? 's' : ''} per alternative (${seeds} for every alternative${c.sameTraffic ? ', the same traffic for each' : ''}${unused}).`];
+  if (!c.sameTraffic) lines.push('The scenarios define different traffic: each draws its own from these seeds, so the alternatives do not see the same requests.');
+  lines.push(n < 2 ? 'Means only: one replication has no spread, so there is no confidence interval and no difference is tested.' : 'Mean ± 95% CI.');
+  return lines.join('\n');
 }
 
 function footer(c: Comparison): string[] {
   const b = c.alternatives[c.best]!;
+  const n = c.seeds.length;
+  const cut = c.alternatives.some((a) => COMPARE_METRICS.some((m) => a.estimates[m].n >= 2 && isCut(a.estimates[m])));
   return [
     `* lowest in its column. best: ${b.label} — lowest p99 (${formatDuration(b.estimates.p99.mean)}) among those not clearly worse on errors.`,
-    `p99 vs best is paired by seed; (n.s.) = not significant at 95%.`,
+    ...(cut ? ['[low, high]: the 95% CI where mean ± half-width would go below 0 (errors: above 100%; imbalance: below 1), cut to the values the column can take.'] : []),
+    n < 2
+      ? `p99 vs best: the change of the mean; (untested) = one replication, so no interval and no significance.`
+      : `p99 vs best is paired by seed; (n.s.) = not significant at 95%.`,
+    ...(c.sameTraffic ? [] : ['The alternatives run different traffic: a difference between them is the traffic\'s as much as the configuration\'s.']),
   ];
 }
 
@@ -52,5 +81,5 @@ export function formatComparisonMarkdown(c: Comparison): string {
 
 export function formatComparisonJson(c: Comparison): string {
   const { reports: _reports, ...rest } = c;
-  return `${JSON.stringify(rest, null, 2)}\n`;
+  return workflowJson(rest);
 }

@@ -3,13 +3,16 @@
  * files), replicated on independent seeds. Replication r uses seed base + r for every
  * alternative (common random numbers), so differences between alternatives are not
  * differences between traffic samples, and paired comparisons against the best are tight.
+ * Scenario files that define different traffic still run on those seeds, but each draws
+ * its own traffic from them: the result says so (`sameTraffic`) rather than claim
+ * common random numbers it does not have.
  */
 import type { ClusterOptions } from '../cluster/options.ts';
 import { runMany } from '../parallel/run-many.ts';
 import type { Report } from '../report/types.ts';
 import type { Scenario } from '../scenario/load.ts';
 import { type MetricName, runMetrics, type RunMetrics } from './run-metrics.ts';
-import { type Change, change, type Estimate, estimate } from './stats.ts';
+import { type Bounds, type Change, change, type Estimate, estimate } from './stats.ts';
 
 export interface Alternative {
   label: string;
@@ -45,8 +48,20 @@ export interface AlternativeResult {
   p99VsBest: Change | null;
 }
 
+/** What each column can be: latencies and queues are never negative, an error share is at most 1, max/mean share at least 1. */
+const BOUNDS: Record<CompareMetric, Bounds> = { p50: { min: 0 }, p99: { min: 0 }, p999: { min: 0 }, errors: { min: 0, max: 1 }, maxQueue: { min: 0 }, imbalance: { min: 1 } };
+
 export interface Comparison {
   seeds: number[];
+  /**
+   * Whether every alternative offers the same traffic (one scenario through several
+   * algorithms, or files whose traffic and duration are equal). When false each
+   * alternative draws its own traffic from the shared seeds, and a difference between two
+   * is the traffic's as much as the configuration's.
+   */
+  sameTraffic: boolean;
+  /** Seeds set in the alternatives' scenarios that the run does not use (every alternative runs on `seeds`); empty when none. */
+  unusedScenarioSeeds: number[];
   alternatives: AlternativeResult[];
   /** Index of the best alternative: lowest p99 among those not clearly worse on errors. */
   best: number;
@@ -70,7 +85,7 @@ export async function compare(alternatives: readonly Alternative[], options: Com
   const results: AlternativeResult[] = alternatives.map((a, i) => {
     const mine = reports.slice(i * reps, (i + 1) * reps);
     const runs = mine.map(runMetrics);
-    const estimates = Object.fromEntries(COMPARE_METRICS.map((m) => [m, estimate(runs.map((r) => r[m]))])) as Record<CompareMetric, Estimate>;
+    const estimates = Object.fromEntries(COMPARE_METRICS.map((m) => [m, estimate(runs.map((r) => r[m]), BOUNDS[m])])) as Record<CompareMetric, Estimate>;
     return { label: a.label, scenario: a.scenario.name, algorithm: mine[0]!.algorithm, runs, estimates, p99VsBest: null };
   });
   const bestBy = Object.fromEntries(
@@ -83,7 +98,14 @@ export async function compare(alternatives: readonly Alternative[], options: Com
   for (const [i, r] of results.entries()) {
     if (i !== best) r.p99VsBest = change(results[best]!.runs.map((x) => x.p99), r.runs.map((x) => x.p99), true);
   }
-  return { seeds, alternatives: results, best, bestBy, reports: alternatives.map((_, i) => reports[i * reps]!) };
+  const unusedScenarioSeeds = [...new Set(alternatives.map((a) => a.scenario.seed))].filter((s) => s !== base);
+  return { seeds, sameTraffic: sameTraffic(alternatives.map((a) => a.scenario)), unusedScenarioSeeds, alternatives: results, best, bestBy, reports: alternatives.map((_, i) => reports[i * reps]!) };
+}
+
+/** Whether the scenarios define the same traffic (arrivals and work, for as long), so one seed gives each the same requests. */
+export function sameTraffic(scenarios: readonly Scenario[]): boolean {
+  const key = (s: Scenario) => JSON.stringify([s.traffic, s.durationMs]);
+  return scenarios.every((s) => key(s) === key(scenarios[0]!));
 }
 
 function argmin(xs: readonly number[]): number {
@@ -102,7 +124,8 @@ function pickBest(results: readonly AlternativeResult[]): number {
   let best = -1;
   for (const [i, r] of results.entries()) {
     const e = r.estimates.errors;
-    const tied = e.mean - e.halfWidth <= e0.mean + e0.halfWidth + 1e-12;
+    // With one replication there is no interval: only an equal share ties.
+    const tied = (Number.isNaN(e.low) ? e.mean : e.low) <= (Number.isNaN(e0.high) ? e0.mean : e0.high) + 1e-12;
     if (tied && (best < 0 || r.estimates.p99.mean < results[best]!.estimates.p99.mean)) best = i;
   }
   return best;

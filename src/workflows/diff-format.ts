@@ -1,6 +1,7 @@
 /** Renders a DiffResult for a terminal, a pull request (Markdown) or a machine (JSON). */
 import { formatInstant } from '../scenario/units.ts';
 import { describe, type DiffResult, type MetricChange } from './diff.ts';
+import { workflowJson } from './json.ts';
 import { markdownTable, percent, signedPercent, type Table, textTable } from './table.ts';
 
 const LABEL: Record<MetricChange['metric'], string> = {
@@ -9,24 +10,29 @@ const LABEL: Record<MetricChange['metric'], string> = {
   p999: 'p99.9',
   errors: 'errors',
   mean: 'mean',
-  maxQueue: 'max queue',
-  maxUtilization: 'busiest util.',
+  // Each run's largest over backends (then averaged over runs, as every row): named so, as they can exceed every per-backend mean.
+  maxQueue: 'max queue (largest backend)',
+  maxUtilization: 'util. (busiest backend)',
 };
+
+const runs = (n: number) => (n === 1 ? '1 run' : `mean of ${n} runs`);
 
 function changeCell(m: MetricChange): string {
   const c = m.change;
   const mark = m.direction === 'worse' ? '  WORSE' : m.direction === 'better' ? '  better' : '';
+  // One replication: the point change, with no interval and no verdict on it.
+  const ci = (low: string, high: string) => (c.tested ? ` (${low} … ${high})` : ' (untested)');
   if (m.metric === 'errors' || m.metric === 'maxUtilization') {
     const pp = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)}pp`;
-    return `${pp(c.delta)} (${pp(c.low)} … ${pp(c.high)})${mark}`;
+    return `${pp(c.delta)}${ci(pp(c.low), pp(c.high))}${mark}`;
   }
-  if (!Number.isFinite(c.relative)) return `${c.delta >= 0 ? '+' : ''}${c.delta.toFixed(1)}${mark}`;
-  return `${signedPercent(c.relative)} (${signedPercent(c.relLow)} … ${signedPercent(c.relHigh)})${mark}`;
+  if (!Number.isFinite(c.relative)) return `${c.delta >= 0 ? '+' : ''}${c.delta.toFixed(1)}${c.tested ? '' : ' (untested)'}${mark}`;
+  return `${signedPercent(c.relative)}${ci(signedPercent(c.relLow), signedPercent(c.relHigh))}${mark}`;
 }
 
 function metricsTable(d: DiffResult): Table {
   return {
-    head: ['metric', 'before', 'after', 'change (95% CI)'],
+    head: [`metric (${runs(d.before.seeds.length)})`, 'before', 'after', d.verdict.regressionTested ? 'change (95% CI)' : 'change'],
     rows: d.metrics.map((m) => [LABEL[m.metric], describe(m.metric, m.change.before), describe(m.metric, m.change.after), changeCell(m)]),
     left: [0, 3],
   };
@@ -35,7 +41,7 @@ function metricsTable(d: DiffResult): Table {
 function backendsTable(d: DiffResult): Table {
   const or = (x: number | null, f: (x: number) => string) => (x === null ? '–' : f(x));
   return {
-    head: ['backend', 'share before', 'share after', 'util. before', 'util. after', 'peak queue before', 'peak queue after'],
+    head: ['backend', 'share before', 'share after', 'util. before', 'util. after', 'peak queue before (any run)', 'peak queue after (any run)'],
     rows: d.backends.map((b) => [
       b.name,
       or(b.shareBefore, percent),
@@ -46,6 +52,13 @@ function backendsTable(d: DiffResult): Table {
       or(b.peakQueueAfter, String),
     ]),
   };
+}
+
+/** What the per-backend table's figures are, and why its utilizations stay below the busiest-backend row. */
+function backendsNote(d: DiffResult): string {
+  const n = d.before.seeds.length;
+  if (n === 1) return 'per backend: one run each.';
+  return `per backend: share and util. are means of the ${n} runs, peak queue the largest in any run. (The busiest backend differs from run to run, so the mean of each run's busiest util. above can exceed every backend's mean here.)`;
 }
 
 function sloLines(d: DiffResult): string[] {
@@ -66,8 +79,14 @@ function overloadLines(d: DiffResult): string[] {
   return lines;
 }
 
+const UNTESTED = 'not tested for regression: one replication per side has no confidence interval (use --replications 2 or more)';
+
+function passLine(d: DiffResult): string {
+  return d.verdict.regressionTested ? 'AFTER meets its SLO and is not significantly worse than BEFORE' : `AFTER meets its SLO; ${UNTESTED}`;
+}
+
 function headline(d: DiffResult): string {
-  return d.verdict.pass ? 'PASS: AFTER meets its SLO and is not significantly worse than BEFORE' : ['FAIL:', ...d.verdict.reasons.map((r) => `  - ${r}`)].join('\n');
+  return d.verdict.pass ? `PASS: ${passLine(d)}` : ['FAIL:', ...d.verdict.reasons.map((r) => `  - ${r}`), ...(d.verdict.regressionTested ? [] : [`  (${UNTESTED})`])].join('\n');
 }
 
 function how(d: DiffResult): string {
@@ -76,7 +95,8 @@ function how(d: DiffResult): string {
   const basis = d.paired
     ? `paired on the same traffic (seeds ${seeds(d.before.seeds)})`
     : `independent traffic (before seeds ${seeds(d.before.seeds)}, after seeds ${seeds(d.after.seeds)})`;
-  return `${n} replication${n > 1 ? 's' : ''} each, ${basis}. A metric is WORSE when it rises by more than ${percent(d.threshold)} (errors: ${(d.errorThreshold * 100).toFixed(1)}pp) and its 95% CI excludes zero.`;
+  if (n < 2) return `1 replication each, ${basis}. One replication has no spread, so no change has a confidence interval and none is tested: the verdict is AFTER's SLO alone.`;
+  return `${n} replications each, ${basis}. A metric is WORSE when it rises by more than ${percent(d.threshold)} (errors: ${(d.errorThreshold * 100).toFixed(1)}pp) and its 95% CI excludes zero.`;
 }
 
 const name = (s: DiffResult['before']) => `${s.file ?? s.scenario} (${s.algorithm})`;
@@ -88,9 +108,10 @@ export function formatDiffText(d: DiffResult): string {
     '',
     textTable(metricsTable(d)),
     '',
-    'SLO of AFTER',
+    `SLO of AFTER (${runs(d.after.seeds.length)})`,
     ...sloLines(d).map((l) => `  ${l}`),
     '',
+    backendsNote(d),
     textTable(backendsTable(d)),
     '',
     ...overloadLines(d),
@@ -107,15 +128,17 @@ export function formatDiffMarkdown(d: DiffResult): string {
     '',
     `\`${name(d.before)}\` → \`${name(d.after)}\``,
     '',
-    d.verdict.pass ? 'AFTER meets its SLO and is not significantly worse than BEFORE.' : d.verdict.reasons.map((r) => `- ${r}`).join('\n'),
+    d.verdict.pass ? `${passLine(d)}.` : [...d.verdict.reasons.map((r) => `- ${r}`), ...(d.verdict.regressionTested ? [] : [`- (${UNTESTED})`])].join('\n'),
     '',
     markdownTable(metricsTable(d)),
     '',
-    `**SLO of AFTER**`,
+    `**SLO of AFTER** (${runs(d.after.seeds.length)})`,
     '',
     ...sloLines(d).map((l) => `- ${l.replace(/^(met|BROKEN)\s+/, (m) => (m.startsWith('met') ? '✅ ' : '❌ '))}`),
     '',
     '<details><summary>Per backend and overload</summary>',
+    '',
+    backendsNote(d),
     '',
     markdownTable(backendsTable(d)),
     '',
@@ -129,5 +152,5 @@ export function formatDiffMarkdown(d: DiffResult): string {
 }
 
 export function formatDiffJson(d: DiffResult): string {
-  return `${JSON.stringify(d, null, 2)}\n`;
+  return workflowJson(d);
 }

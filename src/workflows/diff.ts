@@ -10,8 +10,11 @@
  *    per-replication differences; Welch's t when the runs are independent).
  * Paired differences cancel the traffic's own noise: on identical configs they are zero,
  * and a real change shows up with a tight interval even from a few replications.
+ * One replication a side has no interval: its changes are shown untested and the verdict
+ * is AFTER's SLO alone (`verdict.regressionTested` false).
  */
 import type { ClusterOptions } from '../cluster/options.ts';
+import { LbsimError } from '../errors.ts';
 import { runMany } from '../parallel/run-many.ts';
 import type { OverloadRange, Report } from '../report/types.ts';
 import type { Scenario } from '../scenario/load.ts';
@@ -49,21 +52,28 @@ export const DIFF_METRICS = ['p50', 'p99', 'p999', 'errors'] as const satisfies 
 export type DiffMetric = (typeof DIFF_METRICS)[number];
 
 export interface MetricChange {
+  /**
+   * Each side's value is the mean over its replications of the run's figure; for
+   * `maxQueue` and `maxUtilization` that figure is the run's largest over backends, so
+   * their means can exceed every backend's own mean in `backends`.
+   */
   metric: DiffMetric | 'mean' | 'maxQueue' | 'maxUtilization';
   change: Change;
-  /** 'worse' / 'better' when the change passes both the threshold and the significance test. */
-  direction: 'worse' | 'better' | 'same';
+  /** 'worse' / 'better' when the change passes both the threshold and the significance test; 'untested' when there is no interval (one replication). */
+  direction: 'worse' | 'better' | 'same' | 'untested';
   /** Whether this metric takes part in the verdict. */
   gated: boolean;
 }
 
 export interface BackendChange {
   name: string;
-  /** null when the backend is not in that config. */
+  /** Mean over the replications; null when the backend is not in that config. */
   shareBefore: number | null;
   shareAfter: number | null;
+  /** The largest queue in any replication (a peak, not a mean). */
   peakQueueBefore: number | null;
   peakQueueAfter: number | null;
+  /** Mean over the replications. */
   utilizationBefore: number | null;
   utilizationAfter: number | null;
 }
@@ -90,11 +100,16 @@ export interface DiffResult {
   backends: BackendChange[];
   /** Overload ranges of the first replication that AFTER has and BEFORE has not (gained), and the reverse (lost). */
   overload: { gained: OverloadRange[]; lost: OverloadRange[]; before: number; after: number };
-  verdict: { pass: boolean; reasons: string[] };
+  /** `regressionTested` false: one replication, no interval, so only the SLO was checked. */
+  verdict: { pass: boolean; reasons: string[]; regressionTested: boolean };
 }
 
 export async function diff(before: Scenario, after: Scenario, options: DiffOptions = {}): Promise<DiffResult> {
   const reps = options.replications ?? DIFF_DEFAULTS.replications;
+  // One replication gives no interval, hence no regression test: the SLO is then the whole gate, and without one it would pass on nothing.
+  if (reps < 2 && after.slo === undefined) {
+    throw new LbsimError('USAGE', `--replications 1: one replication per side has no confidence interval, so diff can check only AFTER's SLO, and ${options.labels?.[1] ?? after.file ?? after.name} sets none; use --replications 2 or more`);
+  }
   const independent = options.independent ?? DIFF_DEFAULTS.independent;
   const threshold = options.threshold ?? DIFF_DEFAULTS.threshold;
   const errorThreshold = options.errorThreshold ?? DIFF_DEFAULTS.errorThreshold;
@@ -141,11 +156,12 @@ export async function diff(before: Scenario, after: Scenario, options: DiffOptio
     sloSet,
     backends: backendChanges(rb, ra),
     overload: overloadChanges(rb[0]!, ra[0]!),
-    verdict: { pass: reasons.length === 0, reasons },
+    verdict: { pass: reasons.length === 0, reasons, regressionTested: metrics.every((m) => m.change.tested) },
   };
 }
 
 function directionOf(m: MetricChange['metric'], c: Change, threshold: number, errorThreshold: number): MetricChange['direction'] {
+  if (!c.tested) return 'untested';
   if (m === 'maxUtilization') return 'same';
   if (m === 'errors' || !Number.isFinite(c.relative)) {
     // Shares (often zero before) change in absolute terms: percentage points.

@@ -24,11 +24,23 @@ export function tQuantile975(df: number): number {
 
 export interface Estimate {
   mean: number;
-  /** Half-width of the 95% confidence interval; 0 with one sample (no spread known), NaN with none. */
+  /** Half-width of the symmetric 95% t interval; NaN with fewer than two samples (no spread known). */
   halfWidth: number;
+  /**
+   * The 95% interval itself: mean ± halfWidth cut to the range the quantity can take
+   * (`bounds`), so a latency's or an error share's interval never goes below 0. NaN with
+   * fewer than two samples.
+   */
+  low: number;
+  high: number;
   n: number;
 }
 
+/** The values a quantity can take: latencies and queues [0, ∞), shares [0, 1], max/mean ≥ 1. */
+export interface Bounds {
+  min?: number;
+  max?: number;
+}
 export function mean(xs: readonly number[]): number {
   let s = 0;
   for (const x of xs) s += x;
@@ -44,12 +56,26 @@ export function variance(xs: readonly number[]): number {
   return s / (xs.length - 1);
 }
 
-/** Mean and 95% CI of independent samples. */
-export function estimate(xs: readonly number[]): Estimate {
+/**
+ * Mean and 95% CI of independent samples (one per replication).
+ *
+ * The interval is Student's t, intersected with `bounds`. Why cut rather than another
+ * method: the true mean of a quantity that cannot be negative is never negative, so
+ * removing the impossible part of an interval never removes the true value — the cut
+ * interval covers it exactly as often as the t interval did (still 95%), and it stays an
+ * interval for the arithmetic mean that is printed beside it. A log-scale interval would
+ * be one for the geometric mean instead (and undefined for a zero, as an error share or a
+ * queue often is); a Wilson interval on requests would treat one run's requests as
+ * independent, which they are not (queues carry over), and come out far too narrow. A cut
+ * bound (a lower end at 0) says honestly that the replications cannot tell the value from
+ * 0: more replications narrow it.
+ */
+export function estimate(xs: readonly number[], bounds: Bounds = {}): Estimate {
   const n = xs.length;
-  if (n === 0) return { mean: Number.NaN, halfWidth: Number.NaN, n };
-  if (n === 1) return { mean: xs[0]!, halfWidth: 0, n };
-  return { mean: mean(xs), halfWidth: tQuantile975(n - 1) * Math.sqrt(variance(xs) / n), n };
+  if (n < 2) return { mean: n === 1 ? xs[0]! : Number.NaN, halfWidth: Number.NaN, low: Number.NaN, high: Number.NaN, n };
+  const m = mean(xs);
+  const halfWidth = tQuantile975(n - 1) * Math.sqrt(variance(xs) / n);
+  return { mean: m, halfWidth, low: Math.max(m - halfWidth, bounds.min ?? -Infinity), high: Math.min(m + halfWidth, bounds.max ?? Infinity), n };
 }
 
 /**
@@ -69,13 +95,20 @@ export interface Change {
   relative: number;
   relLow: number;
   relHigh: number;
+  /**
+   * Whether there is an interval at all: two or more pairs (paired), two or more runs a
+   * side (unpaired). With one replication there is no spread to measure, so low, high,
+   * relLow and relHigh are NaN (null in JSON) and the change cannot be significant.
+   */
+  tested: boolean;
 }
 
 export function change(before: readonly number[], after: readonly number[], paired: boolean): Change {
   const mb = mean(before);
   const ma = mean(after);
   const delta = ma - mb;
-  const half = spread(before, after, paired);
+  const tested = paired ? before.length >= 2 : before.length >= 2 && after.length >= 2;
+  const half = tested ? spread(before, after, paired) : Number.NaN;
   // The relative change is estimated on log ratios when every value is positive: a ratio's
   // interval is then a ratio too (never below −100%), and a geometric mean of per-seed
   // ratios is what "p99 rose by 20%" means across seeds.
@@ -86,12 +119,12 @@ export function change(before: readonly number[], after: readonly number[], pair
     const lb = before.map(Math.log);
     const la = after.map(Math.log);
     const m = mean(la) - mean(lb);
-    const h = spread(lb, la, paired);
+    const h = tested ? spread(lb, la, paired) : Number.NaN;
     relative = Math.expm1(m);
     relLow = Math.expm1(m - h);
     relHigh = Math.expm1(m + h);
   }
-  return { before: mb, after: ma, delta, low: delta - half, high: delta + half, relative, relLow, relHigh };
+  return { before: mb, after: ma, delta, low: delta - half, high: delta + half, relative, relLow, relHigh, tested };
 }
 
 /** Half-width of the 95% CI of mean(after) − mean(before): paired t, or Welch's t. */

@@ -237,7 +237,7 @@ describe('lbsim compare', { timeout: SLOW }, () => {
     const res = await runCli(['compare', 'scenarios/config-change/before.yaml', 'scenarios/config-change/after.yaml', '--replications', '2']);
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/scenarios\/config-change\/after\.yaml \(best\)/);
-    expect(res.stdout).toContain('mean ± 95% CI');
+    expect(res.stdout).toContain('Mean ± 95% CI');
     const one = await runCli(['compare', 'scenarios/compare-algorithms.yaml']);
     expect(one.code).toBe(2);
     expect(one.stderr).toContain('nothing to compare');
@@ -245,6 +245,97 @@ describe('lbsim compare', { timeout: SLOW }, () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown algorithm 'fastest'");
     expect(hasStackTrace(unknown.stderr)).toBe(false);
+  });
+});
+
+describe('one replication: no interval, so no significance', { timeout: SLOW }, () => {
+  it('diff --replications 1 shows the changes untested and gates on the SLO alone; without an SLO it refuses (exit 2)', async () => {
+    const before = gateScenario({ seed: 1, speed: 1, name: 'one-before' });
+    const after = gateScenario({ seed: 1, speed: 1 / 1.2, name: 'one-after' }); // p99 +20%: WORSE with 2+ replications
+    const [j, t] = await Promise.all([runCli(['diff', before, after, '--replications', '1', '--format', 'json']), runCli(['diff', before, after, '--replications', '1'])]);
+    expect(j.code).toBe(0);
+    const d = json<DiffResult>(j);
+    expect(d.verdict).toEqual({ pass: true, reasons: [], regressionTested: false });
+    for (const m of d.metrics) {
+      expect(m.direction).toBe('untested');
+      expect([m.change.tested, m.change.low, m.change.relLow, m.change.relHigh]).toEqual([false, null, null, null]);
+    }
+    expect(d.metrics.find((m) => m.metric === 'p99')!.change.relative).toBeGreaterThan(0.1);
+    expect(t.stdout).toMatch(/p99 .* \+\d+\.\d% \(untested\)/);
+    expect(t.stdout).not.toMatch(/WORSE|95% CI excludes/);
+    expect(t.stdout).toContain('PASS: AFTER meets its SLO; not tested for regression');
+    const noSlo = scenarioFile('one-no-slo.yaml', 'duration: 10s\ntraffic: { synthetic: { rate: 10/s, service: { distribution: constant, mean: 1ms } } }\nbalancer: { algorithm: random }\nbackends: [{ name: a }]\n');
+    const refused = await runCli(['diff', noSlo, noSlo, '--replications', '1']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^lbsim: --replications 1: .*sets none; use --replications 2 or more\n$/);
+  });
+
+  it('compare --replications 1 marks p99 vs best untested, never significant, and gives no interval', async () => {
+    const [t, j] = await Promise.all(
+      ['text', 'json'].map((format) => runCli(['compare', 'scenarios/config-change/before.yaml', '--algorithms', 'round-robin,least-connections', '--replications', '1', '--format', format])),
+    );
+    expect(t!.code).toBe(0);
+    expect(t!.stdout).toMatch(/round-robin +.*\+\d+\.\d% \(untested\)/);
+    expect(t!.stdout).toContain('no confidence interval');
+    expect(t!.stdout).not.toContain('±');
+    const c = json<Comparison>(j!);
+    expect(c.alternatives[0]!.p99VsBest!.tested).toBe(false);
+    expect(c.alternatives[0]!.estimates.p99).toMatchObject({ n: 1, halfWidth: null, low: null, high: null });
+  });
+});
+
+describe('compare: what it claims about the traffic and its intervals', { timeout: SLOW }, () => {
+  const fleet = (name: string, seed: number, rate: number, count: number) =>
+    scenarioFile(`${name}.yaml`, `name: ${name}\nseed: ${seed}\nduration: 20s\ntraffic:\n  synthetic:\n    rate: ${rate}/s\n    service: { distribution: lognormal, mean: 10ms, cv: 1.5 }\nbalancer: { algorithm: round-robin }\nbackends:\n  - { name: web, count: ${count}, queue: 100 }\n`);
+
+  it('files with different traffic: says so, not "the same traffic", and names the scenario seed it does not use', async () => {
+    const res = await runCli(['compare', fleet('six', 3, 450, 6), fleet('four', 42, 300, 4), '--replications', '2', '--no-tui']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).not.toContain('the same traffic');
+    expect(res.stdout).toContain('The scenarios define different traffic');
+    expect(res.stdout).toContain('seeds 3..4 for every alternative; seed 42 set in a scenario is not used');
+    const same = json<Comparison>(await runCli(['compare', fleet('six-a', 3, 450, 6), fleet('six-b', 3, 450, 6), '--replications', '2', '--format', 'json']));
+    expect([same.sameTraffic, same.unusedScenarioSeeds]).toEqual([true, []]);
+  });
+
+  it('intervals never leave what a column can be (latency, queue >= 0; errors in [0, 1]; imbalance >= 1), cut where ± would', async () => {
+    // Two replications of a busy fleet: t(1) = 12.7 makes some ± intervals reach below 0.
+    const res = await runCli(['compare', fleet('busy', 3, 520, 6), '--algorithms', 'round-robin,random', '--replications', '2', '--format', 'json']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).not.toMatch(/\d\.\d{7,}/); // rounded at the output, as run's report
+    const c = json<Comparison>(res);
+    let cut = 0;
+    for (const a of c.alternatives) {
+      for (const [m, e] of Object.entries(a.estimates)) {
+        const min = m === 'imbalance' ? 1 : 0;
+        expect(e.low, `${a.label} ${m}`).toBeGreaterThanOrEqual(min);
+        if (m === 'errors') expect(e.high).toBeLessThanOrEqual(1);
+        expect(e.low).toBeLessThanOrEqual(e.mean);
+        expect(e.high).toBeGreaterThanOrEqual(e.mean);
+        if (e.mean - e.halfWidth < min) cut++;
+      }
+    }
+    expect(cut).toBeGreaterThan(0); // the case this guards against did occur
+    const text = await runCli(['compare', fleet('busy', 3, 520, 6), '--algorithms', 'round-robin,random', '--replications', '2', '--no-tui']);
+    expect(text.stdout).toMatch(/\d \[0(\.0)?, [\d.]+\]/);
+    expect(text.stdout).toContain('cut to the values the column can take');
+  });
+});
+
+describe('diff: rows say how they aggregate runs; JSON is rounded', { timeout: SLOW }, () => {
+  it('labels means of runs, per-run maxima over backends and peaks over runs', async () => {
+    const [t, j] = await Promise.all([
+      runCli(['diff', 'scenarios/config-change/before.yaml', 'scenarios/config-change/after.yaml', '--replications', '2']),
+      runCli(['diff', 'scenarios/config-change/before.yaml', 'scenarios/config-change/after.yaml', '--replications', '2', '--format', 'json']),
+    ]);
+    expect(t.stdout).toContain('metric (mean of 2 runs)');
+    expect(t.stdout).toMatch(/max queue \(largest backend\) /);
+    expect(t.stdout).toMatch(/util\. \(busiest backend\) /);
+    expect(t.stdout).toContain('peak queue before (any run)');
+    expect(t.stdout).toContain('per backend: share and util. are means of the 2 runs, peak queue the largest in any run');
+    expect(j.stdout).not.toMatch(/\d\.\d{7,}/);
+    const d = json<DiffResult>(j);
+    expect(d.metrics.find((m) => m.metric === 'maxUtilization')!.change.before).toBe(Math.round(d.metrics.find((m) => m.metric === 'maxUtilization')!.change.before * 1e6) / 1e6);
   });
 });
 
@@ -347,6 +438,16 @@ backends:
     expect(b.code).toBe(2);
     expect(hasStackTrace(b.stderr)).toBe(false);
     expect((await runCli(['validate', join(dir, 'missing.yaml')])).code).toBe(2);
+  });
+
+  it('an option the algorithm does not take: run exits 2 at FILE:LINE, validate reports it as an error', async () => {
+    const f = scenarioFile('algo-opt.yaml', 'duration: 5s\ntraffic: { synthetic: { rate: 10/s, service: { distribution: constant, mean: 1ms } } }\nbalancer:\n  algorithm: power-of-two\n  bar: x\nbackends: [{ name: a }, { name: b }]\n');
+    const run = await runCli(['run', f]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(`lbsim: ${f}:5: balancer.bar: unknown option for power-of-two; it takes no options`);
+    const v = await runCli(['validate', f]);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toContain(`${f}:5: balancer.bar: error: unknown option for power-of-two`);
   });
 
   it('checks an haproxy.cfg directly: the weight typo of 2024-04-15, at its line', async () => {

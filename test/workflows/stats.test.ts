@@ -54,6 +54,20 @@ describe('confidence intervals', () => {
     expect(paired.relHigh - paired.relLow).toBeLessThan((unpaired.relHigh - unpaired.relLow) / 5);
   });
 
+  it('one replication has no interval: the change is untested, never significant', () => {
+    for (const paired of [true, false]) {
+      const c = change([100], [130], paired);
+      expect(c.relative).toBeCloseTo(0.3, 12);
+      expect(c.delta).toBe(30);
+      expect(c.tested).toBe(false);
+      expect([c.low, c.high, c.relLow, c.relHigh].every(Number.isNaN)).toBe(true);
+    }
+    // Unpaired, one side with a single run is untested too; two pairs are tested.
+    expect(change([100, 110], [130], false).tested).toBe(false);
+    expect(change([100, 110], [130, 128], true).tested).toBe(true);
+    expect(estimate([5])).toMatchObject({ mean: 5, n: 1, halfWidth: Number.NaN, low: Number.NaN, high: Number.NaN });
+  });
+
   it('identical samples give a zero-width paired interval', () => {
     const c = change([1, 2, 3], [1, 2, 3], true);
     expect([c.delta, c.low, c.high, c.relative, c.relLow, c.relHigh]).toEqual([0, 0, 0, 0, 0, 0]);
