@@ -73,6 +73,8 @@ export function resolveTrace(spec: TraceTrafficSpec): { spec: TraceTrafficSpec; 
 export interface PrepareOptions {
   /** Told when a log is imported (or a cached import reused). @default silent */
   onNote?: (message: string) => void;
+  /** How a user skips a raw log's malformed rows, added to a row's error. @default the scenario's key, traffic.onError */
+  skipHint?: string;
   signal?: AbortSignal;
 }
 
@@ -100,6 +102,7 @@ export async function prepareTrace(spec: TraceTrafficSpec, options: PrepareOptio
   const summary = await importLog(spec.source, cached, {
     format: spec.format,
     onError: spec.import.onError,
+    skipHint: options.skipHint ?? "add onError: skip to the scenario's traffic to skip bad rows",
     ...(spec.import.reorderWindowMs === undefined ? {} : { reorderWindowMs: spec.import.reorderWindowMs }),
     ...(spec.import.work === undefined ? {} : { work: spec.import.work }),
     ...(spec.import.durationUnit === undefined ? {} : { durationUnit: spec.import.durationUnit }),

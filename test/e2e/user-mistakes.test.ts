@@ -47,6 +47,12 @@ beforeAll(async () => {
   await writeFile(join(dir, 'sub', 'replay.yaml'), replay('small.lbt'));
   await writeFile(join(dir, 'sub', 'missing.yaml'), replay('nothere.lbt'));
   await writeFile(join(dir, 'sub', 'truncated.yaml'), replay('truncated.lbt'));
+  // A CSV whose row 3 has no usable timestamp, one whose header names no timestamp, and a scenario replaying the first.
+  const csv = (await readFile(join(REPO_ROOT, 'test', 'fixtures', 'requests.csv'), 'utf8')).split('\n').slice(0, 20);
+  await writeFile(join(dir, 'good.csv'), `${csv.join('\n')}\n`);
+  await writeFile(join(dir, 'badrow.csv'), `${[...csv.slice(0, 3), 'notatime,1.0,203.0.113.1,/a,200,web-0', ...csv.slice(3)].join('\n')}\n`);
+  await writeFile(join(dir, 'renamed.csv'), `${['when,took_ms', ...csv.slice(1).map((l) => l.split(',').slice(0, 2).join(','))].join('\n')}\n`);
+  await writeFile(join(dir, 'rawbad.yaml'), replay('badrow.csv'));
 });
 
 afterAll(async () => {
@@ -186,5 +192,28 @@ describe('run --threads N of a balancer that cannot be split says it ran on one 
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^not split in time: balancer .* on one thread$/m);
     expect(r.stderr).toMatch(/^simulated [\d,]+ requests in [\d.]+ s on 1 thread \(not split in time\)$/m);
+  });
+});
+
+describe('a malformed row: the way to skip it is the one this command has', () => {
+  it('a scenario replaying a raw log: its traffic.onError key, not a flag run lacks', async () => {
+    await expectUserError(['run', 'rawbad.yaml'], /^lbsim: rawbad\.yaml:3: traffic\.trace: .*badrow\.csv:4: timestamp: .*\(add onError: skip to the scenario's traffic to skip bad rows\)$/);
+  });
+
+  it('diff --traffic LOG: lbsim import --on-error skip, then the .lbt', async () => {
+    await expectUserError(['diff', 'small.yaml', 'small.yaml', '--traffic', 'badrow.csv'], /^lbsim: --traffic: .*badrow\.csv:4: timestamp: .*\(to skip bad rows, import the log with `lbsim import badrow\.csv --on-error skip -o FILE\.lbt` and pass that\)$/);
+  });
+
+  it('lbsim import keeps its flag; a header it cannot map gets no skip hint (skipping rows would not mend it)', async () => {
+    await expectUserError(['import', 'badrow.csv', '-o', 'x.lbt'], /:4: timestamp: .*\(use --on-error skip to skip bad rows\)$/);
+    const line = expectOneUserError(await runCli(['import', 'renamed.csv', '-o', 'x.lbt'], { cwd: dir }), /^lbsim: renamed\.csv:1: header: no timestamp column found in the header \(when, took_ms\); name one with --columns timestamp=NAME$/);
+    expect(line).not.toMatch(/skip/);
+  });
+});
+
+describe('diff --traffic: its problems name the flag, not a line of the config it is fed to', () => {
+  it('a missing trace with proxy configs', async () => {
+    const cfg = join(REPO_ROOT, 'test', 'fixtures', 'configs', 'haproxy.cfg');
+    await expectUserError(['diff', cfg, cfg, '--backend', 'app', '--traffic', 'nothere.lbt'], /^lbsim: --traffic: .*nothere\.lbt: no such file$/);
   });
 });

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { isLbsimError, LbsimError } from '../../errors.ts';
 import { loadScenario, type Scenario } from '../../scenario/load.ts';
-import { withTraceTraffic } from '../../traffic/prepare.ts';
+import { prepareTrace, resolveTrace, traceSpecOf, withTraceTraffic } from '../../traffic/prepare.ts';
 import { diff, DIFF_DEFAULTS } from '../../workflows/diff.ts';
 import { formatDiffJson, formatDiffMarkdown, formatDiffText } from '../../workflows/diff-format.ts';
 import type { CliContext } from '../context.ts';
@@ -37,6 +38,7 @@ export function diffCommand(ctx: CliContext): Command {
         afterFile: string,
         opts: { traffic?: string; replications: number; seed?: number; independent?: boolean; threshold: number; format: Format; out?: string } & ConfigFlags & ClusterFlags & { threads?: number },
       ) => {
+        if (opts.traffic !== undefined) await checkTraffic(opts.traffic);
         const base = opts.scenario === undefined ? undefined : await loadScenario(opts.scenario);
         let [before, after] = [await loadScenarioOrConfig(beforeFile, opts, opts.traffic, base, ctx), await loadScenarioOrConfig(afterFile, opts, opts.traffic, base, ctx)];
         if (opts.traffic !== undefined) [before, after] = await withTrace([before, after], opts.traffic);
@@ -62,6 +64,21 @@ export function diffCommand(ctx: CliContext): Command {
         if (!result.verdict.pass) process.exitCode = 1;
       },
     );
+}
+
+/**
+ * The --traffic trace read (its header; a raw log imported, cached for both sides) before
+ * either side loads, so that its problems name the flag rather than a line of a config the
+ * trace is fed to; diff has no flag to skip a log's malformed rows, `lbsim import` has.
+ */
+async function checkTraffic(file: string): Promise<void> {
+  try {
+    const spec = traceSpecOf({ trace: file }, undefined, process.cwd(), file);
+    const { spec: prepared } = await prepareTrace(spec, { skipHint: `to skip bad rows, import the log with \`lbsim import ${file} --on-error skip -o FILE.lbt\` and pass that` });
+    resolveTrace(prepared);
+  } catch (e) {
+    throw isLbsimError(e) ? new LbsimError(e.code, `--traffic: ${e.message}`, { cause: e }) : e;
+  }
 }
 
 /** Both scenarios with their traffic replaced by the same recorded trace (a raw log is imported once, cached). */

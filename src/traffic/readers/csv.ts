@@ -13,7 +13,7 @@
 import { Parser } from '@fast-csv/parse/build/src/parser/index.js';
 import { ParserOptions } from '@fast-csv/parse/build/src/ParserOptions.js';
 import { lineToRequest, resolveColumns, toRequest, type ColumnMap } from './columns.ts';
-import { NO_REQUEST, type CsvField, type LineParser, type ParsedRequest, type ReaderOptions } from './types.ts';
+import { HEADER_PROBLEM, NO_REQUEST, type CsvField, type LineParser, type ParsedRequest, type ReaderOptions } from './types.ts';
 
 const BLANK: string[] = [];
 
@@ -126,7 +126,7 @@ export function csvParser(options: ReaderOptions = {}, fastPath = true): LinePar
     if (rec.length === 0) return NO_REQUEST;
     if (map === undefined) {
       const m = resolveColumns(rec, options);
-      if (typeof m === 'string') return `header: ${m}`;
+      if (typeof m === 'string') return `${HEADER_PROBLEM}${m}`;
       map = m;
       columns = rec.length;
       return NO_REQUEST;

@@ -25,6 +25,12 @@ export interface ImportOptions extends ReaderOptions {
   format: LogFormat;
   /** What a malformed row does: stop the import, or be counted and skipped. @default 'abort' */
   onError?: 'abort' | 'skip';
+  /**
+   * How a user skips malformed rows where this import was asked for, added to a row's
+   * error under 'abort' (not to a header's: skipping rows does not mend it). @default `lbsim
+   * import`'s flag, 'use --on-error skip to skip bad rows'
+   */
+  skipHint?: string;
   /** How far back (ms) an arrival may be behind the latest one seen and still be put in order. @default 5000 */
   reorderWindowMs?: number;
   /** Requests per .lbt chunk. @default 65536 */
@@ -51,7 +57,7 @@ export interface ImportProgress {
   requests: number;
 }
 
-export const IMPORT_DEFAULTS = { onError: 'abort', reorderWindowMs: 5000, threads: 'auto', parallelChunkBytes: 4 << 20 } as const;
+export const IMPORT_DEFAULTS = { onError: 'abort', skipHint: 'use --on-error skip to skip bad rows', reorderWindowMs: 5000, threads: 'auto', parallelChunkBytes: 4 << 20 } as const;
 
 /**
  * The smallest plain log a default import reads in parallel. The serial reader does 1–2 M
@@ -102,7 +108,8 @@ export async function importLog(file: string, out: string, options: ImportOption
   const onError = options.onError ?? IMPORT_DEFAULTS.onError;
   const reorderWindowMs = options.reorderWindowMs ?? IMPORT_DEFAULTS.reorderWindowMs;
   const chunkBytes = Math.max(1, options.parallelChunkBytes ?? IMPORT_DEFAULTS.parallelChunkBytes);
-  const newSink = () => new ImportSink(file, out, { onError, reorderWindowMs, ...(options.chunkCapacity === undefined ? {} : { chunkCapacity: options.chunkCapacity }) });
+  const skipHint = options.skipHint ?? IMPORT_DEFAULTS.skipHint;
+  const newSink = () => new ImportSink(file, out, { onError, skipHint, reorderWindowMs, ...(options.chunkCapacity === undefined ? {} : { chunkCapacity: options.chunkCapacity }) });
   // isGzip also turns a missing file into FILE_NOT_FOUND.
   const gzip = await isGzip(file);
   const size = statSync(file).size;

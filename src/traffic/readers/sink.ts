@@ -7,6 +7,7 @@ import { LbsimError } from '../../errors.ts';
 import { TraceWriter } from '../lbt/writer.ts';
 import { RequestFlag } from '../source.ts';
 import { ReorderBuffer } from './reorder.ts';
+import { HEADER_PROBLEM } from './types.ts';
 
 export interface ImportSummary {
   requests: number;
@@ -32,6 +33,8 @@ const ESTIMATE_ALPHA = 0.01;
 
 export interface SinkOptions {
   onError: 'abort' | 'skip';
+  /** How to skip malformed rows where this import was asked for (a flag, a scenario key), added to a row's error under 'abort'. */
+  skipHint: string;
   reorderWindowMs: number;
   chunkCapacity?: number;
 }
@@ -81,7 +84,7 @@ export class ImportSink {
   /** A malformed row: throws under 'abort', else counts it (and keeps the first few messages). */
   bad(lineNo: number, msg: string): void {
     const full = `${this.file}:${lineNo}: ${msg}`;
-    if (this.options.onError === 'abort') throw new LbsimError('PARSE_ERROR', `${full} (use --on-error skip to skip bad rows)`);
+    if (this.options.onError === 'abort') throw new LbsimError('PARSE_ERROR', msg.startsWith(HEADER_PROBLEM) ? full : `${full} (${this.options.skipHint})`);
     this.summary.skipped++;
     if (this.summary.skippedExamples.length < SKIPPED_EXAMPLES) this.summary.skippedExamples.push(full);
   }

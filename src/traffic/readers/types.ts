@@ -51,6 +51,12 @@ export interface LineParser {
 export const NO_REQUEST = '';
 
 /**
+ * How a parser's message about the file's header (CSV) starts: the columns cannot be
+ * mapped, which skipping rows does not mend, so the importer offers no way to skip it.
+ */
+export const HEADER_PROBLEM = 'header: ';
+
+/**
  * A line parser reading text[start, end) in place. `bytes`, when the reader has them, are
  * the block's bytes as its text is decoded from them: ASCII, one byte per character
  * (bytes[i] === text.charCodeAt(i)). Reading a byte costs a third of a `charCodeAt` (no
