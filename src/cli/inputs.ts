@@ -6,6 +6,8 @@
  * `FILE:LINE: what`.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { resolve } from 'node:path';
+import { isBalancerPath } from '../balancers/registry.ts';
 import { detectFile, readConfigText } from '../config-import/index.ts';
 import { loadScenario, type Scenario } from '../scenario/load.ts';
 import { PROXY_SCENARIO_DEFAULTS, proxyScenario, type ProxyScenarioOptions } from '../workflows/proxy-scenario.ts';
@@ -62,4 +64,20 @@ export async function loadScenarioOrConfig(file: string, flags: ConfigFlags, tra
     ctx.info(`note: ${file}: each server modelled with ${flags.concurrency ?? PROXY_SCENARIO_DEFAULTS.concurrency} slots and ${queue === 'unbounded' ? 'an unbounded queue' : `a queue of ${queue}`} (--concurrency, --queue, or --scenario for a model)`);
   }
   return scenario;
+}
+
+/**
+ * The files a scenario reads: its own file, its trace (the log it names, not the cached
+ * import), a balancer file (`algorithm: ./mine.js`) and a proxy config (`balancer.from`).
+ * For commands to keep `--out` from replacing any of them (output.ts checkOutputNotInput).
+ */
+export function scenarioInputs(scenario: Scenario): string[] {
+  const files: string[] = [];
+  if (scenario.file !== undefined) files.push(scenario.file);
+  if (scenario.traffic.kind === 'trace') files.push(scenario.traffic.source);
+  const algorithm = scenario.balancer.algorithm;
+  if (isBalancerPath(algorithm)) files.push(resolve(scenario.baseDir, algorithm));
+  const imported = scenario.balancer.imported;
+  if (imported !== undefined) files.push(resolve(scenario.baseDir, imported.file));
+  return files;
 }

@@ -39,3 +39,23 @@ export function checkOutputPath(file: string): void {
   if (!dirStat.isDirectory()) throw new LbsimError('USAGE', `${file}: cannot write: ${dir} is not a folder`);
   if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new LbsimError('USAGE', `${file}: is a directory; --out expects a file name`);
 }
+
+/**
+ * Fails before any work when `--out FILE` is one of the command's `inputs` (files named on
+ * the command line or by a scenario): the output would replace it (`lbsim import good.csv
+ * -o good.csv` turned the CSV into a trace). Compared by device and inode, so another
+ * spelling, a symlink or a hard link of an input is caught too. Inputs that do not exist
+ * are skipped (the command reports them itself).
+ */
+export function checkOutputNotInput(out: string | undefined, inputs: readonly string[]): void {
+  if (out === undefined || out === '-') return;
+  const target = statSync(out, { throwIfNoEntry: false });
+  if (target === undefined) return;
+  for (const input of inputs) {
+    const s = statSync(input, { throwIfNoEntry: false });
+    if (s !== undefined && s.dev === target.dev && s.ino === target.ino) {
+      const what = resolve(out) === resolve(input) ? 'is an input' : `is the same file as ${input}, an input`;
+      throw new LbsimError('USAGE', `--out ${out}: ${what} of this command; writing the output there would replace it (choose another file)`);
+    }
+  }
+}

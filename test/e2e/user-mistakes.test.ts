@@ -8,7 +8,7 @@
  * stack, and an unwritable --out failed only after the whole run.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,14 +184,30 @@ describe('--threads is bounded (thousands of threads exhausted memory: V8 fatal 
   });
 });
 
-describe('run --threads N of a balancer that cannot be split says it ran on one thread', () => {
-  it('the summary agrees with the note before it', async () => {
-    const balancer = join(REPO_ROOT, 'scenarios', 'custom-balancer', 'my-balancer.js');
-    await writeFile(join(dir, 'custom.yaml'), SYNTHETIC.replace('algorithm: round-robin', `algorithm: ${balancer}`));
-    const r = await runCli(['run', 'custom.yaml', '--threads', '2', '--format', 'json', '-o', 'custom.json'], { cwd: dir });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/^not split in time: balancer .* on one thread$/m);
-    expect(r.stderr).toMatch(/^simulated [\d,]+ requests in [\d.]+ s on 1 thread \(not split in time\)$/m);
+describe('--out that is an input of the command is refused before any work', () => {
+  const refused = (out: string) => new RegExp(`^lbsim: --out ${out.replace(/[./]/g, '\\$&')}: is (an input|the same file as .*, an input) of this command; writing the output there would replace it`);
+
+  it('import good.csv -o good.csv leaves the CSV as it was', async () => {
+    const before = await readFile(join(dir, 'good.csv'));
+    await expectUserError(['import', 'good.csv', '-o', 'good.csv'], refused('good.csv'));
+    expect(await readFile(join(dir, 'good.csv'))).toEqual(before);
+  });
+
+  it('run, compare, diff and capacity: the scenario, another spelling or a symlink of it, and the trace it names', async () => {
+    await copyFile(join(dir, 'small.yaml'), join(dir, 'own.yaml'));
+    await symlink('own.yaml', join(dir, 'link.yaml'));
+    const before = await readFile(join(dir, 'own.yaml'), 'utf8');
+    await expectUserError(['run', 'own.yaml', '-o', 'own.yaml'], refused('own.yaml'));
+    await expectUserError(['run', 'own.yaml', '-o', 'sub/../own.yaml'], refused('sub/../own.yaml'));
+    await expectUserError(['run', 'own.yaml', '-o', 'link.yaml'], refused('link.yaml'));
+    await expectUserError(['compare', 'own.yaml', '--algorithms', 'round-robin,random', '-o', 'own.yaml'], refused('own.yaml'));
+    await expectUserError(['diff', 'small.yaml', 'own.yaml', '-o', 'own.yaml'], refused('own.yaml'));
+    await expectUserError(['capacity', 'own.yaml', '--vary', 'backends', '-o', 'own.yaml'], refused('own.yaml'));
+    expect(await readFile(join(dir, 'own.yaml'), 'utf8')).toBe(before);
+    const trace = await readFile(join(dir, 'sub', 'small.lbt'));
+    await expectUserError(['run', 'sub/replay.yaml', '-o', 'sub/small.lbt'], refused('sub/small.lbt'));
+    await expectUserError(['diff', 'small.yaml', 'small.yaml', '--traffic', 'sub/small.lbt', '-o', 'sub/small.lbt'], refused('sub/small.lbt'));
+    expect(await readFile(join(dir, 'sub', 'small.lbt'))).toEqual(trace);
   });
 });
 
@@ -215,5 +231,16 @@ describe('diff --traffic: its problems name the flag, not a line of the config i
   it('a missing trace with proxy configs', async () => {
     const cfg = join(REPO_ROOT, 'test', 'fixtures', 'configs', 'haproxy.cfg');
     await expectUserError(['diff', cfg, cfg, '--backend', 'app', '--traffic', 'nothere.lbt'], /^lbsim: --traffic: .*nothere\.lbt: no such file$/);
+  });
+});
+
+describe('run --threads N of a balancer that cannot be split says it ran on one thread', () => {
+  it('the summary agrees with the note before it', async () => {
+    const balancer = join(REPO_ROOT, 'scenarios', 'custom-balancer', 'my-balancer.js');
+    await writeFile(join(dir, 'custom.yaml'), SYNTHETIC.replace('algorithm: round-robin', `algorithm: ${balancer}`));
+    const r = await runCli(['run', 'custom.yaml', '--threads', '2', '--format', 'json', '-o', 'custom.json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^not split in time: balancer .* on one thread$/m);
+    expect(r.stderr).toMatch(/^simulated [\d,]+ requests in [\d.]+ s on 1 thread \(not split in time\)$/m);
   });
 });

@@ -8,7 +8,8 @@ import type { Slo } from '../../scenario/load.ts';
 import type { CliContext } from '../context.ts';
 import { addClusterOptions, type ClusterFlags, clusterOf } from '../cluster.ts';
 import { addThreadsOption, parsePositiveInt } from '../options.ts';
-import { emit } from '../output.ts';
+import { checkOutputNotInput, emit } from '../output.ts';
+import { scenarioInputs } from '../inputs.ts';
 
 function parseSlo(value: string): Slo {
   const r = parseSloFlag(value, parseDuration);
@@ -41,7 +42,9 @@ export function capacityCommand(ctx: CliContext): Command {
         file: string,
         opts: { vary: Vary; slo?: Slo; scale: number; replications: number; batch: number; backend?: string; max: number; nPlusOne: boolean; format: 'text' | 'json'; out?: string } & ClusterFlags & { threads?: number },
       ) => {
+        checkOutputNotInput(opts.out, [file]);
         const scenario = await loadScenario(file);
+        checkOutputNotInput(opts.out, scenarioInputs(scenario));
         const cluster = clusterOf(opts, ctx);
         const started = performance.now();
         const result = await capacity(scenario, {

@@ -9,7 +9,8 @@ import type { CliContext } from '../context.ts';
 import { addClusterOptions, type ClusterFlags, clusterOf } from '../cluster.ts';
 import { shouldUseTui } from '../tui.ts';
 import { addThreadsOption, parsePositiveInt, parseSeed } from '../options.ts';
-import { emit } from '../output.ts';
+import { checkOutputNotInput, emit } from '../output.ts';
+import { scenarioInputs } from '../inputs.ts';
 
 type Format = 'text' | 'json' | 'markdown';
 
@@ -24,6 +25,7 @@ export function compareCommand(ctx: CliContext): Command {
     .option('-o, --out <file>', 'write the output to a file (atomically) instead of stdout')
     .option('--no-tui', 'never open the terminal comparison view')
     .action(async (files: string[], opts: { algorithms?: string; replications: number; seed?: number; format: Format; out?: string; tui: boolean } & ClusterFlags & { threads?: number }) => {
+      checkOutputNotInput(opts.out, files);
       const scenarios = await Promise.all(files.map((f) => loadScenario(f)));
       const algorithms = opts.algorithms
         ?.split(',')
@@ -37,6 +39,7 @@ export function compareCommand(ctx: CliContext): Command {
         else for (const a of algorithms) alternatives.push({ label: scenarios.length > 1 ? `${name} · ${a}` : a, scenario: withAlgorithm(s, a) });
       }
       if (alternatives.length < 2) throw new LbsimError('USAGE', 'nothing to compare: give --algorithms a,b or two or more scenario files');
+      checkOutputNotInput(opts.out, alternatives.flatMap((a) => scenarioInputs(a.scenario)));
       // An unknown algorithm is bad input: say so before any run starts.
       for (const a of alternatives) {
         await loadBalancerModule(a.scenario.balancer.algorithm, a.scenario.baseDir).catch((e: unknown) => {

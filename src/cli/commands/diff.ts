@@ -7,8 +7,8 @@ import { formatDiffJson, formatDiffMarkdown, formatDiffText } from '../../workfl
 import type { CliContext } from '../context.ts';
 import { addClusterOptions, type ClusterFlags, clusterOf } from '../cluster.ts';
 import { addThreadsOption, parsePositiveInt, parseSeed } from '../options.ts';
-import { emit } from '../output.ts';
-import { addConfigOptions, type ConfigFlags, loadScenarioOrConfig } from '../inputs.ts';
+import { checkOutputNotInput, emit } from '../output.ts';
+import { addConfigOptions, type ConfigFlags, loadScenarioOrConfig, scenarioInputs } from '../inputs.ts';
 
 type Format = 'text' | 'json' | 'markdown';
 
@@ -38,6 +38,7 @@ export function diffCommand(ctx: CliContext): Command {
         afterFile: string,
         opts: { traffic?: string; replications: number; seed?: number; independent?: boolean; threshold: number; format: Format; out?: string } & ConfigFlags & ClusterFlags & { threads?: number },
       ) => {
+        checkOutputNotInput(opts.out, [beforeFile, afterFile, ...[opts.scenario, opts.traffic].filter((f) => f !== undefined)]);
         if (opts.traffic !== undefined) await checkTraffic(opts.traffic);
         const base = opts.scenario === undefined ? undefined : await loadScenario(opts.scenario);
         let [before, after] = [await loadScenarioOrConfig(beforeFile, opts, opts.traffic, base, ctx), await loadScenarioOrConfig(afterFile, opts, opts.traffic, base, ctx)];
@@ -45,6 +46,7 @@ export function diffCommand(ctx: CliContext): Command {
         else if (JSON.stringify(before.traffic) !== JSON.stringify(after.traffic) || before.durationMs !== after.durationMs) {
           ctx.info(`note: ${afterFile} describes different traffic than ${beforeFile}; each side runs its own (same seeds)`);
         }
+        checkOutputNotInput(opts.out, [...(base === undefined ? [] : scenarioInputs(base)), ...scenarioInputs(before), ...scenarioInputs(after)]);
         if (!opts.independent && opts.seed === undefined && after.seed !== before.seed) {
           ctx.info(`note: both sides run on ${beforeFile}'s seeds (common random numbers); --independent uses ${afterFile}'s seed ${after.seed} for AFTER`);
         }

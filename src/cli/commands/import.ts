@@ -8,6 +8,7 @@ import { formatCount, parseDuration } from '../../scenario/units.ts';
 import type { CliContext } from '../context.ts';
 import { inCi } from '../tui.ts';
 import { isGzip } from '../../traffic/readers/lines.ts';
+import { checkOutputNotInput } from '../output.ts';
 
 function parseColumns(value: string): Partial<Record<CsvField, string>> {
   const out: Partial<Record<CsvField, string>> = {};
@@ -39,6 +40,7 @@ export function importCommand(ctx: CliContext): Command {
     .option('--progress', 'print progress lines to stderr (at a terminal a live progress bar is shown anyway)')
     .addOption(new Option('--threads <n>', 'worker threads parsing a plain log in parallel (1: serial; a .gz is always read serially)').argParser(parseThreads).default(IMPORT_DEFAULTS.threads, 'serial; a plain log of 256 MB or more on 2 cores or more: one per core'))
     .action(async (log: string, opts: { out: string; format?: LogFormat; onError: 'abort' | 'skip'; reorderWindow: number; work?: string; durationUnit?: 'ms' | 's'; columns?: Partial<Record<CsvField, string>>; progress?: boolean; threads: number | 'auto' }) => {
+      checkOutputNotInput(opts.out, [log]);
       const format = opts.format ?? formatFromName(log);
       // A missing or unreadable log says so before its name is blamed for the format.
       if (format === undefined) await isGzip(log);

@@ -4,9 +4,9 @@ import { formatText } from '../../report/text.ts';
 import type { Report } from '../../report/types.ts';
 import { loadScenario } from '../../scenario/load.ts';
 import { runScenario } from '../../simulate.ts';
-import { emit } from '../output.ts';
+import { checkOutputNotInput, emit } from '../output.ts';
 import { LbsimError } from '../../errors.ts';
-import { showImportWarnings } from '../inputs.ts';
+import { scenarioInputs, showImportWarnings } from '../inputs.ts';
 import { parsePositiveInt, parseSeed, parseThreads } from '../options.ts';
 import { runSplit } from '../../parallel/run-split.ts';
 import type { TimeSplitStats } from '../../parallel/time-split.ts';
@@ -40,7 +40,9 @@ export function runCommand(ctx: CliContext): Command {
     .option('--threads <n>', 'split the run in time across n worker threads (exact: the report is byte-identical)', parseThreads)
     .option('--windows <k>', 'windows of the timeline when split (default: the thread count; with --redis the workers’ threads)', parsePositiveInt)
     .action(async (file: string, opts: { seed?: number; format: ReportFormat; out?: string; progress?: boolean; tui?: boolean; threads?: number; windows?: number } & ReplayFlags & ClusterFlags) => {
+      checkOutputNotInput(opts.out, [file]);
       const scenario = withReplayOverrides(await loadScenario(file), opts);
+      checkOutputNotInput(opts.out, scenarioInputs(scenario));
       showImportWarnings(scenario, ctx);
       if (scenario.traffic.kind === 'trace' && scenario.traffic.skippedRows > 0) ctx.info(`note: ${formatCount(scenario.traffic.skippedRows)} malformed rows were skipped when the trace was imported`);
       const cluster = clusterOf(opts, ctx);
