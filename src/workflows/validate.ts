@@ -13,6 +13,8 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { BackendSpec } from '../engine/backends.ts';
 import { isLbsimError } from '../errors.ts';
 import { loadBalancerModule } from '../balancers/registry.ts';
+import { createSimulation } from '../simulation-setup.ts';
+import type { TrafficSource } from '../traffic/source.ts';
 import { formatPath, lineOf, parseScenario, prepareLoadedScenario, type Scenario } from '../scenario/load.ts';
 import { formatDuration } from '../scenario/units.ts';
 import { mmcBlocking, serviceQuantile, serviceTail } from './queueing.ts';
@@ -189,8 +191,9 @@ export function validateText(text: string, file: string, options: ValidateOption
  * `validate` of a scenario file: first what `run` rejects before it simulates, rejected
  * the same way (thrown, exit 2, the same message): the scenario loaded as run loads it —
  * a raw log it replays imported, every row parsed (the import is cached, so the run that
- * follows reuses it) — and a balancer file loaded as a module (a syntax error, a missing
- * import, a missing default export). Then validateText's static checks. A scenario that
+ * follows reuses it) — a balancer file loaded as a module (a syntax error, a missing
+ * import, a missing default export), and the balancer created (a user's create() may
+ * refuse its options). Then validateText's static checks. A scenario that
  * breaks the schema gets those as findings, as validateText gives them.
  */
 export async function validateScenarioFile(file: string, text: string, options: ValidateOptions = {}): Promise<Validation> {
@@ -203,7 +206,10 @@ export async function validateScenarioFile(file: string, text: string, options: 
     throw e;
   }
   scenario = await prepareLoadedScenario(scenario, file, text);
-  await loadBalancerModule(scenario.balancer.algorithm, scenario.baseDir);
+  const module = await loadBalancerModule(scenario.balancer.algorithm, scenario.baseDir);
+  // The engine built as run builds it, over no traffic: the balancer's create() runs (a user's may refuse its options).
+  const nothing: TrafficSource = { endTime: 0, fill: (c) => void (c.count = 0) };
+  createSimulation(scenario, module, scenario.seed, { startMs: 0, endMs: 0, firstRequest: 0, traffic: nothing, trafficEndMs: 0 }).recorder.totals.destroy();
   return validateText(text, file, options);
 }
 

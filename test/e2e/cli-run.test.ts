@@ -164,12 +164,14 @@ describe('lbsim run: bad input gives one clear message and exit code 2', () => {
     expectOneUserError(await runCli(['validate', f], { cwd: dir }), expected);
   });
 
-  it('a custom balancer whose create() rejects its options (the bundled example, spillAt: 0)', async () => {
+  it('a custom balancer whose create() rejects its options (the bundled example, spillAt: 0): run and validate (which said ok)', async () => {
     const example = await readFile(join(REPO_ROOT, 'scenarios', 'custom-balancer', 'sticky.yaml'), 'utf8');
     const balancer = join(REPO_ROOT, 'scenarios', 'custom-balancer', 'my-balancer.js');
     if (!example.includes('./my-balancer.js, spillAt: 4')) throw new Error('test bug: the example scenario changed');
     const f = await scenario('bad-spill.yaml', example.replace('./my-balancer.js, spillAt: 4', `${balancer}, spillAt: 0`));
-    await expectUserError(f, /my-balancer\.js:\d+: create\(\) threw: spillAt: expected a whole number >= 1, got 0/);
+    const expected = /my-balancer\.js:\d+: create\(\) threw: spillAt: expected a whole number >= 1, got 0/;
+    await expectUserError(f, expected);
+    expectOneUserError(await runCli(['validate', f], { cwd: dir }), expected);
   });
 
   it('a missing scenario file', async () => {
