@@ -23,10 +23,13 @@
 //
 // `create` returns an object with `pick(request, client, route)`, which returns a backend
 // index, or -1 to reject the request (a 503). It must never return a backend that is
-// down. Optional hooks: onDispatch(backend), onComplete(backend, latencyMs),
-// onBackendDown(backend), onBackendUp(backend). lbsim runs a custom balancer behind a
-// guard: if it throws or returns a bad index, the run stops with one message naming this
-// file and the request (exit code 2).
+// down. Optional hooks: onDispatch(backend, request), onComplete(backend, latencyMs,
+// request), onBackendDown(backend), onBackendUp(backend), onWeightChange(backend). With
+// saveState() (the whole state as an array of finite numbers) and loadState(state) too,
+// `run --threads N` can split a run in time (README, "Your own balancer"); this example
+// has neither, so such a run stays on one thread and says so. lbsim runs a custom
+// balancer behind a guard: if a hook throws or returns something it should not, the run
+// stops with one message naming this file and the hook (exit code 2).
 //
 // pick() runs once per request, millions of times a run: keep it free of allocation.
 
