@@ -27,7 +27,7 @@ export function rateAt(profile: readonly RatePoint[], t: number): number {
 
 /**
  * λ over one block [from, to) as linear pieces cut at the profile's points: its integral
- * `total` (expected arrivals) and timeOf(), the time by which `y` arrivals are expected.
+ * `total` (expected arrivals), and place() puts arrivals where their share of it is reached.
  * Reused block after block (set()); the arrays hold one piece per profile point, plus one.
  */
 export class BlockRate {
@@ -42,8 +42,6 @@ export class BlockRate {
   private readonly length: Float64Array;
   /** Expected arrivals before the piece. */
   private readonly before: Float64Array;
-  /** The piece timeOf() last answered in: its y only grow between set()s. */
-  private cursor = 0;
 
   constructor(private readonly profile: readonly RatePoint[]) {
     const n = profile.length + 1;
@@ -80,20 +78,31 @@ export class BlockRate {
     }
     this.pieces = pieces;
     this.total = total;
-    this.cursor = 0;
   }
 
-  /** The t in [from, to] with ∫ λ over [from, t) = y, for 0 ≤ y ≤ total; y must not decrease between calls. */
-  timeOf(y: number): number {
-    let p = this.cursor;
-    // Pieces of rate 0 hold no arrivals: pass them.
-    while (p + 1 < this.pieces && (y > this.before[p + 1]! || this.before[p + 1] === this.before[p])) p++;
-    this.cursor = p;
-    const r = y - this.before[p]!;
-    if (r <= 0) return this.start[p]!;
-    const r0 = this.rate0[p]!;
-    // Solves r0·s + slope·s²/2 = r for s, in the form without cancellation (slope may be 0 or negative).
-    const s = (2 * r) / (r0 + Math.sqrt(Math.max(0, r0 * r0 + 2 * this.slope[p]! * r)));
-    return this.start[p]! + Math.min(s, this.length[p]!);
+  /**
+   * Places `n` arrivals in the block: arrival k at the t where ∫ λ over [from, t) reaches
+   * its share `times[k] / total` of `this.total` (the normalised spacings the caller put in
+   * `times`, increasing), written back over it, clamped to [previous arrival, last].
+   *
+   * The whole loop is here, with no time returned per arrival: a double handed back by a
+   * call V8 did not inline is a heap number.
+   */
+  place(times: Float64Array, n: number, total: number, start: number, last: number): void {
+    const before = this.before;
+    const pieces = this.pieces;
+    const expected = this.total;
+    let p = 0;
+    for (let k = 0; k < n; k++) {
+      const y = (times[k]! / total) * expected;
+      // Pieces of rate 0 hold no arrivals: pass them. y only grows, so p does too.
+      while (p + 1 < pieces && (y > before[p + 1]! || before[p + 1] === before[p])) p++;
+      const r = y - before[p]!;
+      const r0 = this.rate0[p]!;
+      // Solves r0·s + slope·s²/2 = r for s, in the form without cancellation (slope may be 0 or negative).
+      const s = r > 0 ? Math.min((2 * r) / (r0 + Math.sqrt(Math.max(0, r0 * r0 + 2 * this.slope[p]! * r))), this.length[p]!) : 0;
+      // Its predecessor read back from `times`, not carried in a variable (synthetic.ts says why).
+      times[k] = Math.max(k === 0 ? Math.min(start, last) : times[k - 1]!, Math.min(last, r > 0 ? this.start[p]! + s : this.start[p]!));
+    }
   }
 }

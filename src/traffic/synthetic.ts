@@ -206,23 +206,24 @@ export class SyntheticTraffic implements TrafficSource {
     if (this.times.length < n + 1) this.times = new Float64Array(Math.max(n + 1, this.times.length * 2));
     const total = exponentialSums(this.times, n, this.gap.k1, this.gap.k2);
     if (this.blockRate === undefined) spreadEvenly(this.times, n, total, this.blockStart, this.blockEnd, below(this.blockEnd));
-    else spreadByRate(this.times, n, total, this.blockStart, below(this.blockEnd), this.blockRate);
+    else this.blockRate.place(this.times, n, total, this.blockStart, below(this.blockEnd));
     this.placed = true;
   }
 }
 
-// The two passes of place(), each a function with nothing after its loop: V8 compiles a hot
+// The passes of place(), each a function with nothing after its loop: V8 compiles a hot
 // loop on the stack (OSR) before the code after it has run, and that code's first run then
 // deoptimized place() (5 times a run, with ~17 bytes allocated per arrival in between).
+// And no double carried from one iteration to the next in a variable: in a loop compiled on
+// the stack, such a variable enters tagged from the interpreter's frame, V8 may keep it
+// tagged, and then boxes it every iteration (16 bytes an arrival: seen 2026-11-27 in 4 of 5
+// test runs on a busy machine). Each iteration reads its predecessor back from `times`.
 
 /** times[k] ← the sum of the stream's exponential draws 0…k, for k ≤ n; returns the last (their total). */
 function exponentialSums(times: Float64Array, n: number, k1: number, k2: number): number {
-  let sum = 0;
-  for (let k = 0; k <= n; k++) {
-    sum -= Math.log(unitOf(uniformBits(k1, k2, k)));
-    times[k] = sum;
-  }
-  return sum;
+  times[0] = -Math.log(unitOf(uniformBits(k1, k2, 0)));
+  for (let k = 1; k <= n; k++) times[k] = times[k - 1]! - Math.log(unitOf(uniformBits(k1, k2, k)));
+  return times[n]!;
 }
 
 /**
@@ -231,28 +232,11 @@ function exponentialSums(times: Float64Array, n: number, k1: number, k2: number)
  * `last` (the block's last instant) nor before its predecessor.
  */
 function spreadEvenly(times: Float64Array, n: number, total: number, start: number, end: number, last: number): void {
+  if (n === 0) return;
   const len = end - start;
   // Math.min and max, not `if (t > last) t = last`: that merges the parameter (a tagged heap
   // number) into t, V8 then keeps t tagged, and boxed every time: 16 bytes an arrival.
-  let prev = Math.min(start, last);
-  for (let k = 0; k < n; k++) {
-    const t = Math.max(prev, Math.min(last, start + (times[k]! / total) * len));
-    times[k] = t;
-    prev = t;
-  }
+  times[0] = Math.max(Math.min(start, last), Math.min(last, start + (times[0]! / total) * len));
+  for (let k = 1; k < n; k++) times[k] = Math.max(times[k - 1]!, Math.min(last, start + (times[k]! / total) * len));
 }
 
-/**
- * spreadEvenly() on a profile: arrival k where the rate's integral reaches its share. A
- * function of its own: a time that may come from a call V8 did not inline is a tagged
- * value, and with both in one loop the even spread's times were boxed, one heap number
- * per arrival.
- */
-function spreadByRate(times: Float64Array, n: number, total: number, start: number, last: number, rate: BlockRate): void {
-  let prev = Math.min(start, last);
-  for (let k = 0; k < n; k++) {
-    const t = Math.max(prev, Math.min(last, rate.timeOf((times[k]! / total) * rate.total)));
-    times[k] = t;
-    prev = t;
-  }
-}
