@@ -1,6 +1,7 @@
 /** Renders a capacity search: the answers first, then the curve it explored. */
 import type { CapacityResult, Search } from './capacity.ts';
 import { describe } from './diff.ts';
+import { workflowJson } from './json.ts';
 import { percent, textTable } from './table.ts';
 
 function sloText(r: CapacityResult): string {
@@ -64,5 +65,5 @@ export function formatCapacityText(r: CapacityResult): string {
 }
 
 export function formatCapacityJson(r: CapacityResult): string {
-  return `${JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
+  return workflowJson(r);
 }

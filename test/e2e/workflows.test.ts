@@ -367,6 +367,8 @@ slo: { p99: ${slo}ms }
     const res = await runCli(['capacity', f, '--vary', 'slots', '--format', 'json']);
     expect(res.code).toBe(0);
     const r = json<CapacityResult>(res);
+    // Rounded at the output as compare's and diff's JSON: no float noise (0.7473812000000001).
+    expect(res.stdout).not.toMatch(/\d\.\d{7,}/);
     expect(r.search.answer).toBe(theory);
     // The explored curve brackets it: theory − 1 fails, theory meets, and p99 there matches M/M/c within 3%.
     const at = (x: number) => r.search.curve.find((p) => p.x === x)!;
