@@ -222,7 +222,7 @@ describe('a malformed row: the way to skip it is the one this command has', () =
 
   it('lbsim import keeps its flag; a header it cannot map gets no skip hint (skipping rows would not mend it)', async () => {
     await expectUserError(['import', 'badrow.csv', '-o', 'x.lbt'], /:4: timestamp: .*\(use --on-error skip to skip bad rows\)$/);
-    const line = expectOneUserError(await runCli(['import', 'renamed.csv', '-o', 'x.lbt'], { cwd: dir }), /^lbsim: renamed\.csv:1: header: no timestamp column found in the header \(when, took_ms\); name one with --columns timestamp=NAME$/);
+    const line = expectOneUserError(await runCli(['import', 'renamed.csv', '-o', 'x.lbt'], { cwd: dir }), /^lbsim: renamed\.csv:1: header: no timestamp column found in the header \(when, took_ms\); name one with --columns timestamp=NAME \(in a scenario: traffic\.columns: \{ timestamp: NAME \}\)$/);
     expect(line).not.toMatch(/skip/);
   });
 });

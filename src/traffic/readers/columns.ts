@@ -53,8 +53,8 @@ export function resolveColumns(header: readonly string[], options: ReaderOptions
     index[field] = i;
     names[field] = i >= 0 ? header[i] : undefined;
   }
-  if (index.timestamp < 0) return `no timestamp column found in the header (${header.join(', ')}); name one with --columns timestamp=NAME`;
-  if (index.duration < 0) return `no duration column found in the header (${header.join(', ')}); name one with --work NAME`;
+  if (index.timestamp < 0) return `no timestamp column found in the header (${header.join(', ')}); name one with --columns timestamp=NAME (in a scenario: traffic.columns: { timestamp: NAME })`;
+  if (index.duration < 0) return `no duration column found in the header (${header.join(', ')}); name one with --work NAME (in a scenario: traffic.work: NAME)`;
   const d = lower[index.duration]!;
   const seconds = options.durationUnit === undefined ? SECONDS_SUFFIX.test(d) || SECONDS_NAMES.has(d) : options.durationUnit === 's';
   return { index, names, durationToMs: seconds ? 1000 : 1 };
