@@ -9,7 +9,6 @@
  * total is checked for them. Capacity of a backend = slots × speed / mean work.
  */
 import { basename, dirname, extname, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import type { BackendSpec } from '../engine/backends.ts';
 import { isLbsimError } from '../errors.ts';
 import { loadBalancerModule } from '../balancers/registry.ts';
@@ -17,6 +16,7 @@ import { createSimulation } from '../simulation-setup.ts';
 import type { TrafficSource } from '../traffic/source.ts';
 import { formatPath, lineOf, parseScenario, prepareLoadedScenario, type Scenario } from '../scenario/load.ts';
 import { formatDuration } from '../scenario/units.ts';
+import { parseYamlFile } from '../scenario/yaml-document.ts';
 import { mmcBlocking, serviceQuantile, serviceTail } from './queueing.ts';
 import { meanRate, peakRate } from './variants.ts';
 
@@ -60,17 +60,26 @@ export interface Validation {
  * severity error; YAML that does not parse throws (the file is unreadable, exit 2).
  */
 export function validateText(text: string, file: string, options: ValidateOptions = {}): Validation {
-  const o = { ...VALIDATE_DEFAULTS, ...options };
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  let scenario: Scenario;
+  const parsed = parseForValidation(text, file);
+  return 'invalid' in parsed ? parsed.invalid : checkScenario(parsed.scenario, text, file, options);
+}
+
+/** The scenario parsed as `run` parses it, or its schema violations as findings (YAML that does not parse throws). */
+function parseForValidation(text: string, file: string): { scenario: Scenario } | { invalid: Validation } {
+  const abs = resolve(file);
   try {
     // Paths in the scenario (trace, balancer file, proxy config) are relative to it, as for `lbsim run`.
-    scenario = parseScenario(text, { file, baseDir: dirname(resolve(file)) });
+    return { scenario: parseScenario(text, { file, baseDir: dirname(abs), defaultName: basename(abs, extname(abs)) }) };
   } catch (e) {
-    if (isLbsimError(e) && e.code === 'SCENARIO_INVALID') return summarize(file, schemaFindings(file, e.message));
+    if (isLbsimError(e) && e.code === 'SCENARIO_INVALID') return { invalid: summarize(file, schemaFindings(file, e.message)) };
     throw e;
   }
+}
+
+/** The static checks of a parsed scenario; `text` gives their lines. */
+function checkScenario(scenario: Scenario, text: string, file: string, options: ValidateOptions): Validation {
+  const o = { ...VALIDATE_DEFAULTS, ...options };
+  const { doc, lines } = parseYamlFile(text, file);
   const at = (path: (string | number)[]) => ({ field: formatPath(path), line: lineOf(doc, lines, path) ?? null });
   // Backend i of the resolved scenario comes from entry origin[i] of the file's list (groups expand).
   const raw = doc.toJS() as { backends?: { count?: number }[]; balancer?: Record<string, unknown> };
@@ -197,20 +206,14 @@ export function validateText(text: string, file: string, options: ValidateOption
  * breaks the schema gets those as findings, as validateText gives them.
  */
 export async function validateScenarioFile(file: string, text: string, options: ValidateOptions = {}): Promise<Validation> {
-  const abs = resolve(file);
-  let scenario: Scenario;
-  try {
-    scenario = parseScenario(text, { file, baseDir: dirname(abs), defaultName: basename(abs, extname(abs)) });
-  } catch (e) {
-    if (isLbsimError(e) && e.code === 'SCENARIO_INVALID') return summarize(file, schemaFindings(file, e.message));
-    throw e;
-  }
-  scenario = await prepareLoadedScenario(scenario, file, text);
-  const module = await loadBalancerModule(scenario.balancer.algorithm, scenario.baseDir);
+  const parsed = parseForValidation(text, file);
+  if ('invalid' in parsed) return parsed.invalid;
+  const prepared = await prepareLoadedScenario(parsed.scenario, file, text);
+  const module = await loadBalancerModule(prepared.balancer.algorithm, prepared.baseDir);
   // The engine built as run builds it, over no traffic: the balancer's create() runs (a user's may refuse its options).
   const nothing: TrafficSource = { endTime: 0, fill: (c) => void (c.count = 0) };
-  createSimulation(scenario, module, scenario.seed, { startMs: 0, endMs: 0, firstRequest: 0, traffic: nothing, trafficEndMs: 0 }).recorder.totals.destroy();
-  return validateText(text, file, options);
+  createSimulation(prepared, module, prepared.seed, { startMs: 0, endMs: 0, firstRequest: 0, traffic: nothing, trafficEndMs: 0 }).recorder.totals.destroy();
+  return checkScenario(parsed.scenario, text, file, options);
 }
 
 function schemaFindings(file: string, message: string): Finding[] {
