@@ -39,12 +39,19 @@ export interface TraceTrafficSpec {
   skippedRows: number;
 }
 
-/** The format of a trace file named in a scenario: given, `.lbt`, or from the log's name. */
-export function traceFormat(file: string, given: 'lbt' | LogFormat | undefined, where: string): 'lbt' | LogFormat {
+/** How a scenario names a trace's format: its `format:` key, beside `trace:`. */
+const SCENARIO_FORMAT_HINT = 'add format: nginx|haproxy|alb|envoy|csv|jsonl (or lbt)';
+
+/**
+ * The format of a trace file: given, `.lbt`, or from the log's name. `formatHint` says how
+ * the caller's user names a format (a scenario key by default; a command with no such key,
+ * `diff --traffic`, points at `lbsim import --format`).
+ */
+export function traceFormat(file: string, given: 'lbt' | LogFormat | undefined, where: string, formatHint = SCENARIO_FORMAT_HINT): 'lbt' | LogFormat {
   if (given !== undefined) return given;
   if (extname(file).toLowerCase() === '.lbt') return 'lbt';
   const f = formatFromName(file);
-  if (f === undefined) throw new LbsimError('SCENARIO_INVALID', `${where}: cannot tell the format of '${file}' from its name; add format: nginx|haproxy|alb|envoy|csv|jsonl (or lbt)`);
+  if (f === undefined) throw new LbsimError('SCENARIO_INVALID', `${where}: cannot tell the format of '${file}' from its name; ${formatHint}`);
   return f;
 }
 
@@ -129,12 +136,12 @@ export interface TraceFieldsParsed {
 }
 
 /** A scenario's trace spec, paths resolved against its folder; the window is resolved later against the trace. */
-export function traceSpecOf(t: TraceFieldsParsed, durationMs: number | undefined, baseDir: string, where: string): TraceTrafficSpec {
+export function traceSpecOf(t: TraceFieldsParsed, durationMs: number | undefined, baseDir: string, where: string, formatHint?: string): TraceTrafficSpec {
   const source = resolvePath(baseDir, t.trace!);
   return {
     kind: 'trace',
     source,
-    format: traceFormat(source, t.format, where),
+    format: traceFormat(source, t.format, where, formatHint),
     file: undefined,
     import: {
       onError: t.onError ?? 'abort',

@@ -232,6 +232,11 @@ describe('diff --traffic: its problems name the flag, not a line of the config i
     const cfg = join(REPO_ROOT, 'test', 'fixtures', 'configs', 'haproxy.cfg');
     await expectUserError(['diff', cfg, cfg, '--backend', 'app', '--traffic', 'nothere.lbt'], /^lbsim: --traffic: .*nothere\.lbt: no such file$/);
   });
+  it('a log whose name does not tell its format: import it with --format, not a scenario key diff has no flag for', async () => {
+    await writeFile(join(dir, 'mystery.txt'), '');
+    const line = expectOneUserError(await runCli(['diff', 'small.yaml', 'small.yaml', '--traffic', 'mystery.txt'], { cwd: dir }), /^lbsim: --traffic: .*mystery\.txt: cannot tell the format of '.*mystery\.txt' from its name; import it first with `lbsim import mystery\.txt --format nginx\|haproxy\|alb\|envoy\|csv\|jsonl -o FILE\.lbt` and pass that$/);
+    expect(line).not.toMatch(/add format:/);
+  });
 });
 
 describe('run --threads N of a balancer that cannot be split says it ran on one thread', () => {

@@ -75,7 +75,7 @@ export function diffCommand(ctx: CliContext): Command {
  */
 async function checkTraffic(file: string): Promise<void> {
   try {
-    const spec = traceSpecOf({ trace: file }, undefined, process.cwd(), file);
+    const spec = traceSpecOf({ trace: file }, undefined, process.cwd(), file, `import it first with \`lbsim import ${file} --format nginx|haproxy|alb|envoy|csv|jsonl -o FILE.lbt\` and pass that`);
     const { spec: prepared } = await prepareTrace(spec, { skipHint: `to skip bad rows, import the log with \`lbsim import ${file} --on-error skip -o FILE.lbt\` and pass that` });
     resolveTrace(prepared);
   } catch (e) {
