@@ -78,6 +78,27 @@ describe('haproxy/roundrobin (lb_fwrr.c)', () => {
     expect(after.a).toBeLessThanOrEqual(505);
   });
 
+  it('a warm-up tick moves a server waiting in the next tree from its full position (fwrr_update_server_weight)', () => {
+    // Traced by hand through lb_fwrr.c (2.6). a = 16, b comes back at eweight 2: next_weight 18.
+    // The 9th pick takes b at curr_pos 41 (lpos 41, npos 41 + 18/2 = 50 >= 32 + 18), so b
+    // waits in `next` with npos 50 - 32 = 18. One pick later b's eweight becomes 4
+    // (next_weight 20): fwrr_get_srv() adds curr_weight back (npos 50), npos = lpos + 20/4
+    // = 46 (not above 50, not below curr_pos + 2 = 44): b is next taken at curr_pos 46 and
+    // moves on to 46 + 20/4 = 51, one b in every 5 picks. Without the add-back npos clamps
+    // to 18, then to 42 + 5 = 47; b is still taken at 46 (a hole) but moves on to 52, so
+    // its next turn comes a pick late (aaaab aaaaa aaab ...).
+    const h = harness(haproxyRoundrobin, [1, 1]);
+    const ew = Float64Array.from([1, 1]);
+    (h.view as { effectiveWeight?: Float64Array }).effectiveWeight = ew;
+    h.down(1);
+    ew[1] = 2 / 16;
+    h.upAgain(1);
+    expect(h.sequence(10).join('')).toBe('aaaaaaaaba');
+    ew[1] = 4 / 16;
+    h.balancer.onWeightChange!(1);
+    expect(h.sequence(30).join('')).toBe('aaaabaaaabaaaabaaaabaaaabaaaab');
+  });
+
   it('refuses weights HAProxy refuses', () => {
     expect(() => harness(haproxyRoundrobin, [1, 2.5])).toThrow(/backends\.b\.weight: .*whole weights 0\.\.256/);
     expect(() => harness(haproxyRoundrobin, [300])).toThrow(/256/);

@@ -196,17 +196,19 @@ export const haproxyRoundrobin: BalancerModule = {
     };
     /**
      * The group and every server's place, canonical: insertion order as ranks among the
-     * servers in a tree (saved-state.ts); `npos` only in `curr`, the one tree whose
-     * positions are read (a server leaves init or next with npos reset, and comes back
-     * up with npos = curr_pos); `eweight`, which only slow start changes, and `lpos` only
-     * while a server ramps (fwrr_update_server_weight() reads it; nothing else does).
+     * servers in a tree (saved-state.ts); `npos` in `curr`, the one tree whose positions
+     * picks read (a server leaves init or next with npos reset, and comes back up with
+     * npos = curr_pos), and in `next` while the server ramps (fwrr_update_server_weight()
+     * reads it there, through fwrr_get_srv_next); `eweight`, which only slow start
+     * changes, and `lpos` only while a server ramps (fwrr_update_server_weight() reads
+     * it; nothing else does).
      */
     const saveState = (): number[] => {
       const rank = orderRanks(seq, (b) => tree[b] !== NONE);
       const out = [currPos, currWeight, nextWeight, init];
       for (let b = 0; b < n; b++) {
         const ramping = eweight[b] !== uweight[b]! * BE_WEIGHT_SCALE;
-        out.push(tree[b]!, key[b]!, rank[b]!, tree[b] === CURR ? npos[b]! : 0, rweight[b]!, inGroup[b]!, eweight[b]!, ramping ? lpos[b]! : 0);
+        out.push(tree[b]!, key[b]!, rank[b]!, tree[b] === CURR || (ramping && tree[b] === next) ? npos[b]! : 0, rweight[b]!, inGroup[b]!, eweight[b]!, ramping ? lpos[b]! : 0);
       }
       return out;
     };
@@ -283,28 +285,31 @@ export const haproxyRoundrobin: BalancerModule = {
       },
       onWeightChange(b) {
         // fwrr_update_server_weight()
-        const next = currentEweight(b);
-        if (next === eweight[b]) return;
+        const ew = currentEweight(b);
+        if (ew === eweight[b]) return;
         const wasUsable = inGroup[b] === 1;
-        const willBeUsable = backends.up[b] === 1 && next > 0;
+        const willBeUsable = backends.up[b] === 1 && ew > 0;
         if (!wasUsable) {
-          eweight[b] = next;
+          eweight[b] = ew;
           if (willBeUsable) statusUp(b);
           return;
         }
         if (!willBeUsable) {
           statusDown(b);
-          eweight[b] = next;
+          eweight[b] = ew;
           return;
         }
-        nextWeight = nextWeight - eweight[b]! + next;
-        eweight[b] = next;
+        nextWeight = nextWeight - eweight[b]! + ew;
+        eweight[b] = ew;
         if (tree[b] === init) {
           queueByWeight(init, b); // dequeue + requeue by weight
           return;
         }
+        // fwrr_get_srv(): a server waiting in `next` gets curr_weight back (fwrr_get_srv_next)
+        // before its old position is compared with the new one; in `curr` it keeps npos.
+        if (tree[b] === next) npos[b] = npos[b]! + currWeight;
         const prevNext = npos[b]!;
-        const step = Math.floor(nextWeight / next);
+        const step = Math.floor(nextWeight / ew);
         npos[b] = lpos[b]! + step;
         rweight[b] = 0;
         if (npos[b]! > prevNext) npos[b] = prevNext;
