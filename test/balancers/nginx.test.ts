@@ -9,7 +9,8 @@
  * suite does not need nginx.
  */
 import { describe, expect, it } from 'vitest';
-import { nginxHash } from '../../src/balancers/nginx/hash.ts';
+import { CRC32_INIT, crc32Final, crc32Text } from '../../src/balancers/nginx/crc32.ts';
+import { buildKetama, nginxHash } from '../../src/balancers/nginx/hash.ts';
 import { nginxIpHash } from '../../src/balancers/nginx/ip-hash.ts';
 import { nginxLeastConn } from '../../src/balancers/nginx/least-conn.ts';
 import { nginxRandom } from '../../src/balancers/nginx/random.ts';
@@ -89,6 +90,35 @@ describe('nginx/hash', () => {
     }
     expect(moved).toBeGreaterThan(200);
     expect(after).not.toContain(ADDR[0]);
+  });
+  it('consistent: 21 points of unusable peers in a row fall back to round robin (get_chash_peer: tries > 20)', () => {
+    // nginx 1.22 ngx_http_upstream_get_chash_peer: each point whose server is unusable
+    // does hash++, tries++, and past 20 tries hands the request to round robin. Weights
+    // 20,1,1 with a down: runs of a's points are long. A key whose first 21 points are a's
+    // goes to round robin over b and c (smooth WRR from zero: b c b c); a key whose 21st
+    // point is c's still goes to c, every time.
+    const ring = buildKetama(ADDR, [20, 1, 1]);
+    const run21 = (k: number, len: number) => {
+      const h = crc32Final(crc32Text(CRC32_INIT, String(k)));
+      let at = ring.hash.findIndex((x) => x >= h);
+      if (at < 0) at = 0;
+      let a = 0;
+      while (a < len && ring.peer[(at + a) % ring.hash.length] === 0) a++;
+      return { a, next: ring.peer[(at + a) % ring.hash.length]! };
+    };
+    let fallback = -1;
+    let twentyThenC = -1;
+    for (let k = 0; k < 100_000 && (fallback < 0 || twentyThenC < 0); k++) {
+      const r = run21(k, 30);
+      if (fallback < 0 && r.a >= 21) fallback = k;
+      if (twentyThenC < 0 && r.a === 20 && r.next === 2) twentyThenC = k;
+    }
+    expect(fallback).toBeGreaterThanOrEqual(0);
+    expect(twentyThenC).toBeGreaterThanOrEqual(0);
+    const h = harness(nginxHash, [20, 1, 1], { consistent: true }, 1, ADDR);
+    h.down(0);
+    expect(letters(h.sequence(4, () => 0, () => fallback))).toBe('bcbc');
+    expect(letters(h.sequence(4, () => 0, () => twentyThenC))).toBe('cccc');
   });
   it('rejects a non-boolean consistent', () => {
     expect(() => harness(nginxHash, [1], { consistent: 'yes' })).toThrow(/^balancer\.consistent: nginx\/hash expects true or false/);

@@ -11,7 +11,8 @@
  * 160 * weight points; point j of a peer whose address is "HOST:PORT" is
  * crc32(HOST "\0" PORT prev) where prev is the previous point's hash as 4 little-endian
  * bytes (0 for the first). Points are sorted (duplicates dropped); a key's crc32 selects
- * the first point >= it, wrapping; a down peer moves the search to the next point.
+ * the first point >= it, wrapping; a down peer moves the search to the next point, and
+ * after 21 points without a usable peer (tries > 20) round robin picks, as in plain hash.
  *
  * Mapping: the key is the route key's decimal text (`hash $request_uri` with route k
  * standing for a URI whose text is "k"); `key: client` uses the client key instead
@@ -85,7 +86,9 @@ export const nginxHash: BalancerModule = {
             if (ring.hash[mid]! < h) lo = mid + 1;
             else hi = mid;
           }
-          for (let tries = 0; tries < points; tries++) {
+          // ngx_http_upstream_get_chash_peer: a point whose server is unusable costs a try
+          // (hash++, tries++); past 20 tries, round robin takes over (nginx >= 1.13.x).
+          for (let tries = 0; tries <= 20; tries++) {
             const b = ring.peer[(lo + tries) % points]!;
             if (usable(b)) return b;
           }
