@@ -120,6 +120,19 @@ describe('nginx/hash', () => {
     expect(letters(h.sequence(4, () => 0, () => fallback))).toBe('bcbc');
     expect(letters(h.sequence(4, () => 0, () => twentyThenC))).toBe('cccc');
   });
+  it('key: client hashes the client address as text, as `hash $remote_addr` does', () => {
+    // ngx_http_upstream_get_hash_peer, first try: ((crc32("127.0.k.1") >> 16) & 0x7fff) % 3
+    // walks weights 1,1,1; consistent: the first ring point >= crc32("127.0.k.1").
+    const text = (k: number) => `127.0.${k}.1`;
+    const plain = Array.from({ length: 30 }, (_, k) => 'abc'[((crc32Final(crc32Text(CRC32_INIT, text(k))) >>> 16) & 0x7fff) % 3]).join('');
+    expect(run(nginxHash, [1, 1, 1], { key: 'client' }, 30, ip)).toBe(plain);
+    const ring = buildKetama(ADDR, [1, 1, 1]);
+    const chash = Array.from({ length: 30 }, (_, k) => {
+      const at = ring.hash.findIndex((x) => x >= crc32Final(crc32Text(CRC32_INIT, text(k))));
+      return 'abc'[ring.peer[at < 0 ? 0 : at]!];
+    }).join('');
+    expect(run(nginxHash, [1, 1, 1], { key: 'client', consistent: true }, 30, ip)).toBe(chash);
+  });
   it('rejects a non-boolean consistent', () => {
     expect(() => harness(nginxHash, [1], { consistent: 'yes' })).toThrow(/^balancer\.consistent: nginx\/hash expects true or false/);
   });

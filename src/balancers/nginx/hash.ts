@@ -15,7 +15,9 @@
  * after 21 points without a usable peer (tries > 20) round robin picks, as in plain hash.
  *
  * Mapping: the key is the route key's decimal text (`hash $request_uri` with route k
- * standing for a URI whose text is "k"); `key: client` uses the client key instead
+ * standing for a URI whose text is "k"); `key: client` is `hash $remote_addr`: the client
+ * key as the dotted IPv4 text "a.b.c.d" nginx hashes (the importer maps $remote_addr and
+ * $binary_remote_addr here; the latter's 4 raw bytes would hash differently)
  * (@default route). A peer's address is the backend's name, split at its last ':'
  * (name backends "10.0.0.1:8080" to reproduce a real upstream's ring exactly).
  * Golden sequences checked against nginx 1.22.1 on loopback (`hash $arg_k`).
@@ -58,6 +60,16 @@ export function buildKetama(names: readonly string[], weights: ArrayLike<number>
   return { hash: Uint32Array.from(hash), peer: Int32Array.from(peer) };
 }
 
+/** The key's text into a crc32: the route key's decimal text, or a client key as "a.b.c.d" ($remote_addr). */
+function feedKey(crc: number, key: number, dotted: boolean): number {
+  if (!dotted) return crc32Decimal(crc, key);
+  for (let shift = 24; shift >= 0; shift -= 8) {
+    crc = crc32Decimal(crc, (key >>> shift) & 255);
+    if (shift > 0) crc = crc32Byte(crc, 46); // '.'
+  }
+  return crc;
+}
+
 export const nginxHash: BalancerModule = {
   name: 'nginx/hash',
   description: 'nginx 1.22 hash <key> [consistent]: Cache::Memcached crc32 hash, or ketama ring (160 points x weight)',
@@ -76,8 +88,9 @@ export const nginxHash: BalancerModule = {
     return {
       pick(_request, client, route) {
         const key = keyFrom === 'route' ? route : client;
+        const dotted = keyFrom === 'client';
         if (ring !== undefined) {
-          const h = crc32Final(crc32Decimal(CRC32_INIT, key));
+          const h = crc32Final(feedKey(CRC32_INIT, key, dotted));
           const points = ring.hash.length;
           let lo = 0;
           let hi = points;
@@ -99,7 +112,7 @@ export const nginxHash: BalancerModule = {
         for (let tries = 0; tries <= 20; tries++) {
           let crc = CRC32_INIT;
           if (tries > 0) crc = crc32Decimal(crc, tries);
-          crc = crc32Final(crc32Decimal(crc, key));
+          crc = crc32Final(feedKey(crc, key, dotted));
           hash += (crc >>> 16) & 0x7fff;
           let w = hash % total;
           let p = 0;
