@@ -79,6 +79,22 @@ describe('envoy/round_robin panic threshold', () => {
     h.down(2); // 25% healthy: panic
     expect(new Set(h.sequence(8))).toEqual(new Set(['a', 'b', 'c', 'd']));
   });
+  it('the healthy hosts and all hosts (panic) keep their own rotation index, each from the seed', () => {
+    // load_balancer_impl.cc RoundRobinLoadBalancer: refreshHostSource() does
+    // rr_indexes_.insert({source, seed_}) (never overwriting) and unweightedHostPick() takes
+    // hosts_to_use[rr_indexes_[source]++ % size]. Seed 0, 4 hosts: healthy a b (index 2);
+    // panic over all hosts starts its own index at 0: a b c d a; back to healthy: index 2 again.
+    const h = harness(envoyRoundRobin, [1, 1, 1, 1], { initial_index: 0 });
+    expect(h.sequence(2).join('')).toBe('ab');
+    h.down(1);
+    h.down(2);
+    h.down(3); // 25% healthy: panic
+    expect(h.sequence(5).join('')).toBe('abcda');
+    h.upAgain(1);
+    h.upAgain(2);
+    h.upAgain(3);
+    expect(h.sequence(4).join('')).toBe('cdab');
+  });
   it('healthy_panic_threshold 0 turns panic off', () => {
     const h = harness(envoyRoundRobin, [1, 1, 1, 1], { initial_index: 0, healthy_panic_threshold: 0 });
     h.down(0);

@@ -1,7 +1,9 @@
 /**
  * Envoy ROUND_ROBIN (load_balancer_impl.cc, RoundRobinLoadBalancer over
  * EdfLoadBalancerBase, Envoy 1.28). Equal weights: plain rotation,
- * hosts[rr_index++ % hosts.size()], the index starting at the balancer's seed. Unequal
+ * hosts[rr_index++ % hosts.size()], the index starting at the balancer's seed, one index
+ * per host source (rr_indexes_, refreshHostSource inserts seed_ once): the healthy hosts
+ * and, in panic, all hosts rotate independently, each resuming where it left off. Unequal
  * weights: the EDF scheduler (edf.ts), rebuilt whenever the host set changes (a host
  * going down or up): every host is added in order with deadline 1/weight, then
  * seed % hosts.size() picks are made and thrown away, so Envoys do not all start on the
@@ -30,7 +32,9 @@ export const envoyRoundRobin: BalancerModule = {
     const edf = new EdfScheduler(backends.count);
     const weight = (h: number) => hostWeight(backends, h);
     let weighted = false;
-    let rrIndex = seed;
+    /** rr_indexes_[HealthyHosts] and rr_indexes_[AllHosts] (the panic source). */
+    let rrHealthy = seed;
+    let rrAll = seed;
     const refresh = () => {
       set.refresh();
       weighted = !set.equalWeights();
@@ -42,27 +46,32 @@ export const envoyRoundRobin: BalancerModule = {
       pick() {
         if (set.size === 0) return -1;
         if (weighted) return edf.pickAndAdd(weight);
-        return set.hosts[rrIndex++ % set.size]!;
+        if (set.panic) return set.hosts[rrAll++ % set.size]!;
+        return set.hosts[rrHealthy++ % set.size]!;
       },
       onBackendDown: refresh,
       onBackendUp: refresh,
-      /** The rotation index and the EDF scheduler; the host set is rebuilt from the backends. */
+      /** The rotation indices and the EDF scheduler; the host set is rebuilt from the backends. */
       saveState() {
-        const out = [rrIndex];
+        const out = [rrHealthy, rrAll];
         edf.saveTo(out);
         return out;
       },
       loadState(state) {
         const r = new StateReader(state);
-        rrIndex = r.next();
+        rrHealthy = r.next();
+        rrAll = r.next();
         edf.loadFrom(r);
       },
       /**
-       * Equal weights: the index is seed + requests. Unequal weights have no cheap guess
+       * Equal weights: the healthy index is seed + requests. Unequal weights have no cheap guess
        * (the EDF deadlines drift in floating point), so the fresh scheduler stays.
        */
       assumePicks(requests) {
-        if (!weighted) rrIndex = seed + requests;
+        if (!weighted) {
+          rrHealthy = seed + requests;
+          rrAll = seed;
+        }
       },
     };
   },
