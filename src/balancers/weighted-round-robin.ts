@@ -10,9 +10,11 @@ import type { BalancerModule } from './types.ts';
  * winner's current_weight drops by the sum of the weights. Weights 5,1,1 give
  * a a b a c a a, spreading the heavy peer's turns instead of sending it five in a row.
  *
- * nginx's effective_weight (lowered after failures, restored gradually) equals the
- * configured weight here: backends fail only by outages, and a down peer is skipped, as
- * nginx skips peers marked down.
+ * nginx's effective_weight (lowered after failures, restored gradually) is the view's
+ * effectiveWeight here: the configured weight, ramped while a server slow-starts (the
+ * `slowstart` knob; nginx Plus `slow_start` imports as it). Failures are not modelled as
+ * nginx sees them: backends fail only by outages, and a down peer is skipped, as nginx
+ * skips peers marked down.
  */
 export const weightedRoundRobin: BalancerModule = {
   name: 'weighted-round-robin',
@@ -21,6 +23,7 @@ export const weightedRoundRobin: BalancerModule = {
   create({ backends, options }) {
     rejectUnknownOptions('weighted-round-robin', options, []);
     const current = new Float64Array(backends.count);
+    const effective = backends.effectiveWeight ?? backends.weight;
     const balancer = {
       /**
        * With integer weights and every backend eligible the sequence repeats every
@@ -33,7 +36,7 @@ export const weightedRoundRobin: BalancerModule = {
         for (let i = requests % total; i > 0; i--) balancer.pick();
       },
       pick() {
-        const weight = backends.weight;
+        const weight = effective;
         let best = -1;
         let total = 0;
         for (let b = 0; b < backends.count; b++) {

@@ -77,7 +77,8 @@ describe('time-split replay is byte-identical to one thread', () => {
   const healthMixes: [string, string, string][] = [
     ['haproxy/roundrobin', ', health_check: { interval: 700ms, rise: 2, fall: 2 }, slowstart: 5s', '  - { name: f, backup: true }'],
     ['haproxy/leastconn', ', health_check: { interval: 1s, rise: 3, fall: 2 }, slowstart: 4s, allbackups: true', '  - { name: f, backup: true }\n  - { name: g, backup: true }'],
-    ['nginx/round_robin', ', max_fails: 2, fail_timeout: 2s', '  - { name: f, backup: true }'],
+    ['nginx/round_robin', ', max_fails: 2, fail_timeout: 2s, slowstart: 4s', '  - { name: f, backup: true }'],
+    ['nginx/least_conn', ', health_check: { interval: 1s, rise: 2, fall: 2 }, slowstart: 3s', ''],
     ['envoy/round_robin', ', outlier_detection: { consecutive_5xx: 3, interval: 1s, base_ejection_time: 2s, max_ejection_percent: 50 }, slow_start_config: { slow_start_window: 3s, aggression: 1.5 }, health_check: { interval: 1s }', ''],
   ];
   for (const [algorithm, knobs, extra] of healthMixes) {

@@ -121,6 +121,32 @@ describe('slow start', () => {
     expect(r.count(1, 22_000, 25_000)).toBe(1500);
   });
 
+  // nginx Plus slow_start is imported as this ramp (src/config-import/nginx.ts): the nginx
+  // algorithms must read the ramped weight, or the imported knob would do nothing.
+  for (const name of ['nginx/round_robin', 'weighted-round-robin']) {
+    it(`${name}: smooth WRR adds the ramped weight, so the returning server's share per second is w / (16 + w)`, () => {
+      const r = run(pair({ proxy: 'haproxy', periodMs: 20_000 }), algo(name), steady(1, 25_000));
+      for (let k = 0; k < 20; k++) {
+        const w = Math.floor((16 * k + 20) / 20);
+        const from = 2000 + k * 1000;
+        // 1000 picks a second: smooth WRR's share over a second is within a pick or two of exact.
+        expect(Math.abs(r.count(1, from, from + 1000) / 1000 - w / (16 + w)), `second ${k}: w = ${w}`).toBeLessThan(0.004);
+      }
+      expect(r.count(1, 22_000, 25_000)).toBe(1500);
+    });
+  }
+
+  it('nginx/least_conn: 170 requests held at once split by conns / ramped weight', () => {
+    const split = (t: number, slowStart = true) => {
+      const r = run(pair(slowStart ? { proxy: 'haproxy', periodMs: 20_000 } : undefined), algo('nginx/least_conn'), burst(t, 170, 1e6));
+      return { a: r.count(0), b: r.count(1) };
+    };
+    expect(split(2000)).toEqual({ a: 160, b: 10 }); // b's weight 1/16 of a's
+    expect(split(12_000)).toEqual({ a: 109, b: 61 }); // w = 9/16: 170 × 9/25, rounded by the ties' order
+    expect(split(22_000)).toEqual({ a: 85, b: 85 });
+    expect(split(2000, false)).toEqual({ a: 85, b: 85 });
+  });
+
   it('envoy/round_robin: weight × max(min_weight_percent, time_factor^(1/aggression)), following the clock', () => {
     for (const aggression of [1, 2]) {
       const r = run(pair({ proxy: 'envoy', windowMs: 10_000, aggression, minWeightPercent: 10 }), algo('envoy/round_robin'), steady(1, 14_000), { balancerOptions: { initial_index: 0 } });

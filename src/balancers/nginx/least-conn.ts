@@ -8,7 +8,9 @@
  *
  * Mapping: `conns` is the peer's requests in flight as this nginx worker sees them: the
  * backend's in-flight count (one worker; use `instances` for several workers without a
- * shared `zone`). Checked against nginx 1.22.1 on loopback: sequential requests with
+ * shared `zone`). The weight compared is the one slow start ramps (nginx Plus
+ * `slow_start` "recovers its weight from zero": lbsim runs HAProxy's ramp, effectiveWeight).
+ * Checked against nginx 1.22.1 on loopback: sequential requests with
  * weights 5,1,1 give a a b a c a a (every peer idle, so the smooth WRR decides).
  */
 import { rejectUnknownOptions } from '../options.ts';
@@ -24,7 +26,9 @@ export const nginxLeastConn: BalancerModule = {
     rejectUnknownOptions('nginx/least_conn', options, []);
     const wrr = new SmoothWrr(backends);
     const conns = backends.inFlight;
-    const weight = backends.weight;
+    // Which peers are usable follows the configured weight (0 = never), the comparison the ramped one.
+    const configured = backends.weight;
+    const weight = backends.effectiveWeight ?? backends.weight;
     let best = -1;
     const tied = (b: number) => conns[b]! * weight[best]! === conns[best]! * weight[b]!;
     return {
@@ -33,7 +37,7 @@ export const nginxLeastConn: BalancerModule = {
         let many = false;
         for (let b = 0; b < backends.count; b++) {
           // At max_conns: skipped, as down peers are (ngx_http_upstream_get_least_conn_peer).
-          if (backends.up[b] !== 1 || weight[b]! <= 0 || backends.full[b] === 1) continue;
+          if (backends.up[b] !== 1 || configured[b]! <= 0 || backends.full[b] === 1) continue;
           if (best < 0 || conns[b]! * weight[best]! < conns[best]! * weight[b]!) {
             best = b;
             many = false;
