@@ -6,6 +6,7 @@ import type { BalancerModule } from './types.ts';
  * Weighted least connections: the backend with the smallest in-flight / weight. Loads are
  * compared by cross-multiplication (a.inFlight * b.weight < b.inFlight * a.weight), which
  * is exact for integer weights, so ties are real ties. Ties rotate as in least-connections.
+ * The weight is the ramped one while a server slow-starts (the `slowstart` knob).
  */
 export const weightedLeastConnections: BalancerModule = {
   name: 'weighted-least-connections',
@@ -13,11 +14,12 @@ export const weightedLeastConnections: BalancerModule = {
   create({ backends, options }) {
     rejectUnknownOptions('weighted-least-connections', options, []);
     let start = 0;
+    const effective = backends.effectiveWeight ?? backends.weight;
     return {
       pick() {
         const n = backends.count;
         const inFlight = backends.inFlight;
-        const weight = backends.weight;
+        const weight = effective;
         let best = -1;
         let bestLoad = 0;
         let bestWeight = 1;

@@ -136,15 +136,29 @@ describe('slow start', () => {
     });
   }
 
-  it('nginx/least_conn: 170 requests held at once split by conns / ramped weight', () => {
-    const split = (t: number, slowStart = true) => {
-      const r = run(pair(slowStart ? { proxy: 'haproxy', periodMs: 20_000 } : undefined), algo('nginx/least_conn'), burst(t, 170, 1e6));
-      return { a: r.count(0), b: r.count(1) };
+  for (const name of ['nginx/least_conn', 'weighted-least-connections']) {
+    it(`${name}: 170 requests held at once split by conns / ramped weight`, () => {
+      const split = (t: number, slowStart = true) => {
+        const r = run(pair(slowStart ? { proxy: 'haproxy', periodMs: 20_000 } : undefined), algo(name), burst(t, 170, 1e6));
+        return { a: r.count(0), b: r.count(1) };
+      };
+      expect(split(2000)).toEqual({ a: 160, b: 10 }); // b's weight 1/16 of a's
+      expect(split(12_000)).toEqual({ a: 109, b: 61 }); // w = 9/16: 170 × 9/25, rounded by the ties' order
+      expect(split(22_000)).toEqual({ a: 85, b: 85 });
+      expect(split(2000, false)).toEqual({ a: 85, b: 85 });
+    });
+  }
+
+  it('least-response-time: the score divides by the ramped weight', () => {
+    // 50 requests in flight on average, every answer 5 ms (no queueing): scores (inflight + 1) × 5 / w
+    // level when b holds ~(50 + 2) / 17 - 1 ≈ 2 of them at w = 1/16, half of them at full weight.
+    const share = (slowStart: boolean, from: number) => {
+      const r = run(pair(slowStart ? { proxy: 'haproxy', periodMs: 20_000 } : undefined), algo('least-response-time'), steady(0.1, 25_000, 5));
+      return r.count(1, from, from + 1000) / (r.count(0, from, from + 1000) + r.count(1, from, from + 1000));
     };
-    expect(split(2000)).toEqual({ a: 160, b: 10 }); // b's weight 1/16 of a's
-    expect(split(12_000)).toEqual({ a: 109, b: 61 }); // w = 9/16: 170 × 9/25, rounded by the ties' order
-    expect(split(22_000)).toEqual({ a: 85, b: 85 });
-    expect(split(2000, false)).toEqual({ a: 85, b: 85 });
+    expect(share(true, 2000)).toBeLessThan(0.08);
+    expect(share(false, 2000)).toBeCloseTo(0.5, 1);
+    expect(share(true, 23_000)).toBeCloseTo(0.5, 1);
   });
 
   it('envoy/round_robin: weight × max(min_weight_percent, time_factor^(1/aggression)), following the clock', () => {

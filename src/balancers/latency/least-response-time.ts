@@ -26,6 +26,8 @@ export const leastResponseTime: BalancerModule = {
     const alpha = numberOption('least-response-time', options, 'alpha', LEAST_RESPONSE_TIME_DEFAULTS.alpha, Number.MIN_VALUE, 1);
     const avg = new Float64Array(backends.count);
     const seen = new Uint8Array(backends.count);
+    // Ramped while a server slow-starts (the `slowstart` knob), else the configured weight.
+    const weight = backends.effectiveWeight ?? backends.weight;
     let start = 0;
     return {
       pick() {
@@ -35,7 +37,7 @@ export const leastResponseTime: BalancerModule = {
         let b = start;
         for (let k = 0; k < n; k++) {
           if (eligible(backends, b)) {
-            const score = seen[b] === 0 ? 0 : ((backends.inFlight[b]! + 1) * avg[b]!) / backends.weight[b]!;
+            const score = seen[b] === 0 ? 0 : ((backends.inFlight[b]! + 1) * avg[b]!) / weight[b]!;
             if (best < 0 || score < bestScore) {
               best = b;
               bestScore = score;
