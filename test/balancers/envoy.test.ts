@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import { EdfScheduler } from '../../src/balancers/envoy/edf.ts';
 import { envoyLeastRequest } from '../../src/balancers/envoy/least-request.ts';
-import { buildMaglev, envoyMaglev } from '../../src/balancers/envoy/maglev.ts';
+import { addressOrder, buildMaglev, envoyMaglev } from '../../src/balancers/envoy/maglev.ts';
 import { envoyRandom } from '../../src/balancers/envoy/random.ts';
 import { buildRing, chooseFromRing, envoyRingHash } from '../../src/balancers/envoy/ring-hash.ts';
 import { envoyRoundRobin } from '../../src/balancers/envoy/round-robin.ts';
@@ -197,15 +197,31 @@ describe('envoy/maglev (Envoy MaglevLoadBalancerTest)', () => {
     const table = new Int32Array(7);
     const offset = Float64Array.from(PORTS, (p) => Number(xxHash64(p) % 7n));
     const skip = Float64Array.from(PORTS, (p) => Number(xxHash64(p, 1n) % 6n) + 1);
-    buildMaglev(table, offset, skip, [1, 1, 1, 1, 1, 1], Int32Array.from([0, 1, 2, 3, 4, 5]), 6);
+    buildMaglev(table, offset, skip, [1, 1, 1, 1, 1, 1], Int32Array.from([0, 1, 2, 3, 4, 5]), 6, addressOrder(PORTS));
     expect(Array.from(table)).toEqual([2, 4, 0, 1, 5, 0, 3]);
+  });
+  it('BasicStability: declared in another order, the hosts build the same table (Envoy 1.27+ sorts them by address)', () => {
+    // maglev_lb.cc constructMaglevTableInternal sorts (address, host, weight) before filling,
+    // so hosts :95..:90 declared backwards give Basic's table: slot -> :92 :94 :90 :91 :95 :90 :93.
+    const names = [...PORTS].reverse();
+    const table = new Int32Array(7);
+    const offset = Float64Array.from(names, (p) => Number(xxHash64(p) % 7n));
+    const skip = Float64Array.from(names, (p) => Number(xxHash64(p, 1n) % 6n) + 1);
+    buildMaglev(table, offset, skip, [1, 1, 1, 1, 1, 1], Int32Array.from([0, 1, 2, 3, 4, 5]), 6, addressOrder(names));
+    expect(Array.from(table, (b) => names[b])).toEqual([92, 94, 90, 91, 95, 90, 93].map((p) => `127.0.0.1:${p}`));
+    // Through the balancer too: route keys land on the same hosts whichever order they are declared in.
+    const forward = harness(envoyMaglev, [1, 1, 1, 1, 1, 1], { table_size: 7 }, 1, PORTS).sequence(50, () => 0, (i) => i);
+    const backward = harness(envoyMaglev, [1, 1, 1, 1, 1, 1], { table_size: 7 }, 1, names).sequence(50, () => 0, (i) => i);
+    expect(backward).toEqual(forward);
+    // Byte order, not numeric: '0' (0x30) < ':' (0x3a) < '9', so 10.0.0.10:80 < 10.0.0.1:80 < 10.0.0.9:80.
+    expect(Array.from(addressOrder(['10.0.0.9:80', '10.0.0.10:80', '10.0.0.1:80']))).toEqual([1, 2, 0]);
   });
   it('Weighted: table size 17, weights 1,2', () => {
     const two = PORTS.slice(0, 2);
     const table = new Int32Array(17);
     const offset = Float64Array.from(two, (p) => Number(xxHash64(p) % 17n));
     const skip = Float64Array.from(two, (p) => Number(xxHash64(p, 1n) % 16n) + 1);
-    buildMaglev(table, offset, skip, [1, 2], Int32Array.from([0, 1]), 2);
+    buildMaglev(table, offset, skip, [1, 2], Int32Array.from([0, 1]), 2, addressOrder(two));
     expect(Array.from(table)).toEqual([1, 0, 0, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 0, 1, 0, 1]);
   });
   it('as a balancer: the default 65537 table spreads keys by weight; a down host moves few others', () => {

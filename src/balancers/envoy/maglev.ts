@@ -1,7 +1,10 @@
 /**
  * Envoy MAGLEV (source/common/upstream/maglev_lb.cc, MaglevTable, Envoy 1.28): a lookup
  * table of `table_size` (a prime, @default 65537) slots filled as in the Maglev paper
- * (Eisenbud et al., NSDI 2016, pseudocode listing 1), weighted Envoy's way: host i has
+ * (Eisenbud et al., NSDI 2016, pseudocode listing 1), weighted Envoy's way. The hosts
+ * are first sorted by address (MaglevTable::constructMaglevTableInternal,
+ * `std::sort(sorted_host_weights)`, since Envoy 1.27: "fixes maglev stability", PR
+ * #28055), so the table does not depend on the order hosts are declared in. Host i has
  * offset = xxHash64(address) % M and skip = xxHash64(address, seed 1) % (M - 1) + 1, and
  * walks its permutation (offset + skip * next) % M to its next free slot; round after
  * round (iteration = 1, 2, ...), a host whose normalized weight * iteration has reached
@@ -10,7 +13,8 @@
  * rebuilt when the host set changes; hosts keep their permutations, so most slots keep
  * their host.
  *
- * Mapping: a host's address is the backend's name; the request hash is xxHash64 of the
+ * Mapping: a host's address is the backend's name (sorted as bytes, as std::string_view
+ * compares; equal names keep declaration order); the request hash is xxHash64 of the
  * route key's decimal text, or with `hash_key: client` of the client key as a dotted
  * IPv4 address. Options: `table_size` (@default 65537, must be prime), `hash_key`
  * (@default route), `healthy_panic_threshold` (@default 50).
@@ -33,11 +37,33 @@ function isPrime(n: number): boolean {
   return true;
 }
 
-/** MaglevTable::MaglevTable for hosts `hosts[0..size)`; fills `table` (length M). */
-export function buildMaglev(table: Int32Array, offset: Float64Array, skip: Float64Array, weight: ArrayLike<number>, hosts: ArrayLike<number>, size: number): void {
+/**
+ * Backend indices in the order Envoy builds its table: by address (the name) compared as
+ * UTF-8 bytes, as std::sort on string_view does; equal names by index (Envoy would compare
+ * host pointers there, which no scenario can reproduce).
+ */
+export function addressOrder(names: readonly string[]): Int32Array {
+  const utf8 = new TextEncoder();
+  const bytes = names.map((n) => utf8.encode(n));
+  const compare = (x: Uint8Array, y: Uint8Array): number => {
+    for (let i = 0; i < x.length && i < y.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+    return x.length - y.length;
+  };
+  return Int32Array.from(names.keys()).sort((a, b) => compare(bytes[a]!, bytes[b]!) || a - b);
+}
+
+/**
+ * MaglevTable::constructMaglevTableInternal + OriginalMaglevTable::constructImplementationInternals
+ * (Envoy 1.28, source/extensions/load_balancing_policies/maglev/maglev_lb.cc) for hosts
+ * `candidates[0..size)`, taken in the order of `order` (addressOrder); fills `table` (length M).
+ */
+export function buildMaglev(table: Int32Array, offset: Float64Array, skip: Float64Array, weight: ArrayLike<number>, candidates: ArrayLike<number>, size: number, order: Int32Array): void {
   const m = table.length;
   table.fill(-1);
   if (size === 0) return;
+  const isCandidate = new Uint8Array(order.length);
+  for (let i = 0; i < size; i++) isCandidate[candidates[i]!] = 1;
+  const hosts = order.filter((b) => isCandidate[b] === 1);
   let sum = 0;
   for (let i = 0; i < size; i++) sum += weight[hosts[i]!]!;
   let maxW = 0;
@@ -81,9 +107,10 @@ export const envoyMaglev: BalancerModule = {
       skip[b] = Number(xxHash64(backends.names[b]!, 1n) % (bm - 1n)) + 1;
     }
     const table = new Int32Array(m);
+    const order = addressOrder(backends.names);
     const refresh = () => {
       set.refresh();
-      buildMaglev(table, offset, skip, backends.weight, set.hosts, set.size);
+      buildMaglev(table, offset, skip, backends.weight, set.hosts, set.size, order);
     };
     refresh();
     const memo = new Map<number, number>();
