@@ -112,6 +112,16 @@ describe('haproxy/static-rr (lb_map.c)', () => {
   ])('weights %j give haproxy 2.6.12 sequence %s', (w, expected) => {
     expect(harness(haproxyStaticRr, w).sequence(expected.length)).toEqual(seq(expected));
   });
+  it('a cursor past the end of a shrunken map restarts at slot 0 (map_get_server_rr: rr_idx >= tot_weight -> 0)', () => {
+    // Weights 1,1,1: eweight 16 each, a 48-slot map a b c a b c ...; 47 picks leave rr_idx = 47.
+    // c goes down: recalc_server_map gives a 32-slot map a b a b ... and rr_idx stays 47 until
+    // the next pick, where 47 >= tot_weight (32) sets it to 0: a, then b. (Slot 47 mod 32 = 15
+    // would be b first.)
+    const h = harness(haproxyStaticRr, [1, 1, 1]);
+    h.sequence(47);
+    h.down(2);
+    expect(h.sequence(4)).toEqual(seq('abab'));
+  });
 });
 
 describe('haproxy/leastconn (lb_fwlc.c, 2.6: ties rotate)', () => {

@@ -3,9 +3,11 @@
  * HAProxy 2.6 (map_get_server_rr: walk the map from rr_idx, one slot per pick). Weights
  * 3,2,1 give a a b a b c; checked against haproxy 2.6.12 on loopback.
  *
- * Mapping: the map is rebuilt when a backend goes down or up, as HAProxy does; the
- * cursor keeps its index (reduced modulo the new table size). `maxconn` saturation is
- * not modelled (no balancer-side queue in the engine yet).
+ * Mapping: the map is rebuilt when a backend goes down or up, as HAProxy does
+ * (map_set_server_status_down/up -> recalc_server_map); the cursor keeps its index, and
+ * one past the end of a smaller map restarts at slot 0, as map_get_server_rr does
+ * (`if (rr_idx < 0 || rr_idx >= tot_weight) rr_idx = 0`; not reduced modulo the size).
+ * A server full at the proxy (maxconn) is skipped, as map_get_server_rr skips it.
  */
 import { HAPROXY_VERSION } from './constants.ts';
 import { ServerMap } from './server-map.ts';
@@ -24,7 +26,9 @@ export const haproxyStaticRr: BalancerModule = {
     let idx = 0;
     const rebuild = () => {
       map.rebuild(usable);
-      if (idx >= map.total) idx = map.total === 0 ? 0 : idx % map.total;
+      // map_get_server_rr resets rr_idx >= tot_weight to 0 at its next pick; tot_weight
+      // changes only here, so resetting now is the same.
+      if (idx >= map.total) idx = 0;
     };
     return {
       pick() {
