@@ -40,6 +40,11 @@ export class RequestSlots {
     return this.arrival.length;
   }
 
+  /** Requests holding a slot now: in service, queued, waiting at the proxy or for a retry, or an abandoned try still at its backend. */
+  get live(): number {
+    return this.arrival.length - this.freeTop;
+  }
+
   /** A free slot holding this request (the columns may have grown). */
   fill(request: number, arrival: number, work: number, backend: number, counted: boolean): number {
     const s = this.take(request, backend, counted);

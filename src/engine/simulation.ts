@@ -176,8 +176,10 @@ export class Simulation {
     for (let n = 0; n < maxEvents; n++) {
       const na = this.nextArrival;
       // Health checks and ticks go on for ever, and a proxy timer whose request is gone does
-      // nothing: once only these are left, the run is over.
-      const over = na === NEVER && q.size === (health === null ? 0 : health.queued) + this.idleTimers;
+      // nothing: once only these are left, the run is over. So is it once the traffic has
+      // ended and no request is left anywhere: an outage ending an hour after the last
+      // answer would otherwise stretch the run (and its time series) to that hour.
+      const over = na === NEVER && (q.size === (health === null ? 0 : health.queued) + this.idleTimers || this.slots.live === 0);
       // When `over`, t is NEVER in effect and the test below ends the run. NEVER is not
       // written into ht or t: a value that may be the module constant (a tagged heap number)
       // is tagged too, and V8 then boxed both times in new heap numbers on every event.

@@ -96,6 +96,18 @@ describe('time-split replay is byte-identical to one thread', () => {
     });
   }
 
+  it('an outage and health checks that outlast the traffic: the run ends at the last answer in every split', async () => {
+    const sc = moderate('haproxy/roundrobin', {
+      duration: '20s',
+      rate: '500/s',
+      balancer: ', health_check: { interval: 1s }',
+      extra: '  - { name: e, outages: [{ from: 12s, to: 1h }] }',
+    });
+    const expected = single(sc);
+    expect(JSON.parse(expected).simulatedUntil).toBeLessThan(25_000);
+    await expectSplitExact(pool, sc, expected);
+  });
+
   it('balancer instances (concatenated states, the in-flight book): 3 windows', async () => {
     for (const algorithm of ['haproxy/roundrobin', 'peak-ewma']) {
       const withInstances = everyAlgorithm(algorithm, ', instances: 3, instance_by: client');
