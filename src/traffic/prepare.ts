@@ -174,12 +174,13 @@ export function resolveTraceScenario<S extends ScenarioLike>(scenario: S): S {
   const spec = t.file === undefined && t.format === 'lbt' ? { ...t, file: t.source } : t;
   if (spec.file === undefined) return scenario; // a raw log: prepareScenario imports it first
   const { spec: resolved, durationMs } = resolveTrace(spec);
-  return {
-    ...scenario,
-    traffic: resolved,
-    durationMs,
-    ...(scenario.startEpochMs === undefined && resolved.startEpochMs !== undefined ? { startEpochMs: resolved.startEpochMs } : {}),
-  };
+  // The clock follows the window unless the scenario set its own `start`. A start equal to
+  // the one an earlier resolution took from the trace is that one, not the user's: a window
+  // moved by --from/--to moves the clock with it.
+  const { startEpochMs: start, ...rest } = scenario;
+  const ownStart = start !== undefined && start !== t.startEpochMs;
+  const startEpochMs = ownStart ? start : resolved.startEpochMs;
+  return { ...rest, traffic: resolved, durationMs, ...(startEpochMs === undefined ? {} : { startEpochMs }) } as unknown as S;
 }
 
 /** Imports a raw log named by the scenario (cached) and resolves the trace; a no-op for other traffic. */

@@ -45,6 +45,15 @@ describe('trace replay settings', () => {
     expect(() => scn('{ synthetic: { rate: 1, service: { distribution: constant, mean: 1ms } }, trace: t.lbt }', 'duration: 1s\n')).toThrow(/exactly one of/);
   });
 
+  it('a window moved on the command line moves the clock (the display start) with it; a scenario start of its own stays', () => {
+    const moved = withReplayOverrides(scn('{ trace: t.lbt }'), { from: { kind: 'offset', ms: 1_800_000 }, to: { kind: 'offset', ms: 2_400_000 } });
+    expect(moved.startEpochMs).toBe(ORIGIN + 1_800_000);
+    const again = withReplayOverrides(scn('{ trace: t.lbt, window: { from: 10m } }'), { from: { kind: 'offset', ms: 1_800_000 } });
+    expect(again.startEpochMs).toBe(ORIGIN + 1_800_000);
+    const own = withReplayOverrides(scn('{ trace: t.lbt }', 'start: 2030-01-01T00:00:00Z\n'), { from: { kind: 'offset', ms: 1_800_000 } });
+    expect(own.startEpochMs).toBe(Date.UTC(2030, 0, 1));
+  });
+
   it('command-line overrides re-resolve the window and duration; they refuse synthetic traffic', async () => {
     const s = withReplayOverrides(scn('{ trace: t.lbt }'), { from: { kind: 'offset', ms: 600_000 }, speed: 2 });
     expect(s.durationMs).toBeCloseTo((7_199_000 - 600_000) / 2, 0);
