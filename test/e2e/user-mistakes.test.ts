@@ -227,6 +227,15 @@ describe('a malformed row: the way to skip it is the one this command has', () =
   });
 });
 
+describe('a report.interval too small for the run is refused before it runs, naming the key and a size that fits', () => {
+  it('1ms over an hour of 2 backends (the JSON report died in JSON.stringify with exit 70 after 16 s and 2.2 GB)', async () => {
+    await writeFile(join(dir, 'tiny-interval.yaml'), SYNTHETIC.replace(/duration: [^\n]+/, 'duration: 1h').concat('report: { interval: 1ms }\n'));
+    for (const threads of ['1', '2']) {
+      await expectUserError(['run', 'tiny-interval.yaml', '--format', 'json', '-o', 'tiny.json', '--threads', threads], /^lbsim: .*tiny-interval\.yaml: report\.interval: 1\.00ms over a run of 1h00m is 3,600,000 intervals × \d+ backends?, [\d,]+ time-series cells \(intervals × \(1 \+ backends\)\), more than the 2,000,000 a report holds; use report\.interval: [\d.]+ms or more$/);
+    }
+  });
+});
+
 describe('diff --traffic: its problems name the flag, not a line of the config it is fed to', () => {
   it('a missing trace with proxy configs', async () => {
     const cfg = join(REPO_ROOT, 'test', 'fixtures', 'configs', 'haproxy.cfg');
