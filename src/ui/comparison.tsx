@@ -14,7 +14,7 @@
  * heat strips run by run, and a table of the differences against the first run. Keys:
  * 1–4 or tab switch panels, ←/→ pan, +/- zoom, 0 resets, q quits.
  */
-import { Box, renderToString, Text, useApp, useInput } from 'ink';
+import { Box, renderToString, Text, useApp } from 'ink';
 import { useState } from 'react';
 import { LbsimError } from '../errors.ts';
 import type { Report } from '../report/types.ts';
@@ -22,6 +22,7 @@ import { HeatLegend, HeatStrip, type HeatRow } from './charts/heat-strip.tsx';
 import { Legend, LineChart, niceCeil, quarterRows, type ChartSeries, type LineStyle, type ReferenceLine } from './charts/line-chart.tsx';
 import { TimeAxis } from './charts/time-axis.tsx';
 import { compact, count, ms, pct } from './format.ts';
+import { useKeys } from './keys.ts';
 import { AXIS_LABEL_WIDTH } from './panels/panel-props.ts';
 import { fullScreen, type TerminalStreams, useTerminalSize, FALLBACK_SIZE } from './terminal.tsx';
 import { colorFromEnv, ThemeContext, tint, useTheme } from './theme.tsx';
@@ -174,7 +175,7 @@ export function ComparisonView({ reports, labels, columns, rows, interactive = t
   const { exit } = useApp();
   const [panel, setPanel] = useState<ComparisonPanelId>(initialPanel ?? 'p99');
   const [window, setWindow] = useState<TimeWindow>(() => fullWindow(reports));
-  useInput(
+  useKeys(
     (input, key) => {
       if (input === 'q' || key.escape || (key.ctrl && input === 'c')) exit();
       else if (input >= '1' && input <= String(COMPARISON_PANELS.length)) setPanel(COMPARISON_PANELS[Number(input) - 1]!.id);

@@ -7,10 +7,11 @@
  * it; ←/→ (h/l) pan, +/- zoom the time axis, 0 resets; L toggles a log latency axis;
  * q or esc quits.
  */
-import { Box, Text, useApp, useInput } from 'ink';
+import { Box, Text, useApp } from 'ink';
 import { type ComponentType, useState } from 'react';
 import type { Report } from '../report/types.ts';
 import { count, ms, pct } from './format.ts';
+import { useKeys } from './keys.ts';
 import { BackendPanel } from './panels/backend-panel.tsx';
 import { BackendsPanel } from './panels/backends-panel.tsx';
 import { DistributionPanel } from './panels/distribution-panel.tsx';
@@ -70,7 +71,7 @@ export function Dashboard({ report, columns, rows, initialPanel, interactive = t
   const index = PANELS.findIndex((p) => p.id === panel);
   const backends = report.backends.length;
 
-  useInput(
+  useKeys(
     (input, key) => {
       if (input === 'q' || key.escape || (key.ctrl && input === 'c')) exit();
       else if (input >= '1' && input <= String(PANELS.length)) setPanel(PANELS[Number(input) - 1]!.id);

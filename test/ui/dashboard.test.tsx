@@ -81,6 +81,21 @@ describe('dashboard keys', () => {
     r.unmount();
   });
 
+  it('keys that arrive together (typed fast, a paste, tmux send-keys) each count', async () => {
+    const { r } = start();
+    const picked = (f: string) => f.split('\n')[2] ?? '';
+    // ink hands a run of plain characters to the input handler as one string.
+    r.stdin.write('4jj\r');
+    expect(picked(await frameWhen(r, (f) => /^api-c \(3 of 3/.test(picked(f))))).toMatch(/^api-c \(3 of 3/);
+    r.stdin.write('kk');
+    expect(picked(await frameWhen(r, (f) => /^api-a \(1 of 3/.test(picked(f))))).toMatch(/^api-a \(1 of 3/);
+    r.stdin.write(KEYS.down + KEYS.down);
+    expect(picked(await frameWhen(r, (f) => /^api-c \(3 of 3/.test(picked(f))))).toMatch(/^api-c \(3 of 3/);
+    r.stdin.write('++');
+    expect(await frameWhen(r, (f) => /zoom 10:00:45–10:01:15/.test(f))).toMatch(/zoom 10:00:45–10:01:15/);
+    r.unmount();
+  });
+
   it('+ zooms the time axis, → pans, 0 shows everything again', async () => {
     const { r } = start();
     const axis = () => frameOf(r).split('\n').find((l) => /^\s+10:00/.test(l)) ?? '';
