@@ -18,6 +18,7 @@ import { envoyRandom } from '../../src/balancers/envoy/random.ts';
 import { buildRing, chooseFromRing, envoyRingHash } from '../../src/balancers/envoy/ring-hash.ts';
 import { envoyRoundRobin } from '../../src/balancers/envoy/round-robin.ts';
 import { xxHash64 } from '../../src/balancers/envoy/xxhash64.ts';
+import { Purpose, streamKey, uniform } from '../../src/random/counter-rng.ts';
 import { harness, tally } from './harness.ts';
 
 const PORTS = ['127.0.0.1:90', '127.0.0.1:91', '127.0.0.1:92', '127.0.0.1:93', '127.0.0.1:94', '127.0.0.1:95'];
@@ -115,6 +116,16 @@ describe('envoy/least_request', () => {
     const p = 1 / 16;
     expect(Math.abs(t.a! / n - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / n));
   });
+  it('equal load: the first draw wins the tie (a later sample replaces it only when strictly less loaded, as Envoy)', () => {
+    // With every host idle each pick is a tie, so the host is the first draw's: draw d of
+    // request r is ctx.random(r, d), the harness's stream (seed, Balancer, d) at counter r.
+    // Taking the later draw on ties keeps the shares (the draws are exchangeable) but not the picks.
+    const seed = 5;
+    const h = harness(envoyLeastRequest, [1, 1, 1, 1], {}, seed);
+    const first = streamKey(seed, Purpose.Balancer, 0);
+    const expected = Array.from({ length: 200 }, (_, r) => h.view.names[Math.floor(uniform(first.k1, first.k2, r) * 4)]);
+    expect(h.sequence(200)).toEqual(expected);
+  });
   it('choice_count 4 makes the busy host rarer: (1/4)^4', () => {
     const n = 40_000;
     const h = harness(envoyLeastRequest, [1, 1, 1, 1], { choice_count: 4 }, 22);
@@ -133,6 +144,11 @@ describe('envoy/least_request', () => {
     // a (1.0) again: now re-added with weight 2/(1+1) = 1 -> deadline 2.0, after b's 2.0.
     expect(h.view.names[h.hold()]).toBe('a');
     expect(h.view.names[h.hold()]).toBe('b');
+  });
+  it('weighted, nothing in flight: each host weighs weight / (0 + 1), so weights 2,1 share picks 2:1', () => {
+    // Every request finishes before the next pick, so the EDF deadlines step by 1/2 and 1/1: exactly a a b per cycle.
+    const h = harness(envoyLeastRequest, [2, 1], { initial_index: 0 });
+    expect(tally(h.sequence(300))).toEqual({ a: 200, b: 100 });
   });
   it('active_request_bias 0 is plain weighted round robin', () => {
     const h = harness(envoyLeastRequest, [2, 1], { initial_index: 0, active_request_bias: 0 });
