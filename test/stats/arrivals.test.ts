@@ -57,6 +57,17 @@ describe('synthetic arrivals', () => {
     expect(chi2).toBeGreaterThan(chiSquareCritical(counts.length, -Z_999));
   });
 
+  it('a duration ending inside a block: the last, partial block gets the rate times its own length', () => {
+    // 2.25 s at 100 000/s: 225 000 arrivals (Poisson, sd 474), 25 000 in the last 250 ms
+    // (sd 158), each within Z_999 (3.09) sd. Giving the partial block a whole
+    // block's mean would put 100 000 there: ~470 sd off.
+    const rate = 100_000;
+    const counts = countArrivals(rate, 2250, 250, 3);
+    const total = counts.reduce((a, b) => a + b, 0);
+    expect(Math.abs(total - 225_000)).toBeLessThan(Z_999 * Math.sqrt(225_000));
+    expect(Math.abs(counts[counts.length - 1]! - 25_000)).toBeLessThan(Z_999 * Math.sqrt(25_000));
+  });
+
   it('counts in neighbouring windows are uncorrelated (independent increments)', () => {
     const counts = countArrivals(5000, 200_000, 50, 7);
     const m = counts.reduce((a, b) => a + b, 0) / counts.length;
