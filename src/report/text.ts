@@ -1,9 +1,22 @@
 /** The compact human summary of a report (`--format text`). */
 import { formatCount, formatDuration, formatInstant } from '../scenario/units.ts';
+import { checkReportSlo, type SloCheck } from './slo.ts';
 import type { Report } from './types.ts';
 
 const pct = (x: number) => `${(x * 100).toFixed(x >= 0.1 ? 1 : 2)}%`;
 const ms = (x: number) => formatDuration(x);
+
+const SLO_LABEL: Record<SloCheck['field'], string> = { p99: 'p99', p999: 'p99.9', errors: 'failed', maxUtilization: 'busiest util.' };
+
+/** The scenario's SLO held against the run, one check after another: `slo  not met: p99 1.97s > 1.00s · …`. */
+function sloLine(r: Report): string | undefined {
+  const checks = checkReportSlo(r);
+  if (checks.length === 0) return undefined;
+  const show = (c: SloCheck) => (c.field === 'p99' || c.field === 'p999' ? ms(c.value) : pct(c.value));
+  const limit = (c: SloCheck) => (c.field === 'p99' || c.field === 'p999' ? ms(c.limit) : pct(c.limit));
+  const parts = checks.map((c) => `${SLO_LABEL[c.field]} ${show(c)} ${c.met ? '≤' : '>'} ${limit(c)}`);
+  return `slo       ${checks.every((c) => c.met) ? 'met' : 'NOT MET'}: ${parts.join(' · ')}`;
+}
 
 export function formatText(r: Report): string {
   const origin = r.start === null ? undefined : Date.parse(r.start);
@@ -24,15 +37,17 @@ export function formatText(r: Report): string {
   // Over completed requests only (the report's latency is): rejected and timed-out ones have none, and the line says so.
   lines.push(`latency   of completed: mean ${ms(l.mean)}  p50 ${ms(l.p50)}  p90 ${ms(l.p90)}  p99 ${ms(l.p99)}  p99.9 ${ms(l.p999)}  max ${ms(l.max)}`);
   lines.push(`imbalance max/mean share ${r.imbalance.maxOverMean.toFixed(3)}  Jain ${r.imbalance.jain.toFixed(3)}`);
+  const slo = sloLine(r);
+  if (slo !== undefined) lines.push(slo);
   lines.push('');
   const nameW = Math.max(7, ...r.backends.map((b) => b.name.length));
-  lines.push(`${'backend'.padEnd(nameW)}  ${['share', 'util', 'p50', 'p99', 'rejected', 'timed out', 'max queue'].map((h) => h.padStart(9)).join(' ')}`);
+  // Weights are shown when they differ: a misweighted backend is the classic cause of an uneven spread.
+  const weighted = r.backends.some((b) => b.weight !== r.backends[0]!.weight);
+  const headers = [...(weighted ? ['weight'] : []), 'share', 'util', 'p50', 'p99', 'rejected', 'timed out', 'max queue'];
+  lines.push(`${'backend'.padEnd(nameW)}  ${headers.map((h) => h.padStart(9)).join(' ')}`);
   for (const b of r.backends) {
-    lines.push(
-      `${b.name.padEnd(nameW)}  ${[pct(b.share), pct(b.utilization), ms(b.latency.p50), ms(b.latency.p99), String(b.rejected), String(b.timedOut), String(b.maxQueue)]
-        .map((c) => c.padStart(9))
-        .join(' ')}`,
-    );
+    const cells = [...(weighted ? [String(b.weight)] : []), pct(b.share), pct(b.utilization), ms(b.latency.p50), ms(b.latency.p99), String(b.rejected), String(b.timedOut), String(b.maxQueue)];
+    lines.push(`${b.name.padEnd(nameW)}  ${cells.map((c) => c.padStart(9)).join(' ')}`);
   }
   const watched = r.backends.filter((b) => b.health !== undefined && (b.health.sentWhileDown > 0 || b.health.markedDown > 0));
   if (watched.length > 0) {

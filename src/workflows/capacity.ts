@@ -15,7 +15,8 @@ import type { ClusterOptions } from '../cluster/options.ts';
 import { runMany, type RunManyOptions } from '../parallel/run-many.ts';
 import type { Report } from '../report/types.ts';
 import type { Scenario, Slo } from '../scenario/load.ts';
-import { checkSlo, runMetrics, type RunMetrics, type SloCheck } from './run-metrics.ts';
+import { checkSlo, type SloCheck } from '../report/slo.ts';
+import { runMetrics, type RunMetrics } from './run-metrics.ts';
 import { mean } from './stats.ts';
 import { type Fleet, fleetOf, peakRate, scaleTraffic, withFleetSize, withoutBackend, withSlots } from './variants.ts';
 

@@ -18,7 +18,8 @@ import { LbsimError } from '../errors.ts';
 import { runMany } from '../parallel/run-many.ts';
 import type { OverloadRange, Report } from '../report/types.ts';
 import type { Scenario } from '../scenario/load.ts';
-import { checkSlo, type MetricName, runMetrics, type SloCheck } from './run-metrics.ts';
+import { checkSlo, type SloCheck } from '../report/slo.ts';
+import { type MetricName, runMetrics } from './run-metrics.ts';
 import { type Change, change, mean } from './stats.ts';
 
 export interface DiffOptions {

@@ -1,6 +1,7 @@
 /**
- * The few figures of a report that workflows compare and hold against an SLO, and the
- * SLO check itself. One place, so compare, diff and capacity judge runs alike.
+ * The few figures of a report that workflows compare and hold against an SLO (the check
+ * itself: src/report/slo.ts), and the --slo flag. One place, so compare, diff and capacity
+ * judge runs alike.
  */
 import type { Report } from '../report/types.ts';
 import type { Slo } from '../scenario/load.ts';
@@ -43,33 +44,6 @@ export function runMetrics(r: Report): RunMetrics {
     imbalance: r.imbalance.maxOverMean,
     maxUtilization,
   };
-}
-
-/** The SLO fields, in the order they are reported, and the metric each one bounds. */
-export const SLO_FIELDS = ['p99', 'p999', 'errors', 'maxUtilization'] as const satisfies readonly (keyof Slo & MetricName)[];
-
-export interface SloCheck {
-  field: (typeof SLO_FIELDS)[number];
-  limit: number;
-  value: number;
-  met: boolean;
-}
-
-/**
- * Holds a value per SLO field (the mean over replications) against the SLO. A run with no
- * completed request has p99 = 0 in its report; it fails on errors, never passes on latency
- * by accident, because its error share is then 100%.
- */
-export function checkSlo(slo: Slo | undefined, value: (field: SloCheck['field']) => number): SloCheck[] {
-  const out: SloCheck[] = [];
-  if (slo === undefined) return out;
-  for (const field of SLO_FIELDS) {
-    const limit = slo[field];
-    if (limit === undefined) continue;
-    const v = value(field);
-    out.push({ field, limit, value: v, met: v <= limit });
-  }
-  return out;
 }
 
 /** Parses `--slo p99=250ms,errors=1%,p999=1s,maxUtilization=0.85`. Returns an error message on failure. */
