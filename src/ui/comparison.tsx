@@ -21,7 +21,7 @@ import type { Report } from '../report/types.ts';
 import { HeatLegend, HeatStrip, type HeatRow } from './charts/heat-strip.tsx';
 import { Legend, LineChart, niceCeil, quarterRows, type ChartSeries, type LineStyle, type ReferenceLine } from './charts/line-chart.tsx';
 import { TimeAxis } from './charts/time-axis.tsx';
-import { compact, count, ms, pct } from './format.ts';
+import { count, ms, pct } from './format.ts';
 import { useKeys } from './keys.ts';
 import { AXIS_LABEL_WIDTH } from './panels/panel-props.ts';
 import { fullScreen, type TerminalStreams, useTerminalSize, FALLBACK_SIZE } from './terminal.tsx';
@@ -166,7 +166,7 @@ function QueueStrips({ reports, labels, width, height, window }: { reports: read
       <HeatStrip rows={rows.slice(0, fits)} max={max} labelWidth={labelWidth} width={width} />
       {rows.length > fits ? <Text dimColor>… {rows.length - fits} more rows (a taller terminal shows them)</Text> : null}
       <TimeAxis window={window} width={width} offset={labelWidth + 1} origin={originOf(reports[0]!)} />
-      {max > 0 ? <HeatLegend max={max} format={compact} /> : <Text dimColor>no request ever waited</Text>}
+      {max > 0 ? <HeatLegend max={max} /> : <Text dimColor>no request ever waited</Text>}
     </Box>
   );
 }

@@ -11,11 +11,12 @@ import { LatencyPanel } from '../../src/ui/panels/latency-panel.tsx';
 import { OverloadPanel } from '../../src/ui/panels/overload-panel.tsx';
 import type { PanelProps } from '../../src/ui/panels/panel-props.ts';
 import { QueuePanel } from '../../src/ui/panels/queue-panel.tsx';
+import { heatThresholds } from '../../src/ui/charts/heat-strip.tsx';
 import { ms, pct } from '../../src/ui/format.ts';
 import { fullWindow } from '../../src/ui/time-window.ts';
 import type { Report } from '../../src/report/types.ts';
 import { frameOf, renderAt, widestLine } from './helpers.tsx';
-import { EMPTY_YAML, OVERLOADED_YAML, reportOf } from './reports.ts';
+import { EMPTY_YAML, FLEET_YAML, OVERLOADED_YAML, reportOf } from './reports.ts';
 
 const overloaded = () => reportOf(OVERLOADED_YAML);
 const empty = () => reportOf(EMPTY_YAML);
@@ -110,6 +111,35 @@ describe('the overloaded run reads off the panels', () => {
     const frame = frameOf(renderAt(<QueuePanel {...props(overloaded(), 80)} />, 80));
     expect(lineStarting(frame, 'api-a')).toContain('█');
     expect(lineStarting(frame, 'api-b')).not.toMatch(/[▒▓█]/);
+  });
+
+  it('queues: with mean queues below 1 the legend still tells the four shades apart, and each bound holds', () => {
+    const r = reportOf(FLEET_YAML);
+    let max = 0;
+    for (const b of r.timeseries.backends) for (const v of b.meanQueue) max = Math.max(max, v);
+    expect(max).toBeGreaterThan(0.25);
+    expect(max).toBeLessThan(1);
+    const frame = frameOf(renderAt(<QueuePanel {...props(r, 80, 50)} />, 80));
+    // The strips use all four shades, so the legend must tell all four apart.
+    const strips = frame.split('\n').filter((l) => l.startsWith('web-')).join('');
+    for (const shade of ['░', '▒', '▓', '█']) expect(strips).toContain(shade);
+    const legend = lineStarting(frame, '· 0');
+    const bounds = [...legend.matchAll(/≤([\d.,]+)/g)].map((m) => Number(m[1]!.replace(/,/g, '')));
+    expect(bounds).toHaveLength(4);
+    for (let level = 1; level <= 4; level++) {
+      // Rounded up, never down: every value drawn in the shade is at most its bound.
+      expect(bounds[level - 1]).toBeGreaterThanOrEqual((max * level) / 4);
+      expect(bounds[level - 1]! - (max * level) / 4).toBeLessThan(max / 40);
+      if (level > 1) expect(bounds[level - 1]).toBeGreaterThan(bounds[level - 2]!);
+    }
+  });
+
+  it('heat thresholds: two significant digits of the top, rounded up, apart however small', () => {
+    expect(heatThresholds(0.81)).toEqual(['0.21', '0.41', '0.61', '0.81']);
+    expect(heatThresholds(49.3)).toEqual(['13', '25', '37', '50']);
+    expect(heatThresholds(4)).toEqual(['1.0', '2.0', '3.0', '4.0']);
+    expect(heatThresholds(20_000)).toEqual(['5,000', '10,000', '15,000', '20,000']);
+    expect(new Set(heatThresholds(0.0031)).size).toBe(4);
   });
 
   it('backends table: the report figures, more columns when wide, the picked row, the overload mark', () => {

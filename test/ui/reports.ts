@@ -67,3 +67,18 @@ export function reportOf(yaml: string): Report {
   }
   return r;
 }
+
+/** A fleet of 40 small backends picked at random: short queues everywhere, mean queues below 1. */
+export const FLEET_YAML = `
+name: fleet
+seed: 11
+duration: 20s
+traffic:
+  synthetic:
+    rate: 1000/s
+    service: { distribution: exponential, mean: 10ms }
+balancer: { algorithm: random }
+backends:
+  - { name: web, count: 40, concurrency: 1 }
+report: { interval: 1s }
+`;

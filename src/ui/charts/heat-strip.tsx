@@ -55,15 +55,34 @@ export function HeatStrip({ rows, max, labelWidth, width }: HeatStripProps) {
   );
 }
 
+/**
+ * The upper bound of each shade (levels 1..4) as text: rounded up, so "≤ x" holds for
+ * every value drawn in that shade, to two significant digits of the top or more decimals
+ * when that is needed to keep the four apart (a scale topping at 0.81 reads 0.21 0.41
+ * 0.61 0.81, not 0 0 0 1).
+ */
+export function heatThresholds(max: number): string[] {
+  const bounds = [1, 2, 3, 4].map((level) => (max * level) / 4);
+  const first = max > 0 ? Math.max(0, 1 - Math.floor(Math.log10(max))) : 0;
+  for (let decimals = first; decimals <= first + 6; decimals++) {
+    const f = 10 ** decimals;
+    // The small epsilon keeps 0.3 from rounding up to 0.31 through binary noise.
+    const up = bounds.map((b) => Math.ceil(b * f - 1e-9) / f);
+    if (up[0]! > 0 && new Set(up).size === up.length) return up.map((v) => v.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals }));
+  }
+  return bounds.map((b) => b.toPrecision(2));
+}
+
 /** The scale under a heat strip: what each shade means. */
-export function HeatLegend({ max, format }: { max: number; format: (v: number) => string }) {
+export function HeatLegend({ max }: { max: number }) {
   const theme = useTheme();
+  const labels = heatThresholds(max);
   return (
     <Text wrap="truncate">
       <Text dimColor>· 0 </Text>
       {[1, 2, 3, 4].map((level) => (
         <Text key={level}>
-          <Text color={tint(theme, HEAT_COLORS[level])}>{SHADES[level]}</Text> ≤{format((max * level) / 4)}{' '}
+          <Text color={tint(theme, HEAT_COLORS[level])}>{SHADES[level]}</Text> ≤{labels[level - 1]}{' '}
         </Text>
       ))}
     </Text>

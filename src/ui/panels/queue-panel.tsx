@@ -5,7 +5,6 @@
 import { Box, Text } from 'ink';
 import { HeatLegend, HeatStrip } from '../charts/heat-strip.tsx';
 import { TimeAxis } from '../charts/time-axis.tsx';
-import { compact } from '../format.ts';
 import { columnRanges, columnValues, originOf } from '../time-window.ts';
 import { AXIS_LABEL_WIDTH, type PanelProps, visibleBackends } from './panel-props.ts';
 
@@ -26,7 +25,7 @@ export function QueuePanel({ report, window, width, height, selected }: PanelPro
       </Text>
       {rows.length === 0 ? <Text dimColor>no backends</Text> : <HeatStrip rows={rows} max={max} labelWidth={labelWidth} width={width} />}
       <TimeAxis window={window} width={width} offset={labelWidth + 1} origin={originOf(report)} />
-      {max > 0 ? <HeatLegend max={max} format={compact} /> : <Text dimColor>no request ever waited</Text>}
+      {max > 0 ? <HeatLegend max={max} /> : <Text dimColor>no request ever waited</Text>}
       {last - first < ts.backends.length ? (
         <Text dimColor>
           backends {first + 1}–{last} of {ts.backends.length} (↑/↓ to scroll)
