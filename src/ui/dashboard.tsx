@@ -10,7 +10,7 @@
 import { Box, Text, useApp } from 'ink';
 import { type ComponentType, useState } from 'react';
 import type { Report } from '../report/types.ts';
-import { count, ms, pct } from './format.ts';
+import { DashboardHeader, fitKeyLine } from './dashboard-header.tsx';
 import { useKeys } from './keys.ts';
 import { BackendPanel } from './panels/backend-panel.tsx';
 import { BackendsPanel } from './panels/backends-panel.tsx';
@@ -19,7 +19,6 @@ import { LatencyPanel } from './panels/latency-panel.tsx';
 import { OverloadPanel } from './panels/overload-panel.tsx';
 import type { PanelProps } from './panels/panel-props.ts';
 import { QueuePanel } from './panels/queue-panel.tsx';
-import { tint, useTheme } from './theme.tsx';
 import { PanelTabs } from './panel-tabs.tsx';
 import { fullWindow, originOf, pan, type TimeWindow, zoomIn, zoomOut } from './time-window.ts';
 
@@ -62,7 +61,6 @@ export interface DashboardProps {
 }
 
 export function Dashboard({ report, columns, rows, initialPanel, interactive = true, wallSeconds }: DashboardProps) {
-  const theme = useTheme();
   const { exit } = useApp();
   const [panel, setPanel] = useState<PanelId>(initialPanel ?? 'latency');
   const [selected, setSelected] = useState(0);
@@ -97,23 +95,10 @@ export function Dashboard({ report, columns, rows, initialPanel, interactive = t
   const props = { report, window, height: bodyHeight, selected, logScale };
   const Main = entry.component;
   const Companion = PANELS.find((p) => p.id === entry.companion)!.component;
-  const q = report.requests;
-  const slo = report.slo;
   const origin = originOf(report);
-  const failedColor = q.failedShare > (slo?.errors ?? 0.01) ? 'red' : 'green';
   return (
     <Box flexDirection="column" width={columns}>
-      <Text wrap="truncate">
-        <Text bold>{report.scenario}</Text> · {report.algorithm} · seed {report.seed} │ {count(q.total)} requests · failed{' '}
-        <Text bold color={tint(theme, failedColor)}>
-          {pct(q.failedShare)}
-        </Text>{' '}
-        · p99 {ms(report.latency.p99)}
-        {slo?.p99 !== undefined ? (
-          <Text color={tint(theme, report.latency.p99 > slo.p99 ? 'red' : 'green')}>{report.latency.p99 > slo.p99 ? ` ✗ SLO ${ms(slo.p99)}` : ` ✓ SLO ${ms(slo.p99)}`}</Text>
-        ) : null}
-        {wallSeconds !== undefined ? <Text dimColor> · ran in {wallSeconds.toFixed(2)} s</Text> : null}
-      </Text>
+      <DashboardHeader report={report} columns={columns} {...(wallSeconds !== undefined ? { wallSeconds } : {})} />
       <PanelTabs panels={PANELS} current={panel} window={window} reports={[report]} origin={origin} />
       <Box height={bodyHeight} overflow="hidden">
         <Main {...props} width={mainWidth} />
@@ -124,7 +109,7 @@ export function Dashboard({ report, columns, rows, initialPanel, interactive = t
         ) : null}
       </Box>
       <Text dimColor wrap="truncate">
-        {interactive ? '1-6/tab panels · ↑↓ backend · enter inspect · ←→ pan · +/- zoom · 0 all · L log · q quit' : ''}
+        {interactive ? fitKeyLine(columns) : ''}
       </Text>
     </Box>
   );

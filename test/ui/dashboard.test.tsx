@@ -1,6 +1,8 @@
 /** The dashboard as a whole: layout at 80×24 and 160×48, and the keys. */
 import { describe, expect, it } from 'vitest';
 import { Dashboard } from '../../src/ui/dashboard.tsx';
+import { fitKeyLine } from '../../src/ui/dashboard-header.tsx';
+import { ms, pct } from '../../src/ui/format.ts';
 import { dashboardToString } from '../../src/ui/terminal.tsx';
 import { frameOf, frameWhen, KEYS, renderAt, settle, UnmountProbe, widestLine } from './helpers.tsx';
 import { EMPTY_YAML, OVERLOADED_YAML, reportOf } from './reports.ts';
@@ -36,9 +38,37 @@ describe('dashboard layout', () => {
     const frame = dashboardToString(r, { columns: 120, rows: 30 });
     expect(frame.split('\n')[0]).toContain('incident-mini · weighted-round-robin · seed 7');
     expect(frame.split('\n')[0]).toContain(`${r.requests.total.toLocaleString('en-US')} requests`);
-    // p99 is under the 250 ms SLO in this run even though many requests were rejected.
+    // p99 is under the 250 ms SLO in this run, but far more than its 1% of requests failed: the SLO is not met.
     expect(r.latency.p99).toBeLessThan(250);
-    expect(frame.split('\n')[0]).toContain('✓ SLO 250.0ms');
+    expect(r.requests.failedShare).toBeGreaterThan(0.01);
+    expect(frame.split('\n')[0]).toContain(`failed ${pct(r.requests.failedShare)} · p99 ${ms(r.latency.p99)} · ✗ SLO: failed > 1.00%`);
+    const met = reportOf(OVERLOADED_YAML.replace('errors: 1%', 'errors: 50%'));
+    expect(dashboardToString(met, { columns: 160, rows: 30 }).split('\n')[0]).toContain('✓ SLO: p99 ≤ 250.0ms, failed ≤ 50.0%');
+  });
+
+  it('at 80 columns the header keeps the verdict (failed, p99, SLO) and sheds the rest; the key line keeps q quit', () => {
+    const r = reportOf(OVERLOADED_YAML.replace('name: incident-mini', 'name: incident-2024-04-15-misconfigured'));
+    for (const columns of [80, 100]) {
+      const lines = renderAt(<Dashboard report={r} columns={columns} rows={24} wallSeconds={3.21} />, columns).lastFrame()!.split('\n');
+      expect(lines[0]!.length).toBeLessThanOrEqual(columns);
+      expect(lines[0]).toContain('incident-2024-04-15-misconfigured');
+      expect(lines[0]).toMatch(new RegExp(`failed ${pct(r.requests.failedShare).replace('.', '\\.')} · p99 ${ms(r.latency.p99).replace('.', '\\.')} · ✗ SLO`));
+      expect(lines.at(-1)).toMatch(/q quit$/);
+      expect(lines.at(-1)!.length).toBeLessThanOrEqual(columns);
+    }
+    // A name too long for any level gives way itself, still leaving the verdict whole.
+    const long = reportOf(OVERLOADED_YAML.replace('name: incident-mini', `name: ${'x'.repeat(90)}`));
+    const header = dashboardToString(long, { columns: 80, rows: 24 }).split('\n')[0]!;
+    expect(header).toMatch(/^x+… │ failed .* · ✗ SLO$/);
+    expect(header.length).toBeLessThanOrEqual(80);
+  });
+
+  it('the key line sheds its least useful hints before q quit', () => {
+    expect(fitKeyLine(200)).toBe('1-6/tab panels · ↑↓ backend · enter inspect · ←→ pan · +/- zoom · 0 all · L log · q quit');
+    expect(fitKeyLine(80)).toBe('1-6 panels · ↑↓ pick · enter inspect · ←→ pan · +- zoom · 0 all · L log · q quit');
+    expect(fitKeyLine(40)).toMatch(/^1-6 panels {2}↑↓ pick.* {2}q quit$/);
+    expect(fitKeyLine(40).length).toBeLessThanOrEqual(40);
+    expect(fitKeyLine(5)).toBe('q quit');
   });
 });
 

@@ -16,7 +16,7 @@ import { ms, pct } from '../../src/ui/format.ts';
 import { fullWindow } from '../../src/ui/time-window.ts';
 import type { Report } from '../../src/report/types.ts';
 import { frameOf, renderAt, widestLine } from './helpers.tsx';
-import { EMPTY_YAML, FLEET_YAML, OVERLOADED_YAML, reportOf } from './reports.ts';
+import { CALM_YAML, EMPTY_YAML, FLEET_YAML, OVERLOADED_YAML, reportOf } from './reports.ts';
 
 const overloaded = () => reportOf(OVERLOADED_YAML);
 const empty = () => reportOf(EMPTY_YAML);
@@ -154,6 +154,19 @@ describe('the overloaded run reads off the panels', () => {
     expect(narrow).not.toContain('max in flight');
     expect(wide).toContain('max in flight');
     expect(wide).toContain(r.backends[0]!.requests.toLocaleString('en-US'));
+  });
+
+  it('backends table: each backend\'s weight when the weights differ, at 80 columns and beside another panel (72)', () => {
+    for (const width of [72, 80, 100, 120]) {
+      const frame = frameOf(renderAt(<BackendsPanel {...props(overloaded(), width)} />, width));
+      expect(widestLine(frame)).toBeLessThanOrEqual(width);
+      expect(lineStarting(frame, '  backend')).toMatch(/^ {2}backend +weight +(requests +)?share/);
+      expect(lineStarting(frame, '● api-a')).toMatch(/^● api-a +8 +([\d,]+ +)?80\.0%/);
+      expect(lineStarting(frame, '  api-b')).toMatch(/^ {2}api-b +1 +([\d,]+ +)?10\.00%/);
+    }
+    // Equal weights say nothing: the column stays among the extras of wide panels.
+    const calm = reportOf(CALM_YAML);
+    expect(lineStarting(frameOf(renderAt(<BackendsPanel {...props(calm, 120)} />, 120)), '  backend')).not.toContain('weight');
   });
 
   it('distribution: the percentile ladder from report.latencyPercentiles, the SLO marked', () => {
