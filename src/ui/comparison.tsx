@@ -19,7 +19,7 @@ import { useState } from 'react';
 import { LbsimError } from '../errors.ts';
 import type { Report } from '../report/types.ts';
 import { HeatLegend, HeatStrip, type HeatRow } from './charts/heat-strip.tsx';
-import { Legend, LineChart, niceCeil, quarterRows, type ChartSeries, type LineStyle, type ReferenceLine } from './charts/line-chart.tsx';
+import { DISTINCT_LOOKS, Legend, legendRows, LineChart, niceCeil, quarterRows, seriesLook, type ChartSeries, type ReferenceLine } from './charts/line-chart.tsx';
 import { TimeAxis } from './charts/time-axis.tsx';
 import { count, ms, pct } from './format.ts';
 import { useKeys } from './keys.ts';
@@ -38,7 +38,6 @@ export const COMPARISON_PANELS: readonly { id: ComparisonPanelId; title: string 
 ];
 
 const RUN_COLORS = ['cyan', 'magenta', 'yellow', 'green', 'blue', 'red'];
-const RUN_STYLES: readonly LineStyle[] = ['heavy', 'light', 'double'];
 /** From this width the differences table sits beside the chart. */
 const WIDE_COLUMNS = 150;
 const TABLE_WIDTH = 70;
@@ -54,23 +53,30 @@ export interface ComparisonViewProps {
   initialPanel?: ComparisonPanelId;
 }
 
+/**
+ * One series per run, each with a look of its own (line style, then point marker, then
+ * letter: seriesLook) so runs stay apart without colour. Runs past the last distinct
+ * look are left out of the chart (the legend says how many); the table still has them.
+ */
 function runSeries(reports: readonly Report[], labels: readonly string[], pick: (r: Report) => readonly number[], skip: (r: Report, row: number) => boolean, window: TimeWindow, plotWidth: number): ChartSeries[] {
-  return reports.map((r, i) => ({
+  return reports.slice(0, DISTINCT_LOOKS).map((r, i) => ({
     label: labels[i]!,
     values: columnValues(pick(r), columnRanges(r.timeseries, window, plotWidth), (row) => skip(r, row)),
     color: RUN_COLORS[i % RUN_COLORS.length]!,
-    style: RUN_STYLES[i % RUN_STYLES.length]!,
+    ...seriesLook(i)!,
   }));
 }
 
-function OverlayChart({ title, series, references, yMax, formatY, width, height, window, origin }: { title: string; series: ChartSeries[]; references: ReferenceLine[]; yMax: number; formatY: (v: number) => string; width: number; height: number; window: TimeWindow; origin: number | undefined }) {
+function OverlayChart({ title, series, runs, references, yMax, formatY, width, height, window, origin }: { title: string; series: ChartSeries[]; runs: number; references: ReferenceLine[]; yMax: number; formatY: (v: number) => string; width: number; height: number; window: TimeWindow; origin: number | undefined }) {
+  const note = runs > series.length ? `+${runs - series.length} more runs not drawn (no distinct look left; see 4 differences)` : undefined;
+  const legend = legendRows(series, references, width, note);
   return (
     <Box flexDirection="column" width={width}>
       <Text bold wrap="truncate">
         {title} <Text dimColor>(each column: its worst interval)</Text>
       </Text>
-      <Legend series={series} references={references} />
-      <LineChart series={series} references={references} height={quarterRows(Math.max(3, height - 3))} yMax={yMax} formatY={formatY} width={width} labelWidth={AXIS_LABEL_WIDTH} />
+      <Legend series={series} references={references} width={width} {...(note !== undefined ? { note } : {})} />
+      <LineChart series={series} references={references} height={quarterRows(Math.max(3, height - 2 - legend))} yMax={yMax} formatY={formatY} width={width} labelWidth={AXIS_LABEL_WIDTH} />
       <TimeAxis window={window} width={width} offset={AXIS_LABEL_WIDTH + 1} origin={origin} />
     </Box>
   );
@@ -109,37 +115,77 @@ function delta(m: Metric, base: number, v: number): string {
   return `${d > 0 ? '+' : '-'}${m.format(Math.abs(d))}`;
 }
 
+/** A label cut to `width` cells, with … when cut. */
+function fitLabel(label: string, width: number): string {
+  const chars = [...label];
+  return chars.length <= width ? label : `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
+}
+
+interface TableLayout {
+  /** Runs shown (the first ones). */
+  runs: number;
+  /** Each run's value with its change from the first run, or the value alone. */
+  deltas: boolean;
+  /** Cells per run column, a leading space included. */
+  widths: number[];
+}
+
+/**
+ * The table's columns for `width`: every run with its change from the first, labels
+ * whole; else labels shortened (…); else values without the change (colour still says
+ * better or worse); else only as many runs as fit. Values are never cut.
+ */
+function tableLayout(texts: readonly (readonly string[])[], values: readonly (readonly string[])[], labels: readonly string[], width: number): TableLayout {
+  const widest = (col: readonly string[]) => Math.max(0, ...col.map((t) => [...t].length));
+  for (const deltas of [true, false]) {
+    const cells = (deltas ? texts : values).map(widest);
+    for (let cap = 24; cap >= 4; cap--) {
+      const widths = cells.map((w, i) => Math.max(w, Math.min([...labels[i]!].length, cap)) + 1);
+      if (widths.reduce((a, b) => a + b, 0) <= width) return { runs: labels.length, deltas, widths };
+    }
+  }
+  const widths = values.map((col, i) => Math.max(widest(col), Math.min([...labels[i]!].length, 8)) + 1);
+  let runs = 0;
+  for (let used = 0; runs < widths.length && used + widths[runs]! <= width; runs++) used += widths[runs]!;
+  return { runs: Math.max(1, runs), deltas: false, widths };
+}
+
 export function DifferencesTable({ reports, labels, width, height }: { reports: readonly Report[]; labels: readonly string[]; width: number; height: number }) {
   const theme = useTheme();
   const nameWidth = 16;
-  const cell = Math.max(10, Math.min(22, Math.floor((width - nameWidth) / Math.max(1, reports.length))));
   const base = reports[0]!;
+  const more = (n: number) => n < reports.length;
   const shown = METRICS.slice(0, Math.max(1, height - 2));
+  // Column by column: each run's cells with the change and without it.
+  const values = reports.map((r) => shown.map((m) => m.format(m.value(r))));
+  const texts = reports.map((r, i) => shown.map((m, k) => (i === 0 ? values[0]![k]! : `${values[i]![k]!} ${delta(m, m.value(base), m.value(r))}`)));
+  const layout = tableLayout(texts, values, labels, width - nameWidth);
+  const cols = reports.slice(0, layout.runs);
   return (
     <Box flexDirection="column" width={width}>
       <Text bold wrap="truncate">
-        {'vs first run'.padEnd(nameWidth)}
-        {labels.map((l) => l.slice(0, cell - 1).padStart(cell)).join('')}
+        {(layout.deltas ? 'vs first run' : 'each run').padEnd(nameWidth)}
+        {cols.map((_, i) => fitLabel(labels[i]!, layout.widths[i]! - 1).padStart(layout.widths[i]!)).join('')}
       </Text>
-      {shown.map((m) => {
+      {shown.map((m, k) => {
         const b = m.value(base);
         return (
           <Text key={m.name} wrap="truncate">
             {m.name.padEnd(nameWidth)}
-            {reports.map((r, i) => {
+            {cols.map((r, i) => {
               const v = m.value(r);
-              const text = i === 0 ? m.format(v) : `${m.format(v)} ${delta(m, b, v)}`;
               const worse = m.better !== 0 && i > 0 && Math.sign(v - b) === -m.better;
               const better = m.better !== 0 && i > 0 && Math.sign(v - b) === m.better;
               return (
                 <Text key={i} color={tint(theme, worse ? 'red' : better ? 'green' : undefined)}>
-                  {text.slice(0, cell - 1).padStart(cell)}
+                  {(layout.deltas ? texts : values)[i]![k]!.padStart(layout.widths[i]!)}
                 </Text>
               );
             })}
           </Text>
         );
       })}
+      {more(layout.runs) ? <Text dimColor wrap="truncate">… {reports.length - layout.runs} more runs (a wider terminal shows them)</Text> : null}
     </Box>
   );
 }
@@ -201,10 +247,10 @@ export function ComparisonView({ reports, labels, columns, rows, interactive = t
     const references: ReferenceLine[] = slo === undefined ? [] : [{ label: `SLO p99 ${ms(slo)}`, value: slo, color: 'red' }];
     let top = slo === undefined ? 0 : slo * 1.1;
     for (const s of series) for (const v of s.values) if (v !== null && v > top) top = v;
-    body = <OverlayChart title="p99 response time, runs overlaid" series={series} references={references} yMax={niceCeil(top)} formatY={ms} width={mainWidth} height={bodyHeight} window={window} origin={origin} />;
+    body = <OverlayChart title="p99 response time, runs overlaid" series={series} runs={reports.length} references={references} yMax={niceCeil(top)} formatY={ms} width={mainWidth} height={bodyHeight} window={window} origin={origin} />;
   } else if (panel === 'failed') {
     const series = runSeries(reports, labels, (r) => r.timeseries.failedShare, (r, row) => r.timeseries.arrivals[row] === 0, window, plotWidth);
-    body = <OverlayChart title="Failed share per interval, runs overlaid" series={series} references={[]} yMax={1} formatY={(v) => `${Math.round(v * 100)}%`} width={mainWidth} height={bodyHeight} window={window} origin={origin} />;
+    body = <OverlayChart title="Failed share per interval, runs overlaid" series={series} runs={reports.length} references={[]} yMax={1} formatY={(v) => `${Math.round(v * 100)}%`} width={mainWidth} height={bodyHeight} window={window} origin={origin} />;
   } else if (panel === 'queues') {
     body = <QueueStrips reports={reports} labels={labels} width={mainWidth} height={bodyHeight} window={window} />;
   } else {

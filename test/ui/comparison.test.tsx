@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { isLbsimError } from '../../src/errors.ts';
 import { ComparisonView, comparisonToString, showComparison } from '../../src/ui/comparison.tsx';
-import { pct } from '../../src/ui/format.ts';
+import { count, pct } from '../../src/ui/format.ts';
+import { DISTINCT_LOOKS, seriesLook } from '../../src/ui/charts/line-chart.tsx';
 import { frameOf, frameWhen, KEYS, renderAt, widestLine } from './helpers.tsx';
 import { EMPTY_YAML, OVERLOADED_YAML, reportOf } from './reports.ts';
 
@@ -40,6 +41,54 @@ describe('comparison view', () => {
     expect(frame).toContain('━━ wrr');
     expect(frame).toContain('── leastconn');
     expect(frame).toContain('━'); // wrr fails in the middle stretch: its line leaves the 0% row
+  });
+
+  it('five algorithms without colour: each run has a look of its own, and the legend wraps rather than losing one', () => {
+    const algorithms = ['round-robin', 'random', 'least-connections', 'power-of-two', 'weighted-round-robin'];
+    const runs = algorithms.map((a) => reportOf(OVERLOADED_YAML.replace('weighted-round-robin', a)));
+    for (const panel of ['p99', 'failed'] as const) {
+      const frame = comparisonToString(runs, algorithms, { panel, columns: 80, rows: 24 });
+      expect(widestLine(frame)).toBeLessThanOrEqual(80);
+      const legend = frame.split('\n').slice(3, 5).join('  ');
+      const symbols = algorithms.map((a) => new RegExp(`(\\S\\S) ${a}(  |$)`).exec(legend)?.[1]);
+      expect(symbols).toEqual(['━━', '──', '══', '●●', '××']);
+      // The points of the marker runs are drawn in the chart.
+      expect(frame.split('\n').slice(5).join('')).toMatch(/[●×]/);
+    }
+  });
+
+  it('past the distinct looks (line styles, markers, letters) runs are left out of the chart and the legend says how many', () => {
+    const looks = Array.from({ length: DISTINCT_LOOKS }, (_, i) => JSON.stringify(seriesLook(i)));
+    expect(new Set(looks).size).toBe(DISTINCT_LOOKS);
+    expect(DISTINCT_LOOKS).toBeGreaterThanOrEqual(30);
+    expect(seriesLook(DISTINCT_LOOKS)).toBeNull();
+    const runs = Array.from({ length: DISTINCT_LOOKS + 3 }, (_, i) => (i % 2 === 0 ? wrr() : lc()));
+    const frame = comparisonToString(runs, runs.map((_, i) => `r${i + 1}`), { panel: 'failed', columns: 80, rows: 30 });
+    expect(frame).toContain(`ZZ r${DISTINCT_LOOKS}`);
+    expect(frame).not.toContain(`r${DISTINCT_LOOKS + 1} `);
+    expect(frame).toContain('+3 more runs not drawn');
+    expect(widestLine(frame)).toBeLessThanOrEqual(80);
+    expect(frame.split('\n').length).toBeLessThan(30);
+  });
+
+  it('the differences table fits: labels whole at 120 columns, never a value cut short, runs that do not fit named', () => {
+    const algorithms = ['round-robin', 'random', 'least-connections', 'power-of-two', 'weighted-round-robin'];
+    const runs = algorithms.map((a) => reportOf(OVERLOADED_YAML.replace('weighted-round-robin', a)));
+    const wide = comparisonToString(runs, algorithms, { panel: 'differences', columns: 120, rows: 24 });
+    expect(widestLine(wide)).toBeLessThanOrEqual(120);
+    expect(wide.split('\n')[2]).toMatch(/^vs first run +round-robin +random +least-connections +power-of-two +weighted-round-robin$/);
+    const last = runs.at(-1)!;
+    expect(wide).toContain(`${count(last.requests.rejected)} +${count(last.requests.rejected - runs[0]!.requests.rejected)}`);
+    for (const columns of [80, 70]) {
+      const narrow = comparisonToString(runs, algorithms, { panel: 'differences', columns, rows: 24 });
+      expect(widestLine(narrow)).toBeLessThanOrEqual(columns);
+      const failed = narrow.split('\n').find((l) => l.startsWith('failed'))!;
+      expect(failed.trim().split(/ +/).slice(1)).toEqual(runs.map((r) => pct(r.requests.failedShare)));
+    }
+    const many = Array.from({ length: 12 }, (_, i) => runs[i % 5]!);
+    const crowded = comparisonToString(many, many.map((_, i) => `run-${i + 1}`), { panel: 'differences', columns: 80, rows: 24 });
+    expect(widestLine(crowded)).toBeLessThanOrEqual(80);
+    expect(crowded).toMatch(/… \d+ more runs \(a wider terminal shows them\)/);
   });
 
   it('wide terminals put the differences table beside the chart', () => {

@@ -12,9 +12,27 @@ export interface ChartSeries {
   color: string;
   /** Line glyphs, so series stay apart without colour. @default 'light' */
   style?: LineStyle;
+  /** Draw a point of this character per column instead of a line (for series past the line styles). */
+  marker?: string;
 }
 
 export type LineStyle = 'light' | 'heavy' | 'double';
+
+/**
+ * Looks that keep series apart without colour, in order: the three line styles, then
+ * point markers, then letters. Past the last one a chart has no distinct look left, so
+ * the caller leaves such series out of it and says so (`seriesLook` returns null).
+ */
+const LINE_LOOKS: readonly LineStyle[] = ['heavy', 'light', 'double'];
+const MARKERS = ['●', '×', '○', '◆', '■', '▲', '□', '◇', ...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
+export const DISTINCT_LOOKS = LINE_LOOKS.length + MARKERS.length;
+
+/** The look of series `i` (0-based) of an overlay, or null past DISTINCT_LOOKS. */
+export function seriesLook(i: number): { style: LineStyle } | { marker: string } | null {
+  if (i < LINE_LOOKS.length) return { style: LINE_LOOKS[i]! };
+  const m = MARKERS[i - LINE_LOOKS.length];
+  return m === undefined ? null : { marker: m };
+}
 
 /** flat, vertical, then the corners ╭ ╮ ╰ ╯ (up-into, down-from, down-into, up-from). */
 const GLYPHS: Record<LineStyle, { flat: string; vertical: string; upTop: string; downTop: string; downBottom: string; upBottom: string }> = {
@@ -81,6 +99,13 @@ export function plotCells(props: LineChartProps, width: number): Cell[][] {
     for (let c = 0; c < width; c++) put(row, c, '╌', ref.color);
   }
   for (const s of series) {
+    if (s.marker !== undefined) {
+      for (let c = 0; c < Math.min(width, s.values.length); c++) {
+        const v = s.values[c];
+        if (v !== null && v !== undefined) put(yToRow(v, yMax, height, scale), c, s.marker, s.color);
+      }
+      continue;
+    }
     const g = GLYPHS[s.style ?? 'light'];
     let prev: number | null = null;
     for (let c = 0; c < Math.min(width, s.values.length); c++) {
@@ -144,22 +169,66 @@ export function segments(cells: readonly Cell[]): Array<{ text: string; color: s
   return out;
 }
 
-/** A legend line: a coloured dash and the label of each series and reference. */
-export function Legend({ series, references }: { series: readonly ChartSeries[]; references?: readonly ReferenceLine[] }) {
+interface LegendEntry {
+  symbol: string;
+  label: string;
+  color: string;
+}
+
+function legendEntries(series: readonly ChartSeries[], references: readonly ReferenceLine[], note: string | undefined): LegendEntry[] {
+  const out: LegendEntry[] = series.map((s) => ({ symbol: s.marker !== undefined ? s.marker.repeat(2) : GLYPHS[s.style ?? 'light'].flat.repeat(2), label: s.label, color: s.color }));
+  for (const r of references) out.push({ symbol: '╌╌', label: r.label, color: r.color });
+  if (note !== undefined) out.push({ symbol: '', label: note, color: '' });
+  return out;
+}
+
+/** The legend's entries packed into lines `width` wide (an entry too wide for any line gets one of its own, cut). */
+function packLegend(entries: readonly LegendEntry[], width: number): LegendEntry[][] {
+  const lines: LegendEntry[][] = [];
+  let used = 0;
+  for (const e of entries) {
+    const w = [...e.symbol].length + 1 + [...e.label].length + 2;
+    const line = lines[lines.length - 1];
+    if (line !== undefined && used + w - 2 <= width) {
+      line.push(e);
+      used += w;
+    } else {
+      lines.push([e]);
+      used = w;
+    }
+  }
+  return lines;
+}
+
+/** Rows the legend takes at this width, so a chart under it can take the rest. */
+export function legendRows(series: readonly ChartSeries[], references: readonly ReferenceLine[] = [], width = Number.POSITIVE_INFINITY, note?: string): number {
+  return Math.max(1, packLegend(legendEntries(series, references, note), width).length);
+}
+
+/** The legend: a coloured line sample (or marker) and the label of each series and reference, on as many lines as the width needs. */
+export function Legend({ series, references, width = Number.POSITIVE_INFINITY, note }: { series: readonly ChartSeries[]; references?: readonly ReferenceLine[]; width?: number; note?: string }) {
   const theme = useTheme();
+  const lines = packLegend(legendEntries(series, references ?? [], note), width);
   return (
-    <Text wrap="truncate">
-      {series.map((s) => (
-        <Text key={s.label}>
-          <Text color={tint(theme, s.color)}>{GLYPHS[s.style ?? 'light'].flat.repeat(2)}</Text> {s.label}{'  '}
+    <Box flexDirection="column">
+      {lines.length === 0 ? <Text> </Text> : null}
+      {lines.map((line, i) => (
+        <Text key={i} wrap="truncate">
+          {line.map((e, k) =>
+            e.symbol === '' ? (
+              <Text key={k} dimColor>
+                {e.label}
+              </Text>
+            ) : (
+              <Text key={k}>
+                <Text color={tint(theme, e.color)}>{e.symbol}</Text> {e.label}
+                {k < line.length - 1 ? '  ' : ''}
+              </Text>
+            ),
+          )}
         </Text>
       ))}
-      {(references ?? []).map((r) => (
-        <Text key={r.label}>
-          <Text color={tint(theme, r.color)}>╌╌</Text> {r.label}{'  '}
-        </Text>
-      ))}
-    </Text>
+    </Box>
   );
 }
 
