@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
+import { constants as osConstants } from 'node:os';
 import { isLbsimError } from '../errors.ts';
 import { algorithmsCommand } from './commands/algorithms.ts';
 import { runCommand } from './commands/run.ts';
@@ -39,9 +40,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw e;
   });
   const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // The first Ctrl-C or SIGTERM cancels (the command cleans up and exits 130); a second one
+  // exits at once, for a command stuck in its cleanup. The listeners stay on (not `once`)
+  // until main returns: ink's signal-exit (3.x) re-raises a signal it finds no other
+  // listener for, and Node drops a `once` listener before the others run, so at a terminal
+  // (ink loaded) the first signal killed the process before anything was cleaned up.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!controller.signal.aborted) controller.abort();
+    else process.exit(128 + (osConstants.signals[signal] ?? 2));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let quiet = false;
   const ctx: CliContext = {
     signal: controller.signal,

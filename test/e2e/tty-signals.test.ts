@@ -1,0 +1,139 @@
+/**
+ * Ctrl-C and SIGTERM at a real terminal. The binary runs under `script` (util-linux), which
+ * gives it a pseudo-terminal, so the live views open and ink (with its signal-exit) is
+ * loaded: the case a pipe never shows. Ctrl-C is typed into the terminal (byte 0x03, which
+ * the terminal turns into SIGINT for the foreground process), SIGTERM is sent to the
+ * process itself. Either must cancel cleanly: the one-line "cancelled" message, exit 130,
+ * no temporary or partial output left behind. `script -e` reports a child killed by a
+ * signal as 128 + its number, so the message and the files tell a clean exit apart.
+ * Needs `script` (Debian: bsdutils, an essential package) and a built dist/.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = resolve('bin/lbsim.js');
+
+function scriptMissing(): string | null {
+  const r = spawnSync('script', ['--version'], { encoding: 'utf8' });
+  if (r.error !== undefined || !/util-linux/.test(r.stdout)) return '`script` from util-linux is not installed (Debian: bsdutils)';
+  return null;
+}
+
+const missing = scriptMissing();
+if (missing !== null) process.stderr.write(`test/e2e/tty-signals.test.ts skipped: ${missing}\n`);
+
+const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+interface Terminal {
+  child: ChildProcess;
+  /** Everything the terminal showed so far (escape codes included). */
+  output(): string;
+  /** The lbsim process's pid (the shell script starts execs it). */
+  pid(): number;
+  exited: Promise<number | null>;
+}
+
+/** Starts `lbsim ARGS` on a pseudo-terminal in `dir`, as a person at a terminal would (no CI, a real TERM). */
+function atTerminal(dir: string, args: string[]): Terminal {
+  // The terminal `script` opens takes its size from script's own stdin, a pipe here: 0×0,
+  // on which ink redraws by clearing the screen and never shows a frame's text.
+  const command = `stty rows 40 cols 120; echo LBSIM_PID=$$; exec ${quote(process.execPath)} ${quote(BIN)} ${args.map(quote).join(' ')}`;
+  const env = { ...process.env, TERM: 'xterm-256color', SHELL: '/bin/sh' };
+  delete env.CI;
+  const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return {
+    child,
+    output: () => out,
+    pid: () => Number(/LBSIM_PID=(\d+)/.exec(out)?.[1]),
+    exited,
+  };
+}
+
+async function waitFor(test: () => boolean, what: string, t: Terminal, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; the terminal showed:\n${t.output()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** 1.5 M rows (≈ 45 MB), a thousand a second: an import that takes seconds, long past the first frame of its progress bar. */
+function bigCsv(file: string): void {
+  const blocks = ['timestamp,duration_ms\n'];
+  const t0 = Date.parse('2024-04-15T10:00:00Z');
+  for (let s = 0; s < 1500; s++) blocks.push(`${new Date(t0 + s * 1000).toISOString()},1.250\n`.repeat(1000));
+  writeFileSync(file, blocks.join(''));
+}
+
+/** 4 M requests: the live view is up long before the run could end. */
+const SCENARIO = `name: tty-signals
+seed: 5
+duration: 10m
+traffic:
+  synthetic:
+    rate: 7000/s
+    service: { distribution: exponential, mean: 1ms }
+balancer: { algorithm: round-robin }
+backends:
+  - { name: a, concurrency: 4 }
+  - { name: b, concurrency: 4 }
+`;
+
+describe.skipIf(missing !== null)(`Ctrl-C and SIGTERM at a terminal${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lbsim-tty-signals-'));
+  const running: Terminal[] = [];
+  const csv = join(dir, 'big.csv');
+  beforeAll(() => bigCsv(csv));
+  afterAll(() => {
+    for (const t of running) if (t.child.exitCode === null) t.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('dist/ is built', () => {
+    expect(existsSync(join(resolve('.'), 'dist/bundle/lbsim.js')), 'dist/ is missing: run `npm run build` (npm test does)').toBe(true);
+  });
+
+  for (const how of ['Ctrl-C', 'SIGTERM'] as const) {
+    it.concurrent(`import with its live progress bar: ${how} exits 130, says "import cancelled", leaves no temp file`, async () => {
+      const work = join(dir, `import-${how}`);
+      const out = join(work, 'out');
+      rmSync(work, { recursive: true, force: true });
+      mkdirSync(out, { recursive: true });
+      const t = atTerminal(work, ['import', csv, '--threads', '1', '-o', join(out, 'big.lbt')]);
+      running.push(t);
+      // The bar is up and the temp file beside the target is being written.
+      await waitFor(() => t.output().includes('importing big.csv') && readdirSync(out).some((f) => f.startsWith('.big.lbt.tmp-')), 'the progress bar and the temp file', t);
+      if (how === 'Ctrl-C') t.child.stdin!.write('\x03');
+      else process.kill(t.pid(), 'SIGTERM');
+      const code = await t.exited;
+      expect(t.output()).toContain('lbsim: import cancelled');
+      expect(code).toBe(130);
+      expect(readdirSync(out)).toEqual([]);
+    });
+  }
+
+  for (const how of ['Ctrl-C', 'SIGTERM'] as const) {
+    it.concurrent(`run with its live view: ${how} exits 130, says "run cancelled", writes no -o file, shows the cursor again`, async () => {
+      const work = mkdtempSync(join(dir, 'run-'));
+      writeFileSync(join(work, 's.yaml'), SCENARIO);
+      const t = atTerminal(work, ['run', 's.yaml', '-o', 'report.txt']);
+      running.push(t);
+      await waitFor(() => t.output().includes('Ctrl-C cancels'), 'the live view', t);
+      if (how === 'Ctrl-C') t.child.stdin!.write('\x03');
+      else process.kill(t.pid(), 'SIGTERM');
+      const code = await t.exited;
+      expect(t.output()).toContain('lbsim: run cancelled');
+      expect(code).toBe(130);
+      expect(readdirSync(work)).toEqual(['s.yaml']);
+      // ink hid the cursor for the live view; cancelling must show it again.
+      expect(t.output().lastIndexOf('\x1b[?25h')).toBeGreaterThan(t.output().lastIndexOf('\x1b[?25l'));
+    });
+  }
+});
