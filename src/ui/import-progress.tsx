@@ -16,18 +16,19 @@ export interface ImportProgressView {
 export function startImportProgress(label: string, stream: NodeJS.WriteStream = process.stderr): ImportProgressView {
   const color = colorFromEnv();
   const columns = stream.columns ?? 80;
-  const view = (fraction: number, detail: string, eta: number) => (
+  const view = (fraction: number, detail: readonly string[], eta: number) => (
     <ThemeContext.Provider value={{ color }}>
       <ProgressBar fraction={fraction} width={columns} label={label} detail={detail} etaMs={eta} />
     </ThemeContext.Provider>
   );
-  const instance = render(view(0, '', Number.NaN), { stdout: stream, stdin: process.stdin, exitOnCtrlC: false, patchConsole: false });
+  const instance = render(view(0, [], Number.NaN), { stdout: stream, stdin: process.stdin, exitOnCtrlC: false, patchConsole: false });
   let stopped = false;
   return {
     update({ bytesRead, totalBytes, requests, elapsedMs }) {
       if (stopped) return;
       const rate = elapsedMs > 0 ? (requests / elapsedMs) * 1000 : 0;
-      const detail = `${(bytesRead / 1e6).toFixed(0)} of ${(totalBytes / 1e6).toFixed(0)} MB · ${formatCount(requests)} requests · ${(rate / 1e6).toFixed(2)} M rows/s`;
+      // Most useful first: at 80 columns the request count gives way, then the position; the ETA stays.
+      const detail = [`${(rate / 1e6).toFixed(2)} M rows/s`, `${(bytesRead / 1e6).toFixed(0)} of ${(totalBytes / 1e6).toFixed(0)} MB`, `${formatCount(requests)} requests`];
       instance.rerender(view(totalBytes > 0 ? bytesRead / totalBytes : 0, detail, etaMs(bytesRead, totalBytes, elapsedMs)));
     },
     stop() {
