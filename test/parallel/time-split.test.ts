@@ -79,6 +79,9 @@ describe('time-split replay is byte-identical to one thread', () => {
     ['haproxy/leastconn', ', health_check: { interval: 1s, rise: 3, fall: 2 }, slowstart: 4s, allbackups: true', '  - { name: f, backup: true }\n  - { name: g, backup: true }'],
     ['nginx/round_robin', ', max_fails: 2, fail_timeout: 2s, slowstart: 4s', '  - { name: f, backup: true }'],
     ['nginx/least_conn', ', health_check: { interval: 1s, rise: 2, fall: 2 }, slowstart: 3s', ''],
+    // Dynamic consistent-hash rings: a window may start inside a ramp, which its balancer must load.
+    ['haproxy/source', ', hash_type: consistent, health_check: { interval: 1s, rise: 2, fall: 2 }, slowstart: 6s', '  - { name: f, backup: true }'],
+    ['haproxy/random', ', health_check: { interval: 700ms, rise: 2, fall: 2 }, slowstart: 6s', ''],
     ['envoy/round_robin', ', outlier_detection: { consecutive_5xx: 3, interval: 1s, base_ejection_time: 2s, max_ejection_percent: 50 }, slow_start_config: { slow_start_window: 3s, aggression: 1.5 }, health_check: { interval: 1s }', ''],
   ];
   for (const [algorithm, knobs, extra] of healthMixes) {

@@ -3,6 +3,7 @@
  * checks, backups and slow start, through the real engine with exact arrivals.
  */
 import { describe, expect, it } from 'vitest';
+import { ChashRing } from '../../src/balancers/haproxy/chash-ring.ts';
 import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
 import type { BalancerModule } from '../../src/balancers/types.ts';
 import type { BackendSpec } from '../../src/engine/backends.ts';
@@ -119,6 +120,40 @@ describe('slow start', () => {
       expect(Math.abs(share - w / (16 + w)), `second ${k}: w = ${w}`).toBeLessThan(0.004);
     }
     expect(r.count(1, 22_000, 25_000)).toBe(1500);
+  });
+
+  // Consistent hashing and random are dynamic in HAProxy (BE_LB_PROP_DYN): a returning
+  // server's ring holds its points i < eweight (chash_queue_dequeue_srv at each warm-up tick).
+  // Weight 8 each (128 points at full weight) keeps the ring's shares near the weights.
+  for (const [name, options] of [['haproxy/source', { hash_type: 'consistent' }], ['haproxy/uri', { hash_type: 'consistent' }], ['haproxy/random', { draws: 1 }]] as const) {
+    it(`${name} ${JSON.stringify(options)}: the returning server's ring points, so its share per second, follow its eweight`, () => {
+      const eight = [backend('a', { weight: 8 }), backend('b', { weight: 8, outages: [{ from: 1000, to: 2000 }], slowStart: { proxy: 'haproxy', periodMs: 20_000 } })];
+      const r = run(eight, algo(name), steady(1, 25_000), { balancerOptions: options });
+      const ring = new ChashRing(Int32Array.from([8, 8]));
+      for (let k = 0; k <= 20; k++) {
+        const w = k < 20 ? Math.floor((16 * k + 20) / 20) : 16;
+        ring.points.set([128, 8 * w]); // a's eweight 8 × 16, b's 8 × w
+        ring.rebuild();
+        const p = ring.share(1);
+        // The ring's share is near eweight / (sum of eweights) = w / (16 + w) ...
+        expect(Math.abs(p - w / (16 + w)), `second ${k}: w = ${w}`).toBeLessThan(0.035);
+        // ... and the 1000 keys of each second land on it as sampled: 4 standard deviations.
+        const from = 2000 + k * 1000;
+        expect(Math.abs(r.count(1, from, from + 1000) / 1000 - p), `second ${k}: w = ${w}`).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / 1000));
+      }
+      // Before the first tick, 8 of b's 128 points: under a tenth of the keys, not half.
+      expect(r.count(1, 2000, 3000)).toBeLessThan(100);
+    });
+  }
+
+  it('haproxy/random: loads are compared by cur_eweight, so many draws split a held burst like leastconn', () => {
+    const split = (t: number) => {
+      const r = run(pair({ proxy: 'haproxy', periodMs: 20_000 }), algo('haproxy/random'), burst(t, 170, 1e6), { balancerOptions: { draws: 100 } });
+      return { a: r.count(0), b: r.count(1) };
+    };
+    expect(split(2000)).toEqual({ a: 160, b: 10 }); // b's cur_eweight 1 against a's 16
+    expect(split(12_000)).toEqual({ a: 109, b: 61 }); // w = 9: 170 × 9/25
+    expect(split(22_000)).toEqual({ a: 85, b: 85 }); // done: full weight
   });
 
   // nginx Plus slow_start is imported as this ramp (src/config-import/nginx.ts): the nginx

@@ -1,17 +1,29 @@
 /**
  * HAProxy's consistent-hash ring, src/lb_chash.c (HAProxy 2.6), used by `hash-type
  * consistent` and by `balance random`. Server `puid` (its 1-based position in the
- * backend, HAProxy's default server id; `hash-key id`) owns eweight = weight * 16 points
- * at full_hash(puid * SRV_EWGHT_RANGE + i). A lookup finds the first point >= the hash
- * and the one before it (wrapping), and takes the nearer of the two, the previous one on
- * a tie (chash_get_server_hash: `dp <= dn`).
+ * backend, HAProxy's default server id; `hash-key id`) owns weight * 16 points at
+ * full_hash(puid * SRV_EWGHT_RANGE + i) (chash_init_server_tree: lb_nodes_tot =
+ * uweight * BE_WEIGHT_SCALE). A lookup finds the first point >= the hash and the one
+ * before it (wrapping), and takes the nearer of the two, the previous one on a tie
+ * (chash_get_server_hash: `dp <= dn`).
  *
- * Precondition: weights are HAProxy user weights (0..256). `rebuild(usable)` after any
- * state change (HAProxy removes a down server's points from the tree). Lookups allocate
- * nothing.
+ * Both algorithms are dynamic (cfgparse.c check_config_validity sets BE_LB_PROP_DYN with
+ * BE_LB_LKUP_CHTREE; the manual's `hash-type consistent`: "compatible with the slow start
+ * feature"): a usable server has its points i < its current eweight in the tree, not all
+ * of them (chash_queue_dequeue_srv() inserts or removes its last points until
+ * lb_nodes_now = next_eweight, on every chash_update_server_weight(), i.e. every slow-start
+ * warm-up tick); a server that is down has none (chash_dequeue_srv). `points` holds that
+ * count per server, which is also its cur_eweight (get_server_rnd compares loads by it).
+ * Equal keys keep server order then point index, not the tree's insertion order: a
+ * collision of two 32-bit full_hash keys is the only case that could tell them apart.
+ *
+ * Precondition: weights are HAProxy user weights (0..256). `refresh()` after any change of
+ * `up` or `effectiveWeight`. Lookups allocate nothing.
  */
 import { BE_WEIGHT_SCALE, SRV_EWGHT_RANGE } from './constants.ts';
 import { fullHash } from './hash-functions.ts';
+import { StateReader } from '../saved-state.ts';
+import type { BackendView } from '../types.ts';
 
 export class ChashRing {
   private readonly pointKey: Uint32Array;
@@ -20,17 +32,32 @@ export class ChashRing {
   private readonly key: Uint32Array;
   private readonly server: Int32Array;
   private readonly order: Int32Array;
+  /** Index of server b's first point in pointKey/pointServer (its point i is first[b] + i). */
+  private readonly first: Int32Array;
+  /** Points each server has (lb_nodes_tot). */
+  private readonly total: Int32Array;
+  /** Points each server has in the tree now (lb_nodes_now): its cur_eweight while usable, 0 when not. */
+  readonly points: Int32Array;
   size = 0;
 
-  constructor(uweight: Int32Array) {
+  constructor(
+    uweight: Int32Array,
+    /** The view `refresh()` reads; absent for a ring driven by hand through `rebuild()`. */
+    private readonly view?: BackendView,
+  ) {
+    const n = uweight.length;
+    this.first = new Int32Array(n);
+    this.total = Int32Array.from(uweight, (w) => w * BE_WEIGHT_SCALE);
+    this.points = new Int32Array(n);
     let total = 0;
-    for (let b = 0; b < uweight.length; b++) total += uweight[b]! * BE_WEIGHT_SCALE;
+    for (let b = 0; b < n; b++) total += this.total[b]!;
     this.pointKey = new Uint32Array(total);
     this.pointServer = new Int32Array(total);
     let p = 0;
-    for (let b = 0; b < uweight.length; b++) {
+    for (let b = 0; b < n; b++) {
       const puid = b + 1;
-      for (let i = 0; i < uweight[b]! * BE_WEIGHT_SCALE; i++) {
+      this.first[b] = p;
+      for (let i = 0; i < this.total[b]!; i++) {
         this.pointKey[p] = fullHash((puid * SRV_EWGHT_RANGE + i) >>> 0);
         this.pointServer[p++] = b;
       }
@@ -42,16 +69,46 @@ export class ChashRing {
     this.server = new Int32Array(total);
   }
 
-  rebuild(usable: (b: number) => boolean): void {
+  /**
+   * Every server's points from the view: none unless it is up with a weight, else its
+   * current eweight, Math.round(effectiveWeight × 16) (the engine's slow start; the full
+   * weight × 16 without it), as haproxy/roundrobin and haproxy/leastconn compute it.
+   */
+  refresh(): void {
+    const v = this.view!;
+    for (let b = 0; b < this.points.length; b++) {
+      const usable = v.up[b] === 1 && v.weight[b]! > 0;
+      const eweight = v.effectiveWeight === undefined ? this.total[b]! : Math.round(v.effectiveWeight[b]! * BE_WEIGHT_SCALE);
+      this.points[b] = usable ? Math.min(this.total[b]!, eweight) : 0;
+    }
+    this.rebuild();
+  }
+
+  /** The tree as `points` says: server b's points 0 .. points[b] - 1. */
+  rebuild(): void {
     let n = 0;
     for (let j = 0; j < this.order.length; j++) {
       const p = this.order[j]!;
       const b = this.pointServer[p]!;
-      if (!usable(b)) continue;
+      if (p - this.first[b]! >= this.points[b]!) continue;
       this.key[n] = this.pointKey[p]!;
       this.server[n++] = b;
     }
     this.size = n;
+  }
+
+  /**
+   * The ring's shape for a time-split checkpoint: the points of each server. Derived from
+   * the view, but a window's balancer is created before the engine restores the view's
+   * slow-start weights, and nothing tells it of a ramp already under way: it loads them.
+   */
+  saveState(): number[] {
+    return Array.from(this.points);
+  }
+
+  loadState(state: readonly number[]): void {
+    new StateReader(state).fill(this.points);
+    this.rebuild();
   }
 
   /** chash_get_server_hash(): the server for 32-bit `hash`, or -1 when the ring is empty. */

@@ -22,6 +22,10 @@
  * `hash_function: sdbm | djb2` (@default sdbm), `avalanche` (@default false).
  * Golden tables in test/balancers/haproxy.test.ts were read from haproxy 2.6.12 on
  * loopback (clients bound to 127.0.0.x, paths /k, header values k).
+ *
+ * Slow start: map-based hashing is static (init_server_map; the manual: "there will be no
+ * slow start"), consistent hashing dynamic: a returning server's ring points follow its
+ * ramped eweight at each warm-up tick (chash-ring.ts, onWeightChange).
  */
 import { ChashRing } from './chash-ring.ts';
 import { HAPROXY_VERSION } from './constants.ts';
@@ -44,10 +48,12 @@ function createHashBalancer(algorithm: string, source: KeySource, { backends, op
   const usable = (b: number) => backends.up[b] === 1 && backends.weight[b]! > 0;
   const consistent = hashType === 'consistent';
   const map = consistent ? undefined : new ServerMap(weights);
-  const ring = consistent ? new ChashRing(weights) : undefined;
-  const rebuild = () => (map ? map.rebuild(usable) : ring!.rebuild(usable));
+  const ring = consistent ? new ChashRing(weights, backends) : undefined;
+  const rebuild = () => (map ? map.rebuild(usable) : ring!.refresh());
   rebuild();
   const slash = 47; // '/'
+  // The ring saves its shape (a window's balancer must load a ramp under way); the map is rebuilt from `up` alone.
+  const state = ring ? { saveState: () => ring.saveState(), loadState: (s: readonly number[]) => ring.loadState(s) } : STATELESS;
   return {
     pick(_request, client, route) {
       let hash: number;
@@ -62,7 +68,9 @@ function createHashBalancer(algorithm: string, source: KeySource, { backends, op
     },
     onBackendDown: rebuild,
     onBackendUp: rebuild,
-    ...STATELESS,
+    // chash_update_server_weight() (a slow-start tick); lb_map.c has no such hook.
+    ...(ring ? { onWeightChange: rebuild } : {}),
+    ...state,
   };
 }
 

@@ -3,16 +3,20 @@
  * src/lb_chash.c ring): each draw looks up a uniformly random 32-bit hash on the
  * consistent-hash ring (so weights count through the servers' ring points), and the
  * server with fewer connections per weight wins against the previous best
- * (`curr->served * prev->eweight > prev->served * curr->eweight` keeps the previous one).
- * `draws` @default 2 (HAProxy's default).
+ * (`curr->served * prev->cur_eweight > prev->served * curr->cur_eweight` keeps the
+ * previous one). `draws` @default 2 (HAProxy's default).
+ *
+ * Slow start: `balance random` is dynamic (BE_LB_PROP_DYN; the manual: "dynamic weight
+ * changes immediately take effect"), so a returning server's ring points and the
+ * cur_eweight its load is divided by both follow its ramped eweight at each warm-up tick
+ * (chash-ring.ts `points`, onWeightChange).
  *
  * Mapping: `served` is the backend's in-flight count. The random hash of draw d is
  * floor(ctx.random(request, d) * 2^32), instead of HAProxy's ha_random32().
  */
 import { ChashRing } from './chash-ring.ts';
-import { BE_WEIGHT_SCALE, HAPROXY_VERSION } from './constants.ts';
+import { HAPROXY_VERSION } from './constants.ts';
 import { intOption, rejectUnknownOptions, wholeWeights } from '../options.ts';
-import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 
 export const HAPROXY_RANDOM_DEFAULTS = { draws: 2 } as const;
@@ -25,10 +29,10 @@ export const haproxyRandom: BalancerModule = {
     rejectUnknownOptions('haproxy/random', options, ['draws']);
     const draws = intOption('haproxy/random', options, 'draws', HAPROXY_RANDOM_DEFAULTS.draws, 1, 100);
     const weights = wholeWeights('haproxy/random', backends, 0, 256);
-    const ring = new ChashRing(weights);
-    const usable = (b: number) => backends.up[b] === 1 && backends.weight[b]! > 0;
-    ring.rebuild(usable);
-    const rebuild = () => ring.rebuild(usable);
+    const ring = new ChashRing(weights, backends);
+    ring.refresh();
+    const rebuild = () => ring.refresh();
+    const eweight = ring.points; // cur_eweight of every server in the tree
     return {
       pick(request) {
         let curr = -1;
@@ -36,7 +40,7 @@ export const haproxyRandom: BalancerModule = {
           const prev = curr;
           curr = ring.lookup(Math.floor(random(request, d) * 4294967296) >>> 0);
           if (curr < 0) break;
-          if (prev >= 0 && prev !== curr && backends.inFlight[curr]! * weights[prev]! * BE_WEIGHT_SCALE > backends.inFlight[prev]! * weights[curr]! * BE_WEIGHT_SCALE) curr = prev;
+          if (prev >= 0 && prev !== curr && backends.inFlight[curr]! * eweight[prev]! > backends.inFlight[prev]! * eweight[curr]!) curr = prev;
         }
         // get_server_rnd: "if the selected server is full, pretend we have none so that we
         // reach the backend's queue instead".
@@ -45,7 +49,10 @@ export const haproxyRandom: BalancerModule = {
       },
       onBackendDown: rebuild,
       onBackendUp: rebuild,
-      ...STATELESS,
+      onWeightChange: rebuild, // chash_update_server_weight()
+      // The ring's shape: a window's balancer must load a ramp under way (chash-ring.ts).
+      saveState: () => ring.saveState(),
+      loadState: (s) => ring.loadState(s),
     };
   },
 };
