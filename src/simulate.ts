@@ -11,6 +11,7 @@ import { collectMetrics } from './metrics/run-metrics.ts';
 import { buildReport } from './report/build.ts';
 import type { Report } from './report/types.ts';
 import type { Scenario } from './scenario/load.ts';
+import { checkSeriesSize } from './scenario/series-limit.ts';
 import { createSimulation } from './simulation-setup.ts';
 
 export { createSimulation, createTraffic, type SimulationWindow } from './simulation-setup.ts';
@@ -49,6 +50,7 @@ const SLICE_EVENTS = 100_000;
 
 /** Runs a scenario to completion synchronously (no progress, no cancellation). */
 export function simulateSync(scenario: Scenario, balancer: BalancerModule, seed = scenario.seed): Report {
+  checkSeriesSize(scenario);
   const sim = createSimulation(scenario, balancer, seed);
   sim.run();
   return finish(scenario, balancer, seed, sim);
@@ -56,6 +58,7 @@ export function simulateSync(scenario: Scenario, balancer: BalancerModule, seed 
 
 /** Runs a scenario, loading its balancer (a built-in name or a user's file). */
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<Report> {
+  checkSeriesSize(scenario);
   const balancer = await loadBalancerModule(scenario.balancer.algorithm, scenario.baseDir);
   const seed = options.seed ?? scenario.seed;
   const sim = createSimulation(scenario, balancer, seed);

@@ -9,7 +9,6 @@ import type { BalancerModule } from './balancers/types.ts';
 import { createEngine } from './engine/proxy.ts';
 import type { Simulation } from './engine/simulation.ts';
 import type { Scenario } from './scenario/load.ts';
-import { checkSeriesSize } from './scenario/series-limit.ts';
 import { createTraceTraffic } from './traffic/replay.ts';
 import type { TrafficSource } from './traffic/source.ts';
 import { SyntheticTraffic } from './traffic/synthetic.ts';
@@ -34,7 +33,6 @@ export interface SimulationWindow {
 }
 
 export function createSimulation(scenario: Scenario, balancer: BalancerModule, seed: number, window?: SimulationWindow): Simulation {
-  checkSeriesSize(scenario);
   // `balancer.instances: N` runs N independent copies of the algorithm (src/balancers/instances.ts).
   const lb = applyInstances(balancer, scenario.balancer.options);
   const sim = createEngine(

@@ -8,6 +8,7 @@ import { decodeMetrics } from '../metrics/run-metrics.ts';
 import { buildReport } from '../report/build.ts';
 import type { Report } from '../report/types.ts';
 import type { Scenario } from '../scenario/load.ts';
+import { checkSeriesSize } from '../scenario/series-limit.ts';
 import { runScenario } from '../simulate.ts';
 import type { ClusterOptions } from '../cluster/options.ts';
 import { withExecutor } from './executor.ts';
@@ -30,6 +31,8 @@ export interface RunManyOptions {
 }
 
 export async function runMany(tasks: readonly RunTask[], options: RunManyOptions = {}): Promise<Report[]> {
+  // Here, before any task starts, not in a worker: the worker threads load no scenario modules.
+  for (const t of tasks) checkSeriesSize(t.scenario);
   const threads = Math.min(options.threads ?? POOL_DEFAULTS.threads, tasks.length);
   let done = 0;
   const finished = () => options.onTaskDone?.(++done, tasks.length);

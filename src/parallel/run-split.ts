@@ -7,6 +7,7 @@ import { LbsimError } from '../errors.ts';
 import { buildReport } from '../report/build.ts';
 import type { Report } from '../report/types.ts';
 import type { Scenario } from '../scenario/load.ts';
+import { checkSeriesSize } from '../scenario/series-limit.ts';
 import { runScenario } from '../simulate.ts';
 import type { ClusterOptions } from '../cluster/options.ts';
 import { withExecutor } from './executor.ts';
@@ -29,12 +30,20 @@ export interface SplitRunOptions {
 }
 
 export async function runSplit(scenario: Scenario, options: SplitRunOptions): Promise<{ report: Report; stats: TimeSplitStats | undefined }> {
+  checkSeriesSize(scenario);
   const seed = options.seed ?? scenario.seed;
   const reason = unsplittableReason(scenario);
   if (reason !== undefined) options.onNote?.(`not split in time: ${reason}`);
   const cluster = options.cluster;
   if (cluster === undefined && (reason !== undefined || options.threads <= 1)) {
-    return { report: await runScenario(scenario, { seed, ...(options.signal ? { signal: options.signal } : {}) }), stats: undefined };
+    const onProgress = options.onProgress;
+    const report = await runScenario(scenario, {
+      seed,
+      ...(options.signal ? { signal: options.signal } : {}),
+      // Its progress the same as a split run's, so a live view or --progress does not stand still for the whole run.
+      ...(onProgress ? { onProgress: (p) => onProgress({ covered: Math.min(p.now, p.end), end: p.end, events: p.events }) } : {}),
+    });
+    return { report, stats: undefined };
   }
   // On a cluster an unsplittable run is one job (one window); a split one defaults to a window per worker thread.
   // One window per thread, the main thread's among them: measured on 2 cores, 1.48–1.57× over
