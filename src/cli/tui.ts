@@ -1,5 +1,5 @@
 /**
- * Live terminal UI or plain output for `lbsim run`. The UI opens only for a person at a
+ * Live terminal UI or plain output for `lbsim run` (one thread or split). The UI opens only for a person at a
  * terminal: stdout and stdin are TTYs, not CI, TERM is not dumb, and the output is the
  * text summary (not --format json|csv, not --no-tui, not --progress, whose lines on
  * stderr would tear the screen). Everything else gets exactly the plain output.
@@ -10,6 +10,12 @@ import { runScenario } from '../simulate.ts';
 import type { CliContext } from './context.ts';
 import { emit } from './output.ts';
 import { formatCount } from '../scenario/units.ts';
+import type { ClusterOptions } from '../cluster/options.ts';
+import { runSplit } from '../parallel/run-split.ts';
+import type { TimeSplitStats } from '../parallel/time-split.ts';
+import { unsplittableReason } from '../parallel/windows.ts';
+import type { Report } from '../report/types.ts';
+import type { SplitProgress } from '../ui/live-view.tsx';
 
 export interface TuiChoice {
   /** `--no-tui` sets it false. @default true */
@@ -99,4 +105,69 @@ export async function runWithTui(scenario: Scenario, opts: TuiRunOptions, ctx: C
   await showDashboard(report, { wallSeconds: wall });
   if (opts.out === undefined) await emit(formatText(report), undefined);
   ctx.info(`simulated ${formatCount(report.requests.total)} requests in ${wall.toFixed(2)} s`);
+}
+
+export interface SplitTuiOptions extends TuiRunOptions {
+  threads: number;
+  /** --windows K; unset, the windows are cut while the run goes. */
+  windows?: number;
+  cluster?: ClusterOptions;
+}
+
+/**
+ * A split run (`--threads N`, `--redis`) under its live view, then the dashboard and the
+ * text summary as for one thread; the caller says where it ran. runSplit's notes (why a
+ * run was not split in time) would tear the live screen: they are held and printed once
+ * it is gone, cancelled or not.
+ */
+export async function runSplitWithTui(scenario: Scenario, opts: SplitTuiOptions, ctx: CliContext): Promise<{ report: Report; stats: TimeSplitStats | undefined; wallSeconds: number }> {
+  const { showDashboard, startSplitLiveView } = await loadTerminalUi();
+  const live = startSplitLiveView({
+    scenario: scenario.name,
+    algorithm: scenario.balancer.algorithm,
+    backends: scenario.backends.length,
+    threads: opts.cluster === undefined ? opts.threads : undefined,
+    windows: opts.windows,
+    notSplit: unsplittableReason(scenario),
+  });
+  const notes: string[] = [];
+  const started = performance.now();
+  // Windows report progress many times a second between them: redraw at most every LIVE_UPDATE_MS, the latest figures last.
+  let latest: SplitProgress | undefined;
+  let drawn = Number.NEGATIVE_INFINITY;
+  let timer: NodeJS.Timeout | undefined;
+  const draw = () => {
+    timer = undefined;
+    drawn = performance.now();
+    if (latest !== undefined) live.update(latest);
+    latest = undefined;
+  };
+  let result;
+  try {
+    result = await runSplit(scenario, {
+      threads: opts.threads,
+      ...(opts.cluster === undefined ? {} : { cluster: opts.cluster }),
+      ...(opts.windows === undefined ? {} : { windows: opts.windows }),
+      ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+      signal: ctx.signal,
+      onNote: (m) => notes.push(m),
+      onProgress: (p) => {
+        latest = { ...p, wallMs: performance.now() - started };
+        if (timer !== undefined) return;
+        const wait = drawn + LIVE_UPDATE_MS - performance.now();
+        if (wait <= 0) draw();
+        else timer = setTimeout(draw, wait);
+      },
+    });
+  } finally {
+    clearTimeout(timer);
+    live.stop();
+    for (const m of notes) ctx.info(m);
+  }
+  const wallSeconds = (performance.now() - started) / 1000;
+  const { report } = result;
+  if (opts.out !== undefined) await emit(formatText(report), opts.out);
+  await showDashboard(report, { wallSeconds });
+  if (opts.out === undefined) await emit(formatText(report), undefined);
+  return { ...result, wallSeconds };
 }

@@ -88,8 +88,9 @@ export async function runTimeSplit(pool: TaskExecutor, scenario: Scenario, seed:
   const dynamic = K >= 2 && options.windows === undefined && pool.runHere !== undefined && pool.workersReady !== undefined;
   const runs = dynamic ? await dynamicFirstRuns(pool, scenario, seed, K, progress) : K >= 2 ? await plannedFirstRuns(pool, scenario, seed, K, progress) : null;
   if (runs === null) {
-    // One window: the whole run as one task.
-    const r = await pool.run({ kind: 'run', scenario, seed }, `run of ${scenario.name}`);
+    // One window: the whole run as one task, its progress the run's.
+    const end = scenario.durationMs;
+    const r = await pool.run({ kind: 'run', scenario, seed }, `run of ${scenario.name}`, (p) => options.onProgress?.({ covered: Math.min(Math.max(p.now, 0), end), end, events: p.events }));
     const stats: TimeSplitStats = { windows: 1, events: r.events, resimulatedEvents: 0, fixups: 0, fullReplays: 0, ...(notSplit === undefined ? {} : { notSplit }) };
     return { metrics: decodeMetrics(r.metrics), algorithm: r.algorithm, stats };
   }

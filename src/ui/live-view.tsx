@@ -1,7 +1,8 @@
 /**
  * The live view while `lbsim run` works: progress over simulated time with events/s,
  * simulated-to-wall speed and ETA; per backend, slots in service and requests queued;
- * rejections and timeouts counting up. Fed a `Progress` a few times a second.
+ * rejections and timeouts counting up. Fed a `Progress` a few times a second. A split
+ * run (`--threads N`) has its own, `SplitLiveView`.
  */
 import { Box, Text } from 'ink';
 import { useRef } from 'react';
@@ -97,6 +98,75 @@ export function LiveView({ scenario, algorithm, backends, progress, columns: ter
         );
       })}
       {crowded ? <Text dimColor>busiest {order.length} of {backends.length} backends</Text> : null}
+      <Text dimColor>Ctrl-C cancels</Text>
+    </Box>
+  );
+}
+
+/** What a split run (`lbsim run --threads N`, `--redis`) reports while it works: runSplit's onProgress, and the wall time. */
+export interface SplitProgress {
+  /** Simulated ms covered by all windows together. */
+  covered: number;
+  /** The run's duration, ms. */
+  end: number;
+  /** Events of the windows' first runs so far. */
+  events: number;
+  /** Wall-clock ms since the run started. */
+  wallMs: number;
+}
+
+export interface SplitLiveViewProps {
+  scenario: string;
+  algorithm: string;
+  backends: number;
+  /** Where it runs: local threads, or undefined on a cluster. */
+  threads: number | undefined;
+  /** Windows when planned before the run (--windows K); undefined when they are cut while it runs. */
+  windows: number | undefined;
+  /** Why the run is not split (it runs whole on one thread), when known before it starts. */
+  notSplit: string | undefined;
+  progress: SplitProgress | null;
+  columns: number;
+}
+
+/** Where a split run runs, for its live view. */
+function splitLine({ threads, windows, notSplit }: Pick<SplitLiveViewProps, 'threads' | 'windows' | 'notSplit'>): string {
+  if (notSplit !== undefined) return threads === undefined ? `on the cluster as 1 window: not split in time (${notSplit})` : `on 1 thread: not split in time (${notSplit})`;
+  const where = threads === undefined ? 'split over the cluster' : `split over ${threads} threads`;
+  const cut = windows !== undefined ? `${windows} window${windows === 1 ? '' : 's'}` : threads === undefined ? 'a window per worker thread' : 'windows cut as the run goes';
+  return `${where} · ${cut}`;
+}
+
+/**
+ * The live view of a split run: progress over simulated time (all windows together),
+ * events/s, simulated-to-wall speed, ETA and where it runs. The windows run apart, so
+ * there are no live per-backend counts to show; the dashboard has them when it ends.
+ */
+export function SplitLiveView({ scenario, algorithm, backends, progress: p, columns: terminalColumns, ...where }: SplitLiveViewProps) {
+  const columns = Math.min(terminalColumns, LIVE_WIDTH_MAX);
+  // After the windows' first runs comes the check of every window's start (and any fix-ups), then the merge: no progress to show there.
+  const merging = p !== null && p.covered >= p.end;
+  const speed = p !== null && p.wallMs > 0 ? p.covered / p.wallMs : 0;
+  const eventsPerSec = p !== null && p.wallMs > 0 ? (p.events / p.wallMs) * 1000 : 0;
+  const eta = p !== null && speed > 0 && !merging ? (p.end - p.covered) / speed : Number.NaN;
+  return (
+    <Box flexDirection="column" width={columns}>
+      <Text wrap="truncate">
+        <Text bold>lbsim run</Text> {scenario} · {algorithm} · {backends} backend{backends === 1 ? '' : 's'}
+      </Text>
+      <ProgressBar
+        fraction={p === null ? 0 : p.end > 0 ? p.covered / p.end : 1}
+        width={columns}
+        detail={p === null ? 'starting' : merging ? 'windows simulated: checking their starts, merging' : `sim ${ms(p.covered)} of ${ms(p.end)}`}
+        etaMs={eta}
+      />
+      <Text wrap="truncate" dimColor>
+        {(eventsPerSec / 1e6).toFixed(2)} M events/s · {speed.toFixed(0)}× real time · wall {ms(p?.wallMs ?? 0)}
+      </Text>
+      <Text wrap="truncate">{splitLine(where)}</Text>
+      <Text wrap="truncate" dimColor>
+        no live per-backend counts while split (the windows run apart): the dashboard shows them at the end
+      </Text>
       <Text dimColor>Ctrl-C cancels</Text>
     </Box>
   );

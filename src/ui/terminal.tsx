@@ -1,14 +1,14 @@
 /**
- * Putting the UI on a real terminal: the live view during a run, the dashboard after it
- * (on the alternate screen, so quitting gives the shell its screen back), and a one-off
- * rendering to a string for everything that is not a terminal.
+ * Putting the UI on a real terminal: the live view during a run (a split run has its
+ * own), the dashboard after it (on the alternate screen, so quitting gives the shell its
+ * screen back), and a one-off rendering to a string for everything that is not a terminal.
  */
 import { render, renderToString } from 'ink';
 import { type ReactElement, useEffect, useState } from 'react';
 import type { Report } from '../report/types.ts';
 import type { Progress } from '../simulate.ts';
 import { Dashboard, type PanelId } from './dashboard.tsx';
-import { LiveView, type LiveBackend } from './live-view.tsx';
+import { type LiveBackend, LiveView, SplitLiveView, type SplitLiveViewProps, type SplitProgress } from './live-view.tsx';
 import { colorFromEnv, ThemeContext } from './theme.tsx';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
@@ -47,23 +47,23 @@ function themed(color: boolean, node: ReactElement): ReactElement {
   return <ThemeContext.Provider value={{ color }}>{node}</ThemeContext.Provider>;
 }
 
-export interface LiveSession {
-  update(progress: Progress): void;
+export interface LiveSession<P = Progress> {
+  update(progress: P): void;
   /** Erases the live view and stops rendering. */
   stop(): void;
 }
 
-/** Starts the live view; feed it from `runScenario`'s onProgress. */
-export function startLiveView(run: { scenario: string; algorithm: string; backends: readonly LiveBackend[] }, streams: TerminalStreams = {}): LiveSession {
+/** Renders `view` below the cursor, redrawn on every update, until stopped. */
+function startLive<P>(view: (progress: P | null, size: { columns: number; rows: number }) => ReactElement, streams: TerminalStreams): LiveSession<P> {
   const stdout = streams.stdout ?? process.stdout;
   const color = streams.color ?? colorFromEnv();
-  const view = (progress: Progress | null) => themed(color, <LiveView {...run} progress={progress} {...sizeOf(stdout)} />);
+  const frame = (progress: P | null) => themed(color, view(progress, sizeOf(stdout)));
   // No keys are read here: stdin stays cooked, so Ctrl-C is a SIGINT that cancels the run.
-  const instance = render(view(null), { stdout, stdin: streams.stdin ?? process.stdin, exitOnCtrlC: false, patchConsole: false });
+  const instance = render(frame(null), { stdout, stdin: streams.stdin ?? process.stdin, exitOnCtrlC: false, patchConsole: false });
   let stopped = false;
   return {
     update(progress) {
-      if (!stopped) instance.rerender(view(progress));
+      if (!stopped) instance.rerender(frame(progress));
     },
     stop() {
       if (stopped) return;
@@ -72,6 +72,16 @@ export function startLiveView(run: { scenario: string; algorithm: string; backen
       instance.unmount();
     },
   };
+}
+
+/** Starts the live view; feed it from `runScenario`'s onProgress. */
+export function startLiveView(run: { scenario: string; algorithm: string; backends: readonly LiveBackend[] }, streams: TerminalStreams = {}): LiveSession {
+  return startLive<Progress>((progress, size) => <LiveView {...run} progress={progress} {...size} />, streams);
+}
+
+/** Starts the live view of a split run; feed it from `runSplit`'s onProgress (with the wall time). */
+export function startSplitLiveView(run: Omit<SplitLiveViewProps, 'progress' | 'columns'>, streams: TerminalStreams = {}): LiveSession<SplitProgress> {
+  return startLive<SplitProgress>((progress, size) => <SplitLiveView {...run} progress={progress} columns={size.columns} />, streams);
 }
 
 function SizedDashboard({ stdout, ...props }: { stdout: NodeJS.WriteStream; report: Report; wallSeconds?: number; initialPanel?: PanelId }) {

@@ -1,5 +1,5 @@
 /**
- * Ctrl-C and SIGTERM at a real terminal. The binary runs under `script` (util-linux), which
+ * Ctrl-C and SIGTERM at a real terminal, and a split run's live view there. The binary runs under `script` (util-linux), which
  * gives it a pseudo-terminal, so the live views open and ink (with its signal-exit) is
  * loaded: the case a pipe never shows. Ctrl-C is typed into the terminal (byte 0x03, which
  * the terminal turns into SIGINT for the foreground process), SIGTERM is sent to the
@@ -41,7 +41,7 @@ function atTerminal(dir: string, args: string[]): Terminal {
   // The terminal `script` opens takes its size from script's own stdin, a pipe here: 0×0,
   // on which ink redraws by clearing the screen and never shows a frame's text.
   const command = `stty rows 40 cols 120; echo LBSIM_PID=$$; exec ${quote(process.execPath)} ${quote(BIN)} ${args.map(quote).join(' ')}`;
-  const env = { ...process.env, TERM: 'xterm-256color', SHELL: '/bin/sh' };
+  const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', SHELL: '/bin/sh' };
   delete env.CI;
   const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
@@ -119,13 +119,19 @@ describe.skipIf(missing !== null)(`Ctrl-C and SIGTERM at a terminal${missing ===
     });
   }
 
-  for (const how of ['Ctrl-C', 'SIGTERM'] as const) {
-    it.concurrent(`run with its live view: ${how} exits 130, says "run cancelled", writes no -o file, shows the cursor again`, async () => {
+  const runs = [
+    { how: 'Ctrl-C', threads: 1 },
+    { how: 'SIGTERM', threads: 1 },
+    { how: 'Ctrl-C', threads: 2 },
+  ] as const;
+  for (const { how, threads } of runs) {
+    const view = threads > 1 ? 'the split live view' : 'its live view';
+    it.concurrent(`run ${threads > 1 ? `--threads ${threads} ` : ''}with ${view}: ${how} exits 130, says "run cancelled", writes no -o file, shows the cursor again`, async () => {
       const work = mkdtempSync(join(dir, 'run-'));
       writeFileSync(join(work, 's.yaml'), SCENARIO);
-      const t = atTerminal(work, ['run', 's.yaml', '-o', 'report.txt']);
+      const t = atTerminal(work, ['run', 's.yaml', '-o', 'report.txt', ...(threads > 1 ? ['--threads', String(threads)] : [])]);
       running.push(t);
-      await waitFor(() => t.output().includes('Ctrl-C cancels'), 'the live view', t);
+      await waitFor(() => t.output().includes('Ctrl-C cancels') && (threads === 1 || t.output().includes(`split over ${threads} threads`)), view, t);
       if (how === 'Ctrl-C') t.child.stdin!.write('\x03');
       else process.kill(t.pid(), 'SIGTERM');
       const code = await t.exited;
@@ -136,4 +142,20 @@ describe.skipIf(missing !== null)(`Ctrl-C and SIGTERM at a terminal${missing ===
       expect(t.output().lastIndexOf('\x1b[?25h')).toBeGreaterThan(t.output().lastIndexOf('\x1b[?25l'));
     });
   }
+
+  it.concurrent('run --threads 2 at a terminal: the split live view, then the dashboard; q prints the summary and where it ran', async () => {
+    const work = mkdtempSync(join(dir, 'split-'));
+    // 2 M requests: a few frames of the live view, and still quick. (A machine fast enough to end before the first progress report shows the last frame only.)
+    writeFileSync(join(work, 's.yaml'), SCENARIO.replace('duration: 10m', 'duration: 5m'));
+    const t = atTerminal(work, ['run', 's.yaml', '--threads', '2']);
+    running.push(t);
+    await waitFor(() => /sim \S+ of 5m00s|windows simulated: checking/.test(t.output()) && t.output().includes('split over 2 threads'), 'the split live view', t);
+    await waitFor(() => t.output().includes('1-6/tab panels'), 'the dashboard', t, 30_000);
+    t.child.stdin!.write('q');
+    const code = await t.exited;
+    expect(code).toBe(0);
+    const after = t.output().slice(t.output().lastIndexOf('1-6/tab panels'));
+    expect(after).toMatch(/tty-signals · round-robin · seed 5 · 5m00s/);
+    expect(after).toMatch(/simulated [\d,]+ requests in [\d.]+ s on \d threads?/);
+  });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
 import { parseScenario } from '../../src/scenario/load.ts';
 import { type Progress, runScenario } from '../../src/simulate.ts';
-import { LiveView } from '../../src/ui/live-view.tsx';
+import { LiveView, SplitLiveView, type SplitLiveViewProps, type SplitProgress } from '../../src/ui/live-view.tsx';
 import { etaMs, ProgressBar } from '../../src/ui/progress-bar.tsx';
 import { frameOf, renderAt, widestLine } from './helpers.tsx';
 import { OVERLOADED_YAML } from './reports.ts';
@@ -89,6 +89,43 @@ describe('live view', () => {
 
   it('before the first progress report it says it is starting', () => {
     expect(frameOf(renderAt(view(null, 80), 80))).toContain('starting');
+  });
+});
+
+describe('live view of a split run (--threads N)', () => {
+  const split = (progress: SplitProgress | null, columns = 80, where: Partial<SplitLiveViewProps> = {}) => (
+    <SplitLiveView scenario="week" algorithm="round-robin" backends={3} threads={2} windows={undefined} notSplit={undefined} progress={progress} columns={columns} {...where} />
+  );
+
+  it('progress over simulated time, events/s, speed, ETA and where it runs; says why there are no backend rows', () => {
+    // 15 of 60 simulated minutes in 2 wall s: 450× real time, 45 min left at that pace: 6 s.
+    const p: SplitProgress = { covered: 15 * 60_000, end: 60 * 60_000, events: 4_000_000, wallMs: 2000 };
+    const frame = frameOf(renderAt(split(p), 80));
+    expect(frame).toContain('lbsim run week · round-robin · 3 backends');
+    expect(frame).toContain('25.0%');
+    expect(frame).toContain('sim 15m00s of 1h00m');
+    expect(frame).toContain('ETA 6.00s');
+    expect(frame).toContain('2.00 M events/s · 450× real time · wall 2.00s');
+    expect(frame).toContain('split over 2 threads · windows cut as the run goes');
+    expect(frame).toMatch(/no live per-backend counts while split/);
+    // No single-thread backend rows, and so no zeros standing in for them.
+    expect(frame).not.toMatch(/in service|queued|arrived/);
+    expect(frame).toContain('Ctrl-C cancels');
+    for (const columns of [80, 160]) expect(widestLine(frameOf(renderAt(split(p, columns), columns)))).toBeLessThanOrEqual(columns);
+  });
+
+  it('names planned windows, a cluster, and a run not split in time', () => {
+    expect(frameOf(renderAt(split(null, 80, { windows: 4 }), 80))).toContain('split over 2 threads · 4 windows');
+    expect(frameOf(renderAt(split(null, 80, { threads: undefined }), 80))).toContain('split over the cluster · a window per worker thread');
+    expect(frameOf(renderAt(split(null, 80, { notSplit: 'replay scale/sample …' }), 80))).toContain('on 1 thread: not split in time (replay scale/sample …)');
+  });
+
+  it('starts with no figures, and once every window is simulated says it is merging, without an ETA', () => {
+    expect(frameOf(renderAt(split(null), 80))).toContain('starting');
+    const done = frameOf(renderAt(split({ covered: 600_000, end: 600_000, events: 9e6, wallMs: 3000 }), 80));
+    expect(done).toContain('100.0%');
+    expect(done).toContain('windows simulated: checking their starts, merging');
+    expect(done).not.toContain('ETA');
   });
 });
 

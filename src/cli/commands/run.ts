@@ -14,7 +14,7 @@ import type { Scenario } from '../../scenario/load.ts';
 import { formatCount, formatDuration } from '../../scenario/units.ts';
 import type { CliContext } from '../context.ts';
 import { progressLine } from '../progress.ts';
-import { runWithTui, shouldUseTui } from '../tui.ts';
+import { runSplitWithTui, runWithTui, shouldUseTui } from '../tui.ts';
 import { withReplayOverrides } from '../../traffic/prepare.ts';
 import { addReplayOptions, type ReplayFlags } from './trace.ts';
 import { addClusterOptions, type ClusterFlags, clusterOf } from '../cluster.ts';
@@ -62,33 +62,45 @@ export function runCommand(ctx: CliContext): Command {
     });
 }
 
-/** `run --threads N` or `run --redis URL`: one run split in time over a thread pool or a cluster; statistics of the split go to stderr. */
+/**
+ * `run --threads N` or `run --redis URL`: one run split in time over a thread pool or a
+ * cluster; statistics of the split go to stderr. At a terminal it runs under the split
+ * live view and ends in the dashboard, as a one-thread run does.
+ */
 async function runSplitCommand(
   scenario: Scenario,
-  opts: { seed?: number; format: ReportFormat; out?: string; progress?: boolean; threads?: number; windows?: number },
+  opts: { seed?: number; format: ReportFormat; out?: string; progress?: boolean; tui?: boolean; threads?: number; windows?: number },
   ctx: CliContext,
   cluster: ClusterOptions | undefined,
 ): Promise<void> {
-  const started = performance.now();
-  const { report, stats } = await runSplit(scenario, {
-    threads: opts.threads ?? 1,
-    ...(cluster === undefined ? {} : { cluster }),
-    ...(opts.windows === undefined ? {} : { windows: opts.windows }),
-    ...(opts.seed === undefined ? {} : { seed: opts.seed }),
-    signal: ctx.signal,
-    onNote: (m) => ctx.info(m),
-    ...(opts.progress
-      ? {
-          onProgress: (p) => {
-            const wall = (performance.now() - started) / 1000;
-            process.stderr.write(`progress ${((p.covered / p.end) * 100).toFixed(1)}% sim ${formatDuration(p.covered)} of ${formatDuration(p.end)} · ${(p.events / wall / 1e6).toFixed(2)} M events/s\n`);
-          },
-        }
-      : {}),
-  });
-  const wall = (performance.now() - started) / 1000;
-  await emit(formatReport(report, opts.format), opts.out);
-  ctx.info(`simulated ${formatCount(report.requests.total)} requests in ${wall.toFixed(2)} s${splitSummary(stats, cluster === undefined ? opts.threads ?? 1 : undefined)}`);
+  const threads = opts.threads ?? 1;
+  let report: Report;
+  let stats: TimeSplitStats | undefined;
+  let wall: number;
+  if (shouldUseTui(opts)) {
+    ({ report, stats, wallSeconds: wall } = await runSplitWithTui(scenario, { ...opts, threads, ...(cluster === undefined ? {} : { cluster }) }, ctx));
+  } else {
+    const started = performance.now();
+    ({ report, stats } = await runSplit(scenario, {
+      threads,
+      ...(cluster === undefined ? {} : { cluster }),
+      ...(opts.windows === undefined ? {} : { windows: opts.windows }),
+      ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+      signal: ctx.signal,
+      onNote: (m) => ctx.info(m),
+      ...(opts.progress
+        ? {
+            onProgress: (p) => {
+              const wall = (performance.now() - started) / 1000;
+              process.stderr.write(`progress ${((p.covered / p.end) * 100).toFixed(1)}% sim ${formatDuration(p.covered)} of ${formatDuration(p.end)} · ${(p.events / wall / 1e6).toFixed(2)} M events/s\n`);
+            },
+          }
+        : {}),
+    }));
+    wall = (performance.now() - started) / 1000;
+    await emit(formatReport(report, opts.format), opts.out);
+  }
+  ctx.info(`simulated ${formatCount(report.requests.total)} requests in ${wall.toFixed(2)} s${splitSummary(stats, cluster === undefined ? threads : undefined)}`);
 }
 
 /**
