@@ -105,6 +105,8 @@ export async function runTimeSplit(pool: TaskExecutor, scenario: Scenario, seed:
   // code optimized for the former, and a fix-up on this thread would run deoptimized (with
   // the same causes fixed in state.ts and simulation.ts: 21–40 ms → 9–25 ms a fix-up here).
   const stats: TimeSplitStats = { windows: specs.length, events: first.reduce((n, r) => n + r.events, 0), resimulatedEvents: 0, fixups: 0, fullReplays: 0 };
+  // Every first run is done (their last progress came up to 200 ms before their ends): the time is covered, the fix-ups may take a while yet.
+  options.onProgress?.({ covered: scenario.durationMs, end: scenario.durationMs, events: stats.events });
   const fixes: (WindowResult | undefined)[] = [];
   let trueStart: EngineState | null = first[0]!.startState;
   for (let k = 0; k < specs.length; k++) {
