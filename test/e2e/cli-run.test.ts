@@ -253,6 +253,20 @@ describe('lbsim run: good input', () => {
     }
   });
 
+  it('run --threads 2 --progress: lines over simulated time, moving forward, 100% once', async () => {
+    const f = await scenario('good-progress.yaml', GOOD.replace('duration: 10s', 'duration: 2m'));
+    const r = await runCli(['run', f, '--threads', '2', '--progress', '--format', 'json', '-o', join(dir, 'progress.json')], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const covered = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('progress '))
+      .map((l) => Number(/^progress ([\d.]+)% sim /.exec(l)![1]));
+    expect(covered.length).toBeGreaterThanOrEqual(1);
+    expect(covered.at(-1)).toBe(100);
+    expect(covered.filter((c) => c === 100)).toHaveLength(1);
+    for (let i = 1; i < covered.length; i++) expect(covered[i]!).toBeGreaterThan(covered[i - 1]!);
+  });
+
   it('--format csv prints the time series, one row per interval', async () => {
     const f = await scenario('good-csv.yaml', GOOD);
     const r = await runCli(['run', f, '--format', 'csv'], { cwd: dir });

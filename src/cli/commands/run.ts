@@ -81,6 +81,8 @@ async function runSplitCommand(
     ({ report, stats, wallSeconds: wall } = await runSplitWithTui(scenario, { ...opts, threads, ...(cluster === undefined ? {} : { cluster }) }, ctx));
   } else {
     const started = performance.now();
+    // The split reports 100% when its windows' first runs end and again after fix-ups and splicing: one line is enough.
+    let lastCovered = Number.NaN;
     ({ report, stats } = await runSplit(scenario, {
       threads,
       ...(cluster === undefined ? {} : { cluster }),
@@ -91,6 +93,8 @@ async function runSplitCommand(
       ...(opts.progress
         ? {
             onProgress: (p) => {
+              if (p.covered === lastCovered) return;
+              lastCovered = p.covered;
               const wall = (performance.now() - started) / 1000;
               process.stderr.write(`progress ${((p.covered / p.end) * 100).toFixed(1)}% sim ${formatDuration(p.covered)} of ${formatDuration(p.end)} · ${(p.events / wall / 1e6).toFixed(2)} M events/s\n`);
             },
