@@ -107,6 +107,9 @@ export async function runWithTui(scenario: Scenario, opts: TuiRunOptions, ctx: C
   ctx.info(`simulated ${formatCount(report.requests.total)} requests in ${wall.toFixed(2)} s`);
 }
 
+/** How runSplit's note on an unsplit run begins. */
+const NOT_SPLIT = 'not split in time: ';
+
 export interface SplitTuiOptions extends TuiRunOptions {
   threads: number;
   /** --windows K; unset, the windows are cut while the run goes. */
@@ -131,6 +134,8 @@ export async function runSplitWithTui(scenario: Scenario, opts: SplitTuiOptions,
     notSplit: unsplittableReason(scenario),
   });
   const notes: string[] = [];
+  // A user's balancer that cannot be split is found out once the run starts: the view then says where it really runs.
+  let notSplit: string | undefined;
   const started = performance.now();
   // Windows report progress many times a second between them: redraw at most every LIVE_UPDATE_MS, the latest figures last.
   let latest: SplitProgress | undefined;
@@ -150,9 +155,12 @@ export async function runSplitWithTui(scenario: Scenario, opts: SplitTuiOptions,
       ...(opts.windows === undefined ? {} : { windows: opts.windows }),
       ...(opts.seed === undefined ? {} : { seed: opts.seed }),
       signal: ctx.signal,
-      onNote: (m) => notes.push(m),
+      onNote: (m) => {
+        notes.push(m);
+        if (m.startsWith(NOT_SPLIT)) notSplit = m.slice(NOT_SPLIT.length);
+      },
       onProgress: (p) => {
-        latest = { ...p, wallMs: performance.now() - started };
+        latest = { ...p, wallMs: performance.now() - started, ...(notSplit === undefined ? {} : { notSplit }) };
         if (timer !== undefined) return;
         const wait = drawn + LIVE_UPDATE_MS - performance.now();
         if (wait <= 0) draw();

@@ -54,11 +54,12 @@ export async function runSplit(scenario: Scenario, options: SplitRunOptions): Pr
       // Locally, windows left unset let a trace's windows be cut once the workers are up (time-split.ts).
       ...(reason !== undefined ? { windows: 1 } : options.windows !== undefined ? { windows: options.windows } : cluster ? { windows: Math.max(2, executor.threads) } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      // Said before the run, not after it: a live view shows where the run really goes.
+      onNotSplit: (why) => options.onNote?.(`not split in time: ${why}`),
     });
     // The threads stop while this one builds the report (~11 ms of their shutdown hidden).
     const stopping = executor.destroy();
     if (options.signal?.aborted) throw new LbsimError('CANCELLED', 'run cancelled');
-    if (result.stats.notSplit !== undefined) options.onNote?.(`not split in time: ${result.stats.notSplit}`);
     const report = buildReport({ scenario, seed, algorithm: result.algorithm, metrics: result.metrics });
     result.metrics.totals.destroy();
     await stopping;

@@ -47,6 +47,8 @@ export interface TimeSplitOptions {
   windows?: number;
   /** Progress: simulated ms covered by all windows, out of the duration. */
   onProgress?: (p: { covered: number; end: number; events: number }) => void;
+  /** Told why the run will not be split (it then runs as one window), as soon as that is known: before it runs. */
+  onNotSplit?: (reason: string) => void;
 }
 
 export interface TimeSplitStats {
@@ -71,6 +73,7 @@ export interface TimeSplitResult {
 
 export async function runTimeSplit(pool: TaskExecutor, scenario: Scenario, seed: number, options: TimeSplitOptions = {}): Promise<TimeSplitResult> {
   const notSplit = await whyNoComparableState(scenario, seed);
+  if (notSplit !== undefined) options.onNotSplit?.(notSplit);
   const K = notSplit === undefined ? (options.windows ?? pool.threads) : 1;
   // Progress of every window's first run, summed (windows may be added while the run goes: dynamic-windows.ts).
   const seen = new Map<WindowSpec, TaskProgress>();

@@ -113,6 +113,8 @@ export interface SplitProgress {
   events: number;
   /** Wall-clock ms since the run started. */
   wallMs: number;
+  /** Why the run is not split after all, learnt once it started (a user's balancer without saveState): overrides the props'. */
+  notSplit?: string;
 }
 
 export interface SplitLiveViewProps {
@@ -143,6 +145,7 @@ function splitLine({ threads, windows, notSplit }: Pick<SplitLiveViewProps, 'thr
  * there are no live per-backend counts to show; the dashboard has them when it ends.
  */
 export function SplitLiveView({ scenario, algorithm, backends, progress: p, columns: terminalColumns, ...where }: SplitLiveViewProps) {
+  const runsOn = p?.notSplit === undefined ? where : { ...where, notSplit: p.notSplit };
   const columns = Math.min(terminalColumns, LIVE_WIDTH_MAX);
   // After the windows' first runs comes the check of every window's start (and any fix-ups), then the merge: no progress to show there.
   const merging = p !== null && p.covered >= p.end;
@@ -163,7 +166,7 @@ export function SplitLiveView({ scenario, algorithm, backends, progress: p, colu
       <Text wrap="truncate" dimColor>
         {(eventsPerSec / 1e6).toFixed(2)} M events/s · {speed.toFixed(0)}× real time · wall {ms(p?.wallMs ?? 0)}
       </Text>
-      <Text wrap="truncate">{splitLine(where)}</Text>
+      <Text wrap="truncate">{splitLine(runsOn)}</Text>
       <Text wrap="truncate" dimColor>
         no live per-backend counts while split (the windows run apart): the dashboard shows them at the end
       </Text>

@@ -118,6 +118,10 @@ describe('live view of a split run (--threads N)', () => {
     expect(frameOf(renderAt(split(null, 80, { windows: 4 }), 80))).toContain('split over 2 threads · 4 windows');
     expect(frameOf(renderAt(split(null, 80, { threads: undefined }), 80))).toContain('split over the cluster · a window per worker thread');
     expect(frameOf(renderAt(split(null, 80, { notSplit: 'replay scale/sample …' }), 80))).toContain('on 1 thread: not split in time (replay scale/sample …)');
+    // Learnt once the run started (a user's balancer without saveState): the progress carries it.
+    const late = frameOf(renderAt(split({ covered: 1000, end: 600_000, events: 1e5, wallMs: 100, notSplit: 'balancer my.js has no saveState' }, 80), 80));
+    expect(late).toContain('on 1 thread: not split in time (balancer my.js has no saveState)');
+    expect(late).not.toContain('split over 2 threads');
   });
 
   it('starts with no figures, and once every window is simulated says it is merging, without an ETA', () => {
