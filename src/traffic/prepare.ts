@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { extname, join, resolve as resolvePath } from 'node:path';
 import { LbsimError } from '../errors.ts';
 import { readTraceHeaderFile } from './lbt/reader.ts';
+import { FORMAT_VERSION } from './lbt/format.ts';
 import { formatFromName, importLog, type ImportSummary } from './readers/import.ts';
+import { CLIENT_KEYS_VERSION } from './readers/keys.ts';
 import type { CsvField, LogFormat } from './readers/types.ts';
 import type { TimeBound } from './trace-schema.ts';
 import { formatCount } from '../scenario/units.ts';
@@ -85,11 +87,15 @@ export interface PrepareOptions {
   signal?: AbortSignal;
 }
 
-/** Where the import of a raw log is cached: keyed by its path, size, mtime and the import options. */
+/**
+ * Where the import of a raw log is cached: keyed by its path, size, mtime and the import
+ * options, and by what an import makes of a row (the .lbt format and the client-key
+ * mapping: an import cached by an older lbsim holds other keys and must not be replayed).
+ */
 export function importCachePath(spec: TraceTrafficSpec): string {
   const st = statSync(spec.source);
   const key = createHash('sha256')
-    .update(JSON.stringify([spec.source, st.size, st.mtimeMs, spec.format, spec.import]))
+    .update(JSON.stringify([spec.source, st.size, st.mtimeMs, spec.format, spec.import, FORMAT_VERSION, CLIENT_KEYS_VERSION]))
     .digest('hex')
     .slice(0, 24);
   const dir = join(tmpdir(), 'lbsim-imports');

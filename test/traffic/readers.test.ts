@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { TraceReader } from '../../src/traffic/lbt/reader.ts';
 import { formatFromName, importLog } from '../../src/traffic/readers/import.ts';
-import { keyOf, routeKeyOf } from '../../src/traffic/readers/keys.ts';
+import { clientIdKeyOf, keyOf, routeKeyOf } from '../../src/traffic/readers/keys.ts';
 import { nginxParser } from '../../src/traffic/readers/nginx.ts';
 import { emptyRequest, parseIsoMs } from '../../src/traffic/readers/types.ts';
 import { RequestChunk, RequestFlag } from '../../src/traffic/source.ts';
@@ -38,7 +38,7 @@ describe('sample logs of every format', () => {
         expect(Math.abs(g.arrival - e.arrivalEpochMs)).toBeLessThanOrEqual(p.arrival);
         if (e.noUpstream) expect(g.flags & RequestFlag.WorkEstimated).toBe(RequestFlag.WorkEstimated);
         else expect(Math.abs(g.work - e.workMs)).toBeLessThanOrEqual(p.work);
-        expect(g.client).toBe(keyOf(e.clientIp));
+        expect(g.client).toBe(clientIdKeyOf(e.clientIp));
         expect(g.route).toBe(format === 'alb' ? routeKeyOf(`shop.example.com:443${e.path}`) : routeKeyOf(e.path));
         // 503s are recorded failures everywhere; a request with no upstream is one where the format says so (-1 timers, response flags).
         if (e.status >= 500) expect(g.flags & RequestFlag.RecordedFailure).toBe(RequestFlag.RecordedFailure);
@@ -69,7 +69,7 @@ describe('nginx details', () => {
     expect(parse('1713175200.500 0.300 0.100, 0.150 10.0.0.1:80, 10.0.0.2:80 502, 200 200 203.0.113.9 "GET /a?b=1 HTTP/1.1"', r)).toBeUndefined();
     expect(r.arrivalEpochMs).toBeCloseTo(1_713_175_200_200, 3);
     expect(r.workMs).toBeCloseTo(150, 6);
-    expect(r.client).toBe(keyOf('203.0.113.9'));
+    expect(r.client).toBe(((203 << 24) | (113 << 8) | 9) >>> 0);
     expect(r.route).toBe(keyOf('/a'));
     expect(r.flags).toBe(0);
     expect(parse('1713175200.500 0.300 0.100 : 0.120 10.0.0.1:80 : 10.0.0.2:80 200 : 504 504 203.0.113.9 "GET / HTTP/1.1"', r)).toBeUndefined();

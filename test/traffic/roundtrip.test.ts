@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TraceReader } from '../../src/traffic/lbt/reader.ts';
 import { importLog } from '../../src/traffic/readers/import.ts';
-import { keyOf, routeKeyOf } from '../../src/traffic/readers/keys.ts';
+import { clientIdKeyOf, keyOf, routeKeyOf } from '../../src/traffic/readers/keys.ts';
 import { RequestChunk, RequestFlag } from '../../src/traffic/source.ts';
 import { LINE_WRITERS, PRECISION_MS, headerOf, type LogRequest } from './log-writers.ts';
 
@@ -62,7 +62,7 @@ describe('round trip through every log format', () => {
             const match = want.findIndex(
               (w) =>
                 Math.abs(g.arrival - w.arrivalEpochMs) <= p.arrival &&
-                g.client === keyOf(w.clientIp) &&
+                g.client === clientIdKeyOf(w.clientIp) &&
                 g.route === (format === 'alb' ? routeKeyOf(`shop.example.com:443${w.path}`) : routeKeyOf(w.path)) &&
                 (w.noUpstream ? (g.flags & RequestFlag.WorkEstimated) !== 0 : Math.abs(g.work - w.workMs) <= Math.max(p.work, w.workMs * 1e-7)) &&
                 ((g.flags & RequestFlag.RecordedFailure) !== 0) === (w.status >= 500 || (w.noUpstream === true && format !== 'nginx')),

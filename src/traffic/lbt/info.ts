@@ -2,7 +2,8 @@
  * `lbsim trace info`: one streaming pass over a trace. Work percentiles come from an
  * HdrHistogram (3 significant digits, µs); distinct clients are counted exactly with a
  * set of client keys up to DISTINCT_CAP, beyond which the figure is a lower bound (keys
- * are 32-bit FNV-1a hashes, so two clients whose hashes collide count once).
+ * are IPv4 addresses or 32-bit FNV-1a hashes of other client fields, so two clients
+ * whose keys collide count once).
  */
 import { statSync } from 'node:fs';
 import { build } from 'hdr-histogram-js/dist/HistogramBuilder.js';

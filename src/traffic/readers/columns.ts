@@ -9,7 +9,7 @@
  * `request_time`/`upstream_response_time`) or `durationUnit: s` is given.
  */
 import { RequestFlag } from '../source.ts';
-import { keyOf, routeKeyOf } from './keys.ts';
+import { clientIdKeyOf, routeKeyOf } from './keys.ts';
 import { CSV_FIELDS, type CsvField, type ParsedRequest, type ReaderOptions, parseDecimal, parseIsoMs } from './types.ts';
 
 /** Header names recognised for each field, in order of preference (compared lower-case). */
@@ -125,7 +125,7 @@ export function lineToRequest(map: ColumnMap, line: string, starts: Int32Array, 
     }
   }
   const ci = map.index.client;
-  out.client = ci >= 0 ? keyOf(line, starts[ci]!, ends[ci]!) : 0;
+  out.client = ci >= 0 ? clientIdKeyOf(line, starts[ci]!, ends[ci]!) : 0;
   const ri = map.index.route;
   out.route = ri >= 0 ? routeKeyOf(line, starts[ri]!, ends[ri]!) : 0;
   out.arrivalEpochMs = arrival;
@@ -158,7 +158,7 @@ export function toRequest(map: ColumnMap, get: (i: CsvField) => unknown, out: Pa
     if (!Number.isFinite(status)) return `${map.names.status}: expected an HTTP status, got ${JSON.stringify(sv)}`;
   }
   const cv = map.index.client >= 0 ? get('client') : undefined;
-  out.client = cv === undefined || cv === null ? 0 : keyOf(String(cv));
+  out.client = cv === undefined || cv === null ? 0 : clientIdKeyOf(String(cv));
   const rv = map.index.route >= 0 ? get('route') : undefined;
   out.route = rv === undefined || rv === null ? 0 : routeKeyOf(String(rv));
   out.arrivalEpochMs = arrival;

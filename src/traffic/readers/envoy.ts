@@ -17,7 +17,7 @@
  * X-Forwarded-For (or `-` when absent); route key: the path without the query.
  */
 import { RequestFlag } from '../source.ts';
-import { keyOf, requestPathKey } from './keys.ts';
+import { clientIdKeyOf, keyOf, requestPathKey } from './keys.ts';
 import { NO_REQUEST, type LineParser, type ParsedRequest, type ReaderOptions, parseDecimal, parseIsoMs } from './types.ts';
 
 export function envoyParser(options: ReaderOptions = {}): LineParser {
@@ -69,7 +69,7 @@ export function envoyParser(options: ReaderOptions = {}): LineParser {
       const xe = line.indexOf('"', p + 1);
       let ce = line.indexOf(',', p + 1);
       if (ce < 0 || ce > xe) ce = xe;
-      out.client = keyOf(line, p + 1, ce < 0 ? line.length : ce);
+      out.client = clientIdKeyOf(line, p + 1, ce < 0 ? line.length : ce);
     } else out.client = 0;
     out.arrivalEpochMs = arrival;
     out.workMs = useDuration ? duration : upstream;

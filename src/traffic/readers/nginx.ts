@@ -16,7 +16,7 @@
  * estimated. Status >= 500 marks a recorded failure. Client key: `$remote_addr`; route
  * key: the request path without its query.
  */
-import { keyOf, routeKeyOf, requestPathKey } from './keys.ts';
+import { clientIdKeyOf, routeKeyOf, requestPathKey } from './keys.ts';
 import { NO_REQUEST, type LineParser, type ParsedRequest, type ReaderOptions, parseDecimal } from './types.ts';
 import { RequestFlag } from '../source.ts';
 
@@ -76,7 +76,7 @@ export function nginxParser(options: ReaderOptions = {}): LineParser {
     p = e + 1;
     e = line.indexOf(' ', p);
     if (e < 0) return 'line ends before "$request"';
-    out.client = keyOf(line, p, e);
+    out.client = clientIdKeyOf(line, p, e);
     p = e + 1;
     if (line.charCodeAt(p) !== 34) return `"$request": expected a quoted request line, got '${line.slice(p, p + 20)}'`;
     const close = line.lastIndexOf('"');

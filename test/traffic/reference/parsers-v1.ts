@@ -2,13 +2,24 @@
  * The HAProxy and ALB line parsers, and the helpers they used, as they were at commit
  * d414355 (before they read lines in place): the reference the faster parsers must agree
  * with, line for line and message for message (test/traffic/parsers-v1.test.ts). Frozen:
- * do not "fix" this file; its behaviour is the specification.
+ * do not "fix" this file; its behaviour is the specification. One deliberate change since:
+ * client keys version 2 (src/traffic/readers/keys.ts), a dotted-quad IPv4 client keys to
+ * its 32-bit value (ipv4Key below, a regex: a second, independent reading of the rule).
  */
 import { RequestFlag } from '../../../src/traffic/source.ts';
 import { keyOf } from '../../../src/traffic/readers/keys.ts';
 import { NO_REQUEST, type ParsedRequest, type ReaderOptions, parseDecimal } from '../../../src/traffic/readers/types.ts';
 
 type LineParserV1 = (line: string, out: ParsedRequest) => string | undefined;
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d+)?$/;
+/** The client `address[:port]` field's IPv4 value, else `hashed` (the key of the address as v1 took it). */
+function ipv4Key(field: string, hashed: number): number {
+  const m = IPV4.exec(field);
+  if (m === null) return hashed;
+  const o = m.slice(1, 5).map(Number);
+  return o.every((x) => x <= 255) ? ((o[0]! << 24) | (o[1]! << 16) | (o[2]! << 8) | o[3]!) >>> 0 : hashed;
+}
 
 function routeKeyOf(target: string, start = 0, end = target.length): number {
   const q = target.indexOf('?', start);
@@ -150,7 +161,7 @@ export function albParserV1(options: ReaderOptions = {}): LineParserV1 {
     const failed = tp < 0 || rp < 0 || !(status < 500);
     const cs = starts[3]!;
     const colon = line.lastIndexOf(':', ends[3]!);
-    out.client = keyOf(line, cs, colon > cs ? colon : ends[3]!);
+    out.client = ipv4Key(line.slice(cs, ends[3]!), keyOf(line, cs, colon > cs ? colon : ends[3]!));
     // request: "METHOD URL PROTOCOL"; the URL is absolute (scheme://host:port/path).
     const rs = starts[12]!;
     const re = ends[12]!;
@@ -206,7 +217,7 @@ export function haproxyParserV1(options: ReaderOptions = {}): LineParserV1 {
     if (b < 0) return "expected 'client:port [date]' of option httplog";
     const cs = line.lastIndexOf(' ', b - 1) + 1;
     const colon = line.lastIndexOf(':', b);
-    out.client = keyOf(line, cs, colon > cs ? colon : b);
+    out.client = ipv4Key(line.slice(cs, b), keyOf(line, cs, colon > cs ? colon : b));
     const close = line.indexOf(']', b);
     if (close < 0) return 'unterminated [date]';
     const arrival = parseHaproxyDateV1(line, b + 2, close);
