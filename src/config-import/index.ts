@@ -23,7 +23,7 @@ import { parse } from 'yaml';
 import { fileReadError, LbsimError } from '../errors.ts';
 import { clustersOf, importEnvoy, isEnvoyDocument } from './envoy.ts';
 import { importHaproxy } from './haproxy.ts';
-import { importNginx } from './nginx.ts';
+import { importNginx, nginxUpstreamNames } from './nginx.ts';
 import type { ImportedBalancer, ImportSelector, ProxyKind } from './types.ts';
 
 export type { ImportedBalancer, ImportedServer, ImportSelector, ProxyKind } from './types.ts';
@@ -127,7 +127,8 @@ export function balancerNames(text: string, kind: ProxyKind): string[] {
 export function selectBalancer(text: string, file: string, kind: ProxyKind, name: string | undefined): ImportSelector {
   const key = SECTION_WORD[kind] as keyof ImportSelector;
   if (name !== undefined) return { [key]: name };
-  const names = balancerNames(text, kind);
+  // nginx: with its includes followed (an upstream may be in an included file).
+  const names = kind === 'nginx' ? nginxUpstreamNames(text, file) : balancerNames(text, kind);
   if (names.length > 1) throw new LbsimError('USAGE', `${file}: ${names.length} ${key}s (${names.join(', ')}); choose one with --backend NAME`);
   return names.length === 1 ? { [key]: names[0]! } : {};
 }

@@ -1,110 +1,79 @@
 /**
  * nginx.conf → ImportedBalancer, for one `upstream NAME { ... }` block, following the
- * nginx 1.22 documentation of ngx_http_upstream_module. The file is tokenized into
- * directives (words up to `;`) and blocks (`{ ... }`), comments dropped, quotes kept.
+ * nginx 1.22 documentation of ngx_http_upstream_module. The file is read into directives
+ * and blocks with its `include`s followed (nginx-conf.ts); a warning names the file and
+ * line a directive was read from, an included file's own.
  *
  * Understood inside the upstream: server ADDRESS [weight=N] [max_conns=N] [max_fails=N]
  * [fail_timeout=T] [backup] [down] [slow_start=T]; least_conn; ip_hash; hash KEY
  * [consistent]; random [two [least_conn]]; zone. Outside it, proxy_next_upstream_tries
  * is read as the retry limit. Everything else in the upstream is a warning with its line.
  * Backends are named by the server address as written (e.g. 10.0.0.1:8080), because
- * nginx's consistent hash ring hashes that text.
+ * nginx's consistent hash ring hashes that text; the same address again is another peer
+ * (nginx allows it), named ADDRESS#2, #3, ... so every backend has a name of its own.
  */
 import { LbsimError } from '../errors.ts';
 import { nginxTime } from './durations.ts';
+import { type Directive, parseNginxConf, walk } from './nginx-conf.ts';
 import type { ImportedBalancer, ImportedServer } from './types.ts';
 
-interface Directive {
-  name: string;
-  args: string[];
-  line: number;
-  block?: Directive[];
-}
+/** Balancing methods whose module does not set NGX_HTTP_UPSTREAM_BACKUP: a later `server ... backup` is refused. */
+const NO_BACKUP = new Set(['hash', 'ip_hash', 'random']);
 
-function parse(text: string, file: string): Directive[] {
-  const tokens: { t: string; line: number }[] = [];
-  let line = 1;
-  const re = /\n|#[^\n]*|"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([{};])|([^\s{};"'#]+)|[ \t\r]+/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (m[0] === '\n') line++;
-    else if (m[1] !== undefined || m[2] !== undefined) tokens.push({ t: m[1] ?? m[2]!, line });
-    else if (m[3] !== undefined || m[4] !== undefined) tokens.push({ t: m[3] ?? m[4]!, line });
-  }
-  let i = 0;
-  const block = (depth: number): Directive[] => {
-    const out: Directive[] = [];
-    while (i < tokens.length) {
-      const tok = tokens[i]!;
-      if (tok.t === '}') {
-        if (depth === 0) throw new LbsimError('PARSE_ERROR', `${file}:${tok.line}: unexpected '}'`);
-        i++;
-        return out;
-      }
-      const d: Directive = { name: tok.t, args: [], line: tok.line };
-      i++;
-      while (i < tokens.length && tokens[i]!.t !== ';' && tokens[i]!.t !== '{' && tokens[i]!.t !== '}') d.args.push(tokens[i++]!.t);
-      const end = tokens[i];
-      if (end === undefined) throw new LbsimError('PARSE_ERROR', `${file}:${d.line}: '${d.name}' is not terminated by ';' or '{'`);
-      if (end.t === ';') i++;
-      else if (end.t === '{') {
-        i++;
-        d.block = block(depth + 1);
-      } else throw new LbsimError('PARSE_ERROR', `${file}:${d.line}: '${d.name}' is not terminated by ';'`);
-      out.push(d);
-    }
-    if (depth > 0) throw new LbsimError('PARSE_ERROR', `${file}: unexpected end of file: a '{' is not closed`);
-    return out;
-  };
-  return block(0);
-}
-
-function* walk(ds: Directive[]): Generator<Directive> {
-  for (const d of ds) {
-    yield d;
-    if (d.block) yield* walk(d.block);
-  }
+/** The upstream names a file defines, its includes followed (for choosing one). */
+export function nginxUpstreamNames(text: string, file: string): string[] {
+  return [...walk(parseNginxConf(text, file, []))].filter((d) => d.name === 'upstream' && d.block).map((d) => d.args[0] ?? '');
 }
 
 export function importNginx(text: string, file: string, upstream: string | undefined): ImportedBalancer {
-  const tree = parse(text, file);
+  const warnings: string[] = [];
+  const tree = parseNginxConf(text, file, warnings);
   const ups = [...walk(tree)].filter((d) => d.name === 'upstream' && d.block);
   const found = ups.find((d) => upstream === undefined || d.args[0] === upstream);
   if (!found) {
     throw new LbsimError('SCENARIO_INVALID', `${file}: no upstream${upstream === undefined ? '' : ` named '${upstream}'`}; found ${ups.length === 0 ? 'none' : ups.map((u) => u.args[0]).join(', ')}`);
   }
-  const warnings: string[] = [];
-  const at = (d: Directive) => `${file}:${d.line}`;
+  const at = (d: Directive) => `${d.file}:${d.line}`;
   const servers: ImportedServer[] = [];
+  /** Where each server is configured, FILE:LINE. */
+  const serverAt: string[] = [];
   const settings: ImportedBalancer['settings'] = {};
   let algorithm = 'nginx/round_robin';
-  const options: Record<string, unknown> = {};
-  let methods = 0;
-  const method = (d: Directive, name: string) => {
-    if (methods++ > 0) warnings.push(`${at(d)}: a second balancing method '${d.name}'; nginx would refuse this file ("load balancing method redefined")`);
+  let options: Record<string, unknown> = {};
+  let method: Directive | undefined;
+  // nginx 1.22 (ngx_http_upstream_hash / ip_hash / least_conn / random): a second method
+  // is a warning, "load balancing method redefined", and the last one is used.
+  const setMethod = (d: Directive, name: string) => {
+    if (method !== undefined) warnings.push(`${at(d)}: '${d.name}' redefines the balancing method '${method.name}' (${at(method)}): nginx 1.22 only warns ("load balancing method redefined") and uses the last one, ${d.name}`);
+    method = d;
     algorithm = name;
+    options = {};
   };
   for (const d of found.block!) {
     switch (d.name) {
-      case 'server':
-        servers.push(serverOf(d, file, warnings));
+      case 'server': {
+        const s = serverOf(d, warnings);
+        // ngx_http_upstream_server: the method's flags lack NGX_HTTP_UPSTREAM_BACKUP.
+        if (s.backup && method !== undefined && NO_BACKUP.has(method.name)) {
+          throw new LbsimError('SCENARIO_INVALID', `${at(d)}: server ${s.address}: balancing method '${method.name}' (${at(method)}) does not support parameter "backup" (nginx 1.22 refuses to start); drop backup, or use round robin or least_conn`);
+        }
+        servers.push(s);
+        serverAt.push(at(d));
         break;
+      }
       case 'least_conn':
-        method(d, 'nginx/least_conn');
+        setMethod(d, 'nginx/least_conn');
         break;
       case 'ip_hash':
-        method(d, 'nginx/ip_hash');
+        setMethod(d, 'nginx/ip_hash');
         break;
       case 'hash':
-        method(d, 'nginx/hash');
+        setMethod(d, 'nginx/hash');
         if (d.args.includes('consistent')) options.consistent = true;
-        {
-          const key = d.args[0] ?? '';
-          options.key = /remote_addr|binary_remote_addr/.test(key) ? 'client' : 'route';
-          warnings.push(`${at(d)}: hash key '${key}' is modelled by the request's ${options.key} key`);
-        }
+        options.key = hashKey(d, warnings);
         break;
       case 'random':
-        method(d, 'nginx/random');
+        setMethod(d, 'nginx/random');
         if (d.args[0] === 'two') {
           options.two = true;
           if (d.args[1] !== undefined && d.args[1] !== 'least_conn') warnings.push(`${at(d)}: random two ${d.args[1]} not modelled (nginx Plus); using least_conn`);
@@ -117,6 +86,12 @@ export function importNginx(text: string, file: string, upstream: string | undef
         warnings.push(`${at(d)}: '${[d.name, ...d.args].join(' ')}' not understood by the importer; ignored`);
     }
   }
+  // A method after a backup server: nginx checks backup only against the method set when the server line is read.
+  const lateMethod = method;
+  if (lateMethod !== undefined && NO_BACKUP.has(lateMethod.name)) {
+    for (const s of servers.filter((x) => x.backup)) warnings.push(`${at(lateMethod)}: '${lateMethod.name}' comes after backup server ${s.address}: nginx 1.22 refuses backup with ${lateMethod.name} only when the method comes first; how it treats this one is not modelled: lbsim keeps it as a backup (used only when no primary is usable)`);
+  }
+  nameDuplicates(servers, serverAt, algorithm === 'nginx/hash' && options.consistent === true, warnings);
   if (!settings.sharedZone) warnings.push(`${at(found)}: upstream '${found.args[0]}' has no 'zone': each nginx worker balances on its own counters; model several workers with balancer.instances`);
   // Retries to the next peer (simulated by the proxy layer, config-import/scenario.ts).
   for (const d of walk(tree)) {
@@ -131,11 +106,51 @@ export function importNginx(text: string, file: string, upstream: string | undef
   return { kind: 'nginx', file, name: found.args[0] ?? '', algorithm, options, servers, settings, warnings };
 }
 
+/**
+ * The request key lbsim hashes for `hash KEY`: its traffic carries a route key, the path
+ * without the query string (nginx's $uri), and a client key ($remote_addr). A key that is
+ * exactly one of these is mapped as is; any other is run as the nearest one with a warning
+ * saying how the result differs.
+ */
+function hashKey(d: Directive, warnings: string[]): 'route' | 'client' {
+  const key = d.args[0] ?? '';
+  const where = `${d.file}:${d.line}: hash ${key}`;
+  if (key === '$uri' || key === '$document_uri') return 'route';
+  if (key === '$remote_addr') return 'client';
+  if (key === '$binary_remote_addr') {
+    warnings.push(`${where}: modelled as $remote_addr (the client key): nginx hashes the address's 4 raw bytes, not its text, so each client lands on another server than here, with the same spread`);
+    return 'client';
+  }
+  if (key === '$request_uri') {
+    warnings.push(`${where}: nginx hashes the path with its query string; lbsim's route key is the path without it ($uri), so requests differing only in their query string (/search?q=a, /search?q=b) all go to one server here, where nginx spreads them. Simulated as 'hash $uri'`);
+    return 'route';
+  }
+  const client = /\$(binary_)?remote_addr\b/.test(key);
+  warnings.push(`${where}: not a key lbsim's traffic carries (it has the path without the query, $uri, and the client address, $remote_addr); simulated as 'hash ${client ? '$remote_addr' : '$uri'}', so requests that differ only in what the key adds share a server here`);
+  return client ? 'client' : 'route';
+}
+
+/**
+ * The same address twice is two peers in nginx; lbsim names the later ones ADDRESS#2, #3...
+ * nginx's ketama ring hashes the address text, so both get the same points and the later
+ * one serves a key only when the earlier is down; lbsim's ring hashes the names.
+ */
+function nameDuplicates(servers: ImportedServer[], serverAt: string[], ring: boolean, warnings: string[]): void {
+  const seen = new Map<string, number>();
+  servers.forEach((s, i) => {
+    const n = (seen.get(s.address) ?? 0) + 1;
+    seen.set(s.address, n);
+    if (n === 1) return;
+    s.name = `${s.address}#${n}`;
+    warnings.push(`${serverAt[i]}: server ${s.address} is listed ${n === 2 ? 'again' : `a ${n}th time`}: another peer, as in nginx, named ${s.name} here (in a scenario's backends too)${ring ? `; nginx's consistent ring gives it the same points as ${s.address} (it serves only when that one is down), lbsim's ring points of its own` : ''}`);
+  });
+}
+
 /** proxy_next_upstream conditions the proxy layer models: error (a refused connection), http_503, timeout, off. */
 const NEXT_UPSTREAM_MODELLED = new Set(['error', 'http_503', 'timeout', 'off']);
 
-function serverOf(d: Directive, file: string, warnings: string[]): ImportedServer {
-  const where = `${file}:${d.line}`;
+function serverOf(d: Directive, warnings: string[]): ImportedServer {
+  const where = `${d.file}:${d.line}`;
   const address = d.args[0] ?? '';
   const s: ImportedServer = { name: address, address, weight: 1, maxFails: 1, failTimeoutMs: 10_000 };
   // nginx 1.22 ngx_http_upstream_server(): a value ngx_atoi / ngx_parse_time cannot read
@@ -176,6 +191,7 @@ function serverOf(d: Directive, file: string, warnings: string[]): ImportedServe
   }
   // backup and max_fails / fail_timeout (nginx's passive checks, on by default) are simulated; max_conns too (the proxy layer: a backend's maxconn).
   if (s.slowStartMs !== undefined) warnings.push(`${where}: server ${address}: slow_start=${s.slowStartMs}ms is nginx Plus; simulated with HAProxy's slowstart weight ramp (16 steps; max_conns not ramped)`);
-  if (s.down) warnings.push(`${where}: server ${address} is marked down: imported with weight 0 (drained)`);
+  // nginx keeps a down peer in the hash total weight (ip_hash, hash): the run gives it an outage for the whole run (scenario.ts).
+  if (s.down) warnings.push(`${where}: server ${address} is marked down: never picked, and kept in ip_hash's and hash's total weight as nginx keeps it, so no other client moves`);
   return s;
 }

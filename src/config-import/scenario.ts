@@ -38,7 +38,7 @@ export interface ResolvedBalancer {
  * as before. With `from`, imports the file (relative to `baseDir`) and sets each
  * backend's weight in `backends` (mutated) from the config.
  */
-export function resolveBalancerSection(section: Record<string, unknown>, backends: { name: string; weight: number; maxconn?: number; maxqueue?: number }[], baseDir: string, scenarioFile: string): ResolvedBalancer {
+export function resolveBalancerSection(section: Record<string, unknown>, backends: { name: string; weight: number; maxconn?: number; maxqueue?: number; outages?: { from: number; to: number }[] }[], baseDir: string, scenarioFile: string): ResolvedBalancer {
   const { algorithm, from, ...rest } = section;
   if (from === undefined) return { algorithm: String(algorithm), options: rest };
   if (typeof from !== 'string' || from === '') throw new LbsimError('SCENARIO_INVALID', `${scenarioFile}: balancer.from: expected the path of an haproxy.cfg, nginx.conf or Envoy cluster file`);
@@ -63,14 +63,21 @@ export function resolveBalancerSection(section: Record<string, unknown>, backend
   }
   for (const b of backends) {
     const s = servers.get(b.name)!;
-    b.weight = simulatedWeight(s);
+    if (imported.kind === 'nginx' && s.down) {
+      // nginx keeps a `down` peer in ip_hash's and hash's total weight and skips it when
+      // picked (ngx_http_upstream_get_ip_hash_peer: peer->down), so no other client moves:
+      // its configured weight, out of service for the whole run (known to the balancer at
+      // once: importedKnobs gives it no checks).
+      b.weight = s.weight;
+      b.outages = [...(b.outages ?? []), { from: 0, to: Number.POSITIVE_INFINITY }];
+    } else b.weight = simulatedWeight(s);
     // maxconn 0 (HAProxy, nginx) and maxqueue 0 (HAProxy) mean no limit.
     if (b.maxconn === undefined && s.maxconn !== undefined && s.maxconn > 0) {
       b.maxconn = s.maxconn;
       if (b.maxqueue === undefined && s.maxqueue !== undefined && s.maxqueue > 0) b.maxqueue = s.maxqueue;
     }
   }
-  if (backends.every((b) => b.weight === 0)) throw new LbsimError('SCENARIO_INVALID', `${scenarioFile}: balancer.from: every server of '${imported.name}' is down: no backend can be picked`);
+  if (backends.every((b) => b.weight === 0 || servers.get(b.name)!.down === true)) throw new LbsimError('SCENARIO_INVALID', `${scenarioFile}: balancer.from: every server of '${imported.name}' is down: no backend can be picked`);
   return { algorithm: imported.algorithm, options: { ...imported.options, ...options }, imported, importedKnobs: importedKnobs(imported), proxy: proxyFieldsOf(imported) };
 }
 
@@ -141,7 +148,8 @@ function importedKnobs(imported: ImportedBalancer): ImportedKnobs {
     if (s.backup) k.backup = true;
     const check = s.check ?? st.activeCheck;
     if (check !== undefined) k.check = check;
-    if (imported.kind === 'nginx' && (s.maxFails ?? 0) > 0) k.passive = { maxFails: s.maxFails!, failTimeoutMs: s.failTimeoutMs ?? PASSIVE_CHECK_DEFAULTS.failTimeoutMs };
+    // A down nginx peer is never tried: no passive checks, so the balancer knows it down from the start.
+    if (imported.kind === 'nginx' && (s.maxFails ?? 0) > 0 && !s.down) k.passive = { maxFails: s.maxFails!, failTimeoutMs: s.failTimeoutMs ?? PASSIVE_CHECK_DEFAULTS.failTimeoutMs };
     // nginx Plus slow_start ramps the weight only; HAProxy's slowstart ramps maxconn too.
     if (s.slowStartMs !== undefined && s.slowStartMs > 0) k.slowStart = { proxy: 'haproxy', periodMs: s.slowStartMs, ...(imported.kind === 'nginx' ? { maxconn: false } : {}) };
     else if (st.slowStart !== undefined) k.slowStart = { proxy: 'envoy', ...st.slowStart };
