@@ -91,6 +91,14 @@ describe('nginx/hash', () => {
     expect(moved).toBeGreaterThan(200);
     expect(after).not.toContain(ADDR[0]);
   });
+  it('ketama: a repeated server address (imported as ADDRESS#2) hashes as the address, so its points coincide with the first copy', () => {
+    const one = buildKetama([ADDR[0]!, ADDR[1]!], [1, 1]);
+    const twice = buildKetama([ADDR[0]!, ADDR[1]!, `${ADDR[0]!}#2`], [1, 1, 1]);
+    // The copy's 160 points are the first copy's: after nginx's dedup of equal hashes the ring is the same.
+    expect(Array.from(twice.hash)).toEqual(Array.from(one.hash));
+    expect(Array.from(twice.peer)).toEqual(Array.from(one.peer));
+  });
+
   it('consistent: 21 points of unusable peers in a row fall back to round robin (get_chash_peer: tries > 20)', () => {
     // nginx 1.22 ngx_http_upstream_get_chash_peer: each point whose server is unusable
     // does hash++, tries++, and past 20 tries hands the request to round robin. Weights

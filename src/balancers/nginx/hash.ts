@@ -33,7 +33,10 @@ export const NGINX_HASH_DEFAULTS = { key: 'route', consistent: false } as const;
 /** The ketama ring of ngx_http_upstream_init_chash: sorted point hashes and their peers. */
 export function buildKetama(names: readonly string[], weights: ArrayLike<number>): { hash: Uint32Array; peer: Int32Array } {
   const points: { hash: number; peer: number }[] = [];
-  names.forEach((name, peer) => {
+  names.forEach((named, peer) => {
+    // A repeated server address is imported as ADDRESS#2, #3, …: nginx hashes the address
+    // itself, so the copies' points coincide (and the first copy keeps them after the dedup below).
+    const name = named.replace(/#\d+$/, '');
     const colon = name.lastIndexOf(':');
     const host = colon < 0 ? name : name.slice(0, colon);
     const port = colon < 0 ? '' : name.slice(colon + 1);
