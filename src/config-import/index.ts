@@ -35,6 +35,8 @@ export type FileKind = ProxyKind | 'scenario';
 const uncommented = (text: string) => text.replace(/#[^\n]*/g, '');
 const HAPROXY_SECTION = /^\s*(backend|listen)\s+\S+/m;
 const NGINX_UPSTREAM = /\bupstream\s+[^\s{;]+\s*\{/;
+/** An nginx main file whose upstreams are all in included files (`http { include conf.d/*.conf; }`) still shows its `http`/`events` blocks. */
+const NGINX_MAIN = /(^|[\s;{}])(http|events)\s*\{/;
 
 /** What yamlDocument returns for text that is not YAML at all. */
 const BROKEN_YAML = Symbol('broken YAML');
@@ -64,7 +66,7 @@ const hasScenarioField = (doc: unknown) => typeof doc === 'object' && doc !== nu
  */
 export function detectFile(file: string, text: string): FileKind | undefined {
   const bare = uncommented(text);
-  if (NGINX_UPSTREAM.test(bare)) return 'nginx';
+  if (NGINX_UPSTREAM.test(bare) || NGINX_MAIN.test(bare)) return 'nginx';
   if (HAPROXY_SECTION.test(bare) && balancerNames(text, 'haproxy').length > 0) return 'haproxy';
   const doc = yamlDocument(text);
   if (isScenarioDocument(doc)) return 'scenario';

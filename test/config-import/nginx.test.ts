@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { importBalancerConfig, importBalancerText, selectBalancer } from '../../src/config-import/index.ts';
+import { detectFile, importBalancerConfig, importBalancerText, selectBalancer } from '../../src/config-import/index.ts';
 import { resolveBalancerSection } from '../../src/config-import/scenario.ts';
 
 /** A fresh folder with these files (paths relative to it). */
@@ -68,6 +68,11 @@ describe('include, as nginx follows it', () => {
     expect(importBalancerConfig(main, { upstream: 'other' }).servers.map((s) => s.name)).toEqual(['10.0.9.1:80', '10.0.9.2:80']);
     // Choosing an upstream sees those in included files (a.conf before b.conf, as glob sorts).
     expect(() => selectBalancer('http { include conf.d/*.conf; upstream api { server a:1; } }', main, 'nginx', undefined)).toThrow(/2 upstreams \(other, api\)/);
+  });
+  it('a main file whose upstreams are all in included files is still read as nginx (by its http/events blocks)', () => {
+    expect(detectFile('nginx.conf', 'events {}\nhttp {\n  include conf.d/*.conf;\n}\n')).toBe('nginx');
+    expect(detectFile('x.conf', 'http { include up.conf; }')).toBe('nginx');
+    expect(detectFile('notes.txt', 'just some text about http')).toBeUndefined();
   });
   it('an include that cannot be followed is an error at the include\'s FILE:LINE; a glob matching nothing is a note', () => {
     const dir = folder({ 'nginx.conf': '', 'loop.conf': 'include nginx.conf;\n', 'bad.inc': 'server a:1\n}\n' });
