@@ -1,24 +1,37 @@
 /**
  * haproxy.cfg → ImportedBalancer, for one `backend NAME` (or `listen NAME`) section,
  * following the HAProxy 2.6 configuration manual. `defaults` sections before it supply
- * `balance`, `hash-type`, `retries`, `timeout queue`, `option redispatch|allbackups` and
- * `default-server` parameters, as HAProxy applies them. Line based: comments (#) are
- * dropped, words are split on blanks (quoted words kept whole).
+ * `balance`, `hash-type`, `retries`, `retry-on`, `timeout queue|connect|server`, `option
+ * redispatch|allbackups` and `default-server` parameters, as HAProxy applies them: a
+ * backend's `default-server` lines add to the defaults' one keyword by keyword (HAProxy
+ * copies the defaults' default-server into the backend, then parses its own on top).
+ * Line based: comments (#) are dropped, words are split on blanks (quoted words kept
+ * whole). A server line's keywords are read in haproxy-server.ts.
  *
  * Understood: balance roundrobin|static-rr|leastconn|first|source|uri|hdr(N)|random[(D)],
  * hash-type map-based|consistent [sdbm|djb2] [avalanche], server NAME ADDR with weight,
  * maxconn, maxqueue, backup, slowstart, check, inter, rise, fall, disabled; default-server;
- * retries, timeout queue, option redispatch, option allbackups, option httpchk.
+ * retries, retry-on, timeout queue|connect|server, option redispatch, option allbackups,
+ * option httpchk. `timeout server` (the server-side inactivity timeout: lbsim's server
+ * says nothing until its answer is ready, so the time to answer) is the per-try timeout:
+ * HAProxy answers 504 and the server works on; retried only under `retry-on
+ * response-timeout` (HAProxy 2.6's default is `retry-on conn-failure`).
  * backup, allbackups, slowstart and check inter rise fall become server-health knobs.
  * Everything else inside the section is a warning naming file and line.
  *
  * What HAProxy itself refuses to start with is an error (LbsimError, exit 2), not a
  * warning: a `balance` algorithm it does not know (cfgparse backend_parse_balance: "only
  * supports ..."), a server weight outside 0..256 (server.c srv_parse_weight: "weight of
- * server %s is not within 0 and %d", SRV_UWGHT_MAX = 256).
+ * server %s is not within 0 and %d", SRV_UWGHT_MAX = 256), two servers of one name
+ * (cfgparse.c check_config_validity: "another server named '%s' was already defined at
+ * line %d"), a time HAProxy cannot read (`timeout`, `inter`, `slowstart`: parse_time_err),
+ * `rise`/`fall` not above 0 ("'%s' has to be > 0"), an unknown `retry-on` keyword.
+ * Numbers HAProxy reads with atol() (`weight`, `maxconn`, `maxqueue`, `retries`) are read
+ * the same way, garbage as 0, with a warning where HAProxy says nothing.
  */
 import { haproxyTime } from './durations.ts';
-import type { ImportedBalancer, ImportedServer } from './types.ts';
+import { atol, isWhole, serverOf, type ServerWords } from './haproxy-server.ts';
+import type { ImportedBalancer } from './types.ts';
 import { LbsimError } from '../errors.ts';
 
 interface Line {
@@ -43,17 +56,30 @@ function lines(text: string): Line[] {
 const SECTIONS = new Set(['global', 'defaults', 'frontend', 'backend', 'listen', 'resolvers', 'peers', 'userlist', 'mailers', 'program', 'http-errors', 'ring', 'cache']);
 
 /** Directives a backend may carry that change nothing lbsim models (logging, HTTP rewriting, ...): noted once, not one warning each. */
-const IRRELEVANT = new Set(['mode', 'log', 'option httplog', 'option tcplog', 'option dontlognull', 'option forwardfor', 'http-request', 'http-response', 'acl', 'timeout connect', 'timeout client', 'timeout server', 'timeout http-request', 'timeout http-keep-alive', 'timeout check', 'description']);
-
-/** Server keywords without an argument (so the importer can skip unknown ones correctly). */
-const SERVER_FLAGS = new Set(['agent-check', 'no-agent-check', 'check-send-proxy', 'check-ssl', 'no-check-ssl', 'force-sslv3', 'force-tlsv10', 'force-tlsv11', 'force-tlsv12', 'force-tlsv13', 'no-sslv3', 'no-tlsv10', 'no-tlsv11', 'no-tlsv12', 'no-tlsv13', 'no-tls-tickets', 'tls-tickets', 'non-stick', 'stick', 'send-proxy', 'send-proxy-v2', 'send-proxy-v2-ssl', 'send-proxy-v2-ssl-cn', 'no-send-proxy', 'ssl', 'no-ssl', 'ssl-reuse', 'no-ssl-reuse', 'tfo', 'allow-0rtt', 'check-via-socks4', 'no-verifyhost', 'ws']);
+const IRRELEVANT = new Set(['mode', 'log', 'option httplog', 'option tcplog', 'option dontlognull', 'option forwardfor', 'http-request', 'http-response', 'acl', 'timeout client', 'timeout http-request', 'timeout http-keep-alive', 'timeout check', 'description']);
 
 /** The `balance` algorithms HAProxy 2.6 accepts (configuration manual 4.2 "balance"), as written in its error. */
 const HAPROXY_BALANCE_ALGORITHMS = ['roundrobin', 'static-rr', 'leastconn', 'first', 'source', 'uri', 'url_param', 'hdr(<name>)', 'random[(<draws>)]', 'rdp-cookie[(<name>)]', 'hash <expr>'];
 /** Valid in HAProxy 2.6 but not modelled by lbsim: a warning, and roundrobin instead. */
 const BALANCE_UNMODELLED = /^(url_param|rdp-cookie(\(.*\))?|hash)$/;
-/** HAProxy's SRV_UWGHT_MAX. */
-const HAPROXY_MAX_WEIGHT = 256;
+
+/**
+ * `retry-on` keywords of HAProxy 2.6 (configuration manual 4.2, proxy.c
+ * proxy_parse_retry_on) as lbsim's retry_on: a connection failure is `refused` (a
+ * backend down), response-timeout the per-try timeout (`timeout server`), 503 a full
+ * backend queue. The others name answers lbsim's backends never give: nothing to retry.
+ */
+const RETRY_ON = new Map<string, ('refused' | '503' | 'timeout')[]>([
+  ['conn-failure', ['refused']],
+  ['empty-response', []],
+  ['junk-response', []],
+  ['response-timeout', ['timeout']],
+  ['0rtt-rejected', []],
+  ...['404', '408', '425', '500', '501', '502'].map((code) => [code, []] as [string, []]),
+  ['503', ['503']],
+  ['504', []],
+  ['all-retryable-errors', ['refused', 'timeout', '503']],
+]);
 
 const BALANCE_MAP: Record<string, string> = {
   roundrobin: 'haproxy/roundrobin',
@@ -69,12 +95,15 @@ interface Pending {
   balance?: { words: string[]; at: string };
   hashType?: { words: string[]; at: string };
   retries?: number;
+  retryOn?: ('refused' | '503' | 'timeout')[];
   queueTimeoutMs?: number;
   connectTimeoutMs?: number;
+  serverTimeoutMs?: number;
   redispatch?: boolean | number;
   allBackups?: boolean;
   httpchk?: string;
-  defaultServer: string[];
+  /** `default-server` lines, the defaults' first: parsed before a server's own keywords, in order. */
+  defaultServer: ServerWords[];
 }
 
 export function importHaproxy(text: string, file: string, backend: string | undefined): ImportedBalancer {
@@ -113,19 +142,27 @@ export function importHaproxy(text: string, file: string, backend: string | unde
   }
   const p = found.pending;
   const { algorithm, options } = algorithmOf(p, file, warnings);
-  const servers = found.servers.map((s) => serverOf(s.line, [...s.words.slice(0, 3), ...p.defaultServer, ...s.words.slice(3)], file, warnings));
+  const servers = found.servers.map((s) => serverOf(s.line, s.words, p.defaultServer, file, warnings));
+  // HAProxy refuses two servers of one name in a backend (cfgparse.c check_config_validity;
+  // it exempts servers given an explicit `id`, but lbsim tells backends apart by name).
+  servers.forEach((s, i) => {
+    const first = servers.findIndex((o) => o.name === s.name);
+    if (first < i) throw new LbsimError('SCENARIO_INVALID', `${file}:${s.line}: backend '${found.name}', another server named '${s.name}' was already defined at line ${servers[first]!.line}, please use distinct names (HAProxy 2.6 refuses to start)`);
+  });
   if (servers.length === 0) warnings.push(`${file}: backend '${found.name}' has no server lines`);
   // Simulated (server-health knobs): option allbackups.
   const settings: ImportedBalancer['settings'] = p.allBackups === undefined ? {} : { allBackups: p.allBackups };
   if (p.queueTimeoutMs !== undefined) settings.queueTimeoutMs = p.queueTimeoutMs;
   if (p.connectTimeoutMs !== undefined) settings.connectTimeoutMs = p.connectTimeoutMs;
   if (p.retries !== undefined) settings.retries = p.retries;
+  if (p.retryOn !== undefined) settings.retryOn = p.retryOn;
+  if (p.serverTimeoutMs !== undefined) settings.serverTimeoutMs = p.serverTimeoutMs;
   if (p.redispatch !== undefined) settings.redispatch = p.redispatch;
   if (p.httpchk !== undefined) {
     settings.healthCheck = { httpchk: p.httpchk };
     warnings.push(`${file}: backend '${found.name}': option httpchk ${p.httpchk}: a check passes unless the server is in an outage (HTTP answers are not modelled)`);
   }
-  // timeout queue / connect, retries and redispatch go to the proxy layer (config-import/scenario.ts).
+  // timeout queue / connect / server, retries, retry-on and redispatch go to the proxy layer (config-import/scenario.ts).
   return { kind: 'haproxy', file, name: found.name, algorithm, options, servers, settings, warnings };
 }
 
@@ -139,22 +176,34 @@ function applyDirective(l: Line, p: Pending, servers: { line: Line; words: strin
     case 'hash-type':
       p.hashType = { words: w.slice(1), at: where };
       return;
-    case 'retries':
-      p.retries = Number(w[1]);
+    case 'retries': {
+      // cfgparse-listen.c: an empty argument is fatal, anything else is atol()'d.
+      if (w[1] === undefined) throw new LbsimError('SCENARIO_INVALID', `${where}: 'retries' expects an integer argument (HAProxy 2.6 refuses to start)`);
+      const n = Math.max(0, atol(w[1]));
+      if (!isWhole(w[1]) || Number(w[1]) < 0) warnings.push(`${where}: retries '${w[1]}' is not a whole number of retries; HAProxy 2.6 reads it as ${atol(w[1])} (atol), lbsim as ${n}`);
+      p.retries = n;
+      return;
+    }
+    case 'retry-on':
+      p.retryOn = retryOnOf(w.slice(1), where, warnings);
       return;
     case 'default-server':
-      p.defaultServer = w.slice(1);
+      // Added to the defaults' (copied into this section): later keywords override earlier ones.
+      p.defaultServer = [...p.defaultServer, { where, label: 'default-server', words: w.slice(1) }];
       return;
     case 'server':
       if (servers === undefined) warnings.push(`${where}: 'server' outside a backend; ignored`);
       else servers.push({ line: l, words: w });
       return;
     case 'timeout':
-      if (w[1] === 'queue' || w[1] === 'connect') {
+      if (w[1] === 'queue' || w[1] === 'connect' || w[1] === 'server') {
+        // proxy.c proxy_parse_timeout: a time parse_time_err cannot read is fatal.
         const ms = haproxyTime(w[2] ?? '');
-        if (ms === undefined) warnings.push(`${where}: timeout ${w[1]} '${w[2]}' is not a time; ignored`);
-        else if (w[1] === 'queue') p.queueTimeoutMs = ms;
-        else p.connectTimeoutMs = ms;
+        if (ms === undefined) throw new LbsimError('SCENARIO_INVALID', `${where}: timeout ${w[1]} '${w[2] ?? ''}': expected a time such as 30s or 500ms (HAProxy 2.6 refuses to start)`);
+        if (w[1] === 'queue') p.queueTimeoutMs = ms;
+        else if (w[1] === 'connect') p.connectTimeoutMs = ms;
+        // 0 is no timeout (TICK_ETERNITY), as when it is not set.
+        else p.serverTimeoutMs = ms > 0 ? ms : undefined;
         return;
       }
       break;
@@ -178,6 +227,25 @@ function applyDirective(l: Line, p: Pending, servers: { line: Line; words: strin
   if (servers !== undefined) warnings.push(`${where}: '${w.join(' ')}' not understood by the importer; ignored`);
 }
 
+/** `retry-on` as lbsim's retry_on; an unknown keyword, or `none` with others, is fatal in HAProxy 2.6 (proxy_parse_retry_on). */
+function retryOnOf(words: string[], where: string, warnings: string[]): ('refused' | '503' | 'timeout')[] {
+  if (words.length === 0) throw new LbsimError('SCENARIO_INVALID', `${where}: 'retry-on' expects at least one keyword (HAProxy 2.6 refuses to start)`);
+  if (words.includes('none')) {
+    if (words.length > 1) throw new LbsimError('SCENARIO_INVALID', `${where}: retry-on: 'none' can only be used alone (HAProxy 2.6 refuses to start)`);
+    return [];
+  }
+  const out = new Set<'refused' | '503' | 'timeout'>();
+  const unmodelled: string[] = [];
+  for (const k of words) {
+    const mapped = RETRY_ON.get(k);
+    if (mapped === undefined) throw new LbsimError('SCENARIO_INVALID', `${where}: retry-on: unknown keyword '${k}' (HAProxy 2.6 refuses to start); expected none or any of ${[...RETRY_ON.keys()].join(', ')}`);
+    if (mapped.length === 0 || k === 'all-retryable-errors') unmodelled.push(k);
+    for (const m of mapped) out.add(m);
+  }
+  if (unmodelled.length > 0) warnings.push(`${where}: retry-on ${unmodelled.join(' ')}: lbsim's backends never give an empty or junk response, a 0-RTT rejection or a 404, 408, 425, 500, 501, 502 or 504, so nothing is retried for those; simulated: conn-failure (a backend down), response-timeout (timeout server), 503 (a backend's queue full)`);
+  return [...out];
+}
+
 function algorithmOf(p: Pending, file: string, warnings: string[]): { algorithm: string; options: Record<string, unknown> } {
   const options: Record<string, unknown> = {};
   const words = p.balance?.words ?? ['roundrobin'];
@@ -188,6 +256,7 @@ function algorithmOf(p: Pending, file: string, warnings: string[]): { algorithm:
   const rnd = /^random(?:\((\d+)\))?$/.exec(raw);
   if (hdr) {
     algorithm = 'haproxy/hdr';
+    warnings.push(`${where}: balance ${raw}: lbsim's traces hold no ${hdr[1]} header; haproxy/hdr hashes the route key (the path) instead, so requests are spread by path, not by ${hdr[1]}`);
   } else if (rnd) {
     algorithm = 'haproxy/random';
     if (rnd[1] !== undefined) options.draws = Number(rnd[1]);
@@ -196,7 +265,9 @@ function algorithmOf(p: Pending, file: string, warnings: string[]): { algorithm:
   } else if (!BALANCE_UNMODELLED.test(raw)) {
     throw new LbsimError('SCENARIO_INVALID', `${where}: balance ${raw}: unknown algorithm (HAProxy 2.6 refuses to start); expected one of ${HAPROXY_BALANCE_ALGORITHMS.join(', ')}`);
   } else {
-    warnings.push(`${where}: 'balance ${words.join(' ')}' is not modelled; using haproxy/roundrobin (HAProxy's default) instead`);
+    // HAProxy itself uses round robin for a request without the URL parameter or RDP cookie, and lbsim's traces hold neither.
+    const absent = raw === 'url_param' ? ': the query string is not in lbsim\'s traces, and HAProxy uses round robin for a request without the parameter' : raw.startsWith('rdp-cookie') ? ': lbsim\'s traces hold no RDP cookie, and HAProxy uses round robin for a request without one' : '';
+    warnings.push(`${where}: 'balance ${words.join(' ')}' is not modelled; using haproxy/roundrobin (HAProxy's default) instead${absent}`);
     algorithm = 'haproxy/roundrobin';
   }
   if (words.length > 1) warnings.push(`${where}: balance arguments '${words.slice(1).join(' ')}' not modelled; ignored`);
@@ -214,79 +285,4 @@ function algorithmOf(p: Pending, file: string, warnings: string[]): { algorithm:
     } else warnings.push(`${p.hashType.at}: hash-type '${type}' not understood; using map-based`);
   }
   return { algorithm, options };
-}
-
-function serverOf(l: Line, w: string[], file: string, warnings: string[]): ImportedServer {
-  const where = `${file}:${l.no}`;
-  const s: ImportedServer = { name: w[1] ?? '?', address: w[2] ?? '', weight: 1 };
-  let check = false;
-  let inter = 2000;
-  let rise = 2;
-  let fall = 3;
-  /** The number at word i, or `fallback` (with a warning) when it is not one. */
-  const num = (i: number, what: string, fallback: number): number => {
-    const v = Number(w[i]);
-    if (Number.isFinite(v)) return v;
-    warnings.push(`${where}: server ${s.name}: ${what} '${w[i]}' is not a number; ignored`);
-    return fallback;
-  };
-  for (let i = 3; i < w.length; i++) {
-    switch (w[i]) {
-      case 'weight':
-        s.weight = num(++i, 'weight', s.weight);
-        if (s.weight < 0 || s.weight > HAPROXY_MAX_WEIGHT) {
-          throw new LbsimError('SCENARIO_INVALID', `${where}: server ${s.name}: weight ${w[i]} is not within 0 and ${HAPROXY_MAX_WEIGHT} (HAProxy 2.6 refuses to start)`);
-        }
-        break;
-      case 'maxconn':
-        s.maxconn = num(++i, 'maxconn', s.maxconn ?? 0);
-        break;
-      case 'maxqueue':
-        s.maxqueue = num(++i, 'maxqueue', s.maxqueue ?? 0);
-        break;
-      case 'backup':
-        s.backup = true;
-        break;
-      case 'no-backup':
-        s.backup = false;
-        break;
-      case 'disabled':
-        s.down = true;
-        break;
-      case 'enabled':
-        s.down = false;
-        break;
-      case 'check':
-        check = true;
-        break;
-      case 'no-check':
-        check = false;
-        break;
-      case 'slowstart': {
-        const ms = haproxyTime(w[++i] ?? '');
-        if (ms === undefined) warnings.push(`${where}: server ${s.name}: slowstart '${w[i]}' is not a time; ignored`);
-        else s.slowStartMs = ms;
-        break;
-      }
-      case 'inter': {
-        const ms = haproxyTime(w[++i] ?? '');
-        if (ms !== undefined) inter = ms;
-        break;
-      }
-      case 'rise':
-        rise = num(++i, 'rise', rise);
-        break;
-      case 'fall':
-        fall = num(++i, 'fall', fall);
-        break;
-      default:
-        // Server keywords take one argument except the flags (HAProxy 2.6 manual, 5.2).
-        warnings.push(`${where}: server ${s.name}: '${SERVER_FLAGS.has(w[i]!) || i + 1 >= w.length ? w[i] : `${w[i]} ${w[i + 1]}`}' not understood by the importer; ignored`);
-        if (!SERVER_FLAGS.has(w[i]!)) i++;
-    }
-  }
-  if (check) s.check = { interMs: inter, rise, fall };
-  // backup, slowstart and check are server-health knobs; maxconn and maxqueue the proxy layer's (config-import/scenario.ts).
-  if (s.down) warnings.push(`${where}: server ${s.name} is disabled: imported with weight 0 (drained)`);
-  return s;
 }

@@ -84,9 +84,11 @@ export function resolveBalancerSection(section: Record<string, unknown>, backend
 /**
  * The proxy knobs a config sets, with its proxy's defaults for what it leaves out:
  * - HAProxy 2.6: `retries` (default 3), `option redispatch` (the last retry; else the same
- *   server), retry-on conn-failure (its default), `timeout queue`, which falls back to
- *   `timeout connect` when unset (configuration manual, "timeout queue"); `timeout
- *   connect` also sets the turn-around before a retry (MIN(1 s, it)).
+ *   server), `retry-on` (default conn-failure; `none` → no retries), `timeout queue`, which
+ *   falls back to `timeout connect` when unset (configuration manual, "timeout queue");
+ *   `timeout connect` also sets the turn-around before a retry (MIN(1 s, it)); `timeout
+ *   server` → per_try_timeout (a 504, the server working on; retried only under retry-on
+ *   response-timeout).
  * - nginx 1.22: no proxy queue; `proxy_next_upstream` (default `error timeout`): error →
  *   refused, http_503 → 503, timeout → timeout; `off` → no retries; every retry to the
  *   next peer; `proxy_next_upstream_tries` N → N − 1 retries (0, the default: each peer
@@ -99,12 +101,14 @@ function proxyFieldsOf(imp: ImportedBalancer): ProxyFields {
   const s = imp.settings;
   if (imp.kind === 'haproxy') {
     const timeout = s.queueTimeoutMs ?? s.connectTimeoutMs;
+    const retryOn = s.retryOn ?? ['refused'];
     return {
-      retries: s.retries ?? 3,
+      retries: retryOn.length === 0 ? 0 : (s.retries ?? 3),
       redispatch: s.redispatch === true ? 'last' : typeof s.redispatch === 'number' ? s.redispatch : 'never',
-      retry_on: ['refused'],
+      ...(retryOn.length === 0 ? {} : { retry_on: retryOn }),
       ...(timeout === undefined ? {} : { timeout_queue: timeout }),
       ...(s.connectTimeoutMs === undefined ? {} : { timeout_connect: s.connectTimeoutMs }),
+      ...(s.serverTimeoutMs === undefined ? {} : { per_try_timeout: s.serverTimeoutMs }),
     };
   }
   if (imp.kind === 'nginx') {

@@ -16,6 +16,8 @@ export interface ImportedServer {
   name: string;
   address: string;
   weight: number;
+  /** The line of the file that defines it (HAProxy `server`), for messages. */
+  line?: number;
   /** HAProxy `maxconn`, nginx `max_conns`: most requests the proxy sends at once (it queues the rest). */
   maxconn?: number;
   /** HAProxy `maxqueue`: most requests waiting in this server's queue at the proxy. */
@@ -48,6 +50,10 @@ export interface ImportedBalancer {
     queueTimeoutMs?: number;
     /** HAProxy `retries` (attempts after the first). */
     retries?: number;
+    /** HAProxy `timeout server`, ms: a try not answered within it gets a 504 (lbsim's per_try_timeout). */
+    serverTimeoutMs?: number;
+    /** HAProxy `retry-on`, as lbsim's retry_on ([] for `none`). */
+    retryOn?: ('refused' | '503' | 'timeout')[];
     /** HAProxy `timeout connect`, ms: the queue timeout when `timeout queue` is not set. */
     connectTimeoutMs?: number;
     /** nginx `proxy_next_upstream_tries` (all tries, the first included; 0 = no limit). */

@@ -57,6 +57,16 @@ describe('haproxy.cfg', () => {
   it('names the backends it found when the one asked for is missing', () => {
     expect(() => importBalancerConfig(fixture('haproxy.cfg'), { backend: 'nope' })).toThrow(/no backend or listen section named 'nope'; found app, api, stats/);
   });
+  it("says that balance hdr(name) hashes the path (no header in lbsim's traces), and why url_param / rdp-cookie run as round robin", () => {
+    const h = importBalancerText('backend b\n  balance hdr(host) use_domain_only\n  hash-type consistent\n  server s1 1.1.1.1:80\n', 'h.cfg');
+    expect([h.algorithm, h.options]).toEqual(['haproxy/hdr', { hash_type: 'consistent' }]);
+    has(h.warnings, /^h\.cfg:2: balance hdr\(host\): lbsim's traces hold no host header; haproxy\/hdr hashes the route key \(the path\) instead/);
+    has(h.warnings, /^h\.cfg:2: balance arguments 'use_domain_only' not modelled; ignored/);
+    const u = importBalancerText('backend b\n  balance url_param userid\n  server s1 1.1.1.1:80\n', 'u.cfg');
+    has(u.warnings, /u\.cfg:2: 'balance url_param userid' is not modelled; using haproxy\/roundrobin .*HAProxy uses round robin for a request without the parameter/);
+    const r = importBalancerText('backend b\n  balance rdp-cookie(mstshash)\n  server s1 1.1.1.1:80\n', 'r.cfg');
+    has(r.warnings, /r\.cfg:2: 'balance rdp-cookie\(mstshash\)' is not modelled; using haproxy\/roundrobin .*no RDP cookie/);
+  });
   it('maps balance random(3) and unknown algorithms with a warning', () => {
     const r = importBalancerText('backend b\n  balance random(3)\n  server s1 1.1.1.1:80\n', 'x.cfg');
     expect([r.algorithm, r.options]).toEqual(['haproxy/random', { draws: 3 }]);
@@ -77,10 +87,42 @@ describe('what the proxy itself refuses to start with is an error, not a warning
     expect(cfg('  server s1 1.1.1.1:80 weight 300\n')).toThrow(/^h\.cfg:4: server s1: weight 300 is not within 0 and 256/);
     expect(cfg('  server s1 1.1.1.1:80 weight -1\n')).toThrow(/weight -1 is not within 0 and 256/);
     expect(cfg('  server s1 1.1.1.1:80 weight 256\n  server s2 1.1.1.2:80 weight 0\n')().servers.map((x) => x.weight)).toEqual([256, 0]);
-    // A word that is not a number is ignored, as the warning says (the default stays; maxconn 0 = no limit).
+    // A word that is not a number is read as HAProxy's atol() reads it: 0 (weight 0 takes no traffic; maxconn 0 = no limit), with a warning.
     const nan = cfg('  server s1 1.1.1.1:80 weight abc maxconn xyz\n')();
-    expect(nan.servers.map((x) => [x.weight, x.maxconn])).toEqual([[1, 0]]);
-    expect(nan.warnings.filter((x) => /is not a number; ignored/.test(x))).toHaveLength(2);
+    expect(nan.servers.map((x) => [x.weight, x.maxconn])).toEqual([[0, 0]]);
+    expect(nan.warnings).toEqual(expect.arrayContaining([
+      "h.cfg:4: server s1: weight 'abc' is not a whole number; HAProxy reads it as 0 (atol), and so does lbsim",
+      "h.cfg:4: server s1: maxconn 'xyz' is not a whole number; HAProxy reads it as 0 (atol), and so does lbsim",
+    ]));
+    expect(cfg('  server s1 1.1.1.1:80 weight 7x\n')().servers[0]!.weight).toBe(7);
+    // A bad weight in default-server is the default-server line's, not the server's.
+    expect(cfg('  default-server weight 300\n  server s1 1.1.1.1:80\n')).toThrow(/^h\.cfg:4: default-server: weight 300 is not within 0 and 256/);
+    const defaultAbc = cfg('  default-server weight abc\n  server s1 1.1.1.1:80\n  server s2 1.1.1.2:80 weight 2\n')();
+    expect(defaultAbc.servers.map((x) => x.weight)).toEqual([0, 2]);
+    expect(defaultAbc.warnings.filter((x) => /weight 'abc'/.test(x))).toEqual(["h.cfg:4: default-server: weight 'abc' is not a whole number; HAProxy reads it as 0 (atol), and so does lbsim"]);
+  });
+  it('HAProxy: times it cannot read, rise/fall not above 0, two servers of one name; retries it reads with atol()', () => {
+    expect(cfg('  server w3 1.1.1.3:80 inter fast check\n')).toThrow(/^h\.cfg:4: server w3: inter 'fast': expected a time such as 2s or 500ms \(HAProxy 2\.6 refuses to start\)/);
+    expect(cfg('  default-server inter fast\n  server w3 1.1.1.3:80 check\n')).toThrow(/^h\.cfg:4: default-server: inter 'fast'/);
+    expect(cfg('  server w3 1.1.1.3:80 slowstart soon\n')).toThrow(/h\.cfg:4: server w3: slowstart 'soon': expected a time/);
+    expect(cfg('  server w3 1.1.1.3:80 check rise 0\n')).toThrow(/h\.cfg:4: server w3: 'rise' has to be > 0 \(got '0'\)/);
+    expect(cfg('  server w3 1.1.1.3:80 check fall none\n')).toThrow(/h\.cfg:4: server w3: 'fall' has to be > 0 \(got 'none'\)/);
+    expect(cfg('  server w3 1.1.1.3:80 weight\n')).toThrow(/h\.cfg:4: server w3: 'weight' expects an argument/);
+    expect(cfg('  timeout queue 5x\n  server w1 1.1.1.1:80\n')).toThrow(/^h\.cfg:4: timeout queue '5x': expected a time such as 30s or 500ms \(HAProxy 2\.6 refuses to start\)/);
+    expect(cfg('  server w1 1.1.1.1:80\n  server w2 1.1.1.2:80\n  server w1 1.1.1.3:80\n')).toThrow(
+      /^h\.cfg:6: backend 'b', another server named 'w1' was already defined at line 4, please use distinct names \(HAProxy 2\.6 refuses to start\)$/,
+    );
+    // cfgparse-listen.c: retries is atol()'d (only an empty argument is fatal): 'three' is 0 retries, with a note.
+    const three = cfg('  retries three\n  server w1 1.1.1.1:80\n')();
+    expect(three.settings.retries).toBe(0);
+    expect(three.warnings).toContain("h.cfg:4: retries 'three' is not a whole number of retries; HAProxy 2.6 reads it as 0 (atol), lbsim as 0");
+    expect(cfg('  retries\n  server w1 1.1.1.1:80\n')).toThrow(/^h\.cfg:4: 'retries' expects an integer argument/);
+  });
+  it("HAProxy: each server keeps its own line (validate reports it there, not at another server's with the same address)", async () => {
+    const { validateProxyText } = await import('../../src/workflows/validate-proxy.ts');
+    const text = 'backend api\n    balance roundrobin\n    server w3 10.0.0.3:80 check\n    server w4 10.0.0.3:80 disabled\n';
+    expect(importBalancerText(text, 'hw.cfg').servers.map((x) => [x.name, x.line])).toEqual([['w3', 3], ['w4', 4]]);
+    expect(validateProxyText(text, 'hw.cfg', {}).findings.map((f) => [f.field, f.line])).toEqual([['w4.down', 4]]);
   });
   it('nginx: weight=0 (or not a positive whole number) is an invalid parameter', () => {
     const conf = (w: string) => () => importBalancerText(`http {\n  upstream u {\n    server a:1 ${w};\n  }\n}\n`, 'n.conf');
@@ -233,8 +275,8 @@ describe('balancer.from in a scenario', () => {
     const b: { name: string; weight: number; maxconn?: number }[] = backends();
     const r = resolveBalancerSection({ from: 'haproxy.cfg', backend: 'app' }, b, dir, 's.yaml');
     expect(b.map((x) => x.maxconn ?? null)).toEqual([200, 200, 100, null]);
-    // timeout connect 5s also sets the turn-around before a retry: MIN(1 s, 5 s).
-    expect(r.proxy).toEqual({ retries: 3, redispatch: 'last', retry_on: ['refused'], timeout_queue: 10_000, timeout_connect: 5000 });
+    // timeout connect 5s also sets the turn-around before a retry: MIN(1 s, 5 s); timeout server 30s is the per-try timeout.
+    expect(r.proxy).toEqual({ retries: 3, redispatch: 'last', retry_on: ['refused'], timeout_queue: 10_000, timeout_connect: 5000, per_try_timeout: 30_000 });
     // A scenario's own maxconn wins; maxqueue 0 is HAProxy's "no limit"; without timeout queue, timeout connect is used; retries default to 3.
     const text = 'defaults\n  timeout connect 3s\nbackend b\n  server s1 1.1.1.1:80 maxconn 10 maxqueue 0\n  server s2 1.1.1.2:80 maxconn 10 maxqueue 5\n';
     const tmp = mkdtempSync(join(tmpdir(), 'lbsim-import-'));
@@ -252,6 +294,41 @@ describe('balancer.from in a scenario', () => {
       const own3 = [{ name: 's1', weight: 1 }];
       expect(resolveBalancerSection({ from: 'r.cfg' }, own3, tmp, 's.yaml').proxy).toMatchObject({ redispatch: expected });
     }
+  });
+  it('maps timeout server (inherited from defaults as HAProxy does) to per_try_timeout, retried only under retry-on response-timeout', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'lbsim-import-'));
+    const proxyOf = (text: string) => {
+      writeFileSync(join(tmp, 't.cfg'), text);
+      return resolveBalancerSection({ from: 't.cfg' }, [{ name: 's1', weight: 1 }], tmp, 's.yaml').proxy;
+    };
+    const defaults = 'defaults\n  timeout connect 5s\n  timeout server 100ms\n';
+    // HAProxy 2.6's default retry-on is conn-failure: a response timeout is a 504, not retried.
+    expect(proxyOf(`${defaults}backend b\n  server s1 1.1.1.1:80\n`)).toMatchObject({ per_try_timeout: 100, retry_on: ['refused'], retries: 3 });
+    expect(proxyOf(`${defaults}backend b\n  timeout server 2s\n  server s1 1.1.1.1:80\n`)).toMatchObject({ per_try_timeout: 2000 });
+    // 0 is no timeout (TICK_ETERNITY), as when it is not set.
+    expect(proxyOf(`${defaults}backend b\n  timeout server 0\n  server s1 1.1.1.1:80\n`)!.per_try_timeout).toBeUndefined();
+    expect(proxyOf(`${defaults}backend b\n  retry-on response-timeout conn-failure\n  server s1 1.1.1.1:80\n`)).toMatchObject({ per_try_timeout: 100, retry_on: ['timeout', 'refused'] });
+    expect(proxyOf(`${defaults}backend b\n  retry-on all-retryable-errors\n  server s1 1.1.1.1:80\n`)).toMatchObject({ retry_on: ['refused', 'timeout', '503'] });
+    expect(proxyOf(`${defaults}  retries 2\nbackend b\n  retry-on none\n  server s1 1.1.1.1:80\n`)).toMatchObject({ retries: 0 });
+    const junk = importBalancerText(`${defaults}backend b\n  retry-on 502 conn-failure\n  server s1 1.1.1.1:80\n`, 'j.cfg');
+    expect(junk.settings.retryOn).toEqual(['refused']);
+    has(junk.warnings, /j\.cfg:5: retry-on 502: lbsim's backends never give .* a 404, 408, 425, 500, 501, 502 or 504, so nothing is retried for those/);
+    expect(() => importBalancerText('backend b\n  retry-on conn-failures\n  server s1 1.1.1.1:80\n', 'u.cfg')).toThrow(/^u\.cfg:2: retry-on: unknown keyword 'conn-failures' \(HAProxy 2\.6 refuses to start\); expected none or any of conn-failure, empty-response, junk-response, response-timeout/);
+    expect(() => importBalancerText('backend b\n  retry-on none 503\n  server s1 1.1.1.1:80\n', 'u.cfg')).toThrow(/u\.cfg:2: retry-on: 'none' can only be used alone/);
+    expect(() => importBalancerText('defaults\n  timeout server 1o0ms\nbackend b\n  server s1 1.1.1.1:80\n', 'u.cfg')).toThrow(/^u\.cfg:2: timeout server '1o0ms': expected a time/);
+  });
+  it("adds a backend's default-server to the defaults' one, keyword by keyword (HAProxy copies it, then parses the backend's on top)", () => {
+    const imp = importBalancerText(
+      'defaults\n  default-server inter 3s fall 3 rise 2 check\nbackend b\n  default-server maxconn 100 maxqueue 50 slowstart 30s\n  default-server fall 5\n  server s1 1.1.1.1:80 weight 100\n  server s2 1.1.1.2:80 no-check\n',
+      'd.cfg',
+    );
+    expect(imp.servers.map((x) => [x.name, x.check ?? null, x.maxconn, x.maxqueue, x.slowStartMs])).toEqual([
+      ['s1', { interMs: 3000, rise: 2, fall: 5 }, 100, 50, 30_000],
+      ['s2', null, 100, 50, 30_000],
+    ]);
+    // A later defaults section starts afresh.
+    const fresh = importBalancerText('defaults\n  default-server check\ndefaults\n  mode http\nbackend b\n  server s1 1.1.1.1:80\n', 'f.cfg');
+    expect(fresh.servers[0]!.check).toBeUndefined();
   });
   it('maps max_conns and proxy_next_upstream (nginx): no proxy queue, tries − 1 retries to the next peer', () => {
     const b: { name: string; weight: number; maxconn?: number }[] = ['10.0.1.11:8080', '10.0.1.12:8080', '10.0.1.13:8080', '10.0.1.20:8080'].map((name) => ({ name, weight: 1 }));

@@ -151,6 +151,15 @@ describe('lbsim validate and run on config files', { timeout: SLOW }, () => {
     expect([envoy.code, envoy.stderr]).toEqual([2, expect.stringMatching(/load_balancing_weight: 0 is invalid: Envoy 1\.28 requires a whole number >= 1/)]);
   });
 
+  it("two HAProxy servers of one name: exit 2 at the second one's line, naming the first, from validate and diff alike", async () => {
+    const dup = file('dup.cfg', 'backend api\n    balance roundrobin\n    server w1 10.0.0.1:80\n    server w1 10.0.0.2:80\n');
+    const message = `lbsim: ${dup}:4: backend 'api', another server named 'w1' was already defined at line 3, please use distinct names (HAProxy 2.6 refuses to start)\n`;
+    const v = await runCli(['validate', dup]);
+    expect([v.code, v.stderr]).toEqual([2, message]);
+    const d = await runCli(['diff', dup, dup, '--traffic', trace]);
+    expect([d.code, d.stderr]).toEqual([2, message]);
+  });
+
   it('validate tells the kind by content: an Envoy cluster named .txt, an nginx file named .cfg', async () => {
     const envoy = file('cluster.txt', 'name: api\nlb_policy: ROUND_ROBIN\nload_assignment:\n  cluster_name: api\n  endpoints:\n    - lb_endpoints:\n        - endpoint: { address: { socket_address: { address: 10.0.0.1, port_value: 80 } } }\n          load_balancing_weight: 1\n        - endpoint: { address: { socket_address: { address: 10.0.0.2, port_value: 80 } } }\n          health_status: DRAINING\n');
     const e = await runCli(['validate', envoy]);
