@@ -10,12 +10,15 @@
  * common_lb_config.healthy_panic_threshold, load_assignment endpoints (socket_address,
  * load_balancing_weight, health_status), circuit_breakers, outlier_detection,
  * health_checks, slow_start_config (the last three become server-health knobs); connect_timeout, type and the like are accepted
- * silently (they change nothing lbsim models). Any other field is a warning naming its
- * path. Backends are named "address:port".
+ * silently (they change nothing lbsim models); endpoints of a priority above 0 become
+ * backup servers (with a warning: Envoy's failover is gradual, lbsim's all-or-nothing).
+ * Any other field is a warning naming its line and path. What Envoy rejects (an lb_policy
+ * it does not know, an endpoint weight below 1) is an error at FILE:LINE. Backends are
+ * named "address:port".
  */
 import { LbsimError } from '../errors.ts';
 import { type ActiveCheckSpec, OUTLIER_DEFAULTS, type OutlierSpec, ENVOY_SLOW_START_DEFAULTS } from '../engine/server-health-types.ts';
-import { parseYamlFile } from '../scenario/yaml-document.ts';
+import { lineOf, parseYamlFile } from '../scenario/yaml-document.ts';
 import type { ImportedBalancer, ImportedServer } from './types.ts';
 
 type Obj = Record<string, unknown>;
@@ -28,6 +31,14 @@ const POLICY: Record<string, string> = {
   MAGLEV: 'envoy/maglev',
   RANDOM: 'envoy/random',
 };
+/**
+ * envoy.config.cluster.v3.Cluster.LbPolicy, Envoy 1.28, by number (protobuf's JSON mapping
+ * takes an enum's name or number; 4 was ORIGINAL_DST_LB, removed). Any other value fails
+ * the config's parse and Envoy refuses to start.
+ */
+const LB_POLICIES = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RING_HASH', 'RANDOM', undefined, 'MAGLEV', 'CLUSTER_PROVIDED', 'LOAD_BALANCING_POLICY_CONFIG'];
+/** Envoy's default overprovisioning factor (ClusterLoadAssignment.Policy.overprovisioning_factor 140). */
+const OVERPROVISIONING = 1.4;
 
 const SILENT = new Set(['name', 'connect_timeout', 'type', 'dns_lookup_family', 'dns_refresh_rate', 'per_connection_buffer_limit_bytes', 'typed_extension_protocol_options', 'transport_socket', 'http2_protocol_options', 'upstream_connection_options', 'respect_dns_ttl', 'alt_stat_name']);
 const KNOWN = new Set(['lb_policy', 'least_request_lb_config', 'ring_hash_lb_config', 'maglev_lb_config', 'round_robin_lb_config', 'common_lb_config', 'load_assignment', 'circuit_breakers', 'outlier_detection', 'health_checks']);
@@ -66,8 +77,22 @@ export function clustersOf(doc: unknown): Obj[] {
   return 'name' in doc || 'load_assignment' in doc ? [doc] : [];
 }
 
+/** Where cluster `c` sits in the document, as a path of keys for lineOf. */
+function pathOfCluster(doc: unknown, c: Obj): (string | number)[] {
+  if (Array.isArray(doc)) return [doc.indexOf(c)];
+  if (!isObj(doc)) return [];
+  if (Array.isArray(doc.clusters)) return ['clusters', doc.clusters.indexOf(c)];
+  const sr = doc.static_resources;
+  if (isObj(sr) && Array.isArray(sr.clusters)) return ['static_resources', 'clusters', sr.clusters.indexOf(c)];
+  return [];
+}
+
+/** `a.b[2].c` → ['a', 'b', 2, 'c']. */
+const keysOf = (path: string): (string | number)[] => path.split(/\.|(?=\[)/).map((k) => (k.startsWith('[') ? Number(k.slice(1, -1)) : k));
+
 export function importEnvoy(text: string, file: string, cluster: string | undefined): ImportedBalancer {
-  const doc: unknown = parseYamlFile(text, file).doc.toJS();
+  const parsed = parseYamlFile(text, file);
+  const doc: unknown = parsed.doc.toJS();
   const all = clustersOf(doc);
   const found = cluster === undefined ? (all.length === 1 ? all[0] : undefined) : all.find((c) => c.name === cluster);
   if (!found) {
@@ -76,11 +101,22 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
     throw new LbsimError('SCENARIO_INVALID', `${file}: ${cluster === undefined ? `${all.length} clusters (${names.join(', ')}); choose one with balancer.cluster` : `no cluster named '${cluster}'; found ${names.join(', ')}`}`);
   }
   const name = String(found.name ?? '');
+  const base = pathOfCluster(doc, found);
+  // FILE:LINE of a field of this cluster (the deepest part of the path the document has), then the path itself.
+  const at = (path: string) => {
+    const line = lineOf(parsed.doc, parsed.lines, [...base, ...keysOf(path)]);
+    return `${file}${line === undefined ? '' : `:${line}`}: clusters[${name}].${path}`;
+  };
   const warnings: string[] = [];
-  const w = (path: string, what: string) => warnings.push(`${file}: clusters[${name}].${path}: ${what}`);
+  const w = (path: string, what: string) => warnings.push(`${at(path)}: ${what}`);
   for (const key of Object.keys(found)) if (!SILENT.has(key) && !KNOWN.has(key)) w(key, 'not understood by the importer; ignored');
 
-  const policy = String(found.lb_policy ?? 'ROUND_ROBIN');
+  const given = found.lb_policy ?? 'ROUND_ROBIN';
+  const policy = typeof given === 'number' && Number.isInteger(given) ? LB_POLICIES[given] : typeof given === 'string' && LB_POLICIES.includes(given) ? given : undefined;
+  if (policy === undefined) {
+    const known = LB_POLICIES.filter((p) => p !== undefined).join(', ');
+    throw new LbsimError('SCENARIO_INVALID', `${at('lb_policy')}: ${JSON.stringify(given)} is not an Envoy lb_policy (Envoy 1.28 rejects the cluster); expected one of ${known}`);
+  }
   let algorithm = POLICY[policy];
   if (algorithm === undefined) {
     w('lb_policy', `${policy} is not modelled; using envoy/round_robin (Envoy's default)`);
@@ -125,11 +161,18 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
   }
   if (algorithm === 'envoy/ring_hash' || algorithm === 'envoy/maglev') w('lb_policy', 'the request hash is modelled as the route key (the route\'s hash_policy lives in the route configuration, not the cluster)');
 
+  const settings: ImportedBalancer['settings'] = {};
   const servers: ImportedServer[] = [];
   const la = sub('load_assignment');
   const endpoints = la && Array.isArray(la.endpoints) ? la.endpoints.filter(isObj) : [];
+  const priorities = new Set<number>();
+  const backupGroups: [number, number][] = [];
   endpoints.forEach((group, gi) => {
-    if (group.priority !== undefined && Number(group.priority) !== 0) w(`load_assignment.endpoints[${gi}].priority`, 'priorities other than 0 are not modelled; these endpoints are imported as priority 0');
+    const priority = group.priority === undefined ? 0 : Number(unwrap(group.priority));
+    if (!Number.isInteger(priority) || priority < 0) {
+      throw new LbsimError('SCENARIO_INVALID', `${at(`load_assignment.endpoints[${gi}].priority`)}: ${JSON.stringify(group.priority)} is invalid: Envoy 1.28 requires a whole number >= 0 (LocalityLbEndpoints.priority) and rejects the cluster`);
+    }
+    if (priority > 0) priorities.add(priority);
     if (group.load_balancing_weight !== undefined) w(`load_assignment.endpoints[${gi}].load_balancing_weight`, 'locality weights are not modelled; ignored');
     const lbs = Array.isArray(group.lb_endpoints) ? group.lb_endpoints.filter(isObj) : [];
     let localitySum = 0;
@@ -141,9 +184,10 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
       const s: ImportedServer = { name: address, address, weight: e.load_balancing_weight === undefined ? 1 : Number(unwrap(e.load_balancing_weight)) };
       // config.endpoint.v3.LbEndpoint: load_balancing_weight [(validate.rules).uint32 = {gte: 1}] — Envoy rejects the cluster otherwise.
       if (!Number.isInteger(s.weight) || s.weight < 1 || s.weight > UINT32_MAX) {
-        throw new LbsimError('SCENARIO_INVALID', `${file}: clusters[${name}].${path}.load_balancing_weight: ${String(unwrap(e.load_balancing_weight))} is invalid: Envoy 1.28 requires a whole number >= 1 (LbEndpoint.load_balancing_weight) and rejects the cluster`);
+        throw new LbsimError('SCENARIO_INVALID', `${at(`${path}.load_balancing_weight`)}: ${String(unwrap(e.load_balancing_weight))} is invalid: Envoy 1.28 requires a whole number >= 1 (LbEndpoint.load_balancing_weight) and rejects the cluster`);
       }
       localitySum += s.weight;
+      if (priority > 0) s.backup = true;
       if (e.health_status !== undefined && e.health_status !== 'HEALTHY' && e.health_status !== 'UNKNOWN') {
         s.down = true;
         w(`${path}.health_status`, `${String(e.health_status)}: imported with weight 0 (drained)`);
@@ -151,11 +195,13 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
       for (const k of Object.keys(e)) if (!['endpoint', 'load_balancing_weight', 'health_status', 'metadata'].includes(k)) w(`${path}.${k}`, 'not understood; ignored');
       servers.push(s);
     });
-    if (localitySum > UINT32_MAX) throw new LbsimError('SCENARIO_INVALID', `${file}: clusters[${name}].load_assignment.endpoints[${gi}]: the endpoints' load_balancing_weight sum to ${localitySum}, more than Envoy allows in a locality (4294967295)`);
+    if (localitySum > UINT32_MAX) throw new LbsimError('SCENARIO_INVALID', `${at(`load_assignment.endpoints[${gi}]`)}: the endpoints' load_balancing_weight sum to ${localitySum}, more than Envoy allows in a locality (4294967295)`);
+    if (priority > 0) backupGroups.push([gi, priority]);
   });
+  for (const [gi, priority] of backupGroups) w(`load_assignment.endpoints[${gi}].priority`, priorityNote(priority, priorities.size));
+  // Envoy sends priority 1 (and lower) whatever share priority 0 cannot take; every backup together is lbsim's nearest: allbackups.
+  if (priorities.size > 0) settings.allBackups = true;
   if (servers.length === 0) w('load_assignment', 'no endpoints (EDS clusters get them at run time): list the backends in the scenario');
-
-  const settings: ImportedBalancer['settings'] = {};
   const cb = sub('circuit_breakers');
   const thresholds = cb && Array.isArray(cb.thresholds) ? cb.thresholds.filter(isObj) : [];
   const def = thresholds.find((t) => t.priority === undefined || t.priority === 'DEFAULT');
@@ -191,6 +237,17 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
 }
 
 type Warn = (path: string, what: string) => void;
+
+/**
+ * What becomes of a priority-N locality. Envoy (1.28, "Priority levels" in its load
+ * balancing docs) gives priority 0 min(100%, its healthy share × 1.4) of the traffic and
+ * the next priority the rest, so 2 of 3 healthy hosts already spill 7%; lbsim's backups
+ * (HAProxy's) take traffic only when every other server is down, all at once.
+ */
+function priorityNote(priority: number, levels: number): string {
+  const merged = levels > 1 ? '; every priority above 0 is one backup group here' : '';
+  return `${priority}: imported as backup servers, used together (allbackups) once every priority-0 server is down. Envoy fails over gradually instead: priority 0 keeps min(100%, its healthy share × ${OVERPROVISIONING}) of the traffic (overprovisioning factor) and the next priority takes the rest, so a partial outage (e.g. 2 of 3 hosts healthy: 7% spills) moves traffic in Envoy and none in lbsim${merged}`;
+}
 
 /** Envoy slow_start_config: slow_start_window (Duration), aggression (RuntimeDouble), min_weight_percent (Percent). */
 function slowStartOf(v: unknown, path: string, w: Warn): ImportedBalancer['settings']['slowStart'] {

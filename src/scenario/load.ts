@@ -6,7 +6,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { lineOf } from './yaml-document.ts';
+
+export { lineOf };
 import type { z } from 'zod';
 import { isBalancerPath } from '../balancers/registry.ts';
 import { checkBalancerOptions } from './balancer-options.ts';
@@ -309,25 +312,3 @@ function formatIssues(file: string, doc: Document, lines: LineCounter, issues: r
     .join('\n');
 }
 
-/** Line of the deepest node along `path` that exists in the YAML document. */
-export function lineOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): number | undefined {
-  let node: unknown = doc.contents;
-  let line: number | undefined;
-  const at = (n: unknown) => {
-    const range = (n as { range?: [number, number, number] } | null)?.range;
-    if (range) line = lines.linePos(range[0]).line;
-  };
-  at(node);
-  for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
-      if (!pair) break;
-      at(pair.key);
-      node = pair.value;
-    } else if (isSeq(node) && typeof key === 'number') {
-      node = node.items[key];
-      at(node);
-    } else break;
-  }
-  return line;
-}

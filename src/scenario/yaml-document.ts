@@ -3,7 +3,7 @@
  * `FILE:LINE:COL: what`, all in one PARSE_ERROR (exit 2). Shared by scenarios, `validate`
  * and the Envoy importer, so a broken file reads the same whichever command got it.
  */
-import { type Document, LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { LbsimError } from '../errors.ts';
 
 export interface ParsedYaml {
@@ -24,4 +24,27 @@ export function parseYamlFile(text: string, file: string): ParsedYaml {
     throw new LbsimError('PARSE_ERROR', msgs.join('\n'));
   }
   return { doc, lines };
+}
+
+/** Line of the deepest node along `path` that exists in the YAML document. */
+export function lineOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): number | undefined {
+  let node: unknown = doc.contents;
+  let line: number | undefined;
+  const at = (n: unknown) => {
+    const range = (n as { range?: [number, number, number] } | null)?.range;
+    if (range) line = lines.linePos(range[0]).line;
+  };
+  at(node);
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
+      if (!pair) break;
+      at(pair.key);
+      node = pair.value;
+    } else if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key];
+      at(node);
+    } else break;
+  }
+  return line;
 }

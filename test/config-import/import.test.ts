@@ -140,7 +140,7 @@ describe('what the proxy itself refuses to start with is an error, not a warning
         `name: api\nload_assignment:\n  cluster_name: api\n  endpoints:\n    - lb_endpoints:\n${weights.map((w, i) => `        - endpoint: { address: { socket_address: { address: 10.0.0.${i + 1}, port_value: 80 } } }\n          load_balancing_weight: ${w}\n`).join('')}`,
         'c.yaml',
       );
-    expect(cluster([1, 0])).toThrow(/^c\.yaml: clusters\[api\]\.load_assignment\.endpoints\[0\]\.lb_endpoints\[1\]\.load_balancing_weight: 0 is invalid: Envoy 1\.28 requires a whole number >= 1/);
+    expect(cluster([1, 0])).toThrow(/^c\.yaml:9: clusters\[api\]\.load_assignment\.endpoints\[0\]\.lb_endpoints\[1\]\.load_balancing_weight: 0 is invalid: Envoy 1\.28 requires a whole number >= 1/);
     expect(cluster([4_000_000_000, 400_000_000])).toThrow(/sum to 4400000000, more than Envoy allows in a locality/);
     expect(cluster([200, 3])().servers.map((x) => x.weight)).toEqual([200, 3]);
   });
