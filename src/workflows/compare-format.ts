@@ -32,6 +32,8 @@ function cell(m: CompareMetric, e: Estimate): string {
 function vsBest(c: Change | null): string {
   if (c === null) return '–';
   if (!c.tested) return `${signedPercent(c.relative)} (untested)`;
+  // Every replication alike (a fixed trace, a deterministic balancer): exact for this traffic, no interval to test.
+  if (c.exact) return `${signedPercent(c.relative)} (same in every replication)`;
   return `${signedPercent(c.relative)}${significant(c.relLow, c.relHigh) ? '' : ' (n.s.)'}`;
 }
 

@@ -16,23 +16,25 @@ const LABEL: Record<MetricChange['metric'], string> = {
 };
 
 const runs = (n: number) => (n === 1 ? '1 run' : `mean of ${n} runs`);
+const SAME = 'same in every replication';
 
 function changeCell(m: MetricChange): string {
   const c = m.change;
   const mark = m.direction === 'worse' ? '  WORSE' : m.direction === 'better' ? '  better' : '';
-  // One replication: the point change, with no interval and no verdict on it.
-  const ci = (low: string, high: string) => (c.tested ? ` (${low} … ${high})` : ' (untested)');
+  // One replication: the point change, with no interval and no verdict on it. Every
+  // replication alike: the exact change for this traffic, with no (zero-width) interval.
+  const ci = (low: string, high: string) => (!c.tested ? ' (untested)' : c.exact ? ` (${SAME})` : ` (${low} … ${high})`);
   if (m.metric === 'errors' || m.metric === 'maxUtilization') {
     const pp = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)}pp`;
     return `${pp(c.delta)}${ci(pp(c.low), pp(c.high))}${mark}`;
   }
-  if (!Number.isFinite(c.relative)) return `${c.delta >= 0 ? '+' : ''}${c.delta.toFixed(1)}${c.tested ? '' : ' (untested)'}${mark}`;
+  if (!Number.isFinite(c.relative)) return `${c.delta >= 0 ? '+' : ''}${c.delta.toFixed(1)}${c.tested ? (c.exact ? ` (${SAME})` : '') : ' (untested)'}${mark}`;
   return `${signedPercent(c.relative)}${ci(signedPercent(c.relLow), signedPercent(c.relHigh))}${mark}`;
 }
 
 function metricsTable(d: DiffResult): Table {
   return {
-    head: [`metric (${runs(d.before.seeds.length)})`, 'before', 'after', d.verdict.regressionTested ? 'change (95% CI)' : 'change'],
+    head: [`metric (${runs(d.before.seeds.length)})`, 'before', 'after', d.verdict.regressionTested && !d.metrics.every((m) => m.change.exact) ? 'change (95% CI)' : 'change'],
     rows: d.metrics.map((m) => [LABEL[m.metric], describe(m.metric, m.change.before), describe(m.metric, m.change.after), changeCell(m)]),
     left: [0, 3],
   };
@@ -82,7 +84,10 @@ function overloadLines(d: DiffResult): string[] {
 const UNTESTED = 'not tested for regression: one replication per side has no confidence interval (use --replications 2 or more)';
 
 function passLine(d: DiffResult): string {
-  return d.verdict.regressionTested ? 'AFTER meets its SLO and is not significantly worse than BEFORE' : `AFTER meets its SLO; ${UNTESTED}`;
+  const slo = d.sloSet ? 'AFTER meets its SLO' : 'AFTER sets no SLO';
+  if (!d.verdict.regressionTested) return `${slo}; ${UNTESTED}`;
+  if (d.verdict.exact) return `${slo} and is not worse than BEFORE by more than the threshold (the same in every replication: exact for this traffic)`;
+  return `${slo} and is not significantly worse than BEFORE`;
 }
 
 function headline(d: DiffResult): string {
@@ -96,7 +101,11 @@ function how(d: DiffResult): string {
     ? `paired on the same traffic (seeds ${seeds(d.before.seeds)})`
     : `independent traffic (before seeds ${seeds(d.before.seeds)}, after seeds ${seeds(d.after.seeds)})`;
   if (n < 2) return `1 replication each, ${basis}. One replication has no spread, so no change has a confidence interval and none is tested: the verdict is AFTER's SLO alone.`;
-  return `${n} replications each, ${basis}. A metric is WORSE when it rises by more than ${percent(d.threshold)} (errors: ${(d.errorThreshold * 100).toFixed(1)}pp) and its 95% CI excludes zero.`;
+  const rule = `A metric is WORSE when it rises by more than ${percent(d.threshold)} (errors: ${(d.errorThreshold * 100).toFixed(1)}pp)`;
+  const exact = 'nothing in these runs draws on the seed (e.g. a fixed trace through a deterministic balancer), so those changes are exact for this traffic, not estimates, and more replications would add nothing';
+  if (d.metrics.every((m) => m.change.exact)) return `${n} replications each, ${basis}: every replication gave the same figures; ${exact}. ${rule}.`;
+  const some = d.metrics.some((m) => m.change.exact) ? ` Rows marked (${SAME}) have no interval: ${exact}; the threshold alone applies to them.` : '';
+  return `${n} replications each, ${basis}. ${rule} and its 95% CI excludes zero.${some}`;
 }
 
 const name = (s: DiffResult['before']) => `${s.file ?? s.scenario} (${s.algorithm})`;

@@ -11,7 +11,10 @@
  * Paired differences cancel the traffic's own noise: on identical configs they are zero,
  * and a real change shows up with a tight interval even from a few replications.
  * One replication a side has no interval: its changes are shown untested and the verdict
- * is AFTER's SLO alone (`verdict.regressionTested` false).
+ * is AFTER's SLO alone (`verdict.regressionTested` false). When every replication of each
+ * side gives the same value (a fixed trace through a deterministic balancer: nothing draws
+ * on the seed), the change is exact for that traffic: no interval is shown (a zero-width
+ * one would be fake precision), and the threshold alone decides (`change.exact`).
  */
 import type { ClusterOptions } from '../cluster/options.ts';
 import { LbsimError } from '../errors.ts';
@@ -60,7 +63,10 @@ export interface MetricChange {
    */
   metric: DiffMetric | 'mean' | 'maxQueue' | 'maxUtilization';
   change: Change;
-  /** 'worse' / 'better' when the change passes both the threshold and the significance test; 'untested' when there is no interval (one replication). */
+  /**
+   * 'worse' / 'better' when the change passes both the threshold and the significance test
+   * (an exact change: the threshold alone); 'untested' when there is no interval (one replication).
+   */
   direction: 'worse' | 'better' | 'same' | 'untested';
   /** Whether this metric takes part in the verdict. */
   gated: boolean;
@@ -101,8 +107,12 @@ export interface DiffResult {
   backends: BackendChange[];
   /** Overload ranges of the first replication that AFTER has and BEFORE has not (gained), and the reverse (lost). */
   overload: { gained: OverloadRange[]; lost: OverloadRange[]; before: number; after: number };
-  /** `regressionTested` false: one replication, no interval, so only the SLO was checked. */
-  verdict: { pass: boolean; reasons: string[]; regressionTested: boolean };
+  /**
+   * `regressionTested` false: one replication, no interval, so only the SLO was checked.
+   * `exact`: every gated change was the same in every replication (change.exact), so the
+   * regression test was the threshold on exact changes, not a significance test.
+   */
+  verdict: { pass: boolean; reasons: string[]; regressionTested: boolean; exact: boolean };
 }
 
 export async function diff(before: Scenario, after: Scenario, options: DiffOptions = {}): Promise<DiffResult> {
@@ -144,7 +154,9 @@ export async function diff(before: Scenario, after: Scenario, options: DiffOptio
   const reasons: string[] = [];
   for (const s of slo) if (!s.met) reasons.push(`AFTER breaks its SLO: ${s.field} ${describe(s.field, s.value)} > ${describe(s.field, s.limit)}`);
   for (const m of metrics) {
-    if (m.gated && m.direction === 'worse') reasons.push(`AFTER is significantly worse on ${m.metric}: ${describe(m.metric, m.change.before)} → ${describe(m.metric, m.change.after)}`);
+    if (!m.gated || m.direction !== 'worse') continue;
+    const how = m.change.exact ? 'worse in every replication (exact for this traffic)' : 'significantly worse';
+    reasons.push(`AFTER is ${how} on ${m.metric}: ${describe(m.metric, m.change.before)} → ${describe(m.metric, m.change.after)}`);
   }
   return {
     before: side(before, rb, seedsB, options.labels?.[0]),
@@ -157,23 +169,24 @@ export async function diff(before: Scenario, after: Scenario, options: DiffOptio
     sloSet,
     backends: backendChanges(rb, ra),
     overload: overloadChanges(rb[0]!, ra[0]!),
-    verdict: { pass: reasons.length === 0, reasons, regressionTested: metrics.every((m) => m.change.tested) },
+    verdict: { pass: reasons.length === 0, reasons, regressionTested: metrics.every((m) => m.change.tested), exact: metrics.every((m) => !m.gated || m.change.exact) },
   };
 }
 
 function directionOf(m: MetricChange['metric'], c: Change, threshold: number, errorThreshold: number): MetricChange['direction'] {
   if (!c.tested) return 'untested';
   if (m === 'maxUtilization') return 'same';
+  // An exact change has no interval: it is real for this traffic whenever it is not zero.
   if (m === 'errors' || !Number.isFinite(c.relative)) {
     // Shares (often zero before) change in absolute terms: percentage points.
-    if (!(c.low > 0 || c.high < 0)) return 'same';
+    if (!(c.exact ? c.delta !== 0 : c.low > 0 || c.high < 0)) return 'same';
     const material = m === 'errors' ? Math.max(errorThreshold, threshold * c.before) : 0;
     if (c.delta > material) return 'worse';
     if (c.delta < -material) return 'better';
     return 'same';
   }
-  if (c.relative > threshold && c.relLow > 0) return 'worse';
-  if (c.relative < -threshold && c.relHigh < 0) return 'better';
+  if (c.relative > threshold && (c.exact || c.relLow > 0)) return 'worse';
+  if (c.relative < -threshold && (c.exact || c.relHigh < 0)) return 'better';
   return 'same';
 }
 

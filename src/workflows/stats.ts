@@ -101,14 +101,25 @@ export interface Change {
    * relLow and relHigh are NaN (null in JSON) and the change cannot be significant.
    */
   tested: boolean;
+  /**
+   * Every replication of each side gave the same value (nothing the seed draws changes it:
+   * a fixed trace through a deterministic balancer). The change is then exact for this
+   * traffic, not an estimate: there is no interval (low, high, relLow, relHigh NaN, null in
+   * JSON) rather than a zero-width one, and whether it matters is the threshold's call alone.
+   */
+  exact: boolean;
 }
+
+/** Two or more values, all the same. */
+const constant = (xs: readonly number[]) => xs.length >= 2 && xs.every((x) => x === xs[0]);
 
 export function change(before: readonly number[], after: readonly number[], paired: boolean): Change {
   const mb = mean(before);
   const ma = mean(after);
   const delta = ma - mb;
   const tested = paired ? before.length >= 2 : before.length >= 2 && after.length >= 2;
-  const half = tested ? spread(before, after, paired) : Number.NaN;
+  const exact = tested && constant(before) && constant(after);
+  const half = tested && !exact ? spread(before, after, paired) : Number.NaN;
   // The relative change is estimated on log ratios when every value is positive: a ratio's
   // interval is then a ratio too (never below −100%), and a geometric mean of per-seed
   // ratios is what "p99 rose by 20%" means across seeds.
@@ -119,12 +130,12 @@ export function change(before: readonly number[], after: readonly number[], pair
     const lb = before.map(Math.log);
     const la = after.map(Math.log);
     const m = mean(la) - mean(lb);
-    const h = tested ? spread(lb, la, paired) : Number.NaN;
+    const h = tested && !exact ? spread(lb, la, paired) : Number.NaN;
     relative = Math.expm1(m);
     relLow = Math.expm1(m - h);
     relHigh = Math.expm1(m + h);
   }
-  return { before: mb, after: ma, delta, low: delta - half, high: delta + half, relative, relLow, relHigh, tested };
+  return { before: mb, after: ma, delta, low: delta - half, high: delta + half, relative, relLow, relHigh, tested, exact };
 }
 
 /** Half-width of the 95% CI of mean(after) − mean(before): paired t, or Welch's t. */

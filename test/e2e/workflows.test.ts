@@ -255,7 +255,7 @@ describe('one replication: no interval, so no significance', { timeout: SLOW }, 
     const [j, t] = await Promise.all([runCli(['diff', before, after, '--replications', '1', '--format', 'json']), runCli(['diff', before, after, '--replications', '1'])]);
     expect(j.code).toBe(0);
     const d = json<DiffResult>(j);
-    expect(d.verdict).toEqual({ pass: true, reasons: [], regressionTested: false });
+    expect(d.verdict).toEqual({ pass: true, reasons: [], regressionTested: false, exact: false });
     for (const m of d.metrics) {
       expect(m.direction).toBe('untested');
       expect([m.change.tested, m.change.low, m.change.relLow, m.change.relHigh]).toEqual([false, null, null, null]);

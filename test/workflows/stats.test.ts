@@ -68,6 +68,20 @@ describe('confidence intervals', () => {
     expect(estimate([5])).toMatchObject({ mean: 5, n: 1, halfWidth: Number.NaN, low: Number.NaN, high: Number.NaN });
   });
 
+  it('every replication of each side alike (a fixed trace, a deterministic balancer): exact, with no interval rather than a zero-width one', () => {
+    for (const paired of [true, false]) {
+      const c = change([100, 100, 100], [117.8, 117.8, 117.8], paired);
+      expect(c.exact).toBe(true);
+      expect(c.tested).toBe(true);
+      expect(c.relative).toBeCloseTo(0.178, 12);
+      expect([c.low, c.high, c.relLow, c.relHigh].every(Number.isNaN)).toBe(true);
+    }
+    // One side varies: an estimate with its interval, as before.
+    const v = change([100, 100, 100], [110, 120, 125], true);
+    expect([v.exact, v.relLow < v.relative && v.relative < v.relHigh]).toEqual([false, true]);
+    expect(change([100], [130], true).exact).toBe(false);
+  });
+
   it('identical samples give a zero-width paired interval', () => {
     const c = change([1, 2, 3], [1, 2, 3], true);
     expect([c.delta, c.low, c.high, c.relative, c.relLow, c.relHigh]).toEqual([0, 0, 0, 0, 0, 0]);
