@@ -248,6 +248,20 @@ describe('diff --traffic: its problems name the flag, not a line of the config i
   });
 });
 
+describe('proxy configs: what the proxy rejects, and a base scenario that models none of the servers', () => {
+  it('an Envoy lb_policy Envoy does not know (a typo) is exit 2 at FILE:LINE, in validate and diff alike', async () => {
+    await writeFile(join(dir, 'typo.yaml'), 'clusters:\n- name: api\n  lb_policy: LEAST_REQUESTS\n  load_assignment:\n    endpoints:\n    - lb_endpoints:\n      - endpoint: { address: { socket_address: { address: 10.0.0.1, port_value: 80 } } }\n');
+    const re = /^lbsim: typo\.yaml:3: clusters\[api\]\.lb_policy: "LEAST_REQUESTS" is not an Envoy lb_policy \(Envoy 1\.28 rejects the cluster\); expected one of ROUND_ROBIN, /;
+    await expectUserError(['validate', 'typo.yaml'], re);
+    await expectUserError(['diff', 'typo.yaml', 'typo.yaml', '--traffic', 'sub/small.lbt'], re);
+  });
+  it('diff --scenario BASE whose backends differ and match no server is exit 2 naming both sides', async () => {
+    const cfg = join(REPO_ROOT, 'test', 'fixtures', 'configs', 'haproxy.cfg');
+    await writeFile(join(dir, 'roles.yaml'), SYNTHETIC.replace(/backends:.*$/ms, 'backends:\n  - { name: web-1, concurrency: 1 }\n  - { name: web-2, concurrency: 16 }\n'));
+    await expectUserError(['diff', cfg, cfg, '--backend', 'app', '--scenario', 'roles.yaml'], /^lbsim: roles\.yaml: none of its backends \(web-1, web-2\) is a server of .*haproxy\.cfg backend 'app' \(web1, web2, web3, spare\), and they differ/);
+  });
+});
+
 describe('run --threads N of a balancer that cannot be split says it ran on one thread', () => {
   it('the summary agrees with the note before it', async () => {
     const balancer = join(REPO_ROOT, 'scenarios', 'custom-balancer', 'my-balancer.js');

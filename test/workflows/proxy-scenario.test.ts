@@ -50,8 +50,28 @@ describe('proxyScenario', () => {
     expect(s.backends.map((b) => b.maxconn ?? null)).toEqual([200, 200, 100, null]);
     expect(s.proxy).toMatchObject({ timeoutQueueMs: 10_000, retries: 3, redispatch: 'last', queue: true });
     expect([s.seed, s.durationMs, s.timeoutMs, s.slo?.p99, s.traffic.kind]).toEqual([9, 30_000, 3000, 200, 'synthetic']);
-    // Warnings name the file as given.
-    expect(s.balancer.imported!.warnings.every((w) => w.startsWith(cfg))).toBe(true);
+    // Warnings name the file as given; the servers modelled on the first backend are named in a note.
+    const warnings = s.balancer.imported!.warnings;
+    expect(warnings.filter((w) => !w.startsWith(cfg))).toEqual([
+      "note: base.yaml: no backend named web1, web2, spare: those servers are modelled on its first backend 'template' (4 slots, queue 20, speed 1.5)",
+    ]);
+  });
+
+  it('a base whose differing backends match no server is an error; a one-backend base models every server, said in a note', async () => {
+    const byRole = parseScenario(
+      'name: roles\nduration: 10s\ntraffic: { synthetic: { rate: 50/s, service: { distribution: constant, mean: 20ms } } }\nbalancer: { algorithm: round-robin }\nbackends:\n  - { name: web-1, concurrency: 1 }\n  - { name: web-2, concurrency: 16 }\n  - { name: web-3, concurrency: 16 }\n',
+      { file: 'roles.yaml' },
+    );
+    const e = await proxyScenario(cfg, readConfigText(cfg), { backend: 'app', base: byRole }).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(isLbsimError(e) && e.code).toBe('USAGE');
+    expect((e as Error).message).toMatch(/^roles\.yaml: none of its backends \(web-1, web-2, web-3\) is a server of .*haproxy\.cfg backend 'app' \(web1, web2, web3, spare\), and they differ/);
+    const one = parseScenario('name: one\nduration: 10s\ntraffic: { synthetic: { rate: 50/s, service: { distribution: constant, mean: 20ms } } }\nbalancer: { algorithm: round-robin }\nbackends: [{ name: box, concurrency: 16 }]\n', { file: 'one.yaml' });
+    const s = await proxyScenario(cfg, readConfigText(cfg), { backend: 'app', base: one });
+    expect(s.backends.map((b) => b.concurrency)).toEqual([16, 16, 16, 16]);
+    expect(s.balancer.imported!.warnings).toContain("note: one.yaml: no backend named web1, web2, web3, spare: those servers are modelled on its first backend 'box' (16 slots, queue unbounded, speed 1)");
   });
 
   it('with a base and a trace: the trace is the traffic, the base the rest', async () => {
