@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { isBalancerPath } from '../balancers/registry.ts';
 import { detectFile, readConfigText } from '../config-import/index.ts';
+import { LbsimError } from '../errors.ts';
 import { loadScenario, type Scenario } from '../scenario/load.ts';
 import { PROXY_SCENARIO_DEFAULTS, proxyScenario, type ProxyScenarioOptions } from '../workflows/proxy-scenario.ts';
 import type { CliContext } from './context.ts';
@@ -31,10 +32,23 @@ function parseQueue(value: string): number | 'unbounded' {
 /** The flags that turn a proxy configuration into a scenario. */
 export function addConfigOptions(command: Command): Command {
   return command
-    .option('--backend <name>', 'proxy config: the HAProxy backend, nginx upstream or Envoy cluster (default: the only one)')
+    .option('--backend <name>', 'proxy config: the HAProxy backend, nginx upstream or Envoy cluster (default: the only one); OLD,NEW when the two configs name it differently')
     .option('--scenario <file>', 'proxy config: a scenario whose traffic, timings, SLO and backend models are used')
     .option('--concurrency <n>', `proxy config without --scenario: slots per server (default ${PROXY_SCENARIO_DEFAULTS.concurrency})`, parsePositiveInt)
     .option('--queue <n>', 'proxy config without --scenario: queue limit per server, or unbounded (default)', parseQueue);
+}
+
+/**
+ * `--backend NAME` for both sides, or `--backend OLD,NEW` when BEFORE and AFTER name it
+ * differently (nginx `upstream api` → HAProxy `backend be_api`). Section names hold no
+ * comma in any of the three proxies, so the comma is free to split on.
+ */
+export function backendsOf(backend: string | undefined): [string | undefined, string | undefined] {
+  if (backend === undefined) return [undefined, undefined];
+  const parts = backend.split(',').map((p) => p.trim());
+  if (parts.length === 1) return [backend, backend];
+  if (parts.length !== 2 || parts.some((p) => p === '')) throw new LbsimError('USAGE', `--backend: expected NAME, or OLD,NEW for BEFORE and AFTER; got '${backend}'`);
+  return [parts[0], parts[1]];
 }
 
 /** Prints what the config importer did not understand or does not simulate, one line each. */

@@ -45,7 +45,7 @@ function backendsTable(d: DiffResult): Table {
   return {
     head: ['backend', 'share before', 'share after', 'util. before', 'util. after', 'peak queue before (any run)', 'peak queue after (any run)'],
     rows: d.backends.map((b) => [
-      b.name,
+      b.nameAfter === undefined ? b.name : `${b.name} = ${b.nameAfter}`,
       or(b.shareBefore, percent),
       or(b.shareAfter, percent),
       or(b.utilizationBefore, percent),
@@ -60,6 +60,7 @@ function backendsTable(d: DiffResult): Table {
 function backendsNote(d: DiffResult): string {
   const n = d.before.seeds.length;
   if (n === 1) return 'per backend: one run each.';
+  if (d.metrics.every((m) => m.change.exact)) return `per backend: the same in each of the ${n} runs.`;
   return `per backend: share and util. are means of the ${n} runs, peak queue the largest in any run. (The busiest backend differs from run to run, so the mean of each run's busiest util. above can exceed every backend's mean here.)`;
 }
 

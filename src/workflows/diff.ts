@@ -73,7 +73,13 @@ export interface MetricChange {
 }
 
 export interface BackendChange {
+  /** BEFORE's name for it (AFTER's when only AFTER has it). */
   name: string;
+  /**
+   * AFTER's name, when it differs: two proxy configs that name the same server differently
+   * (nginx by address, HAProxy by server name) are lined up by the address both give.
+   */
+  nameAfter?: string;
   /** Mean over the replications; null when the backend is not in that config. */
   shareBefore: number | null;
   shareAfter: number | null;
@@ -167,7 +173,7 @@ export async function diff(before: Scenario, after: Scenario, options: DiffOptio
     metrics,
     slo,
     sloSet,
-    backends: backendChanges(rb, ra),
+    backends: backendChanges(rb, ra, sameServers(before, after)),
     overload: overloadChanges(rb[0]!, ra[0]!),
     verdict: { pass: reasons.length === 0, reasons, regressionTested: metrics.every((m) => m.change.tested), exact: metrics.every((m) => !m.gated || m.change.exact) },
   };
@@ -201,9 +207,42 @@ function side(s: Scenario, reports: readonly Report[], seeds: number[], label: s
   return { file: label ?? s.file ?? null, start: s.startEpochMs ?? null, scenario: s.name, algorithm: reports[0]!.algorithm, seeds };
 }
 
-function backendChanges(rb: readonly Report[], ra: readonly Report[]): BackendChange[] {
+/** A config's server names by address, for the addresses only one of its servers has. */
+function addresses(s: Scenario): Map<string, string> {
+  const servers = s.balancer.imported?.servers ?? [];
+  const byAddress = new Map<string, string>();
+  const twice = new Set<string>();
+  for (const x of servers) {
+    if (byAddress.has(x.address)) twice.add(x.address);
+    byAddress.set(x.address, x.name);
+  }
+  for (const a of twice) byAddress.delete(a);
+  return byAddress;
+}
+
+/**
+ * BEFORE's name → AFTER's for servers both configs give the same address but name
+ * differently (nginx names a server by its address, HAProxy by its server name), when
+ * neither name is on the other side already.
+ */
+function sameServers(before: Scenario, after: Scenario): Map<string, string> {
+  const pairs = new Map<string, string>();
+  const b = addresses(before);
+  const a = addresses(after);
+  const namesB = new Set(before.backends.map((x) => x.name));
+  const namesA = new Set(after.backends.map((x) => x.name));
+  for (const [address, nb] of b) {
+    const na = a.get(address);
+    if (na !== undefined && na !== nb && !namesA.has(nb) && !namesB.has(na)) pairs.set(nb, na);
+  }
+  return pairs;
+}
+
+function backendChanges(rb: readonly Report[], ra: readonly Report[], pairs: ReadonlyMap<string, string>): BackendChange[] {
   const names: string[] = [];
-  for (const r of [rb[0]!, ra[0]!]) for (const b of r.backends) if (!names.includes(b.name)) names.push(b.name);
+  const paired = new Set(pairs.values());
+  for (const b of rb[0]!.backends) if (!names.includes(b.name)) names.push(b.name);
+  for (const b of ra[0]!.backends) if (!names.includes(b.name) && !paired.has(b.name)) names.push(b.name);
   const agg = (reports: readonly Report[], name: string) => {
     const bs = reports.map((r) => r.backends.find((b) => b.name === name));
     if (bs.some((b) => b === undefined)) return null;
@@ -214,10 +253,12 @@ function backendChanges(rb: readonly Report[], ra: readonly Report[]): BackendCh
     };
   };
   return names.map((name) => {
+    const nameAfter = pairs.get(name);
     const b = agg(rb, name);
-    const a = agg(ra, name);
+    const a = agg(ra, nameAfter ?? name);
     return {
       name,
+      ...(nameAfter === undefined ? {} : { nameAfter }),
       shareBefore: b?.share ?? null,
       shareAfter: a?.share ?? null,
       peakQueueBefore: b?.peakQueue ?? null,

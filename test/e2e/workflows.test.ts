@@ -463,3 +463,18 @@ backends:
     expect(hasStackTrace(missing.stderr)).toBe(false);
   });
 });
+
+describe('diff across proxies', { timeout: SLOW }, () => {
+  it('--backend OLD,NEW selects nginx upstream api and HAProxy backend be_api; rows line up by address', async () => {
+    const nginx = scenarioFile('x.conf', 'http {\n  upstream api {\n    server 10.0.0.1:8080;\n    server 10.0.0.2:8080;\n  }\n  upstream other {\n    server 10.0.9.9:80;\n  }\n}\n');
+    const haproxy = scenarioFile('x.cfg', 'defaults\n  mode http\nbackend be_api\n  balance roundrobin\n  server api1 10.0.0.1:8080\n  server api2 10.0.0.2:8080\nbackend be_other\n  server o 10.0.9.9:80\n');
+    const log = join(import.meta.dirname, '..', 'fixtures', 'nginx.log');
+    const res = await runCli(['diff', nginx, haproxy, '--backend', 'api,be_api', '--traffic', log, '--replications', '2', '--format', 'json']);
+    expect(res.code, res.stderr).not.toBe(2);
+    const d = json<DiffResult>(res);
+    expect(d.backends.map((b) => [b.name, b.nameAfter])).toEqual([
+      ['10.0.0.1:8080', 'api1'],
+      ['10.0.0.2:8080', 'api2'],
+    ]);
+  });
+});

@@ -8,7 +8,7 @@ import type { CliContext } from '../context.ts';
 import { addClusterOptions, type ClusterFlags, clusterOf } from '../cluster.ts';
 import { addThreadsOption, parsePositiveInt, parseSeed } from '../options.ts';
 import { checkOutputNotInput, emit } from '../output.ts';
-import { addConfigOptions, type ConfigFlags, loadScenarioOrConfig, scenarioInputs } from '../inputs.ts';
+import { addConfigOptions, backendsOf, type ConfigFlags, loadScenarioOrConfig, scenarioInputs } from '../inputs.ts';
 
 type Format = 'text' | 'json' | 'markdown';
 
@@ -41,7 +41,12 @@ export function diffCommand(ctx: CliContext): Command {
         checkOutputNotInput(opts.out, [beforeFile, afterFile, ...[opts.scenario, opts.traffic].filter((f) => f !== undefined)]);
         if (opts.traffic !== undefined) await checkTraffic(opts.traffic);
         const base = opts.scenario === undefined ? undefined : await loadScenario(opts.scenario);
-        let [before, after] = [await loadScenarioOrConfig(beforeFile, opts, opts.traffic, base, ctx), await loadScenarioOrConfig(afterFile, opts, opts.traffic, base, ctx)];
+        const [backendBefore, backendAfter] = backendsOf(opts.backend);
+        const side = (backend: string | undefined): ConfigFlags => {
+          const { backend: _both, ...rest } = opts;
+          return backend === undefined ? rest : { ...rest, backend };
+        };
+        let [before, after] = [await loadScenarioOrConfig(beforeFile, side(backendBefore), opts.traffic, base, ctx), await loadScenarioOrConfig(afterFile, side(backendAfter), opts.traffic, base, ctx)];
         if (opts.traffic !== undefined) [before, after] = await withTrace([before, after], opts.traffic);
         else if (JSON.stringify(before.traffic) !== JSON.stringify(after.traffic) || before.durationMs !== after.durationMs) {
           ctx.info(`note: ${afterFile} describes different traffic than ${beforeFile}; each side runs its own (same seeds)`);
