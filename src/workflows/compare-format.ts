@@ -22,10 +22,17 @@ function formatOf(m: CompareMetric, e: Estimate): { num: (x: number) => string; 
 /** The t interval cut to the quantity's range (stats.ts estimate): then ± would show values it cannot take. */
 const isCut = (e: Estimate) => e.low > e.mean - e.halfWidth || e.high < e.mean + e.halfWidth;
 
-/** `mean ±half-width`; `mean [low, high]` where the interval was cut to the possible values; the mean alone with one replication. */
+/** Every replication gave this value (a fixed trace through a deterministic balancer): no spread, so no interval. */
+const exact = (e: Estimate) => e.n >= 2 && e.halfWidth === 0;
+
+/**
+ * `mean ±half-width`; `mean [low, high]` where the interval was cut to the possible values;
+ * the mean alone with one replication, or when every replication gave it (`±0` would read
+ * as a measured interval).
+ */
 function cell(m: CompareMetric, e: Estimate): string {
   const { num, unit } = formatOf(m, e);
-  if (e.n < 2) return `${num(e.mean)}${unit}`;
+  if (e.n < 2 || exact(e)) return `${num(e.mean)}${unit}`;
   return isCut(e) ? `${num(e.mean)} [${num(e.low)}, ${num(e.high)}]${unit}` : `${num(e.mean)} ±${num(e.halfWidth)}${unit}`;
 }
 
@@ -56,6 +63,9 @@ function header(c: Comparison): string {
   const lines = [`${n} replication${n > 1 ? 's' : ''} per alternative (${seeds} for every alternative${c.sameTraffic ? ', the same traffic for each' : ''}${unused}).`];
   if (!c.sameTraffic) lines.push('The scenarios define different traffic: each draws its own from these seeds, so the alternatives do not see the same requests.');
   lines.push(n < 2 ? 'Means only: one replication has no spread, so there is no confidence interval and no difference is tested.' : 'Mean ± 95% CI.');
+  if (n >= 2 && c.alternatives.some((a) => COMPARE_METRICS.some((m) => exact(a.estimates[m])))) {
+    lines.push('A value without ± was the same in every replication (no spread, so no interval): exact for this traffic.');
+  }
   return lines.join('\n');
 }
 

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/scenario/load.ts';
 import { TraceWriter } from '../../src/traffic/lbt/writer.ts';
+import { compare } from '../../src/workflows/compare.ts';
+import { formatComparisonText } from '../../src/workflows/compare-format.ts';
 import { diff } from '../../src/workflows/diff.ts';
 import { formatDiffJson, formatDiffMarkdown, formatDiffText } from '../../src/workflows/diff-format.ts';
 
@@ -53,5 +55,23 @@ describe('diff with every replication alike', () => {
     expect(text).toContain('PASS: AFTER sets no SLO and is not worse than BEFORE by more than the threshold (the same in every replication: exact for this traffic)');
     expect(text).not.toMatch(/meets its SLO/);
     expect(formatDiffMarkdown(d)).not.toMatch(/meets its SLO/);
+  }, 60_000);
+
+  it('compare: a value the same in every replication is shown without ±0, and the header says why', async () => {
+    const c = await compare(
+      [
+        { label: 'four slots', scenario: scenario('four', '[{ name: a, concurrency: 4 }, { name: b, concurrency: 4 }]') },
+        { label: 'one slot', scenario: scenario('one', '[{ name: a, concurrency: 1 }, { name: b, concurrency: 1 }]') },
+      ],
+      { replications: 3, threads: 1 },
+    );
+    const text = formatComparisonText(c);
+    // p99 is the same in every replication here (round-robin's start is seeded, so p50 and p99.9 move a little).
+    expect(c.alternatives[1]!.estimates.p99.halfWidth).toBe(0);
+    const oneSlot = text.split('\n').find((l) => l.startsWith('one slot'))!;
+    expect(oneSlot).toMatch(/^one slot +\S+(?: ±\S+)? +\d+ms +/);
+    expect(oneSlot.split(/ {2,}/)[2]).not.toMatch(/±/);
+    expect(text).toMatch(/A value without ± was the same in every replication/);
+    expect(text).toMatch(/\(same in every replication\)/);
   }, 60_000);
 });
