@@ -168,7 +168,7 @@ export function SplitLiveView({ scenario, algorithm, backends, progress: p, colu
       </Text>
       <Text wrap="truncate">{splitLine(runsOn)}</Text>
       <Text wrap="truncate" dimColor>
-        no live per-backend counts while split (the windows run apart): the dashboard shows them at the end
+        no live per-backend counts while split; the dashboard has them at the end
       </Text>
       <Text dimColor>Ctrl-C cancels</Text>
     </Box>
