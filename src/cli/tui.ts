@@ -65,7 +65,9 @@ export const LIVE_UPDATE_MS = 250;
  * them. React's development build (the default without NODE_ENV) checks every element and
  * makes each live frame ~20% dearer; a CLI runs the production build unless told otherwise.
  */
-async function loadTerminalUi(): Promise<typeof import('../ui/terminal.tsx')> {
+type TerminalUi = typeof import('../ui/terminal.tsx');
+
+async function loadTerminalUi(): Promise<TerminalUi> {
   process.env.NODE_ENV ??= 'production';
   return import('../ui/terminal.tsx');
 }
@@ -101,14 +103,9 @@ export async function runWithTui(scenario: Scenario, opts: TuiRunOptions, ctx: C
     live.stop();
   }
   const wall = (performance.now() - started) / 1000;
-  if (opts.out !== undefined) await emit(formatText(report), opts.out);
-  await showDashboard(report, { wallSeconds: wall });
-  if (opts.out === undefined) await emit(formatText(report), undefined);
+  await showResult(report, opts.out, wall, showDashboard);
   ctx.info(`simulated ${formatCount(report.requests.total)} requests in ${wall.toFixed(2)} s`);
 }
-
-/** How runSplit's note on an unsplit run begins. */
-const NOT_SPLIT = 'not split in time: ';
 
 export interface SplitTuiOptions extends TuiRunOptions {
   threads: number;
@@ -155,9 +152,9 @@ export async function runSplitWithTui(scenario: Scenario, opts: SplitTuiOptions,
       ...(opts.windows === undefined ? {} : { windows: opts.windows }),
       ...(opts.seed === undefined ? {} : { seed: opts.seed }),
       signal: ctx.signal,
-      onNote: (m) => {
-        notes.push(m);
-        if (m.startsWith(NOT_SPLIT)) notSplit = m.slice(NOT_SPLIT.length);
+      onNote: (m) => notes.push(m),
+      onNotSplit: (why) => {
+        notSplit = why;
       },
       onProgress: (p) => {
         latest = { ...p, wallMs: performance.now() - started, ...(notSplit === undefined ? {} : { notSplit }) };
@@ -173,9 +170,16 @@ export async function runSplitWithTui(scenario: Scenario, opts: SplitTuiOptions,
     for (const m of notes) ctx.info(m);
   }
   const wallSeconds = (performance.now() - started) / 1000;
-  const { report } = result;
-  if (opts.out !== undefined) await emit(formatText(report), opts.out);
-  await showDashboard(report, { wallSeconds });
-  if (opts.out === undefined) await emit(formatText(report), undefined);
+  await showResult(result.report, opts.out, wallSeconds, showDashboard);
   return { ...result, wallSeconds };
+}
+
+/**
+ * After a live view: the dashboard until `q`, and the text summary — to --out at once, or
+ * to stdout once the dashboard has closed, so the shell's scrollback keeps the result.
+ */
+async function showResult(report: Report, out: string | undefined, wallSeconds: number, showDashboard: TerminalUi['showDashboard']): Promise<void> {
+  if (out !== undefined) await emit(formatText(report), out);
+  await showDashboard(report, { wallSeconds });
+  if (out === undefined) await emit(formatText(report), undefined);
 }

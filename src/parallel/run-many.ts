@@ -31,8 +31,6 @@ export interface RunManyOptions {
 }
 
 export async function runMany(tasks: readonly RunTask[], options: RunManyOptions = {}): Promise<Report[]> {
-  // Here, before any task starts, not in a worker: the worker threads load no scenario modules.
-  for (const t of tasks) checkSeriesSize(t.scenario);
   const threads = Math.min(options.threads ?? POOL_DEFAULTS.threads, tasks.length);
   let done = 0;
   const finished = () => options.onTaskDone?.(++done, tasks.length);
@@ -44,6 +42,8 @@ export async function runMany(tasks: readonly RunTask[], options: RunManyOptions
     }
     return out;
   }
+  // Here, before any task starts, not in a worker: the worker threads load no scenario modules. (runScenario above checks its own.)
+  for (const t of tasks) checkSeriesSize(t.scenario);
   return withExecutor({ threads, ...(options.signal ? { signal: options.signal } : {}), ...(options.cluster ? { cluster: options.cluster } : {}) }, (pool) =>
     Promise.all(
       tasks.map(async (t, i) => {

@@ -27,14 +27,20 @@ export interface SplitRunOptions {
   onProgress?: (p: { covered: number; end: number; events: number }) => void;
   /** A note for people (why the run was not split). */
   onNote?: (message: string) => void;
+  /** Why the run is not split (it runs as one window), as soon as that is known: before it runs. */
+  onNotSplit?: (reason: string) => void;
 }
 
 export async function runSplit(scenario: Scenario, options: SplitRunOptions): Promise<{ report: Report; stats: TimeSplitStats | undefined }> {
-  checkSeriesSize(scenario);
   const seed = options.seed ?? scenario.seed;
+  const notSplit = (why: string) => {
+    options.onNotSplit?.(why);
+    options.onNote?.(`not split in time: ${why}`);
+  };
   const reason = unsplittableReason(scenario);
-  if (reason !== undefined) options.onNote?.(`not split in time: ${reason}`);
+  if (reason !== undefined) notSplit(reason);
   const cluster = options.cluster;
+  // runScenario checks the series' size itself.
   if (cluster === undefined && (reason !== undefined || options.threads <= 1)) {
     const onProgress = options.onProgress;
     const report = await runScenario(scenario, {
@@ -45,6 +51,7 @@ export async function runSplit(scenario: Scenario, options: SplitRunOptions): Pr
     });
     return { report, stats: undefined };
   }
+  checkSeriesSize(scenario);
   // On a cluster an unsplittable run is one job (one window); a split one defaults to a window per worker thread.
   // One window per thread, the main thread's among them: measured on 2 cores, 1.48–1.57× over
   // one thread against 1.37–1.50× with two workers (benchmarks/RESULTS.md). Sweeps (runMany)
@@ -55,7 +62,7 @@ export async function runSplit(scenario: Scenario, options: SplitRunOptions): Pr
       ...(reason !== undefined ? { windows: 1 } : options.windows !== undefined ? { windows: options.windows } : cluster ? { windows: Math.max(2, executor.threads) } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       // Said before the run, not after it: a live view shows where the run really goes.
-      onNotSplit: (why) => options.onNote?.(`not split in time: ${why}`),
+      onNotSplit: notSplit,
     });
     // The threads stop while this one builds the report (~11 ms of their shutdown hidden).
     const stopping = executor.destroy();

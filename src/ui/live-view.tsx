@@ -36,6 +36,33 @@ const LIVE_WIDTH_MAX = 100;
 /** Rows the live view uses besides the backend rows. */
 const LIVE_CHROME_ROWS = 8;
 
+/**
+ * The head of both live views: what runs, a bar over simulated time with its ETA, and the
+ * rates. `at`: simulated ms done of `end`; `finishing` replaces the bar's detail (and the
+ * ETA) once the simulated time is done but the run is not; null before the first figures.
+ */
+function LiveHead({ title, at, columns }: { title: string; at: { done: number; end: number; events: number; wallMs: number; finishing: string | undefined } | null; columns: number }) {
+  const speed = at !== null && at.wallMs > 0 ? at.done / at.wallMs : 0;
+  const eventsPerSec = at !== null && at.wallMs > 0 ? (at.events / at.wallMs) * 1000 : 0;
+  const eta = at !== null && speed > 0 && at.finishing === undefined ? (at.end - at.done) / speed : Number.NaN;
+  return (
+    <>
+      <Text wrap="truncate">
+        <Text bold>lbsim run</Text> {title}
+      </Text>
+      <ProgressBar
+        fraction={at === null ? 0 : at.end > 0 ? at.done / at.end : 1}
+        width={columns}
+        detail={at === null ? 'starting' : (at.finishing ?? `sim ${ms(at.done)} of ${ms(at.end)}`)}
+        etaMs={eta}
+      />
+      <Text wrap="truncate" dimColor>
+        {(eventsPerSec / 1e6).toFixed(2)} M events/s · {speed.toFixed(0)}× real time · wall {ms(at?.wallMs ?? 0)}
+      </Text>
+    </>
+  );
+}
+
 export function LiveView({ scenario, algorithm, backends, progress, columns: terminalColumns, rows }: LiveViewProps) {
   const theme = useTheme();
   const columns = Math.min(terminalColumns, LIVE_WIDTH_MAX);
@@ -46,9 +73,6 @@ export function LiveView({ scenario, algorithm, backends, progress, columns: ter
   const inFlight = p?.inFlight ?? [];
   for (let b = 0; b < queued.length; b++) longest.current[b] = Math.max(longest.current[b] ?? 1, queued[b]!);
   const draining = p !== null && p.now >= p.end;
-  const speed = p !== null && p.wallMs > 0 ? p.now / p.wallMs : 0;
-  const eventsPerSec = p !== null && p.wallMs > 0 ? (p.events / p.wallMs) * 1000 : 0;
-  const eta = p !== null && speed > 0 && !draining ? (p.end - p.now) / speed : Number.NaN;
   const fits = Math.max(1, rows - LIVE_CHROME_ROWS);
   let order = backends.map((_, i) => i);
   const crowded = backends.length > fits;
@@ -58,18 +82,11 @@ export function LiveView({ scenario, algorithm, backends, progress, columns: ter
   const barWidth = Math.max(6, Math.min(LIVE_BAR_MAX, Math.floor((columns - nameWidth - 26) / 2)));
   return (
     <Box flexDirection="column" width={columns}>
-      <Text wrap="truncate">
-        <Text bold>lbsim run</Text> {scenario} · {algorithm} · {backends.length} backend{backends.length === 1 ? '' : 's'}
-      </Text>
-      <ProgressBar
-        fraction={p === null ? 0 : p.end > 0 ? p.now / p.end : 1}
-        width={columns}
-        detail={p === null ? 'starting' : draining ? `draining queues at ${ms(p.now)}` : `sim ${ms(p.now)} of ${ms(p.end)}`}
-        etaMs={eta}
+      <LiveHead
+        title={`${scenario} · ${algorithm} · ${backends.length} backend${backends.length === 1 ? '' : 's'}`}
+        at={p === null ? null : { done: p.now, end: p.end, events: p.events, wallMs: p.wallMs, finishing: draining ? `draining queues at ${ms(p.now)}` : undefined }}
+        columns={columns}
       />
-      <Text wrap="truncate" dimColor>
-        {(eventsPerSec / 1e6).toFixed(2)} M events/s · {speed.toFixed(0)}× real time · wall {ms(p?.wallMs ?? 0)}
-      </Text>
       <Text wrap="truncate">
         arrived {count(p?.arrived ?? 0)} · rejected{' '}
         <Text bold color={tint(theme, (p?.rejected ?? 0) > 0 ? 'red' : undefined)}>
@@ -149,23 +166,13 @@ export function SplitLiveView({ scenario, algorithm, backends, progress: p, colu
   const columns = Math.min(terminalColumns, LIVE_WIDTH_MAX);
   // After the windows' first runs comes the check of every window's start (and any fix-ups), then the merge: no progress to show there.
   const merging = p !== null && p.covered >= p.end;
-  const speed = p !== null && p.wallMs > 0 ? p.covered / p.wallMs : 0;
-  const eventsPerSec = p !== null && p.wallMs > 0 ? (p.events / p.wallMs) * 1000 : 0;
-  const eta = p !== null && speed > 0 && !merging ? (p.end - p.covered) / speed : Number.NaN;
   return (
     <Box flexDirection="column" width={columns}>
-      <Text wrap="truncate">
-        <Text bold>lbsim run</Text> {scenario} · {algorithm} · {backends} backend{backends === 1 ? '' : 's'}
-      </Text>
-      <ProgressBar
-        fraction={p === null ? 0 : p.end > 0 ? p.covered / p.end : 1}
-        width={columns}
-        detail={p === null ? 'starting' : merging ? 'windows simulated: checking their starts, merging' : `sim ${ms(p.covered)} of ${ms(p.end)}`}
-        etaMs={eta}
+      <LiveHead
+        title={`${scenario} · ${algorithm} · ${backends} backend${backends === 1 ? '' : 's'}`}
+        at={p === null ? null : { done: p.covered, end: p.end, events: p.events, wallMs: p.wallMs, finishing: merging ? 'windows simulated: checking their starts, merging' : undefined }}
+        columns={columns}
       />
-      <Text wrap="truncate" dimColor>
-        {(eventsPerSec / 1e6).toFixed(2)} M events/s · {speed.toFixed(0)}× real time · wall {ms(p?.wallMs ?? 0)}
-      </Text>
       <Text wrap="truncate">{splitLine(runsOn)}</Text>
       <Text wrap="truncate" dimColor>
         no live per-backend counts while split; the dashboard has them at the end
