@@ -16,7 +16,7 @@ export interface ImportedServer {
   name: string;
   address: string;
   weight: number;
-  /** The line of the file that defines it (HAProxy `server`), for messages. */
+  /** The line of the main config file that defines it (HAProxy `server`, an nginx `server` outside included files), for messages. */
   line?: number;
   /** HAProxy `maxconn`, nginx `max_conns`: most requests the proxy sends at once (it queues the rest). */
   maxconn?: number;

@@ -11,7 +11,7 @@ import { VALIDATE_DEFAULTS, type Finding, type Validation } from './validate.ts'
 export function validateProxyText(text: string, file: string, selector: ImportSelector): Validation & { notes: string[]; imported: string } {
   const imp: ImportedBalancer = importBalancerText(text, file, selector);
   const lines = text.split('\n');
-  // A server's own line when the importer kept it (HAProxy); else the first line naming it (server name or address).
+  // A server's own line when the importer kept it (HAProxy, nginx); else (Envoy, an nginx included file) the first line naming it (server name or address).
   const lineOf = (s: { name: string; address: string; line?: number }) => {
     if (s.line !== undefined) return s.line;
     const i = lines.findIndex((l) => !/^\s*#/.test(l) && (new RegExp(`\\bserver\\s+${esc(s.name)}\\b`).test(l) || l.includes(s.address)));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectFile, importBalancerConfig, importBalancerText, selectBalancer } from '../../src/config-import/index.ts';
 import { resolveBalancerSection } from '../../src/config-import/scenario.ts';
+import { validateProxyText } from '../../src/workflows/validate-proxy.ts';
 
 /** A fresh folder with these files (paths relative to it). */
 function folder(files: Record<string, string>): string {
@@ -169,4 +170,14 @@ describe('down peers: configured, out of service for the whole run', () => {
       expect(moved).toBeGreaterThan(0);
     });
   }
+});
+
+describe('validate names each nginx server at its own line', () => {
+  it('a repeated address: the second peer at its own line, not the first one\'s', () => {
+    const text = upstream('  server 10.0.0.1:8080 weight=0;\n  server 10.0.0.2:8080;\n  server 10.0.0.1:8080 down;\n').replace('weight=0', 'down');
+    expect(validateProxyText(text, 'dup.conf', {}).findings.map((f) => [f.field, f.line])).toEqual([
+      ['10.0.0.1:8080.down', 3],
+      ['10.0.0.1:8080#2.down', 5],
+    ]);
+  });
 });
