@@ -26,14 +26,22 @@ const isCut = (e: Estimate) => e.low > e.mean - e.halfWidth || e.high < e.mean +
 const exact = (e: Estimate) => e.n >= 2 && e.halfWidth === 0;
 
 /**
+ * A half-width below the column's last digit: `<` that digit (`±<0.01ms`), since `±0.00ms`
+ * would read as no spread at all, which the column writes as the mean alone.
+ */
+function halfWidthText(written: string): string {
+  return /[1-9]/.test(written) ? written : `<${written.replace(/0(?=\D*$)/, '1')}`;
+}
+
+/**
  * `mean ±half-width`; `mean [low, high]` where the interval was cut to the possible values;
  * the mean alone with one replication, or when every replication gave it (`±0` would read
  * as a measured interval).
  */
-function cell(m: CompareMetric, e: Estimate): string {
+export function estimateCell(m: CompareMetric, e: Estimate): string {
   const { num, unit } = formatOf(m, e);
   if (e.n < 2 || exact(e)) return `${num(e.mean)}${unit}`;
-  return isCut(e) ? `${num(e.mean)} [${num(e.low)}, ${num(e.high)}]${unit}` : `${num(e.mean)} ±${num(e.halfWidth)}${unit}`;
+  return isCut(e) ? `${num(e.mean)} [${num(e.low)}, ${num(e.high)}]${unit}` : `${num(e.mean)} ±${halfWidthText(num(e.halfWidth))}${unit}`;
 }
 
 function vsBest(c: Change | null): string {
@@ -48,7 +56,7 @@ function table(c: Comparison): Table {
   const head = ['alternative', ...COMPARE_METRICS.map((m) => HEAD[m]), 'p99 vs best'];
   const rows = c.alternatives.map((a, i) => [
     `${a.label}${i === c.best ? ' (best)' : ''}`,
-    ...COMPARE_METRICS.map((m) => `${cell(m, a.estimates[m])}${c.bestBy[m] === i ? ' *' : ''}`),
+    ...COMPARE_METRICS.map((m) => `${estimateCell(m, a.estimates[m])}${c.bestBy[m] === i ? ' *' : ''}`),
     vsBest(a.p99VsBest),
   ]);
   return { head, rows };
