@@ -52,8 +52,8 @@ export function importNginx(text: string, file: string, upstream: string | undef
   for (const d of found.block!) {
     switch (d.name) {
       case 'server': {
-        // Its line, for messages, when it is in the main file (validate reads lines there); an included file's servers keep theirs in FILE:LINE messages.
-        const s = { ...serverOf(d, warnings), ...(d.file === file ? { line: d.line } : {}) };
+        // Its line, for messages (validate's), and its file when an include brought it.
+        const s = { ...serverOf(d, warnings), line: d.line, ...(d.file === file ? {} : { file: d.file }) };
         // ngx_http_upstream_server: the method's flags lack NGX_HTTP_UPSTREAM_BACKUP.
         if (s.backup && method !== undefined && NO_BACKUP.has(method.name)) {
           throw new LbsimError('SCENARIO_INVALID', `${at(d)}: server ${s.address}: balancing method '${method.name}' (${at(method)}) does not support parameter "backup" (nginx 1.22 refuses to start); drop backup, or use round robin or least_conn`);

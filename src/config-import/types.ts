@@ -16,8 +16,10 @@ export interface ImportedServer {
   name: string;
   address: string;
   weight: number;
-  /** The line of the main config file that defines it (HAProxy `server`, an nginx `server` outside included files), for messages. */
+  /** The line that defines it (HAProxy `server`, nginx `server`), for messages: of `file` when set, else of the main config file. */
   line?: number;
+  /** The file that defines it when that is not the main config file (an nginx `include`d file), as the user would name it. */
+  file?: string;
   /** HAProxy `maxconn`, nginx `max_conns`: most requests the proxy sends at once (it queues the rest). */
   maxconn?: number;
   /** HAProxy `maxqueue`: most requests waiting in this server's queue at the proxy. */

@@ -11,7 +11,7 @@ import { VALIDATE_DEFAULTS, type Finding, type Validation } from './validate.ts'
 export function validateProxyText(text: string, file: string, selector: ImportSelector): Validation & { notes: string[]; imported: string } {
   const imp: ImportedBalancer = importBalancerText(text, file, selector);
   const lines = text.split('\n');
-  // A server's own line when the importer kept it (HAProxy, nginx); else (Envoy, an nginx included file) the first line naming it (server name or address).
+  // A server's own line (and file, from an nginx include) when the importer kept it (HAProxy, nginx); else (Envoy) the first line naming it (server name or address).
   const lineOf = (s: { name: string; address: string; line?: number }) => {
     if (s.line !== undefined) return s.line;
     const i = lines.findIndex((l) => !/^\s*#/.test(l) && (new RegExp(`\\bserver\\s+${esc(s.name)}\\b`).test(l) || l.includes(s.address)));
@@ -19,7 +19,7 @@ export function validateProxyText(text: string, file: string, selector: ImportSe
   };
   const findings: Finding[] = [];
   const add = (severity: Finding['severity'], s: ImportedBalancer['servers'][number], field: string, message: string) =>
-    findings.push({ severity, field: `${s.name}.${field}`, line: lineOf(s), message });
+    findings.push({ severity, field: `${s.name}.${field}`, line: lineOf(s), ...(s.file === undefined ? {} : { file: s.file }), message });
   // Steady-state shares: a backup takes no traffic while a primary is up.
   const weights = imp.servers.map((s) => (s.backup ? 0 : simulatedWeight(s)));
   const total = weights.reduce((a, b) => a + b, 0);
@@ -39,7 +39,8 @@ export function validateProxyText(text: string, file: string, selector: ImportSe
       add('warning', imp.servers[top]!, 'weight', `${imp.servers[top]!.name} gets ${(share * 100).toFixed(0)}% of the traffic (weight ${weights[top]}, the others' median is ${median})${ratio >= 10 ? `: ${ratio.toFixed(0)}× its peers — a typo?` : ''}`);
     }
   }
-  findings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  // The main file's findings first, in line order, then each included file's.
+  findings.sort((a, b) => byFile(a.file ?? '', b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
   return {
     file,
     findings,
@@ -50,4 +51,5 @@ export function validateProxyText(text: string, file: string, selector: ImportSe
   };
 }
 
+const byFile = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -27,6 +27,8 @@ export interface Finding {
   /** `backends[2].weight` */
   field: string;
   line: number | null;
+  /** The file `line` is in when it is not the one validated (a server of an nginx `include`d file). */
+  file?: string;
   message: string;
 }
 
@@ -234,7 +236,7 @@ const pct = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
 const rate = (x: number) => `${x >= 100 ? x.toFixed(0) : x.toFixed(1)}/s`;
 
 export function formatValidation(v: Validation): string {
-  const lines = v.findings.map((f) => `${v.file}${f.line === null ? '' : `:${f.line}`}: ${f.field}: ${f.severity}: ${f.message}`);
+  const lines = v.findings.map((f) => `${f.file ?? v.file}${f.line === null ? '' : `:${f.line}`}: ${f.field}: ${f.severity}: ${f.message}`);
   lines.push(v.findings.length === 0 ? `${v.file}: ok` : `${v.file}: ${v.errors} error${v.errors === 1 ? '' : 's'}, ${v.warnings} warning${v.warnings === 1 ? '' : 's'}`);
   return `${lines.join('\n')}\n`;
 }

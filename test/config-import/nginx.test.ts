@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectFile, importBalancerConfig, importBalancerText, selectBalancer } from '../../src/config-import/index.ts';
 import { resolveBalancerSection } from '../../src/config-import/scenario.ts';
+import { formatValidation } from '../../src/workflows/validate.ts';
 import { validateProxyText } from '../../src/workflows/validate-proxy.ts';
 
 /** A fresh folder with these files (paths relative to it). */
@@ -178,6 +179,23 @@ describe('validate names each nginx server at its own line', () => {
     expect(validateProxyText(text, 'dup.conf', {}).findings.map((f) => [f.field, f.line])).toEqual([
       ['10.0.0.1:8080.down', 3],
       ['10.0.0.1:8080#2.down', 5],
+    ]);
+  });
+  it('a server from an included file at that file\'s line, after the main file\'s', () => {
+    const dir = folder({ 'servers/api.inc': '# the api pool\nserver 10.0.0.7:8080 down;\nserver 10.0.0.8:8080 weight=100;\n' });
+    const main = join(dir, 'nginx.conf');
+    const text = upstream('  server 10.0.0.1:8080 backup;\n  include servers/api.inc;\n  server 10.0.0.2:8080;\n  server 10.0.0.3:8080;\n');
+    const v = validateProxyText(text, main, {});
+    const inc = join(dir, 'servers/api.inc');
+    expect(v.findings.map((f) => [f.file, f.line, f.field])).toEqual([
+      [undefined, 3, '10.0.0.1:8080.backup'],
+      [inc, 2, '10.0.0.7:8080.down'],
+      [inc, 3, '10.0.0.8:8080.weight'],
+    ]);
+    expect(formatValidation(v).split('\n').slice(0, 3)).toEqual([
+      `${main}:3: 10.0.0.1:8080.backup: warning: 10.0.0.1:8080 is a backup: it takes no traffic while the others are up`,
+      `${inc}:2: 10.0.0.7:8080.down: warning: 10.0.0.7:8080 is marked down: it takes no traffic while the others are up`,
+      `${inc}:3: 10.0.0.8:8080.weight: warning: 10.0.0.8:8080 gets 98% of the traffic (weight 100, the others' median is 1): 100× its peers — a typo?`,
     ]);
   });
 });
