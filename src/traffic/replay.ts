@@ -10,15 +10,15 @@
  *   ⌊scale⌋ − 1 copies, plus one more with probability frac(scale): 1.5 replays every
  *   request once and half of them twice. A copy arrives at a seeded uniform point between
  *   the previous recorded request and its original (a jitter that keeps arrival order
- *   without buffering), with the original's work and route, from a "twin" client (a fixed
- *   bijection of the client key and copy number, so affinity balancers see new users that
- *   behave like the old), and is flagged ScaledCopy.
+ *   without buffering), with the original's work and route, from a "twin" client (twinClient: a fixed
+ *   bijection of the client key and copy number that keeps clients of one /24 together, so
+ *   affinity balancers see new users that behave like the old), and is flagged ScaledCopy.
  *
  * Every decision is a counter-based draw keyed by (seed, Purpose.Replay, decision) and the
  * request's number in the whole trace, so it does not depend on the window, the chunking
  * or the thread that replays it.
  */
-import { Purpose, pcgHash, streamKey, uniform, type StreamKey } from '../random/counter-rng.ts';
+import { Purpose, streamKey, uniform, type StreamKey } from '../random/counter-rng.ts';
 import { TraceReader, type TraceWindow } from './lbt/reader.ts';
 import type { TraceTrafficSpec } from './prepare.ts';
 import { RequestChunk, RequestFlag, type TrafficSource } from './source.ts';
@@ -35,6 +35,27 @@ export interface ReplayTransforms {
 }
 
 export const REPLAY_DEFAULTS = { speed: 1, scale: 1, sample: 1 } as const;
+
+/**
+ * The client of copy `copy` (0, 1, ...) of a request from `client`: the key's upper 24 bits
+ * (an IPv4 client's /24 network: keys.ts keys it to its address) moved by a fixed bijection
+ * keyed by the copy, its low byte (the host) kept. So the clients of one network have their
+ * twins in one other network: nginx ip_hash, which hashes the first three octets, sees the
+ * recorded grouping again (a big office behind one /24 has a big twin), where twins
+ * scattered over random networks made ip_hash look more even the more a trace was scaled.
+ * Other keys (IPv6, hashed) move the same way, still a bijection of 32 bits, so distinct
+ * clients keep distinct twins, and a client's copies are distinct clients.
+ */
+export function twinClient(client: number, copy: number): number {
+  // (copy + 1) times an odd number, mod 2^24: a different key for each copy below 2^24.
+  let net = (client >>> 8) ^ (Math.imul(copy + 1, 0x9e3779) & 0xffffff);
+  // Each step a bijection of 24 bits: an odd multiplier mod 2^24, then an xor-shift.
+  net = Math.imul(net, 0x2c1b3d) & 0xffffff;
+  net ^= net >>> 12;
+  net = Math.imul(net, 0x297a2d) & 0xffffff;
+  net ^= net >>> 11;
+  return ((net << 8) | (client & 0xff)) >>> 0;
+}
 
 /** Sub-streams of Purpose.Replay. Copy j's jitter uses JITTER + j. */
 const Stream = { Sample: 0, Scale: 1, Jitter: 16 } as const;
@@ -176,7 +197,7 @@ export class ReplaySource implements TrafficSource {
       const c = this.pendingCopy++;
       chunk.arrival[n] = this.jitter[c]!;
       chunk.work[n] = inner.work[i]!;
-      chunk.client[n] = pcgHash((inner.client[i]! ^ Math.imul(c + 1, 0x9e3779b9)) >>> 0);
+      chunk.client[n] = twinClient(inner.client[i]!, c);
       chunk.route[n] = inner.route[i]!;
       chunk.flags[n] = inner.flags[i]! | RequestFlag.ScaledCopy;
       this.pendingCopies--;

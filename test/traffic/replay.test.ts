@@ -1,10 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TraceWriter } from '../../src/traffic/lbt/writer.ts';
 import { TraceReader } from '../../src/traffic/lbt/reader.ts';
-import { ReplaySource, openReplay } from '../../src/traffic/replay.ts';
+import { ReplaySource, openReplay, twinClient } from '../../src/traffic/replay.ts';
 import { RequestChunk, RequestFlag, type TrafficSource } from '../../src/traffic/source.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lbsim-replay-'));
@@ -107,5 +108,43 @@ describe('replay transforms', () => {
   it('refuses out-of-range factors', () => {
     expect(() => new ReplaySource(new TraceReader(file), { scale: 0 }, 1)).toThrow(/out of range/);
     expect(() => new ReplaySource(new TraceReader(file), { sample: 1.5 }, 1)).toThrow(/out of range/);
+  });
+});
+
+describe('twin clients of scaled copies', () => {
+  it('for each copy, a bijection of the 24 network bits (every /24 goes to a distinct one), the host byte kept', () => {
+    for (const copy of [0, 1, 7]) {
+      const seen = new Uint8Array(1 << 21); // a bit per /24
+      for (let net = 0; net < 1 << 24; net++) {
+        const t = twinClient((net << 8) >>> 0, copy) >>> 8;
+        if (seen[t >>> 3]! & (1 << (t & 7))) throw new Error(`copy ${copy}: /24 ${net} lands on a taken /24 ${t}`);
+        seen[t >>> 3]! |= 1 << (t & 7);
+      }
+    }
+  });
+
+  it('clients of one /24 have twins in one other /24; distinct clients keep distinct twins; each copy is another client', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 30 }), (a, host, b, copy) => {
+        const sameNet = ((a & 0xffffff00) | host) >>> 0;
+        expect(twinClient(a, copy) & 0xff).toBe(a & 0xff);
+        expect(twinClient(sameNet, copy) >>> 8).toBe(twinClient(a, copy) >>> 8);
+        if (a !== b) expect(twinClient(a, copy)).not.toBe(twinClient(b, copy));
+        expect(twinClient(a, copy)).not.toBe(twinClient(a, copy + 1));
+      }),
+    );
+  });
+
+  it('a trace from 3 networks scaled 3× comes from 9: the grouping ip_hash sees is kept, not scattered', () => {
+    const f = join(dir, 'nets.lbt');
+    const w = new TraceWriter(f);
+    // 10.0.0.x, 10.0.1.x and 192.168.7.x, 50 hosts each.
+    const nets = [0x0a000000, 0x0a000100, 0xc0a80700];
+    for (let i = 0; i < 30_000; i++) w.push(i * 5, 10, (nets[i % 3]! | (i % 50)) >>> 0, 0, 0);
+    w.finish();
+    const r = drain(openReplay(f, { scale: 3 }, 1));
+    expect(r.client.length).toBe(90_000);
+    expect(new Set(r.client.map((c) => c >>> 8)).size).toBe(9);
+    expect(new Set(r.client).size).toBe(9 * 50);
   });
 });
