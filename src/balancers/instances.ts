@@ -154,6 +154,7 @@ export function withInstances(module: BalancerModule, options: Readonly<Record<s
     name: module.name,
     description: `${module.description} (${instances} independent instances, by ${by})`,
     ...(module.follows === undefined ? {} : { follows: module.follows }),
+    ...(module.spreadsBackups === undefined ? {} : { spreadsBackups: module.spreadsBackups }),
     create(ctx: BalancerContext): Balancer {
       const rest = instanceOptions(ctx.options).rest;
       const views = Array.from({ length: instances }, () => instanceView(ctx.backends));
@@ -162,6 +163,7 @@ export function withInstances(module: BalancerModule, options: Readonly<Record<s
           backends: view,
           now: ctx.now,
           options: rest,
+          ...(ctx.firstBackupRule === undefined ? {} : { firstBackupRule: ctx.firstBackupRule }),
           random: (request, draw) => ctx.random(request, draw >= SETUP_DRAW ? draw + i * 1009 : draw),
         }),
       );

@@ -67,6 +67,11 @@ export interface BalancerContext {
   now(): number;
   /** Options from the scenario's `balancer` section, beyond `algorithm`. */
   readonly options: Readonly<Record<string, unknown>>;
+  /**
+   * For a module that spreads backups (BalancerModule.spreadsBackups) when the scenario has
+   * backup servers and no `allbackups`: 1 for each backup server. Absent otherwise.
+   */
+  readonly firstBackupRule?: Uint8Array;
 }
 
 export interface Balancer {
@@ -115,5 +120,13 @@ export interface BalancerModule {
   readonly description: string;
   /** Which real load balancer's semantics it follows, if any, and where they are documented. */
   readonly follows?: string;
+  /**
+   * HAProxy's map-based algorithms (lb_map.c) with these options: with no primary usable
+   * and no `allbackups`, HAProxy sizes the map by the first usable backup's weight
+   * (update_backend_weight: fbck) but fills it from every usable backup
+   * (recalc_server_map), so several backups share the traffic. Such a module is shown every
+   * usable backup then (not only the first) and is given `firstBackupRule` to size its map.
+   */
+  spreadsBackups?(options: Readonly<Record<string, unknown>>): boolean;
   create(ctx: BalancerContext): Balancer;
 }

@@ -87,6 +87,8 @@ export class ServerHealth {
     private readonly clock: { readonly now: number },
     private readonly schedule: ScheduleHealth,
     private readonly warmupMs: number,
+    /** Every usable backup is shown when no primary is (BalancerModule.spreadsBackups: HAProxy's map-based algorithms), not only the first. */
+    private readonly spreadBackups = false,
   ) {
     const n = (this.n = specs.length);
     this.backup = Uint8Array.from(specs, (s) => (s.backup === true ? 1 : 0));
@@ -257,7 +259,8 @@ export class ServerHealth {
    * start). Backups: HAProxy 2.6 uses the backup servers only when no active server is
    * usable, and then only the first usable one (lbprm.fbck) unless `option allbackups`;
    * nginx's `backup` peers likewise serve only when no primary peer can be chosen (all of
-   * them: give `allbackups`). Slow start follows the belief, not the backup rule: a
+   * them: give `allbackups`). HAProxy's map-based algorithms see every usable backup and
+   * apply the first-backup rule themselves (`spreadBackups`). Slow start follows the belief, not the backup rule: a
    * backup that was up all along is not "coming up" when it takes over.
    */
   private apply(t: number | null): void {
@@ -280,7 +283,7 @@ export class ServerHealth {
     for (let b = 0; b < this.n; b++) {
       let show = this.believed[b]!;
       if (this.backup[b] === 1 && show === 1) {
-        if (primaryUsable || (backupTaken && !this.set.allBackups)) show = 0;
+        if (primaryUsable || (backupTaken && !this.set.allBackups && !this.spreadBackups)) show = 0;
         else if (bs.weight[b]! > 0) backupTaken = true;
       }
       if (show === bs.up[b]) continue;

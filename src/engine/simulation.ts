@@ -94,13 +94,17 @@ export class Simulation {
       for (const w of spec.outages) if (w.from < this.startMs && w.to >= this.startMs && bs.downDepth[b]!++ === 0) bs.serving[b] = 0;
     });
     const serverSet = options.serverSet ?? SERVER_SET_DEFAULTS;
+    const balancerOptions = options.balancerOptions ?? {};
+    // HAProxy's map-based algorithms spread over every usable backup (BalancerModule.spreadsBackups).
+    const spread = !serverSet.allBackups && options.backends.some((s) => s.backup === true) && options.balancer.spreadsBackups?.(balancerOptions) === true;
     this.health = usesServerHealth(options.backends, serverSet)
-      ? new ServerHealth(options.backends, serverSet, this.backends, this.recorder, this, (task, t) => this.queue.push(t, HEALTH_PRIORITY + task, EventKind.Health, task), this.warmupMs)
+      ? new ServerHealth(options.backends, serverSet, this.backends, this.recorder, this, (task, t) => this.queue.push(t, HEALTH_PRIORITY + task, EventKind.Health, task), this.warmupMs, spread)
       : null;
     // With health knobs the balancer is created seeing the (guessed) beliefs and hidden backups.
     this.health?.start(this.startMs);
 
-    this.balancer = options.balancer.create(balancerContext(bs, options.seed, options.balancerOptions ?? {}, () => this.now));
+    const firstBackupRule = spread ? Uint8Array.from(options.backends, (s) => (s.backup === true ? 1 : 0)) : undefined;
+    this.balancer = options.balancer.create(balancerContext(bs, options.seed, balancerOptions, () => this.now, firstBackupRule));
     this.onDispatch = this.balancer.onDispatch?.bind(this.balancer);
     this.onComplete = this.balancer.onComplete?.bind(this.balancer);
     this.health?.attach(this.balancer);

@@ -41,6 +41,7 @@ export function logged(module: BalancerModule, log: Pick[]): BalancerModule {
   return {
     name: module.name,
     description: module.description,
+    ...(module.spreadsBackups === undefined ? {} : { spreadsBackups: module.spreadsBackups }),
     create(ctx) {
       const inner = module.create(ctx);
       const b: Balancer = {

@@ -55,6 +55,7 @@ describe.each([...BUILTIN_BALANCERS.entries()])('balancer %s with server-health 
         const checked: BalancerModule = {
           name: module.name,
           description: module.description,
+          ...(module.spreadsBackups === undefined ? {} : { spreadsBackups: module.spreadsBackups }),
           create(ctx) {
             const inner = module.create(ctx);
             const pick = inner.pick.bind(inner);

@@ -79,6 +79,42 @@ describe('backup servers', () => {
     });
   }
 
+  // HAProxy 2.6 map-based algorithms: tot_weight is the first usable backup's eweight
+  // (update_backend_weight: fbck), but recalc_server_map fills the map from every usable
+  // backup. Expected maps from a port of recalc_server_map's loop.
+  it('haproxy/static-rr: several backups share the traffic (the map is filled from all of them)', () => {
+    const r = run(four(), algo('haproxy/static-rr'), steady(10, 5000));
+    expect(used(r, 0, 1000)).toBe('ab');
+    expect(used(r, 1000, 2000)).toBe('b');
+    // Equal weights (eweights 16 and 16, tot 16): c d c d ...
+    expect(r.picks.filter((p) => p.t >= 2000 && p.t < 2080).map((p) => 'abcd'[p.b]).join('')).toBe('cdcdcdcd');
+    expect(used(r, 3000, 4000)).toBe('d');
+    expect(used(r, 4000, 5000)).toBe('a');
+    // haproxy/roundrobin (lb_fwrr.c) takes fbck alone.
+    expect(used(run(four(), algo('haproxy/roundrobin'), steady(10, 5000)), 2000, 3000)).toBe('c');
+  });
+
+  it('haproxy/static-rr: the map is as long as the first backup\'s weight, whatever the others weigh', () => {
+    const fleet = (wb: number, wc: number) => [backend('a', { outages: [{ from: 0, to: 60_000 }] }), backend('b', { backup: true, weight: wb }), backend('c', { backup: true, weight: wc })];
+    const counts = (r: ReturnType<typeof run>, n: number) => {
+      const first = r.picks.slice(0, n).map((p) => p.b);
+      return [first.filter((b) => b === 1).length, first.filter((b) => b === 2).length];
+    };
+    // b 1, c 3: tot 16 slots, every one c's (c's score outgrows b's at each slot): b, the first backup, takes nothing.
+    expect(counts(run(fleet(1, 3), algo('haproxy/static-rr'), steady(10, 1000)), 64)).toEqual([0, 64]);
+    // b 3, c 1: 48 slots, 40 b and 8 c.
+    expect(counts(run(fleet(3, 1), algo('haproxy/static-rr'), steady(10, 1000)), 96)).toEqual([80, 16]);
+    // With allbackups the map holds both by weight (64 slots: 48 b, 16 c).
+    expect(counts(run(fleet(3, 1), algo('haproxy/static-rr'), steady(10, 1000), { serverSet: { allBackups: true, outlier: null } }), 64)).toEqual([48, 16]);
+  });
+
+  it('haproxy/source: map-based hashing spreads over the backups, consistent hashing takes the first', () => {
+    const three = () => [backend('a', { outages: [{ from: 0, to: 60_000 }] }), backend('b', { backup: true }), backend('c', { backup: true })];
+    const usedBy = (options: Record<string, unknown>) => [...new Set(run(three(), algo('haproxy/source'), steady(10, 1000), { balancerOptions: options }).picks.map((p) => 'abc'[p.b]))].sort().join('');
+    expect(usedBy({})).toBe('bc');
+    expect(usedBy({ hash_type: 'consistent' })).toBe('b');
+  });
+
   it('allbackups: every usable backup serves', () => {
     const r = run([backend('a', { outages: [{ from: 1000, to: 60_000 }] }), backend('b', { backup: true }), backend('c', { backup: true })], algo('haproxy/leastconn'), steady(10, 2000, 1), {
       serverSet: { allBackups: true, outlier: null },

@@ -39,7 +39,7 @@ type KeySource = 'source' | 'uri' | 'hdr';
 
 export const HAPROXY_HASH_DEFAULTS = { hash_type: 'map-based', hash_function: 'sdbm', avalanche: false } as const;
 
-function createHashBalancer(algorithm: string, source: KeySource, { backends, options }: BalancerContext): Balancer {
+function createHashBalancer(algorithm: string, source: KeySource, { backends, options, firstBackupRule }: BalancerContext): Balancer {
   rejectUnknownOptions(algorithm, options, ['hash_type', 'hash_function', 'avalanche']);
   const hashType = enumOption(algorithm, options, 'hash_type', HAPROXY_HASH_DEFAULTS.hash_type, ['map-based', 'consistent']);
   const fn = enumOption(algorithm, options, 'hash_function', HAPROXY_HASH_DEFAULTS.hash_function, ['sdbm', 'djb2']);
@@ -49,7 +49,7 @@ function createHashBalancer(algorithm: string, source: KeySource, { backends, op
   const consistent = hashType === 'consistent';
   const map = consistent ? undefined : new ServerMap(weights);
   const ring = consistent ? new ChashRing(weights, backends) : undefined;
-  const rebuild = () => (map ? map.rebuild(usable) : ring!.refresh());
+  const rebuild = () => (map ? map.rebuild(usable, firstBackupRule) : ring!.refresh());
   rebuild();
   const slash = 47; // '/'
   // The ring saves its shape (a window's balancer must load a ramp under way); the map is rebuilt from `up` alone.
@@ -74,12 +74,16 @@ function createHashBalancer(algorithm: string, source: KeySource, { backends, op
   };
 }
 
+/** Map-based hashing spreads over the backups (lb_map.c, ServerMap.rebuild); consistent hashing uses the first (lb_chash.c: fbck). */
+const mapBased = (options: Readonly<Record<string, unknown>>) => (options.hash_type ?? HAPROXY_HASH_DEFAULTS.hash_type) === 'map-based';
+
 const follows = `HAProxy ${HAPROXY_VERSION} src/backend.c (get_server_sh/uri/hh), src/lb_map.c, src/lb_chash.c`;
 
 export const haproxySource: BalancerModule = {
   name: 'haproxy/source',
   description: 'HAProxy 2.6 balance source: client key as IPv4 address; map-based or consistent',
   follows,
+  spreadsBackups: mapBased,
   create: (ctx) => createHashBalancer('haproxy/source', 'source', ctx),
 };
 
@@ -87,6 +91,7 @@ export const haproxyUri: BalancerModule = {
   name: 'haproxy/uri',
   description: 'HAProxy 2.6 balance uri: route key k as the path /k; sdbm/djb2; map-based or consistent',
   follows,
+  spreadsBackups: mapBased,
   create: (ctx) => createHashBalancer('haproxy/uri', 'uri', ctx),
 };
 
@@ -94,5 +99,6 @@ export const haproxyHdr: BalancerModule = {
   name: 'haproxy/hdr',
   description: 'HAProxy 2.6 balance hdr(name): route key k as the header value; map-based or consistent',
   follows,
+  spreadsBackups: mapBased,
   create: (ctx) => createHashBalancer('haproxy/hdr', 'hdr', ctx),
 };

@@ -7,7 +7,8 @@
  * tot. Weights 3,2,1 give the cycle a a b a b c.
  *
  * Precondition: `uweight` are HAProxy user weights (0..256). Only servers for which
- * `usable(b)` holds take slots; call `rebuild()` after any change of state, as HAProxy
+ * `usable(b)` holds take slots (primaries and backups are never usable together: the
+ * health layer shows backups only while no primary is usable); call `rebuild()` after any change of state, as HAProxy
  * recomputes the map when a server goes down or up (map_set_server_status_down/up).
  */
 import { BE_WEIGHT_SCALE } from './constants.ts';
@@ -44,11 +45,25 @@ export class ServerMap {
     this.score = new Float64Array(n);
   }
 
-  /** recalc_server_map(); allocates nothing. */
-  rebuild(usable: (b: number) => boolean): void {
+  /**
+   * recalc_server_map(); allocates nothing. `firstBackup` (BalancerContext.firstBackupRule:
+   * backups and no `allbackups`): when every usable server is a backup, tot_weight is the
+   * first usable backup's eweight alone (update_backend_weight uses lbprm.fbck), while the
+   * slots are still filled from every usable backup, so they share the traffic: backups
+   * of eweights 16 and 16 take 8 slots each of 16.
+   */
+  rebuild(usable: (b: number) => boolean, firstBackup?: Uint8Array): void {
     const n = this.eweight.length;
     let tot = 0;
-    for (let b = 0; b < n; b++) if (usable(b)) tot += this.eweight[b]!;
+    let fbck = -1;
+    let primary = false;
+    for (let b = 0; b < n; b++) {
+      if (!usable(b)) continue;
+      tot += this.eweight[b]!;
+      if (firstBackup === undefined || firstBackup[b] === 0) primary = true;
+      else if (fbck < 0) fbck = b;
+    }
+    if (!primary && fbck >= 0) tot = this.eweight[fbck]!;
     this.total = tot;
     this.score.fill(0);
     for (let o = 0; o < tot; o++) {

@@ -8,6 +8,9 @@
  * one past the end of a smaller map restarts at slot 0, as map_get_server_rr does
  * (`if (rr_idx < 0 || rr_idx >= tot_weight) rr_idx = 0`; not reduced modulo the size).
  * A server full at the proxy (maxconn) is skipped, as map_get_server_rr skips it.
+ * Several backups without `allbackups` share the traffic in a map sized by the first
+ * one's weight (ServerMap.rebuild, spreadsBackups), where HAProxy's other algorithms use
+ * the first backup alone.
  */
 import { HAPROXY_VERSION } from './constants.ts';
 import { ServerMap } from './server-map.ts';
@@ -18,14 +21,15 @@ export const haproxyStaticRr: BalancerModule = {
   name: 'haproxy/static-rr',
   description: 'HAProxy 2.6 balance static-rr: round robin over the lb_map.c weighted server map',
   follows: `HAProxy ${HAPROXY_VERSION} src/lb_map.c (recalc_server_map, map_get_server_rr)`,
-  create({ backends, options }) {
+  spreadsBackups: () => true,
+  create({ backends, options, firstBackupRule }) {
     rejectUnknownOptions('haproxy/static-rr', options, []);
     const map = new ServerMap(wholeWeights('haproxy/static-rr', backends, 0, 256));
     const usable = (b: number) => backends.up[b] === 1 && backends.weight[b]! > 0;
-    map.rebuild(usable);
+    map.rebuild(usable, firstBackupRule);
     let idx = 0;
     const rebuild = () => {
-      map.rebuild(usable);
+      map.rebuild(usable, firstBackupRule);
       // map_get_server_rr resets rr_idx >= tot_weight to 0 at its next pick; tot_weight
       // changes only here, so resetting now is the same.
       if (idx >= map.total) idx = 0;
