@@ -58,6 +58,8 @@ export class Retries {
     private readonly slots: ProxySlots,
     private readonly recorder: Recorder,
     seed: number,
+    /** 1 for a backup server: HAProxy's srv_act counts the others. */
+    private readonly backup: Uint8Array,
   ) {
     this.onRefused = proxy.retryOn.includes('refused');
     this.on503 = proxy.retryOn.includes('503');
@@ -111,7 +113,18 @@ export class Retries {
     const after = this.proxy.redispatchAfter;
     // C's % by a negative divisor tests multiples of its magnitude; by zero HAProxy would fault (SIGFPE): no interval then.
     const interval = after > 0 ? after : after < 0 ? Math.abs(this.proxy.retries + 1 + after) : 0;
-    return (interval > 0 && k % interval === 0) || (b >= 0 && bs.up[b] === 0) || (this.proxy.roundRobinKind && bs.upCount > 1);
+    return (interval > 0 && k % interval === 0) || (b >= 0 && bs.up[b] === 0) || (this.proxy.roundRobinKind && this.activeAboveOne());
+  }
+
+  /**
+   * HAProxy's `srv_act > 1`: more than one usable server that is not a backup (recount_servers).
+   * Backups serving in their place (one, or several with allbackups or a static-rr map) do not count.
+   */
+  private activeAboveOne(): boolean {
+    const bs = this.backends;
+    let n = 0;
+    for (let b = 0; b < bs.count; b++) if (bs.up[b] === 1 && this.backup[b] === 0 && bs.weight[b]! > 0 && ++n > 1) return true;
+    return false;
   }
 
   /**
@@ -124,7 +137,7 @@ export class Retries {
     if (bo.kind === 'haproxy') {
       if (!connectionFailure) return 0;
       // "only wait when we're retrying on the same server"
-      const sameServer = this.slots.keepServer[slot] === 1 || !this.proxy.roundRobinKind || this.backends.upCount <= 1;
+      const sameServer = this.slots.keepServer[slot] === 1 || !this.proxy.roundRobinKind || !this.activeAboveOne();
       return sameServer ? bo.turnAroundMs : 0;
     }
     return this.envoyBackoff!.delayMs(this.slots.attempt[slot]!, this.slots.request[slot]!);

@@ -79,7 +79,7 @@ export class ProxySimulation extends Simulation {
     super(options, source, chunkCapacity, new ProxySlots(proxy.previousHosts === null && !proxy.excludeTried ? 0 : proxy.retries + 1));
     this.proxy = proxy;
     this.queues = new ProxyQueues(this.backends, this.slots);
-    this.retries = new Retries(proxy, this.backends, this.balancer, this.slots, this.recorder, options.seed);
+    this.retries = new Retries(proxy, this.backends, this.balancer, this.slots, this.recorder, options.seed, Uint8Array.from(options.backends, (s) => (s.backup === true ? 1 : 0)));
     this.recorder.attachProxy(this.queues.depth);
     const health = this.health;
     if (health !== null) {

@@ -76,6 +76,7 @@ export function runProxy(algorithm: string, backends: BackendSpec[], proxy: Part
   const logged: BalancerModule = {
     name: inner.name,
     description: inner.description,
+    ...(inner.spreadsBackups === undefined ? {} : { spreadsBackups: inner.spreadsBackups }),
     create(ctx) {
       now = ctx.now;
       const b = inner.create(ctx);

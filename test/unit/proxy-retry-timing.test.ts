@@ -43,6 +43,15 @@ describe('HAProxy: a turn-around of MIN(1 s, timeout connect) after a connection
     expect(lc.totals.rejected).toBe(1);
   });
 
+  it('backups serving in the primaries\' place are not active servers (srv_act): the redispatch waits the turn-around', () => {
+    // p, the primary, is down; backups a (dead, not yet noticed) and b share static-rr's map (a b a b ...).
+    const servers = () => backendSpecs([{ name: 'p', outages: [{ from: 0, to: 100_000 }] }, { ...deadUntil(100_000), backup: true }, { name: 'b', backup: true }]);
+    const run = runProxy('haproxy/static-rr', servers(), proxyOptions({ retries: 1, redispatch: 'always', timeout_connect: 400 }, 'haproxy/static-rr'), [{ at: 10, work: 1 }]);
+    // Two backups up but srv_act 0: the turn-around, then the balancer's next slot, b.
+    expect(run.sent.map((x) => `${x.backend}@${x.at}`)).toEqual(['b@410']);
+    expect(run.picks.map((x) => `${x.backend}@${x.at}`)).toEqual(['a@10', 'b@410']);
+  });
+
   it('a 503 (an L7 retry, do_l7_retry) is retried at once', () => {
     const p = proxyOptions({ retries: 1, retry_on: ['503'] }, 'haproxy/roundrobin');
     // One slot, no queue: the second request gets a 503 and its retry finds the slot still busy.
