@@ -260,8 +260,9 @@ export class ServerHealth {
    * usable, and then only the first usable one (lbprm.fbck) unless `option allbackups`;
    * nginx's `backup` peers likewise serve only when no primary peer can be chosen (all of
    * them: give `allbackups`). HAProxy's map-based algorithms see every usable backup and
-   * apply the first-backup rule themselves (`spreadBackups`). Slow start follows the belief, not the backup rule: a
-   * backup that was up all along is not "coming up" when it takes over.
+   * apply the first-backup rule themselves (`spreadBackups`). Slow start follows the
+   * belief, not the backup rule: a backup that was up all along is not "coming up" when
+   * it takes over.
    */
   private apply(t: number | null): void {
     const bs = this.bs;

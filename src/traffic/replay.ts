@@ -10,9 +10,10 @@
  *   ⌊scale⌋ − 1 copies, plus one more with probability frac(scale): 1.5 replays every
  *   request once and half of them twice. A copy arrives at a seeded uniform point between
  *   the previous recorded request and its original (a jitter that keeps arrival order
- *   without buffering), with the original's work and route, from a "twin" client (twinClient: a fixed
- *   bijection of the client key and copy number that keeps clients of one /24 together, so
- *   affinity balancers see new users that behave like the old), and is flagged ScaledCopy.
+ *   without buffering), with the original's work and route, from a "twin" client
+ *   (twinClient: a fixed bijection of the client key and copy number that keeps the
+ *   clients of one /24 together, so affinity balancers see new users that behave like the
+ *   old), and is flagged ScaledCopy.
  *
  * Every decision is a counter-based draw keyed by (seed, Purpose.Replay, decision) and the
  * request's number in the whole trace, so it does not depend on the window, the chunking

@@ -8,8 +8,9 @@
  *
  * Precondition: `uweight` are HAProxy user weights (0..256). Only servers for which
  * `usable(b)` holds take slots (primaries and backups are never usable together: the
- * health layer shows backups only while no primary is usable); call `rebuild()` after any change of state, as HAProxy
- * recomputes the map when a server goes down or up (map_set_server_status_down/up).
+ * health layer shows backups only while no primary is usable); call `rebuild()` after
+ * any change of state, as HAProxy recomputes the map when a server goes down or up
+ * (map_set_server_status_down/up).
  */
 import { BE_WEIGHT_SCALE } from './constants.ts';
 
