@@ -5,9 +5,9 @@
  * trace's header, and the run's duration follows from the window and speed.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, resolve as resolvePath } from 'node:path';
+import { basename, dirname, extname, join, resolve as resolvePath } from 'node:path';
 import { LbsimError } from '../errors.ts';
 import { readTraceHeaderFile } from './lbt/reader.ts';
 import { FORMAT_VERSION } from './lbt/format.ts';
@@ -88,19 +88,49 @@ export interface PrepareOptions {
 }
 
 /**
- * Where the import of a raw log is cached: keyed by its path, size, mtime and the import
- * options, and by what an import makes of a row (the .lbt format and the client-key
+ * Where the import of a raw log is cached: `<log>-<version>.lbt` in tmpdir/lbsim-imports,
+ * `<log>` a hash of the log's path and `<version>` one of its size, mtime and the import
+ * options, and of what an import makes of a row (the .lbt format and the client-key
  * mapping: an import cached by an older lbsim holds other keys and must not be replayed).
  */
 export function importCachePath(spec: TraceTrafficSpec): string {
   const st = statSync(spec.source);
-  const key = createHash('sha256')
+  const version = createHash('sha256')
     .update(JSON.stringify([spec.source, st.size, st.mtimeMs, spec.format, spec.import, FORMAT_VERSION, CLIENT_KEYS_VERSION]))
     .digest('hex')
     .slice(0, 24);
   const dir = join(tmpdir(), 'lbsim-imports');
   mkdirSync(dir, { recursive: true });
-  return join(dir, `${key}.lbt`);
+  return join(dir, `${logKey(spec.source)}-${version}.lbt`);
+}
+
+/** The part of a cached import's name that names its log (its path). */
+const logKey = (source: string) => createHash('sha256').update(source).digest('hex').slice(0, 12);
+
+/**
+ * Removes the cached imports of other versions of the log `cached` was imported from (the
+ * log grew, was rewritten, or was imported with other options or by an older lbsim): they
+ * are never replayed again, and each is as big as its log's trace (~20 bytes a request),
+ * so a log replayed day after day would otherwise leave one per day in the temp folder.
+ * Returns how many it removed. A process replaying one of them keeps reading it (its open
+ * file outlives the name, on Linux and macOS).
+ */
+function removeStaleImports(cached: string): number {
+  const dir = dirname(cached);
+  const name = basename(cached);
+  const prefix = name.slice(0, name.indexOf('-') + 1);
+  let removed = 0;
+  for (const f of readdirSync(dir)) {
+    if (f === name || !f.startsWith(prefix) || !f.endsWith('.lbt')) continue;
+    try {
+      unlinkSync(join(dir, f));
+      removed++;
+    } catch (e) {
+      // Another lbsim removed it first: the same outcome.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  return removed;
 }
 
 /** Imports a raw log (once; later runs reuse the cached trace) so the replay reads a .lbt. */
@@ -122,7 +152,10 @@ export async function prepareTrace(spec: TraceTrafficSpec, options: PrepareOptio
     ...(spec.import.columns === undefined ? {} : { columns: spec.import.columns }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
-  options.onNote?.(`imported ${formatCount(summary.requests)} requests from ${spec.source}${summary.skipped > 0 ? ` (${formatCount(summary.skipped)} malformed rows skipped)` : ''}`);
+  const stale = removeStaleImports(cached);
+  options.onNote?.(
+    `imported ${formatCount(summary.requests)} requests from ${spec.source}${summary.skipped > 0 ? ` (${formatCount(summary.skipped)} malformed rows skipped)` : ''}${stale > 0 ? `; removed ${stale} cached import${stale === 1 ? '' : 's'} of its earlier versions` : ''}`,
+  );
   return { spec: { ...spec, file: cached }, summary };
 }
 

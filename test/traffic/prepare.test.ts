@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenario, parseScenario } from '../../src/scenario/load.ts';
 import { TraceWriter } from '../../src/traffic/lbt/writer.ts';
-import { withReplayOverrides } from '../../src/traffic/prepare.ts';
+import { importCachePath, prepareTrace, withReplayOverrides } from '../../src/traffic/prepare.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lbsim-prepare-'));
 const ORIGIN = Date.UTC(2024, 3, 8);
@@ -60,5 +60,35 @@ describe('trace replay settings', () => {
     writeFileSync(join(dir, 'syn.yaml'), 'duration: 1s\ntraffic: { synthetic: { rate: 1, service: { distribution: constant, mean: 1ms } } }\nbalancer: { algorithm: round-robin }\nbackends: [{ name: a }]\n');
     const syn = await loadScenario(join(dir, 'syn.yaml'));
     expect(() => withReplayOverrides(syn, { scale: 2 })).toThrow(/apply to trace replay/);
+  });
+});
+
+describe('the cache of imported logs', () => {
+  it('keeps one import per log: a new version of the log replaces the cached import of the old one, other logs keep theirs', async () => {
+    const cache = join(tmpdir(), 'lbsim-imports');
+    const spec = (file: string) => ({ kind: 'trace', source: file, format: 'csv', file: undefined, import: { onError: 'abort' } }) as unknown as Parameters<typeof prepareTrace>[0];
+    const log = join(dir, 'daily.csv');
+    const other = join(dir, 'other.csv');
+    writeFileSync(log, 'timestamp,duration_ms,client_ip\n1713175200,5,10.1.1.1\n');
+    writeFileSync(other, 'timestamp,duration_ms,client_ip\n1713175200,7,10.1.1.2\n');
+    const notes: string[] = [];
+    const onNote = (m: string) => void notes.push(m);
+    const first = (await prepareTrace(spec(log), { onNote })).spec.file!;
+    const kept = (await prepareTrace(spec(other), { onNote })).spec.file!;
+    // Cached imports are named <log>-<version>.lbt.
+    const logPart = `${basename(importCachePath(spec(log))).split('-')[0]}-`;
+    const mine = () => readdirSync(cache).filter((f) => f.startsWith(logPart));
+    expect(mine()).toHaveLength(1);
+    // The log grows (a day later): a new import, and the old one is gone.
+    appendFileSync(log, '1713175201,6,10.1.1.3\n');
+    utimesSync(log, new Date(), new Date(Date.now() + 5000));
+    const second = (await prepareTrace(spec(log), { onNote })).spec.file!;
+    expect(second).not.toBe(first);
+    expect(mine()).toEqual([basename(second)]);
+    expect(readdirSync(cache)).toContain(basename(kept));
+    expect(notes.at(-1)).toMatch(/^imported 2 requests from .*daily\.csv; removed 1 cached import of its earlier versions$/);
+    // Replayed again unchanged: the cached import, nothing removed.
+    expect((await prepareTrace(spec(log), { onNote })).spec.file).toBe(second);
+    expect(notes.at(-1)).toMatch(/^replaying .*daily\.csv from its cached import/);
   });
 });
