@@ -3,6 +3,8 @@ import { formatCount, formatDuration, formatInstant } from '../scenario/units.ts
 import { checkReportSlo, type SloCheck } from './slo.ts';
 import type { Report } from './types.ts';
 
+type Backend = Report['backends'][number];
+
 const pct = (x: number) => `${(x * 100).toFixed(x >= 0.1 ? 1 : 2)}%`;
 const ms = (x: number) => formatDuration(x);
 
@@ -16,6 +18,27 @@ function sloLine(r: Report): string | undefined {
   const limit = (c: SloCheck) => (c.field === 'p99' || c.field === 'p999' ? ms(c.limit) : pct(c.limit));
   const parts = checks.map((c) => `${SLO_LABEL[c.field]} ${show(c)} ${c.met ? '≤' : '>'} ${limit(c)}`);
   return `slo       ${checks.every((c) => c.met) ? 'met' : 'NOT MET'}: ${parts.join(' · ')}`;
+}
+
+/** Up to this many backends the table lists every one; a bigger fleet's would bury the outliers. */
+const ALL_BACKENDS_UP_TO = 24;
+const BUSIEST = 12;
+const IDLEST = 3;
+
+/**
+ * The backend table's rows: every backend in scenario order for a fleet of up to
+ * ALL_BACKENDS_UP_TO; for a bigger one, the BUSIEST by utilization (the ones an overload
+ * starts on), then the rest summed up, then the IDLEST (a drained or starved backend, the
+ * other half of an uneven spread). Ties keep scenario order.
+ */
+function backendRows(backends: readonly Backend[]): { busiest: Backend[]; rest: Backend[]; idlest: Backend[] } {
+  if (backends.length <= ALL_BACKENDS_UP_TO) return { busiest: [...backends], rest: [], idlest: [] };
+  const byUtil = backends.map((b, i) => ({ b, i })).sort((x, y) => y.b.utilization - x.b.utilization || x.i - y.i);
+  return {
+    busiest: byUtil.slice(0, BUSIEST).map((x) => x.b),
+    rest: byUtil.slice(BUSIEST, byUtil.length - IDLEST).map((x) => x.b),
+    idlest: byUtil.slice(byUtil.length - IDLEST).map((x) => x.b),
+  };
 }
 
 export function formatText(r: Report): string {
@@ -44,10 +67,26 @@ export function formatText(r: Report): string {
   // Weights are shown when they differ: a misweighted backend is the classic cause of an uneven spread.
   const weighted = r.backends.some((b) => b.weight !== r.backends[0]!.weight);
   const headers = [...(weighted ? ['weight'] : []), 'share', 'util', 'p50', 'p99', 'rejected', 'timed out', 'max queue'];
-  lines.push(`${'backend'.padEnd(nameW)}  ${headers.map((h) => h.padStart(9)).join(' ')}`);
-  for (const b of r.backends) {
+  const row = (b: Backend) => {
     const cells = [...(weighted ? [String(b.weight)] : []), pct(b.share), pct(b.utilization), ms(b.latency.p50), ms(b.latency.p99), String(b.rejected), String(b.timedOut), String(b.maxQueue)];
-    lines.push(`${b.name.padEnd(nameW)}  ${cells.map((c) => c.padStart(9)).join(' ')}`);
+    return `${b.name.padEnd(nameW)}  ${cells.map((c) => c.padStart(9)).join(' ')}`;
+  };
+  const { busiest, rest, idlest } = backendRows(r.backends);
+  if (rest.length > 0) lines.push(`backends  ${r.backends.length}, by utilization: the ${busiest.length} busiest, the others summed up, the ${idlest.length} least busy (all: --format json or csv)`);
+  lines.push(`${'backend'.padEnd(nameW)}  ${headers.map((h) => h.padStart(9)).join(' ')}`);
+  for (const b of busiest) lines.push(row(b));
+  if (rest.length > 0) {
+    const range = (f: (b: Backend) => number, show: (x: number) => string) => {
+      const xs = rest.map(f);
+      const lo = Math.min(...xs);
+      const hi = Math.max(...xs);
+      return lo === hi ? show(lo) : `${show(lo)}–${show(hi)}`;
+    };
+    const sum = (f: (b: Backend) => number) => formatCount(rest.reduce((a, b) => a + f(b), 0));
+    lines.push(
+      `… ${rest.length} more: share ${range((b) => b.share, pct)}, util ${range((b) => b.utilization, pct)}, p99 ${range((b) => b.latency.p99, ms)}, rejected ${sum((b) => b.rejected)}, timed out ${sum((b) => b.timedOut)}, max queue ${range((b) => b.maxQueue, String)}`,
+    );
+    for (const b of idlest) lines.push(row(b));
   }
   const watched = r.backends.filter((b) => b.health !== undefined && (b.health.sentWhileDown > 0 || b.health.markedDown > 0));
   if (watched.length > 0) {

@@ -31,3 +31,32 @@ describe('the text summary holds the run against the scenario SLO and shows weig
     expect(formatText({ ...calm, slo: null })).not.toMatch(/^slo /m);
   });
 });
+
+describe('the backend table of a big fleet', () => {
+  // 40 backends, weighted round robin: one of weight 4 (the hot one), one of weight 0 (drained).
+  const fleet = (n: number) =>
+    `name: fleet\nduration: 20s\ntraffic: { synthetic: { rate: ${n * 40}/s, service: { distribution: exponential, mean: 10ms } } }\nbalancer: { algorithm: weighted-round-robin }\nbackends:\n  - { name: hot, weight: 4 }\n  - { name: drained, weight: 0 }\n  - { name: web, count: ${n - 2} }\n`;
+
+  it('lists the busiest and the least busy, sums up the others, and says where all of them are', () => {
+    const r = reportOf(fleet(40));
+    const lines = formatText(r).split('\n');
+    const head = lines.findIndex((l) => l.startsWith('backend '));
+    expect(lines[head - 1]).toBe('backends  40, by utilization: the 12 busiest, the others summed up, the 3 least busy (all: --format json or csv)');
+    const rows = lines.slice(head + 1, head + 17);
+    expect(rows[0]).toMatch(/^hot +4 +/);
+    expect(rows.slice(0, 12).every((l) => !l.startsWith('…'))).toBe(true);
+    expect(rows[12]).toMatch(/^… 25 more: share \S+%–\S+%, util \S+%–\S+%, p99 \S+–\S+, rejected 0, timed out 0, max queue \d+(–\d+)?$/);
+    expect(rows[15]).toMatch(/^drained +0 +0\.00% +0\.00%/);
+    // The rows shown are the 12 highest utilizations and the 3 lowest, in that order.
+    const utils = [...r.backends].map((b) => b.utilization).sort((a, b) => b - a);
+    const shownUtil = [...rows.slice(0, 12), ...rows.slice(13, 16)].map((l) => r.backends.find((b) => b.name === l.split(/ +/)[0])!.utilization);
+    expect(shownUtil).toEqual([...utils.slice(0, 12), ...utils.slice(-3)]);
+  });
+
+  it('up to 24 backends, every one in scenario order', () => {
+    const lines = formatText(reportOf(fleet(24))).split('\n');
+    expect(lines.some((l) => l.startsWith('backends '))).toBe(false);
+    const head = lines.findIndex((l) => l.startsWith('backend '));
+    expect(lines.slice(head + 1, head + 25).map((l) => l.split(/ +/)[0])).toEqual(['hot', 'drained', ...Array.from({ length: 22 }, (_, i) => `web-${i + 1}`)]);
+  });
+});
