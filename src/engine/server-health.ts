@@ -20,7 +20,7 @@
  * Each mechanism cites the proxy it follows in `ActiveChecks`, `PassiveChecks`,
  * `OutlierDetector` and `SlowStart` (server-health-*.ts).
  */
-import type { Balancer } from '../balancers/types.ts';
+import type { Balancer, BalancerModule } from '../balancers/types.ts';
 import { markMutable } from '../jit/mutable-fields.ts';
 import type { Recorder } from '../metrics/recorder.ts';
 import type { BackendSpec, BackendState } from './backends.ts';
@@ -45,6 +45,16 @@ export const SERVER_SET_DEFAULTS: ServerSetSpec = { allBackups: false, outlier: 
 export function usesServerHealth(backends: readonly BackendSpec[], set: ServerSetSpec | undefined): boolean {
   if (set !== undefined && set.outlier !== null) return true;
   return backends.some((b) => b.backup === true || b.check !== undefined || b.passive !== undefined || b.slowStart !== undefined);
+}
+
+/**
+ * For a balancer that spreads over the backups here (BalancerModule.spreadsBackups: HAProxy's
+ * map-based algorithms, with backups and no `allbackups`), the backup flags it is given
+ * (BalancerContext.firstBackupRule); undefined otherwise.
+ */
+export function spreadBackupsOf(specs: readonly BackendSpec[], set: ServerSetSpec, module: BalancerModule, options: Readonly<Record<string, unknown>>): Uint8Array | undefined {
+  if (set.allBackups || !specs.some((s) => s.backup === true) || module.spreadsBackups?.(options) !== true) return undefined;
+  return Uint8Array.from(specs, (s) => (s.backup === true ? 1 : 0));
 }
 
 /** How the engine schedules this module's events. */

@@ -23,7 +23,7 @@ import { balancerContext } from './balancer-context.ts';
 import { EventQueue } from './event-queue.ts';
 import { EventKind, HEALTH_PRIORITY, NEVER } from './events.ts';
 import { RequestSlots } from './request-slots.ts';
-import { Failure, ServerHealth, SERVER_SET_DEFAULTS, usesServerHealth } from './server-health.ts';
+import { Failure, ServerHealth, SERVER_SET_DEFAULTS, spreadBackupsOf, usesServerHealth } from './server-health.ts';
 import { SIMULATION_DEFAULTS, type SimulationOptions } from './simulation-options.ts';
 import { captureEngine, type EngineParts, restoreEngine, type StateSlots } from './snapshot.ts';
 import { type DecodedState, type EngineState, readState, writeState } from './state.ts';
@@ -95,15 +95,13 @@ export class Simulation {
     });
     const serverSet = options.serverSet ?? SERVER_SET_DEFAULTS;
     const balancerOptions = options.balancerOptions ?? {};
-    // HAProxy's map-based algorithms spread over every usable backup (BalancerModule.spreadsBackups).
-    const spread = !serverSet.allBackups && options.backends.some((s) => s.backup === true) && options.balancer.spreadsBackups?.(balancerOptions) === true;
+    const firstBackupRule = spreadBackupsOf(options.backends, serverSet, options.balancer, balancerOptions);
     this.health = usesServerHealth(options.backends, serverSet)
-      ? new ServerHealth(options.backends, serverSet, this.backends, this.recorder, this, (task, t) => this.queue.push(t, HEALTH_PRIORITY + task, EventKind.Health, task), this.warmupMs, spread)
+      ? new ServerHealth(options.backends, serverSet, this.backends, this.recorder, this, (task, t) => this.queue.push(t, HEALTH_PRIORITY + task, EventKind.Health, task), this.warmupMs, firstBackupRule !== undefined)
       : null;
     // With health knobs the balancer is created seeing the (guessed) beliefs and hidden backups.
     this.health?.start(this.startMs);
 
-    const firstBackupRule = spread ? Uint8Array.from(options.backends, (s) => (s.backup === true ? 1 : 0)) : undefined;
     this.balancer = options.balancer.create(balancerContext(bs, options.seed, balancerOptions, () => this.now, firstBackupRule));
     this.onDispatch = this.balancer.onDispatch?.bind(this.balancer);
     this.onComplete = this.balancer.onComplete?.bind(this.balancer);
