@@ -17,6 +17,7 @@
  * one would be fake precision), and the threshold alone decides (`change.exact`).
  */
 import type { ClusterOptions } from '../cluster/options.ts';
+import type { ProxyKind } from '../config-import/types.ts';
 import { LbsimError } from '../errors.ts';
 import { runMany } from '../parallel/run-many.ts';
 import type { OverloadRange, Report } from '../report/types.ts';
@@ -207,14 +208,28 @@ function side(s: Scenario, reports: readonly Report[], seeds: number[], label: s
   return { file: label ?? s.file ?? null, start: s.startEpochMs ?? null, scenario: s.name, algorithm: reports[0]!.algorithm, seeds };
 }
 
+/**
+ * An address as both proxies would mean it: host names lower-cased, and nginx's default
+ * port made explicit (`server 10.0.0.1;` is port 80, the nginx docs say). HAProxy's
+ * address without a port takes the port the client connected to, which a config does not
+ * tell, so it is left as written (it matches only the same text).
+ */
+function addressKey(address: string, kind: ProxyKind): string {
+  const a = address.toLowerCase();
+  if (kind !== 'nginx' || a.startsWith('unix:')) return a;
+  const hasPort = a.startsWith('[') ? /\]:\d+$/.test(a) : /:\d+$/.test(a);
+  return hasPort ? a : `${a}:80`;
+}
+
 /** A config's server names by address, for the addresses only one of its servers has. */
 function addresses(s: Scenario): Map<string, string> {
-  const servers = s.balancer.imported?.servers ?? [];
+  const imported = s.balancer.imported;
   const byAddress = new Map<string, string>();
   const twice = new Set<string>();
-  for (const x of servers) {
-    if (byAddress.has(x.address)) twice.add(x.address);
-    byAddress.set(x.address, x.name);
+  for (const x of imported?.servers ?? []) {
+    const key = addressKey(x.address, imported!.kind);
+    if (byAddress.has(key)) twice.add(key);
+    byAddress.set(key, x.name);
   }
   for (const a of twice) byAddress.delete(a);
   return byAddress;

@@ -40,6 +40,17 @@ describe('diff nginx.conf haproxy.cfg', () => {
     expect(formatDiffText(d)).toMatch(/^10\.0\.0\.1:8080 = api1 /m);
   }, 60_000);
 
+  it('an nginx server without a port is port 80, as nginx reads it; host names match in any case', async () => {
+    const nginx = 'upstream api {\n  server 10.0.0.1;\n  server API-2.internal:8080;\n  server [2001:db8::5];\n}\n';
+    const haproxy = 'backend be_api\n  balance roundrobin\n  server one 10.0.0.1:80\n  server two api-2.internal:8080\n  server five [2001:db8::5]:80\n';
+    writeFileSync(join(dir, 'p.conf'), nginx);
+    writeFileSync(join(dir, 'p.cfg'), haproxy);
+    const before = await proxyScenario(join(dir, 'p.conf'), nginx, { backend: 'api', traffic: trace });
+    const after = await proxyScenario(join(dir, 'p.cfg'), haproxy, { backend: 'be_api', traffic: trace });
+    const d = await diff(before, after, { replications: 2, threads: 1 });
+    expect(d.backends.map((b) => [b.name, b.nameAfter ?? null])).toEqual(before.backends.map((b, i) => [b.name, ['one', 'two', 'five'][i]]));
+  }, 60_000);
+
   it('--backend OLD,NEW names each side\'s section; one name is both sides\'; anything else is a usage error', () => {
     expect(backendsOf('api,be_api')).toEqual(['api', 'be_api']);
     expect(backendsOf('api')).toEqual(['api', 'api']);
