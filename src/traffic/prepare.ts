@@ -89,41 +89,49 @@ export interface PrepareOptions {
 
 /**
  * Where the import of a raw log is cached: `<log>-<version>.lbt` in tmpdir/lbsim-imports,
- * `<log>` a hash of the log's path and `<version>` one of its size, mtime and the import
- * options, and of what an import makes of a row (the .lbt format and the client-key
+ * `<log>` a hash of the log's path, format and import options, `<version>` one of its
+ * size and mtime and of what an import makes of a row (the .lbt format and the client-key
  * mapping: an import cached by an older lbsim holds other keys and must not be replayed).
  */
 export function importCachePath(spec: TraceTrafficSpec): string {
   const st = statSync(spec.source);
-  const version = createHash('sha256')
-    .update(JSON.stringify([spec.source, st.size, st.mtimeMs, spec.format, spec.import, FORMAT_VERSION, CLIENT_KEYS_VERSION]))
-    .digest('hex')
-    .slice(0, 24);
+  const hash = (x: unknown, length: number) => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, length);
+  const log = hash([spec.source, spec.format, spec.import], 12);
+  const version = hash([st.size, st.mtimeMs, FORMAT_VERSION, CLIENT_KEYS_VERSION], 24);
   const dir = join(tmpdir(), 'lbsim-imports');
   mkdirSync(dir, { recursive: true });
-  return join(dir, `${logKey(spec.source)}-${version}.lbt`);
+  return join(dir, `${log}-${version}.lbt`);
 }
 
-/** The part of a cached import's name that names its log (its path). */
-const logKey = (source: string) => createHash('sha256').update(source).digest('hex').slice(0, 12);
+/**
+ * A cached import of an earlier version of a log is removed once it is this old (since
+ * its import): a live log replayed twice in one command (compare A.yaml B.yaml, both on
+ * access.log while nginx appends to it) is imported twice seconds apart, and the first
+ * import is still to be replayed when the second is written.
+ */
+const STALE_AFTER_MS = 3_600_000;
 
 /**
- * Removes the cached imports of other versions of the log `cached` was imported from (the
- * log grew, was rewritten, or was imported with other options or by an older lbsim): they
- * are never replayed again, and each is as big as its log's trace (~20 bytes a request),
- * so a log replayed day after day would otherwise leave one per day in the temp folder.
- * Returns how many it removed. A process replaying one of them keeps reading it (its open
- * file outlives the name, on Linux and macOS).
+ * Removes the cached imports of earlier versions of the log `cached` was imported from,
+ * with the same options (the log grew or was rotated into place, or an older lbsim
+ * imported it), imported over STALE_AFTER_MS ago: they are never replayed again, and each
+ * is as big as its log's trace (~20 bytes a request), so a log replayed day after day
+ * would otherwise leave one per day in the temp folder. Returns how many it removed. A
+ * process replaying one of them keeps reading it (its open file outlives the name, on
+ * Linux and macOS).
  */
 function removeStaleImports(cached: string): number {
   const dir = dirname(cached);
   const name = basename(cached);
   const prefix = name.slice(0, name.indexOf('-') + 1);
+  const before = Date.now() - STALE_AFTER_MS;
   let removed = 0;
   for (const f of readdirSync(dir)) {
     if (f === name || !f.startsWith(prefix) || !f.endsWith('.lbt')) continue;
+    const path = join(dir, f);
     try {
-      unlinkSync(join(dir, f));
+      if (statSync(path).mtimeMs > before) continue;
+      unlinkSync(path);
       removed++;
     } catch (e) {
       // Another lbsim removed it first: the same outcome.

@@ -64,31 +64,43 @@ describe('trace replay settings', () => {
 });
 
 describe('the cache of imported logs', () => {
-  it('keeps one import per log: a new version of the log replaces the cached import of the old one, other logs keep theirs', async () => {
+  it('keeps one import per log and options: a new version of the log removes the imports of earlier ones once they are an hour old', async () => {
     const cache = join(tmpdir(), 'lbsim-imports');
-    const spec = (file: string) => ({ kind: 'trace', source: file, format: 'csv', file: undefined, import: { onError: 'abort' } }) as unknown as Parameters<typeof prepareTrace>[0];
+    const spec = (file: string, onError = 'abort') => ({ kind: 'trace', source: file, format: 'csv', file: undefined, import: { onError } }) as unknown as Parameters<typeof prepareTrace>[0];
     const log = join(dir, 'daily.csv');
-    const other = join(dir, 'other.csv');
     writeFileSync(log, 'timestamp,duration_ms,client_ip\n1713175200,5,10.1.1.1\n');
-    writeFileSync(other, 'timestamp,duration_ms,client_ip\n1713175200,7,10.1.1.2\n');
     const notes: string[] = [];
     const onNote = (m: string) => void notes.push(m);
+    const grow = (row: string, secondsLater: number) => {
+      appendFileSync(log, row);
+      utimesSync(log, new Date(), new Date(Date.now() + secondsLater * 1000));
+    };
     const first = (await prepareTrace(spec(log), { onNote })).spec.file!;
-    const kept = (await prepareTrace(spec(other), { onNote })).spec.file!;
-    // Cached imports are named <log>-<version>.lbt.
-    const logPart = `${basename(importCachePath(spec(log))).split('-')[0]}-`;
-    const mine = () => readdirSync(cache).filter((f) => f.startsWith(logPart));
-    expect(mine()).toHaveLength(1);
-    // The log grows (a day later): a new import, and the old one is gone.
-    appendFileSync(log, '1713175201,6,10.1.1.3\n');
-    utimesSync(log, new Date(), new Date(Date.now() + 5000));
+    // The same log with other import options: its own entry, never removed for the other's sake.
+    const skipping = (await prepareTrace(spec(log, 'skip'), { onNote })).spec.file!;
+    // Cached imports are named <log and options>-<version>.lbt.
+    const mine = () => readdirSync(cache).filter((f) => f.startsWith(basename(first).split('-')[0]!));
+    expect(mine()).toEqual([basename(first)]);
+
+    // The log grows while a command still has the first import to replay (a live log in a
+    // compare of two scenarios): the first import is minutes old, and kept.
+    grow('1713175201,6,10.1.1.3\n', 5);
     const second = (await prepareTrace(spec(log), { onNote })).spec.file!;
     expect(second).not.toBe(first);
-    expect(mine()).toEqual([basename(second)]);
-    expect(readdirSync(cache)).toContain(basename(kept));
-    expect(notes.at(-1)).toMatch(/^imported 2 requests from .*daily\.csv; removed 1 cached import of its earlier versions$/);
+    expect(mine().sort()).toEqual([basename(first), basename(second)].sort());
+    expect(notes.at(-1)).toMatch(/^imported 2 requests from .*daily\.csv$/);
+
+    // A day later: the imports of earlier versions (made over an hour ago) go.
+    const dayAgo = new Date(Date.now() - 86_400_000);
+    utimesSync(first, dayAgo, dayAgo);
+    utimesSync(second, dayAgo, dayAgo);
+    grow('1713175202,7,10.1.1.4\n', 10);
+    const third = (await prepareTrace(spec(log), { onNote })).spec.file!;
+    expect(mine()).toEqual([basename(third)]);
+    expect(notes.at(-1)).toMatch(/^imported 3 requests from .*daily\.csv; removed 2 cached imports of its earlier versions$/);
+    expect(readdirSync(cache)).toContain(basename(skipping));
     // Replayed again unchanged: the cached import, nothing removed.
-    expect((await prepareTrace(spec(log), { onNote })).spec.file).toBe(second);
+    expect((await prepareTrace(spec(log), { onNote })).spec.file).toBe(third);
     expect(notes.at(-1)).toMatch(/^replaying .*daily\.csv from its cached import/);
   });
 });
