@@ -114,10 +114,11 @@ const KEY_HINTS: readonly KeyHint[] = [
   { long: '+/- zoom', short: '+- zoom' },
   { long: '0 all', short: '0 all' },
   { long: 'L log', short: 'L log' },
+  { long: 's sort', short: 's sort' },
 ];
 const QUIT = 'q quit';
 /** Indexes into KEY_HINTS, most useful first. */
-const DROP_ORDER = [0, 1, 2, 3, 4, 6, 5];
+const DROP_ORDER = [0, 1, 2, 7, 3, 4, 6, 5];
 
 /** The key line that fits `columns`, always ending in `q quit`. */
 export function fitKeyLine(columns: number): string {

@@ -4,12 +4,13 @@
  * report; every number on it is in the report or is a comparison with the SLO.
  *
  * Keys: 1–6 or tab/shift-tab switch panels; ↑/↓ (k/j) pick a backend, enter inspects
- * it; ←/→ (h/l) pan, +/- zoom the time axis, 0 resets; L toggles a log latency axis;
- * q or esc quits.
+ * it; s lists them busiest first, slowest first, then in scenario order again; ←/→ (h/l)
+ * pan, +/- zoom the time axis, 0 resets; L toggles a log latency axis; q or esc quits.
  */
 import { Box, Text, useApp } from 'ink';
-import { type ComponentType, useState } from 'react';
+import { type ComponentType, useMemo, useState } from 'react';
 import type { Report } from '../report/types.ts';
+import { type BackendSort, nextSort, sortedReport } from './backend-order.ts';
 import { DashboardHeader, fitKeyLine } from './dashboard-header.tsx';
 import { useKeys } from './keys.ts';
 import { BackendPanel } from './panels/backend-panel.tsx';
@@ -66,6 +67,9 @@ export function Dashboard({ report, columns, rows, initialPanel, interactive = t
   const [selected, setSelected] = useState(0);
   const [window, setWindow] = useState<TimeWindow>(() => fullWindow([report]));
   const [logScale, setLogScale] = useState(false);
+  const [sortBy, setSortBy] = useState<BackendSort>('scenario');
+  // The panels see the backends in the chosen order (and pick by position in it).
+  const shown = useMemo(() => sortedReport(report, sortBy), [report, sortBy]);
   const index = PANELS.findIndex((p) => p.id === panel);
   const backends = report.backends.length;
 
@@ -84,6 +88,11 @@ export function Dashboard({ report, columns, rows, initialPanel, interactive = t
       else if (input === '-' || input === '_') setWindow((w) => zoomOut(w, [report]));
       else if (input === '0') setWindow(fullWindow([report]));
       else if (input === 'L') setLogScale((v) => !v);
+      else if (input === 's') {
+        // A new order starts at its top: the busiest or slowest backend.
+        setSortBy(nextSort);
+        setSelected(0);
+      }
     },
     { isActive: interactive },
   );
@@ -92,7 +101,7 @@ export function Dashboard({ report, columns, rows, initialPanel, interactive = t
   const wide = columns >= WIDE_COLUMNS;
   const bodyHeight = Math.max(8, rows - CHROME_ROWS);
   const mainWidth = wide ? columns - COMPANION_WIDTH - 2 : columns;
-  const props = { report, window, height: bodyHeight, selected, logScale };
+  const props = { report: shown, window, height: bodyHeight, selected, logScale, sortBy };
   const Main = entry.component;
   const Companion = PANELS.find((p) => p.id === entry.companion)!.component;
   const origin = originOf(report);

@@ -112,7 +112,7 @@ describe.skipIf(missing !== null)(`lbsim run in tmux${missing === null ? '' : ` 
     const overload = await waitForScreen((s) => s.includes('Failed requests per interval'), 'the overload panel', 10_000);
     expect(overload).toMatch(/api-a\s+│█+/);
     tmux('send-keys', '-t', SESSION, 'Tab');
-    await waitForScreen((s) => s.includes('Backends (● overloaded'), 'the backends panel', 10_000);
+    await waitForScreen((s) => s.includes('Backends in scenario order'), 'the backends panel', 10_000);
     tmux('send-keys', '-t', SESSION, 'Down');
     tmux('send-keys', '-t', SESSION, 'Enter');
     await waitForScreen((s) => /^api-b \(2 of 3/m.test(s), 'api-b inspected', 10_000);

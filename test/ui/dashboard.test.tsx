@@ -64,8 +64,9 @@ describe('dashboard layout', () => {
   });
 
   it('the key line sheds its least useful hints before q quit', () => {
-    expect(fitKeyLine(200)).toBe('1-6/tab panels · ↑↓ backend · enter inspect · ←→ pan · +/- zoom · 0 all · L log · q quit');
-    expect(fitKeyLine(80)).toBe('1-6 panels · ↑↓ pick · enter inspect · ←→ pan · +- zoom · 0 all · L log · q quit');
+    expect(fitKeyLine(200)).toBe('1-6/tab panels · ↑↓ backend · enter inspect · ←→ pan · +/- zoom · 0 all · L log · s sort · q quit');
+    // At 80 columns `0 all` gives way first (pan and zoom reset with a few presses too).
+    expect(fitKeyLine(80)).toBe('1-6 panels  ↑↓ pick  enter inspect  ←→ pan  +- zoom  L log  s sort  q quit');
     expect(fitKeyLine(40)).toMatch(/^1-6 panels {2}↑↓ pick.* {2}q quit$/);
     expect(fitKeyLine(40).length).toBeLessThanOrEqual(40);
     expect(fitKeyLine(5)).toBe('q quit');
@@ -90,16 +91,39 @@ describe('dashboard keys', () => {
     r.stdin.write('3');
     expect(await frameWhen(r, (f) => f.includes('Failed requests per interval'))).toContain('Failed requests per interval');
     r.stdin.write(KEYS.tab);
-    expect(await frameWhen(r, (f) => f.includes('Backends (● overloaded'))).toContain('Backends (● overloaded');
+    expect(await frameWhen(r, (f) => f.includes('Backends in scenario order'))).toContain('Backends in scenario order');
     r.stdin.write('5');
     expect(await frameWhen(r, (f) => f.includes('Latency distribution'))).toContain('Latency distribution');
+    r.unmount();
+  });
+
+  it('s lists the backends busiest first, then slowest first, then in scenario order; the pick follows the list', async () => {
+    // Three orders that differ: api-b is the busiest (weight 6), api-a the slowest (a quarter of the speed), api-c neither.
+    const fleet = reportOf(
+      'name: sorted-fleet\nseed: 3\nduration: 30s\ntraffic: { synthetic: { rate: 200/s, service: { distribution: exponential, mean: 5ms } } }\nbalancer: { algorithm: weighted-round-robin }\nbackends:\n  - { name: api-c, weight: 1 }\n  - { name: api-a, weight: 1, speed: 0.25 }\n  - { name: api-b, weight: 6 }\n',
+    );
+    const r = renderAt(<Dashboard report={fleet} columns={100} rows={30} />, 100);
+    r.stdin.write('4');
+    const rows = (f: string) => f.split('\n').filter((l) => /^[● ] api-\w/.test(l)).map((l) => l.slice(2).split(/ +/)[0]);
+    expect(rows(await frameWhen(r, (f) => f.includes('Backends in scenario order')))).toEqual(['api-c', 'api-a', 'api-b']);
+    r.stdin.write('s');
+    expect(rows(await frameWhen(r, (f) => f.includes('Backends busiest first')))).toEqual(['api-b', 'api-a', 'api-c']);
+    // enter inspects the first of this list.
+    r.stdin.write(KEYS.enter);
+    const picked = (f: string) => f.split('\n')[2] ?? '';
+    expect(picked(await frameWhen(r, (f) => picked(f).startsWith('api-b (1 of 3')))).toMatch(/^api-b \(1 of 3/);
+    r.stdin.write('4');
+    r.stdin.write('s');
+    expect(rows(await frameWhen(r, (f) => f.includes('Backends slowest p99 first')))).toEqual(['api-a', 'api-b', 'api-c']);
+    r.stdin.write('s');
+    expect(rows(await frameWhen(r, (f) => f.includes('Backends in scenario order')))).toEqual(['api-c', 'api-a', 'api-b']);
     r.unmount();
   });
 
   it('↓ picks the next backend and enter inspects it', async () => {
     const { r } = start();
     r.stdin.write('4');
-    await frameWhen(r, (f) => f.includes('Backends (● overloaded'));
+    await frameWhen(r, (f) => f.includes('Backends in scenario order'));
     r.stdin.write(KEYS.down);
     // The pick shows only as inverse video (colour is off here); enter then opens it.
     await settle();

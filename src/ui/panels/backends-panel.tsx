@@ -5,6 +5,7 @@
  */
 import { Box, Text } from 'ink';
 import type { BackendReport } from '../../report/types.ts';
+import { SORT_LABEL } from '../backend-order.ts';
 import { count, ms, pct } from '../format.ts';
 import { tint, useTheme } from '../theme.tsx';
 import { type PanelProps, visibleBackends } from './panel-props.ts';
@@ -53,7 +54,7 @@ export function backendColumns(backends: readonly BackendReport[], width: number
   return columns;
 }
 
-export function BackendsPanel({ report, width, height, selected }: PanelProps) {
+export function BackendsPanel({ report, width, height, selected, sortBy = 'scenario' }: PanelProps) {
   const theme = useTheme();
   const columns = backendColumns(report.backends, width);
   const nameWidth = Math.max(7, Math.min(24, width - columns.reduce((s, c) => s + c.width, 0) - 2, Math.max(0, ...report.backends.map((b) => b.name.length))));
@@ -63,7 +64,7 @@ export function BackendsPanel({ report, width, height, selected }: PanelProps) {
   return (
     <Box flexDirection="column" width={width}>
       <Text bold wrap="truncate">
-        Backends <Text dimColor>(● overloaded at some time; imbalance max/mean share {i.maxOverMean.toFixed(3)}, Jain {i.jain.toFixed(3)})</Text>
+        Backends <Text dimColor>{SORT_LABEL[sortBy]} (s sorts; ● overloaded at some time; imbalance max/mean share {i.maxOverMean.toFixed(3)}, Jain {i.jain.toFixed(3)})</Text>
       </Text>
       <Text bold wrap="truncate">
         {'  '}

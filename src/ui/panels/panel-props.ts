@@ -1,5 +1,6 @@
 /** What every dashboard panel is given: the report, the shown time window, its box, and the picked backend. */
 import type { Report } from '../../report/types.ts';
+import type { BackendSort } from '../backend-order.ts';
 import type { TimeWindow } from '../time-window.ts';
 
 export interface PanelProps {
@@ -12,6 +13,8 @@ export interface PanelProps {
   selected: number;
   /** Latency axes on a log scale. @default false */
   logScale?: boolean;
+  /** The order `report.backends` is in (the dashboard sorts the report it gives). @default 'scenario' */
+  sortBy?: BackendSort;
 }
 
 /** Width of y-axis labels in charts, so every time panel's plot starts at the same column. */
