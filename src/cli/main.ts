@@ -18,7 +18,7 @@ import { importCommand } from './commands/import.ts';
 import { traceCommand } from './commands/trace.ts';
 import { workerCommand } from './commands/worker.ts';
 import type { CliContext } from './context.ts';
-import { checkOutputPath } from './output.ts';
+import { checkOutputPath, implyFormatFromOut } from './output.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -69,6 +69,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       quiet = Boolean(cmd.opts().quiet);
       const out: unknown = action.opts().out;
       if (typeof out === 'string' && out !== '-') checkOutputPath(out);
+      implyFormatFromOut(action);
     });
   for (const cmd of [runCommand(ctx), algorithmsCommand(), compareCommand(ctx), diffCommand(ctx), capacityCommand(ctx), validateCommand(), importCommand(ctx), traceCommand(), workerCommand(ctx)]) {
     program.addCommand(cmd.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) }));

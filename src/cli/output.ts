@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
 import { LbsimError } from '../errors.ts';
 
 export async function writeAtomically(file: string, content: string | Uint8Array): Promise<void> {
@@ -58,4 +59,24 @@ export function checkOutputNotInput(out: string | undefined, inputs: readonly st
       throw new LbsimError('USAGE', `--out ${out}: ${what} of this command; writing the output there would replace it (choose another file)`);
     }
   }
+}
+
+/** The output format an --out file's extension names. */
+const FORMAT_BY_EXTENSION: Readonly<Record<string, string>> = { '.json': 'json', '.csv': 'csv', '.md': 'markdown', '.markdown': 'markdown', '.txt': 'text' };
+
+/**
+ * A command's output --format left at its default (text) follows the --out file's
+ * extension when the command offers that format: `-o report.json` writes the JSON report,
+ * `-o series.csv` the CSV time series, where both wrote the text summary under those
+ * names. An explicit --format always wins. Sets and returns the format implied, if any.
+ */
+export function implyFormatFromOut(cmd: Command): string | undefined {
+  const out: unknown = cmd.opts().out;
+  const option = cmd.options.find((o) => o.attributeName() === 'format');
+  if (typeof out !== 'string' || out === '-' || option === undefined || option.defaultValue !== 'text') return undefined;
+  if (cmd.getOptionValueSource('format') !== 'default') return undefined;
+  const format = FORMAT_BY_EXTENSION[extname(out).toLowerCase()];
+  if (format === undefined || option.argChoices?.includes(format) !== true) return undefined;
+  cmd.setOptionValueWithSource('format', format, 'implied');
+  return format;
 }

@@ -220,6 +220,23 @@ describe('lbsim run: good input', () => {
     for (const flag of ['--seed', '--format', '--out']) expect(run.stdout).toContain(flag);
   });
 
+  it('-o FILE with no --format writes the format its extension names (.json, .csv; compare .md); an explicit --format wins', async () => {
+    const f = await scenario('good.yaml', GOOD);
+    const out = (name: string) => join(dir, name);
+    expect((await runCli(['run', f, '-o', out('r.json')], { cwd: dir })).code).toBe(0);
+    expect(JSON.parse(await readFile(out('r.json'), 'utf8'))).toMatchObject({ scenario: 'e2e', seed: 3 });
+    expect((await runCli(['run', f, '-o', out('r.CSV')], { cwd: dir })).code).toBe(0);
+    expect((await readFile(out('r.CSV'), 'utf8')).split('\n')[0]).toMatch(/^start_ms,arrivals,/);
+    expect((await runCli(['run', f, '--format', 'text', '-o', out('t.json')], { cwd: dir })).code).toBe(0);
+    expect(await readFile(out('t.json'), 'utf8')).toMatch(/^e2e · least-connections · seed 3/);
+    // A format the command does not offer leaves the default: run has no markdown.
+    expect((await runCli(['run', f, '-o', out('r.md')], { cwd: dir })).code).toBe(0);
+    expect(await readFile(out('r.md'), 'utf8')).toMatch(/^e2e · least-connections/);
+    const c = await runCli(['compare', f, '--algorithms', 'least-connections,round-robin', '--replications', '2', '--threads', '1', '-o', out('c.md')], { cwd: dir });
+    expect(c.code, c.stderr).toBe(0);
+    expect(await readFile(out('c.md'), 'utf8')).toMatch(/^\| alternative \|/m);
+  });
+
   it('--format json prints the report contract', async () => {
     const f = await scenario('good.yaml', GOOD);
     const r = await runCli(['run', f, '--format', 'json'], { cwd: dir });
