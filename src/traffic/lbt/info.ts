@@ -133,7 +133,7 @@ export function formatTraceInfo(info: TraceInfo): string {
     `span       ${(info.spanMs / 3_600_000).toFixed(2)} h (${num(info.spanMs / 1000)} s)`,
     `rate/min   min ${num(info.perMinute.min)}  median ${num(info.perMinute.median)}  peak ${num(info.perMinute.peak)} at ${at(info, info.perMinute.peakAtMs)}`,
     `work       mean ${ms(info.work.mean)}  p50 ${ms(info.work.p50)}  p90 ${ms(info.work.p90)}  p99 ${ms(info.work.p99)}  p99.9 ${ms(info.work.p999)}  max ${ms(info.work.max)}`,
-    `clients    ${info.distinctClientsCapped ? '>= ' : ''}${num(info.distinctClients)} distinct (exact count of hashed client keys)`,
+    `clients    ${info.distinctClientsCapped ? '>= ' : ''}${num(info.distinctClients)} distinct (exact count of client keys: an IPv4 client's address, a hash of any other)`,
     `routes     ${num(info.distinctRoutes)} distinct`,
     `failed     ${num(info.recordedFailures)} recorded failures; ${num(info.estimatedWork)} requests with estimated work`,
   ];
