@@ -1,6 +1,6 @@
 /** Renders a DiffResult for a terminal, a pull request (Markdown) or a machine (JSON). */
 import { formatInstant } from '../scenario/units.ts';
-import { describe, type DiffResult, type MetricChange } from './diff.ts';
+import { type BackendChange, describe, type DiffResult, type MetricChange } from './diff.ts';
 import { workflowJson } from './json.ts';
 import { markdownTable, percent, signedPercent, type Table, textTable } from './table.ts';
 
@@ -40,11 +40,29 @@ function metricsTable(d: DiffResult): Table {
   };
 }
 
+/** Up to this many backends the table lists every one; of a bigger fleet, the ones that changed most. */
+const ALL_BACKENDS_UP_TO = 24;
+const MOST_CHANGED = 15;
+
+/** How much a backend's utilization changed; one only BEFORE or only AFTER has changed most of all. */
+const utilChange = (b: BackendChange) => (b.utilizationBefore === null || b.utilizationAfter === null ? Number.POSITIVE_INFINITY : Math.abs(b.utilizationAfter - b.utilizationBefore));
+
+/**
+ * The backends the table lists: every one of a fleet of up to ALL_BACKENDS_UP_TO; of a
+ * bigger one the MOST_CHANGED whose utilization changed most (added and removed ones
+ * first), in that order, and the rest, which backendsNote sums up.
+ */
+function shownBackends(d: DiffResult): { shown: BackendChange[]; rest: BackendChange[] } {
+  if (d.backends.length <= ALL_BACKENDS_UP_TO) return { shown: d.backends, rest: [] };
+  const ranked = d.backends.map((b, i) => ({ b, i })).sort((x, y) => utilChange(y.b) - utilChange(x.b) || x.i - y.i);
+  return { shown: ranked.slice(0, MOST_CHANGED).map((x) => x.b), rest: ranked.slice(MOST_CHANGED).map((x) => x.b) };
+}
+
 function backendsTable(d: DiffResult): Table {
   const or = (x: number | null, f: (x: number) => string) => (x === null ? '–' : f(x));
   return {
     head: ['backend', 'share before', 'share after', 'util. before', 'util. after', 'peak queue before (any run)', 'peak queue after (any run)'],
-    rows: d.backends.map((b) => [
+    rows: shownBackends(d).shown.map((b) => [
       b.nameAfter === undefined ? b.name : `${b.name} = ${b.nameAfter}`,
       or(b.shareBefore, percent),
       or(b.shareAfter, percent),
@@ -56,8 +74,17 @@ function backendsTable(d: DiffResult): Table {
   };
 }
 
-/** What the per-backend table's figures are, and why its utilizations stay below the busiest-backend row. */
+/** What the per-backend table's figures are, why its utilizations stay below the busiest-backend row, and what it leaves out. */
 function backendsNote(d: DiffResult): string {
+  const { shown, rest } = shownBackends(d);
+  if (rest.length === 0) return figuresNote(d);
+  const changes = rest.map(utilChange);
+  const pp = (x: number) => `${(x * 100).toFixed(2)}pp`;
+  const peak = Math.max(...rest.map((b) => Math.max(b.peakQueueBefore ?? 0, b.peakQueueAfter ?? 0)));
+  return `${figuresNote(d)}\nOf ${d.backends.length} backends, the ${shown.length} whose util. changed most (added and removed ones first); the other ${rest.length} changed util. by ${pp(Math.min(...changes))}–${pp(Math.max(...changes))}, peak queue at most ${peak} (all: --format json).`;
+}
+
+function figuresNote(d: DiffResult): string {
   const n = d.before.seeds.length;
   if (n === 1) return 'per backend: one run each.';
   if (d.metrics.every((m) => m.change.exact)) return `per backend: the same in each of the ${n} runs.`;
