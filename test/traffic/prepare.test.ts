@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -102,5 +102,17 @@ describe('the cache of imported logs', () => {
     // Replayed again unchanged: the cached import, nothing removed.
     expect((await prepareTrace(spec(log), { onNote })).spec.file).toBe(third);
     expect(notes.at(-1)).toMatch(/^replaying .*daily\.csv from its cached import/);
+  });
+});
+
+describe('a trace named without .lbt', () => {
+  it('is told by its first bytes; a file that is no trace still needs a format, a folder is named as unreadable', () => {
+    copyFileSync(join(dir, 't.lbt'), join(dir, 'week'));
+    expect(scn('{ trace: week }').durationMs).toBeCloseTo(7_199_000, 0);
+    writeFileSync(join(dir, 'notes'), 'not a trace\n');
+    expect(() => scn('{ trace: notes }')).toThrow(/cannot tell the format of '.*notes' from its name/);
+    expect(() => scn('{ trace: missing }')).toThrow(/cannot tell the format of '.*missing' from its name/);
+    mkdirSync(join(dir, 'folder'), { recursive: true });
+    expect(() => scn('{ trace: folder }')).toThrow(/folder: cannot read: .*EISDIR/);
   });
 });
