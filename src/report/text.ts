@@ -1,9 +1,8 @@
 /** The compact human summary of a report (`--format text`). */
 import { formatCount, formatDuration, formatInstant } from '../scenario/units.ts';
+import { ALL_BACKENDS_UP_TO, backendOrder } from './backend-order.ts';
 import { checkReportSlo, type SloCheck } from './slo.ts';
-import type { Report } from './types.ts';
-
-type Backend = Report['backends'][number];
+import type { BackendReport as Backend, Report } from './types.ts';
 
 const pct = (x: number) => `${(x * 100).toFixed(x >= 0.1 ? 1 : 2)}%`;
 const ms = (x: number) => formatDuration(x);
@@ -20,8 +19,6 @@ function sloLine(r: Report): string | undefined {
   return `slo       ${checks.every((c) => c.met) ? 'met' : 'NOT MET'}: ${parts.join(' · ')}`;
 }
 
-/** Up to this many backends the table lists every one; a bigger fleet's would bury the outliers. */
-const ALL_BACKENDS_UP_TO = 24;
 const BUSIEST = 12;
 const IDLEST = 3;
 
@@ -33,12 +30,8 @@ const IDLEST = 3;
  */
 function backendRows(backends: readonly Backend[]): { busiest: Backend[]; rest: Backend[]; idlest: Backend[] } {
   if (backends.length <= ALL_BACKENDS_UP_TO) return { busiest: [...backends], rest: [], idlest: [] };
-  const byUtil = backends.map((b, i) => ({ b, i })).sort((x, y) => y.b.utilization - x.b.utilization || x.i - y.i);
-  return {
-    busiest: byUtil.slice(0, BUSIEST).map((x) => x.b),
-    rest: byUtil.slice(BUSIEST, byUtil.length - IDLEST).map((x) => x.b),
-    idlest: byUtil.slice(byUtil.length - IDLEST).map((x) => x.b),
-  };
+  const byUtil = backendOrder(backends, 'util').map((i) => backends[i]!);
+  return { busiest: byUtil.slice(0, BUSIEST), rest: byUtil.slice(BUSIEST, byUtil.length - IDLEST), idlest: byUtil.slice(byUtil.length - IDLEST) };
 }
 
 export function formatText(r: Report): string {

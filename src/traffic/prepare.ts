@@ -5,12 +5,12 @@
  * trace's header, and the run's duration follows from the window and speed.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve as resolvePath } from 'node:path';
 import { LbsimError } from '../errors.ts';
-import { readTraceHeaderFile } from './lbt/reader.ts';
-import { FORMAT_VERSION, MAGIC } from './lbt/format.ts';
+import { readTraceHeaderFile, startsAsTrace } from './lbt/reader.ts';
+import { FORMAT_VERSION } from './lbt/format.ts';
 import { formatFromName, importLog, type ImportSummary } from './readers/import.ts';
 import { CLIENT_KEYS_VERSION } from './readers/keys.ts';
 import type { CsvField, LogFormat } from './readers/types.ts';
@@ -55,23 +55,8 @@ export function traceFormat(file: string, given: 'lbt' | LogFormat | undefined, 
   const f = formatFromName(file);
   if (f !== undefined) return f;
   // `lbsim import -o week` writes a trace under any name: its first bytes tell.
-  if (startsWithLbtMagic(file)) return 'lbt';
+  if (startsAsTrace(file)) return 'lbt';
   throw new LbsimError('SCENARIO_INVALID', `${where}: cannot tell the format of '${file}' from its name; ${formatHint}`);
-}
-
-/** Whether `file` begins with the .lbt magic bytes; false when there is no such file (its format is then what the caller cannot tell). */
-function startsWithLbtMagic(file: string): boolean {
-  const head = Buffer.alloc(MAGIC.length);
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    return readSync(fd, head, 0, head.length, 0) === head.length && head.toString('latin1') === MAGIC;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw new LbsimError('FILE_UNREADABLE', `${file}: cannot read: ${(e as Error).message}`, { cause: e });
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 function boundMs(b: TimeBound | undefined, originEpochMs: number, file: string): number | undefined {

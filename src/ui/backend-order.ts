@@ -3,9 +3,10 @@
  * or the busiest first (by utilization, or by p99). For a fleet of hundreds, scrolling in
  * scenario order to find the hot ones is no way to read a run.
  */
+import { backendOrder, type BackendRanking } from '../report/backend-order.ts';
 import type { Report } from '../report/types.ts';
 
-export type BackendSort = 'scenario' | 'util' | 'p99';
+export type BackendSort = 'scenario' | BackendRanking;
 
 export const BACKEND_SORTS: readonly BackendSort[] = ['scenario', 'util', 'p99'];
 
@@ -24,8 +25,7 @@ export function nextSort(by: BackendSort): BackendSort {
  */
 export function sortedReport(report: Report, by: BackendSort): Report {
   if (by === 'scenario') return report;
-  const key = (i: number) => (by === 'util' ? report.backends[i]!.utilization : report.backends[i]!.latency.p99);
-  const order = report.backends.map((_, i) => i).sort((a, b) => key(b) - key(a) || a - b);
+  const order = backendOrder(report.backends, by);
   return {
     ...report,
     backends: order.map((i) => report.backends[i]!),

@@ -1,4 +1,5 @@
 /** Renders a DiffResult for a terminal, a pull request (Markdown) or a machine (JSON). */
+import { ALL_BACKENDS_UP_TO } from '../report/backend-order.ts';
 import { formatInstant } from '../scenario/units.ts';
 import { type BackendChange, describe, type DiffResult, type MetricChange } from './diff.ts';
 import { workflowJson } from './json.ts';
@@ -40,8 +41,7 @@ function metricsTable(d: DiffResult): Table {
   };
 }
 
-/** Up to this many backends the table lists every one; of a bigger fleet, the ones that changed most. */
-const ALL_BACKENDS_UP_TO = 24;
+/** Of a fleet of more than ALL_BACKENDS_UP_TO, the table lists this many: those that changed most. */
 const MOST_CHANGED = 15;
 
 /** How much a backend's utilization changed; one only BEFORE or only AFTER has changed most of all. */

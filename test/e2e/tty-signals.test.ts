@@ -9,12 +9,11 @@
  * Needs `script` (Debian: bsdutils, an essential package) and a built dist/.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const BIN = resolve('bin/lbsim.js');
+import { assertBuilt, BIN } from '../helpers/cli.ts';
 
 function scriptMissing(): string | null {
   const r = spawnSync('script', ['--version'], { encoding: 'utf8' });
@@ -97,7 +96,7 @@ describe.skipIf(missing !== null)(`Ctrl-C and SIGTERM at a terminal${missing ===
   });
 
   it('dist/ is built', () => {
-    expect(existsSync(join(resolve('.'), 'dist/bundle/lbsim.js')), 'dist/ is missing: run `npm run build` (npm test does)').toBe(true);
+    expect(() => assertBuilt()).not.toThrow();
   });
 
   for (const how of ['Ctrl-C', 'SIGTERM'] as const) {

@@ -37,12 +37,34 @@ function readExactly(fd: number, buf: Buffer, length: number, position: number):
   return done;
 }
 
+/** Whether a header begins with the trace magic bytes. */
+const hasMagic = (head: Buffer) => head.toString('latin1', 0, MAGIC.length) === MAGIC;
+
+/**
+ * Whether `file` begins with a trace's magic bytes, for a trace named without `.lbt`
+ * (`lbsim import -o week`); false when there is no such file, whose format its caller
+ * then cannot tell.
+ */
+export function startsAsTrace(file: string): boolean {
+  const head = Buffer.alloc(MAGIC.length);
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    return readExactly(fd, head, head.length, 0) === head.length && hasMagic(head);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new LbsimError('FILE_UNREADABLE', `${file}: cannot read: ${(e as Error).message}`, { cause: e });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** Reads and checks a trace's header and index. */
 export function readTraceHeader(file: string, fd: number): { header: TraceHeader; offsets: Float64Array; firsts: Float64Array; firstIndex: Float64Array } {
   const size = fstatSync(fd).size;
   const h = Buffer.alloc(HEADER_BYTES);
   if (readExactly(fd, h, HEADER_BYTES, 0) < HEADER_BYTES) throw invalid(file, `only ${size} bytes, shorter than a header (truncated, or not a trace)`);
-  if (h.toString('latin1', 0, 8) !== MAGIC) throw invalid(file, 'wrong magic bytes (not a .lbt file; import logs with `lbsim import`)');
+  if (!hasMagic(h)) throw invalid(file, 'wrong magic bytes (not a .lbt file; import logs with `lbsim import`)');
   const version = h.readUInt32LE(8);
   if (version !== FORMAT_VERSION) throw invalid(file, `format version ${version}, this lbsim reads version ${FORMAT_VERSION} (re-import the log with this lbsim)`);
   if (h.readUInt32LE(HEADER_CRC_AT) !== crc32(h.subarray(0, HEADER_CRC_AT))) throw invalid(file, 'header checksum mismatch (corrupted)');
