@@ -6,8 +6,10 @@
  */
 import { applyInstances } from './balancers/instances.ts';
 import type { BalancerModule } from './balancers/types.ts';
+import type { BackendSpec } from './engine/backends.ts';
 import { createEngine } from './engine/proxy.ts';
 import type { Simulation } from './engine/simulation.ts';
+import { LbsimError } from './errors.ts';
 import type { Scenario } from './scenario/load.ts';
 import { createTraceTraffic } from './traffic/replay.ts';
 import type { TrafficSource } from './traffic/source.ts';
@@ -33,6 +35,7 @@ export interface SimulationWindow {
 }
 
 export function createSimulation(scenario: Scenario, balancer: BalancerModule, seed: number, window?: SimulationWindow): Simulation {
+  checkPriorityLevels(scenario.backends, balancer);
   // `balancer.instances: N` runs N independent copies of the algorithm (src/balancers/instances.ts).
   const lb = applyInstances(balancer, scenario.balancer.options);
   const sim = createEngine(
@@ -59,4 +62,18 @@ export function createSimulation(scenario: Scenario, balancer: BalancerModule, s
   // (With server-health knobs there are no windows, and a backend down at the start is a hidden backup the balancer already saw down.)
   if (sim.health === null) for (let b = 0; b < sim.backends.count; b++) if (sim.backends.up[b] === 0) sim.balancer.onBackendDown?.(b);
   return sim;
+}
+
+/**
+ * A backend's `priority` above 0 is an Envoy priority level: only a module that balances
+ * over levels (BalancerModule.priorityLevels, the envoy/* algorithms) may be given one;
+ * any other would treat the backend as a primary.
+ */
+export function checkPriorityLevels(backends: readonly BackendSpec[], module: BalancerModule): void {
+  const s = backends.find((b) => (b.priority ?? 0) > 0);
+  if (s === undefined || module.priorityLevels === true) return;
+  throw new LbsimError(
+    'SCENARIO_INVALID',
+    `backends: ${s.name} has priority ${s.priority}, but ${module.name} has no priority levels (Envoy's: the envoy/* algorithms have them); for a HAProxy or nginx backup server use backup: true`,
+  );
 }

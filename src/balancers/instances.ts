@@ -119,6 +119,7 @@ function instanceView(shared: BackendView): BackendView & { inFlight: Int32Array
     concurrency: shared.concurrency,
     up: shared.up,
     ...(shared.effectiveWeight === undefined ? {} : { effectiveWeight: shared.effectiveWeight }),
+    ...(shared.priority === undefined ? {} : { priority: shared.priority }),
     inFlight,
     queued,
     // The proxy's limits and queues are shared by every instance (as HAProxy threads share a server's).
@@ -155,6 +156,7 @@ export function withInstances(module: BalancerModule, options: Readonly<Record<s
     description: `${module.description} (${instances} independent instances, by ${by})`,
     ...(module.follows === undefined ? {} : { follows: module.follows }),
     ...(module.spreadsBackups === undefined ? {} : { spreadsBackups: module.spreadsBackups }),
+    ...(module.priorityLevels === undefined ? {} : { priorityLevels: module.priorityLevels }),
     create(ctx: BalancerContext): Balancer {
       const rest = instanceOptions(ctx.options).rest;
       const views = Array.from({ length: instances }, () => instanceView(ctx.backends));

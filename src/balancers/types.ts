@@ -53,6 +53,12 @@ export interface BackendView {
    * picked for a full backend waits in that backend's proxy queue.
    */
   readonly full: Uint8Array;
+  /**
+   * Each backend's Envoy priority level (0 is the highest; a backend's `priority`).
+   * Absent in hand-made views: every backend is at level 0. Only modules that declare
+   * `priorityLevels` are given backends above 0.
+   */
+  readonly priority?: Int32Array;
 }
 
 export interface BalancerContext {
@@ -128,5 +134,10 @@ export interface BalancerModule {
    * usable backup then (not only the first) and is given `firstBackupRule` to size its map.
    */
   spreadsBackups?(options: Readonly<Record<string, unknown>>): boolean;
+  /**
+   * True when the module balances over Envoy priority levels (BackendView.priority):
+   * a scenario may give backends a `priority` above 0 only with such a module.
+   */
+  readonly priorityLevels?: boolean;
   create(ctx: BalancerContext): Balancer;
 }

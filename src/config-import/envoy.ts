@@ -9,9 +9,11 @@
  * (minimum/maximum_ring_size, hash_function XX_HASH), maglev_lb_config (table_size),
  * common_lb_config.healthy_panic_threshold, load_assignment endpoints (socket_address,
  * load_balancing_weight, health_status), circuit_breakers, outlier_detection,
- * health_checks, slow_start_config (the last three become server-health knobs); connect_timeout, type and the like are accepted
- * silently (they change nothing lbsim models); endpoints of a priority above 0 become
- * backup servers (with a warning: Envoy's failover is gradual, lbsim's all-or-nothing).
+ * health_checks, slow_start_config (the last three become server-health knobs),
+ * load_assignment.policy.overprovisioning_factor; connect_timeout, type and the like are
+ * accepted silently (they change nothing lbsim models). An endpoint's locality priority
+ * becomes the backend's `priority`: the envoy/* algorithms fail over level by level as
+ * Envoy does (src/balancers/envoy/priority-set.ts).
  * Any other field is a warning naming its line and path. What Envoy rejects (an lb_policy
  * it does not know, an endpoint weight below 1) is an error at FILE:LINE. Backends are
  * named "address:port".
@@ -37,8 +39,6 @@ const POLICY: Record<string, string> = {
  * the config's parse and Envoy refuses to start.
  */
 const LB_POLICIES = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RING_HASH', 'RANDOM', undefined, 'MAGLEV', 'CLUSTER_PROVIDED', 'LOAD_BALANCING_POLICY_CONFIG'];
-/** Envoy's default overprovisioning factor (ClusterLoadAssignment.Policy.overprovisioning_factor 140). */
-const OVERPROVISIONING = 1.4;
 
 const SILENT = new Set(['name', 'connect_timeout', 'type', 'dns_lookup_family', 'dns_refresh_rate', 'per_connection_buffer_limit_bytes', 'typed_extension_protocol_options', 'transport_socket', 'http2_protocol_options', 'upstream_connection_options', 'respect_dns_ttl', 'alt_stat_name']);
 const KNOWN = new Set(['lb_policy', 'least_request_lb_config', 'ring_hash_lb_config', 'maglev_lb_config', 'round_robin_lb_config', 'common_lb_config', 'load_assignment', 'circuit_breakers', 'outlier_detection', 'health_checks']);
@@ -165,14 +165,15 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
   const servers: ImportedServer[] = [];
   const la = sub('load_assignment');
   const endpoints = la && Array.isArray(la.endpoints) ? la.endpoints.filter(isObj) : [];
-  const priorities = new Set<number>();
-  const backupGroups: [number, number][] = [];
+  if (la) {
+    for (const k of Object.keys(la)) if (!['endpoints', 'cluster_name', 'policy'].includes(k)) w(`load_assignment.${k}`, 'not understood; ignored');
+    if (isObj(la.policy)) policyOf(la.policy, options, at, w);
+  }
   endpoints.forEach((group, gi) => {
     const priority = group.priority === undefined ? 0 : Number(unwrap(group.priority));
     if (!Number.isInteger(priority) || priority < 0) {
       throw new LbsimError('SCENARIO_INVALID', `${at(`load_assignment.endpoints[${gi}].priority`)}: ${JSON.stringify(group.priority)} is invalid: Envoy 1.28 requires a whole number >= 0 (LocalityLbEndpoints.priority) and rejects the cluster`);
     }
-    if (priority > 0) priorities.add(priority);
     if (group.load_balancing_weight !== undefined) w(`load_assignment.endpoints[${gi}].load_balancing_weight`, 'locality weights are not modelled; ignored');
     const lbs = Array.isArray(group.lb_endpoints) ? group.lb_endpoints.filter(isObj) : [];
     let localitySum = 0;
@@ -187,7 +188,7 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
         throw new LbsimError('SCENARIO_INVALID', `${at(`${path}.load_balancing_weight`)}: ${String(unwrap(e.load_balancing_weight))} is invalid: Envoy 1.28 requires a whole number >= 1 (LbEndpoint.load_balancing_weight) and rejects the cluster`);
       }
       localitySum += s.weight;
-      if (priority > 0) s.backup = true;
+      if (priority > 0) s.priority = priority;
       if (e.health_status !== undefined && e.health_status !== 'HEALTHY' && e.health_status !== 'UNKNOWN') {
         s.down = true;
         w(`${path}.health_status`, `${String(e.health_status)}: imported with weight 0 (drained)`);
@@ -196,11 +197,7 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
       servers.push(s);
     });
     if (localitySum > UINT32_MAX) throw new LbsimError('SCENARIO_INVALID', `${at(`load_assignment.endpoints[${gi}]`)}: the endpoints' load_balancing_weight sum to ${localitySum}, more than Envoy allows in a locality (4294967295)`);
-    if (priority > 0) backupGroups.push([gi, priority]);
   });
-  for (const [gi, priority] of backupGroups) w(`load_assignment.endpoints[${gi}].priority`, priorityNote(priority, priorities.size));
-  // Envoy sends priority 1 (and lower) whatever share priority 0 cannot take; every backup together is lbsim's nearest: allbackups.
-  if (priorities.size > 0) settings.allBackups = true;
   if (servers.length === 0) w('load_assignment', 'no endpoints (EDS clusters get them at run time): list the backends in the scenario');
   const cb = sub('circuit_breakers');
   const thresholds = cb && Array.isArray(cb.thresholds) ? cb.thresholds.filter(isObj) : [];
@@ -239,14 +236,21 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
 type Warn = (path: string, what: string) => void;
 
 /**
- * What becomes of a priority-N locality. Envoy (1.28, "Priority levels" in its load
- * balancing docs) gives priority 0 min(100%, its healthy share × 1.4) of the traffic and
- * the next priority the rest, so 2 of 3 healthy hosts already spill 7%; lbsim's backups
- * (HAProxy's) take traffic only when every other server is down, all at once.
+ * ClusterLoadAssignment.Policy: overprovisioning_factor (UInt32Value, `gt: 0`, percent;
+ * Envoy rejects the cluster otherwise) becomes the algorithm's option; the rest is not
+ * modelled.
  */
-function priorityNote(priority: number, levels: number): string {
-  const merged = levels > 1 ? '; every priority above 0 is one backup group here' : '';
-  return `${priority}: imported as backup servers, used together (allbackups) once every priority-0 server is down. Envoy fails over gradually instead: priority 0 keeps min(100%, its healthy share × ${OVERPROVISIONING}) of the traffic (overprovisioning factor) and the next priority takes the rest, so a partial outage (e.g. 2 of 3 hosts healthy: 7% spills) moves traffic in Envoy and none in lbsim${merged}`;
+function policyOf(policy: Obj, options: Record<string, unknown>, at: (path: string) => string, w: Warn): void {
+  for (const [k, v] of Object.entries(policy)) {
+    const path = `load_assignment.policy.${k}`;
+    if (k === 'overprovisioning_factor') {
+      const f = Number(unwrap(v));
+      if (!Number.isInteger(f) || f < 1 || f > UINT32_MAX) throw new LbsimError('SCENARIO_INVALID', `${at(path)}: ${JSON.stringify(unwrap(v))} is invalid: Envoy 1.28 requires a whole number > 0 (a percentage) and rejects the cluster`);
+      options.overprovisioning_factor = f;
+    } else if (k === 'weighted_priority_health') {
+      if (unwrap(v) === true) w(path, "not modelled: a priority level's health is counted in hosts, not in their weights");
+    } else w(path, 'not understood; ignored');
+  }
 }
 
 /** Envoy slow_start_config: slow_start_window (Duration), aggression (RuntimeDouble), min_weight_percent (Percent). */

@@ -142,7 +142,8 @@ function proxyFieldsOf(imp: ImportedBalancer): ProxyFields {
  * - nginx: `backup` (nginx uses every backup peer: allbackups), `max_fails` /
  *   `fail_timeout` (on by default in nginx: 1 / 10s; max_fails=0 turns them off),
  *   nginx Plus `slow_start` as HAProxy's weight ramp (not max_conns).
- * - Envoy: health_checks[0] for every endpoint, outlier_detection, slow_start_config.
+ * - Envoy: health_checks[0] for every endpoint, outlier_detection, slow_start_config;
+ *   each endpoint's locality priority (the envoy/* algorithms' priority levels).
  */
 function importedKnobs(imported: ImportedBalancer): ImportedKnobs {
   const st = imported.settings;
@@ -150,6 +151,7 @@ function importedKnobs(imported: ImportedBalancer): ImportedKnobs {
   for (const s of imported.servers) {
     const k: NonNullable<ReturnType<ImportedKnobs['servers']['get']>> = {};
     if (s.backup) k.backup = true;
+    if (s.priority !== undefined) k.priority = s.priority;
     const check = s.check ?? st.activeCheck;
     if (check !== undefined) k.check = check;
     // A down nginx peer is never tried: no passive checks, so the balancer knows it down from the start.

@@ -25,6 +25,8 @@ export interface ImportedServer {
   /** HAProxy `maxqueue`: most requests waiting in this server's queue at the proxy. */
   maxqueue?: number;
   backup?: boolean;
+  /** Envoy: the priority of the endpoint's locality (LocalityLbEndpoints.priority), when above 0. */
+  priority?: number;
   /** `slowstart` (HAProxy) / `slow_start` (nginx Plus), ms. */
   slowStartMs?: number;
   /** Administratively down (HAProxy `disabled`, nginx `down`). */

@@ -22,6 +22,8 @@ export interface BackendSpec {
   outages: { from: number; to: number }[];
   /** A backup server: used only when no primary is usable (server-health.ts). @default false */
   backup?: boolean;
+  /** Envoy priority level (0 is the highest; only for modules with `priorityLevels`). @default 0 */
+  priority?: number;
   /** Active health checks. @default none (the balancer learns outages at once) */
   check?: ActiveCheckSpec;
   /** Passive checks (nginx max_fails / fail_timeout). @default none */
@@ -61,6 +63,7 @@ export class BackendState implements BackendView {
   readonly served: Int32Array;
   readonly proxyQueued: Int32Array;
   readonly full: Uint8Array;
+  readonly priority: Int32Array;
 
   private lines: SlotRings;
 
@@ -85,6 +88,7 @@ export class BackendState implements BackendView {
     this.served = new Int32Array(n);
     this.proxyQueued = new Int32Array(n);
     this.full = new Uint8Array(n);
+    this.priority = Int32Array.from(specs, (s) => s.priority ?? 0);
   }
 
   /** Appends request slot `slot` to backend b's waiting line. */

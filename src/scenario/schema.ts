@@ -136,12 +136,16 @@ const backend = z.strictObject({
   outages: z.array(outage).default([]),
   /** Used only when no primary backend is usable (HAProxy / nginx `backup`). */
   backup: z.boolean().optional(),
+  /** Envoy priority level (LocalityLbEndpoints.priority): 0 is the highest; envoy/* algorithms fail over level by level. */
+  priority: z.number({ error: 'expected a priority level (a whole number 0..127)' }).int({ message: 'expected a whole number (a priority level)' }).min(0, { message: 'expected a priority level >= 0' }).max(127, { message: 'expected a priority level <= 127' }).optional(),
   ...serverKnobs,
   /** Most requests the proxy sends it at once (HAProxy maxconn, nginx max_conns); the rest wait at the proxy (src/engine/proxy.ts). */
   maxconn: z.number().int({ message: 'expected a whole number of connections' }).positive({ message: 'expected a maxconn of at least 1' }).optional(),
   /** Most requests waiting for it at the proxy (HAProxy maxqueue). */
   maxqueue: z.number().int({ message: 'expected a whole number of requests' }).positive({ message: 'expected a maxqueue of at least 1 (leave it out for no limit)' }).optional(),
-}).refine((b) => b.maxqueue === undefined || b.maxconn !== undefined, { message: 'maxqueue needs a maxconn (a server only queues at the proxy when it is full)', path: ['maxqueue'] });
+})
+  .refine((b) => b.maxqueue === undefined || b.maxconn !== undefined, { message: 'maxqueue needs a maxconn (a server only queues at the proxy when it is full)', path: ['maxqueue'] })
+  .refine((b) => b.backup !== true || (b.priority ?? 0) === 0, { message: 'a backend is either a backup (HAProxy, nginx) or on an Envoy priority level above 0, not both', path: ['priority'] });
 
 const wholeAtLeast = (min: number, what: string) => z.number({ error: `expected ${what}` }).int({ message: `expected a whole number (${what})` }).min(min, { message: `expected ${what} >= ${min}` });
 

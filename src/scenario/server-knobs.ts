@@ -10,6 +10,7 @@
  *   balancer.slowstart: 60s                             HAProxy slow start
  *   balancer.slow_start_config: { slow_start_window }   Envoy slow start
  *   balancer.allbackups / backup: [names]               backups (or a backend's backup: true)
+ *   a backend's priority: N                             Envoy priority levels (or an Envoy endpoint's locality)
  */
 import type { BackendSpec } from '../engine/backends.ts';
 import {
@@ -24,7 +25,7 @@ import type { ScenarioParsed } from './schema.ts';
 
 type Section = ScenarioParsed['balancer'];
 /** A backend's own knobs (its scenario entry). */
-export type OwnKnobs = Partial<Pick<ScenarioParsed['backends'][number], 'backup' | 'health_check' | 'max_fails' | 'fail_timeout' | 'slowstart'>>;
+export type OwnKnobs = Partial<Pick<ScenarioParsed['backends'][number], 'backup' | 'priority' | 'health_check' | 'max_fails' | 'fail_timeout' | 'slowstart'>>;
 type Knobs = Pick<Section, 'health_check' | 'max_fails' | 'fail_timeout' | 'slowstart' | 'outlier_detection' | 'slow_start_config' | 'allbackups' | 'backup'>;
 
 export const SERVER_KNOB_KEYS = ['health_check', 'max_fails', 'fail_timeout', 'slowstart', 'outlier_detection', 'slow_start_config', 'allbackups', 'backup'] as const;
@@ -42,7 +43,7 @@ export function takeServerKnobs(section: Section): { knobs: Knobs; rest: Record<
 
 /** What a proxy config said about the servers' health (config-import), by backend name. */
 export interface ImportedKnobs {
-  servers: Map<string, Pick<BackendSpec, 'backup' | 'check' | 'passive' | 'slowStart'>>;
+  servers: Map<string, Pick<BackendSpec, 'backup' | 'priority' | 'check' | 'passive' | 'slowStart'>>;
   allBackups?: boolean;
   outlier?: OutlierSpec;
 }
@@ -62,6 +63,12 @@ export function applyServerKnobs(backends: BackendSpec[], own: readonly OwnKnobs
     const imp = imported?.servers.get(spec.name);
     const backup = mine.backup ?? (backupByName.has(spec.name) || imp?.backup === true);
     if (backup) spec.backup = true;
+    // An Envoy endpoint's priority comes from its locality (config-import/envoy.ts) unless the scenario gives one.
+    const priority = mine.priority ?? imp?.priority ?? 0;
+    if (priority > 0) {
+      if (backup) throw new LbsimError('SCENARIO_INVALID', `${file}: backends: ${spec.name} is a backup and on priority level ${priority}: a backend is either a backup (HAProxy, nginx) or on an Envoy priority level above 0, not both`);
+      spec.priority = priority;
+    }
     const hc = mine.health_check ?? knobs.health_check;
     if (hc === false) {
       // explicitly unchecked

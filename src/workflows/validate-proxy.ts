@@ -6,6 +6,7 @@
  * (`balancer: { from: haproxy.cfg, backend: api }`) and validate that.
  */
 import { importBalancerText, simulatedWeight, type ImportedBalancer, type ImportSelector } from '../config-import/index.ts';
+import { ENVOY_OVERPROVISIONING_DEFAULT } from '../balancers/envoy/priority-set.ts';
 import { VALIDATE_DEFAULTS, type Finding, type Validation } from './validate.ts';
 
 export function validateProxyText(text: string, file: string, selector: ImportSelector): Validation & { notes: string[]; imported: string } {
@@ -20,13 +21,19 @@ export function validateProxyText(text: string, file: string, selector: ImportSe
   const findings: Finding[] = [];
   const add = (severity: Finding['severity'], s: ImportedBalancer['servers'][number], field: string, message: string) =>
     findings.push({ severity, field: `${s.name}.${field}`, line: lineOf(s), ...(s.file === undefined ? {} : { file: s.file }), message });
-  // Steady-state shares: a backup takes no traffic while a primary is up.
-  const weights = imp.servers.map((s) => (s.backup ? 0 : simulatedWeight(s)));
+  // Steady-state shares: a backup takes no traffic while a primary is up, nor an Envoy
+  // endpoint below the highest priority level that has endpoints.
+  const top = Math.min(...imp.servers.map((s) => s.priority ?? 0));
+  const below = (s: ImportedBalancer['servers'][number]) => (s.priority ?? 0) > top;
+  const weights = imp.servers.map((s) => (s.backup || below(s) ? 0 : simulatedWeight(s)));
   const total = weights.reduce((a, b) => a + b, 0);
   if (imp.servers.length === 0) findings.push({ severity: 'error', field: imp.name, line: null, message: `${imp.name} has no servers: every request would be rejected` });
   else if (total === 0) findings.push({ severity: 'error', field: imp.name, line: null, message: `every server of ${imp.name} has weight 0, is down or a backup: no server can ever be picked` });
+  const factor = Number(imp.options.overprovisioning_factor ?? ENVOY_OVERPROVISIONING_DEFAULT);
   imp.servers.forEach((s, i) => {
-    if (weights[i] === 0) add('warning', s, s.down ? 'down' : s.backup ? 'backup' : 'weight', `${s.name} is ${s.down ? 'marked down' : s.backup ? 'a backup' : 'weight 0'}: it takes no traffic while the others are up`);
+    if (weights[i] === 0 && !s.down && below(s)) {
+      add('warning', s, 'priority', `${s.name} is on priority ${s.priority}: it takes traffic only when the levels above it cannot take it all (Envoy spills over once a level has fewer than ${(10000 / factor).toFixed(1)}% of its hosts healthy, overprovisioning factor ${factor})`);
+    } else if (weights[i] === 0) add('warning', s, s.down ? 'down' : s.backup ? 'backup' : 'weight', `${s.name} is ${s.down ? 'marked down' : s.backup ? 'a backup' : 'weight 0'}: it takes no traffic while the others are up`);
   });
   const pickable = weights.filter((w) => w > 0);
   if (pickable.length >= 3 && total > 0) {

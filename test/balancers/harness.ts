@@ -48,8 +48,16 @@ export interface Harness {
   upAgain(b: number): void;
 }
 
-export function harness(module: BalancerModule, weights: readonly number[], options: Record<string, unknown> = {}, seed = 1, names?: readonly string[]): Harness {
-  const v = view(weights, names);
+/** What a harness may be given beyond weights and options. */
+export interface HarnessExtras {
+  /** Each backend's Envoy priority level (BackendView.priority). @default none (all at 0) */
+  priority?: readonly number[];
+  /** Replaces ctx.random (e.g. a constant, as Envoy's tests mock random()). @default counter-based from the seed */
+  random?: (request: number, draw: number) => number;
+}
+
+export function harness(module: BalancerModule, weights: readonly number[], options: Record<string, unknown> = {}, seed = 1, names?: readonly string[], extras: HarnessExtras = {}): Harness {
+  const v: FakeView = extras.priority === undefined ? view(weights, names) : { ...view(weights, names), priority: Int32Array.from(extras.priority) };
   const keys = Array.from({ length: 16 }, (_, d) => streamKey(seed, Purpose.Balancer, d));
   let request = 0;
   /** Request numbers in flight at each backend, oldest first: complete(b) finishes the oldest. */
@@ -99,10 +107,10 @@ export function harness(module: BalancerModule, weights: readonly number[], opti
     backends: v,
     options,
     now: () => h.now,
-    random: (req, draw) => {
+    random: extras.random ?? ((req, draw) => {
       const k = keys[draw] ?? (keys[draw] = streamKey(seed, Purpose.Balancer, draw));
       return uniform(k.k1, k.k2, req);
-    },
+    }),
   };
   (h as { balancer: Balancer }).balancer = module.create(ctx);
   return h;

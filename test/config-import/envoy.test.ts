@@ -1,10 +1,11 @@
 /**
  * Envoy cluster import (src/config-import/envoy.ts): what Envoy rejects is an error at
- * FILE:LINE, priorities above 0 become backup servers with a warning saying how Envoy's
- * failover differs, and warnings carry the line of the field they are about.
+ * FILE:LINE, an endpoint's locality priority becomes its backend's priority level, and
+ * warnings carry the line of the field they are about.
  */
 import { describe, expect, it } from 'vitest';
 import { importBalancerText } from '../../src/config-import/index.ts';
+import type { BackendSpec } from '../../src/engine/backends.ts';
 import { isLbsimError } from '../../src/errors.ts';
 
 const cluster = (extra: string, endpoints = '  endpoints:\n    - lb_endpoints:\n        - endpoint: { address: { socket_address: { address: 10.0.0.1, port_value: 80 } } }\n') =>
@@ -49,31 +50,41 @@ describe('Envoy priorities', () => {
     '',
   ].join('\n');
 
-  it('endpoints of priority 1 are backup servers, used together, with a warning at their line on how Envoy differs', () => {
+  it('an endpoint keeps its locality\'s priority (the envoy/* algorithms fail over level by level), with no warning', () => {
     const r = importBalancerText(cluster('', two), 'e.yaml');
-    expect(r.servers.map((s) => [s.name, s.backup ?? false])).toEqual([
-      ['10.0.0.1:80', false],
-      ['10.0.0.2:80', false],
-      ['10.0.1.1:80', true],
-      ['10.0.1.2:80', true],
+    expect(r.servers.map((s) => [s.name, s.priority ?? 0, s.backup ?? false])).toEqual([
+      ['10.0.0.1:80', 0, false],
+      ['10.0.0.2:80', 0, false],
+      ['10.0.1.1:80', 1, false],
+      ['10.0.1.2:80', 1, false],
     ]);
-    expect(r.settings.allBackups).toBe(true);
-    const w = r.warnings.filter((x) => /priority/.test(x));
-    expect(w).toHaveLength(1);
-    expect(w[0]).toMatch(/^e\.yaml:9: clusters\[api\]\.load_assignment\.endpoints\[1\]\.priority: 1: imported as backup servers, used together \(allbackups\) once every priority-0 server is down\. Envoy fails over gradually instead: .*× 1\.4\) .*7% spills/);
+    expect(r.settings.allBackups).toBeUndefined();
+    expect(r.warnings.filter((x) => /priority/.test(x))).toEqual([]);
   });
 
-  it('the backups reach the simulation (server-health backup knobs, allbackups)', async () => {
+  it('the priorities reach the simulation\'s backends (and a scenario\'s own priority wins)', async () => {
     const { resolveBalancerSection } = await import('../../src/config-import/scenario.ts');
+    const { applyServerKnobs } = await import('../../src/scenario/server-knobs.ts');
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'lbsim-envoy-'));
     writeFileSync(join(dir, 'e.yaml'), cluster('', two));
     const names = ['10.0.0.1:80', '10.0.0.2:80', '10.0.1.1:80', '10.0.1.2:80'];
-    const r = resolveBalancerSection({ from: 'e.yaml', cluster: 'api' }, names.map((name) => ({ name, weight: 1, concurrency: 1, queue: Infinity, speed: 1, outages: [] })), dir, 's.yaml');
-    expect(names.map((n) => r.importedKnobs?.servers.get(n)?.backup ?? false)).toEqual([false, false, true, true]);
-    expect(r.importedKnobs?.allBackups).toBe(true);
+    const backends: BackendSpec[] = names.map((name) => ({ name, weight: 1, concurrency: 1, queue: Infinity, speed: 1, outages: [] }));
+    const r = resolveBalancerSection({ from: 'e.yaml', cluster: 'api' }, backends, dir, 's.yaml');
+    const set = applyServerKnobs(backends, [{}, {}, {}, { priority: 2 }], {}, r.importedKnobs, 's.yaml');
+    expect(backends.map((b) => b.priority ?? 0)).toEqual([0, 0, 1, 2]);
+    expect(backends.some((b) => b.backup === true)).toBe(false);
+    expect(set.allBackups).toBe(false);
+  });
+
+  it('load_assignment.policy: overprovisioning_factor is the algorithm\'s option; weighted_priority_health is named as not modelled', () => {
+    const policy = two.replace('  endpoints:', '  policy: { overprovisioning_factor: 200, weighted_priority_health: true }\n  endpoints:');
+    const r = importBalancerText(cluster('', policy), 'e.yaml');
+    expect(r.options.overprovisioning_factor).toBe(200);
+    expect(r.warnings).toEqual([expect.stringMatching(/^e\.yaml:\d+: clusters\[api\]\.load_assignment\.policy\.weighted_priority_health: not modelled/)]);
+    expect(() => importBalancerText(cluster('', policy.replace('200', '0')), 'e.yaml')).toThrow(/load_assignment\.policy\.overprovisioning_factor: 0 is invalid: Envoy 1\.28 requires a whole number > 0/);
   });
 
   it('a negative priority is an error at its line', () => {

@@ -9,7 +9,7 @@ import { Purpose, streamKey, uniform } from '../../src/random/counter-rng.ts';
 /**
  * Balancer options for the properties, by name prefix. Envoy's algorithms have a "panic
  * mode" (healthy_panic_threshold, default 50%): with fewer healthy hosts than that, Envoy
- * balances over all hosts, down ones included, on purpose (src/balancers/envoy/host-set.ts).
+ * balances over all hosts, down ones included, on purpose (src/balancers/envoy/priority-set.ts).
  * The properties run them with panic off, so "never picks a down backend" is still checked.
  */
 export function optionsFor(name: string): Record<string, unknown> {

@@ -99,6 +99,32 @@ describe('time-split replay is byte-identical to one thread', () => {
     });
   }
 
+  // Envoy priority levels (src/balancers/envoy/priority-set.ts): two of six priority-0
+  // hosts out together (4 of 6 healthy: 93% stays, 7% spills to priority 1) across window
+  // edges; a level's draw is keyed by the request, and every level's rotation indices and
+  // EDF schedulers travel in the balancer state.
+  for (const algorithm of [...BUILTIN_BALANCERS.keys()].filter((a) => a.startsWith('envoy/'))) {
+    it(`priority levels with ${algorithm}: 2, 3 and 7 windows`, async () => {
+      const sc = moderate(algorithm, {
+        duration: '30s',
+        rate: '500/s',
+        extra: [
+          '  - { name: e, weight: 2, concurrency: 2, queue: 50, outages: [{ from: 8.5s, to: 15.5s }, { from: 19.5s, to: 21.5s }] }',
+          '  - { name: f, weight: 1, concurrency: 2, queue: 50, outages: [{ from: 9s, to: 16s }, { from: 19s, to: 22s }] }',
+          '  - { name: g, concurrency: 2, queue: 50, priority: 1 }',
+          '  - { name: h, weight: 3, concurrency: 2, queue: 50, priority: 1 }',
+        ].join('\n'),
+      });
+      const expected = single(sc);
+      // The lower level really takes traffic, and only while the outages overlap.
+      const served = (n: string) => JSON.parse(expected).backends.find((b: { name: string }) => b.name === n).requests as number;
+      // ~7% of the ~9 s of overlap at 500/s: ~315.
+      expect(served('g') + served('h')).toBeGreaterThan(200);
+      expect(served('g') + served('h')).toBeLessThan(450);
+      await expectSplitExact(pool, sc, expected);
+    });
+  }
+
   it('an outage and health checks that outlast the traffic: the run ends at the last answer in every split', async () => {
     const sc = moderate('haproxy/roundrobin', {
       duration: '20s',

@@ -14,7 +14,7 @@ import { simulateObject } from '../helpers/simulate.ts';
 /**
  * Options per algorithm for these runs. Envoy's "panic mode" (healthy_panic_threshold,
  * default 50%) balances over down hosts on purpose when too few are healthy
- * (src/balancers/envoy/host-set.ts); it is turned off so the outage rule applies.
+ * (src/balancers/envoy/priority-set.ts); it is turned off so the outage rule applies.
  */
 function optionsFor(name: string): Record<string, unknown> {
   return name.startsWith('envoy/') ? { healthy_panic_threshold: 0 } : {};

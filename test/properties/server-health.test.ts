@@ -3,7 +3,7 @@
  * Envoy outlier detection, backups, slow start) and outages, no built-in balancer ever
  * picks a backend the balancer believes down (`up` = 0), and `upCount` is always the
  * number of backends with up = 1. Envoy's algorithms run with panic off (in panic they
- * balance over every host on purpose: see src/balancers/envoy/host-set.ts).
+ * balance over every host on purpose: see src/balancers/envoy/priority-set.ts).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -11,13 +11,16 @@
  * its target takes a slot and its target grows by the largest normalized weight, so the
  * heaviest host takes a slot every round. A request goes to table[hash % M]. The table is
  * rebuilt when the host set changes; hosts keep their permutations, so most slots keep
- * their host.
+ * their host. With priority levels (priority-set.ts), each level has its own table over
+ * its healthy hosts (all of them in panic), and the request's hash picks the level too
+ * (hash % 100 against the levels' shares), as ThreadAwareLoadBalancerBase does.
  *
  * Mapping: a host's address is the backend's name (sorted as bytes, as std::string_view
  * compares; equal names keep declaration order); the request hash is xxHash64 of the
  * route key's decimal text, or with `hash_key: client` of the client key as a dotted
  * IPv4 address. Options: `table_size` (@default 65537, must be prime), `hash_key`
- * (@default route), `healthy_panic_threshold` (@default 50).
+ * (@default route), `healthy_panic_threshold` (@default 50), `overprovisioning_factor`
+ * (@default 140).
  * `hash % M` is memoized per key (BigInt once per distinct key); a pick is then a Map
  * lookup and a table read.
  */
@@ -26,7 +29,7 @@ import { enumOption, intOption, rejectUnknownOptions } from '../options.ts';
 import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
-import { HostSet } from './host-set.ts';
+import { PRIORITY_SET_OPTIONS, PrioritySet } from './priority-set.ts';
 import { keyText, xxHash64 } from './xxhash64.ts';
 
 export const ENVOY_MAGLEV_DEFAULTS = { table_size: 65537, hash_key: 'route' } as const;
@@ -92,13 +95,14 @@ export const envoyMaglev: BalancerModule = {
   name: 'envoy/maglev',
   description: 'Envoy 1.28 MAGLEV: 65537-slot Maglev table, weighted by Envoy target weights',
   follows: `Envoy ${ENVOY_VERSION} maglev_lb.cc`,
+  priorityLevels: true,
   create({ backends, options }) {
     const name = 'envoy/maglev';
-    rejectUnknownOptions(name, options, ['table_size', 'hash_key', 'healthy_panic_threshold']);
+    rejectUnknownOptions(name, options, ['table_size', 'hash_key', ...PRIORITY_SET_OPTIONS]);
     const m = intOption(name, options, 'table_size', ENVOY_MAGLEV_DEFAULTS.table_size, 2, 5_000_011);
     if (!isPrime(m)) throw new LbsimError('SCENARIO_INVALID', `balancer.table_size: envoy/maglev expects a prime table size (Envoy refuses others), got ${m}`);
     const hashKey = enumOption(name, options, 'hash_key', ENVOY_MAGLEV_DEFAULTS.hash_key, ['route', 'client']);
-    const set = new HostSet(backends, name, options);
+    const set = new PrioritySet(backends, name, options);
     const offset = new Float64Array(backends.count);
     const skip = new Float64Array(backends.count);
     const bm = BigInt(m);
@@ -106,28 +110,35 @@ export const envoyMaglev: BalancerModule = {
       offset[b] = Number(xxHash64(backends.names[b]!) % bm);
       skip[b] = Number(xxHash64(backends.names[b]!, 1n) % (bm - 1n)) + 1;
     }
-    const table = new Int32Array(m);
+    /** One table per level, over its healthy hosts (all of them in panic). */
+    const tables = Array.from({ length: set.levels }, () => new Int32Array(m));
     const order = addressOrder(backends.names);
+    // ThreadAwareLoadBalancerBase::refresh rebuilds every level's table on any change.
     const refresh = () => {
       set.refresh();
-      buildMaglev(table, offset, skip, backends.weight, set.hosts, set.size, order);
+      for (let l = 0; l < set.levels; l++) {
+        const source = set.source(l);
+        buildMaglev(tables[l]!, offset, skip, backends.weight, set.hosts(l, source), set.size(l, source), order);
+      }
     };
     refresh();
+    /** Per key: its slot * 100 + hash % 100 (the level's draw), neither of which a table change alters. */
     const memo = new Map<number, number>();
     return {
       pick(_request, client, route) {
-        if (set.size === 0) return -1;
         const key = hashKey === 'route' ? route : client;
-        let slot = memo.get(key);
-        if (slot === undefined) {
-          slot = Number(xxHash64(keyText(key, hashKey === 'client')) % bm);
-          memo.set(key, slot);
+        let slotAndLevelHash = memo.get(key);
+        if (slotAndLevelHash === undefined) {
+          const h = xxHash64(keyText(key, hashKey === 'client'));
+          slotAndLevelHash = Number(h % bm) * 100 + Number(h % 100n);
+          memo.set(key, slotAndLevelHash);
         }
-        return table[slot]!;
+        // An empty level's table is all -1: no host.
+        return tables[set.choose(slotAndLevelHash % 100)]![Math.floor(slotAndLevelHash / 100)]!;
       },
       onBackendDown: refresh,
       onBackendUp: refresh,
-      // The ring/table and memo are rebuilt from the host set on every change.
+      // The tables are rebuilt from the host sets on every change; the memo holds only hashes.
       ...STATELESS,
     };
   },

@@ -1,26 +1,34 @@
 /**
- * Envoy RANDOM (load_balancer_impl.cc, RandomLoadBalancer, Envoy 1.28): a uniformly random
- * host among the candidates (healthy ones, or all in panic); weights are ignored, as in
- * Envoy. Options: `healthy_panic_threshold` (@default 50).
+ * Envoy RANDOM (load_balancer_impl.cc, RandomLoadBalancer::peekOrChoose, Envoy 1.28): one
+ * random number picks both the priority level (hash % 100, priority-set.ts) and the host,
+ * hosts[random % hosts.size()], among the level's candidates (its healthy hosts, or all in
+ * panic); weights are ignored, as in Envoy. The random number is the 32 bits behind
+ * ctx.random(request, 0). Options: `healthy_panic_threshold` (@default 50),
+ * `overprovisioning_factor` (@default 140).
  */
 import { rejectUnknownOptions } from '../options.ts';
 import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
-import { HostSet } from './host-set.ts';
+import { PRIORITY_SET_OPTIONS, PrioritySet, randomHash } from './priority-set.ts';
 
 export const envoyRandom: BalancerModule = {
   name: 'envoy/random',
   description: 'Envoy 1.28 RANDOM: a uniformly random healthy host (weights ignored)',
   follows: `Envoy ${ENVOY_VERSION} load_balancer_impl.cc (RandomLoadBalancer)`,
+  priorityLevels: true,
   create({ backends, options, random }) {
-    rejectUnknownOptions('envoy/random', options, ['healthy_panic_threshold']);
-    const set = new HostSet(backends, 'envoy/random', options);
+    rejectUnknownOptions('envoy/random', options, [...PRIORITY_SET_OPTIONS]);
+    const set = new PrioritySet(backends, 'envoy/random', options);
     const refresh = () => set.refresh();
     return {
       pick(request) {
-        if (set.size === 0) return -1;
-        return set.hosts[Math.floor(random(request, 0) * set.size)]!;
+        const hash = randomHash(random(request, 0));
+        const level = set.choose(hash);
+        const source = set.source(level);
+        const n = set.size(level, source);
+        if (n === 0) return -1;
+        return set.hosts(level, source)[hash % n]!;
       },
       onBackendDown: refresh,
       onBackendUp: refresh,

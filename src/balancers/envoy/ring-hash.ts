@@ -6,7 +6,9 @@
  * (target += scale * weight), hash i of a host being xxHash64("<address>_<i>"). The ring
  * is sorted by hash; a request hash h goes to the first entry with hash >= h (wrapping),
  * found with the ketama binary search Envoy ports (chooseHost). The ring is rebuilt when
- * the host set changes.
+ * the host set changes. With priority levels (priority-set.ts), each level has its own
+ * ring over its healthy hosts (all of them in panic), and the request's hash picks the
+ * level too (hash % 100 against the levels' shares), as ThreadAwareLoadBalancerBase does.
  *
  * Mapping: a host's address is the backend's name (name backends "10.0.0.1:8080" to
  * reproduce a real cluster's ring). The request hash is xxHash64 of the route key's
@@ -14,7 +16,7 @@
  * `hash_key: client` of the client key as a dotted IPv4 address (`connection_properties:
  * source_ip`). Options: `minimum_ring_size` (@default 1024), `maximum_ring_size`
  * (@default 8388608), `hash_key` (@default route), `healthy_panic_threshold`
- * (@default 50). Only the default XX_HASH hash function.
+ * (@default 50), `overprovisioning_factor` (@default 140). Only the default XX_HASH hash function.
  *
  * The ketama search runs on BigInt once per distinct key and ring; its result (a host)
  * is memoized until the ring changes, so steady-state picks are a Map lookup.
@@ -23,7 +25,7 @@ import { enumOption, intOption, rejectUnknownOptions } from '../options.ts';
 import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
-import { HostSet } from './host-set.ts';
+import { PRIORITY_SET_OPTIONS, PrioritySet } from './priority-set.ts';
 import { keyText, xxHash64 } from './xxhash64.ts';
 
 export const ENVOY_RING_HASH_DEFAULTS = { minimum_ring_size: 1024, maximum_ring_size: 8_388_608, hash_key: 'route' } as const;
@@ -82,18 +84,24 @@ export const envoyRingHash: BalancerModule = {
   name: 'envoy/ring_hash',
   description: 'Envoy 1.28 RING_HASH: ketama ring of xxHash64("<name>_<i>") points, scaled by weight',
   follows: `Envoy ${ENVOY_VERSION} ring_hash_lb.cc`,
+  priorityLevels: true,
   create({ backends, options }) {
     const name = 'envoy/ring_hash';
-    rejectUnknownOptions(name, options, ['minimum_ring_size', 'maximum_ring_size', 'hash_key', 'healthy_panic_threshold']);
+    rejectUnknownOptions(name, options, ['minimum_ring_size', 'maximum_ring_size', 'hash_key', ...PRIORITY_SET_OPTIONS]);
     const minRing = intOption(name, options, 'minimum_ring_size', ENVOY_RING_HASH_DEFAULTS.minimum_ring_size, 1, 8_388_608);
     const maxRing = intOption(name, options, 'maximum_ring_size', ENVOY_RING_HASH_DEFAULTS.maximum_ring_size, minRing, 8_388_608);
     const hashKey = enumOption(name, options, 'hash_key', ENVOY_RING_HASH_DEFAULTS.hash_key, ['route', 'client']);
-    const set = new HostSet(backends, name, options);
-    let ring: Ring = { hash: new BigUint64Array(0), host: new Int32Array(0) };
+    const set = new PrioritySet(backends, name, options);
+    /** One ring per level, over its healthy hosts (all of them in panic). */
+    const rings: Ring[] = [];
     const memo = new Map<number, number>();
+    // ThreadAwareLoadBalancerBase::refresh rebuilds every level's ring on any change.
     const refresh = () => {
       set.refresh();
-      ring = buildRing(backends.names, backends.weight, set.hosts, set.size, minRing, maxRing);
+      for (let l = 0; l < set.levels; l++) {
+        const source = set.source(l);
+        rings[l] = buildRing(backends.names, backends.weight, set.hosts(l, source), set.size(l, source), minRing, maxRing);
+      }
       memo.clear();
     };
     refresh();
@@ -102,14 +110,16 @@ export const envoyRingHash: BalancerModule = {
         const key = hashKey === 'route' ? route : client;
         let host = memo.get(key);
         if (host === undefined) {
-          host = chooseFromRing(ring, xxHash64(keyText(key, hashKey === 'client')));
+          // LoadBalancerImpl::chooseHost: the request's hash picks the level, then the host.
+          const h = xxHash64(keyText(key, hashKey === 'client'));
+          host = chooseFromRing(rings[set.choose(Number(h % 100n))]!, h);
           memo.set(key, host);
         }
         return host;
       },
       onBackendDown: refresh,
       onBackendUp: refresh,
-      // The ring/table and memo are rebuilt from the host set on every change.
+      // The rings and memo are rebuilt from the host sets on every change.
       ...STATELESS,
     };
   },

@@ -1,77 +1,80 @@
 /**
  * Envoy ROUND_ROBIN (load_balancer_impl.cc, RoundRobinLoadBalancer over
- * EdfLoadBalancerBase, Envoy 1.28). Equal weights: plain rotation,
- * hosts[rr_index++ % hosts.size()], the index starting at the balancer's seed, one index
- * per host source (rr_indexes_, refreshHostSource inserts seed_ once): the healthy hosts
- * and, in panic, all hosts rotate independently, each resuming where it left off. Unequal
- * weights: the EDF scheduler (edf.ts), rebuilt whenever the host set changes (a host
- * going down or up): every host is added in order with deadline 1/weight, then
- * seed % hosts.size() picks are made and thrown away, so Envoys do not all start on the
- * same host. Weights 5,1,1 from a fresh scheduler give a a a a b c a.
+ * EdfLoadBalancerBase, Envoy 1.28). A request's priority level comes first (priority-set.ts:
+ * a random draw, hash % 100, against the levels' shares of the traffic), then its host
+ * within the level's source: its healthy hosts, or all of them in panic.
+ *
+ * Equal weights: plain rotation, hosts[rr_index++ % hosts.size()], one index per (level,
+ * source) (rr_indexes_, refreshHostSource inserts seed_ once and never resets it), so the
+ * healthy hosts and, in panic, all hosts rotate independently, each resuming where it left
+ * off. Unequal weights: the EDF scheduler (edf.ts, edf-sources.ts), rebuilt whenever the
+ * level's hosts change (a host going down or up): every host is added in order with
+ * deadline 1/weight, then seed % hosts.size() picks are made and thrown away, so Envoys do
+ * not all start on the same host. Weights 5,1,1 from a fresh scheduler give a a a a b c a.
  *
  * Options: `initial_index` (Envoy's seed_; @default random per balancer),
- * `healthy_panic_threshold` (@default 50, see host-set.ts). Slow start
- * (slow_start_config) is the engine's: hosts are added with their ramped weight
- * (hostWeight), and a host in slow start makes even equal weights use the scheduler.
+ * `healthy_panic_threshold` (@default 50) and `overprovisioning_factor` (@default 140),
+ * see priority-set.ts. Slow start (slow_start_config) is the engine's: hosts are added with
+ * their ramped weight (hostWeight), and a host in slow start makes even equal weights use
+ * the scheduler. The level's draw is ctx.random(request, 0), drawn only with several levels.
  */
 import { rejectUnknownOptions } from '../options.ts';
 import { StateReader } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
-import { EdfScheduler } from './edf.ts';
-import { HostSet, envoySeed, hostWeight } from './host-set.ts';
+import { EdfSources } from './edf-sources.ts';
+import { PRIORITY_SET_OPTIONS, PrioritySet, Source, envoySeed, hostWeight, randomHash } from './priority-set.ts';
 
 export const envoyRoundRobin: BalancerModule = {
   name: 'envoy/round_robin',
   description: 'Envoy 1.28 ROUND_ROBIN: rotation for equal weights, EDF scheduler for unequal (5,1,1 -> a a a a b c a)',
   follows: `Envoy ${ENVOY_VERSION} load_balancer_impl.cc (RoundRobinLoadBalancer), edf_scheduler.h`,
+  priorityLevels: true,
   create({ backends, options, random }) {
-    rejectUnknownOptions('envoy/round_robin', options, ['initial_index', 'healthy_panic_threshold']);
+    rejectUnknownOptions('envoy/round_robin', options, ['initial_index', ...PRIORITY_SET_OPTIONS]);
     const seed = envoySeed('envoy/round_robin', options, random);
-    const set = new HostSet(backends, 'envoy/round_robin', options);
-    const edf = new EdfScheduler(backends.count);
-    const weight = (h: number) => hostWeight(backends, h);
-    let weighted = false;
-    /** rr_indexes_[HealthyHosts] and rr_indexes_[AllHosts] (the panic source). */
-    let rrHealthy = seed;
-    let rrAll = seed;
-    const refresh = () => {
+    const set = new PrioritySet(backends, 'envoy/round_robin', options);
+    const edf = new EdfSources(set, backends.count, (h) => hostWeight(backends, h), seed);
+    /** rr_indexes_, index level * 2 + source; doubles, as Envoy's are 64-bit. */
+    const rr = new Float64Array(2 * set.levels).fill(seed);
+    const changed = (b: number) => {
       set.refresh();
-      weighted = !set.equalWeights();
-      if (weighted) edf.rebuild(set.hosts, set.size, weight, set.size === 0 ? 0 : seed % set.size);
-      else edf.clear();
+      edf.rebuild(set.levelOf[b]!);
     };
-    refresh();
     return {
-      pick() {
-        if (set.size === 0) return -1;
-        if (weighted) return edf.pickAndAdd(weight);
-        if (set.panic) return set.hosts[rrAll++ % set.size]!;
-        return set.hosts[rrHealthy++ % set.size]!;
+      pick(request) {
+        const level = set.levels === 1 ? 0 : set.choose(randomHash(random(request, 0)));
+        const source = set.source(level);
+        if (edf.isWeighted(level, source)) return edf.pick(level, source);
+        const n = set.size(level, source);
+        if (n === 0) return -1;
+        const i = 2 * level + source;
+        const at = rr[i]!;
+        rr[i] = at + 1;
+        return set.hosts(level, source)[at % n]!;
       },
-      onBackendDown: refresh,
-      onBackendUp: refresh,
-      /** The rotation indices and the EDF scheduler; the host set is rebuilt from the backends. */
+      onBackendDown: changed,
+      onBackendUp: changed,
+      /** The rotation indices and the EDF schedulers; the host sets are rebuilt from the backends. */
       saveState() {
-        const out = [rrHealthy, rrAll];
+        const out = Array.from(rr);
         edf.saveTo(out);
         return out;
       },
       loadState(state) {
         const r = new StateReader(state);
-        rrHealthy = r.next();
-        rrAll = r.next();
+        r.fill(rr);
         edf.loadFrom(r);
       },
       /**
-       * Equal weights: the healthy index is seed + requests. Unequal weights have no cheap guess
-       * (the EDF deadlines drift in floating point), so the fresh scheduler stays.
+       * Equal weights: every request went to level 0's healthy hosts, so their index is seed +
+       * requests and the others are untouched. Unequal weights have no cheap guess (the EDF
+       * deadlines drift in floating point), so the fresh schedulers stay.
        */
       assumePicks(requests) {
-        if (!weighted) {
-          rrHealthy = seed + requests;
-          rrAll = seed;
-        }
+        if (edf.isWeighted(0, Source.Healthy)) return;
+        rr.fill(seed);
+        rr[Source.Healthy] = seed + requests; // level 0's healthy hosts
       },
     };
   },

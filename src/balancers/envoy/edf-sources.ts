@@ -1,0 +1,64 @@
+/**
+ * The EDF schedulers of Envoy's weighted algorithms, one per priority level and host source
+ * (EdfLoadBalancerBase::refresh(priority) and scheduler_, keyed by HostsSource, Envoy
+ * 1.28). When a level's hosts change, Envoy rebuilds the schedulers of both its sources,
+ * its healthy hosts and all its hosts (the panic source), and no other level's; a source
+ * whose hosts all weigh the same gets no scheduler (hostWeightsAreEqual and no host in
+ * slow start) and is rotated instead. Each rebuilt scheduler adds its hosts in order and
+ * then makes seed % hosts picks, so that Envoys do not all start alike. A level that
+ * enters or leaves panic without a change of its own hosts goes on with the scheduler it
+ * was left with, as in Envoy.
+ */
+import type { StateReader } from '../saved-state.ts';
+import { EdfScheduler } from './edf.ts';
+import { type PrioritySet, Source } from './priority-set.ts';
+
+export class EdfSources {
+  /** Index level * 2 + source. */
+  private readonly schedulers: EdfScheduler[];
+  private readonly weighted: Uint8Array;
+
+  constructor(
+    private readonly set: PrioritySet,
+    count: number,
+    private readonly weight: (host: number) => number,
+    private readonly seed: number,
+  ) {
+    this.schedulers = Array.from({ length: 2 * set.levels }, () => new EdfScheduler(count));
+    this.weighted = new Uint8Array(2 * set.levels);
+    for (let l = 0; l < set.levels; l++) this.rebuild(l);
+  }
+
+  /** After `level`'s hosts changed (and the set was refreshed): both its sources start over. */
+  rebuild(level: number): void {
+    this.rebuildSource(level, Source.All);
+    this.rebuildSource(level, Source.Healthy);
+  }
+
+  private rebuildSource(level: number, source: Source): void {
+    const i = 2 * level + source;
+    const n = this.set.size(level, source);
+    const edf = this.schedulers[i]!;
+    this.weighted[i] = this.set.equalWeights(level, source) ? 0 : 1;
+    if (this.weighted[i] === 1) edf.rebuild(this.set.hosts(level, source), n, this.weight, n === 0 ? 0 : this.seed % n);
+    else edf.clear();
+  }
+
+  /** True when (level, source) picks by EDF; false when its hosts rotate or are sampled. */
+  isWeighted(level: number, source: Source): boolean {
+    return this.weighted[2 * level + source] === 1;
+  }
+
+  /** The next host of (level, source)'s scheduler, re-added with its weight now. Precondition: isWeighted. */
+  pick(level: number, source: Source): number {
+    return this.schedulers[2 * level + source]!.pickAndAdd(this.weight);
+  }
+
+  saveTo(out: number[]): void {
+    for (const s of this.schedulers) s.saveTo(out);
+  }
+
+  loadFrom(r: StateReader): void {
+    for (const s of this.schedulers) s.loadFrom(r);
+  }
+}

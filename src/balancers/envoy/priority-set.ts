@@ -1,0 +1,221 @@
+/**
+ * The hosts an Envoy load balancer chooses from: its priority levels, the share of traffic
+ * each level takes, and panic. Follows Envoy 1.28 load_balancer_impl.cc, LoadBalancerBase:
+ * recalculatePerPriorityState, recalculatePerPriorityPanic, recalculateLoadInTotalPanic,
+ * isHostSetInPanic, choosePriority; documented under "Priority levels" and "Panic
+ * threshold" in the load balancing overview.
+ *
+ * - A level's health is min(100, overprovisioning_factor × healthy / hosts) in whole
+ *   percent (integer division, factor 140 by default), so a level with at least 1/1.4 ≈ 72%
+ *   of its hosts healthy counts as wholly available.
+ * - The traffic (100 parts) goes to the levels in priority order: each takes
+ *   min(what is left, health × 100 / normalized total) parts, where the normalized total is
+ *   min(100, sum of the healths); any remainder from rounding goes to the first level with
+ *   health above 0. A request's level is the first whose running sum of parts reaches
+ *   hash % 100 + 1.
+ * - Panic, per level: never while the normalized total is 100; otherwise a level is in
+ *   panic when fewer than `healthy_panic_threshold` percent of its hosts are healthy. A
+ *   level in panic balances over all its hosts, healthy or not, on the theory that failing
+ *   some requests beats overloading the few healthy hosts.
+ * - Total panic (every level in panic): the parts follow each level's number of hosts,
+ *   healthy or not, the remainder to the first level with hosts.
+ *
+ * Mapping: a host is healthy when the balancer believes it usable (`up`): not failed by
+ * active health checks and not ejected by outlier detection, or, with neither configured,
+ * not in an outage (src/engine/server-health.ts). A request sent in panic to a host really
+ * in an outage is refused by it, which lbsim counts as a rejection at that backend. A
+ * backend's level is its `priority` (BackendView.priority; 0 when absent). Weight 0 is
+ * lbsim's "drained" (Envoy requires weights >= 1): such a host is in no level. Not
+ * modelled: degraded hosts (lbsim has none), localities and zone-aware routing,
+ * `weighted_priority_health`, `fail_traffic_on_panic`, retry priority plugins.
+ *
+ * Options: `healthy_panic_threshold` (percent, rounded to a whole number as Envoy's
+ * PROTOBUF_PERCENT_TO_ROUNDED_INTEGER_OR_DEFAULT does; @default 50; 0 turns panic off),
+ * `overprovisioning_factor` (ClusterLoadAssignment.Policy, percent; @default 140).
+ * Allocates nothing after construction.
+ */
+import { SETUP_DRAW } from '../instances.ts';
+import { intOption, numberOption } from '../options.ts';
+import type { BackendView } from '../types.ts';
+
+export const ENVOY_PANIC_DEFAULT = 50;
+export const ENVOY_OVERPROVISIONING_DEFAULT = 140;
+/** The options every Envoy algorithm takes from this file. */
+export const PRIORITY_SET_OPTIONS = ['healthy_panic_threshold', 'overprovisioning_factor'] as const;
+
+/** Envoy's HostsSource::SourceType, the two lbsim has: a level's healthy hosts, or all of them (panic). */
+export const Source = { Healthy: 0, All: 1 } as const;
+export type Source = (typeof Source)[keyof typeof Source];
+
+export class PrioritySet {
+  /** Envoy keeps one host set per priority from 0 to the highest used; a level may be empty. */
+  readonly levels: number;
+  /** Each backend's level. */
+  readonly levelOf: Int32Array;
+  /** Per level: 1 while it is in panic (its requests go to all its hosts). */
+  readonly panic: Uint8Array;
+  /** Per level: per_priority_health_, whole percent. */
+  readonly health: Int32Array;
+  /** Per level: the parts of 100 it takes (healthy_priority_load_). */
+  readonly load: Int32Array;
+  /**
+   * Per level and source (index level * 2 + source): the hosts, in declaration order; the
+   * first `sizes[i]` entries are valid.
+   */
+  private readonly lists: Int32Array[];
+  private readonly sizes: Int32Array;
+  private readonly threshold: number;
+  private readonly overprovisioning: number;
+
+  constructor(private readonly view: BackendView, algorithm: string, options: Readonly<Record<string, unknown>>) {
+    this.threshold = Math.round(numberOption(algorithm, options, 'healthy_panic_threshold', ENVOY_PANIC_DEFAULT, 0, 100));
+    this.overprovisioning = intOption(algorithm, options, 'overprovisioning_factor', ENVOY_OVERPROVISIONING_DEFAULT, 1, 4294967295);
+    this.levelOf = view.priority === undefined ? new Int32Array(view.count) : Int32Array.from(view.priority);
+    let top = 0;
+    for (const l of this.levelOf) top = Math.max(top, l);
+    this.levels = top + 1;
+    this.panic = new Uint8Array(this.levels);
+    this.health = new Int32Array(this.levels);
+    this.load = new Int32Array(this.levels);
+    const perLevel = new Int32Array(this.levels);
+    for (const l of this.levelOf) perLevel[l]!++;
+    this.lists = Array.from({ length: 2 * this.levels }, (_, i) => new Int32Array(perLevel[i >> 1]!));
+    this.sizes = new Int32Array(2 * this.levels);
+    this.refresh();
+  }
+
+  /** The hosts of `level` requests are balanced over now: all of them in panic, else the healthy ones. */
+  source(level: number): Source {
+    return this.panic[level] === 1 ? Source.All : Source.Healthy;
+  }
+
+  hosts(level: number, source: Source): Int32Array {
+    return this.lists[2 * level + source]!;
+  }
+
+  size(level: number, source: Source): number {
+    return this.sizes[2 * level + source]!;
+  }
+
+  /** choosePriority: the level for a request whose hash (an unsigned integer) is `hash`. */
+  choose(hash: number): number {
+    if (this.levels === 1) return 0;
+    const h = (hash % 100) + 1;
+    let sum = 0;
+    for (let l = 0; l < this.levels; l++) {
+      sum += this.load[l]!;
+      if (h <= sum) return l;
+    }
+    return 0;
+  }
+
+  /** Recomputes sources, health, loads and panic after a host changed health. */
+  refresh(): void {
+    const v = this.view;
+    this.sizes.fill(0);
+    for (let b = 0; b < v.count; b++) {
+      if (v.weight[b]! <= 0) continue;
+      const l = this.levelOf[b]!;
+      this.lists[2 * l + Source.All]![this.sizes[2 * l + Source.All]!++] = b;
+      if (v.up[b] === 1) this.lists[2 * l + Source.Healthy]![this.sizes[2 * l + Source.Healthy]!++] = b;
+    }
+    let totalHealth = 0;
+    for (let l = 0; l < this.levels; l++) {
+      const hosts = this.sizes[2 * l + Source.All]!;
+      const healthy = this.sizes[2 * l + Source.Healthy]!;
+      this.health[l] = hosts === 0 ? 0 : Math.min(100, Math.floor((this.overprovisioning * healthy) / hosts));
+      totalHealth += this.health[l]!;
+    }
+    const normalized = Math.min(100, totalHealth);
+    this.load.fill(0);
+    if (normalized > 0) {
+      // distributeLoad, then the rounding remainder to the first level with health.
+      let left = 100;
+      let first = -1;
+      for (let l = 0; l < this.levels; l++) {
+        if (first < 0 && this.health[l]! > 0) first = l;
+        this.load[l] = Math.min(left, Math.floor((this.health[l]! * 100) / normalized));
+        left -= this.load[l]!;
+      }
+      this.load[first] = this.load[first]! + left;
+    }
+    if (this.threshold === 0 && normalized === 0) {
+      // Panic off and no host healthy: Envoy gives P=0 the traffic, which then finds no host.
+      this.panic.fill(0);
+      this.load[0] = 100;
+      return;
+    }
+    let total = true;
+    for (let l = 0; l < this.levels; l++) {
+      const hosts = this.sizes[2 * l + Source.All]!;
+      const healthyPercent = hosts === 0 ? 0 : (100 * this.sizes[2 * l + Source.Healthy]!) / hosts;
+      this.panic[l] = normalized !== 100 && healthyPercent < this.threshold ? 1 : 0;
+      total &&= this.panic[l] === 1;
+    }
+    if (total) this.loadInTotalPanic();
+  }
+
+  /** recalculateLoadInTotalPanic: parts by each level's number of hosts, healthy or not. */
+  private loadInTotalPanic(): void {
+    let hosts = 0;
+    for (let l = 0; l < this.levels; l++) hosts += this.sizes[2 * l + Source.All]!;
+    this.load.fill(0);
+    if (hosts === 0) {
+      this.load[0] = 100;
+      return;
+    }
+    let left = 100;
+    let first = -1;
+    for (let l = 0; l < this.levels; l++) {
+      const n = this.sizes[2 * l + Source.All]!;
+      if (first < 0 && n > 0) first = l;
+      this.load[l] = Math.floor((100 * n) / hosts);
+      left -= this.load[l]!;
+    }
+    this.load[first] = this.load[first]! + left;
+  }
+
+  /**
+   * True when the hosts of (level, source) have one weight and none is in slow start: Envoy
+   * then skips the EDF scheduler (EdfLoadBalancerBase::refresh: hostWeightsAreEqual and
+   * noHostsAreInSlowStart()).
+   */
+  equalWeights(level: number, source: Source): boolean {
+    const v = this.view;
+    const hosts = this.hosts(level, source);
+    const n = this.size(level, source);
+    for (let i = 1; i < n; i++) if (v.weight[hosts[i]!] !== v.weight[hosts[0]!]) return false;
+    const ew = v.effectiveWeight;
+    if (ew !== undefined) for (let i = 0; i < n; i++) if (ew[hosts[i]!] !== v.weight[hosts[i]!]) return false;
+    return true;
+  }
+}
+
+/**
+ * A host's weight as Envoy's hostWeight() gives it: with slow start applied
+ * (applySlowStartFactor, kept up to date by the engine in effectiveWeight).
+ */
+export function hostWeight(view: BackendView, h: number): number {
+  return view.effectiveWeight === undefined ? view.weight[h]! : view.effectiveWeight[h]!;
+}
+
+/**
+ * Envoy's per-balancer `seed_` (random_.random() at construction): where round robin starts
+ * and how many EDF picks are made up front, so that many Envoys do not all start on the
+ * same host. Option `initial_index` fixes it (golden tests use 0); @default drawn once
+ * from the run's seed (a set-up draw, so each of several instances gets its own).
+ */
+export function envoySeed(algorithm: string, options: Readonly<Record<string, unknown>>, random: (request: number, draw: number) => number): number {
+  const v = options.initial_index;
+  if (v === undefined) return Math.floor(random(0, SETUP_DRAW) * 4294967296);
+  return numberOption(algorithm, options, 'initial_index', 0, 0, Number.MAX_SAFE_INTEGER);
+}
+
+/**
+ * Envoy's random_.random() for a request, from the run's keyed draw in (0, 1): the 32
+ * random bits behind it (counter-rng's uniform is (bits + 0.5) / 2^32), as an unsigned
+ * integer, for `hash % 100` and `hash % hosts` as Envoy takes them.
+ */
+export function randomHash(u: number): number {
+  return Math.floor(u * 4294967296);
+}
