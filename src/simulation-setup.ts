@@ -4,12 +4,11 @@
  * threads need this and nothing of reporting or log import, so it lives apart from the
  * facade in simulate.ts, which re-exports it.
  */
+import { checkPriorityLevels } from './balancers/envoy/priority-set.ts';
 import { applyInstances } from './balancers/instances.ts';
 import type { BalancerModule } from './balancers/types.ts';
-import type { BackendSpec } from './engine/backends.ts';
 import { createEngine } from './engine/proxy.ts';
 import type { Simulation } from './engine/simulation.ts';
-import { LbsimError } from './errors.ts';
 import type { Scenario } from './scenario/load.ts';
 import { createTraceTraffic } from './traffic/replay.ts';
 import type { TrafficSource } from './traffic/source.ts';
@@ -64,16 +63,3 @@ export function createSimulation(scenario: Scenario, balancer: BalancerModule, s
   return sim;
 }
 
-/**
- * A backend's `priority` above 0 is an Envoy priority level: only a module that balances
- * over levels (BalancerModule.priorityLevels, the envoy/* algorithms) may be given one;
- * any other would treat the backend as a primary.
- */
-export function checkPriorityLevels(backends: readonly BackendSpec[], module: BalancerModule): void {
-  const s = backends.find((b) => (b.priority ?? 0) > 0);
-  if (s === undefined || module.priorityLevels === true) return;
-  throw new LbsimError(
-    'SCENARIO_INVALID',
-    `backends: ${s.name} has priority ${s.priority}, but ${module.name} has no priority levels (Envoy's: the envoy/* algorithms have them); for a HAProxy or nginx backup server use backup: true`,
-  );
-}

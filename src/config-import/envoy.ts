@@ -103,8 +103,9 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
   const name = String(found.name ?? '');
   const base = pathOfCluster(doc, found);
   // FILE:LINE of a field of this cluster (the deepest part of the path the document has), then the path itself.
+  const lineAt = (path: string) => lineOf(parsed.doc, parsed.lines, [...base, ...keysOf(path)]);
   const at = (path: string) => {
-    const line = lineOf(parsed.doc, parsed.lines, [...base, ...keysOf(path)]);
+    const line = lineAt(path);
     return `${file}${line === undefined ? '' : `:${line}`}: clusters[${name}].${path}`;
   };
   const warnings: string[] = [];
@@ -183,6 +184,8 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
       const addr = isObj(ep.address) && isObj(ep.address.socket_address) ? ep.address.socket_address : {};
       const address = `${String(addr.address ?? '?')}:${String(addr.port_value ?? '?')}`;
       const s: ImportedServer = { name: address, address, weight: e.load_balancing_weight === undefined ? 1 : Number(unwrap(e.load_balancing_weight)) };
+      const line = lineAt(path);
+      if (line !== undefined) s.line = line;
       // config.endpoint.v3.LbEndpoint: load_balancing_weight [(validate.rules).uint32 = {gte: 1}] — Envoy rejects the cluster otherwise.
       if (!Number.isInteger(s.weight) || s.weight < 1 || s.weight > UINT32_MAX) {
         throw new LbsimError('SCENARIO_INVALID', `${at(`${path}.load_balancing_weight`)}: ${String(unwrap(e.load_balancing_weight))} is invalid: Envoy 1.28 requires a whole number >= 1 (LbEndpoint.load_balancing_weight) and rejects the cluster`);

@@ -9,6 +9,7 @@
  * wrapper's keys are checked for it.
  */
 import type { Document } from 'yaml';
+import { checkPriorityLevels } from '../balancers/envoy/priority-set.ts';
 import { instanceOptions } from '../balancers/instances.ts';
 import { BUILTIN_BALANCERS } from '../balancers/registry.ts';
 import { BackendState } from '../engine/backends.ts';
@@ -22,6 +23,7 @@ export function checkBalancerOptions(scenario: Scenario, file: string, doc: Docu
   try {
     const { rest } = instanceOptions(scenario.balancer.options);
     const module = BUILTIN_BALANCERS.get(scenario.balancer.algorithm);
+    if (module !== undefined) checkPriorityLevels(scenario.backends, module);
     module?.create(balancerContext(new BackendState(scenario.backends), scenario.seed, rest, () => 0));
   } catch (e) {
     if (!isLbsimError(e) || e.code !== 'SCENARIO_INVALID') throw e;

@@ -7,6 +7,7 @@
  * stevenzzzz/envoy@33cb86a and the same at 1.28 (tonya11en/envoy@21fb452). Cases with
  * degraded or excluded hosts are left out: lbsim has neither.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { envoyLeastRequest } from '../../src/balancers/envoy/least-request.ts';
 import { envoyMaglev } from '../../src/balancers/envoy/maglev.ts';
@@ -15,6 +16,7 @@ import { envoyRandom } from '../../src/balancers/envoy/random.ts';
 import { envoyRingHash } from '../../src/balancers/envoy/ring-hash.ts';
 import { envoyRoundRobin } from '../../src/balancers/envoy/round-robin.ts';
 import type { BalancerModule } from '../../src/balancers/types.ts';
+import { FakeBackends, contextFor, drive, opArb } from '../helpers/fake-backends.ts';
 import { harness, tally, view } from './harness.ts';
 
 /** Backends for `hosts[l]` hosts at level l, the first `healthy[l]` of each level up; names l0a, l0b, l1a, ... */
@@ -246,4 +248,33 @@ describe('the source a level balances over', () => {
     expect(calm.source(1)).toBe(Source.Healthy);
     expect(Array.from(calm.hosts(1, Source.Healthy).subarray(0, calm.size(1, Source.Healthy)))).toEqual([4]);
   });
+});
+
+describe('every envoy/* algorithm over random priority levels (panic off)', () => {
+  // Dense levels, uneven weights (the EDF schedulers), many health changes: with panic off
+  // a pick is always a healthy host of weight > 0, and -1 only when there is none.
+  const leveled = fc.array(
+    fc.record({ weight: fc.integer({ min: 1, max: 5 }), up: fc.boolean(), inFlight: fc.integer({ min: 0, max: 3 }), level: fc.integer({ min: 0, max: 2 }) }),
+    { minLength: 2, maxLength: 8 },
+  );
+  const ops = fc.array(fc.oneof({ weight: 3, arbitrary: opArb }, { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('down' as const, 'up' as const), b: fc.nat(7) }) }), { maxLength: 80 });
+  const modules = [envoyRoundRobin, envoyLeastRequest, envoyRandom, envoyRingHash, envoyMaglev];
+  for (const module of modules) {
+    it(`${module.name}: never picks a down host`, () => {
+      fc.assert(
+        fc.property(leveled, ops, fc.nat(), (spec, script, seed) => {
+          const v = new FakeBackends(spec);
+          const balancer = module.create(contextFor(v, seed, { healthy_panic_threshold: 0 }));
+          spec.forEach((s, b) => {
+            if (!s.up) balancer.onBackendDown?.(b);
+          });
+          drive(balancer, v, script, (b) => {
+            if (v.anyEligible()) expect(v.isEligible(b), `picked b${b}`).toBe(true);
+            else expect(b).toBe(-1);
+          });
+        }),
+        { numRuns: 200 },
+      );
+    });
+  }
 });

@@ -87,6 +87,18 @@ describe('Envoy priorities', () => {
     expect(() => importBalancerText(cluster('', policy.replace('200', '0')), 'e.yaml')).toThrow(/load_assignment\.policy\.overprovisioning_factor: 0 is invalid: Envoy 1\.28 requires a whole number > 0/);
   });
 
+  it('validate: a lower level is a warning saying when it takes traffic; a cluster whose endpoints are all at priority 1 has none', async () => {
+    const { validateProxyText } = await import('../../src/workflows/validate-proxy.ts');
+    const v = validateProxyText(cluster('', two), 'e.yaml', {});
+    expect(v.findings.map((f) => [f.field, f.line, f.severity])).toEqual([
+      ['10.0.1.1:80.priority', 11, 'warning'],
+      ['10.0.1.2:80.priority', 12, 'warning'],
+    ]);
+    expect(v.findings[0]!.message).toBe('10.0.1.1:80 is on priority 1: it takes traffic only when the levels above it cannot take it all (Envoy spills over once a level has fewer than 71.4% of its hosts healthy, overprovisioning factor 140)');
+    const onlyP1 = two.split('\n').slice(0, 1).concat(two.split('\n').slice(4)).join('\n');
+    expect(validateProxyText(cluster('', onlyP1), 'e.yaml', {}).findings).toEqual([]);
+  });
+
   it('a negative priority is an error at its line', () => {
     expect(() => importBalancerText(cluster('', two.replace('priority: 1', 'priority: -1')), 'e.yaml')).toThrow(/^e\.yaml:9: clusters\[api\]\.load_assignment\.endpoints\[1\]\.priority: -1 is invalid/);
   });

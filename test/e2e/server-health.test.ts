@@ -1,8 +1,9 @@
 /**
  * The bundled dead-server scenarios through the real binary: health checks detect a dead
  * server slowly (requests fail meanwhile), nginx's passive checks after one failure, and
- * the backup takes over only once every primary is marked down. Also: a bad knob is one
- * clear error naming file, line and field.
+ * the backup takes over only once every primary is marked down, and Envoy's standby
+ * priority level takes a growing share as primaries die. Also: a bad knob is one clear
+ * error naming file, line and field.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -48,6 +49,48 @@ describe('scenarios/dead-server', () => {
     expect(by['web-2']!.health.sentWhileDown).toBe(12);
     const total = rep.backends.reduce((n, b) => n + b.health.sentWhileDown, 0);
     expect(total).toBeLessThan(30);
+  });
+
+  it('Envoy priorities: the standbys take nothing at 4 of 5 primaries, 16% at 3 of 5, 72% at 1 of 5, nothing once all are back', async () => {
+    const rep = await report('scenarios/dead-server/envoy-priorities.yaml');
+    const series = (name: string) => rep.timeseries.backends.find((b) => b.name === name)!.requests;
+    const at = (s: number) => rep.timeseries.start.indexOf(s * 1000);
+    const standby = series('standby-1').map((n, i) => n + series('standby-2')[i]!);
+    const all = rep.timeseries.backends[0]!.requests.map((_, i) => rep.timeseries.backends.reduce((n, b) => n + b.requests[i]!, 0));
+    const share = (from: number, to: number) => {
+      const sum = (xs: number[]) => xs.slice(at(from), at(to)).reduce((a, b) => a + b, 0);
+      return sum(standby) / sum(all);
+    };
+    expect(standby.slice(0, at(80)).every((n) => n === 0)).toBe(true);
+    // 16% and 72% of ~80,000 requests each: binomial sd ~0.0013 and ~0.0016.
+    expect(share(81, 120)).toBeGreaterThan(0.16 - 0.01);
+    expect(share(81, 120)).toBeLessThan(0.16 + 0.01);
+    expect(share(121, 160)).toBeGreaterThan(0.72 - 0.01);
+    expect(share(121, 160)).toBeLessThan(0.72 + 0.01);
+    expect(standby.slice(at(161)).every((n) => n === 0)).toBe(true);
+  });
+
+  it('a priority with an algorithm that has no levels is named at FILE:LINE by run (exit 2) and validate (a finding)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lbsim-health-'));
+    try {
+      const f = join(dir, 'prio.yaml');
+      await writeFile(f, 'duration: 10s\ntraffic: { synthetic: { rate: 10/s, service: { distribution: constant, mean: 1ms } } }\nbalancer: { algorithm: haproxy/roundrobin }\nbackends:\n  - { name: a }\n  - { name: b, priority: 1 }\n');
+      const what = "priority level 1 needs an algorithm with priority levels \\(Envoy's: the envoy\\/\\* algorithms\\), and haproxy\\/roundrobin has none; for a HAProxy or nginx backup server use backup: true";
+      const run = await runCli(['run', f]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(new RegExp(`prio\\.yaml:6: backends\\.b\\.priority: ${what}`));
+      expect(hasStackTrace(run.stderr)).toBe(false);
+      // validate lists it as a finding at the same line (exit 1), as any other option error.
+      const validate = await runCli(['validate', f]);
+      expect(validate.code).toBe(1);
+      expect(validate.stdout).toMatch(new RegExp(`prio\\.yaml:6: backends\\.b\\.priority: error: ${what}`));
+      await writeFile(f, 'duration: 10s\ntraffic: { synthetic: { rate: 10/s, service: { distribution: constant, mean: 1ms } } }\nbalancer: { algorithm: envoy/random }\nbackends:\n  - { name: a }\n  - { name: b, priority: 1, backup: true }\n');
+      const r = await runCli(['run', f]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/prio\.yaml:6: backends\[1\]\.priority: a backend is either a backup \(HAProxy, nginx\) or on an Envoy priority level above 0, not both/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a malformed knob is one error naming the file, line and field', async () => {

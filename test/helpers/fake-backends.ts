@@ -29,7 +29,9 @@ export class FakeBackends {
   readonly maxqueue: Float64Array;
   readonly proxyQueued: Int32Array;
   readonly full: Uint8Array;
-  constructor(spec: readonly { weight: number; up: boolean; inFlight: number }[]) {
+  /** Envoy priority levels (BackendView.priority), when the spec gives any; other balancers ignore them. */
+  readonly priority?: Int32Array;
+  constructor(spec: readonly { weight: number; up: boolean; inFlight: number; level?: number }[]) {
     this.names = spec.map((_, i) => `b${i}`);
     this.weight = Float64Array.from(spec, (s) => s.weight);
     this.concurrency = new Int32Array(spec.length).fill(1);
@@ -40,6 +42,7 @@ export class FakeBackends {
     this.maxqueue = new Float64Array(spec.length).fill(Number.POSITIVE_INFINITY);
     this.proxyQueued = new Int32Array(spec.length);
     this.full = new Uint8Array(spec.length);
+    if (spec.some((s) => s.level !== undefined)) this.priority = Int32Array.from(spec, (s) => s.level ?? 0);
   }
   get count(): number {
     return this.names.length;
@@ -77,6 +80,8 @@ export const backendArb = fc.record({
   weight: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 6 })),
   up: fc.boolean(),
   inFlight: fc.integer({ min: 0, max: 6 }),
+  // An Envoy priority level, mostly 0 (envoy/* balance over levels; the others ignore them).
+  level: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 2 }) }),
 });
 // As scenarios guarantee (the schema rejects it otherwise): at least one weight above 0.
 export const backendsArb = fc.array(backendArb, { minLength: 1, maxLength: 9 }).filter((bs) => bs.some((b) => b.weight > 0));

@@ -34,9 +34,10 @@
  * `overprovisioning_factor` (ClusterLoadAssignment.Policy, percent; @default 140).
  * Allocates nothing after construction.
  */
+import { LbsimError } from '../../errors.ts';
 import { SETUP_DRAW } from '../instances.ts';
 import { intOption, numberOption } from '../options.ts';
-import type { BackendView } from '../types.ts';
+import type { BackendView, BalancerModule } from '../types.ts';
 
 export const ENVOY_PANIC_DEFAULT = 50;
 export const ENVOY_OVERPROVISIONING_DEFAULT = 140;
@@ -218,4 +219,18 @@ export function envoySeed(algorithm: string, options: Readonly<Record<string, un
  */
 export function randomHash(u: number): number {
   return Math.floor(u * 4294967296);
+}
+
+/**
+ * A backend's `priority` above 0 is an Envoy priority level: only a module that balances
+ * over levels (BalancerModule.priorityLevels: the envoy/* algorithms, or a user's that says
+ * so) may be given one; any other would treat the backend as a primary.
+ */
+export function checkPriorityLevels(backends: readonly { name: string; priority?: number }[], module: BalancerModule): void {
+  const s = backends.find((b) => (b.priority ?? 0) > 0);
+  if (s === undefined || module.priorityLevels === true) return;
+  throw new LbsimError(
+    'SCENARIO_INVALID',
+    `backends.${s.name}.priority: priority level ${s.priority} needs an algorithm with priority levels (Envoy's: the envoy/* algorithms), and ${module.name} has none; for a HAProxy or nginx backup server use backup: true`,
+  );
 }
