@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { envoyLeastRequest } from '../../src/balancers/envoy/least-request.ts';
 import { envoyMaglev } from '../../src/balancers/envoy/maglev.ts';
-import { PrioritySet, Source } from '../../src/balancers/envoy/priority-set.ts';
+import { PrioritySet, Source, modOfHalves } from '../../src/balancers/envoy/priority-set.ts';
 import { envoyRandom } from '../../src/balancers/envoy/random.ts';
 import { envoyRingHash } from '../../src/balancers/envoy/ring-hash.ts';
 import { envoyRoundRobin } from '../../src/balancers/envoy/round-robin.ts';
@@ -277,4 +277,24 @@ describe('every envoy/* algorithm over random priority levels (panic off)', () =
       );
     });
   }
+});
+
+describe('modOfHalves: Envoy\'s random() % n from a draw\'s two 16-bit halves', () => {
+  it('equals bits % n for every 32-bit value and n, on both sides of 32768', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4294967295 }), fc.oneof(fc.integer({ min: 1, max: 32768 }), fc.integer({ min: 32769, max: 2_000_000 })), (bits, n) => {
+        const u = (bits + 0.5) / 4294967296; // counter-rng's uniform for these bits
+        const hi = (u * 65536) | 0;
+        const lo = (u * 4294967296 - hi * 65536) | 0;
+        expect(hi * 65536 + lo).toBe(bits);
+        expect(modOfHalves(hi, lo, n)).toBe(bits % n);
+      }),
+      { numRuns: 2000 },
+    );
+    for (const bits of [0, 1, 65535, 65536, 2147483647, 2147483648, 4294967295]) {
+      const u = (bits + 0.5) / 4294967296;
+      const hi = (u * 65536) | 0;
+      expect(modOfHalves(hi, (u * 4294967296 - hi * 65536) | 0, 32768)).toBe(bits % 32768);
+    }
+  });
 });

@@ -24,7 +24,7 @@ import { StateReader } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { EdfSources } from './edf-sources.ts';
-import { PRIORITY_SET_OPTIONS, PrioritySet, envoySeed, hostWeight, randomHash } from './priority-set.ts';
+import { PRIORITY_SET_OPTIONS, PrioritySet, envoySeed, hostWeight } from './priority-set.ts';
 
 export const ENVOY_LEAST_REQUEST_DEFAULTS = { choice_count: 2, active_request_bias: 1.0 } as const;
 
@@ -53,7 +53,7 @@ export const envoyLeastRequest: BalancerModule = {
     };
     return {
       pick(request) {
-        const level = set.levels === 1 ? 0 : set.choose(randomHash(random(request, choices)));
+        const level = set.levels === 1 ? 0 : set.chooseByDraw(random(request, choices));
         const source = set.source(level);
         if (edf.isWeighted(level, source)) return edf.pick(level, source);
         const n = set.size(level, source);

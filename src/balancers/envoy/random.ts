@@ -10,7 +10,7 @@ import { rejectUnknownOptions } from '../options.ts';
 import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
-import { PRIORITY_SET_OPTIONS, PrioritySet, randomHash } from './priority-set.ts';
+import { PRIORITY_SET_OPTIONS, PrioritySet, modOfHalves } from './priority-set.ts';
 
 export const envoyRandom: BalancerModule = {
   name: 'envoy/random',
@@ -23,12 +23,15 @@ export const envoyRandom: BalancerModule = {
     const refresh = () => set.refresh();
     return {
       pick(request) {
-        const hash = randomHash(random(request, 0));
-        const level = set.choose(hash);
+        // One draw for the level and the host, in 16-bit halves computed here (see modOfHalves).
+        const u = random(request, 0);
+        const hi = (u * 65536) | 0;
+        const lo = (u * 4294967296 - hi * 65536) | 0;
+        const level = set.levels === 1 ? 0 : set.choose(modOfHalves(hi, lo, 100));
         const source = set.source(level);
         const n = set.size(level, source);
         if (n === 0) return -1;
-        return set.hosts(level, source)[hash % n]!;
+        return set.hosts(level, source)[n <= 32768 ? (((hi % n) * 65536) + lo) % n : modOfHalves(hi, lo, n)]!;
       },
       onBackendDown: refresh,
       onBackendUp: refresh,

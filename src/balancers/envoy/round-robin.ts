@@ -23,7 +23,7 @@ import { StateReader } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { EdfSources } from './edf-sources.ts';
-import { PRIORITY_SET_OPTIONS, PrioritySet, Source, envoySeed, hostWeight, randomHash } from './priority-set.ts';
+import { PRIORITY_SET_OPTIONS, PrioritySet, Source, envoySeed, hostWeight } from './priority-set.ts';
 
 export const envoyRoundRobin: BalancerModule = {
   name: 'envoy/round_robin',
@@ -35,35 +35,50 @@ export const envoyRoundRobin: BalancerModule = {
     const seed = envoySeed('envoy/round_robin', options, random);
     const set = new PrioritySet(backends, 'envoy/round_robin', options);
     const edf = new EdfSources(set, backends.count, (h) => hostWeight(backends, h), seed);
-    /** rr_indexes_, index level * 2 + source; doubles, as Envoy's are 64-bit. */
-    const rr = new Float64Array(2 * set.levels).fill(seed);
+    /**
+     * rr_indexes_ (index level * 2 + source) are seed + k after k picks; kept as k, with
+     * seed % hosts.size() beside it, since (seed % n + k) % n = (seed + k) % n and a seed
+     * past 2^31 would make every pick a floating-point modulo (measured: 7% of a run).
+     */
+    const picks = Array.from({ length: 2 * set.levels }, () => 0);
+    const seedMod = Array.from({ length: 2 * set.levels }, () => 0);
+    const resize = () => {
+      for (let l = 0; l < set.levels; l++) {
+        for (const source of [Source.Healthy, Source.All]) {
+          const n = set.size(l, source);
+          seedMod[2 * l + source] = n === 0 ? 0 : seed % n;
+        }
+      }
+    };
+    resize();
     const changed = (b: number) => {
       set.refresh();
       edf.rebuild(set.levelOf[b]!);
+      resize();
     };
     return {
       pick(request) {
-        const level = set.levels === 1 ? 0 : set.choose(randomHash(random(request, 0)));
+        const level = set.levels === 1 ? 0 : set.chooseByDraw(random(request, 0));
         const source = set.source(level);
         if (edf.isWeighted(level, source)) return edf.pick(level, source);
         const n = set.size(level, source);
         if (n === 0) return -1;
         const i = 2 * level + source;
-        const at = rr[i]!;
-        rr[i] = at + 1;
-        return set.hosts(level, source)[at % n]!;
+        const k = picks[i]!;
+        picks[i] = k + 1;
+        return set.hosts(level, source)[(seedMod[i]! + k) % n]!;
       },
       onBackendDown: changed,
       onBackendUp: changed,
-      /** The rotation indices and the EDF schedulers; the host sets are rebuilt from the backends. */
+      /** The rotation counts and the EDF schedulers; the host sets are rebuilt from the backends. */
       saveState() {
-        const out = Array.from(rr);
+        const out = [...picks];
         edf.saveTo(out);
         return out;
       },
       loadState(state) {
         const r = new StateReader(state);
-        r.fill(rr);
+        r.fill(picks);
         edf.loadFrom(r);
       },
       /**
@@ -73,8 +88,8 @@ export const envoyRoundRobin: BalancerModule = {
        */
       assumePicks(requests) {
         if (edf.isWeighted(0, Source.Healthy)) return;
-        rr.fill(seed);
-        rr[Source.Healthy] = seed + requests; // level 0's healthy hosts
+        picks.fill(0);
+        picks[Source.Healthy] = requests; // level 0's healthy hosts
       },
     };
   },
