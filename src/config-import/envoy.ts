@@ -10,7 +10,7 @@
  * common_lb_config.healthy_panic_threshold, load_assignment endpoints (socket_address,
  * load_balancing_weight, health_status), circuit_breakers, outlier_detection,
  * health_checks, slow_start_config (the last three become server-health knobs),
- * load_assignment.policy.overprovisioning_factor; connect_timeout, type and the like are
+ * load_assignment.policy (overprovisioning_factor, weighted_priority_health); connect_timeout, type and the like are
  * accepted silently (they change nothing lbsim models). An endpoint's locality priority
  * becomes the backend's `priority`: the envoy/* algorithms fail over level by level as
  * Envoy does (src/balancers/envoy/priority-set.ts).
@@ -240,8 +240,8 @@ type Warn = (path: string, what: string) => void;
 
 /**
  * ClusterLoadAssignment.Policy: overprovisioning_factor (UInt32Value, `gt: 0`, percent;
- * Envoy rejects the cluster otherwise) becomes the algorithm's option; the rest is not
- * modelled.
+ * Envoy rejects the cluster otherwise) and weighted_priority_health become the algorithm's
+ * options; the rest (endpoint_stale_after, drop_overloads) is not modelled.
  */
 function policyOf(policy: Obj, options: Record<string, unknown>, at: (path: string) => string, w: Warn): void {
   for (const [k, v] of Object.entries(policy)) {
@@ -250,8 +250,8 @@ function policyOf(policy: Obj, options: Record<string, unknown>, at: (path: stri
       const f = Number(unwrap(v));
       if (!Number.isInteger(f) || f < 1 || f > UINT32_MAX) throw new LbsimError('SCENARIO_INVALID', `${at(path)}: ${JSON.stringify(unwrap(v))} is invalid: Envoy 1.28 requires a whole number > 0 (a percentage) and rejects the cluster`);
       options.overprovisioning_factor = f;
-    } else if (k === 'weighted_priority_health') {
-      if (unwrap(v) === true) w(path, "not modelled: a priority level's health is counted in hosts, not in their weights");
+    } else if (k === 'weighted_priority_health' && typeof v === 'boolean') {
+      options.weighted_priority_health = v;
     } else w(path, 'not understood; ignored');
   }
 }

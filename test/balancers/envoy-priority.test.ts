@@ -79,6 +79,19 @@ describe('envoy priority levels: the loads and panic flags Envoy\'s tests assert
     });
   }
 
+  it('WeightedPriorityHealth (Envoy 1.28): P0 weights 3,3,2,2 with the two 3s healthy, factor 100 -> 60 / 40; panic still counts hosts', () => {
+    const v = { ...view([3, 3, 2, 2, 1], ['a', 'b', 'c', 'd', 'x']), priority: Int32Array.from([0, 0, 0, 0, 1]) };
+    v.up.set([1, 1, 0, 0, 1]);
+    const weighted = new PrioritySet(v, 'envoy/round_robin', { overprovisioning_factor: 100, weighted_priority_health: true });
+    expect(Array.from(weighted.load)).toEqual([60, 40]);
+    expect(Array.from(new PrioritySet(v, 'envoy/round_robin', { overprovisioning_factor: 100 }).load)).toEqual([50, 50]);
+    // With P1 down too (total 60 < 100), panic is judged: by count, 2 of 4 hosts is 50% (60% by weight).
+    v.up[4] = 0;
+    const judged = (threshold: number) => new PrioritySet(v, 'envoy/round_robin', { weighted_priority_health: true, overprovisioning_factor: 100, healthy_panic_threshold: threshold }).panic[0];
+    expect(judged(51)).toBe(1);
+    expect(judged(50)).toBe(0);
+  });
+
   it('choosePriority: hash % 100 + 1 against the running sum (RingHashFailoverTest: 70/30, random 69 -> P0, 71 -> P1)', () => {
     const set = prioritySet([2, 1], [1, 1]);
     expect(Array.from(set.load)).toEqual([70, 30]);

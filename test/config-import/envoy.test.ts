@@ -79,11 +79,11 @@ describe('Envoy priorities', () => {
     expect(set.allBackups).toBe(false);
   });
 
-  it('load_assignment.policy: overprovisioning_factor is the algorithm\'s option; weighted_priority_health is named as not modelled', () => {
-    const policy = two.replace('  endpoints:', '  policy: { overprovisioning_factor: 200, weighted_priority_health: true }\n  endpoints:');
+  it('load_assignment.policy: overprovisioning_factor and weighted_priority_health are the algorithm\'s options; endpoint_stale_after is a warning', () => {
+    const policy = two.replace('  endpoints:', '  policy: { overprovisioning_factor: 200, weighted_priority_health: true, endpoint_stale_after: 10s }\n  endpoints:');
     const r = importBalancerText(cluster('', policy), 'e.yaml');
-    expect(r.options.overprovisioning_factor).toBe(200);
-    expect(r.warnings).toEqual([expect.stringMatching(/^e\.yaml:\d+: clusters\[api\]\.load_assignment\.policy\.weighted_priority_health: not modelled/)]);
+    expect(r.options).toMatchObject({ overprovisioning_factor: 200, weighted_priority_health: true });
+    expect(r.warnings).toEqual([expect.stringMatching(/^e\.yaml:\d+: clusters\[api\]\.load_assignment\.policy\.endpoint_stale_after: not understood; ignored/)]);
     expect(() => importBalancerText(cluster('', policy.replace('200', '0')), 'e.yaml')).toThrow(/load_assignment\.policy\.overprovisioning_factor: 0 is invalid: Envoy 1\.28 requires a whole number > 0/);
   });
 

@@ -7,7 +7,9 @@
  *
  * - A level's health is min(100, overprovisioning_factor × healthy / hosts) in whole
  *   percent (integer division, factor 140 by default), so a level with at least 1/1.4 ≈ 72%
- *   of its hosts healthy counts as wholly available.
+ *   of its hosts healthy counts as wholly available. With `weighted_priority_health`
+ *   (ClusterLoadAssignment.Policy, Envoy 1.27+) the hosts are counted by their weights:
+ *   healthy weight over total weight.
  * - The traffic (100 parts) goes to the levels in priority order: each takes
  *   min(what is left, health × 100 / normalized total) parts, where the normalized total is
  *   min(100, sum of the healths); any remainder from rounding goes to the first level with
@@ -27,22 +29,23 @@
  * backend's level is its `priority` (BackendView.priority; 0 when absent). Weight 0 is
  * lbsim's "drained" (Envoy requires weights >= 1): such a host is in no level. Not
  * modelled: degraded hosts (lbsim has none), localities and zone-aware routing,
- * `weighted_priority_health`, `fail_traffic_on_panic`, retry priority plugins.
+ * `fail_traffic_on_panic`, retry priority plugins.
  *
  * Options: `healthy_panic_threshold` (percent, rounded to a whole number as Envoy's
  * PROTOBUF_PERCENT_TO_ROUNDED_INTEGER_OR_DEFAULT does; @default 50; 0 turns panic off),
- * `overprovisioning_factor` (ClusterLoadAssignment.Policy, percent; @default 140).
+ * `overprovisioning_factor` (ClusterLoadAssignment.Policy, percent; @default 140),
+ * `weighted_priority_health` (@default false; panic still counts hosts, as in Envoy).
  * Allocates nothing after construction.
  */
 import { LbsimError } from '../../errors.ts';
 import { SETUP_DRAW } from '../instances.ts';
-import { intOption, numberOption } from '../options.ts';
+import { booleanOption, intOption, numberOption } from '../options.ts';
 import type { BackendView, BalancerModule } from '../types.ts';
 
 export const ENVOY_PANIC_DEFAULT = 50;
 export const ENVOY_OVERPROVISIONING_DEFAULT = 140;
 /** The options every Envoy algorithm takes from this file. */
-export const PRIORITY_SET_OPTIONS = ['healthy_panic_threshold', 'overprovisioning_factor'] as const;
+export const PRIORITY_SET_OPTIONS = ['healthy_panic_threshold', 'overprovisioning_factor', 'weighted_priority_health'] as const;
 
 /** Envoy's HostsSource::SourceType, the two lbsim has: a level's healthy hosts, or all of them (panic). */
 export const Source = { Healthy: 0, All: 1 } as const;
@@ -67,10 +70,12 @@ export class PrioritySet {
   private readonly sizes: Int32Array;
   private readonly threshold: number;
   private readonly overprovisioning: number;
+  private readonly weightedHealth: boolean;
 
   constructor(private readonly view: BackendView, algorithm: string, options: Readonly<Record<string, unknown>>) {
     this.threshold = Math.round(numberOption(algorithm, options, 'healthy_panic_threshold', ENVOY_PANIC_DEFAULT, 0, 100));
     this.overprovisioning = intOption(algorithm, options, 'overprovisioning_factor', ENVOY_OVERPROVISIONING_DEFAULT, 1, 4294967295);
+    this.weightedHealth = booleanOption(algorithm, options, 'weighted_priority_health', false);
     this.levelOf = view.priority === undefined ? new Int32Array(view.count) : Int32Array.from(view.priority);
     let top = 0;
     for (const l of this.levelOf) top = Math.max(top, l);
@@ -129,8 +134,9 @@ export class PrioritySet {
     let totalHealth = 0;
     for (let l = 0; l < this.levels; l++) {
       const hosts = this.sizes[2 * l + Source.All]!;
-      const healthy = this.sizes[2 * l + Source.Healthy]!;
-      this.health[l] = hosts === 0 ? 0 : Math.min(100, Math.floor((this.overprovisioning * healthy) / hosts));
+      const healthy = this.weightedHealth ? this.weightOf(l, Source.Healthy) : this.sizes[2 * l + Source.Healthy]!;
+      const total = this.weightedHealth ? this.weightOf(l, Source.All) : hosts;
+      this.health[l] = hosts === 0 ? 0 : Math.min(100, Math.floor((this.overprovisioning * healthy) / total));
       totalHealth += this.health[l]!;
     }
     const normalized = Math.min(100, totalHealth);
@@ -160,6 +166,14 @@ export class PrioritySet {
       total &&= this.panic[l] === 1;
     }
     if (total) this.loadInTotalPanic();
+  }
+
+  /** The configured weights of (level, source)'s hosts, summed (weighted_priority_health). */
+  private weightOf(level: number, source: Source): number {
+    const hosts = this.hosts(level, source);
+    let sum = 0;
+    for (let i = 0; i < this.size(level, source); i++) sum += this.view.weight[hosts[i]!]!;
+    return sum;
   }
 
   /** recalculateLoadInTotalPanic: parts by each level's number of hosts, healthy or not. */
