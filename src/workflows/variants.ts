@@ -51,11 +51,14 @@ export function withoutBackend(s: Scenario, index: number): Scenario {
   return { ...s, backends: s.backends.filter((_, i) => i !== index) };
 }
 
-const sameShape = (a: BackendSpec, b: BackendSpec) => a.weight === b.weight && a.concurrency === b.concurrency && a.queue === b.queue && a.speed === b.speed;
+/** Configured alike, and in the same role: a backup or a lower Envoy priority level is not one of the primaries, whatever its size. */
+const sameShape = (a: BackendSpec, b: BackendSpec) =>
+  a.weight === b.weight && a.concurrency === b.concurrency && a.queue === b.queue && a.speed === b.speed && (a.backup ?? false) === (b.backup ?? false) && (a.priority ?? 0) === (b.priority ?? 0);
 
 /**
  * The part of a fleet that capacity planning resizes: the template backend and every
- * backend configured like it (weight, slots, queue, speed). The rest stays as it is.
+ * backend configured like it (weight, slots, queue, speed, backup or not, priority level).
+ * The rest stays as it is.
  */
 export interface Fleet {
   template: BackendSpec;
