@@ -147,6 +147,11 @@ describe('flags: the message names the flag', () => {
     await expectUserError(['compare', 'small.yaml', '--algorithms', 'round-robin,round-robbin'], /^lbsim: --algorithms: unknown algorithm 'round-robbin'; expected one of round-robin, /);
   });
 
+  it('compare --algorithms with one that has no Envoy priority levels, for a scenario that has them: before any run', async () => {
+    await writeFile(join(dir, 'levels.yaml'), SYNTHETIC.replace('round-robin', 'envoy/round_robin').replace('count: 2 }', 'count: 2 }\n  - { name: standby, priority: 1 }'));
+    await expectUserError(['compare', 'levels.yaml', '--algorithms', 'envoy/random,round-robin'], /^lbsim: --algorithms: round-robin: backends\.standby\.priority: priority level 1 needs an algorithm with priority levels/);
+  });
+
   it('run --windows without --threads is not silently ignored', async () => {
     await expectUserError(['run', 'small.yaml', '--windows', '3'], /^lbsim: --windows K splits a run across threads: add --threads N/);
   });

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { checkPriorityLevels } from '../../balancers/envoy/priority-set.ts';
 import { loadBalancerModule } from '../../balancers/registry.ts';
 import { isLbsimError, LbsimError } from '../../errors.ts';
 import { loadScenario } from '../../scenario/load.ts';
@@ -40,12 +41,17 @@ export function compareCommand(ctx: CliContext): Command {
       }
       if (alternatives.length < 2) throw new LbsimError('USAGE', 'nothing to compare: give --algorithms a,b or two or more scenario files');
       checkOutputNotInput(opts.out, alternatives.flatMap((a) => scenarioInputs(a.scenario)));
-      // An unknown algorithm is bad input: say so before any run starts.
+      // An unknown algorithm, or one without the scenario's Envoy priority levels, is bad input: say so before any run starts.
       for (const a of alternatives) {
-        await loadBalancerModule(a.scenario.balancer.algorithm, a.scenario.baseDir).catch((e: unknown) => {
+        const module = await loadBalancerModule(a.scenario.balancer.algorithm, a.scenario.baseDir).catch((e: unknown) => {
           // The name came from --algorithms, not from a scenario line: say where to fix it.
           throw opts.algorithms !== undefined && isLbsimError(e) && e.code === 'BALANCER_UNKNOWN' ? new LbsimError(e.code, `--algorithms: ${e.message}`, { cause: e }) : e;
         });
+        try {
+          checkPriorityLevels(a.scenario.backends, module);
+        } catch (e) {
+          throw opts.algorithms !== undefined && isLbsimError(e) ? new LbsimError(e.code, `--algorithms: ${a.scenario.balancer.algorithm}: ${e.message}`, { cause: e }) : e;
+        }
       }
       const cluster = clusterOf(opts, ctx);
       const started = performance.now();
