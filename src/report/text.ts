@@ -53,15 +53,18 @@ export function formatText(r: Report): string {
   // Over completed requests only (the report's latency is): rejected and timed-out ones have none, and the line says so.
   lines.push(`latency   of completed: mean ${ms(l.mean)}  p50 ${ms(l.p50)}  p90 ${ms(l.p90)}  p99 ${ms(l.p99)}  p99.9 ${ms(l.p999)}  max ${ms(l.max)}`);
   lines.push(`imbalance max/mean share ${r.imbalance.maxOverMean.toFixed(3)}  Jain ${r.imbalance.jain.toFixed(3)}`);
+  const levels = levelLine(r);
+  if (levels !== undefined) lines.push(levels);
   const slo = sloLine(r);
   if (slo !== undefined) lines.push(slo);
   lines.push('');
   const nameW = Math.max(7, ...r.backends.map((b) => b.name.length));
   // Weights are shown when they differ: a misweighted backend is the classic cause of an uneven spread.
   const weighted = r.backends.some((b) => b.weight !== r.backends[0]!.weight);
-  const headers = [...(weighted ? ['weight'] : []), 'share', 'util', 'p50', 'p99', 'rejected', 'timed out', 'max queue'];
+  const leveled = r.backends.some((b) => b.priority !== undefined);
+  const headers = [...(leveled ? ['priority'] : []), ...(weighted ? ['weight'] : []), 'share', 'util', 'p50', 'p99', 'rejected', 'timed out', 'max queue'];
   const row = (b: Backend) => {
-    const cells = [...(weighted ? [String(b.weight)] : []), pct(b.share), pct(b.utilization), ms(b.latency.p50), ms(b.latency.p99), String(b.rejected), String(b.timedOut), String(b.maxQueue)];
+    const cells = [...(leveled ? [String(b.priority ?? 0)] : []), ...(weighted ? [String(b.weight)] : []), pct(b.share), pct(b.utilization), ms(b.latency.p50), ms(b.latency.p99), String(b.rejected), String(b.timedOut), String(b.maxQueue)];
     return `${b.name.padEnd(nameW)}  ${cells.map((c) => c.padStart(9)).join(' ')}`;
   };
   const { busiest, rest, idlest } = backendRows(r.backends);
@@ -100,4 +103,13 @@ export function formatText(r: Report): string {
     if (r.overload.length > shown.length) lines.push(`  … ${r.overload.length - shown.length} more (see --format json)`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** With Envoy priority levels: the share of the picks each level took (how much spilled over). */
+function levelLine(r: Report): string | undefined {
+  if (!r.backends.some((b) => b.priority !== undefined)) return undefined;
+  const share = new Map<number, number>();
+  for (const b of r.backends) share.set(b.priority ?? 0, (share.get(b.priority ?? 0) ?? 0) + b.share);
+  const parts = [...share.entries()].sort((a, b) => a[0] - b[0]).map(([l, s]) => `P${l} ${pct(s)}`);
+  return `levels    ${parts.join('  ')} of the picks (Envoy priority levels)`;
 }

@@ -30,6 +30,8 @@ export interface BackendReport {
   proxyWait: { mean: number; max: number };
   /** What the balancer knew of this backend; present only when the scenario uses server-health knobs (checks, backups, slow start). */
   health?: BackendHealthReport;
+  /** Its Envoy priority level; present only when the scenario has levels (a backend's `priority` above 0). */
+  priority?: number;
 }
 
 /** Server health of one backend over the measured period (src/engine/server-health.ts). */

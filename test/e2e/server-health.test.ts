@@ -13,6 +13,8 @@ import { hasStackTrace, runCli } from '../helpers/cli.ts';
 
 interface Backend {
   name: string;
+  share: number;
+  priority?: number;
   rejected: number;
   health: { sentWhileDown: number; markedDown: number; ejections: number };
 }
@@ -68,6 +70,15 @@ describe('scenarios/dead-server', () => {
     expect(share(121, 160)).toBeGreaterThan(0.72 - 0.01);
     expect(share(121, 160)).toBeLessThan(0.72 + 0.01);
     expect(standby.slice(at(161)).every((n) => n === 0)).toBe(true);
+    // The report names each backend's level, and the summary the share each level took.
+    expect(rep.backends.map((b) => b.priority)).toEqual([0, 0, 0, 0, 0, 1, 1]);
+    const text = await runCli(['run', 'scenarios/dead-server/envoy-priorities.yaml']);
+    const p1 = (by: (b: Backend) => boolean) => rep.backends.filter(by).reduce((n, b) => n + b.share, 0);
+    expect(text.stdout).toContain(`levels    P0 ${(p1((b) => b.priority === 0) * 100).toFixed(1)}%  P1 ${(p1((b) => b.priority === 1) * 100).toFixed(1)}% of the picks (Envoy priority levels)`);
+    expect(text.stdout).toMatch(/^standby-1 +1 +9\.\d+%/m);
+    // Without levels, neither the field nor the line.
+    const plain = await report('scenarios/dead-server/active-checks.yaml');
+    expect(plain.backends.every((b) => !('priority' in b))).toBe(true);
   });
 
   it('a priority with an algorithm that has no levels is named at FILE:LINE by run (exit 2) and validate (a finding)', async () => {
