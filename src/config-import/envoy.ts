@@ -7,11 +7,12 @@
  * Understood: name, lb_policy (ROUND_ROBIN, LEAST_REQUEST, RING_HASH, MAGLEV, RANDOM),
  * least_request_lb_config (choice_count, active_request_bias), ring_hash_lb_config
  * (minimum/maximum_ring_size, hash_function XX_HASH), maglev_lb_config (table_size),
- * common_lb_config.healthy_panic_threshold, load_assignment endpoints (socket_address,
- * load_balancing_weight, health_status), circuit_breakers, outlier_detection,
- * health_checks, slow_start_config (the last three become server-health knobs),
- * load_assignment.policy (overprovisioning_factor, weighted_priority_health); connect_timeout, type and the like are
- * accepted silently (they change nothing lbsim models). An endpoint's locality priority
+ * common_lb_config (healthy_panic_threshold, zone_aware_lb_config.fail_traffic_on_panic),
+ * load_assignment endpoints (socket_address, load_balancing_weight, health_status),
+ * circuit_breakers, outlier_detection, health_checks, slow_start_config (the last three
+ * become server-health knobs), load_assignment.policy (overprovisioning_factor,
+ * weighted_priority_health); connect_timeout, type and the like are accepted silently
+ * (they change nothing lbsim models). An endpoint's locality priority
  * becomes the backend's `priority`: the envoy/* algorithms fail over level by level as
  * Envoy does (src/balancers/envoy/priority-set.ts).
  * Any other field is a warning naming its line and path. What Envoy rejects (an lb_policy
@@ -157,6 +158,7 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
   if (common) {
     for (const [k, v] of Object.entries(common)) {
       if (k === 'healthy_panic_threshold') options.healthy_panic_threshold = Number(unwrap(v));
+      else if (k === 'zone_aware_lb_config' && isObj(v)) zoneAwareOf(v, algorithm, options, w);
       else w(`common_lb_config.${k}`, 'not understood; ignored');
     }
   }
@@ -253,6 +255,22 @@ function policyOf(policy: Obj, options: Record<string, unknown>, at: (path: stri
     } else if (k === 'weighted_priority_health' && typeof v === 'boolean') {
       options.weighted_priority_health = v;
     } else w(path, 'not understood; ignored');
+  }
+}
+
+/**
+ * CommonLbConfig.ZoneAwareLbConfig: `fail_traffic_on_panic` becomes the option of the
+ * zone-aware algorithms (round robin, least request, random; Envoy's ring hash and Maglev
+ * do not apply it). Zone-aware routing itself needs the local cluster's localities: not
+ * modelled.
+ */
+function zoneAwareOf(config: Obj, algorithm: string, options: Record<string, unknown>, w: Warn): void {
+  for (const [k, v] of Object.entries(config)) {
+    const path = `common_lb_config.zone_aware_lb_config.${k}`;
+    if (k !== 'fail_traffic_on_panic') w(path, 'zone-aware routing is not modelled (it needs the local cluster\'s localities); ignored');
+    else if (algorithm === 'envoy/ring_hash' || algorithm === 'envoy/maglev') w(path, `${algorithm} does not apply it in Envoy (not a zone-aware balancer); ignored`);
+    else if (typeof v === 'boolean') options.fail_traffic_on_panic = v;
+    else w(path, 'not true or false; ignored');
   }
 }
 

@@ -143,6 +143,20 @@ describe('envoy/round_robin over priority levels (Envoy FailoverTest)', () => {
     expect(h.sequence(1)).toEqual(['p2']);
   });
 
+  it('PriorityUpdatesWithLocalHostSetDisableOnPanic: with fail_traffic_on_panic, total panic fails the request instead', () => {
+    const h = harness(envoyRoundRobin, [1, 1, 1], { initial_index: 0, fail_traffic_on_panic: true }, 1, ['p0', 'p1', 'p2'], { priority: [0, 1, 2], random: zero });
+    h.down(0);
+    h.down(1);
+    h.down(2);
+    expect(h.sequence(1)).toEqual(['-']);
+    h.upAgain(2);
+    expect(h.sequence(1)).toEqual(['p2']);
+    h.upAgain(0);
+    expect(h.sequence(1)).toEqual(['p0']);
+    h.down(0);
+    expect(h.sequence(1)).toEqual(['p2']);
+  });
+
   it('PrioritiesWithZeroWarmedHosts: P0 of 2 hosts with none healthy sends everything to P1', () => {
     const h = harness(envoyRoundRobin, [1, 1, 1], { initial_index: 0 }, 1, ['a', 'b', 'c'], { priority: [0, 0, 1] });
     h.down(0);
@@ -220,6 +234,23 @@ describe('envoy/least_request and envoy/random over priority levels', () => {
     expect(at(46)).toBe('x'); // 47 > 46 -> P1; 46 % 2 = 0
     expect(at(47)).toBe('y'); // 47 % 2 = 1
     expect(at(145)).toBe('a');
+  });
+});
+
+describe('fail_traffic_on_panic', () => {
+  it('round robin, least request and random fail a request of a level in panic; one healthy host of 4 is panic', () => {
+    for (const module of [envoyRoundRobin, envoyLeastRequest, envoyRandom]) {
+      const h = harness(module, [1, 1, 1, 1], { fail_traffic_on_panic: true });
+      h.down(0);
+      h.down(1);
+      expect(new Set(h.sequence(20)), module.name).toEqual(new Set(['c', 'd']));
+      h.down(2);
+      expect(new Set(h.sequence(20)), module.name).toEqual(new Set(['-']));
+    }
+  });
+
+  it('ring hash and Maglev do not take it (Envoy\'s are not zone-aware balancers)', () => {
+    for (const module of [envoyRingHash, envoyMaglev]) expect(() => harness(module, [1, 1], { fail_traffic_on_panic: true }), module.name).toThrow(/balancer\.fail_traffic_on_panic: unknown option/);
   });
 });
 

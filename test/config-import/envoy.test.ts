@@ -99,6 +99,16 @@ describe('Envoy priorities', () => {
     expect(validateProxyText(cluster('', onlyP1), 'e.yaml', {}).findings).toEqual([]);
   });
 
+  it('common_lb_config.zone_aware_lb_config: fail_traffic_on_panic for the zone-aware algorithms; routing knobs and ring hash are warnings', () => {
+    const za = '  common_lb_config: { zone_aware_lb_config: { fail_traffic_on_panic: true, min_cluster_size: 3 } }\n';
+    const rr = importBalancerText(cluster(za, two), 'e.yaml');
+    expect(rr.options.fail_traffic_on_panic).toBe(true);
+    expect(rr.warnings).toEqual([expect.stringMatching(/^e\.yaml:3: clusters\[api\]\.common_lb_config\.zone_aware_lb_config\.min_cluster_size: zone-aware routing is not modelled/)]);
+    const ring = importBalancerText(cluster(`  lb_policy: RING_HASH\n${za}`, two), 'e.yaml');
+    expect(ring.options.fail_traffic_on_panic).toBeUndefined();
+    expect(ring.warnings.some((w) => /fail_traffic_on_panic: envoy\/ring_hash does not apply it in Envoy/.test(w))).toBe(true);
+  });
+
   it('a negative priority is an error at its line', () => {
     expect(() => importBalancerText(cluster('', two.replace('priority: 1', 'priority: -1')), 'e.yaml')).toThrow(/^e\.yaml:9: clusters\[api\]\.load_assignment\.endpoints\[1\]\.priority: -1 is invalid/);
   });

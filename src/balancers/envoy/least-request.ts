@@ -13,7 +13,8 @@
  *
  * Options: `choice_count` (@default 2, >= 2 as Envoy requires), `active_request_bias`
  * (@default 1.0, >= 0), `initial_index`, `healthy_panic_threshold` (@default 50),
- * `overprovisioning_factor` (@default 140).
+ * `overprovisioning_factor` (@default 140), `weighted_priority_health`,
+ * `fail_traffic_on_panic` (@default false; see priority-set.ts).
  * Mapping: rq_active is the backend's in-flight count (one Envoy worker; `instances` for
  * several). Draw d of a request is ctx.random(request, d) (Envoy: random() % size); the
  * level's draw, made only with several levels, is ctx.random(request, choice_count).
@@ -24,7 +25,7 @@ import { StateReader } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { EdfSources } from './edf-sources.ts';
-import { PRIORITY_SET_OPTIONS, PrioritySet, envoySeed, hostWeight } from './priority-set.ts';
+import { PRIORITY_SET_OPTIONS, PrioritySet, Source, envoySeed, failsOnPanic, hostWeight } from './priority-set.ts';
 
 export const ENVOY_LEAST_REQUEST_DEFAULTS = { choice_count: 2, active_request_bias: 1.0 } as const;
 
@@ -35,11 +36,12 @@ export const envoyLeastRequest: BalancerModule = {
   priorityLevels: true,
   create({ backends, options, random }) {
     const name = 'envoy/least_request';
-    rejectUnknownOptions(name, options, ['choice_count', 'active_request_bias', 'initial_index', ...PRIORITY_SET_OPTIONS]);
+    rejectUnknownOptions(name, options, ['choice_count', 'active_request_bias', 'initial_index', ...PRIORITY_SET_OPTIONS, 'fail_traffic_on_panic']);
     const choices = intOption(name, options, 'choice_count', ENVOY_LEAST_REQUEST_DEFAULTS.choice_count, 2, 1000);
     const bias = numberOption(name, options, 'active_request_bias', ENVOY_LEAST_REQUEST_DEFAULTS.active_request_bias, 0);
     const seed = envoySeed(name, options, random);
     const set = new PrioritySet(backends, name, options);
+    const failOnPanic = failsOnPanic(name, options);
     const active = backends.inFlight;
     const weight = (h: number) => {
       const w = hostWeight(backends, h);
@@ -55,6 +57,7 @@ export const envoyLeastRequest: BalancerModule = {
       pick(request) {
         const level = set.levels === 1 ? 0 : set.chooseByDraw(random(request, choices));
         const source = set.source(level);
+        if (failOnPanic && source === Source.All) return -1;
         if (edf.isWeighted(level, source)) return edf.pick(level, source);
         const n = set.size(level, source);
         if (n === 0) return -1;

@@ -28,8 +28,8 @@
  * in an outage is refused by it, which lbsim counts as a rejection at that backend. A
  * backend's level is its `priority` (BackendView.priority; 0 when absent). Weight 0 is
  * lbsim's "drained" (Envoy requires weights >= 1): such a host is in no level. Not
- * modelled: degraded hosts (lbsim has none), localities and zone-aware routing,
- * `fail_traffic_on_panic`, retry priority plugins.
+ * modelled: degraded hosts (lbsim has none), localities and zone-aware routing, retry
+ * priority plugins. `fail_traffic_on_panic`: failsOnPanic below.
  *
  * Options: `healthy_panic_threshold` (percent, rounded to a whole number as Envoy's
  * PROTOBUF_PERCENT_TO_ROUNDED_INTEGER_OR_DEFAULT does; @default 50; 0 turns panic off),
@@ -46,6 +46,16 @@ export const ENVOY_PANIC_DEFAULT = 50;
 export const ENVOY_OVERPROVISIONING_DEFAULT = 140;
 /** The options every Envoy algorithm takes from this file. */
 export const PRIORITY_SET_OPTIONS = ['healthy_panic_threshold', 'overprovisioning_factor', 'weighted_priority_health'] as const;
+
+/**
+ * `fail_traffic_on_panic` (common_lb_config.zone_aware_lb_config): a request whose level is
+ * in panic fails (no host) instead of going to all the level's hosts
+ * (ZoneAwareLoadBalancerBase::hostSourceToUse). Round robin, least request and random only,
+ * as in Envoy: ring hash and Maglev are not zone-aware and ignore it. @default false
+ */
+export function failsOnPanic(algorithm: string, options: Readonly<Record<string, unknown>>): boolean {
+  return booleanOption(algorithm, options, 'fail_traffic_on_panic', false);
+}
 
 /** Envoy's HostsSource::SourceType, the two lbsim has: a level's healthy hosts, or all of them (panic). */
 export const Source = { Healthy: 0, All: 1 } as const;

@@ -4,13 +4,14 @@
  * hosts[random % hosts.size()], among the level's candidates (its healthy hosts, or all in
  * panic); weights are ignored, as in Envoy. The random number is the 32 bits behind
  * ctx.random(request, 0). Options: `healthy_panic_threshold` (@default 50),
- * `overprovisioning_factor` (@default 140).
+ * `overprovisioning_factor` (@default 140), `weighted_priority_health`,
+ * `fail_traffic_on_panic` (@default false; see priority-set.ts).
  */
 import { rejectUnknownOptions } from '../options.ts';
 import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
-import { PRIORITY_SET_OPTIONS, PrioritySet, modOfHalves } from './priority-set.ts';
+import { PRIORITY_SET_OPTIONS, PrioritySet, Source, failsOnPanic, modOfHalves } from './priority-set.ts';
 
 export const envoyRandom: BalancerModule = {
   name: 'envoy/random',
@@ -18,8 +19,9 @@ export const envoyRandom: BalancerModule = {
   follows: `Envoy ${ENVOY_VERSION} load_balancer_impl.cc (RandomLoadBalancer)`,
   priorityLevels: true,
   create({ backends, options, random }) {
-    rejectUnknownOptions('envoy/random', options, [...PRIORITY_SET_OPTIONS]);
+    rejectUnknownOptions('envoy/random', options, [...PRIORITY_SET_OPTIONS, 'fail_traffic_on_panic']);
     const set = new PrioritySet(backends, 'envoy/random', options);
+    const failOnPanic = failsOnPanic('envoy/random', options);
     const refresh = () => set.refresh();
     return {
       pick(request) {
@@ -29,6 +31,7 @@ export const envoyRandom: BalancerModule = {
         const lo = (u * 4294967296 - hi * 65536) | 0;
         const level = set.levels === 1 ? 0 : set.choose(modOfHalves(hi, lo, 100));
         const source = set.source(level);
+        if (failOnPanic && source === Source.All) return -1;
         const n = set.size(level, source);
         if (n === 0) return -1;
         return set.hosts(level, source)[n <= 32768 ? (((hi % n) * 65536) + lo) % n : modOfHalves(hi, lo, n)]!;

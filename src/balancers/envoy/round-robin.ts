@@ -13,8 +13,8 @@
  * not all start on the same host. Weights 5,1,1 from a fresh scheduler give a a a a b c a.
  *
  * Options: `initial_index` (Envoy's seed_; @default random per balancer),
- * `healthy_panic_threshold` (@default 50) and `overprovisioning_factor` (@default 140),
- * see priority-set.ts. Slow start (slow_start_config) is the engine's: hosts are added with
+ * `healthy_panic_threshold` (@default 50), `overprovisioning_factor` (@default 140),
+ * `weighted_priority_health` and `fail_traffic_on_panic` (@default false), see priority-set.ts. Slow start (slow_start_config) is the engine's: hosts are added with
  * their ramped weight (hostWeight), and a host in slow start makes even equal weights use
  * the scheduler. The level's draw is ctx.random(request, 0), drawn only with several levels.
  */
@@ -23,7 +23,7 @@ import { StateReader } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { EdfSources } from './edf-sources.ts';
-import { PRIORITY_SET_OPTIONS, PrioritySet, Source, envoySeed, hostWeight } from './priority-set.ts';
+import { PRIORITY_SET_OPTIONS, PrioritySet, Source, envoySeed, failsOnPanic, hostWeight } from './priority-set.ts';
 
 export const envoyRoundRobin: BalancerModule = {
   name: 'envoy/round_robin',
@@ -31,9 +31,10 @@ export const envoyRoundRobin: BalancerModule = {
   follows: `Envoy ${ENVOY_VERSION} load_balancer_impl.cc (RoundRobinLoadBalancer), edf_scheduler.h`,
   priorityLevels: true,
   create({ backends, options, random }) {
-    rejectUnknownOptions('envoy/round_robin', options, ['initial_index', ...PRIORITY_SET_OPTIONS]);
+    rejectUnknownOptions('envoy/round_robin', options, ['initial_index', ...PRIORITY_SET_OPTIONS, 'fail_traffic_on_panic']);
     const seed = envoySeed('envoy/round_robin', options, random);
     const set = new PrioritySet(backends, 'envoy/round_robin', options);
+    const failOnPanic = failsOnPanic('envoy/round_robin', options);
     const edf = new EdfSources(set, backends.count, (h) => hostWeight(backends, h), seed);
     /**
      * rr_indexes_ (index level * 2 + source) are seed + k after k picks; kept as k, with
@@ -60,6 +61,7 @@ export const envoyRoundRobin: BalancerModule = {
       pick(request) {
         const level = set.levels === 1 ? 0 : set.chooseByDraw(random(request, 0));
         const source = set.source(level);
+        if (failOnPanic && source === Source.All) return -1;
         if (edf.isWeighted(level, source)) return edf.pick(level, source);
         const n = set.size(level, source);
         if (n === 0) return -1;
