@@ -62,4 +62,3 @@ export function createSimulation(scenario: Scenario, balancer: BalancerModule, s
   if (sim.health === null) for (let b = 0; b < sim.backends.count; b++) if (sim.backends.up[b] === 0) sim.balancer.onBackendDown?.(b);
   return sim;
 }
-

@@ -12,9 +12,9 @@
  * circuit_breakers, outlier_detection, health_checks, slow_start_config (the last three
  * become server-health knobs), load_assignment.policy (overprovisioning_factor,
  * weighted_priority_health); connect_timeout, type and the like are accepted silently
- * (they change nothing lbsim models). An endpoint's locality priority
- * becomes the backend's `priority`: the envoy/* algorithms fail over level by level as
- * Envoy does (src/balancers/envoy/priority-set.ts).
+ * (they change nothing lbsim models). An endpoint's locality priority becomes the
+ * backend's `priority`: the envoy/* algorithms fail over level by level as Envoy does
+ * (src/balancers/envoy/priority-set.ts).
  * Any other field is a warning naming its line and path. What Envoy rejects (an lb_policy
  * it does not know, an endpoint weight below 1) is an error at FILE:LINE. Backends are
  * named "address:port".
