@@ -129,33 +129,26 @@ describe('envoy/round_robin over priority levels (Envoy FailoverTest)', () => {
     expect(new Set(h.sequence(10))).toEqual(new Set(['p1']));
   });
 
-  it('PriorityUpdatesWithLocalHostSet: total panic picks P0\'s unhealthy host; then P2, P0, P2 as their health changes', () => {
-    const h = harness(envoyRoundRobin, [1, 1, 1], { initial_index: 0 }, 1, ['p0', 'p1', 'p2'], { priority: [0, 1, 2], random: zero });
-    h.down(0);
-    h.down(1);
-    h.down(2);
-    expect(h.sequence(1)).toEqual(['p0']);
-    h.upAgain(2);
-    expect(h.sequence(1)).toEqual(['p2']);
-    h.upAgain(0);
-    expect(h.sequence(1)).toEqual(['p0']);
-    h.down(0);
-    expect(h.sequence(1)).toEqual(['p2']);
-  });
-
-  it('PriorityUpdatesWithLocalHostSetDisableOnPanic: with fail_traffic_on_panic, total panic fails the request instead', () => {
-    const h = harness(envoyRoundRobin, [1, 1, 1], { initial_index: 0, fail_traffic_on_panic: true }, 1, ['p0', 'p1', 'p2'], { priority: [0, 1, 2], random: zero });
-    h.down(0);
-    h.down(1);
-    h.down(2);
-    expect(h.sequence(1)).toEqual(['-']);
-    h.upAgain(2);
-    expect(h.sequence(1)).toEqual(['p2']);
-    h.upAgain(0);
-    expect(h.sequence(1)).toEqual(['p0']);
-    h.down(0);
-    expect(h.sequence(1)).toEqual(['p2']);
-  });
+  // Envoy's PriorityUpdatesWithLocalHostSet and …DisableOnPanic: one host per level, all down
+  // (total panic), then P2 up, P0 up, P0 down again; random() left at the mock's 0.
+  const updates: [string, Record<string, unknown>, string][] = [
+    ['PriorityUpdatesWithLocalHostSet: total panic picks P0\'s unhealthy host; then P2, P0, P2 as their health changes', {}, 'p0'],
+    ['PriorityUpdatesWithLocalHostSetDisableOnPanic: with fail_traffic_on_panic, total panic fails the request instead', { fail_traffic_on_panic: true }, '-'],
+  ];
+  for (const [name, options, inTotalPanic] of updates) {
+    it(name, () => {
+      const h = harness(envoyRoundRobin, [1, 1, 1], { initial_index: 0, ...options }, 1, ['p0', 'p1', 'p2'], { priority: [0, 1, 2], random: zero });
+      for (const b of [0, 1, 2]) h.down(b);
+      const after = (change: () => void) => {
+        change();
+        return h.sequence(1)[0];
+      };
+      expect(after(() => {})).toBe(inTotalPanic);
+      expect(after(() => h.upAgain(2))).toBe('p2');
+      expect(after(() => h.upAgain(0))).toBe('p0');
+      expect(after(() => h.down(0))).toBe('p2');
+    });
+  }
 
   it('PrioritiesWithZeroWarmedHosts: P0 of 2 hosts with none healthy sends everything to P1', () => {
     const h = harness(envoyRoundRobin, [1, 1, 1], { initial_index: 0 }, 1, ['a', 'b', 'c'], { priority: [0, 0, 1] });
