@@ -59,6 +59,8 @@ export interface BackendView {
    * `priorityLevels` are given backends above 0.
    */
   readonly priority?: Int32Array;
+  /** Each backend's locality name (Envoy "region/zone/sub_zone"; "" for none). Absent in hand-made views: all "". */
+  readonly locality?: readonly string[];
 }
 
 export interface BalancerContext {

@@ -7,8 +7,9 @@
  * Understood: name, lb_policy (ROUND_ROBIN, LEAST_REQUEST, RING_HASH, MAGLEV, RANDOM),
  * least_request_lb_config (choice_count, active_request_bias), ring_hash_lb_config
  * (minimum/maximum_ring_size, hash_function XX_HASH), maglev_lb_config (table_size),
- * common_lb_config (healthy_panic_threshold, zone_aware_lb_config.fail_traffic_on_panic),
- * load_assignment endpoints (socket_address, load_balancing_weight, health_status),
+ * common_lb_config (healthy_panic_threshold, zone_aware_lb_config.fail_traffic_on_panic,
+ * locality_weighted_lb_config), load_assignment endpoints (socket_address,
+ * load_balancing_weight, health_status; each group's locality and its weight),
  * circuit_breakers, outlier_detection, health_checks, slow_start_config (the last three
  * become server-health knobs), load_assignment.policy (overprovisioning_factor,
  * weighted_priority_health); connect_timeout, type and the like are accepted silently
@@ -159,7 +160,10 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
     for (const [k, v] of Object.entries(common)) {
       if (k === 'healthy_panic_threshold') options.healthy_panic_threshold = Number(unwrap(v));
       else if (k === 'zone_aware_lb_config' && isObj(v)) zoneAwareOf(v, algorithm, options, w);
-      else w(`common_lb_config.${k}`, 'not understood; ignored');
+      else if (k === 'locality_weighted_lb_config') {
+        if (algorithm === 'envoy/ring_hash' || algorithm === 'envoy/maglev') w(`common_lb_config.${k}`, `locality weights are not modelled for ${algorithm} (lbsim weighs localities for round robin, least request and random); ignored`);
+        else options.locality_weighted_lb = true;
+      } else w(`common_lb_config.${k}`, 'not understood; ignored');
     }
   }
   if (algorithm === 'envoy/ring_hash' || algorithm === 'envoy/maglev') w('lb_policy', 'the request hash is modelled as the route key (the route\'s hash_policy lives in the route configuration, not the cluster)');
@@ -172,12 +176,14 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
     for (const k of Object.keys(la)) if (!['endpoints', 'cluster_name', 'policy'].includes(k)) w(`load_assignment.${k}`, 'not understood; ignored');
     if (isObj(la.policy)) policyOf(la.policy, options, at, w);
   }
+  const localityWeights: [number, string, number][] = [];
   endpoints.forEach((group, gi) => {
     const priority = group.priority === undefined ? 0 : Number(unwrap(group.priority));
     if (!Number.isInteger(priority) || priority < 0) {
       throw new LbsimError('SCENARIO_INVALID', `${at(`load_assignment.endpoints[${gi}].priority`)}: ${JSON.stringify(group.priority)} is invalid: Envoy 1.28 requires a whole number >= 0 (LocalityLbEndpoints.priority) and rejects the cluster`);
     }
-    if (group.load_balancing_weight !== undefined) w(`load_assignment.endpoints[${gi}].load_balancing_weight`, 'locality weights are not modelled; ignored');
+    const locality = localityName(group.locality);
+    if (group.load_balancing_weight !== undefined) localityWeights.push([gi, locality, Number(unwrap(group.load_balancing_weight))]);
     const lbs = Array.isArray(group.lb_endpoints) ? group.lb_endpoints.filter(isObj) : [];
     let localitySum = 0;
     lbs.forEach((e, ei) => {
@@ -194,6 +200,7 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
       }
       localitySum += s.weight;
       if (priority > 0) s.priority = priority;
+      if (locality !== '') s.locality = locality;
       if (e.health_status !== undefined && e.health_status !== 'HEALTHY' && e.health_status !== 'UNKNOWN') {
         s.down = true;
         w(`${path}.health_status`, `${String(e.health_status)}: imported with weight 0 (drained)`);
@@ -203,6 +210,7 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
     });
     if (localitySum > UINT32_MAX) throw new LbsimError('SCENARIO_INVALID', `${at(`load_assignment.endpoints[${gi}]`)}: the endpoints' load_balancing_weight sum to ${localitySum}, more than Envoy allows in a locality (4294967295)`);
   });
+  localityWeightsOf(localityWeights, options, at, w);
   if (servers.length === 0) w('load_assignment', 'no endpoints (EDS clusters get them at run time): list the backends in the scenario');
   const cb = sub('circuit_breakers');
   const thresholds = cb && Array.isArray(cb.thresholds) ? cb.thresholds.filter(isObj) : [];
@@ -272,6 +280,32 @@ function zoneAwareOf(config: Obj, algorithm: string, options: Record<string, unk
     else if (typeof v === 'boolean') options.fail_traffic_on_panic = v;
     else w(path, 'not true or false; ignored');
   }
+}
+
+/** An endpoint group's locality ({ region, zone, sub_zone }) as lbsim names it: "region/zone/sub_zone", "" for none. */
+function localityName(v: unknown): string {
+  if (!isObj(v)) return '';
+  const parts = [v.region, v.zone, v.sub_zone].map((p) => (typeof p === 'string' ? p : ''));
+  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  return parts.join('/');
+}
+
+/**
+ * LocalityLbEndpoints.load_balancing_weight, by locality name, as the algorithm's
+ * `locality_weights` (used with locality_weighted_lb_config, ignored by Envoy without it).
+ * lbsim keeps one weight per locality name: the same locality at two priorities with two
+ * weights is a warning, and the first stands.
+ */
+function localityWeightsOf(groups: readonly [number, string, number][], options: Record<string, unknown>, at: (path: string) => string, w: Warn): void {
+  if (groups.length === 0) return;
+  const weights: Record<string, number> = {};
+  for (const [gi, name, weight] of groups) {
+    const path = `load_assignment.endpoints[${gi}].load_balancing_weight`;
+    if (!Number.isInteger(weight) || weight < 1 || weight > UINT32_MAX) throw new LbsimError('SCENARIO_INVALID', `${at(path)}: ${weight} is invalid: Envoy 1.28 requires a whole number >= 1 (LocalityLbEndpoints.load_balancing_weight) and rejects the cluster`);
+    if (name in weights && weights[name] !== weight) w(path, `locality '${name}' already has weight ${weights[name]} (lbsim keeps one weight per locality name); ignored`);
+    else weights[name] = weight;
+  }
+  options.locality_weights = weights;
 }
 
 /** Envoy slow_start_config: slow_start_window (Duration), aggression (RuntimeDouble), min_weight_percent (Percent). */

@@ -152,6 +152,7 @@ function importedKnobs(imported: ImportedBalancer): ImportedKnobs {
     const k: NonNullable<ReturnType<ImportedKnobs['servers']['get']>> = {};
     if (s.backup) k.backup = true;
     if (s.priority !== undefined) k.priority = s.priority;
+    if (s.locality !== undefined) k.locality = s.locality;
     const check = s.check ?? st.activeCheck;
     if (check !== undefined) k.check = check;
     // A down nginx peer is never tried: no passive checks, so the balancer knows it down from the start.

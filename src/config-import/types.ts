@@ -27,6 +27,8 @@ export interface ImportedServer {
   backup?: boolean;
   /** Envoy: the priority of the endpoint's locality (LocalityLbEndpoints.priority), when above 0. */
   priority?: number;
+  /** Envoy: the endpoint's locality as "region/zone/sub_zone", when it has one. */
+  locality?: string;
   /** `slowstart` (HAProxy) / `slow_start` (nginx Plus), ms. */
   slowStartMs?: number;
   /** Administratively down (HAProxy `disabled`, nginx `down`). */

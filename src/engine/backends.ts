@@ -24,6 +24,8 @@ export interface BackendSpec {
   backup?: boolean;
   /** Envoy priority level (0 is the highest; only for modules with `priorityLevels`). @default 0 */
   priority?: number;
+  /** Envoy locality ("region/zone/sub_zone"), for locality-weighted balancing. @default "" (none) */
+  locality?: string;
   /** Active health checks. @default none (the balancer learns outages at once) */
   check?: ActiveCheckSpec;
   /** Passive checks (nginx max_fails / fail_timeout). @default none */
@@ -64,6 +66,7 @@ export class BackendState implements BackendView {
   readonly proxyQueued: Int32Array;
   readonly full: Uint8Array;
   readonly priority: Int32Array;
+  readonly locality: readonly string[];
 
   private lines: SlotRings;
 
@@ -89,6 +92,7 @@ export class BackendState implements BackendView {
     this.proxyQueued = new Int32Array(n);
     this.full = new Uint8Array(n);
     this.priority = Int32Array.from(specs, (s) => s.priority ?? 0);
+    this.locality = specs.map((s) => s.locality ?? '');
   }
 
   /** Appends request slot `slot` to backend b's waiting line. */

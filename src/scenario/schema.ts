@@ -137,6 +137,8 @@ const backend = z.strictObject({
   /** Used only when no primary backend is usable (HAProxy / nginx `backup`). */
   backup: z.boolean().optional(),
   /** Envoy priority level (LocalityLbEndpoints.priority): 0 is the highest; envoy/* algorithms fail over level by level. */
+  /** Envoy locality (LocalityLbEndpoints.locality) as "region/zone/sub_zone", for `locality_weighted_lb`. */
+  locality: z.string({ error: 'expected a locality name such as us-east-1/us-east-1a' }).optional(),
   priority: z.number({ error: 'expected a priority level (a whole number 0..127)' }).int({ message: 'expected a whole number (a priority level)' }).min(0, { message: 'expected a priority level >= 0' }).max(127, { message: 'expected a priority level <= 127' }).optional(),
   ...serverKnobs,
   /** Most requests the proxy sends it at once (HAProxy maxconn, nginx max_conns); the rest wait at the proxy (src/engine/proxy.ts). */

@@ -10,7 +10,7 @@
  *   balancer.slowstart: 60s                             HAProxy slow start
  *   balancer.slow_start_config: { slow_start_window }   Envoy slow start
  *   balancer.allbackups / backup: [names]               backups (or a backend's backup: true)
- *   a backend's priority: N                             Envoy priority levels (or an Envoy endpoint's locality)
+ *   a backend's priority: N, locality: NAME             Envoy priority levels and localities (or an Envoy endpoint's)
  */
 import type { BackendSpec } from '../engine/backends.ts';
 import {
@@ -25,7 +25,7 @@ import type { ScenarioParsed } from './schema.ts';
 
 type Section = ScenarioParsed['balancer'];
 /** A backend's own knobs (its scenario entry). */
-export type OwnKnobs = Partial<Pick<ScenarioParsed['backends'][number], 'backup' | 'priority' | 'health_check' | 'max_fails' | 'fail_timeout' | 'slowstart'>>;
+export type OwnKnobs = Partial<Pick<ScenarioParsed['backends'][number], 'backup' | 'priority' | 'locality' | 'health_check' | 'max_fails' | 'fail_timeout' | 'slowstart'>>;
 type Knobs = Pick<Section, 'health_check' | 'max_fails' | 'fail_timeout' | 'slowstart' | 'outlier_detection' | 'slow_start_config' | 'allbackups' | 'backup'>;
 
 export const SERVER_KNOB_KEYS = ['health_check', 'max_fails', 'fail_timeout', 'slowstart', 'outlier_detection', 'slow_start_config', 'allbackups', 'backup'] as const;
@@ -43,7 +43,7 @@ export function takeServerKnobs(section: Section): { knobs: Knobs; rest: Record<
 
 /** What a proxy config said about the servers' health (config-import), by backend name. */
 export interface ImportedKnobs {
-  servers: Map<string, Pick<BackendSpec, 'backup' | 'priority' | 'check' | 'passive' | 'slowStart'>>;
+  servers: Map<string, Pick<BackendSpec, 'backup' | 'priority' | 'locality' | 'check' | 'passive' | 'slowStart'>>;
   allBackups?: boolean;
   outlier?: OutlierSpec;
 }
@@ -69,6 +69,8 @@ export function applyServerKnobs(backends: BackendSpec[], own: readonly OwnKnobs
       if (backup) throw new LbsimError('SCENARIO_INVALID', `${file}: backends: ${spec.name} is a backup and on priority level ${priority}: a backend is either a backup (HAProxy, nginx) or on an Envoy priority level above 0, not both`);
       spec.priority = priority;
     }
+    const locality = mine.locality ?? imp?.locality;
+    if (locality !== undefined && locality !== '') spec.locality = locality;
     const hc = mine.health_check ?? knobs.health_check;
     if (hc === false) {
       // explicitly unchecked

@@ -81,8 +81,8 @@ export async function proxyScenario(file: string, text: string, options: ProxySc
     );
   }
   const backends: BackendSpec[] = imported.servers.map((s) => {
-    // The model's machine (concurrency, queue, speed, outages); backups, priorities, checks, slow start and maxconn come from the config.
-    const { backup: _b, priority: _l, check: _c, passive: _p, slowStart: _s, maxconn: _m, maxqueue: _q, ...model } = base.backends.find((b) => b.name === s.name) ?? first;
+    // The model's machine (concurrency, queue, speed, outages); backups, priorities, localities, checks, slow start and maxconn come from the config.
+    const { backup: _b, priority: _l, locality: _z, check: _c, passive: _p, slowStart: _s, maxconn: _m, maxqueue: _q, ...model } = base.backends.find((b) => b.name === s.name) ?? first;
     return { ...model, name: s.name, weight: 1 };
   });
   const { algorithm, options: balancerOptions, imported: again, importedKnobs, proxy } = resolveBalancerSection(section, backends, dirname(abs), file);

@@ -18,6 +18,7 @@ import { formatPath, lineOf, parseScenario, prepareLoadedScenario, type Scenario
 import { formatDuration } from '../scenario/units.ts';
 import { parseYamlFile } from '../scenario/yaml-document.ts';
 import { mmcBlocking, serviceQuantile, serviceTail } from './queueing.ts';
+import { steadyShares } from './steady-shares.ts';
 import { meanRate, peakRate } from './variants.ts';
 
 export type Severity = 'error' | 'warning';
@@ -46,7 +47,7 @@ export interface ValidateOptions {
 export const VALIDATE_DEFAULTS = { highUtilization: 0.85, maxRejection: 0.01, maxTimeoutShare: 0.01, maxShare: 0.5 } as const;
 
 /** Algorithms that ignore weights (other than 0 = drained). */
-const WEIGHT_BLIND = new Set(['round-robin', 'least-connections', 'random', 'power-of-two']);
+const WEIGHT_BLIND = new Set(['round-robin', 'least-connections', 'random', 'power-of-two', 'envoy/random']);
 /** Algorithms that steer by live load, so shares follow capacity rather than configuration. */
 const LOAD_AWARE = /least|leastconn|power-of-two|p2c|ewma/i;
 
@@ -112,6 +113,12 @@ function checkScenario(scenario: Scenario, text: string, file: string, options: 
     else if (alwaysDown(b)) add('warning', bpath(i, 'outages'), `${who(i)} is down for the whole run: it is never picked`);
   });
   if (!pickable.some(Boolean)) add('error', ['backends'], 'no backend can ever be picked: every request will be rejected');
+  // Who carries the traffic while every server is up: not backups, lower Envoy priority levels or unweighted localities.
+  const { steady, share, unweighted, byLocality } = steadyShares(bs, pickable, weighted, scenario.balancer.options, algorithm);
+  for (const n of unweighted) {
+    const names = bs.filter((b, i) => pickable[i] && (b.locality ?? '') === n).map((b) => b.name);
+    add('warning', ['balancer', 'locality_weights'], `locality ${n === '' ? '(none)' : `'${n}'`} has no weight: with locality_weighted_lb, ${names.join(', ')} take${names.length === 1 ? 's' : ''} no traffic while a weighted locality has a healthy host (Envoy's locality weight 0)`);
+  }
 
   // Proxy knobs of another proxy than the algorithm's (src/scenario/load.ts proxyOptions): they change nothing.
   if (raw.balancer?.timeout_connect !== undefined && !algorithm.startsWith('haproxy/')) {
@@ -119,18 +126,17 @@ function checkScenario(scenario: Scenario, text: string, file: string, options: 
   }
 
   // Weights the algorithm ignores.
-  const weights = new Set(bs.filter((_, i) => pickable[i]).map((b) => b.weight));
+  const weights = new Set(bs.filter((_, i) => steady[i]).map((b) => b.weight));
   if (!weighted && weights.size > 1) {
     add('warning', ['balancer', 'algorithm'], `backends have different weights, but ${algorithm} ignores weights (only weight 0 counts); use weighted-round-robin or weighted-least-connections`);
   }
 
-  // Expected shares: by weight for weighted algorithms, even otherwise.
-  const totalWeight = bs.reduce((s, b, i) => s + (pickable[i] ? (weighted ? b.weight : 1) : 0), 0);
-  const share = bs.map((b, i) => (pickable[i] && totalWeight > 0 ? (weighted ? b.weight : 1) / totalWeight : 0));
-  const nPickable = pickable.filter(Boolean).length;
-  if (weighted && nPickable >= 3) {
+  // Expected shares (steadyShares): by weight for weighted algorithms, even otherwise.
+  const totalWeight = bs.reduce((s, b, i) => s + (steady[i] ? (weighted ? b.weight : 1) : 0), 0);
+  const nSteady = steady.filter(Boolean).length;
+  if (weighted && nSteady >= 3) {
     const top = share.indexOf(Math.max(...share));
-    const others = bs.filter((_, i) => pickable[i] && i !== top).map((b) => b.weight).sort((a, b) => a - b);
+    const others = bs.filter((_, i) => steady[i] && i !== top).map((b) => b.weight).sort((a, b) => a - b);
     const median = others[Math.floor(others.length / 2)]!;
     const ratio = bs[top]!.weight / median;
     if (share[top]! > o.maxShare || ratio >= 10) {
@@ -145,7 +151,7 @@ function checkScenario(scenario: Scenario, text: string, file: string, options: 
   // Capacity against the traffic.
   const capacity = (b: BackendSpec) => (workMs === undefined ? Number.NaN : (b.concurrency * b.speed * 1000) / workMs);
   if (peak !== undefined && workMs !== undefined) {
-    const fleet = bs.reduce((s, b, i) => s + (pickable[i] ? capacity(b) : 0), 0);
+    const fleet = bs.reduce((s, b, i) => s + (steady[i] ? capacity(b) : 0), 0);
     if (fleet > 0) {
       const rho = peak / fleet;
       if (rho >= 1) add('error', trafficPath, `peak traffic ${rate(peak)} exceeds the fleet's capacity ${rate(fleet)} (slots × speed / mean work ${formatDuration(workMs)}): utilization ${rho.toFixed(2)}`);
@@ -153,11 +159,11 @@ function checkScenario(scenario: Scenario, text: string, file: string, options: 
     }
     if (!loadAware) {
       bs.forEach((b, i) => {
-        if (!pickable[i]) return;
+        if (!steady[i]) return;
         const load = peak * share[i]!;
         const rho = load / capacity(b);
         const field = weighted && weights.size > 1 ? 'weight' : 'concurrency';
-        const basis = weighted && weights.size > 1 ? `weight ${b.weight} of ${totalWeight}` : `an even split`;
+        const basis = byLocality ? `its locality's weight, then ${weighted ? `its own` : 'an even split'}` : weighted && weights.size > 1 ? `weight ${b.weight} of ${totalWeight}` : `an even split`;
         if (rho >= 1) add('error', bpath(i, field), `${who(i)} gets ${pct(share[i]!)} of the traffic (${basis}): ${rate(load)} at peak against a capacity of ${rate(capacity(b))} — overloaded (utilization ${rho.toFixed(2)})`);
         else if (rho >= o.highUtilization) add('warning', bpath(i, field), `${who(i)} runs at utilization ${rho.toFixed(2)} at peak (${rate(load)} of ${rate(capacity(b))})`);
       });
@@ -167,8 +173,8 @@ function checkScenario(scenario: Scenario, text: string, file: string, options: 
   // Queue limits that reject at normal load (M/M/c/K estimate at the mean rate).
   if (avg !== undefined && workMs !== undefined) {
     bs.forEach((b, i) => {
-      if (!pickable[i] || !Number.isFinite(b.queue)) return;
-      const lambda = loadAware ? (avg * capacity(b)) / bs.reduce((s, x, j) => s + (pickable[j] ? capacity(x) : 0), 0) : avg * share[i]!;
+      if (!steady[i] || !Number.isFinite(b.queue)) return;
+      const lambda = loadAware ? (avg * capacity(b)) / bs.reduce((s, x, j) => s + (steady[j] ? capacity(x) : 0), 0) : avg * share[i]!;
       const a = (lambda * workMs) / (1000 * b.speed);
       if (a >= b.concurrency) return; // overloaded: reported above
       const p = mmcBlocking(b.concurrency, b.queue, a);
@@ -178,7 +184,7 @@ function checkScenario(scenario: Scenario, text: string, file: string, options: 
 
   // Timeouts shorter than the work itself.
   if (Number.isFinite(scenario.timeoutMs) && service !== undefined) {
-    const slowest = Math.min(...bs.filter((_, i) => pickable[i]).map((b) => b.speed));
+    const slowest = Math.min(...bs.filter((_, i) => steady[i]).map((b) => b.speed));
     if (Number.isFinite(slowest)) {
       const late = serviceTail(service, scenario.timeoutMs * slowest);
       const median = serviceQuantile(service, 0.5) / slowest;

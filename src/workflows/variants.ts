@@ -51,13 +51,14 @@ export function withoutBackend(s: Scenario, index: number): Scenario {
   return { ...s, backends: s.backends.filter((_, i) => i !== index) };
 }
 
-/** Configured alike, and in the same role: a backup or a lower Envoy priority level is not one of the primaries, whatever its size. */
+/** Configured alike, in the same role and place: a backup, a lower Envoy priority level or another locality is not in the group, whatever its size. */
 const sameShape = (a: BackendSpec, b: BackendSpec) =>
-  a.weight === b.weight && a.concurrency === b.concurrency && a.queue === b.queue && a.speed === b.speed && (a.backup ?? false) === (b.backup ?? false) && (a.priority ?? 0) === (b.priority ?? 0);
+  a.weight === b.weight && a.concurrency === b.concurrency && a.queue === b.queue && a.speed === b.speed && (a.backup ?? false) === (b.backup ?? false) && (a.priority ?? 0) === (b.priority ?? 0) && (a.locality ?? '') === (b.locality ?? '');
 
 /**
  * The part of a fleet that capacity planning resizes: the template backend and every
- * backend configured like it (weight, slots, queue, speed, backup or not, priority level).
+ * backend configured like it (weight, slots, queue, speed, backup or not, priority level,
+ * locality).
  * The rest stays as it is.
  */
 export interface Fleet {

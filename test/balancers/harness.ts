@@ -52,12 +52,18 @@ export interface Harness {
 export interface HarnessExtras {
   /** Each backend's Envoy priority level (BackendView.priority). @default none (all at 0) */
   priority?: readonly number[];
+  /** Each backend's Envoy locality (BackendView.locality). @default none */
+  locality?: readonly string[];
   /** Replaces ctx.random (e.g. a constant, as Envoy's tests mock random()). @default counter-based from the seed */
   random?: (request: number, draw: number) => number;
 }
 
 export function harness(module: BalancerModule, weights: readonly number[], options: Record<string, unknown> = {}, seed = 1, names?: readonly string[], extras: HarnessExtras = {}): Harness {
-  const v: FakeView = extras.priority === undefined ? view(weights, names) : { ...view(weights, names), priority: Int32Array.from(extras.priority) };
+  const v: FakeView = {
+    ...view(weights, names),
+    ...(extras.priority === undefined ? {} : { priority: Int32Array.from(extras.priority) }),
+    ...(extras.locality === undefined ? {} : { locality: extras.locality }),
+  };
   const keys = Array.from({ length: 16 }, (_, d) => streamKey(seed, Purpose.Balancer, d));
   let request = 0;
   /** Request numbers in flight at each backend, oldest first: complete(b) finishes the oldest. */

@@ -125,6 +125,24 @@ describe('time-split replay is byte-identical to one thread', () => {
     });
   }
 
+  // Envoy locality-weighted balancing (src/balancers/envoy/localities.ts): the locality
+  // schedulers advance with every pick and are rebuilt on host changes across window edges.
+  for (const algorithm of ['envoy/round_robin', 'envoy/least_request', 'envoy/random']) {
+    it(`localities with ${algorithm}: 2, 3 and 7 windows`, async () => {
+      const sc = moderate(algorithm, {
+        duration: '30s',
+        rate: '500/s',
+        balancer: ", locality_weighted_lb: true, locality_weights: { 'eu/a': 2, 'eu/b': 1 }",
+        extra: [
+          '  - { name: e, weight: 2, concurrency: 2, queue: 50, locality: eu/a, outages: [{ from: 8.5s, to: 15.5s }, { from: 19.5s, to: 21.5s }] }',
+          '  - { name: f, concurrency: 2, queue: 50, locality: eu/b }',
+          '  - { name: g, concurrency: 2, queue: 50, locality: eu/b, outages: [{ from: 9s, to: 16s }] }',
+        ].join('\n'),
+      });
+      await expectSplitExact(pool, sc, single(sc));
+    });
+  }
+
   it('an outage and health checks that outlast the traffic: the run ends at the last answer in every split', async () => {
     const sc = moderate('haproxy/roundrobin', {
       duration: '20s',

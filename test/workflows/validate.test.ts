@@ -32,6 +32,22 @@ describe('validate', () => {
     expect(f).toContain('4:traffic.synthetic.rate:error'); // 100/s × 20 ms = 2 slots busy, 1 pickable slot
   });
 
+  it('counts the traffic on who carries it while every server is up: not backups, lower Envoy priority levels or unweighted localities', () => {
+    // 100/s × 20 ms = 2 busy slots: one primary of 2 slots is overloaded whatever stands behind it.
+    const overloaded = '4:traffic.synthetic.rate:error';
+    expect(fields(base('  - { name: a, concurrency: 2 }\n  - { name: b, concurrency: 8, backup: true }'))).toContain(overloaded);
+    expect(fields(base('  - { name: a, concurrency: 2 }\n  - { name: b, concurrency: 8, priority: 1 }', '', 'envoy/round_robin'))).toContain(overloaded);
+    // Locality weighting: 'eu/b' has no weight, so a (2 slots) carries it all, and validate says why.
+    const zones = base('  - { name: a, concurrency: 2, locality: eu/a }\n  - { name: b, concurrency: 8, locality: eu/b }', '', "envoy/round_robin, locality_weighted_lb: true, locality_weights: { 'eu/a': 1 }");
+    const v = validateText(zones, 'c.yaml');
+    expect(fields(zones)).toContain(overloaded);
+    expect(v.findings.find((f) => f.field === 'balancer.locality_weights')!.message).toBe(
+      "locality 'eu/b' has no weight: with locality_weighted_lb, b takes no traffic while a weighted locality has a healthy host (Envoy's locality weight 0)",
+    );
+    // Weighted 1:3, the shares follow the localities: a gets 25%, 25/s on 2 slots of 20 ms: fine.
+    expect(fields(zones.replace("{ 'eu/a': 1 }", "{ 'eu/a': 1, 'eu/b': 3 }"))).toEqual([]);
+  });
+
   it('flags a queue that rejects at normal load, with the M/M/c/K estimate', () => {
     const v = validateText(base('  - { name: web, count: 4, queue: 1 }'), 'c.yaml');
     const q = v.findings.find((f) => f.field === 'backends[0].queue')!;

@@ -1,8 +1,9 @@
 /**
  * The EDF schedulers of Envoy's weighted algorithms, one per priority level and host source
  * (EdfLoadBalancerBase::refresh(priority) and scheduler_, keyed by HostsSource, Envoy
- * 1.28). When a level's hosts change, Envoy rebuilds the schedulers of both its sources,
- * its healthy hosts and all its hosts (the panic source), and no other level's; a source
+ * 1.28). When a level's hosts change, Envoy rebuilds the schedulers of all its sources
+ * (all its hosts, the panic source; its healthy hosts; each locality's healthy hosts), and
+ * no other level's; a source
  * whose hosts all weigh the same gets no scheduler (hostWeightsAreEqual and no host in
  * slow start) and is rotated instead. Each rebuilt scheduler adds its hosts in order and
  * then makes seed % hosts picks, so that Envoys do not all start alike. A level that
@@ -14,7 +15,7 @@ import { EdfScheduler } from './edf.ts';
 import { type PrioritySet, Source } from './priority-set.ts';
 
 export class EdfSources {
-  /** Index level * 2 + source. */
+  /** By PrioritySet.sourceIndex. */
   private readonly schedulers: EdfScheduler[];
   private readonly weighted: Uint8Array;
 
@@ -24,8 +25,8 @@ export class EdfSources {
     private readonly weight: (host: number) => number,
     private readonly seed: number,
   ) {
-    this.schedulers = Array.from({ length: 2 * set.levels }, () => new EdfScheduler(count));
-    this.weighted = new Uint8Array(2 * set.levels);
+    this.schedulers = Array.from({ length: set.sourceCount }, () => new EdfScheduler(count));
+    this.weighted = new Uint8Array(set.sourceCount);
     for (let l = 0; l < set.levels; l++) this.rebuild(l);
   }
 
@@ -33,10 +34,11 @@ export class EdfSources {
   rebuild(level: number): void {
     this.rebuildSource(level, Source.All);
     this.rebuildSource(level, Source.Healthy);
+    for (let source = Source.Locality; source < this.set.sourcesOf(level); source++) this.rebuildSource(level, source);
   }
 
-  private rebuildSource(level: number, source: Source): void {
-    const i = 2 * level + source;
+  private rebuildSource(level: number, source: number): void {
+    const i = this.set.sourceIndex(level, source);
     const n = this.set.size(level, source);
     const edf = this.schedulers[i]!;
     this.weighted[i] = this.set.equalWeights(level, source) ? 0 : 1;
@@ -45,13 +47,13 @@ export class EdfSources {
   }
 
   /** True when (level, source) picks by EDF; false when its hosts rotate or are sampled. */
-  isWeighted(level: number, source: Source): boolean {
-    return this.weighted[2 * level + source] === 1;
+  isWeighted(level: number, source: number): boolean {
+    return this.weighted[this.set.sourceIndex(level, source)] === 1;
   }
 
   /** The next host of (level, source)'s scheduler, re-added with its weight now. Precondition: isWeighted. */
-  pick(level: number, source: Source): number {
-    return this.schedulers[2 * level + source]!.pickAndAdd(this.weight);
+  pick(level: number, source: number): number {
+    return this.schedulers[this.set.sourceIndex(level, source)]!.pickAndAdd(this.weight);
   }
 
   saveTo(out: number[]): void {

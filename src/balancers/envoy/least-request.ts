@@ -24,6 +24,7 @@ import { intOption, numberOption, rejectUnknownOptions } from '../options.ts';
 import { StateReader } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
+import { LOCALITY_OPTIONS } from './localities.ts';
 import { EdfSources } from './edf-sources.ts';
 import { PRIORITY_SET_OPTIONS, PrioritySet, Source, envoySeed, failsOnPanic, hostWeight } from './priority-set.ts';
 
@@ -36,7 +37,7 @@ export const envoyLeastRequest: BalancerModule = {
   priorityLevels: true,
   create({ backends, options, random }) {
     const name = 'envoy/least_request';
-    rejectUnknownOptions(name, options, ['choice_count', 'active_request_bias', 'initial_index', ...PRIORITY_SET_OPTIONS, 'fail_traffic_on_panic']);
+    rejectUnknownOptions(name, options, ['choice_count', 'active_request_bias', 'initial_index', ...PRIORITY_SET_OPTIONS, 'fail_traffic_on_panic', ...LOCALITY_OPTIONS]);
     const choices = intOption(name, options, 'choice_count', ENVOY_LEAST_REQUEST_DEFAULTS.choice_count, 2, 1000);
     const bias = numberOption(name, options, 'active_request_bias', ENVOY_LEAST_REQUEST_DEFAULTS.active_request_bias, 0);
     const seed = envoySeed(name, options, random);
@@ -50,14 +51,15 @@ export const envoyLeastRequest: BalancerModule = {
     };
     const edf = new EdfSources(set, backends.count, weight, seed);
     const changed = (b: number) => {
-      set.refresh();
+      set.refresh(set.levelOf[b]!);
       edf.rebuild(set.levelOf[b]!);
     };
     return {
       pick(request) {
         const level = set.levels === 1 ? 0 : set.chooseByDraw(random(request, choices));
-        const source = set.source(level);
+        let source = set.source(level);
         if (failOnPanic && source === Source.All) return -1;
+        if (source === Source.Healthy) source = set.healthySource(level);
         if (edf.isWeighted(level, source)) return edf.pick(level, source);
         const n = set.size(level, source);
         if (n === 0) return -1;
@@ -71,14 +73,17 @@ export const envoyLeastRequest: BalancerModule = {
       },
       onBackendDown: changed,
       onBackendUp: changed,
-      /** The EDF schedulers (unequal weights); sampling is keyed by the request. */
+      /** The EDF schedulers (unequal weights) and the locality schedulers; sampling is keyed by the request. */
       saveState() {
         const out: number[] = [];
         edf.saveTo(out);
+        set.saveTo(out);
         return out;
       },
       loadState(state) {
-        edf.loadFrom(new StateReader(state));
+        const r = new StateReader(state);
+        edf.loadFrom(r);
+        set.loadFrom(r);
       },
     };
   },

@@ -40,7 +40,9 @@
 import { LbsimError } from '../../errors.ts';
 import { SETUP_DRAW } from '../instances.ts';
 import { booleanOption, intOption, numberOption } from '../options.ts';
+import type { StateReader } from '../saved-state.ts';
 import type { BackendView, BalancerModule } from '../types.ts';
+import { Localities } from './localities.ts';
 
 export const ENVOY_PANIC_DEFAULT = 50;
 export const ENVOY_OVERPROVISIONING_DEFAULT = 140;
@@ -57,9 +59,11 @@ export function failsOnPanic(algorithm: string, options: Readonly<Record<string,
   return booleanOption(algorithm, options, 'fail_traffic_on_panic', false);
 }
 
-/** Envoy's HostsSource::SourceType, the two lbsim has: a level's healthy hosts, or all of them (panic). */
-export const Source = { Healthy: 0, All: 1 } as const;
-export type Source = (typeof Source)[keyof typeof Source];
+/**
+ * Envoy's HostsSource::SourceType, those lbsim has: a level's healthy hosts, all of them
+ * (panic), and with locality weighting each locality's healthy hosts (Source.Locality + k).
+ */
+export const Source = { Healthy: 0, All: 1, Locality: 2 } as const;
 
 export class PrioritySet {
   /** Envoy keeps one host set per priority from 0 to the highest used; a level may be empty. */
@@ -72,12 +76,19 @@ export class PrioritySet {
   readonly health: Int32Array;
   /** Per level: the parts of 100 it takes (healthy_priority_load_). */
   readonly load: Int32Array;
+  /** Locality weighting (localities.ts); off unless `locality_weighted_lb`. */
+  readonly localities: Localities;
+  /** Sources over all levels (sourceIndex numbers them 0 .. sourceCount - 1). */
+  readonly sourceCount: number;
+  /** Per level: the index of its first source. */
+  private readonly base: Int32Array;
   /**
-   * Per level and source (index level * 2 + source): the hosts, in declaration order; the
-   * first `sizes[i]` entries are valid.
+   * Per source (sourceIndex): the hosts, in declaration order; the first `sizes[i]`
+   * entries are valid. `localityHosts`: per level and locality, all its hosts (counted only).
    */
   private readonly lists: Int32Array[];
   private readonly sizes: Int32Array;
+  private readonly localityHosts: Int32Array;
   private readonly threshold: number;
   private readonly overprovisioning: number;
   private readonly weightedHealth: boolean;
@@ -95,22 +106,51 @@ export class PrioritySet {
     this.load = new Int32Array(this.levels);
     const perLevel = new Int32Array(this.levels);
     for (const l of this.levelOf) perLevel[l]!++;
-    this.lists = Array.from({ length: 2 * this.levels }, (_, i) => new Int32Array(perLevel[i >> 1]!));
-    this.sizes = new Int32Array(2 * this.levels);
+    this.localities = new Localities(view, this.levelOf, this.levels, algorithm, options);
+    this.base = new Int32Array(this.levels + 1);
+    for (let l = 0; l < this.levels; l++) this.base[l + 1] = this.base[l]! + Source.Locality + this.localities.countOf[l]!;
+    this.sourceCount = this.base[this.levels]!;
+    this.lists = Array.from({ length: this.sourceCount }, (_, i) => {
+      let l = 0;
+      while (this.base[l + 1]! <= i) l++;
+      return new Int32Array(perLevel[l]!);
+    });
+    this.sizes = new Int32Array(this.sourceCount);
+    this.localityHosts = new Int32Array(this.sourceCount);
     this.refresh();
   }
 
-  /** The hosts of `level` requests are balanced over now: all of them in panic, else the healthy ones. */
-  source(level: number): Source {
+  /** The number of (level, source): its rotation index or EDF scheduler (edf-sources.ts, round-robin.ts). */
+  sourceIndex(level: number, source: number): number {
+    return this.base[level]! + source;
+  }
+
+  /** The sources of `level`: healthy, all, then one per locality. */
+  sourcesOf(level: number): number {
+    return this.base[level + 1]! - this.base[level]!;
+  }
+
+  /**
+   * hostSourceToUse past panic: with locality weighting, the healthy hosts of the locality
+   * the level's scheduler picks next (or, without a scheduler, of the whole level).
+   */
+  healthySource(level: number): number {
+    if (!this.localities.enabled) return Source.Healthy;
+    const k = this.localities.choose(level);
+    return k < 0 ? Source.Healthy : Source.Locality + k;
+  }
+
+  /** The hosts of `level` requests are balanced over now: all of them in panic, else the healthy ones (healthySource for a locality's). */
+  source(level: number): number {
     return this.panic[level] === 1 ? Source.All : Source.Healthy;
   }
 
-  hosts(level: number, source: Source): Int32Array {
-    return this.lists[2 * level + source]!;
+  hosts(level: number, source: number): Int32Array {
+    return this.lists[this.base[level]! + source]!;
   }
 
-  size(level: number, source: Source): number {
-    return this.sizes[2 * level + source]!;
+  size(level: number, source: number): number {
+    return this.sizes[this.base[level]! + source]!;
   }
 
   /** choosePriority: the level for a request whose hash is `percent` mod 100 (0..99). */
@@ -131,20 +171,38 @@ export class PrioritySet {
     return this.choose(modOfHalves(hi, (u * 4294967296 - hi * 65536) | 0, 100));
   }
 
-  /** Recomputes sources, health, loads and panic after a host changed health. */
-  refresh(): void {
+  /**
+   * Recomputes sources, health, loads and panic after a host of level `changed` changed
+   * health (and rebuilds that level's locality scheduler, as Envoy's updateHosts does for
+   * the one priority it updates); every level's at construction.
+   */
+  refresh(changed = -1): void {
     const v = this.view;
     this.sizes.fill(0);
+    this.localityHosts.fill(0);
+    const loc = this.localities;
     for (let b = 0; b < v.count; b++) {
       if (v.weight[b]! <= 0) continue;
-      const l = this.levelOf[b]!;
-      this.lists[2 * l + Source.All]![this.sizes[2 * l + Source.All]!++] = b;
-      if (v.up[b] === 1) this.lists[2 * l + Source.Healthy]![this.sizes[2 * l + Source.Healthy]!++] = b;
+      const base = this.base[this.levelOf[b]!]!;
+      this.lists[base + Source.All]![this.sizes[base + Source.All]!++] = b;
+      if (v.up[b] === 1) this.lists[base + Source.Healthy]![this.sizes[base + Source.Healthy]!++] = b;
+      if (loc.enabled) {
+        const i = base + Source.Locality + loc.indexOf[b]!;
+        this.localityHosts[i]!++;
+        if (v.up[b] === 1) this.lists[i]![this.sizes[i]!++] = b;
+      }
+    }
+    if (loc.enabled) {
+      for (let l = 0; l < this.levels; l++) {
+        if (changed >= 0 && l !== changed) continue;
+        const at = this.base[l]! + Source.Locality;
+        loc.rebuild(l, (k) => this.sizes[at + k]!, (k) => this.localityHosts[at + k]!, this.overprovisioning);
+      }
     }
     let totalHealth = 0;
     for (let l = 0; l < this.levels; l++) {
-      const hosts = this.sizes[2 * l + Source.All]!;
-      const healthy = this.weightedHealth ? this.weightOf(l, Source.Healthy) : this.sizes[2 * l + Source.Healthy]!;
+      const hosts = this.size(l, Source.All);
+      const healthy = this.weightedHealth ? this.weightOf(l, Source.Healthy) : this.size(l, Source.Healthy);
       const total = this.weightedHealth ? this.weightOf(l, Source.All) : hosts;
       this.health[l] = hosts === 0 ? 0 : Math.min(100, Math.floor((this.overprovisioning * healthy) / total));
       totalHealth += this.health[l]!;
@@ -170,16 +228,25 @@ export class PrioritySet {
     }
     let total = true;
     for (let l = 0; l < this.levels; l++) {
-      const hosts = this.sizes[2 * l + Source.All]!;
-      const healthyPercent = hosts === 0 ? 0 : (100 * this.sizes[2 * l + Source.Healthy]!) / hosts;
+      const hosts = this.size(l, Source.All);
+      const healthyPercent = hosts === 0 ? 0 : (100 * this.size(l, Source.Healthy)) / hosts;
       this.panic[l] = normalized !== 100 && healthyPercent < this.threshold ? 1 : 0;
       total &&= this.panic[l] === 1;
     }
     if (total) this.loadInTotalPanic();
   }
 
+  /** The locality schedulers' state (localities.ts); nothing without locality weighting. */
+  saveTo(out: number[]): void {
+    this.localities.saveTo(out);
+  }
+
+  loadFrom(r: StateReader): void {
+    this.localities.loadFrom(r);
+  }
+
   /** The configured weights of (level, source)'s hosts, summed (weighted_priority_health). */
-  private weightOf(level: number, source: Source): number {
+  private weightOf(level: number, source: number): number {
     const hosts = this.hosts(level, source);
     let sum = 0;
     for (let i = 0; i < this.size(level, source); i++) sum += this.view.weight[hosts[i]!]!;
@@ -189,7 +256,7 @@ export class PrioritySet {
   /** recalculateLoadInTotalPanic: parts by each level's number of hosts, healthy or not. */
   private loadInTotalPanic(): void {
     let hosts = 0;
-    for (let l = 0; l < this.levels; l++) hosts += this.sizes[2 * l + Source.All]!;
+    for (let l = 0; l < this.levels; l++) hosts += this.size(l, Source.All);
     this.load.fill(0);
     if (hosts === 0) {
       this.load[0] = 100;
@@ -198,7 +265,7 @@ export class PrioritySet {
     let left = 100;
     let first = -1;
     for (let l = 0; l < this.levels; l++) {
-      const n = this.sizes[2 * l + Source.All]!;
+      const n = this.size(l, Source.All);
       if (first < 0 && n > 0) first = l;
       this.load[l] = Math.floor((100 * n) / hosts);
       left -= this.load[l]!;
@@ -211,7 +278,7 @@ export class PrioritySet {
    * then skips the EDF scheduler (EdfLoadBalancerBase::refresh: hostWeightsAreEqual and
    * noHostsAreInSlowStart()).
    */
-  equalWeights(level: number, source: Source): boolean {
+  equalWeights(level: number, source: number): boolean {
     const v = this.view;
     const hosts = this.hosts(level, source);
     const n = this.size(level, source);

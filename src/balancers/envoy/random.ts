@@ -8,9 +8,10 @@
  * `fail_traffic_on_panic` (@default false; see priority-set.ts).
  */
 import { rejectUnknownOptions } from '../options.ts';
-import { STATELESS } from '../saved-state.ts';
+import { StateReader } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
+import { LOCALITY_OPTIONS } from './localities.ts';
 import { PRIORITY_SET_OPTIONS, PrioritySet, Source, failsOnPanic, modOfHalves } from './priority-set.ts';
 
 export const envoyRandom: BalancerModule = {
@@ -19,10 +20,10 @@ export const envoyRandom: BalancerModule = {
   follows: `Envoy ${ENVOY_VERSION} load_balancer_impl.cc (RandomLoadBalancer)`,
   priorityLevels: true,
   create({ backends, options, random }) {
-    rejectUnknownOptions('envoy/random', options, [...PRIORITY_SET_OPTIONS, 'fail_traffic_on_panic']);
+    rejectUnknownOptions('envoy/random', options, [...PRIORITY_SET_OPTIONS, 'fail_traffic_on_panic', ...LOCALITY_OPTIONS]);
     const set = new PrioritySet(backends, 'envoy/random', options);
     const failOnPanic = failsOnPanic('envoy/random', options);
-    const refresh = () => set.refresh();
+    const refresh = (b: number) => set.refresh(set.levelOf[b]!);
     return {
       pick(request) {
         // One draw for the level and the host, in 16-bit halves computed here (see modOfHalves).
@@ -30,15 +31,24 @@ export const envoyRandom: BalancerModule = {
         const hi = (u * 65536) | 0;
         const lo = (u * 4294967296 - hi * 65536) | 0;
         const level = set.levels === 1 ? 0 : set.choose(modOfHalves(hi, lo, 100));
-        const source = set.source(level);
+        let source = set.source(level);
         if (failOnPanic && source === Source.All) return -1;
+        if (source === Source.Healthy) source = set.healthySource(level);
         const n = set.size(level, source);
         if (n === 0) return -1;
         return set.hosts(level, source)[n <= 32768 ? (((hi % n) * 65536) + lo) % n : modOfHalves(hi, lo, n)]!;
       },
       onBackendDown: refresh,
       onBackendUp: refresh,
-      ...STATELESS,
+      /** The locality schedulers ([] without locality weighting); the draws are keyed by the request. */
+      saveState() {
+        const out: number[] = [];
+        set.saveTo(out);
+        return out;
+      },
+      loadState(state) {
+        set.loadFrom(new StateReader(state));
+      },
     };
   },
 };

@@ -21,10 +21,12 @@
  * The ketama search runs on BigInt once per distinct key and ring; its result (a host)
  * is memoized until the ring changes, so steady-state picks are a Map lookup.
  */
+import { LbsimError } from '../../errors.ts';
 import { enumOption, intOption, rejectUnknownOptions } from '../options.ts';
 import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
+import { LOCALITY_OPTIONS } from './localities.ts';
 import { PRIORITY_SET_OPTIONS, PrioritySet } from './priority-set.ts';
 import { keyText, xxHash64 } from './xxhash64.ts';
 
@@ -87,10 +89,11 @@ export const envoyRingHash: BalancerModule = {
   priorityLevels: true,
   create({ backends, options }) {
     const name = 'envoy/ring_hash';
-    rejectUnknownOptions(name, options, ['minimum_ring_size', 'maximum_ring_size', 'hash_key', ...PRIORITY_SET_OPTIONS]);
+    rejectUnknownOptions(name, options, ['minimum_ring_size', 'maximum_ring_size', 'hash_key', ...PRIORITY_SET_OPTIONS, ...LOCALITY_OPTIONS]);
     const minRing = intOption(name, options, 'minimum_ring_size', ENVOY_RING_HASH_DEFAULTS.minimum_ring_size, 1, 8_388_608);
     const maxRing = intOption(name, options, 'maximum_ring_size', ENVOY_RING_HASH_DEFAULTS.maximum_ring_size, minRing, 8_388_608);
     const hashKey = enumOption(name, options, 'hash_key', ENVOY_RING_HASH_DEFAULTS.hash_key, ['route', 'client']);
+    if (options.locality_weighted_lb === true) throw new LbsimError('SCENARIO_INVALID', `balancer.locality_weighted_lb: not modelled for ${name} (Envoy weighs its ring by locality; lbsim does so only for round robin, least request and random)`);
     const set = new PrioritySet(backends, name, options);
     /** One ring per level, over its healthy hosts (all of them in panic). */
     const rings: Ring[] = [];

@@ -22,6 +22,7 @@ import { rejectUnknownOptions } from '../options.ts';
 import { StateReader } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
+import { LOCALITY_OPTIONS } from './localities.ts';
 import { EdfSources } from './edf-sources.ts';
 import { PRIORITY_SET_OPTIONS, PrioritySet, Source, envoySeed, failsOnPanic, hostWeight } from './priority-set.ts';
 
@@ -31,57 +32,60 @@ export const envoyRoundRobin: BalancerModule = {
   follows: `Envoy ${ENVOY_VERSION} load_balancer_impl.cc (RoundRobinLoadBalancer), edf_scheduler.h`,
   priorityLevels: true,
   create({ backends, options, random }) {
-    rejectUnknownOptions('envoy/round_robin', options, ['initial_index', ...PRIORITY_SET_OPTIONS, 'fail_traffic_on_panic']);
+    rejectUnknownOptions('envoy/round_robin', options, ['initial_index', ...PRIORITY_SET_OPTIONS, 'fail_traffic_on_panic', ...LOCALITY_OPTIONS]);
     const seed = envoySeed('envoy/round_robin', options, random);
     const set = new PrioritySet(backends, 'envoy/round_robin', options);
     const failOnPanic = failsOnPanic('envoy/round_robin', options);
     const edf = new EdfSources(set, backends.count, (h) => hostWeight(backends, h), seed);
     /**
-     * rr_indexes_ (index level * 2 + source) are seed + k after k picks; kept as k, with
+     * rr_indexes_ (by set.sourceIndex) are seed + k after k picks; kept as k, with
      * seed % hosts.size() beside it, since (seed % n + k) % n = (seed + k) % n and a seed
      * past 2^31 would make every pick a floating-point modulo (measured: 7% of a run).
      */
-    const picks = Array.from({ length: 2 * set.levels }, () => 0);
-    const seedMod = Array.from({ length: 2 * set.levels }, () => 0);
+    const picks = Array.from({ length: set.sourceCount }, () => 0);
+    const seedMod = Array.from({ length: set.sourceCount }, () => 0);
     const resize = () => {
       for (let l = 0; l < set.levels; l++) {
-        for (const source of [Source.Healthy, Source.All]) {
+        for (let source = 0; source < set.sourcesOf(l); source++) {
           const n = set.size(l, source);
-          seedMod[2 * l + source] = n === 0 ? 0 : seed % n;
+          seedMod[set.sourceIndex(l, source)] = n === 0 ? 0 : seed % n;
         }
       }
     };
     resize();
     const changed = (b: number) => {
-      set.refresh();
+      set.refresh(set.levelOf[b]!);
       edf.rebuild(set.levelOf[b]!);
       resize();
     };
     return {
       pick(request) {
         const level = set.levels === 1 ? 0 : set.chooseByDraw(random(request, 0));
-        const source = set.source(level);
+        let source = set.source(level);
         if (failOnPanic && source === Source.All) return -1;
+        if (source === Source.Healthy) source = set.healthySource(level);
         if (edf.isWeighted(level, source)) return edf.pick(level, source);
         const n = set.size(level, source);
         if (n === 0) return -1;
-        const i = 2 * level + source;
+        const i = set.sourceIndex(level, source);
         const k = picks[i]!;
         picks[i] = k + 1;
         return set.hosts(level, source)[(seedMod[i]! + k) % n]!;
       },
       onBackendDown: changed,
       onBackendUp: changed,
-      /** The rotation counts and the EDF schedulers; the host sets are rebuilt from the backends. */
+      /** The rotation counts, the EDF schedulers and the locality schedulers; the host sets are rebuilt from the backends. */
       saveState() {
         const out = [...picks];
         edf.saveTo(out);
+        set.saveTo(out);
         return out;
       },
       loadState(state) {
         const r = new StateReader(state);
         r.fill(picks);
         edf.loadFrom(r);
+        set.loadFrom(r);
       },
       /**
        * Equal weights: every request went to level 0's healthy hosts, so their index is seed +
@@ -89,9 +93,10 @@ export const envoyRoundRobin: BalancerModule = {
        * deadlines drift in floating point), so the fresh schedulers stay.
        */
       assumePicks(requests) {
-        if (edf.isWeighted(0, Source.Healthy)) return;
+        // Localities spread the requests over their own rotations: no cheap guess then.
+        if (edf.isWeighted(0, Source.Healthy) || set.localities.enabled) return;
         picks.fill(0);
-        picks[Source.Healthy] = requests; // level 0's healthy hosts
+        picks[set.sourceIndex(0, Source.Healthy)] = requests;
       },
     };
   },
