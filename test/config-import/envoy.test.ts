@@ -109,6 +109,39 @@ describe('Envoy priorities', () => {
     expect(ring.warnings.some((w) => /fail_traffic_on_panic: envoy\/ring_hash does not apply it in Envoy/.test(w))).toBe(true);
   });
 
+  it('localities: each group\'s locality names its endpoints and its weight goes to locality_weights; locality_weighted_lb_config turns them on', () => {
+    const zoned = [
+      '  endpoints:',
+      '    - locality: { region: eu, zone: a }',
+      '      load_balancing_weight: 2',
+      '      lb_endpoints:',
+      '        - endpoint: { address: { socket_address: { address: 10.0.0.1, port_value: 80 } } }',
+      '    - locality: { region: eu, zone: b }',
+      '      load_balancing_weight: 1',
+      '      lb_endpoints:',
+      '        - endpoint: { address: { socket_address: { address: 10.0.0.2, port_value: 80 } } }',
+      '    - priority: 1',
+      '      locality: { region: eu, zone: a }',
+      '      load_balancing_weight: 5',
+      '      lb_endpoints:',
+      '        - endpoint: { address: { socket_address: { address: 10.0.1.1, port_value: 80 } } }',
+      '',
+    ].join('\n');
+    const r = importBalancerText(cluster('  common_lb_config: { locality_weighted_lb_config: {} }\n', zoned), 'e.yaml');
+    expect(r.servers.map((s) => [s.name, s.locality, s.priority ?? 0])).toEqual([
+      ['10.0.0.1:80', 'eu/a', 0],
+      ['10.0.0.2:80', 'eu/b', 0],
+      ['10.0.1.1:80', 'eu/a', 1],
+    ]);
+    expect(r.options).toMatchObject({ locality_weighted_lb: true, locality_weights: { 'eu/a': 2, 'eu/b': 1 } });
+    // lbsim keeps one weight per locality name: eu/a at priority 1 with another weight is named.
+    expect(r.warnings).toEqual([expect.stringMatching(/^e\.yaml:\d+: clusters\[api\]\.load_assignment\.endpoints\[2\]\.load_balancing_weight: locality 'eu\/a' already has weight 2/)]);
+    // Ring hash: not modelled, a warning, and the option stays off.
+    const ring = importBalancerText(cluster('  lb_policy: RING_HASH\n  common_lb_config: { locality_weighted_lb_config: {} }\n', zoned), 'e.yaml');
+    expect(ring.options.locality_weighted_lb).toBeUndefined();
+    expect(ring.warnings.some((w) => /locality_weighted_lb_config: locality weights are not modelled for envoy\/ring_hash/.test(w))).toBe(true);
+  });
+
   it('a negative priority is an error at its line', () => {
     expect(() => importBalancerText(cluster('', two.replace('priority: 1', 'priority: -1')), 'e.yaml')).toThrow(/^e\.yaml:9: clusters\[api\]\.load_assignment\.endpoints\[1\]\.priority: -1 is invalid/);
   });
