@@ -26,7 +26,7 @@ import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { LOCALITY_OPTIONS } from './localities.ts';
 import { EdfSources } from './edf-sources.ts';
-import { PRIORITY_SET_OPTIONS, PrioritySet, Source, envoySeed, failsOnPanic, hostWeight } from './priority-set.ts';
+import { PRIORITY_SET_OPTIONS, PrioritySet, envoySeed, failsOnPanic, hostWeight } from './priority-set.ts';
 
 export const ENVOY_LEAST_REQUEST_DEFAULTS = { choice_count: 2, active_request_bias: 1.0 } as const;
 
@@ -57,9 +57,8 @@ export const envoyLeastRequest: BalancerModule = {
     return {
       pick(request) {
         const level = set.levels === 1 ? 0 : set.chooseByDraw(random(request, choices));
-        let source = set.source(level);
-        if (failOnPanic && source === Source.All) return -1;
-        if (source === Source.Healthy) source = set.healthySource(level);
+        const source = set.hostSource(level, failOnPanic);
+        if (source < 0) return -1;
         if (edf.isWeighted(level, source)) return edf.pick(level, source);
         const n = set.size(level, source);
         if (n === 0) return -1;

@@ -131,16 +131,19 @@ export class PrioritySet {
   }
 
   /**
-   * hostSourceToUse past panic: with locality weighting, the healthy hosts of the locality
-   * the level's scheduler picks next (or, without a scheduler, of the whole level).
+   * hostSourceToUse (ZoneAwareLoadBalancerBase): what a request of `level` picks from. In
+   * panic all the level's hosts, or -1 (no host) with `fail_traffic_on_panic`; else its
+   * healthy hosts, or with locality weighting those of the locality the level's scheduler
+   * picks next (without a scheduler, of the whole level).
    */
-  healthySource(level: number): number {
+  hostSource(level: number, failOnPanic: boolean): number {
+    if (this.panic[level] === 1) return failOnPanic ? -1 : Source.All;
     if (!this.localities.enabled) return Source.Healthy;
     const k = this.localities.choose(level);
     return k < 0 ? Source.Healthy : Source.Locality + k;
   }
 
-  /** The hosts of `level` requests are balanced over now: all of them in panic, else the healthy ones (healthySource for a locality's). */
+  /** The hosts of `level` requests are balanced over now: all of them in panic, else the healthy ones (hostSource for a locality's). */
   source(level: number): number {
     return this.panic[level] === 1 ? Source.All : Source.Healthy;
   }

@@ -12,7 +12,7 @@ import { StateReader } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { LOCALITY_OPTIONS } from './localities.ts';
-import { PRIORITY_SET_OPTIONS, PrioritySet, Source, failsOnPanic, modOfHalves } from './priority-set.ts';
+import { PRIORITY_SET_OPTIONS, PrioritySet, failsOnPanic, modOfHalves } from './priority-set.ts';
 
 export const envoyRandom: BalancerModule = {
   name: 'envoy/random',
@@ -31,9 +31,8 @@ export const envoyRandom: BalancerModule = {
         const hi = (u * 65536) | 0;
         const lo = (u * 4294967296 - hi * 65536) | 0;
         const level = set.levels === 1 ? 0 : set.choose(modOfHalves(hi, lo, 100));
-        let source = set.source(level);
-        if (failOnPanic && source === Source.All) return -1;
-        if (source === Source.Healthy) source = set.healthySource(level);
+        const source = set.hostSource(level, failOnPanic);
+        if (source < 0) return -1;
         const n = set.size(level, source);
         if (n === 0) return -1;
         return set.hosts(level, source)[n <= 32768 ? (((hi % n) * 65536) + lo) % n : modOfHalves(hi, lo, n)]!;

@@ -61,9 +61,8 @@ export const envoyRoundRobin: BalancerModule = {
     return {
       pick(request) {
         const level = set.levels === 1 ? 0 : set.chooseByDraw(random(request, 0));
-        let source = set.source(level);
-        if (failOnPanic && source === Source.All) return -1;
-        if (source === Source.Healthy) source = set.healthySource(level);
+        const source = set.hostSource(level, failOnPanic);
+        if (source < 0) return -1;
         if (edf.isWeighted(level, source)) return edf.pick(level, source);
         const n = set.size(level, source);
         if (n === 0) return -1;
