@@ -160,10 +160,8 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
     for (const [k, v] of Object.entries(common)) {
       if (k === 'healthy_panic_threshold') options.healthy_panic_threshold = Number(unwrap(v));
       else if (k === 'zone_aware_lb_config' && isObj(v)) zoneAwareOf(v, algorithm, options, w);
-      else if (k === 'locality_weighted_lb_config') {
-        if (algorithm === 'envoy/ring_hash' || algorithm === 'envoy/maglev') w(`common_lb_config.${k}`, `locality weights are not modelled for ${algorithm} (lbsim weighs localities for round robin, least request and random); ignored`);
-        else options.locality_weighted_lb = true;
-      } else w(`common_lb_config.${k}`, 'not understood; ignored');
+      else if (k === 'locality_weighted_lb_config') options.locality_weighted_lb = true;
+      else w(`common_lb_config.${k}`, 'not understood; ignored');
     }
   }
   if (algorithm === 'envoy/ring_hash' || algorithm === 'envoy/maglev') w('lb_policy', 'the request hash is modelled as the route key (the route\'s hash_policy lives in the route configuration, not the cluster)');

@@ -30,6 +30,8 @@ export function steadyShares(backends: readonly BackendSpec[], pickable: readonl
   if (localityWeights !== undefined) {
     const names = [...new Set(backends.filter((_, i) => steady[i]).map((b) => b.locality ?? ''))];
     const total = names.reduce((s, n) => s + (localityWeights.get(n) ?? 0), 0);
+    // Ring hash and Maglev with every locality weight 0 build an empty ring: nobody takes anything.
+    if (total === 0 && HASHING.includes(algorithm)) return { steady: steady.map(() => false), share: steady.map(() => 0), unweighted: names, byLocality: true };
     if (total > 0) {
       for (const n of names) if ((localityWeights.get(n) ?? 0) === 0) unweighted.push(n);
       const inLocality = (n: string) => backends.reduce((s, b, i) => s + (steady[i] && (b.locality ?? '') === n ? own(b) : 0), 0);
@@ -44,9 +46,11 @@ export function steadyShares(backends: readonly BackendSpec[], pickable: readonl
   return { steady, share: backends.map((b, i) => (steady[i] && total > 0 ? own(b) / total : 0)), unweighted, byLocality: false };
 }
 
-/** The locality weights when the algorithm weighs localities (envoy/* but ring hash and Maglev, with locality_weighted_lb). */
+const HASHING = ['envoy/ring_hash', 'envoy/maglev'];
+
+/** The locality weights when the algorithm weighs localities (envoy/*, with locality_weighted_lb). */
 function localityWeightsOf(options: Readonly<Record<string, unknown>>, algorithm: string): Map<string, number> | undefined {
-  if (!['envoy/round_robin', 'envoy/least_request', 'envoy/random'].includes(algorithm) || options.locality_weighted_lb !== true) return undefined;
+  if (!algorithm.startsWith('envoy/') || options.locality_weighted_lb !== true) return undefined;
   const w = options.locality_weights;
   const out = new Map<string, number>();
   if (typeof w === 'object' && w !== null) for (const [k, v] of Object.entries(w)) if (typeof v === 'number') out.set(k, v);

@@ -115,7 +115,9 @@ function checkScenario(scenario: Scenario, text: string, file: string, options: 
   if (!pickable.some(Boolean)) add('error', ['backends'], 'no backend can ever be picked: every request will be rejected');
   // Who carries the traffic while every server is up: not backups, lower Envoy priority levels or unweighted localities.
   const { steady, share, unweighted, byLocality } = steadyShares(bs, pickable, weighted, scenario.balancer.options, algorithm);
-  for (const n of unweighted) {
+  if (pickable.some(Boolean) && !steady.some(Boolean)) {
+    add('error', ['balancer', 'locality_weights'], `no locality has a weight: with locality_weighted_lb, ${algorithm} builds an empty ${algorithm === 'envoy/maglev' ? 'table' : 'ring'} and every request fails (Envoy's locality weights all 0)`);
+  } else for (const n of unweighted) {
     const names = bs.filter((b, i) => pickable[i] && (b.locality ?? '') === n).map((b) => b.name);
     add('warning', ['balancer', 'locality_weights'], `locality ${n === '' ? '(none)' : `'${n}'`} has no weight: with locality_weighted_lb, ${names.join(', ')} take${names.length === 1 ? 's' : ''} no traffic while a weighted locality has a healthy host (Envoy's locality weight 0)`);
   }

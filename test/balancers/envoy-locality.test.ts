@@ -1,5 +1,6 @@
 /**
- * Envoy locality-weighted balancing (src/balancers/envoy/localities.ts). The shares follow
+ * Envoy locality-weighted balancing (src/balancers/envoy/localities.ts, and
+ * PrioritySet.normalizedHosts for ring hash and Maglev). The shares follow
  * the table in Envoy's docs ("Locality weighted load balancing": X weight 1, Y weight 2, Y
  * wholly available; X at 100%, 70%, 50%, 25%, 0% healthy takes 33%, 33%, 26%, 15%, 0%),
  * computed exactly as the code computes them (the docs round). The pick sequences are
@@ -11,11 +12,12 @@ import { compareLocalities } from '../../src/balancers/envoy/localities.ts';
 import { envoyLeastRequest } from '../../src/balancers/envoy/least-request.ts';
 import { envoyMaglev } from '../../src/balancers/envoy/maglev.ts';
 import { envoyRandom } from '../../src/balancers/envoy/random.ts';
-import { envoyRingHash } from '../../src/balancers/envoy/ring-hash.ts';
+import { buildRing, envoyRingHash } from '../../src/balancers/envoy/ring-hash.ts';
 import { envoyRoundRobin } from '../../src/balancers/envoy/round-robin.ts';
 import type { BalancerModule } from '../../src/balancers/types.ts';
 import { contextFor, drive, FakeBackends, opArb } from '../helpers/fake-backends.ts';
-import { harness } from './harness.ts';
+import { PrioritySet } from '../../src/balancers/envoy/priority-set.ts';
+import { harness, tally, view } from './harness.ts';
 
 /** `n` hosts in locality X then `n` in Y, named x0.. and y0..; weights X 1, Y 2. */
 function zones(module: BalancerModule, n: number, options: Record<string, unknown> = {}, seed = 1) {
@@ -89,13 +91,39 @@ describe('locality-weighted balancing (Envoy docs table)', () => {
     expect(['a-b/z', 'a/z', 'a', 'a/y/2', 'a/y'].sort(compareLocalities)).toEqual(['a', 'a/y', 'a/y/2', 'a/z', 'a-b/z']);
   });
 
-  it('names a locality_weights entry no backend has, and ring hash and Maglev refuse locality weighting', () => {
+  it('names a locality_weights entry no backend has', () => {
     expect(() => harness(envoyRoundRobin, [1, 1], { locality_weighted_lb: true, locality_weights: { 'r/q': 1 } }, 1, ['a', 'b'], { locality: ['r/x', 'r/y'] })).toThrow(
       /balancer\.locality_weights: 'r\/q' is no backend's locality; expected one of r\/x, r\/y/,
     );
-    for (const module of [envoyRingHash, envoyMaglev]) {
-      expect(() => harness(module, [1, 1], { locality_weighted_lb: true }, 1, ['a', 'b'])).toThrow(/balancer\.locality_weighted_lb: not modelled for envoy\//);
-    }
+  });
+});
+
+describe('locality weights in ring hash and Maglev (normalizeLocalityWeights)', () => {
+  const names = ['10.0.0.1:80', '10.0.0.2:80', '10.0.1.1:80', '10.0.1.2:80'];
+  const locality = ['eu/x', 'eu/x', 'eu/y', 'eu/y'];
+  for (const module of [envoyRingHash, envoyMaglev]) {
+    it(`${module.name}: X weight 1 and Y 3, two equal hosts each, build the ${module.name === 'envoy/maglev' ? 'table' : 'ring'} of host weights 1, 1, 3, 3; all weights 0: no host`, () => {
+      const h = harness(module, [1, 1, 1, 1], { locality_weighted_lb: true, locality_weights: { 'eu/x': 1, 'eu/y': 3 } }, 1, names, { locality });
+      const flat = harness(module, [1, 1, 3, 3], {}, 1, names);
+      const keys = (n: number, run: ReturnType<typeof harness>) => run.sequence(n, () => 0, (i) => i);
+      expect(keys(20_000, h)).toEqual(keys(20_000, flat));
+      const none = harness(module, [1, 1, 1, 1], { locality_weighted_lb: true }, 1, names, { locality });
+      expect(new Set(keys(50, none))).toEqual(new Set(['-']));
+    });
+  }
+
+  it('the locality weights are not adjusted for health: with X down the normalized weights sum to 3/4, and the ring is 3/4 as long', () => {
+    const v = { ...view([1, 1, 1, 1], names), locality };
+    v.up.set([0, 0, 1, 1]);
+    const set = new PrioritySet(v, 'envoy/ring_hash', { locality_weighted_lb: true, locality_weights: { 'eu/x': 1, 'eu/y': 3 } });
+    const hosts = new Int32Array(4);
+    const weight = new Float64Array(4);
+    const n = set.normalizedHosts(0, set.source(0), hosts, weight);
+    expect(Array.from(hosts.subarray(0, n))).toEqual([2, 3]);
+    expect([weight[2], weight[3]]).toEqual([0.375, 0.375]);
+    // min weight 0.375: scale = ceil(0.375 × 1024) / 0.375 = 1024, and 1024 × 0.75 hashes.
+    expect(buildRing(names, weight, hosts, n, 1024, 8_388_608, true).hash.length).toBe(768);
+    expect(buildRing(names, weight, hosts, n, 1024, 8_388_608).hash.length).toBe(1024);
   });
 });
 

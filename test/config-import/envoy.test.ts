@@ -109,7 +109,7 @@ describe('Envoy priorities', () => {
     expect(ring.warnings.some((w) => /fail_traffic_on_panic: envoy\/ring_hash does not apply it in Envoy/.test(w))).toBe(true);
   });
 
-  it('localities: each group\'s locality names its endpoints and its weight goes to locality_weights; locality_weighted_lb_config turns them on', () => {
+  it('localities: each group\'s locality names its endpoints and its weight goes to locality_weights; locality_weighted_lb_config turns them on (ring hash too)', () => {
     const zoned = [
       '  endpoints:',
       '    - locality: { region: eu, zone: a }',
@@ -136,10 +136,9 @@ describe('Envoy priorities', () => {
     expect(r.options).toMatchObject({ locality_weighted_lb: true, locality_weights: { 'eu/a': 2, 'eu/b': 1 } });
     // lbsim keeps one weight per locality name: eu/a at priority 1 with another weight is named.
     expect(r.warnings).toEqual([expect.stringMatching(/^e\.yaml:\d+: clusters\[api\]\.load_assignment\.endpoints\[2\]\.load_balancing_weight: locality 'eu\/a' already has weight 2/)]);
-    // Ring hash: not modelled, a warning, and the option stays off.
+    // Ring hash takes them too (its ring weighed by locality).
     const ring = importBalancerText(cluster('  lb_policy: RING_HASH\n  common_lb_config: { locality_weighted_lb_config: {} }\n', zoned), 'e.yaml');
-    expect(ring.options.locality_weighted_lb).toBeUndefined();
-    expect(ring.warnings.some((w) => /locality_weighted_lb_config: locality weights are not modelled for envoy\/ring_hash/.test(w))).toBe(true);
+    expect(ring.options).toMatchObject({ locality_weighted_lb: true, locality_weights: { 'eu/a': 2, 'eu/b': 1 } });
   });
 
   it('a negative priority is an error at its line', () => {

@@ -126,8 +126,9 @@ describe('time-split replay is byte-identical to one thread', () => {
   }
 
   // Envoy locality-weighted balancing (src/balancers/envoy/localities.ts): the locality
-  // schedulers advance with every pick and are rebuilt on host changes across window edges.
-  for (const algorithm of ['envoy/round_robin', 'envoy/least_request', 'envoy/random']) {
+  // schedulers advance with every pick and are rebuilt on host changes across window edges
+  // (ring hash and Maglev: rings and tables weighed by locality, rebuilt likewise).
+  for (const algorithm of ['envoy/round_robin', 'envoy/least_request', 'envoy/random', 'envoy/ring_hash', 'envoy/maglev']) {
     it(`localities with ${algorithm}: 2, 3 and 7 windows`, async () => {
       const sc = moderate(algorithm, {
         duration: '30s',

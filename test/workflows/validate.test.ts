@@ -46,6 +46,9 @@ describe('validate', () => {
     );
     // Weighted 1:3, the shares follow the localities: a gets 25%, 25/s on 2 slots of 20 ms: fine.
     expect(fields(zones.replace("{ 'eu/a': 1 }", "{ 'eu/a': 1, 'eu/b': 3 }"))).toEqual([]);
+    // Ring hash with no locality weight at all builds an empty ring: every request fails.
+    const empty = validateText(zones.replace('envoy/round_robin', 'envoy/ring_hash').replace(", locality_weights: { 'eu/a': 1 }", ''), 'c.yaml');
+    expect(empty.findings.find((f) => f.field === 'balancer.locality_weights')).toMatchObject({ severity: 'error', message: expect.stringMatching(/^no locality has a weight: with locality_weighted_lb, envoy\/ring_hash builds an empty ring and every request fails/) });
   });
 
   it('flags a queue that rejects at normal load, with the M/M/c/K estimate', () => {

@@ -12,7 +12,8 @@
  * left, or no healthy host in the level, there is no scheduler and the request goes to the
  * level's healthy hosts as without localities. The scheduler is rebuilt (fresh, no picks
  * made up front: that came after 1.28) whenever the level's hosts change, and only that
- * level's.
+ * level's. That is round robin, least request and random; ring hash and Maglev weigh
+ * their hosts by locality instead (PrioritySet.normalizedHosts).
  *
  * Localities are ordered as Envoy orders them (a std::map on Locality, LocalityLess: by
  * region, then zone, then sub_zone): a locality name "region/zone/sub_zone" is compared
@@ -20,8 +21,7 @@
  *
  * Options: `locality_weighted_lb` (@default false), `locality_weights` (locality name →
  * weight, a whole number >= 0; @default 0 for a locality not named, as an endpoint group
- * without `load_balancing_weight` has in Envoy). Not modelled: degraded hosts, the locality
- * weights in ring hash and Maglev (they refuse the option).
+ * without `load_balancing_weight` has in Envoy). Not modelled: degraded hosts.
  */
 import { LbsimError } from '../../errors.ts';
 import { booleanOption } from '../options.ts';
@@ -92,6 +92,11 @@ export class Localities {
     this.active[level] = anyHealthy && m > 0 ? 1 : 0;
     if (this.active[level] === 1) this.schedulers[level]!.rebuild(this.eligible, m, (k) => eff[k]!, 0);
     else this.schedulers[level]!.clear();
+  }
+
+  /** Locality `k` of `level`'s configured weight. */
+  weightOf(level: number, k: number): number {
+    return this.weights[level]![k]!;
   }
 
   /** chooseHealthyLocality: the next locality of `level`, or -1 when it has no scheduler. */

@@ -61,7 +61,7 @@ export function addressOrder(names: readonly string[]): Int32Array {
  * (Envoy 1.28, source/extensions/load_balancing_policies/maglev/maglev_lb.cc) for hosts
  * `candidates[0..size)`, taken in the order of `order` (addressOrder); fills `table` (length M).
  */
-export function buildMaglev(table: Int32Array, offset: Float64Array, skip: Float64Array, weight: ArrayLike<number>, candidates: ArrayLike<number>, size: number, order: Int32Array): void {
+export function buildMaglev(table: Int32Array, offset: Float64Array, skip: Float64Array, weight: ArrayLike<number>, candidates: ArrayLike<number>, size: number, order: Int32Array, normalized = false): void {
   const m = table.length;
   table.fill(-1);
   if (size === 0) return;
@@ -70,6 +70,8 @@ export function buildMaglev(table: Int32Array, offset: Float64Array, skip: Float
   const hosts = order.filter((b) => isCandidate[b] === 1);
   let sum = 0;
   for (let i = 0; i < size; i++) sum += weight[hosts[i]!]!;
+  // Envoy's normalized weights already (locality weighting: PrioritySet.normalizedHosts), which may sum below 1.
+  if (normalized) sum = 1;
   let maxW = 0;
   for (let i = 0; i < size; i++) maxW = Math.max(maxW, weight[hosts[i]!]! / sum);
   const next = new Float64Array(size);
@@ -103,7 +105,6 @@ export const envoyMaglev: BalancerModule = {
     const m = intOption(name, options, 'table_size', ENVOY_MAGLEV_DEFAULTS.table_size, 2, 5_000_011);
     if (!isPrime(m)) throw new LbsimError('SCENARIO_INVALID', `balancer.table_size: envoy/maglev expects a prime table size (Envoy refuses others), got ${m}`);
     const hashKey = enumOption(name, options, 'hash_key', ENVOY_MAGLEV_DEFAULTS.hash_key, ['route', 'client']);
-    if (options.locality_weighted_lb === true) throw new LbsimError('SCENARIO_INVALID', `balancer.locality_weighted_lb: not modelled for ${name} (Envoy weighs its table by locality; lbsim does so only for round robin, least request and random)`);
     const set = new PrioritySet(backends, name, options);
     const offset = new Float64Array(backends.count);
     const skip = new Float64Array(backends.count);
@@ -115,12 +116,17 @@ export const envoyMaglev: BalancerModule = {
     /** One table per level, over its healthy hosts (all of them in panic). */
     const tables = Array.from({ length: set.levels }, () => new Int32Array(m));
     const order = addressOrder(backends.names);
+    const listed = new Int32Array(backends.count);
+    const normalized = new Float64Array(backends.count);
     // ThreadAwareLoadBalancerBase::refresh rebuilds every level's table on any change.
     const refresh = () => {
       set.refresh();
       for (let l = 0; l < set.levels; l++) {
         const source = set.source(l);
-        buildMaglev(tables[l]!, offset, skip, backends.weight, set.hosts(l, source), set.size(l, source), order);
+        if (set.localities.enabled) {
+          const n = set.normalizedHosts(l, source, listed, normalized);
+          buildMaglev(tables[l]!, offset, skip, normalized, listed, n, order, true);
+        } else buildMaglev(tables[l]!, offset, skip, backends.weight, set.hosts(l, source), set.size(l, source), order);
       }
     };
     refresh();

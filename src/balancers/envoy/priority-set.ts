@@ -239,6 +239,40 @@ export class PrioritySet {
     if (total) this.loadInTotalPanic();
   }
 
+  /**
+   * ThreadAwareLoadBalancerBase's normalizeLocalityWeights, for ring hash and Maglev with
+   * locality weighting: the hosts of `level`'s `source` (healthy, or all in panic),
+   * locality by locality in order, skipping localities of weight 0, into `hosts`, and each
+   * one's weight × (its locality's weight / the level's locality weights' sum) / its
+   * locality's hosts' weight into `weight[host]`. The locality weights are not adjusted
+   * for health (an Envoy TODO), so with a locality down the weights sum below 1; with every
+   * locality weight 0 there is no host. Returns how many hosts.
+   */
+  normalizedHosts(level: number, source: number, hosts: Int32Array, weight: Float64Array): number {
+    const loc = this.localities;
+    const v = this.view;
+    const list = this.hosts(level, source);
+    const size = this.size(level, source);
+    let sumLocalities = 0;
+    for (let k = 0; k < loc.countOf[level]!; k++) sumLocalities += loc.weightOf(level, k);
+    if (sumLocalities === 0) return 0;
+    let n = 0;
+    for (let k = 0; k < loc.countOf[level]!; k++) {
+      const lw = loc.weightOf(level, k);
+      if (lw === 0) continue;
+      const share = lw / sumLocalities;
+      let sum = 0;
+      for (let i = 0; i < size; i++) if (loc.indexOf[list[i]!] === k) sum += v.weight[list[i]!]!;
+      for (let i = 0; i < size; i++) {
+        const h = list[i]!;
+        if (loc.indexOf[h] !== k) continue;
+        hosts[n++] = h;
+        weight[h] = (v.weight[h]! * share) / sum;
+      }
+    }
+    return n;
+  }
+
   /** The locality schedulers' state (localities.ts); nothing without locality weighting. */
   saveTo(out: number[]): void {
     this.localities.saveTo(out);

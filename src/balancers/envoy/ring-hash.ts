@@ -21,7 +21,6 @@
  * The ketama search runs on BigInt once per distinct key and ring; its result (a host)
  * is memoized until the ring changes, so steady-state picks are a Map lookup.
  */
-import { LbsimError } from '../../errors.ts';
 import { enumOption, intOption, rejectUnknownOptions } from '../options.ts';
 import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
@@ -37,10 +36,15 @@ export interface Ring {
   host: Int32Array;
 }
 
-/** RingHashLoadBalancer::Ring::Ring for hosts `hosts[0..size)` with their weights. */
-export function buildRing(names: readonly string[], weight: ArrayLike<number>, hosts: ArrayLike<number>, size: number, minRing: number, maxRing: number): Ring {
+/**
+ * RingHashLoadBalancer::Ring::Ring for hosts `hosts[0..size)` with their weights, which
+ * are normalized to sum 1 here, or, with `normalized`, are Envoy's normalized weights
+ * already (locality weighting: PrioritySet.normalizedHosts; they may sum below 1).
+ */
+export function buildRing(names: readonly string[], weight: ArrayLike<number>, hosts: ArrayLike<number>, size: number, minRing: number, maxRing: number, normalized = false): Ring {
   let sum = 0;
   for (let i = 0; i < size; i++) sum += weight[hosts[i]!]!;
+  if (normalized) sum = 1;
   let minW = 1;
   for (let i = 0; i < size; i++) minW = Math.min(minW, weight[hosts[i]!]! / sum);
   const scale = Math.min(Math.ceil(minW * minRing) / minW, maxRing);
@@ -93,17 +97,21 @@ export const envoyRingHash: BalancerModule = {
     const minRing = intOption(name, options, 'minimum_ring_size', ENVOY_RING_HASH_DEFAULTS.minimum_ring_size, 1, 8_388_608);
     const maxRing = intOption(name, options, 'maximum_ring_size', ENVOY_RING_HASH_DEFAULTS.maximum_ring_size, minRing, 8_388_608);
     const hashKey = enumOption(name, options, 'hash_key', ENVOY_RING_HASH_DEFAULTS.hash_key, ['route', 'client']);
-    if (options.locality_weighted_lb === true) throw new LbsimError('SCENARIO_INVALID', `balancer.locality_weighted_lb: not modelled for ${name} (Envoy weighs its ring by locality; lbsim does so only for round robin, least request and random)`);
     const set = new PrioritySet(backends, name, options);
     /** One ring per level, over its healthy hosts (all of them in panic). */
     const rings: Ring[] = [];
+    const listed = new Int32Array(backends.count);
+    const normalized = new Float64Array(backends.count);
     const memo = new Map<number, number>();
     // ThreadAwareLoadBalancerBase::refresh rebuilds every level's ring on any change.
     const refresh = () => {
       set.refresh();
       for (let l = 0; l < set.levels; l++) {
         const source = set.source(l);
-        rings[l] = buildRing(backends.names, backends.weight, set.hosts(l, source), set.size(l, source), minRing, maxRing);
+        if (set.localities.enabled) {
+          const n = set.normalizedHosts(l, source, listed, normalized);
+          rings[l] = buildRing(backends.names, normalized, listed, n, minRing, maxRing, true);
+        } else rings[l] = buildRing(backends.names, backends.weight, set.hosts(l, source), set.size(l, source), minRing, maxRing);
       }
       memo.clear();
     };
