@@ -81,6 +81,25 @@ describe('scenarios/dead-server', () => {
     expect(plain.backends.every((b) => !('priority' in b))).toBe(true);
   });
 
+  it('Envoy zones: shares follow zone weight × min(1, 1.4 × health); below the panic threshold the zones are forgotten', async () => {
+    const rep = await report('scenarios/dead-server/envoy-zones.yaml');
+    const at = (s: number) => rep.timeseries.start.indexOf(s * 1000);
+    const zone = (prefix: string, from: number, to: number) =>
+      rep.timeseries.backends.filter((b) => b.name.startsWith(prefix)).reduce((n, b) => n + b.requests.slice(at(from), at(to)).reduce((x, y) => x + y, 0), 0);
+    const share = (prefix: string, from: number, to: number) => zone(prefix, from, to) / (zone('a', from, to) + zone('b', from, to) + zone('c', from, to));
+    // An EDF schedule, not a draw: the shares are exact to a few requests.
+    const near = (x: number, want: number) => expect(Math.abs(x - want)).toBeLessThan(0.002);
+    near(share('a', 1, 59), 0.5);
+    near(share('b', 1, 59), 0.25);
+    near(share('a', 61, 119), 2 / 3.7);
+    near(share('b', 61, 119), 0.7 / 3.7);
+    near(share('c', 61, 119), 1 / 3.7);
+    // Panic (3 of 8 healthy): every host an eighth, a's four and b-2 refusing.
+    near(share('a', 121, 149), 0.5);
+    near(share('c', 121, 149), 0.25);
+    near(share('a', 151, 179), 2 / 3.7);
+  });
+
   it('a priority with an algorithm that has no levels is named at FILE:LINE by run (exit 2) and validate (a finding)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lbsim-health-'));
     try {
