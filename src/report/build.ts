@@ -49,6 +49,7 @@ export function buildReport({ scenario, seed, algorithm, metrics }: ReportInput)
   const health = usesServerHealth(specs, scenario.serverSet);
   // Priority levels likewise only when the scenario has some.
   const levels = specs.some((s) => (s.priority ?? 0) > 0);
+  const localities = specs.some((s) => (s.locality ?? '') !== '');
   const overall = createHistogram(3);
   const backends: BackendReport[] = [];
   let pickedTotal = 0;
@@ -75,6 +76,7 @@ export function buildReport({ scenario, seed, algorithm, metrics }: ReportInput)
       proxyWait: { mean: t.proxyQueuedBy[b]! > 0 ? r3(t.proxyWaitUsBy[b]! / t.proxyQueuedBy[b]! / 1000) : 0, max: t.maxProxyWaitUsBy[b]! / 1000 },
       ...(health ? { health: { sentWhileDown: t.sentWhileDown[b]!, markedDown: t.markedDown[b]!, ejections: t.ejections[b]! } } : {}),
       ...(levels ? { priority: specs[b]!.priority ?? 0 } : {}),
+      ...(localities ? { locality: specs[b]!.locality ?? '' } : {}),
     });
   }
   const maxUs = Math.max(0, ...t.maxLatencyUsBy);

@@ -32,6 +32,8 @@ export interface BackendReport {
   health?: BackendHealthReport;
   /** Its Envoy priority level; present only when the scenario has levels (a backend's `priority` above 0). */
   priority?: number;
+  /** Its Envoy locality ("" for none); present only when some backend has one. */
+  locality?: string;
 }
 
 /** Server health of one backend over the measured period (src/engine/server-health.ts). */

@@ -15,6 +15,7 @@ interface Backend {
   name: string;
   share: number;
   priority?: number;
+  locality?: string;
   rejected: number;
   health: { sentWhileDown: number; markedDown: number; ejections: number };
 }
@@ -98,6 +99,8 @@ describe('scenarios/dead-server', () => {
     near(share('a', 121, 149), 0.5);
     near(share('c', 121, 149), 0.25);
     near(share('a', 151, 179), 2 / 3.7);
+    // The JSON names each backend's zone.
+    expect(rep.backends.map((b) => b.locality)).toEqual(['eu-west-1/a', 'eu-west-1/a', 'eu-west-1/a', 'eu-west-1/a', 'eu-west-1/b', 'eu-west-1/b', 'eu-west-1/c', 'eu-west-1/c']);
   });
 
   it('a priority with an algorithm that has no levels is named at FILE:LINE by run (exit 2) and validate (a finding)', async () => {
