@@ -34,10 +34,13 @@ export function steadyShares(backends: readonly BackendSpec[], pickable: readonl
     if (total === 0 && HASHING.includes(algorithm)) return { steady: steady.map(() => false), share: steady.map(() => 0), unweighted: names, byLocality: true };
     if (total > 0) {
       for (const n of names) if ((localityWeights.get(n) ?? 0) === 0) unweighted.push(n);
-      const inLocality = (n: string) => backends.reduce((s, b, i) => s + (steady[i] && (b.locality ?? '') === n ? own(b) : 0), 0);
+      const inLocality = new Map<string, number>();
+      backends.forEach((b, i) => {
+        if (steady[i]) inLocality.set(b.locality ?? '', (inLocality.get(b.locality ?? '') ?? 0) + own(b));
+      });
       const share = backends.map((b, i) => {
         const n = b.locality ?? '';
-        return steady[i] ? ((localityWeights.get(n) ?? 0) / total) * (own(b) / inLocality(n)) : 0;
+        return steady[i] ? ((localityWeights.get(n) ?? 0) / total) * (own(b) / inLocality.get(n)!) : 0;
       });
       return { steady: steady.map((s, i) => s && share[i]! > 0), share, unweighted, byLocality: true };
     }

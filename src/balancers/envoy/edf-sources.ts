@@ -12,7 +12,7 @@
  */
 import type { StateReader } from '../saved-state.ts';
 import { EdfScheduler } from './edf.ts';
-import { type PrioritySet, Source } from './priority-set.ts';
+import type { PrioritySet } from './priority-set.ts';
 
 export class EdfSources {
   /** By PrioritySet.sourceIndex. */
@@ -30,11 +30,9 @@ export class EdfSources {
     for (let l = 0; l < set.levels; l++) this.rebuild(l);
   }
 
-  /** After `level`'s hosts changed (and the set was refreshed): both its sources start over. */
+  /** After `level`'s hosts changed (and the set was refreshed): all its sources start over. */
   rebuild(level: number): void {
-    this.rebuildSource(level, Source.All);
-    this.rebuildSource(level, Source.Healthy);
-    for (let source = Source.Locality; source < this.set.sourcesOf(level); source++) this.rebuildSource(level, source);
+    for (let source = 0; source < this.set.sourcesOf(level); source++) this.rebuildSource(level, source);
   }
 
   private rebuildSource(level: number, source: number): void {

@@ -24,9 +24,8 @@ import { intOption, numberOption, rejectUnknownOptions } from '../options.ts';
 import { StateReader } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
-import { LOCALITY_OPTIONS } from './localities.ts';
 import { EdfSources } from './edf-sources.ts';
-import { PRIORITY_SET_OPTIONS, PrioritySet, envoySeed, failsOnPanic, hostWeight } from './priority-set.ts';
+import { PrioritySet, ZONE_AWARE_OPTIONS, envoySeed, failsOnPanic, hostWeight } from './priority-set.ts';
 
 export const ENVOY_LEAST_REQUEST_DEFAULTS = { choice_count: 2, active_request_bias: 1.0 } as const;
 
@@ -37,7 +36,7 @@ export const envoyLeastRequest: BalancerModule = {
   priorityLevels: true,
   create({ backends, options, random }) {
     const name = 'envoy/least_request';
-    rejectUnknownOptions(name, options, ['choice_count', 'active_request_bias', 'initial_index', ...PRIORITY_SET_OPTIONS, 'fail_traffic_on_panic', ...LOCALITY_OPTIONS]);
+    rejectUnknownOptions(name, options, ['choice_count', 'active_request_bias', 'initial_index', ...ZONE_AWARE_OPTIONS]);
     const choices = intOption(name, options, 'choice_count', ENVOY_LEAST_REQUEST_DEFAULTS.choice_count, 2, 1000);
     const bias = numberOption(name, options, 'active_request_bias', ENVOY_LEAST_REQUEST_DEFAULTS.active_request_bias, 0);
     const seed = envoySeed(name, options, random);

@@ -29,7 +29,6 @@ import { enumOption, intOption, rejectUnknownOptions } from '../options.ts';
 import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
-import { LOCALITY_OPTIONS } from './localities.ts';
 import { PRIORITY_SET_OPTIONS, PrioritySet } from './priority-set.ts';
 import { keyText, xxHash64 } from './xxhash64.ts';
 
@@ -101,7 +100,7 @@ export const envoyMaglev: BalancerModule = {
   priorityLevels: true,
   create({ backends, options }) {
     const name = 'envoy/maglev';
-    rejectUnknownOptions(name, options, ['table_size', 'hash_key', ...PRIORITY_SET_OPTIONS, ...LOCALITY_OPTIONS]);
+    rejectUnknownOptions(name, options, ['table_size', 'hash_key', ...PRIORITY_SET_OPTIONS]);
     const m = intOption(name, options, 'table_size', ENVOY_MAGLEV_DEFAULTS.table_size, 2, 5_000_011);
     if (!isPrime(m)) throw new LbsimError('SCENARIO_INVALID', `balancer.table_size: envoy/maglev expects a prime table size (Envoy refuses others), got ${m}`);
     const hashKey = enumOption(name, options, 'hash_key', ENVOY_MAGLEV_DEFAULTS.hash_key, ['route', 'client']);

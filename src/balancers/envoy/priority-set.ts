@@ -27,27 +27,31 @@
  * not in an outage (src/engine/server-health.ts). A request sent in panic to a host really
  * in an outage is refused by it, which lbsim counts as a rejection at that backend. A
  * backend's level is its `priority` (BackendView.priority; 0 when absent). Weight 0 is
- * lbsim's "drained" (Envoy requires weights >= 1): such a host is in no level. Not
- * modelled: degraded hosts (lbsim has none), localities and zone-aware routing, retry
- * priority plugins. `fail_traffic_on_panic`: failsOnPanic below.
+ * lbsim's "drained" (Envoy requires weights >= 1): such a host is in no level. Localities
+ * (locality-weighted balancing): localities.ts and normalizedHosts below. Not modelled:
+ * degraded hosts (lbsim has none), zone-aware routing, retry priority plugins.
+ * `fail_traffic_on_panic`: failsOnPanic below.
  *
  * Options: `healthy_panic_threshold` (percent, rounded to a whole number as Envoy's
  * PROTOBUF_PERCENT_TO_ROUNDED_INTEGER_OR_DEFAULT does; @default 50; 0 turns panic off),
  * `overprovisioning_factor` (ClusterLoadAssignment.Policy, percent; @default 140),
- * `weighted_priority_health` (@default false; panic still counts hosts, as in Envoy).
- * Allocates nothing after construction.
+ * `weighted_priority_health` (@default false; panic still counts hosts, as in Envoy), and
+ * the locality options (localities.ts). Allocates nothing after construction but closures
+ * on a host change (refresh).
  */
 import { LbsimError } from '../../errors.ts';
 import { SETUP_DRAW } from '../instances.ts';
 import { booleanOption, intOption, numberOption } from '../options.ts';
 import type { StateReader } from '../saved-state.ts';
 import type { BackendView, BalancerModule } from '../types.ts';
-import { Localities } from './localities.ts';
+import { LOCALITY_OPTIONS, Localities } from './localities.ts';
 
 export const ENVOY_PANIC_DEFAULT = 50;
 export const ENVOY_OVERPROVISIONING_DEFAULT = 140;
-/** The options every Envoy algorithm takes from this file. */
-export const PRIORITY_SET_OPTIONS = ['healthy_panic_threshold', 'overprovisioning_factor', 'weighted_priority_health'] as const;
+/** The options every Envoy algorithm takes through PrioritySet (its levels and localities). */
+export const PRIORITY_SET_OPTIONS = ['healthy_panic_threshold', 'overprovisioning_factor', 'weighted_priority_health', ...LOCALITY_OPTIONS] as const;
+/** …and those the zone-aware ones (round robin, least request, random) take besides: failsOnPanic. */
+export const ZONE_AWARE_OPTIONS = [...PRIORITY_SET_OPTIONS, 'fail_traffic_on_panic'] as const;
 
 /**
  * `fail_traffic_on_panic` (common_lb_config.zone_aware_lb_config): a request whose level is
@@ -110,11 +114,8 @@ export class PrioritySet {
     this.base = new Int32Array(this.levels + 1);
     for (let l = 0; l < this.levels; l++) this.base[l + 1] = this.base[l]! + Source.Locality + this.localities.countOf[l]!;
     this.sourceCount = this.base[this.levels]!;
-    this.lists = Array.from({ length: this.sourceCount }, (_, i) => {
-      let l = 0;
-      while (this.base[l + 1]! <= i) l++;
-      return new Int32Array(perLevel[l]!);
-    });
+    this.lists = [];
+    for (let l = 0; l < this.levels; l++) for (let s = 0; s < this.sourcesOf(l); s++) this.lists.push(new Int32Array(perLevel[l]!));
     this.sizes = new Int32Array(this.sourceCount);
     this.localityHosts = new Int32Array(this.sourceCount);
     this.refresh();
@@ -212,17 +213,8 @@ export class PrioritySet {
     }
     const normalized = Math.min(100, totalHealth);
     this.load.fill(0);
-    if (normalized > 0) {
-      // distributeLoad, then the rounding remainder to the first level with health.
-      let left = 100;
-      let first = -1;
-      for (let l = 0; l < this.levels; l++) {
-        if (first < 0 && this.health[l]! > 0) first = l;
-        this.load[l] = Math.min(left, Math.floor((this.health[l]! * 100) / normalized));
-        left -= this.load[l]!;
-      }
-      this.load[first] = this.load[first]! + left;
-    }
+    // distributeLoad, then the rounding remainder to the first level with health.
+    if (normalized > 0) this.distribute((l) => Math.floor((this.health[l]! * 100) / normalized), (l) => this.health[l]! > 0);
     if (this.threshold === 0 && normalized === 0) {
       // Panic off and no host healthy: Envoy gives P=0 the traffic, which then finds no host.
       this.panic.fill(0);
@@ -295,16 +287,21 @@ export class PrioritySet {
     let hosts = 0;
     for (let l = 0; l < this.levels; l++) hosts += this.size(l, Source.All);
     this.load.fill(0);
-    if (hosts === 0) {
-      this.load[0] = 100;
-      return;
-    }
+    if (hosts === 0) this.load[0] = 100;
+    else this.distribute((l) => Math.floor((100 * this.size(l, Source.All)) / hosts), (l) => this.size(l, Source.All) > 0);
+  }
+
+  /**
+   * The 100 parts, level by level: each takes min(what is left, part(l)); what rounding
+   * leaves goes to the first level that `counts` (distributeLoad and
+   * recalculateLoadInTotalPanic alike). Precondition: some level counts.
+   */
+  private distribute(part: (level: number) => number, counts: (level: number) => boolean): void {
     let left = 100;
     let first = -1;
     for (let l = 0; l < this.levels; l++) {
-      const n = this.size(l, Source.All);
-      if (first < 0 && n > 0) first = l;
-      this.load[l] = Math.floor((100 * n) / hosts);
+      if (first < 0 && counts(l)) first = l;
+      this.load[l] = Math.min(left, part(l));
       left -= this.load[l]!;
     }
     this.load[first] = this.load[first]! + left;

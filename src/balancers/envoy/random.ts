@@ -11,8 +11,7 @@ import { rejectUnknownOptions } from '../options.ts';
 import { StateReader } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
-import { LOCALITY_OPTIONS } from './localities.ts';
-import { PRIORITY_SET_OPTIONS, PrioritySet, failsOnPanic, modOfHalves } from './priority-set.ts';
+import { PrioritySet, ZONE_AWARE_OPTIONS, failsOnPanic, modOfHalves } from './priority-set.ts';
 
 export const envoyRandom: BalancerModule = {
   name: 'envoy/random',
@@ -20,7 +19,7 @@ export const envoyRandom: BalancerModule = {
   follows: `Envoy ${ENVOY_VERSION} load_balancer_impl.cc (RandomLoadBalancer)`,
   priorityLevels: true,
   create({ backends, options, random }) {
-    rejectUnknownOptions('envoy/random', options, [...PRIORITY_SET_OPTIONS, 'fail_traffic_on_panic', ...LOCALITY_OPTIONS]);
+    rejectUnknownOptions('envoy/random', options, ZONE_AWARE_OPTIONS);
     const set = new PrioritySet(backends, 'envoy/random', options);
     const failOnPanic = failsOnPanic('envoy/random', options);
     const refresh = (b: number) => set.refresh(set.levelOf[b]!);

@@ -25,7 +25,6 @@ import { enumOption, intOption, rejectUnknownOptions } from '../options.ts';
 import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
-import { LOCALITY_OPTIONS } from './localities.ts';
 import { PRIORITY_SET_OPTIONS, PrioritySet } from './priority-set.ts';
 import { keyText, xxHash64 } from './xxhash64.ts';
 
@@ -93,7 +92,7 @@ export const envoyRingHash: BalancerModule = {
   priorityLevels: true,
   create({ backends, options }) {
     const name = 'envoy/ring_hash';
-    rejectUnknownOptions(name, options, ['minimum_ring_size', 'maximum_ring_size', 'hash_key', ...PRIORITY_SET_OPTIONS, ...LOCALITY_OPTIONS]);
+    rejectUnknownOptions(name, options, ['minimum_ring_size', 'maximum_ring_size', 'hash_key', ...PRIORITY_SET_OPTIONS]);
     const minRing = intOption(name, options, 'minimum_ring_size', ENVOY_RING_HASH_DEFAULTS.minimum_ring_size, 1, 8_388_608);
     const maxRing = intOption(name, options, 'maximum_ring_size', ENVOY_RING_HASH_DEFAULTS.maximum_ring_size, minRing, 8_388_608);
     const hashKey = enumOption(name, options, 'hash_key', ENVOY_RING_HASH_DEFAULTS.hash_key, ['route', 'client']);

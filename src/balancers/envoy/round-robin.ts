@@ -22,9 +22,8 @@ import { rejectUnknownOptions } from '../options.ts';
 import { StateReader } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
-import { LOCALITY_OPTIONS } from './localities.ts';
 import { EdfSources } from './edf-sources.ts';
-import { PRIORITY_SET_OPTIONS, PrioritySet, Source, envoySeed, failsOnPanic, hostWeight } from './priority-set.ts';
+import { PrioritySet, ZONE_AWARE_OPTIONS, Source, envoySeed, failsOnPanic, hostWeight } from './priority-set.ts';
 
 export const envoyRoundRobin: BalancerModule = {
   name: 'envoy/round_robin',
@@ -32,7 +31,7 @@ export const envoyRoundRobin: BalancerModule = {
   follows: `Envoy ${ENVOY_VERSION} load_balancer_impl.cc (RoundRobinLoadBalancer), edf_scheduler.h`,
   priorityLevels: true,
   create({ backends, options, random }) {
-    rejectUnknownOptions('envoy/round_robin', options, ['initial_index', ...PRIORITY_SET_OPTIONS, 'fail_traffic_on_panic', ...LOCALITY_OPTIONS]);
+    rejectUnknownOptions('envoy/round_robin', options, ['initial_index', ...ZONE_AWARE_OPTIONS]);
     const seed = envoySeed('envoy/round_robin', options, random);
     const set = new PrioritySet(backends, 'envoy/round_robin', options);
     const failOnPanic = failsOnPanic('envoy/round_robin', options);
@@ -44,19 +43,19 @@ export const envoyRoundRobin: BalancerModule = {
      */
     const picks = Array.from({ length: set.sourceCount }, () => 0);
     const seedMod = Array.from({ length: set.sourceCount }, () => 0);
-    const resize = () => {
-      for (let l = 0; l < set.levels; l++) {
-        for (let source = 0; source < set.sourcesOf(l); source++) {
-          const n = set.size(l, source);
-          seedMod[set.sourceIndex(l, source)] = n === 0 ? 0 : seed % n;
-        }
+    /** seed % n for `level`'s sources, whose sizes a host change altered (as edf.rebuild). */
+    const resize = (level: number) => {
+      for (let source = 0; source < set.sourcesOf(level); source++) {
+        const n = set.size(level, source);
+        seedMod[set.sourceIndex(level, source)] = n === 0 ? 0 : seed % n;
       }
     };
-    resize();
+    for (let l = 0; l < set.levels; l++) resize(l);
     const changed = (b: number) => {
-      set.refresh(set.levelOf[b]!);
-      edf.rebuild(set.levelOf[b]!);
-      resize();
+      const level = set.levelOf[b]!;
+      set.refresh(level);
+      edf.rebuild(level);
+      resize(level);
     };
     return {
       pick(request) {
