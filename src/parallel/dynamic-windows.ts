@@ -96,9 +96,9 @@ function heldEnd(): { propose: (endMs: number) => void; get: () => number | unde
   };
 }
 
-/** Records a window's progress sample, keeping about RATE_OVER_MS of them. */
-function sample(r: Running, now: number): void {
-  const t = performance.now();
+/** Records a window's progress sample (`at`: when its thread measured it, TaskProgress.at), keeping about RATE_OVER_MS of them. */
+function sample(r: Running, now: number, at?: number): void {
+  const t = at === undefined ? performance.now() : at - performance.timeOrigin;
   r.seen.push({ t, now });
   while (r.seen.length > 2 && t - r.seen[1]!.t >= RATE_OVER_MS) r.seen.shift();
 }
@@ -154,7 +154,7 @@ export async function dynamicFirstRuns(pool: TaskExecutor, scenario: Scenario, s
     running.push(r);
     outstanding++;
     const report = progress(r.spec);
-    pool.run(windowTask(r.spec, cell), name, (p) => (sample(r, p.now), report(p))).then(
+    pool.run(windowTask(r.spec, cell), name, (p) => (sample(r, p.now, p.at), report(p))).then(
       (result) => {
         r.result = result;
         try {
@@ -224,6 +224,10 @@ export async function dynamicFirstRuns(pool: TaskExecutor, scenario: Scenario, s
   // 2. This thread steals while a window has much left.
   const mainRate = curve.at(head0.endMs) / (performance.now() - started);
   for (;;) {
+    // A turn of the event loop first: a worker that finished while this thread ran its last
+    // slice has its result (and the others their progress) waiting. Without it this thread
+    // once took a tail of a window already done (15 ms thrown away, the worker idle meanwhile).
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const steal = planSteal(running, curve, mainRate, scenario.durationMs, stepUs);
     if (steal === undefined) break;
     const [r, name] = stealTail(steal);

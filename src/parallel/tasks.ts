@@ -81,6 +81,13 @@ export type WindowResult = Extract<TaskResult, { ok: true; kind: 'window' }>;
 export interface TaskProgress {
   now: number;
   events: number;
+  /**
+   * When the thread that ran the task measured this: `performance.timeOrigin +
+   * performance.now()` there, comparable between the threads of one process (not between
+   * machines). The main thread may read a worker's message tens of ms later, while it
+   * simulates itself; timed on arrival, the worker's pace would look that much off.
+   */
+  at?: number;
 }
 
 const modules = new Map<string, Promise<BalancerModule>>();
@@ -137,7 +144,7 @@ async function drive(sim: Simulation, d: TaskDriver, until = Number.POSITIVE_INF
     const now = performance.now();
     if (d.progress !== undefined && now - last >= every) {
       last = now;
-      d.progress({ now: sim.now, events: sim.events });
+      d.progress({ now: sim.now, events: sim.events, at: performance.timeOrigin + now });
     }
     if (d.pause !== undefined) await d.pause();
     if (d.endAt !== undefined) end = d.endAt(sim.now);

@@ -387,4 +387,18 @@ describe('windows of equal work', () => {
     // The default is equal parts.
     expect(planBoundaries(sc, 3, 5_000, curve)).toEqual(planBoundaries(sc, 3, 5_000, curve, 1 / 3));
   });
+  it('progress says when the thread that ran the task measured it, so a worker\'s pace does not depend on when the main thread reads it', async () => {
+    const seen: { now: number; at?: number }[] = [];
+    const before = performance.timeOrigin + performance.now();
+    const r = await executeTask({ kind: 'run', scenario: moderate, seed: 5 }, { sliceEvents: 5000, progressEveryMs: 0, progress: (p) => seen.push(p) });
+    const after = performance.timeOrigin + performance.now();
+    expect(r.ok).toBe(true);
+    expect(seen.length).toBeGreaterThan(5);
+    let last = before;
+    for (const p of seen) {
+      expect(p.at).toBeGreaterThanOrEqual(last);
+      expect(p.at).toBeLessThanOrEqual(after);
+      last = p.at!;
+    }
+  });
 });
