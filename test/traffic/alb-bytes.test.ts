@@ -127,8 +127,10 @@ const line = fc.tuple(fc.array(change, { maxLength: 3 }), fc.option(fc.nat(), { 
   return cut === undefined ? text : text.slice(0, cut % (text.length + 1));
 });
 
-type Result = { msg: string | undefined; req?: ParsedRequest };
+type Result = { msg: string | undefined; req?: Partial<ParsedRequest> };
 const resultOf = (msg: string | undefined, out: ParsedRequest): Result => (msg === undefined ? { msg, req: { ...out } } : { msg });
+/** Without the uri key, which the reference parser predates: the text and byte paths' uri keys are compared with each other. */
+const withoutUri = (r: Result): Result => (r.req === undefined ? r : { msg: r.msg, req: { ...r.req, uri: undefined } });
 
 describe('ALB byte path ≡ the reference parser', () => {
   for (const work of ['target_processing_time', 'total'] as const) {
@@ -138,7 +140,8 @@ describe('ALB byte path ≡ the reference parser', () => {
           const v1 = albParserV1({ work });
           const inText = parseIn(albParser({ work }));
           const out = emptyRequest();
-          const want = lines.map((l) => resultOf(v1(l, out), out));
+          const want = lines.map((l) => withoutUri(resultOf(v1(l, out), out)));
+          const byPath: Result[][] = [];
           const block = `${lines.join(crlf ? '\r\n' : '\n')}${crlf ? '\r\n' : '\n'}https "tail :// ?q 2024-04-15T10:59:31Z\n`;
           const bytes = Buffer.from(block, 'latin1');
           expect(isAscii(bytes)).toBe(true);
@@ -151,8 +154,10 @@ describe('ALB byte path ≡ the reference parser', () => {
               },
               b,
             );
-            expect(got).toEqual(want);
+            expect(got.map(withoutUri)).toEqual(want);
+            byPath.push(got);
           }
+          expect(byPath[1]).toEqual(byPath[0]);
         }),
         { numRuns: 3000 },
       );

@@ -13,7 +13,8 @@ import { runScenario } from '../../src/simulate.ts';
 import { TraceReader } from '../../src/traffic/lbt/reader.ts';
 import { importCachePath, type TraceTrafficSpec } from '../../src/traffic/prepare.ts';
 import { importLog } from '../../src/traffic/readers/import.ts';
-import { clientIdKeyOf, clientKeyOf, ipv4KeyOf, keyOf } from '../../src/traffic/readers/keys.ts';
+import { clientIdKeyOf, clientKeyOf, ipv4KeyOf, keyOf, routeKeyOf, targetKeys } from '../../src/traffic/readers/keys.ts';
+import fc from 'fast-check';
 import { RequestChunk } from '../../src/traffic/source.ts';
 import { LINE_WRITERS, headerOf } from './log-writers.ts';
 
@@ -82,4 +83,51 @@ describe('client keys', () => {
     const old = createHash('sha256').update(JSON.stringify([log, st.size, st.mtimeMs, 'csv', { onError: 'abort' }])).digest('hex').slice(0, 24);
     expect(importCachePath(spec)).not.toContain(old);
   });
+});
+
+describe('route and uri keys', () => {
+  it('targetKeys gives the path key up to the first ? (routeKeyOf) and the whole target\'s key (keyOf), inside a longer text too', () => {
+    const part = fc.string({ unit: fc.constantFrom('a', '/', '?', '=', '&', ' ', 'é', '%', '1') , maxLength: 24 });
+    fc.assert(
+      fc.property(part, part, part, (before, target, after) => {
+        const text = before + target + after;
+        const out = { route: -1, uri: -1 };
+        targetKeys(text, before.length, before.length + target.length, out);
+        expect(out).toEqual({ route: routeKeyOf(target), uri: keyOf(target) });
+      }),
+      { numRuns: 2000, seed: 11 },
+    );
+    const out = { route: 0, uri: 0 };
+    targetKeys('/search?q=a', 0, 11, out);
+    expect(out).toEqual({ route: keyOf('/search'), uri: keyOf('/search?q=a') });
+    targetKeys('/plain', 0, 6, out);
+    expect(out).toEqual({ route: keyOf('/plain'), uri: keyOf('/plain') });
+  });
+
+  for (const format of ['nginx', 'haproxy', 'alb', 'envoy', 'csv', 'jsonl'] as const) {
+    it(`${format}: the trace keeps the path's key and the whole target's, and a replay gives either as the route key`, async () => {
+      const write = LINE_WRITERS[format];
+      const at = Date.UTC(2024, 3, 15, 10);
+      const paths = ['/search?q=lb', '/static/app.js'];
+      const lines = paths.map((path, i) => write({ arrivalEpochMs: at + i * 10, workMs: 5, queueMs: 0, clientIp: '10.0.0.1', path, status: 200 }));
+      // The target as the line holds it: writers add their own query (nginx ?q=, ALB ?id=) and ALB a scheme and host.
+      const targets = lines.map((l, i) => (format === 'csv' || format === 'jsonl' ? paths[i]! : /GET (?:https:\/\/)?(\S+) HTTP/.exec(l)![1]!));
+      expect(targets[0]).toContain('?');
+      const log = join(dir, `targets.${format}`);
+      writeFileSync(log, `${[headerOf(format), ...lines].filter((l) => l !== undefined).join('\n')}\n`);
+      for (const threads of [1, 2]) {
+        await importLog(log, `${log}.lbt`, { format, threads });
+        const routes = (routeKey?: 'path' | 'uri') => {
+          const r = new TraceReader(`${log}.lbt`, routeKey === undefined ? {} : { routeKey });
+          const c = new RequestChunk();
+          r.fill(c);
+          r.close();
+          return [c.route[0], c.route[1]];
+        };
+        expect(routes()).toEqual(targets.map((t) => keyOf(t.split('?')[0]!)));
+        expect(routes('path')).toEqual(routes());
+        expect(routes('uri')).toEqual(targets.map((t) => keyOf(t)));
+      }
+    });
+  }
 });

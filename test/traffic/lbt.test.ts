@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FORMAT_VERSION, HEADER_BYTES } from '../../src/traffic/lbt/format.ts';
+import { CHUNK_HEADER_BYTES, FORMAT_VERSION, HEADER_BYTES, HEADER_CRC_AT, V1_COLUMN_LAYOUT, chunkBodyBytes, columnOffsets } from '../../src/traffic/lbt/format.ts';
+import { crc32 } from 'node:zlib';
 import { TraceReader } from '../../src/traffic/lbt/reader.ts';
 import { TraceWriter } from '../../src/traffic/lbt/writer.ts';
 import { traceInfo } from '../../src/traffic/lbt/info.ts';
@@ -13,7 +14,7 @@ const dir = mkdtempSync(join(tmpdir(), 'lbsim-lbt-'));
 /** n requests, arrivals 0, 1.5, 3, ... ms with some equal times, work i % 97 + 0.25. */
 function writeTrace(file: string, n: number, chunkCapacity: number): void {
   const w = new TraceWriter(file, { originEpochMs: 1_713_175_200_000, chunkCapacity });
-  for (let i = 0; i < n; i++) w.push(Math.floor(i / 2) * 3, (i % 97) + 0.25, i * 7, i % 13, i % 3 === 0 ? 1 : 0);
+  for (let i = 0; i < n; i++) w.push(Math.floor(i / 2) * 3, (i % 97) + 0.25, i * 7, i % 13, i % 3 === 0 ? 1 : 0, 1000 + i);
   w.finish({ skippedRows: 4 });
 }
 
@@ -40,6 +41,27 @@ describe('.lbt trace', () => {
       const wrong = all.filter((r, i) => r.index !== i || r.arrival !== Math.floor(i / 2) * 3 || r.work !== (i % 97) + 0.25 || r.client !== i * 7 || r.route !== i % 13 || r.flags !== (i % 3 === 0 ? 1 : 0));
       expect(wrong.slice(0, 3)).toEqual([]);
     }
+  });
+
+  it('the uri column: a replay asked for uri keys gives them as the route keys, everything else the same', () => {
+    const byPath = readAll(new TraceReader(file), 333);
+    const byUri = readAll(new TraceReader(file, { routeKey: 'uri' }), 333);
+    expect(byUri.length).toBe(10_007);
+    expect(byUri.filter((r, i) => r.route !== 1000 + i).slice(0, 3)).toEqual([]);
+    expect(byUri.map((r) => ({ ...r, route: 0 }))).toEqual(byPath.map((r) => ({ ...r, route: 0 })));
+    expect(readAll(new TraceReader(file, { routeKey: 'path' }), 333)).toEqual(byPath);
+  });
+
+  it('a version 1 trace (no uri column) is still read: its uri keys are its path keys', () => {
+    const v1 = join(dir, 'v1.lbt');
+    writeFileSync(v1, asVersion1(readFileSync(file)));
+    const r = new TraceReader(v1);
+    expect(r.header).toMatchObject({ version: 1, uriKeys: false, count: 10_007 });
+    expect(new TraceReader(file).header.uriKeys).toBe(true);
+    const want = readAll(new TraceReader(file), 333);
+    expect(readAll(r, 333)).toEqual(want);
+    expect(readAll(new TraceReader(v1, { routeKey: 'uri' }), 333)).toEqual(want);
+    expect(readAll(new TraceReader(v1, { from: 9000, to: 12_000 }))).toEqual(readAll(new TraceReader(file, { from: 9000, to: 12_000 })));
   });
 
   it('header: count, chunks, arrivals, origin, skipped rows', () => {
@@ -106,8 +128,8 @@ describe('.lbt trace', () => {
   const open = (f: string) => () => readAll(new TraceReader(f));
 
   it('another version, a wrong magic, a truncated or extended file: TRACE_INVALID naming the file', () => {
-    const v2 = corrupt('v2.lbt', (b) => (b.writeUInt32LE(2, 8), b));
-    expect(open(v2)).toThrow(expect.objectContaining({ code: 'TRACE_INVALID', message: expect.stringMatching(/v2\.lbt: .*version 2, this lbsim reads version 1/) }));
+    const v3 = corrupt('v3.lbt', (b) => (b.writeUInt32LE(3, 8), b));
+    expect(open(v3)).toThrow(expect.objectContaining({ code: 'TRACE_INVALID', message: expect.stringMatching(/v3\.lbt: .*version 3, this lbsim reads versions 1 and 2/) }));
     expect(open(corrupt('magic.lbt', (b) => (b.write('NOTATRACE', 0), b)))).toThrow(/magic/);
     expect(open(corrupt('trunc.lbt', (b) => b.subarray(0, b.length - 100)))).toThrow(/truncated/);
     expect(open(corrupt('short.lbt', (b) => b.subarray(0, 40)))).toThrow(/shorter than a header/);
@@ -161,3 +183,42 @@ describe('.lbt trace', () => {
     expect(traceInfo(g).perMinute).toEqual({ min: 11, median: 11, peak: 11, peakAtMs: 0 });
   });
 });
+
+/**
+ * The same trace in format version 1 (lbsim before the uri column): every chunk without
+ * its uri column, the index and header rewritten with their checksums.
+ */
+function asVersion1(v2: Buffer): Buffer {
+  const chunkCount = v2.readUInt32LE(32);
+  const indexAt = v2.readDoubleLE(40);
+  const parts: Buffer[] = [Buffer.from(v2.subarray(0, HEADER_BYTES))];
+  const index = new Float64Array(chunkCount * 3);
+  let at = HEADER_BYTES;
+  for (let k = 0; k < chunkCount; k++) {
+    const offset = v2.readDoubleLE(indexAt + 24 * k);
+    const n = v2.readUInt32LE(offset);
+    const from = columnOffsets(n, 2);
+    const to = columnOffsets(n, 1);
+    const body = Buffer.alloc(chunkBodyBytes(n, 1));
+    const src = offset + CHUNK_HEADER_BYTES;
+    for (const [f, t, bytes] of [[from.arrival, to.arrival, 8], [from.work, to.work, 4], [from.client, to.client, 4], [from.route, to.route, 4], [from.flags, to.flags, 1]] as const) v2.copy(body, t, src + f, src + f + n * bytes);
+    const head = Buffer.from(v2.subarray(offset, offset + CHUNK_HEADER_BYTES));
+    head.writeUInt32LE(crc32(body), 4);
+    parts.push(head, body);
+    index[3 * k] = at;
+    index[3 * k + 1] = v2.readDoubleLE(indexAt + 24 * k + 8);
+    index[3 * k + 2] = v2.readDoubleLE(indexAt + 24 * k + 16);
+    at += CHUNK_HEADER_BYTES + body.length;
+  }
+  const indexBytes = Buffer.from(index.buffer);
+  parts.push(indexBytes);
+  const h = parts[0]!;
+  h.writeUInt32LE(1, 8);
+  h.writeDoubleLE(at, 40);
+  h.writeUInt32LE(crc32(indexBytes), 72);
+  h.fill(0, 76, HEADER_CRC_AT);
+  h.writeUInt32LE(V1_COLUMN_LAYOUT.length, 76);
+  h.write(V1_COLUMN_LAYOUT, 80, 'latin1');
+  h.writeUInt32LE(crc32(h.subarray(0, HEADER_CRC_AT)), HEADER_CRC_AT);
+  return Buffer.concat(parts);
+}

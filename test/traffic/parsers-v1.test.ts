@@ -79,14 +79,17 @@ function linesOf(write: (r: LogRequest) => string) {
   });
 }
 
-type Result = { msg: string | undefined; req?: ParsedRequest };
+type Result = { msg: string | undefined; req?: Partial<ParsedRequest> };
 const resultOf = (msg: string | undefined, out: ParsedRequest): Result => (msg === undefined ? { msg, req: { ...out } } : { msg });
+/** Without the uri key, which the reference parsers predate: the new parsers' uri keys are compared among themselves (and tested in keys.test.ts). */
+const withoutUri = (r: Result): Result => (r.req === undefined ? r : { msg: r.msg, req: { ...r.req, uri: undefined } });
 
 /** Each line through the reference, through the new parser as a line, and read in place from a block of all of them. */
 function agree(lines: string[], v1: (line: string, out: ParsedRequest) => string | undefined, now: LineParser, crlf: boolean): void {
   const out = emptyRequest();
-  const want = lines.map((l) => resultOf(v1(l, out), out));
-  expect(lines.map((l) => resultOf(now(l, out), out))).toEqual(want);
+  const want = lines.map((l) => withoutUri(resultOf(v1(l, out), out)));
+  const asLines = lines.map((l) => resultOf(now(l, out), out));
+  expect(asLines.map(withoutUri)).toEqual(want);
   const inText = parseIn(now);
   const got: Result[] = [];
   // A block as the reader decodes it: the lines, each followed by its newline, then more text.
@@ -94,7 +97,7 @@ function agree(lines: string[], v1: (line: string, out: ParsedRequest) => string
   eachCompleteLineIn(block, (text, start, end) => {
     if (got.length < lines.length) got.push(resultOf(inText(text, start, end, out), out));
   });
-  expect(got).toEqual(want);
+  expect(got).toEqual(asLines);
   // And with the block's bytes, as the readers hand an ASCII block (the ALB parser reads ordinary lines from them: alb-bytes.ts).
   const bytes = Buffer.from(block, 'latin1');
   if (isAscii(bytes)) {
@@ -106,7 +109,7 @@ function agree(lines: string[], v1: (line: string, out: ParsedRequest) => string
       },
       bytes,
     );
-    expect(fromBytes).toEqual(want);
+    expect(fromBytes).toEqual(asLines);
   }
 }
 

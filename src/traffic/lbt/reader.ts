@@ -9,7 +9,7 @@ import { crc32 } from 'node:zlib';
 import { fileReadError, LbsimError } from '../../errors.ts';
 import { markMutable } from '../../jit/mutable-fields.ts';
 import type { RequestChunk, TrafficSource } from '../source.ts';
-import { CHUNK_HEADER_BYTES, COLUMN_LAYOUT, FORMAT_VERSION, HEADER_BYTES, HEADER_CRC_AT, INDEX_ENTRY_BYTES, MAGIC, type TraceHeader, chunkBodyBytes, columnOffsets } from './format.ts';
+import { CHUNK_HEADER_BYTES, COLUMN_LAYOUT, FORMAT_VERSION, V1_COLUMN_LAYOUT, HEADER_BYTES, HEADER_CRC_AT, INDEX_ENTRY_BYTES, MAGIC, type TraceHeader, chunkBodyBytes, columnOffsets } from './format.ts';
 
 export interface TraceWindow {
   /** Trace time (ms from the origin) of the first request replayed; replay time 0 is here. @default the first arrival */
@@ -21,7 +21,16 @@ export interface TraceWindow {
    * time-split replay reads from its own start but keeps the whole run's timeline. @default from
    */
   origin?: number;
+  /**
+   * Which key the replay gives the balancer as a request's route key: `path`, the path
+   * without the query string (the route column), or `uri`, the whole request target (the
+   * uri column; a version 1 trace has none, and gives its path keys). @default 'path'
+   */
+  routeKey?: RouteKey;
 }
+
+/** The request key a balancer hashes as the route (BalancerModule.routeKey). */
+export type RouteKey = 'path' | 'uri';
 
 function invalid(file: string, what: string): LbsimError {
   return new LbsimError('TRACE_INVALID', `${file}: not a usable .lbt trace: ${what}`);
@@ -66,11 +75,12 @@ export function readTraceHeader(file: string, fd: number): { header: TraceHeader
   if (readExactly(fd, h, HEADER_BYTES, 0) < HEADER_BYTES) throw invalid(file, `only ${size} bytes, shorter than a header (truncated, or not a trace)`);
   if (!hasMagic(h)) throw invalid(file, 'wrong magic bytes (not a .lbt file; import logs with `lbsim import`)');
   const version = h.readUInt32LE(8);
-  if (version !== FORMAT_VERSION) throw invalid(file, `format version ${version}, this lbsim reads version ${FORMAT_VERSION} (re-import the log with this lbsim)`);
+  if (version !== FORMAT_VERSION && version !== 1) throw invalid(file, `format version ${version}, this lbsim reads versions 1 and ${FORMAT_VERSION} (re-import the log with this lbsim)`);
   if (h.readUInt32LE(HEADER_CRC_AT) !== crc32(h.subarray(0, HEADER_CRC_AT))) throw invalid(file, 'header checksum mismatch (corrupted)');
   const layoutLength = h.readUInt32LE(76);
   const layout = h.toString('latin1', 80, 80 + Math.min(layoutLength, HEADER_CRC_AT - 80));
-  if (layout !== COLUMN_LAYOUT) throw invalid(file, `column layout '${layout}', expected '${COLUMN_LAYOUT}'`);
+  const expected = version === 1 ? V1_COLUMN_LAYOUT : COLUMN_LAYOUT;
+  if (layout !== expected) throw invalid(file, `column layout '${layout}', expected '${expected}'`);
   const header: TraceHeader = {
     version,
     originEpochMs: h.readDoubleLE(16),
@@ -81,6 +91,7 @@ export function readTraceHeader(file: string, fd: number): { header: TraceHeader
     firstArrival: h.readDoubleLE(48),
     lastArrival: h.readDoubleLE(56),
     skippedRows: h.readDoubleLE(64),
+    uriKeys: version !== 1,
   };
   const indexBytes = header.chunkCount * INDEX_ENTRY_BYTES;
   if (header.indexOffset + indexBytes !== size) throw invalid(file, `${size} bytes, expected ${header.indexOffset + indexBytes} (truncated or extended)`);
@@ -156,6 +167,9 @@ export class TraceReader implements TrafficSource {
   private work: Float32Array = new Float32Array(0);
   private client: Uint32Array = new Uint32Array(0);
   private route: Uint32Array = new Uint32Array(0);
+  /** The key column fill() copies as the route key: `route`, or the uri column (TraceWindow.routeKey). */
+  private keys: Uint32Array = new Uint32Array(0);
+  private readonly givesUri: boolean;
   private flags: Uint8Array = new Uint8Array(0);
   private done = false;
   private readonly chunkHead = Buffer.alloc(CHUNK_HEADER_BYTES);
@@ -179,10 +193,11 @@ export class TraceReader implements TrafficSource {
     this.to = window.to ?? (h.count > 0 ? h.lastArrival + 1e-6 : this.from);
     this.origin = window.origin ?? this.from;
     this.endTime = Math.max(0, this.to - this.origin);
-    this.buf = Buffer.alloc(chunkBodyBytes(Math.max(1, h.chunkCapacity)));
+    this.buf = Buffer.alloc(chunkBodyBytes(Math.max(1, h.chunkCapacity), h.version));
+    this.givesUri = window.routeKey === 'uri' && h.uriKeys;
     this.seek(this.from);
     // Written when the next chunk loads, after the hot loop is optimized: see jit/mutable-fields.ts.
-    markMutable(this, ['chunkNo', 'chunkCount', 'pos', 'arrival', 'work', 'client', 'route', 'flags', 'done', 'firstIndexOfFill']);
+    markMutable(this, ['chunkNo', 'chunkCount', 'pos', 'arrival', 'work', 'client', 'route', 'keys', 'flags', 'done', 'firstIndexOfFill']);
   }
 
   /** Positions at the first request arriving at or after trace time `t`: a binary search of the index, then one chunk read. */
@@ -222,15 +237,17 @@ export class TraceReader implements TrafficSource {
     if (readExactly(this.fd, head, CHUNK_HEADER_BYTES, offset) < CHUNK_HEADER_BYTES) throw invalid(this.file, `chunk ${k} at byte ${offset} is cut short`);
     const n = head.readUInt32LE(0);
     if (n === 0 || n > this.header.chunkCapacity) throw invalid(this.file, `chunk ${k} at byte ${offset} claims ${n} requests (corrupted)`);
-    const bytes = chunkBodyBytes(n);
+    const version = this.header.version;
+    const bytes = chunkBodyBytes(n, version);
     if (readExactly(this.fd, buf, bytes, offset + CHUNK_HEADER_BYTES) < bytes) throw invalid(this.file, `chunk ${k} at byte ${offset} is cut short`);
     if (crc32(buf.subarray(0, bytes)) !== head.readUInt32LE(4)) throw invalid(this.file, `chunk ${k} at byte ${offset}: checksum mismatch (corrupted)`);
-    const o = columnOffsets(n);
+    const o = columnOffsets(n, version);
     const base = buf.byteOffset;
     this.arrival = new Float64Array(buf.buffer, base + o.arrival, n);
     this.work = new Float32Array(buf.buffer, base + o.work, n);
     this.client = new Uint32Array(buf.buffer, base + o.client, n);
     this.route = new Uint32Array(buf.buffer, base + o.route, n);
+    this.keys = this.givesUri ? new Uint32Array(buf.buffer, base + o.uri, n) : this.route;
     this.flags = new Uint8Array(buf.buffer, base + o.flags, n);
     this.chunkNo = k;
     this.chunkCount = n;
@@ -258,7 +275,7 @@ export class TraceReader implements TrafficSource {
         m++;
       }
       chunk.client.set(this.client.subarray(p, p + m), n);
-      chunk.route.set(this.route.subarray(p, p + m), n);
+      chunk.route.set(this.keys.subarray(p, p + m), n);
       chunk.flags.set(this.flags.subarray(p, p + m), n);
       n += m;
       this.pos += m;

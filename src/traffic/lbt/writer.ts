@@ -40,6 +40,7 @@ export class TraceWriter {
   private readonly work: Float32Array;
   private readonly client: Uint32Array;
   private readonly route: Uint32Array;
+  private readonly uri: Uint32Array;
   private readonly flags: Uint8Array;
   private readonly body: Buffer;
   private n = 0;
@@ -70,17 +71,22 @@ export class TraceWriter {
     this.work = new Float32Array(this.body.buffer, base + o.work, c);
     this.client = new Uint32Array(this.body.buffer, base + o.client, c);
     this.route = new Uint32Array(this.body.buffer, base + o.route, c);
+    this.uri = new Uint32Array(this.body.buffer, base + o.uri, c);
     this.flags = new Uint8Array(this.body.buffer, base + o.flags, c);
   }
 
-  /** Appends one request; `arrivalMs` (relative to the origin) must not decrease. */
-  push(arrivalMs: number, workMs: number, client: number, route: number, flags: number): void {
+  /**
+   * Appends one request; `arrivalMs` (relative to the origin) must not decrease. `uri`,
+   * the key of the whole request target, defaults to `route` (a target without a query).
+   */
+  push(arrivalMs: number, workMs: number, client: number, route: number, flags: number, uri = route): void {
     if (!(arrivalMs >= this.lastArrival)) throw new Error(`TraceWriter: arrival ${arrivalMs} before ${this.lastArrival} (callers must sort)`);
     const i = this.n;
     this.arrival[i] = arrivalMs;
     this.work[i] = workMs;
     this.client[i] = client;
     this.route[i] = route;
+    this.uri[i] = uri;
     this.flags[i] = flags;
     this.lastArrival = arrivalMs;
     if (this.count === 0) this.firstArrival = arrivalMs;
@@ -153,13 +159,14 @@ export class TraceWriter {
         [full.work, short.work, 4],
         [full.client, short.client, 4],
         [full.route, short.route, 4],
+        [full.uri, short.uri, 4],
         [full.flags, short.flags, 1],
       ] as const) {
         this.body.copy(this.body, base + to, base + from, base + from + n * bytes);
       }
     }
     const bodyBytes = chunkBodyBytes(n);
-    this.body.fill(0, base + 21 * n, base + bodyBytes);
+    this.body.fill(0, base + columnOffsets(n).flags + n, base + bodyBytes);
     this.body.writeUInt32LE(n, 0);
     this.body.writeUInt32LE(crc32(this.body.subarray(base, base + bodyBytes)), 4);
     const first = this.arrival[0]!;

@@ -198,17 +198,23 @@ export function albBytesReader(total: boolean): (text: string, b: Uint8Array, fr
     let i = rs;
     while (i < re && b[i] !== SPACE) i++;
     h = FNV_OFFSET;
+    let route: number;
     if (i < re) {
       // The closing quote at re is neither `:` nor `/`, so the look at i + 1 and i + 2 stays inside the field.
       let us = i + 1;
       let scheme = us;
       while (scheme < re && !(b[scheme] === 58 && b[scheme + 1] === 47 && b[scheme + 2] === 47)) scheme++;
       if (scheme < re) us = scheme + 3;
-      for (let k = us, c; k < re && (c = b[k]!) !== SPACE && c !== 63; k++) h = Math.imul(h ^ c, FNV_PRIME);
+      let k = us;
+      for (let c; k < re && (c = b[k]!) !== SPACE && c !== 63; k++) h = Math.imul(h ^ c, FNV_PRIME);
+      route = h >>> 0;
+      // The uri key (keys.ts targetKeys) goes on through the query, to the space.
+      for (let c; k < re && (c = b[k]!) !== SPACE; k++) h = Math.imul(h ^ c, FNV_PRIME);
     } else {
       for (let k = rs; k < re; k++) h = Math.imul(h ^ b[k]!, FNV_PRIME);
+      route = h >>> 0;
     }
-    const route = h >>> 0;
+    const uri = h >>> 0;
     // 14 "user_agent", 15 ssl_cipher, 16 ssl_protocol, 17 target_group_arn, 18 "trace_id", 19 "domain_name", 20 "chosen_cert_arn", 21 matched_rule_priority.
     const at = skipFields(text, b, re + 2, n, 8);
     // 22 request_creation_time: the arrival.
@@ -219,6 +225,7 @@ export function albBytesReader(total: boolean): (text: string, b: Uint8Array, fr
     const status = num[3]!;
     out.client = client;
     out.route = route;
+    out.uri = uri;
     out.arrivalEpochMs = num[4]!;
     out.workMs = tp < 0 ? Number.NaN : 1000 * (total ? rp + tp + sp : tp);
     out.flags = tp < 0 || rp < 0 || !(status < 500) ? RequestFlag.RecordedFailure : 0;

@@ -15,7 +15,7 @@
  * route key: host and path of the request URL, without the query.
  */
 import { RequestFlag } from '../source.ts';
-import { clientKeyOf, keyOf, routeKeyOf } from './keys.ts';
+import { clientKeyOf, keyOf, targetKeys } from './keys.ts';
 import { albBytesReader } from './alb-bytes.ts';
 import { NO_REQUEST, type LineParser, type ParsedRequest, type ReaderOptions, inTextParser, parseDecimal, parseIsoMs } from './types.ts';
 
@@ -83,8 +83,8 @@ export function albParser(options: ReaderOptions = {}): LineParser {
       while (scheme >= 0 && scheme < re && !(text.charCodeAt(scheme + 1) === 47 && text.charCodeAt(scheme + 2) === 47)) scheme = text.indexOf(':', scheme + 1);
       if (scheme >= 0 && scheme < re) us = scheme + 3;
       const sp2 = text.indexOf(' ', us);
-      out.route = routeKeyOf(text, us, sp2 > 0 && sp2 < re ? sp2 : re);
-    } else out.route = keyOf(text, rs, re);
+      targetKeys(text, us, sp2 > 0 && sp2 < re ? sp2 : re, out);
+    } else out.route = out.uri = keyOf(text, rs, re);
     out.arrivalEpochMs = arrival;
     out.workMs = tp < 0 ? Number.NaN : 1000 * (total ? rp + tp + sp : tp);
     out.flags = failed ? RequestFlag.RecordedFailure : 0;

@@ -46,6 +46,7 @@ export interface ChunkResult {
   work: Float64Array;
   client: Uint32Array;
   route: Uint32Array;
+  uri: Uint32Array;
   flags: Uint8Array;
   /** Line of each row, counted from 1 at the range's first line. */
   line: Uint32Array;
@@ -95,6 +96,7 @@ export function parseChunk(task: ChunkTask): ChunkResult {
   const work = new Float64Array(capacity);
   const client = new Uint32Array(capacity);
   const route = new Uint32Array(capacity);
+  const uri = new Uint32Array(capacity);
   const flags = new Uint8Array(capacity);
   const lineOf = new Uint32Array(capacity);
   let rows = 0;
@@ -113,6 +115,7 @@ export function parseChunk(task: ChunkTask): ChunkResult {
       work[rows] = rec.workMs;
       client[rows] = rec.client;
       route[rows] = rec.route;
+      uri[rows] = rec.uri;
       flags[rows] = rec.flags;
       lineOf[rows] = lines;
       rows++;
@@ -143,6 +146,7 @@ export function parseChunk(task: ChunkTask): ChunkResult {
     work: cut(work),
     client: cut(client),
     route: cut(route),
+    uri: cut(uri),
     flags: cut(flags),
     line: cut(lineOf),
     errors,

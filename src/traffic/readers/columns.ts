@@ -9,7 +9,7 @@
  * `request_time`/`upstream_response_time`) or `durationUnit: s` is given.
  */
 import { RequestFlag } from '../source.ts';
-import { clientIdKeyOf, routeKeyOf } from './keys.ts';
+import { clientIdKeyOf, targetKeys } from './keys.ts';
 import { CSV_FIELDS, type CsvField, type ParsedRequest, type ReaderOptions, parseDecimal, parseIsoMs } from './types.ts';
 
 /** Header names recognised for each field, in order of preference (compared lower-case). */
@@ -127,7 +127,8 @@ export function lineToRequest(map: ColumnMap, line: string, starts: Int32Array, 
   const ci = map.index.client;
   out.client = ci >= 0 ? clientIdKeyOf(line, starts[ci]!, ends[ci]!) : 0;
   const ri = map.index.route;
-  out.route = ri >= 0 ? routeKeyOf(line, starts[ri]!, ends[ri]!) : 0;
+  if (ri >= 0) targetKeys(line, starts[ri]!, ends[ri]!, out);
+  else out.route = out.uri = 0;
   out.arrivalEpochMs = arrival;
   out.workMs = duration * map.durationToMs;
   out.flags = failed || status >= 500 || status < 0 ? RequestFlag.RecordedFailure : 0;
@@ -160,7 +161,11 @@ export function toRequest(map: ColumnMap, get: (i: CsvField) => unknown, out: Pa
   const cv = map.index.client >= 0 ? get('client') : undefined;
   out.client = cv === undefined || cv === null ? 0 : clientIdKeyOf(String(cv));
   const rv = map.index.route >= 0 ? get('route') : undefined;
-  out.route = rv === undefined || rv === null ? 0 : routeKeyOf(String(rv));
+  if (rv === undefined || rv === null) out.route = out.uri = 0;
+  else {
+    const text = String(rv);
+    targetKeys(text, 0, text.length, out);
+  }
   out.arrivalEpochMs = arrival;
   out.workMs = duration * map.durationToMs;
   out.flags = failed || status >= 500 || status < 0 ? RequestFlag.RecordedFailure : 0;

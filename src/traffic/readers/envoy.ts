@@ -17,7 +17,7 @@
  * X-Forwarded-For (or `-` when absent); route key: the path without the query.
  */
 import { RequestFlag } from '../source.ts';
-import { clientIdKeyOf, keyOf, requestPathKey } from './keys.ts';
+import { clientIdKeyOf, keyOf, requestKeys } from './keys.ts';
 import { NO_REQUEST, type LineParser, type ParsedRequest, type ReaderOptions, parseDecimal, parseIsoMs } from './types.ts';
 
 export function envoyParser(options: ReaderOptions = {}): LineParser {
@@ -35,8 +35,7 @@ export function envoyParser(options: ReaderOptions = {}): LineParser {
     if (line.charCodeAt(p) !== 34) return 'expected a quoted "METHOD PATH PROTOCOL" after the time';
     const rq = line.indexOf('"', p + 1);
     if (rq < 0) return 'unterminated request';
-    const path = requestPathKey(line, p + 1, rq);
-    out.route = path >= 0 ? path : keyOf(line, p + 1, rq);
+    if (!requestKeys(line, p + 1, rq, out)) out.route = out.uri = keyOf(line, p + 1, rq);
     p = rq + 2;
     let e = line.indexOf(' ', p);
     if (e < 0) return 'line ends after the request';

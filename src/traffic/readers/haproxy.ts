@@ -15,7 +15,7 @@
  * not replayed. Client key: the client IP; route key: the request path without query.
  */
 import { RequestFlag } from '../source.ts';
-import { clientKeyOf, keyOf, requestPathKey } from './keys.ts';
+import { clientKeyOf, keyOf, requestKeys } from './keys.ts';
 import { NO_REQUEST, type LineParser, type ParsedRequest, type ReaderOptions, inTextParser, parseDecimal } from './types.ts';
 
 const MONTHS: Record<string, number> = { Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5, Jun: 6, Jul: 7, Aug: 8, Sep: 9, Oct: 10, Nov: 11, Dec: 12 };
@@ -128,9 +128,8 @@ export function haproxyParser(options: ReaderOptions = {}): LineParser {
     while (end >= e && text.charCodeAt(end) !== 34) end--;
     if (end >= e) {
       const quote = text.indexOf('"', e);
-      const path = requestPathKey(text, quote + 1, end);
-      out.route = path >= 0 ? path : keyOf(text, quote + 1, end > quote ? end : n);
-    } else out.route = 0;
+      if (!requestKeys(text, quote + 1, end, out)) out.route = out.uri = keyOf(text, quote + 1, end > quote ? end : n);
+    } else out.route = out.uri = 0;
     const w = timers[workTimer]!;
     out.arrivalEpochMs = arrival;
     out.workMs = w >= 0 ? w : Number.NaN;

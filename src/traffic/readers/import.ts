@@ -161,7 +161,7 @@ async function importSerially(file: string, parse: LineParser, sink: ImportSink,
         linesSeen = lineNo;
         if (signal?.aborted) throw new LbsimError('CANCELLED', 'import cancelled');
         const msg = parseLine(text, start, end, rec, bytes);
-        if (msg === undefined) sink.row(lineNo, rec.arrivalEpochMs, rec.workMs, rec.client, rec.route, rec.flags);
+        if (msg === undefined) sink.row(lineNo, rec.arrivalEpochMs, rec.workMs, rec.client, rec.route, rec.flags, rec.uri);
         else if (msg !== NO_REQUEST) sink.bad(lineNo, msg);
       },
       onProgress === undefined ? undefined : (bytesRead, totalBytes) => onProgress({ bytesRead, totalBytes, lines: linesSeen, requests: sink.summary.requests }),

@@ -107,14 +107,41 @@ export function routeKeyOf(target: string, start = 0, end = target.length): numb
   return h >>> 0;
 }
 
+/** Where a reader puts a request target's two keys. */
+export interface TargetKeys {
+  route: number;
+  uri: number;
+}
+
 /**
- * Key of the path in a request line `METHOD PATH PROTOCOL` that starts at `from` and ends
- * before `close` (its closing quote): the path's route key, or -1 when the line has no
- * space before `close` (no path to take; the caller picks its fallback).
+ * The two keys of a request target text[start, end): `route`, the path without its query
+ * string (routeKeyOf: nginx $uri, HAProxy `balance uri`), and `uri`, the whole target
+ * (keyOf: nginx $request_uri, HAProxy `balance uri whole`). One pass: the FNV-1a of the
+ * whole target, whose value just before the first `?` is the route key.
  */
-export function requestPathKey(line: string, from: number, close: number): number {
+export function targetKeys(text: string, start: number, end: number, out: TargetKeys): void {
+  let h = FNV_OFFSET;
+  let route = -1;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 63 && route < 0) route = h >>> 0;
+    h ^= c;
+    h = Math.imul(h, FNV_PRIME);
+  }
+  out.uri = h >>> 0;
+  out.route = route < 0 ? out.uri : route;
+}
+
+/**
+ * The keys (targetKeys) of the path in a request line `METHOD PATH PROTOCOL` that starts
+ * at `from` and ends before `close` (its closing quote), into `out`; false, with `out`
+ * untouched, when the line has no space before `close` (no path to take; the caller picks
+ * its fallback).
+ */
+export function requestKeys(line: string, from: number, close: number, out: TargetKeys): boolean {
   const sp1 = line.indexOf(' ', from);
-  if (sp1 < 0 || sp1 >= close) return -1;
+  if (sp1 < 0 || sp1 >= close) return false;
   const sp2 = line.indexOf(' ', sp1 + 1);
-  return routeKeyOf(line, sp1 + 1, sp2 > 0 && sp2 < close ? sp2 : close);
+  targetKeys(line, sp1 + 1, sp2 > 0 && sp2 < close ? sp2 : close, out);
+  return true;
 }

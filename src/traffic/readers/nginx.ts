@@ -16,7 +16,7 @@
  * estimated. Status >= 500 marks a recorded failure. Client key: `$remote_addr`; route
  * key: the request path without its query.
  */
-import { clientIdKeyOf, routeKeyOf, requestPathKey } from './keys.ts';
+import { clientIdKeyOf, requestKeys, targetKeys } from './keys.ts';
 import { NO_REQUEST, type LineParser, type ParsedRequest, type ReaderOptions, parseDecimal } from './types.ts';
 import { RequestFlag } from '../source.ts';
 
@@ -80,8 +80,7 @@ export function nginxParser(options: ReaderOptions = {}): LineParser {
     p = e + 1;
     if (line.charCodeAt(p) !== 34) return `"$request": expected a quoted request line, got '${line.slice(p, p + 20)}'`;
     const close = line.lastIndexOf('"');
-    const path = requestPathKey(line, p + 1, close);
-    out.route = path >= 0 ? path : routeKeyOf(line, p + 1, close > p ? close : line.length);
+    if (!requestKeys(line, p + 1, close, out)) targetKeys(line, p + 1, close > p ? close : line.length, out);
     out.arrivalEpochMs = (msec - requestTime) * 1000;
     out.workMs = useRequestTime ? requestTime * 1000 : upstream * 1000;
     out.flags = status >= 500 ? RequestFlag.RecordedFailure : 0;

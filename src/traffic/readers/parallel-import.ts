@@ -101,7 +101,7 @@ function merge(sink: ImportSink, c: ChunkResult, before: number): void {
       sink.bad(before + c.errorLines[e]!, c.errorMessages[e]!);
       e++;
     }
-    sink.row(before + line, c.arrival[i]!, c.work[i]!, c.client[i]!, c.route[i]!, c.flags[i]!);
+    sink.row(before + line, c.arrival[i]!, c.work[i]!, c.client[i]!, c.route[i]!, c.flags[i]!, c.uri[i]!);
   }
   for (; e < c.errorLines.length; e++) sink.bad(before + c.errorLines[e]!, c.errorMessages[e]!);
   // The rest come after the range's first few (kept above): they count, but can no longer be examples.

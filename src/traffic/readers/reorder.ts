@@ -7,7 +7,7 @@
  * that is refused: the caller reports its line. Memory: the requests of one window.
  */
 
-export type Emit = (arrival: number, work: number, client: number, route: number, flags: number) => void;
+export type Emit = (arrival: number, work: number, client: number, route: number, flags: number, uri: number) => void;
 
 export class ReorderBuffer {
   private cap = 4096;
@@ -15,6 +15,7 @@ export class ReorderBuffer {
   private work = new Float64Array(this.cap);
   private client = new Uint32Array(this.cap);
   private route = new Uint32Array(this.cap);
+  private uri = new Uint32Array(this.cap);
   private flags = new Uint8Array(this.cap);
   private n = 0;
   private maxSeen = Number.NEGATIVE_INFINITY;
@@ -27,7 +28,7 @@ export class ReorderBuffer {
   ) {}
 
   /** Adds a request. Returns false (and keeps nothing) when it is older than the window allows. */
-  push(arrival: number, work: number, client: number, route: number, flags: number): boolean {
+  push(arrival: number, work: number, client: number, route: number, flags: number, uri: number): boolean {
     const late = arrival < this.maxSeen;
     if (late) {
       if (arrival < this.maxSeen - this.windowMs) return false;
@@ -47,6 +48,7 @@ export class ReorderBuffer {
         this.work[i] = this.work[i - 1]!;
         this.client[i] = this.client[i - 1]!;
         this.route[i] = this.route[i - 1]!;
+        this.uri[i] = this.uri[i - 1]!;
         this.flags[i] = this.flags[i - 1]!;
         i--;
       }
@@ -55,6 +57,7 @@ export class ReorderBuffer {
     this.work[i] = work;
     this.client[i] = client;
     this.route[i] = route;
+    this.uri[i] = uri;
     this.flags[i] = flags;
     return true;
   }
@@ -71,7 +74,7 @@ export class ReorderBuffer {
     const a = this.arrival;
     let k = 0;
     while (k < n && a[k]! <= cutoff) {
-      this.emit(a[k]!, this.work[k]!, this.client[k]!, this.route[k]!, this.flags[k]!);
+      this.emit(a[k]!, this.work[k]!, this.client[k]!, this.route[k]!, this.flags[k]!, this.uri[k]!);
       k++;
     }
     if (k > 0) {
@@ -79,6 +82,7 @@ export class ReorderBuffer {
       this.work.copyWithin(0, k, n);
       this.client.copyWithin(0, k, n);
       this.route.copyWithin(0, k, n);
+      this.uri.copyWithin(0, k, n);
       this.flags.copyWithin(0, k, n);
       this.n = n - k;
     }
@@ -95,6 +99,7 @@ export class ReorderBuffer {
     this.work = grow(this.work, (c) => new Float64Array(c));
     this.client = grow(this.client, (c) => new Uint32Array(c));
     this.route = grow(this.route, (c) => new Uint32Array(c));
+    this.uri = grow(this.uri, (c) => new Uint32Array(c));
     this.flags = grow(this.flags, (c) => new Uint8Array(c));
   }
 }

@@ -51,19 +51,19 @@ export class ImportSink {
     private readonly out: string,
     private readonly options: SinkOptions,
   ) {
-    this.reorder = new ReorderBuffer(options.reorderWindowMs, (arrival, work, client, route, flags) => {
+    this.reorder = new ReorderBuffer(options.reorderWindowMs, (arrival, work, client, route, flags, uri) => {
       let writer = this.writer;
       if (writer === undefined) {
         // Trace time 0 is the first arrival's whole second, so trace times read as offsets into the log.
         this.origin = Math.floor(arrival / 1000) * 1000;
         writer = this.writer = new TraceWriter(this.out, { originEpochMs: this.origin, ...(this.options.chunkCapacity === undefined ? {} : { chunkCapacity: this.options.chunkCapacity }) });
       }
-      writer.push(arrival - this.origin, work, client, route, flags);
+      writer.push(arrival - this.origin, work, client, route, flags, uri);
     });
   }
 
-  /** A request read from line `lineNo`; `workMs` NaN when the log has none. */
-  row(lineNo: number, arrival: number, workMs: number, client: number, route: number, flags: number): void {
+  /** A request read from line `lineNo`; `workMs` NaN when the log has none; `uri` the key of its whole target (ParsedRequest.uri). */
+  row(lineNo: number, arrival: number, workMs: number, client: number, route: number, flags: number, uri: number): void {
     const s = this.summary;
     let work = workMs;
     if (Number.isNaN(work)) {
@@ -73,7 +73,7 @@ export class ImportSink {
     } else {
       this.estimate = Number.isNaN(this.estimate) ? work : this.estimate + ESTIMATE_ALPHA * (work - this.estimate);
     }
-    if (!this.reorder.push(arrival, work, client, route, flags)) {
+    if (!this.reorder.push(arrival, work, client, route, flags, uri)) {
       this.bad(lineNo, `arrival ${new Date(arrival).toISOString()} is more than ${this.options.reorderWindowMs / 1000} s before an earlier line's (logs must be in time order within --reorder-window)`);
       return;
     }

@@ -13,13 +13,16 @@ export interface ParsedRequest {
   /** Service demand, ms; NaN when the log has none for this request (the importer estimates it and flags it). */
   workMs: number;
   client: number;
+  /** Key of the request's path without its query string (keys.ts targetKeys). */
   route: number;
+  /** Key of the whole request target, query string included; equal to `route` without one. */
+  uri: number;
   /** RequestFlag bits. */
   flags: number;
 }
 
 export function emptyRequest(): ParsedRequest {
-  return { arrivalEpochMs: 0, workMs: 0, client: 0, route: 0, flags: 0 };
+  return { arrivalEpochMs: 0, workMs: 0, client: 0, route: 0, uri: 0, flags: 0 };
 }
 
 /**
