@@ -6,18 +6,39 @@
  */
 import { checkPriorityLevels } from './balancers/envoy/priority-set.ts';
 import { applyInstances } from './balancers/instances.ts';
+import { BUILTIN_BALANCERS } from './balancers/registry.ts';
 import type { BalancerModule } from './balancers/types.ts';
 import { createEngine } from './engine/proxy.ts';
 import type { Simulation } from './engine/simulation.ts';
 import type { Scenario } from './scenario/load.ts';
+import type { RouteKey } from './traffic/lbt/reader.ts';
 import { createTraceTraffic } from './traffic/replay.ts';
 import type { TrafficSource } from './traffic/source.ts';
 import { SyntheticTraffic } from './traffic/synthetic.ts';
 
-export function createTraffic(scenario: Scenario, seed: number): TrafficSource {
+/** The request key `module` hashes as the route key with the scenario's options (BalancerModule.routeKey). */
+export function routeKeyFor(module: BalancerModule, scenario: Scenario): RouteKey {
+  return module.routeKey?.(scenario.balancer.options) ?? 'path';
+}
+
+/**
+ * Why the replay cannot give a built-in algorithm the key it hashes, for people: a
+ * version 1 trace has no uri keys, so `hash $request_uri` hashes paths alone (as `$uri`).
+ * Undefined when it can, or for a user's algorithm (loaded later; it gets path keys then).
+ */
+export function routeKeyNote(scenario: Scenario): string | undefined {
+  const t = scenario.traffic;
+  if (t.kind !== 'trace' || t.uriKeys !== false) return undefined;
+  const module = BUILTIN_BALANCERS.get(scenario.balancer.algorithm);
+  if (module === undefined || routeKeyFor(module, scenario) !== 'uri') return undefined;
+  return `${t.file ?? t.source} was imported by an lbsim older than its uri keys (a version 1 .lbt): ${module.name} hashes the path with its query string, and gets the path without it; re-import the log (lbsim import) so requests that differ only in their query string are told apart`;
+}
+
+/** The scenario's traffic; a trace gives `routeKey` as each request's route key (synthetic routes have no query). */
+export function createTraffic(scenario: Scenario, seed: number, routeKey: RouteKey = 'path'): TrafficSource {
   const t = scenario.traffic;
   // A trace was imported and resolved when the scenario was loaded (loadScenario); replay reads it synchronously.
-  if (t.kind === 'trace') return createTraceTraffic(t, seed);
+  if (t.kind === 'trace') return createTraceTraffic(t, seed, routeKey);
   return new SyntheticTraffic({ rate: t.rate, service: t.service, clients: t.clients, routes: t.routes, durationMs: scenario.durationMs, seed });
 }
 
@@ -52,7 +73,7 @@ export function createSimulation(scenario: Scenario, balancer: BalancerModule, s
         : { startMs: window.startMs, endMs: window.endMs, firstRequest: window.firstRequest, trafficEndMs: window.trafficEndMs }),
     },
     scenario.proxy,
-    window?.traffic ?? createTraffic(scenario, seed),
+    window?.traffic ?? createTraffic(scenario, seed, routeKeyFor(balancer, scenario)),
   );
   // A window may start inside an outage: the engine starts those backends down, but the
   // balancer was created with every backend up. Tell it, as the single run told it when

@@ -7,6 +7,8 @@
  * `ctx.random(...)`. It must not read clocks or Math.random, so a run repeats exactly.
  */
 
+import type { RouteKey } from '../traffic/lbt/reader.ts';
+
 export interface BackendView {
   readonly count: number;
   readonly names: readonly string[];
@@ -141,5 +143,12 @@ export interface BalancerModule {
    * a scenario may give backends a `priority` above 0 only with such a module.
    */
   readonly priorityLevels?: boolean;
+  /**
+   * The request key the module hashes as `pick`'s route key under these options: `path`,
+   * the path without its query string (the default; nginx `$uri`, HAProxy `balance uri`),
+   * or `uri`, the whole request target (nginx `hash $request_uri`, HAProxy `balance uri
+   * whole`). A replayed trace gives it that key (src/traffic/lbt/reader.ts RouteKey).
+   */
+  routeKey?(options: Readonly<Record<string, unknown>>): RouteKey;
   create(ctx: BalancerContext): Balancer;
 }

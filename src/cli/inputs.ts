@@ -11,6 +11,7 @@ import { isBalancerPath } from '../balancers/registry.ts';
 import { detectFile, readConfigText } from '../config-import/index.ts';
 import { LbsimError } from '../errors.ts';
 import { loadScenario, type Scenario } from '../scenario/load.ts';
+import { routeKeyNote } from '../simulation-setup.ts';
 import { PROXY_SCENARIO_DEFAULTS, proxyScenario, type ProxyScenarioOptions } from '../workflows/proxy-scenario.ts';
 import type { CliContext } from './context.ts';
 import { parsePositiveInt } from './options.ts';
@@ -54,6 +55,8 @@ export function backendsOf(backend: string | undefined): [string | undefined, st
 /** Prints what the config importer did not understand or does not simulate, one line each. */
 export function showImportWarnings(scenario: Scenario, ctx: CliContext): void {
   for (const w of scenario.balancer.imported?.warnings ?? []) ctx.info(w);
+  const keys = routeKeyNote(scenario);
+  if (keys !== undefined) ctx.info(`note: ${keys}`);
 }
 
 /**

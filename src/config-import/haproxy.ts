@@ -266,11 +266,17 @@ function algorithmOf(p: Pending, file: string, warnings: string[]): { algorithm:
     throw new LbsimError('SCENARIO_INVALID', `${where}: balance ${raw}: unknown algorithm (HAProxy 2.6 refuses to start); expected one of ${HAPROXY_BALANCE_ALGORITHMS.join(', ')}`);
   } else {
     // HAProxy itself uses round robin for a request without the URL parameter or RDP cookie, and lbsim's traces hold neither.
-    const absent = raw === 'url_param' ? ': the query string is not in lbsim\'s traces, and HAProxy uses round robin for a request without the parameter' : raw.startsWith('rdp-cookie') ? ': lbsim\'s traces hold no RDP cookie, and HAProxy uses round robin for a request without one' : '';
+    const absent = raw === 'url_param' ? ': lbsim\'s traces keep a key of the whole query string, not its parameters\' values, and HAProxy uses round robin for a request without the parameter' : raw.startsWith('rdp-cookie') ? ': lbsim\'s traces hold no RDP cookie, and HAProxy uses round robin for a request without one' : '';
     warnings.push(`${where}: 'balance ${words.join(' ')}' is not modelled; using haproxy/roundrobin (HAProxy's default) instead${absent}`);
     algorithm = 'haproxy/roundrobin';
   }
-  if (words.length > 1) warnings.push(`${where}: balance arguments '${words.slice(1).join(' ')}' not modelled; ignored`);
+  let args = words.slice(1);
+  // `balance uri whole`: the whole URI, query string included (haproxy/uri's `whole`, the trace's uri keys).
+  if (algorithm === 'haproxy/uri' && args.includes('whole')) {
+    options.whole = true;
+    args = args.filter((a) => a !== 'whole');
+  }
+  if (args.length > 0) warnings.push(`${where}: balance arguments '${args.join(' ')}' not modelled; ignored`);
   const hashing = algorithm === 'haproxy/source' || algorithm === 'haproxy/uri' || algorithm === 'haproxy/hdr';
   if (p.hashType !== undefined) {
     const [type, ...rest] = p.hashType.words;

@@ -108,12 +108,12 @@ export function importNginx(text: string, file: string, upstream: string | undef
 }
 
 /**
- * The request key lbsim hashes for `hash KEY`: its traffic carries a route key, the path
- * without the query string (nginx's $uri), and a client key ($remote_addr). A key that is
- * exactly one of these is mapped as is; any other is run as the nearest one with a warning
- * saying how the result differs.
+ * The request key lbsim hashes for `hash KEY`: its traffic carries the path without the
+ * query string (nginx's $uri), the whole request target with it ($request_uri), and a
+ * client key ($remote_addr). A key that is exactly one of these is mapped as is; any other
+ * is run as the nearest one with a warning saying how the result differs.
  */
-function hashKey(d: Directive, warnings: string[]): 'route' | 'client' {
+function hashKey(d: Directive, warnings: string[]): 'route' | 'request_uri' | 'client' {
   const key = d.args[0] ?? '';
   const where = `${d.file}:${d.line}: hash ${key}`;
   if (key === '$uri' || key === '$document_uri') return 'route';
@@ -122,12 +122,10 @@ function hashKey(d: Directive, warnings: string[]): 'route' | 'client' {
     warnings.push(`${where}: modelled as $remote_addr (the client key): nginx hashes the address's 4 raw bytes, not its text, so each client lands on another server than here, with the same spread`);
     return 'client';
   }
-  if (key === '$request_uri') {
-    warnings.push(`${where}: nginx hashes the path with its query string; lbsim's route key is the path without it ($uri), so requests differing only in their query string (/search?q=a, /search?q=b) all go to one server here, where nginx spreads them. Simulated as 'hash $uri'`);
-    return 'route';
-  }
+  // $uri$is_args$args is the normalized path with the arguments: the same key here (lbsim's paths are as logged).
+  if (key === '$request_uri' || key === '$uri$is_args$args') return 'request_uri';
   const client = /\$(binary_)?remote_addr\b/.test(key);
-  warnings.push(`${where}: not a key lbsim's traffic carries (it has the path without the query, $uri, and the client address, $remote_addr); simulated as 'hash ${client ? '$remote_addr' : '$uri'}', so requests that differ only in what the key adds share a server here`);
+  warnings.push(`${where}: not a key lbsim's traffic carries (it has the path, $uri, the path with its query string, $request_uri, and the client address, $remote_addr); simulated as 'hash ${client ? '$remote_addr' : '$uri'}', so requests that differ only in what the key adds share a server here`);
   return client ? 'client' : 'route';
 }
 

@@ -12,7 +12,7 @@ import { isLbsimError } from '../errors.ts';
 import { collectMetrics, type EncodedRunMetrics, encodeMetrics } from '../metrics/run-metrics.ts';
 import type { EncodedTotals } from '../metrics/totals.ts';
 import type { Scenario } from '../scenario/load.ts';
-import { createSimulation } from '../simulation-setup.ts';
+import { createSimulation, routeKeyFor } from '../simulation-setup.ts';
 import { endTaker } from './steal.ts';
 import { boundaryStepUs, countBlocks, countWindow, openWindowTraffic, type WindowTraffic } from './windows.ts';
 
@@ -191,7 +191,7 @@ const GUESS_STEPS = 1;
 function guessStart(scenario: Scenario, balancer: BalancerModule, seed: number, w: WindowSpec, window: WindowTraffic): EngineState | undefined {
   const fromMs = w.startMs - (GUESS_STEPS * boundaryStepUs(scenario)) / 1000;
   if (fromMs < 0) return undefined;
-  const { traffic, firstIndex } = openWindowTraffic(scenario, seed, fromMs, w.startMs);
+  const { traffic, firstIndex } = openWindowTraffic(scenario, seed, fromMs, w.startMs, routeKeyFor(balancer, scenario));
   // A trace's requests in the stretch are the difference of where the two readers sought to.
   const inStretch = firstIndex !== undefined && window.firstIndex !== undefined ? window.firstIndex - firstIndex : countWindow(scenario, seed, fromMs, w.startMs);
   const firstRequest = w.firstRequest - inStretch;
@@ -205,7 +205,7 @@ function guessStart(scenario: Scenario, balancer: BalancerModule, seed: number, 
 
 async function runWindow(task: Extract<Task, { kind: 'window' }>, balancer: BalancerModule, driver: TaskDriver): Promise<TaskResult> {
   const { scenario, seed, window: w } = task;
-  const window = openWindowTraffic(scenario, seed, w.startMs, w.endMs);
+  const window = openWindowTraffic(scenario, seed, w.startMs, w.endMs, routeKeyFor(balancer, scenario));
   const sim = createSimulation(scenario, balancer, seed, { startMs: w.startMs, endMs: w.endMs, firstRequest: w.firstRequest, traffic: window.traffic, trafficEndMs: scenario.durationMs });
   const start = task.startState ?? guessStart(scenario, balancer, seed, w, window);
   if (start !== undefined) sim.restore(start);

@@ -7,7 +7,7 @@
  * numbers they have in the whole run: `firstRequest` is the number of requests before it.
  */
 import type { Scenario } from '../scenario/load.ts';
-import { readTraceIndex, TraceReader } from '../traffic/lbt/reader.ts';
+import { readTraceIndex, type RouteKey, TraceReader } from '../traffic/lbt/reader.ts';
 import { ReplaySource } from '../traffic/replay.ts';
 import type { TrafficSource } from '../traffic/source.ts';
 import type { WindowSpec } from './tasks.ts';
@@ -158,12 +158,12 @@ export interface WindowTraffic {
   firstIndex?: number;
 }
 
-/** The arrivals of [startMs, endMs) on the run's timeline. */
-export function openWindowTraffic(scenario: Scenario, seed: number, startMs: number, endMs: number): WindowTraffic {
+/** The arrivals of [startMs, endMs) on the run's timeline; a trace gives `routeKey` as the route key (createTraffic). */
+export function openWindowTraffic(scenario: Scenario, seed: number, startMs: number, endMs: number, routeKey: RouteKey = 'path'): WindowTraffic {
   const t = scenario.traffic;
   if (t.kind === 'synthetic') return { traffic: syntheticWindow(scenario, seed, startMs, endMs) };
   // `from` clamped as traceIndexAt clamps it (past `to` the window is empty either way).
-  const reader = new TraceReader(t.file!, { origin: t.from, from: Math.min(t.from + startMs * t.speed, t.to), to: Math.min(t.to, t.from + endMs * t.speed) });
+  const reader = new TraceReader(t.file!, { origin: t.from, from: Math.min(t.from + startMs * t.speed, t.to), to: Math.min(t.to, t.from + endMs * t.speed), routeKey });
   // The same transform path as the whole run's replay, so arrival times are the same bits.
   return { traffic: t.speed === 1 ? reader : new ReplaySource(reader, { speed: t.speed }, seed), firstIndex: reader.nextIndex };
 }

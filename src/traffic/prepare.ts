@@ -39,6 +39,8 @@ export interface TraceTrafficSpec {
   startEpochMs?: number;
   /** Malformed rows skipped when the trace was imported. */
   skippedRows: number;
+  /** Whether the trace keeps the whole request target's key (format version 2; set by resolveTrace): see TraceWindow.routeKey. */
+  uriKeys?: boolean;
 }
 
 /** How a scenario names a trace's format: its `format:` key, beside `trace:`. */
@@ -77,7 +79,7 @@ export function resolveTrace(spec: TraceTrafficSpec): { spec: TraceTrafficSpec; 
   let to = givenTo ?? (h.count > 0 ? h.lastArrival + 1e-6 : 0);
   if (spec.durationLimitMs !== undefined) to = Math.min(givenTo ?? Number.POSITIVE_INFINITY, from + spec.durationLimitMs * spec.speed);
   if (!(to > from)) throw new LbsimError('SCENARIO_INVALID', `${file}: the replay window is empty (from ${from} ms to ${to} ms of a trace spanning ${h.firstArrival.toFixed(0)}..${h.lastArrival.toFixed(0)} ms)`);
-  const resolved: TraceTrafficSpec = { ...spec, from, to, skippedRows: h.skippedRows, ...(h.originEpochMs === 0 ? {} : { startEpochMs: h.originEpochMs + from }) };
+  const resolved: TraceTrafficSpec = { ...spec, from, to, skippedRows: h.skippedRows, uriKeys: h.uriKeys, ...(h.originEpochMs === 0 ? {} : { startEpochMs: h.originEpochMs + from }) };
   return { spec: resolved, durationMs: (to - from) / spec.speed };
 }
 
@@ -117,7 +119,7 @@ const STALE_AFTER_MS = 3_600_000;
  * Removes the cached imports of earlier versions of the log `cached` was imported from,
  * with the same options (the log grew or was rotated into place, or an older lbsim
  * imported it), imported over STALE_AFTER_MS ago: they are never replayed again, and each
- * is as big as its log's trace (~20 bytes a request), so a log replayed day after day
+ * is as big as its log's trace (~25 bytes a request), so a log replayed day after day
  * would otherwise leave one per day in the temp folder. Returns how many it removed. A
  * process replaying one of them keeps reading it (its open file outlives the name, on
  * Linux and macOS).

@@ -20,7 +20,7 @@
  * or the thread that replays it.
  */
 import { Purpose, streamKey, uniform, type StreamKey } from '../random/counter-rng.ts';
-import { TraceReader, type TraceWindow } from './lbt/reader.ts';
+import { type RouteKey, TraceReader, type TraceWindow } from './lbt/reader.ts';
 import type { TraceTrafficSpec } from './prepare.ts';
 import { RequestChunk, RequestFlag, type TrafficSource } from './source.ts';
 
@@ -71,9 +71,9 @@ export function isIdentity(t: ReplayTransforms): boolean {
  * The replay source for a prepared, resolved trace spec (prepare.ts). Kept here, not in
  * prepare.ts, so the worker threads that replay never load the log import pipeline.
  */
-export function createTraceTraffic(spec: TraceTrafficSpec, seed: number): TrafficSource {
+export function createTraceTraffic(spec: TraceTrafficSpec, seed: number, routeKey: RouteKey = 'path'): TrafficSource {
   if (spec.file === undefined) throw new Error('trace traffic used before prepareTrace');
-  const t: ReplayTransforms = { window: { from: spec.from, to: spec.to }, speed: spec.speed, scale: spec.scale, sample: spec.sample };
+  const t: ReplayTransforms = { window: { from: spec.from, to: spec.to, routeKey }, speed: spec.speed, scale: spec.scale, sample: spec.sample };
   return openReplay(spec.file, t, seed);
 }
 

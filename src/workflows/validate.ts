@@ -8,6 +8,7 @@
  * algorithms (least connections, power of two) spread by capacity, so only the fleet's
  * total is checked for them. Capacity of a backend = slots × speed / mean work.
  */
+import { routeKeyNote } from '../simulation-setup.ts';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { BackendSpec } from '../engine/backends.ts';
 import { isLbsimError } from '../errors.ts';
@@ -121,6 +122,10 @@ function checkScenario(scenario: Scenario, text: string, file: string, options: 
     const names = bs.filter((b, i) => pickable[i] && (b.locality ?? '') === n).map((b) => b.name);
     add('warning', ['balancer', 'locality_weights'], `locality ${n === '' ? '(none)' : `'${n}'`} has no weight: with locality_weighted_lb, ${names.join(', ')} take${names.length === 1 ? 's' : ''} no traffic while a weighted locality has a healthy host (Envoy's locality weight 0)`);
   }
+
+  // A hash of the whole request target over a trace that kept only paths.
+  const keys = routeKeyNote(scenario);
+  if (keys !== undefined) add('warning', ['traffic', 'trace'], keys);
 
   // Proxy knobs of another proxy than the algorithm's (src/scenario/load.ts proxyOptions): they change nothing.
   if (raw.balancer?.timeout_connect !== undefined && !algorithm.startsWith('haproxy/')) {

@@ -67,6 +67,15 @@ describe('haproxy.cfg', () => {
     const r = importBalancerText('backend b\n  balance rdp-cookie(mstshash)\n  server s1 1.1.1.1:80\n', 'r.cfg');
     has(r.warnings, /r\.cfg:2: 'balance rdp-cookie\(mstshash\)' is not modelled; using haproxy\/roundrobin .*no RDP cookie/);
   });
+  it('balance uri whole hashes the path with its query string (whole: true); other uri arguments are warnings', () => {
+    const w = importBalancerText('backend b\n  balance uri whole\n  server s1 1.1.1.1:80\n', 'w.cfg');
+    expect([w.algorithm, w.options, w.warnings]).toEqual(['haproxy/uri', { whole: true }, []]);
+    const d = importBalancerText('backend b\n  balance uri depth 2 whole\n  server s1 1.1.1.1:80\n', 'd.cfg');
+    expect([d.algorithm, d.options]).toEqual(['haproxy/uri', { whole: true }]);
+    has(d.warnings, /^d\.cfg:2: balance arguments 'depth 2' not modelled; ignored/);
+    const p = importBalancerText('backend b\n  balance uri\n  server s1 1.1.1.1:80\n', 'p.cfg');
+    expect([p.options, p.warnings]).toEqual([{}, []]);
+  });
   it('maps balance random(3) and unknown algorithms with a warning', () => {
     const r = importBalancerText('backend b\n  balance random(3)\n  server s1 1.1.1.1:80\n', 'x.cfg');
     expect([r.algorithm, r.options]).toEqual(['haproxy/random', { draws: 3 }]);
@@ -168,7 +177,7 @@ describe('nginx.conf', () => {
   });
   it('reads hash ... consistent, down servers and Plus-only directives', () => {
     const cache = importBalancerConfig(fixture('nginx.conf'), { upstream: 'cache' });
-    expect([cache.algorithm, cache.options]).toEqual(['nginx/hash', { consistent: true, key: 'route' }]);
+    expect([cache.algorithm, cache.options]).toEqual(['nginx/hash', { consistent: true, key: 'request_uri' }]);
     expect(cache.settings.sharedZone).toBe(true);
     expect(cache.servers[2]!.down).toBe(true);
     has(cache.warnings, /nginx\.conf:27: 'sticky cookie srv_id expires=1h' not understood/);

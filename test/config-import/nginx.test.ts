@@ -26,11 +26,12 @@ const matching = (warnings: string[], re: RegExp) => warnings.filter((w) => re.t
 
 describe('hash keys: mapped when lbsim has the key, warned about when not', () => {
   const imp = (key: string) => importBalancerText(upstream(`  hash ${key};\n  server a:1;\n  server b:1;\n`), 'h.conf');
-  it('$request_uri (with or without consistent): the query string is not in the route key, and the warning says so at its line', () => {
-    for (const consistent of ['', ' consistent']) {
-      const r = imp(`$request_uri${consistent}`);
-      expect(r.options).toEqual({ key: 'route', ...(consistent ? { consistent: true } : {}) });
-      expect(matching(r.warnings, /^h\.conf:3: hash \$request_uri: .*query string.*go to one server here.*Simulated as 'hash \$uri'/)).toHaveLength(1);
+  it('$request_uri and $uri$is_args$args (with or without consistent): the path with its query string, key: request_uri, no warning', () => {
+    for (const key of ['$request_uri', '$uri$is_args$args']) {
+      for (const consistent of ['', ' consistent']) {
+        const r = imp(`${key}${consistent}`);
+        expect([r.options, r.warnings]).toEqual([{ key: 'request_uri', ...(consistent ? { consistent: true } : {}) }, []]);
+      }
     }
   });
   it('$uri and $remote_addr are the keys lbsim carries: no warning', () => {
@@ -41,7 +42,7 @@ describe('hash keys: mapped when lbsim has the key, warned about when not', () =
     const bin = imp('$binary_remote_addr');
     expect(bin.options.key).toBe('client');
     expect(matching(bin.warnings, /h\.conf:3: hash \$binary_remote_addr: modelled as \$remote_addr/)).toHaveLength(1);
-    for (const [key, as] of [['$uri$is_args$args', 'route'], ['$host', 'route'], ['$cookie_session', 'route'], ['$remote_addr$uri', 'client']] as const) {
+    for (const [key, as] of [['$host$request_uri', 'route'], ['$host', 'route'], ['$cookie_session', 'route'], ['$remote_addr$uri', 'client']] as const) {
       const r = imp(key);
       expect(r.options.key, key).toBe(as);
       const esc = (x: string) => x.replace(/[$.*+?^{}()|[\]\\]/g, '\\$&');

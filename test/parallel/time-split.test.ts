@@ -4,7 +4,11 @@
  * continuous overload (where fix-ups never meet their first run), with outages, warm-up,
  * timeouts, and every balancer (round-robin and smooth-WRR counters included).
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TraceWriter } from '../../src/traffic/lbt/writer.ts';
 import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
 import { SimulationPool } from '../../src/parallel/pool.ts';
 import type { Scenario } from '../../src/scenario/load.ts';
@@ -246,5 +250,25 @@ backends: [{ name: web, count: 4, queue: 10000 }]
     expect(stats.fullReplays).toBe(0);
     expect(stats.resimulatedEvents).toBeGreaterThan(0);
     expect(stats.resimulatedEvents / stats.events).toBeLessThan(0.4);
+  });
+  // A trace whose requests share three paths and each has a target of its own (a query
+  // string): hashing the target (nginx `hash $request_uri`, HAProxy `balance uri whole`)
+  // reads the trace's uri column in every window, as the single run does.
+  it('hashing the whole request target over a trace: 2, 3 and 7 windows', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'lbsim-split-uri-')), 'queries.lbt');
+    const w = new TraceWriter(file, { chunkCapacity: 1000 });
+    for (let i = 0; i < 15_000; i++) w.push(i * 2, 1 + ((i * 7919) % 13) / 4, i % 400, i % 3, 0, (i * 2654435761) >>> 0);
+    w.finish();
+    const reports: string[] = [];
+    for (const balancer of ['nginx/hash, consistent: true, key: request_uri', 'haproxy/uri, whole: true', 'nginx/hash, consistent: true']) {
+      const sc = scenario(`name: uri\nseed: 3\ntraffic: { trace: ${file} }\nbalancer: { algorithm: ${balancer} }\nbackends: [{ name: a, concurrency: 2, queue: 50 }, { name: b, concurrency: 2, queue: 50 }, { name: c, concurrency: 2, queue: 50 }, { name: d, concurrency: 2, queue: 50 }]\n`);
+      const expected = single(sc);
+      await expectSplitExact(pool, sc, expected);
+      reports.push(expected);
+    }
+    const busy = (json: string) => (JSON.parse(json) as { backends: { requests: number }[] }).backends.filter((b) => b.requests > 0).length;
+    // The targets spread over every server; three paths reach at most three.
+    expect(reports.map(busy)).toEqual([4, 4, expect.any(Number)]);
+    expect(busy(reports[2]!)).toBeLessThanOrEqual(3);
   });
 });

@@ -37,10 +37,12 @@ import type { Balancer, BalancerContext, BalancerModule } from '../types.ts';
 
 type KeySource = 'source' | 'uri' | 'hdr';
 
-export const HAPROXY_HASH_DEFAULTS = { hash_type: 'map-based', hash_function: 'sdbm', avalanche: false } as const;
+export const HAPROXY_HASH_DEFAULTS = { hash_type: 'map-based', hash_function: 'sdbm', avalanche: false, whole: false } as const;
 
 function createHashBalancer(algorithm: string, source: KeySource, { backends, options, firstBackupRule }: BalancerContext): Balancer {
-  rejectUnknownOptions(algorithm, options, ['hash_type', 'hash_function', 'avalanche']);
+  rejectUnknownOptions(algorithm, options, ['hash_type', 'hash_function', 'avalanche', ...(source === 'uri' ? ['whole'] : [])]);
+  // `balance uri whole`: the replay gives the whole target's key as the route key (haproxyUri.routeKey).
+  if (source === 'uri') booleanOption(algorithm, options, 'whole', HAPROXY_HASH_DEFAULTS.whole);
   const hashType = enumOption(algorithm, options, 'hash_type', HAPROXY_HASH_DEFAULTS.hash_type, ['map-based', 'consistent']);
   const fn = enumOption(algorithm, options, 'hash_function', HAPROXY_HASH_DEFAULTS.hash_function, ['sdbm', 'djb2']);
   const avalanche = booleanOption(algorithm, options, 'avalanche', HAPROXY_HASH_DEFAULTS.avalanche);
@@ -89,9 +91,11 @@ export const haproxySource: BalancerModule = {
 
 export const haproxyUri: BalancerModule = {
   name: 'haproxy/uri',
-  description: 'HAProxy 2.6 balance uri: route key k as the path /k; sdbm/djb2; map-based or consistent',
+  description: 'HAProxy 2.6 balance uri [whole]: route key k as the path /k (whole: with its query string); sdbm/djb2; map-based or consistent',
   follows,
   spreadsBackups: mapBased,
+  // get_server_uri hashes the path up to the `?` unless `whole` (px->lbprm.arg_opt1 & 1).
+  routeKey: (options) => (options.whole === true ? 'uri' : 'path'),
   create: (ctx) => createHashBalancer('haproxy/uri', 'uri', ctx),
 };
 

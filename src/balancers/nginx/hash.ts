@@ -77,9 +77,11 @@ export const nginxHash: BalancerModule = {
   name: 'nginx/hash',
   description: 'nginx 1.22 hash <key> [consistent]: Cache::Memcached crc32 hash, or ketama ring (160 points x weight)',
   follows: `nginx ${NGINX_VERSION} ngx_http_upstream_hash_module.c`,
+  // `hash $request_uri`: the path with its query string; `$uri` (key: route) is the path without it.
+  routeKey: (options) => (options.key === 'request_uri' ? 'uri' : 'path'),
   create({ backends, options }) {
     rejectUnknownOptions('nginx/hash', options, ['key', 'consistent']);
-    const keyFrom = enumOption('nginx/hash', options, 'key', NGINX_HASH_DEFAULTS.key, ['route', 'client']);
+    const keyFrom = enumOption('nginx/hash', options, 'key', NGINX_HASH_DEFAULTS.key, ['route', 'request_uri', 'client']);
     const consistent = booleanOption('nginx/hash', options, 'consistent', NGINX_HASH_DEFAULTS.consistent);
     const wrr = new SmoothWrr(backends);
     const n = backends.count;
@@ -90,7 +92,8 @@ export const nginxHash: BalancerModule = {
     const usable = (b: number) => backends.up[b] === 1 && backends.weight[b]! > 0 && backends.full[b] === 0;
     return {
       pick(_request, client, route) {
-        const key = keyFrom === 'route' ? route : client;
+        // With key: request_uri the replay gives the whole target's key as `route` (routeKey below).
+        const key = keyFrom === 'client' ? client : route;
         const dotted = keyFrom === 'client';
         if (ring !== undefined) {
           const h = crc32Final(feedKey(CRC32_INIT, key, dotted));
