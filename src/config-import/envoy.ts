@@ -164,7 +164,7 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
       else w(`common_lb_config.${k}`, 'not understood; ignored');
     }
   }
-  if (algorithm === 'envoy/ring_hash' || algorithm === 'envoy/maglev') w('lb_policy', 'the request hash is modelled as the route key (the route\'s hash_policy lives in the route configuration, not the cluster)');
+  if (algorithm === 'envoy/ring_hash' || algorithm === 'envoy/maglev') w('lb_policy', 'the request hash is modelled as the route key, the path without its query string (the route\'s hash_policy lives in the route configuration, not the cluster): for a ":path" header policy, which hashes the query string too, set the balancer\'s hash_key: uri; for source_ip, hash_key: client');
 
   const settings: ImportedBalancer['settings'] = {};
   const servers: ImportedServer[] = [];

@@ -34,13 +34,16 @@ function scenario(name: string, trace: string, balancer: string): string {
 }
 
 describe('the query string in the hash key', { timeout: SLOW }, () => {
-  it('nginx/hash key: request_uri and haproxy/uri whole spread one path\'s queries; key: route and plain uri put them on one server', async () => {
+  it('nginx/hash key: request_uri, haproxy/uri whole and Envoy hash_key: uri spread one path\'s queries; the path keys put them on one server', async () => {
     const cases = [
       ['nginx-path', '{ algorithm: nginx/hash, consistent: true }', 1],
       ['nginx-uri', '{ algorithm: nginx/hash, consistent: true, key: request_uri }', 4],
       ['nginx-plain-uri', '{ algorithm: nginx/hash, key: request_uri }', 4],
       ['haproxy-path', '{ algorithm: haproxy/uri }', 1],
       ['haproxy-whole', '{ algorithm: haproxy/uri, whole: true }', 4],
+      ['envoy-ring-path', '{ algorithm: envoy/ring_hash }', 1],
+      ['envoy-ring-uri', '{ algorithm: envoy/ring_hash, hash_key: uri }', 4],
+      ['envoy-maglev-uri', '{ algorithm: envoy/maglev, hash_key: uri }', 4],
     ] as const;
     for (const [name, balancer, used] of cases) {
       const report = await runScenario(await loadScenario(scenario(name, 'search.csv', balancer)));

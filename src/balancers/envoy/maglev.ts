@@ -17,7 +17,8 @@
  *
  * Mapping: a host's address is the backend's name (sorted as bytes, as std::string_view
  * compares; equal names keep declaration order); the request hash is xxHash64 of the
- * route key's decimal text, or with `hash_key: client` of the client key as a dotted
+ * route key's decimal text (`hash_key: uri`: of the whole target, query string included,
+ * as a `:path` header policy), or with `hash_key: client` of the client key as a dotted
  * IPv4 address. Options: `table_size` (@default 65537, must be prime), `hash_key`
  * (@default route), `healthy_panic_threshold` (@default 50), `overprovisioning_factor`
  * (@default 140).
@@ -98,12 +99,13 @@ export const envoyMaglev: BalancerModule = {
   description: 'Envoy 1.28 MAGLEV: 65537-slot Maglev table, weighted by Envoy target weights',
   follows: `Envoy ${ENVOY_VERSION} maglev_lb.cc`,
   priorityLevels: true,
+  routeKey: (options) => (options.hash_key === 'uri' ? 'uri' : 'path'),
   create({ backends, options }) {
     const name = 'envoy/maglev';
     rejectUnknownOptions(name, options, ['table_size', 'hash_key', ...PRIORITY_SET_OPTIONS]);
     const m = intOption(name, options, 'table_size', ENVOY_MAGLEV_DEFAULTS.table_size, 2, 5_000_011);
     if (!isPrime(m)) throw new LbsimError('SCENARIO_INVALID', `balancer.table_size: envoy/maglev expects a prime table size (Envoy refuses others), got ${m}`);
-    const hashKey = enumOption(name, options, 'hash_key', ENVOY_MAGLEV_DEFAULTS.hash_key, ['route', 'client']);
+    const hashKey = enumOption(name, options, 'hash_key', ENVOY_MAGLEV_DEFAULTS.hash_key, ['route', 'uri', 'client']);
     const set = new PrioritySet(backends, name, options);
     const offset = new Float64Array(backends.count);
     const skip = new Float64Array(backends.count);
@@ -133,7 +135,8 @@ export const envoyMaglev: BalancerModule = {
     const memo = new Map<number, number>();
     return {
       pick(_request, client, route) {
-        const key = hashKey === 'route' ? route : client;
+        // hash_key: uri: the replay gives the whole target's key as `route` (routeKey below).
+        const key = hashKey === 'client' ? client : route;
         let slotAndLevelHash = memo.get(key);
         if (slotAndLevelHash === undefined) {
           const h = xxHash64(keyText(key, hashKey === 'client'));

@@ -12,8 +12,9 @@
  *
  * Mapping: a host's address is the backend's name (name backends "10.0.0.1:8080" to
  * reproduce a real cluster's ring). The request hash is xxHash64 of the route key's
- * decimal text (a `header` hash policy whose header carries k), or with
- * `hash_key: client` of the client key as a dotted IPv4 address (`connection_properties:
+ * decimal text (a `header` hash policy whose header carries k; `hash_key: uri`: the
+ * request's whole target, as a `header: { header_name: ":path" }` policy hashes the path
+ * with its query string), or with `hash_key: client` of the client key as a dotted IPv4 address (`connection_properties:
  * source_ip`). Options: `minimum_ring_size` (@default 1024), `maximum_ring_size`
  * (@default 8388608), `hash_key` (@default route), `healthy_panic_threshold`
  * (@default 50), `overprovisioning_factor` (@default 140). Only the default XX_HASH hash function.
@@ -90,12 +91,13 @@ export const envoyRingHash: BalancerModule = {
   description: 'Envoy 1.28 RING_HASH: ketama ring of xxHash64("<name>_<i>") points, scaled by weight',
   follows: `Envoy ${ENVOY_VERSION} ring_hash_lb.cc`,
   priorityLevels: true,
+  routeKey: (options) => (options.hash_key === 'uri' ? 'uri' : 'path'),
   create({ backends, options }) {
     const name = 'envoy/ring_hash';
     rejectUnknownOptions(name, options, ['minimum_ring_size', 'maximum_ring_size', 'hash_key', ...PRIORITY_SET_OPTIONS]);
     const minRing = intOption(name, options, 'minimum_ring_size', ENVOY_RING_HASH_DEFAULTS.minimum_ring_size, 1, 8_388_608);
     const maxRing = intOption(name, options, 'maximum_ring_size', ENVOY_RING_HASH_DEFAULTS.maximum_ring_size, minRing, 8_388_608);
-    const hashKey = enumOption(name, options, 'hash_key', ENVOY_RING_HASH_DEFAULTS.hash_key, ['route', 'client']);
+    const hashKey = enumOption(name, options, 'hash_key', ENVOY_RING_HASH_DEFAULTS.hash_key, ['route', 'uri', 'client']);
     const set = new PrioritySet(backends, name, options);
     /** One ring per level, over its healthy hosts (all of them in panic). */
     const rings: Ring[] = [];
@@ -117,7 +119,8 @@ export const envoyRingHash: BalancerModule = {
     refresh();
     return {
       pick(_request, client, route) {
-        const key = hashKey === 'route' ? route : client;
+        // hash_key: uri: the replay gives the whole target's key as `route` (routeKey below).
+        const key = hashKey === 'client' ? client : route;
         let host = memo.get(key);
         if (host === undefined) {
           // LoadBalancerImpl::chooseHost: the request's hash picks the level, then the host.
