@@ -120,16 +120,18 @@ export interface TargetKeys {
  * whole target, whose value just before the first `?` is the route key.
  */
 export function targetKeys(text: string, start: number, end: number, out: TargetKeys): void {
-  let h = FNV_OFFSET;
-  let route = -1;
-  for (let i = start; i < end; i++) {
+  // Two loops: the first stops at the `?` as routeKeyOf does, the second hashes on through
+  // the query; no per-character test of whether the route key is taken yet.
+  let h = FNV_OFFSET | 0;
+  let i = start;
+  for (; i < end; i++) {
     const c = text.charCodeAt(i);
-    if (c === 63 && route < 0) route = h >>> 0;
-    h ^= c;
-    h = Math.imul(h, FNV_PRIME);
+    if (c === 63) break;
+    h = Math.imul(h ^ c, FNV_PRIME);
   }
+  out.route = h >>> 0;
+  for (; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
   out.uri = h >>> 0;
-  out.route = route < 0 ? out.uri : route;
 }
 
 /**
