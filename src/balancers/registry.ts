@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import type { RouteKey } from '../traffic/lbt/reader.ts';
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -89,11 +90,27 @@ export async function loadBalancerModule(algorithm: string, baseDir: string): Pr
   if (!m || typeof m !== 'object' || typeof m.create !== 'function') {
     throw new LbsimError('BALANCER_FAILED', `${file}: expected a default export { name, description, create(ctx) } (a BalancerModule)`);
   }
+  const routeKey = m.routeKey;
   return wrapCustom(file, {
     name: typeof m.name === 'string' ? m.name : algorithm,
     description: typeof m.description === 'string' ? m.description : `custom balancer from ${algorithm}`,
     create: m.create.bind(m),
+    // What the module declares beside create (README, "Your own balancer"): priority levels, and the key it hashes.
+    ...(m.priorityLevels === true ? { priorityLevels: true } : {}),
+    ...(typeof routeKey === 'function' ? { routeKey: (options: Readonly<Record<string, unknown>>) => checkedRouteKey(file, () => routeKey.call(m, options)) } : {}),
   });
+}
+
+/** A user module's routeKey(options): 'path' or 'uri', else one BALANCER_FAILED error naming the file. */
+function checkedRouteKey(file: string, call: () => unknown): RouteKey {
+  let key: unknown;
+  try {
+    key = call();
+  } catch (e) {
+    throw new LbsimError('BALANCER_FAILED', `${file}${lineOfThrow(file, e)}: routeKey() threw: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  if (key === 'path' || key === 'uri') return key;
+  throw new LbsimError('BALANCER_FAILED', `${file}: routeKey() returned ${JSON.stringify(key) ?? String(key)}; expected 'path' or 'uri'`);
 }
 
 /**
@@ -108,6 +125,8 @@ function wrapCustom(file: string, inner: BalancerModule): BalancerModule {
   return {
     name: inner.name,
     description: inner.description,
+    ...(inner.priorityLevels === true ? { priorityLevels: true } : {}),
+    ...(inner.routeKey !== undefined ? { routeKey: inner.routeKey } : {}),
     create(ctx: BalancerContext): Balancer {
       let b: Balancer;
       try {

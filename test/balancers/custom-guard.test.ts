@@ -45,4 +45,18 @@ describe("a user's balancer behind the guard", () => {
       expect(() => b.saveState!()).toThrow(`saveState() returned ${got}; expected an array of finite numbers`);
     }
   });
+
+  it('priorityLevels and routeKey reach the engine (they were dropped); a routeKey that throws or answers neither path nor uri names the file', async () => {
+    const load = async (name: string, extra: string) => {
+      writeFileSync(join(dir, name), `export default { name: 'k', description: 'x', ${extra} create() { return { pick() { return 0; } }; } };\n`);
+      return loadBalancerModule(`./${name}`, dir);
+    };
+    const m = await load('declares.js', "priorityLevels: true, routeKey(o) { return o.whole ? 'uri' : 'path'; },");
+    expect(m.priorityLevels).toBe(true);
+    expect([m.routeKey!({ whole: true }), m.routeKey!({})]).toEqual(['uri', 'path']);
+    const plain = await load('plain.js', '');
+    expect([plain.priorityLevels, plain.routeKey]).toEqual([undefined, undefined]);
+    expect((await load('bad-key.js', "routeKey() { return 'query'; },")).routeKey!.bind(null, {})).toThrow(/bad-key\.js: routeKey\(\) returned "query"; expected 'path' or 'uri'/);
+    expect((await load('throws-key.js', "routeKey() { throw new Error('no'); },")).routeKey!.bind(null, {})).toThrow(/throws-key\.js:1: routeKey\(\) threw: no/);
+  });
 });

@@ -82,4 +82,19 @@ describe('the query string in the hash key', { timeout: SLOW }, () => {
     expect(fresh.stderr).not.toMatch(/older than its uri keys/);
     expect(busy(JSON.parse(fresh.stdout) as Report)).toBe(4);
   });
+
+  it("a balancer file that exports routeKey: () => 'uri' is given the whole target's key; one with priorityLevels may have backends at level 1", async () => {
+    const file = (name: string, extra: string) => {
+      writeFileSync(join(dir, name), `export default { name: '${name}', description: 'route mod n', ${extra} create: ({ backends }) => ({ pick: (_r, _c, route) => route % backends.count, saveState: () => [], loadState: () => {} }) };\n`);
+      return `./${name}`;
+    };
+    const byUri = await runScenario(await loadScenario(scenario('mine-uri', 'search.csv', `{ algorithm: ${file('uri.js', "routeKey: () => 'uri',")} }`)));
+    const byPath = await runScenario(await loadScenario(scenario('mine-path', 'search.csv', `{ algorithm: ${file('path.js', '')} }`)));
+    expect([busy(byUri), busy(byPath)]).toEqual([4, 1]);
+    const levels = join(dir, 'levels.yaml');
+    writeFileSync(levels, `name: levels\ntraffic: { trace: search.csv }\nbalancer: { algorithm: ${file('levels.js', 'priorityLevels: true,')} }\nbackends: [{ name: a }, { name: b, priority: 1 }]\n`);
+    const r = await runCli(['run', levels, '--format', 'json', '--no-tui']);
+    expect(r.stderr).not.toMatch(/priority/);
+    expect(r.code).toBe(0);
+  });
 });
