@@ -125,8 +125,11 @@ function hashKey(d: Directive, warnings: string[]): 'route' | 'request_uri' | 'c
   // $uri$is_args$args is the normalized path with the arguments: the same key here (lbsim's paths are as logged).
   if (key === '$request_uri' || key === '$uri$is_args$args') return 'request_uri';
   const client = /\$(binary_)?remote_addr\b/.test(key);
-  warnings.push(`${where}: not a key lbsim's traffic carries (it has the path, $uri, the path with its query string, $request_uri, and the client address, $remote_addr); simulated as 'hash ${client ? '$remote_addr' : '$uri'}', so requests that differ only in what the key adds share a server here`);
-  return client ? 'client' : 'route';
+  // A key with the query string in it ($host$request_uri, a cache key): the nearest is the whole target.
+  const query = !client && /\$(request_uri|args|query_string)\b/.test(key);
+  const as = client ? '$remote_addr' : query ? '$request_uri' : '$uri';
+  warnings.push(`${where}: not a key lbsim's traffic carries (it has the path, $uri, the path with its query string, $request_uri, and the client address, $remote_addr); simulated as 'hash ${as}', so requests that differ only in what the key adds share a server here`);
+  return client ? 'client' : query ? 'request_uri' : 'route';
 }
 
 /**

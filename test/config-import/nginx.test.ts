@@ -42,11 +42,12 @@ describe('hash keys: mapped when lbsim has the key, warned about when not', () =
     const bin = imp('$binary_remote_addr');
     expect(bin.options.key).toBe('client');
     expect(matching(bin.warnings, /h\.conf:3: hash \$binary_remote_addr: modelled as \$remote_addr/)).toHaveLength(1);
-    for (const [key, as] of [['$host$request_uri', 'route'], ['$host', 'route'], ['$cookie_session', 'route'], ['$remote_addr$uri', 'client']] as const) {
+    for (const [key, as] of [['$scheme$proxy_host$request_uri', 'request_uri'], ['$uri?$args', 'request_uri'], ['$host', 'route'], ['$cookie_session', 'route'], ['$arg_id', 'route'], ['$remote_addr$uri', 'client'], ['$remote_addr$request_uri', 'client']] as const) {
       const r = imp(key);
       expect(r.options.key, key).toBe(as);
       const esc = (x: string) => x.replace(/[$.*+?^{}()|[\]\\]/g, '\\$&');
-      expect(matching(r.warnings, new RegExp(`h\\.conf:3: hash ${esc(key)}: not a key lbsim's traffic carries.*simulated as 'hash ${esc(as === 'route' ? '$uri' : '$remote_addr')}'`)), key).toHaveLength(1);
+      const named = { route: '$uri', request_uri: '$request_uri', client: '$remote_addr' }[as];
+      expect(matching(r.warnings, new RegExp(`h\\.conf:3: hash ${esc(key)}: not a key lbsim's traffic carries.*simulated as 'hash ${esc(named)}'`)), key).toHaveLength(1);
     }
   });
 });
