@@ -25,10 +25,12 @@ describe('lbsim import / trace info / replay (binary)', () => {
       const info = await runCli(['trace', 'info', out, '--format', 'json']);
       expect(info.code).toBe(0);
       const j = JSON.parse(info.stdout);
-      expect(j).toMatchObject({ requests: 12, distinctClients: 7, distinctRoutes: 5, originEpochMs: Date.UTC(2024, 3, 15, 10) });
+      // Only the nginx sample's queries differ (?q=0, ?q=40, ...); ALB's are all ?id=7, the others have none.
+      expect(j).toMatchObject({ requests: 12, distinctClients: 7, distinctRoutes: 5, distinctTargets: format === 'nginx' ? 12 : 5, originEpochMs: Date.UTC(2024, 3, 15, 10) });
     }
     const text = await runCli(['trace', 'info', join(dir, 'nginx.lbt')]);
     expect(text.stdout).toMatch(/requests\s+12\n/);
+    expect(text.stdout).toMatch(/routes\s+5 distinct paths; 12 distinct with the query string/);
     expect(text.stdout).toMatch(/rate\/min\s+min 12\s+median 12\s+peak 12/);
   });
 

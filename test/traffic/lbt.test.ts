@@ -165,6 +165,11 @@ describe('.lbt trace', () => {
     expect(info.work.max).toBe(180);
     expect(info.distinctClients).toBe(30);
     expect(info.distinctRoutes).toBe(2);
+    // Written without uri keys (the writer's default: each request's path key), and a version 1 trace has none.
+    expect(info.distinctTargets).toBe(2);
+    const v1 = join(dir, 'info-v1.lbt');
+    writeFileSync(v1, asVersion1(readFileSync(f)));
+    expect(traceInfo(v1)).toMatchObject({ version: 1, distinctRoutes: 2, distinctTargets: null, requests: 181 });
     expect(info.recordedFailures).toBe(1);
   });
 

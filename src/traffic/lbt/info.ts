@@ -31,7 +31,10 @@ export interface TraceInfo {
   distinctClients: number;
   /** True when distinct clients passed DISTINCT_CAP and the count is a lower bound. */
   distinctClientsCapped: boolean;
+  /** Distinct path keys (up to DISTINCT_CAP). */
   distinctRoutes: number;
+  /** Distinct whole-target keys, query string included (up to DISTINCT_CAP); null for a version 1 trace, which has none. */
+  distinctTargets: number | null;
   recordedFailures: number;
   estimatedWork: number;
   skippedRows: number;
@@ -40,6 +43,10 @@ export interface TraceInfo {
 export function traceInfo(file: string): TraceInfo {
   const reader = new TraceReader(file);
   const h = reader.header;
+  // The uri keys come from a second reader of the same file, in step with the first (the same chunks, fill for fill).
+  const targetsOf = h.uriKeys ? new TraceReader(file, { routeKey: 'uri' }) : undefined;
+  const targets = new Set<number>();
+  const uriChunk = new RequestChunk(65_536);
   const hist = build({ lowestDiscernibleValue: 1, highestTrackableValue: 86_400_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
   const firstMinute = Math.floor(h.firstArrival / 60_000);
   const minutes = new Float64Array(h.count === 0 ? 0 : Math.floor(h.lastArrival / 60_000) - firstMinute + 1);
@@ -56,6 +63,10 @@ export function traceInfo(file: string): TraceInfo {
       reader.fill(chunk);
       const n = chunk.count;
       if (n === 0) break;
+      if (targetsOf !== undefined) {
+        targetsOf.fill(uriChunk);
+        for (let i = 0; i < uriChunk.count && targets.size < DISTINCT_CAP; i++) targets.add(uriChunk.route[i]!);
+      }
       for (let i = 0; i < n; i++) {
         // The reader returns times relative to its window start (the first arrival); add it back.
         const t = chunk.arrival[i]! + reader.from;
@@ -77,6 +88,7 @@ export function traceInfo(file: string): TraceInfo {
     }
   } finally {
     reader.close();
+    targetsOf?.close();
   }
   let peak = 0;
   let peakAt = 0;
@@ -109,6 +121,7 @@ export function traceInfo(file: string): TraceInfo {
     distinctClients: clients.size,
     distinctClientsCapped: capped,
     distinctRoutes: routes.size,
+    distinctTargets: targetsOf === undefined ? null : targets.size,
     recordedFailures: failures,
     estimatedWork: estimated,
     skippedRows: h.skippedRows,
@@ -134,7 +147,7 @@ export function formatTraceInfo(info: TraceInfo): string {
     `rate/min   min ${num(info.perMinute.min)}  median ${num(info.perMinute.median)}  peak ${num(info.perMinute.peak)} at ${at(info, info.perMinute.peakAtMs)}`,
     `work       mean ${ms(info.work.mean)}  p50 ${ms(info.work.p50)}  p90 ${ms(info.work.p90)}  p99 ${ms(info.work.p99)}  p99.9 ${ms(info.work.p999)}  max ${ms(info.work.max)}`,
     `clients    ${info.distinctClientsCapped ? '>= ' : ''}${num(info.distinctClients)} distinct (exact count of client keys: an IPv4 client's address, a hash of any other)`,
-    `routes     ${num(info.distinctRoutes)} distinct`,
+    `routes     ${num(info.distinctRoutes)} distinct paths; ${info.distinctTargets === null ? 'no query-string keys (a version 1 trace: re-import the log for them)' : `${num(info.distinctTargets)} distinct with the query string (what nginx $request_uri, HAProxy uri whole hash)`}`,
     `failed     ${num(info.recordedFailures)} recorded failures; ${num(info.estimatedWork)} requests with estimated work`,
   ];
   return `${lines.join('\n')}\n`;
