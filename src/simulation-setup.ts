@@ -6,6 +6,7 @@
  */
 import { checkPriorityLevels } from './balancers/envoy/priority-set.ts';
 import { applyInstances } from './balancers/instances.ts';
+import { withPersistence } from './balancers/persistence.ts';
 import { BUILTIN_BALANCERS } from './balancers/registry.ts';
 import type { BalancerModule } from './balancers/types.ts';
 import { createEngine } from './engine/proxy.ts';
@@ -58,10 +59,12 @@ export function createSimulation(scenario: Scenario, balancer: BalancerModule, s
   checkPriorityLevels(scenario.backends, balancer);
   // `balancer.instances: N` runs N independent copies of the algorithm (src/balancers/instances.ts).
   const lb = applyInstances(balancer, scenario.balancer.options);
+  // Persistence sits in front of the instances: a cookie names a server, whichever instance reads it.
+  const module = scenario.persistence === undefined ? lb.module : withPersistence(lb.module, scenario.persistence);
   const sim = createEngine(
     {
       backends: scenario.backends,
-      balancer: lb.module,
+      balancer: module,
       balancerOptions: lb.options,
       seed,
       intervalMs: scenario.intervalMs,

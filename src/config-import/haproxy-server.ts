@@ -115,6 +115,10 @@ export function serverOf(l: { no: number }, own: string[], defaults: ServerWords
       case 'fall':
         fall = positiveArg(i++);
         break;
+      case 'cookie':
+        // The value a persistence cookie names this server by (the backend's `cookie` line).
+        s.cookie = arg(i++);
+        break;
       default:
         // Server keywords take one argument except the flags (HAProxy 2.6 manual, 5.2).
         warn(i, `'${SERVER_FLAGS.has(w[i]!) || i + 1 >= w.length ? w[i] : `${w[i]} ${w[i + 1]}`}' not understood by the importer; ignored`);

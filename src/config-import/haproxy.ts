@@ -31,7 +31,7 @@
  */
 import { haproxyTime } from './durations.ts';
 import { atol, isWhole, serverOf, type ServerWords } from './haproxy-server.ts';
-import type { ImportedBalancer } from './types.ts';
+import type { ImportedBalancer, ImportedServer } from './types.ts';
 import { LbsimError } from '../errors.ts';
 
 interface Line {
@@ -102,6 +102,8 @@ interface Pending {
   redispatch?: boolean | number;
   allBackups?: boolean;
   httpchk?: string;
+  /** `cookie NAME [insert|rewrite|prefix] [maxidle T] [maxlife T] ...`: cookie persistence. */
+  cookie?: { words: string[]; at: string };
   /** `default-server` lines, the defaults' first: parsed before a server's own keywords, in order. */
   defaultServer: ServerWords[];
 }
@@ -162,6 +164,10 @@ export function importHaproxy(text: string, file: string, backend: string | unde
     settings.healthCheck = { httpchk: p.httpchk };
     warnings.push(`${file}: backend '${found.name}': option httpchk ${p.httpchk}: a check passes unless the server is in an outage (HTTP answers are not modelled)`);
   }
+  if (p.cookie !== undefined) {
+    const persistence = persistenceOf(p.cookie, servers, warnings);
+    if (persistence !== undefined) settings.persistence = persistence;
+  }
   // timeout queue / connect / server, retries, retry-on and redispatch go to the proxy layer (config-import/scenario.ts).
   return { kind: 'haproxy', file, name: found.name, algorithm, options, servers, settings, warnings };
 }
@@ -175,6 +181,9 @@ function applyDirective(l: Line, p: Pending, servers: { line: Line; words: strin
       return;
     case 'hash-type':
       p.hashType = { words: w.slice(1), at: where };
+      return;
+    case 'cookie':
+      p.cookie = { words: w.slice(1), at: where };
       return;
     case 'retries': {
       // cfgparse-listen.c: an empty argument is fatal, anything else is atol()'d.
@@ -225,6 +234,38 @@ function applyDirective(l: Line, p: Pending, servers: { line: Line; words: strin
   }
   if (IRRELEVANT.has(w[0]!) || IRRELEVANT.has(two)) return;
   if (servers !== undefined) warnings.push(`${where}: '${w.join(' ')}' not understood by the importer; ignored`);
+}
+
+/** The `cookie` keywords that take an argument (HAProxy 2.6 manual, 4.2 "cookie"). */
+const COOKIE_ARGS = new Set(['domain', 'maxidle', 'maxlife', 'attr']);
+
+/**
+ * Cookie persistence from `cookie NAME ...` and the servers' `cookie` values: lbsim's
+ * balancer.persistence (src/balancers/persistence.ts). HAProxy pins a client to a server
+ * only if the server has a cookie value; with none, no client is pinned.
+ */
+function persistenceOf(c: { words: string[]; at: string }, servers: ImportedServer[], warnings: string[]): { maxIdleMs?: number; maxLifeMs?: number } | undefined {
+  const [name, ...rest] = c.words;
+  // cfgparse-listen.c: "'cookie' expects <cookie_name> as argument."
+  if (name === undefined) throw new LbsimError('SCENARIO_INVALID', `${c.at}: 'cookie' expects <cookie_name> as argument (HAProxy 2.6 refuses to start)`);
+  const out: { maxIdleMs?: number; maxLifeMs?: number } = {};
+  for (let i = 0; i < rest.length; i++) {
+    const k = rest[i]!;
+    if (!COOKIE_ARGS.has(k)) continue;
+    const v = rest[++i];
+    if (k !== 'maxidle' && k !== 'maxlife') continue;
+    // parse_time_err(..., TIME_UNIT_S): seconds unless a unit is given; unreadable is fatal.
+    const ms = v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) * 1000 : haproxyTime(v);
+    if (ms === undefined) throw new LbsimError('SCENARIO_INVALID', `${c.at}: cookie ${name}: ${k} '${v ?? ''}': expected a time such as 30m or 3600 (seconds) (HAProxy 2.6 refuses to start)`);
+    if (ms > 0) out[k === 'maxidle' ? 'maxIdleMs' : 'maxLifeMs'] = ms;
+  }
+  const without = servers.filter((s) => s.cookie === undefined).map((s) => s.name);
+  if (without.length === servers.length) {
+    warnings.push(`${c.at}: cookie ${name}: no server has a cookie value, so HAProxy pins no client to a server; persistence not simulated`);
+    return undefined;
+  }
+  if (without.length > 0) warnings.push(`${c.at}: cookie ${name}: ${without.join(', ')} ${without.length === 1 ? 'has' : 'have'} no cookie value: HAProxy re-balances the clients it sends there on every request; lbsim pins them as it pins the others`);
+  return out;
 }
 
 /** `retry-on` as lbsim's retry_on; an unknown keyword, or `none` with others, is fatal in HAProxy 2.6 (proxy_parse_retry_on). */

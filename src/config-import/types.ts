@@ -33,6 +33,8 @@ export interface ImportedServer {
   slowStartMs?: number;
   /** Administratively down (HAProxy `disabled`, nginx `down`). */
   down?: boolean;
+  /** HAProxy `cookie <value>`: the value a persistence cookie names this server by. */
+  cookie?: string;
   /** Active health check: interval ms, rise, fall (HAProxy `check inter rise fall`). */
   check?: { interMs: number; rise: number; fall: number };
   /** Passive health check (nginx): failures within failTimeoutMs mark the peer down for failTimeoutMs. */
@@ -86,6 +88,8 @@ export interface ImportedBalancer {
     slowStart?: { windowMs: number; aggression: number; minWeightPercent: number };
     /** nginx `zone`: peers share state among workers (relevant to `instances`). */
     sharedZone?: boolean;
+    /** HAProxy cookie persistence (`cookie NAME insert|rewrite|prefix`, servers with a `cookie` value): lbsim's balancer.persistence, ms. */
+    persistence?: { maxIdleMs?: number; maxLifeMs?: number };
   };
   /** `FILE:LINE: ...` (or `FILE: path: ...` for YAML) for everything not understood or not simulated. */
   warnings: string[];

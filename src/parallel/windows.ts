@@ -20,6 +20,7 @@ export function unsplittableReason(scenario: Scenario): string | undefined {
   if (t.kind === 'trace' && (t.scale !== 1 || t.sample !== 1)) {
     return 'replay scale/sample change which requests exist near window edges; such a replay runs on one thread';
   }
+  if (scenario.persistence !== undefined) return "session persistence keeps every client's server since the run began, which a window's start cannot know; the run is simulated whole, on one thread";
   return undefined;
 }
 

@@ -3,6 +3,7 @@
  * units in ms and per second, backend groups expanded, paths absolute. Every problem is
  * reported at once, one line each, as `FILE:LINE: path.to.field: what was expected`.
  */
+import type { Persistence } from '../balancers/persistence.ts';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
@@ -68,6 +69,8 @@ export interface Scenario {
   serverSet: ServerSetSpec;
   /** The proxy's own queueing and retries (src/engine/proxy.ts); PROXY_DEFAULTS when the scenario sets none. */
   proxy: ProxyOptions;
+  /** Session persistence in front of the algorithm (src/balancers/persistence.ts); absent when the scenario sets none. */
+  persistence?: Persistence;
   slo?: Slo;
 }
 
@@ -196,12 +199,19 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
   // The proxy layer's knobs (maxconn queues, retries) are the engine's too (src/engine/proxy.ts).
   const section: Record<string, unknown> = {};
   const proxyFields: Record<string, unknown> = {};
+  let persistence: Persistence | undefined;
   for (const [k, v] of Object.entries(rest)) {
-    if (!(PROXY_KEYS as readonly string[]).includes(k)) section[k] = v;
+    if (k === 'persistence') {
+      const p = v as { max_idle?: number; max_life?: number } | undefined;
+      if (p !== undefined) persistence = { maxIdleMs: p.max_idle ?? Number.POSITIVE_INFINITY, maxLifeMs: p.max_life ?? Number.POSITIVE_INFINITY };
+    } else if (!(PROXY_KEYS as readonly string[]).includes(k)) section[k] = v;
     else if (v !== undefined) proxyFields[k] = v;
   }
   // An imported config's proxy knobs (and backends' maxconn) come first; the scenario's own override them.
   const { algorithm, options, imported, importedKnobs, proxy: importedProxy } = resolveBalancerSection(section, backends, baseDir, file ?? '<scenario>');
+  // An imported config's cookie persistence (HAProxy `cookie`), unless the scenario sets its own.
+  const importedPersistence = imported?.settings.persistence;
+  if (persistence === undefined && importedPersistence !== undefined) persistence = { maxIdleMs: importedPersistence.maxIdleMs ?? Number.POSITIVE_INFINITY, maxLifeMs: importedPersistence.maxLifeMs ?? Number.POSITIVE_INFINITY };
   const serverSet = applyServerKnobs(
     backends,
     groupOf.map((g) => s.backends[g]!),
@@ -232,6 +242,7 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
     backends,
     serverSet,
     proxy: proxyOptions({ ...importedProxy, ...(proxyFields as ProxyFields) }, algorithm),
+    ...(persistence === undefined ? {} : { persistence }),
     ...(s.slo === undefined ? {} : { slo: s.slo }),
   };
   return resolveTraceScenario(scenario);

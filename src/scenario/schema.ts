@@ -246,6 +246,17 @@ export const scenarioSchema = z
       allbackups: z.boolean().optional(),
       /** Backup servers by name (as haproxy/leastconn's former option); a backend's `backup: true` does the same. */
       backup: z.array(z.string()).optional(),
+      /** Session persistence in front of the algorithm (src/balancers/persistence.ts): HAProxy cookie persistence, nginx Plus sticky cookie. */
+      persistence: z
+        .strictObject(
+          {
+            by: z.literal('client', { error: 'expected client (the client key stands for the browser holding the cookie)' }).default('client'),
+            max_idle: positiveDuration.optional(),
+            max_life: positiveDuration.optional(),
+          },
+          { error: "expected { by: client, max_idle: 30m, max_life: 8h } (each optional): HAProxy's cookie persistence" },
+        )
+        .optional(),
       ...PROXY_FIELDS,
     }).refine((b) => (b.algorithm === undefined) !== (b.from === undefined), {
       message: 'expected exactly one of `algorithm` or `from` (a proxy config file to import)',

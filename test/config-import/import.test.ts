@@ -37,8 +37,10 @@ describe('haproxy.cfg', () => {
   });
   it('warns, with file and line, about what it does not model', () => {
     has(app.warnings, /haproxy\.cfg:30: 'http-check expect status 200' not understood/);
-    has(app.warnings, /haproxy\.cfg:31: 'cookie SRV insert indirect nocache' not understood/);
-    has(app.warnings, /haproxy\.cfg:32: server web1: 'cookie w1' not understood/);
+    // Cookie persistence is simulated (balancer.persistence); the backup server without a cookie value is the one note.
+    has(app.warnings, /haproxy\.cfg:31: cookie SRV: spare has no cookie value/);
+    expect(app.warnings.filter((w) => /cookie w1|'cookie SRV/.test(w))).toEqual([]);
+    expect(app.settings.persistence).toEqual({});
     // maxconn, timeout queue, retries and redispatch are simulated now (the proxy layer): no warning.
     expect(app.warnings.filter((w) => /maxconn|queueTimeoutMs|retries|redispatch/.test(w))).toEqual([]);
     // backup, slowstart and check inter rise fall are simulated now: no warning names them
@@ -75,6 +77,21 @@ describe('haproxy.cfg', () => {
     has(d.warnings, /^d\.cfg:2: balance arguments 'depth 2' not modelled; ignored/);
     const p = importBalancerText('backend b\n  balance uri\n  server s1 1.1.1.1:80\n', 'p.cfg');
     expect([p.options, p.warnings]).toEqual([{}, []]);
+  });
+  it('cookie persistence: cookie NAME ... maxidle/maxlife (seconds unless a unit is given) with server cookie values', () => {
+    const cfg = (cookie: string, servers = '  server s1 1.1.1.1:80 cookie a\n  server s2 1.1.1.2:80 cookie b\n') => importBalancerText(`backend b\n  balance roundrobin\n  ${cookie}\n${servers}`, 'c.cfg');
+    const on = cfg('cookie SERVERID insert indirect nocache domain .example.com maxidle 30m maxlife 8h');
+    expect([on.settings.persistence, on.servers.map((s) => s.cookie), on.warnings]).toEqual([{ maxIdleMs: 1_800_000, maxLifeMs: 28_800_000 }, ['a', 'b'], []]);
+    expect(cfg('cookie SRV insert maxidle 3600').settings.persistence).toEqual({ maxIdleMs: 3_600_000 });
+    expect(cfg('cookie SRV prefix').settings.persistence).toEqual({});
+    const some = cfg('cookie SRV insert', '  server s1 1.1.1.1:80 cookie a\n  server s2 1.1.1.2:80\n');
+    expect(some.settings.persistence).toEqual({});
+    has(some.warnings, /^c\.cfg:3: cookie SRV: s2 has no cookie value: HAProxy re-balances the clients it sends there on every request; lbsim pins them/);
+    const none = cfg('cookie SRV insert', '  server s1 1.1.1.1:80\n');
+    expect(none.settings.persistence).toBeUndefined();
+    has(none.warnings, /^c\.cfg:3: cookie SRV: no server has a cookie value, so HAProxy pins no client to a server; persistence not simulated/);
+    expect(() => cfg('cookie')).toThrow(/^c\.cfg:3: 'cookie' expects <cookie_name> as argument \(HAProxy 2\.6 refuses to start\)/);
+    expect(() => cfg('cookie SRV insert maxidle soon')).toThrow(/^c\.cfg:3: cookie SRV: maxidle 'soon': expected a time/);
   });
   it('maps balance random(3) and unknown algorithms with a warning', () => {
     const r = importBalancerText('backend b\n  balance random(3)\n  server s1 1.1.1.1:80\n', 'x.cfg');
@@ -371,7 +388,8 @@ describe('scenario loader: balancer.from', () => {
     const text = [
       'name: imported',
       'duration: 20s',
-      'traffic: { synthetic: { rate: 200/s, service: { distribution: exponential, mean: 5ms } } }',
+      // Many clients: the file's cookie persistence pins each one to a server.
+      'traffic: { synthetic: { rate: 200/s, service: { distribution: exponential, mean: 5ms }, clients: { count: 500 } } }',
       'balancer: { from: haproxy.cfg, backend: app }',
       'backends:',
       '  - { name: web1, concurrency: 2 }',
@@ -383,6 +401,7 @@ describe('scenario loader: balancer.from', () => {
     expect(s.balancer.algorithm).toBe('haproxy/leastconn');
     expect(s.backends.map((b) => b.weight)).toEqual([100, 100, 50, 100]);
     expect(s.balancer.imported?.warnings.some((w) => /cookie/.test(w))).toBe(true);
+    expect(s.persistence).toEqual({ maxIdleMs: Number.POSITIVE_INFINITY, maxLifeMs: Number.POSITIVE_INFINITY });
     const report = simulateSync(s, await loadBalancerModule(s.balancer.algorithm, s.baseDir));
     expect(report.algorithm).toBe('haproxy/leastconn');
     // spare is a backup: no traffic while the three active servers are up

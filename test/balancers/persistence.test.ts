@@ -1,0 +1,106 @@
+/**
+ * Session persistence (src/balancers/persistence.ts), as HAProxy's cookie persistence:
+ * a client keeps its server while the balancer sees it up, the algorithm is not asked
+ * for it (a round robin does not move), a down server's clients are re-picked, and
+ * max_idle / max_life end a cookie. Then through a whole run, and a property over many
+ * clients: every request of a client goes to the server its previous one went to
+ * unless that server was down or the cookie had expired.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { withPersistence } from '../../src/balancers/persistence.ts';
+import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
+import { parseScenario } from '../../src/scenario/load.ts';
+import { simulateSync } from '../../src/simulate.ts';
+import { unsplittableReason } from '../../src/parallel/windows.ts';
+import { contextFor, FakeBackends } from '../helpers/fake-backends.ts';
+
+const rr = BUILTIN_BALANCERS.get('round-robin')!;
+const INF = Number.POSITIVE_INFINITY;
+
+function sticky(backends: number, p = { maxIdleMs: INF, maxLifeMs: INF }) {
+  const view = new FakeBackends(Array.from({ length: backends }, () => ({ weight: 1, up: true, inFlight: 0 })));
+  let now = 0;
+  const b = withPersistence(rr, p).create(contextFor(view, 1, {}, () => now));
+  let request = 0;
+  return { view, pick: (client: number, at = now) => ((now = at), b.pick(request++, client, 0)) };
+}
+
+describe('session persistence', () => {
+  it('a client keeps its server, and the round robin does not move for it', () => {
+    const s = sticky(3);
+    // A, B, A, A, C: A and B get the first two servers; A's repeats do not take a turn, so C gets the third.
+    expect([7, 8, 7, 7, 9].map((c) => s.pick(c))).toEqual([0, 1, 0, 0, 2]);
+    // Without persistence the round robin would have given 0 1 2 0 1.
+    const plain = rr.create(contextFor(s.view, 1));
+    expect([7, 8, 7, 7, 9].map((c, i) => plain.pick(i, c, 0))).toEqual([0, 1, 2, 0, 1]);
+  });
+
+  it("a down server's clients are re-picked and stick to their new server, also once it is back", () => {
+    const s = sticky(2);
+    expect([s.pick(1), s.pick(2)]).toEqual([0, 1]);
+    s.view.up[0] = 0;
+    expect(s.pick(1)).toBe(1);
+    s.view.up[0] = 1;
+    expect([s.pick(1), s.pick(1), s.pick(2)]).toEqual([1, 1, 1]);
+  });
+
+  it('a drained server (weight 0, up) keeps its clients; new clients go elsewhere', () => {
+    const s = sticky(2);
+    expect([s.pick(1), s.pick(2)]).toEqual([0, 1]);
+    s.view.weight[0] = 0;
+    expect([s.pick(1), s.pick(3), s.pick(4), s.pick(1)]).toEqual([0, 1, 1, 0]);
+  });
+
+  it('max_idle ends a cookie unused for longer; max_life one set longer ago, however often it is used', () => {
+    const idle = sticky(3, { maxIdleMs: 1000, maxLifeMs: INF });
+    expect([idle.pick(1, 0), idle.pick(2, 0), idle.pick(1, 900), idle.pick(1, 1900)]).toEqual([0, 1, 0, 0]);
+    // 1001 ms after its last use: the round robin picks again (its next server is 2).
+    expect(idle.pick(1, 2901)).toBe(2);
+    const life = sticky(3, { maxIdleMs: INF, maxLifeMs: 1000 });
+    expect([life.pick(1, 0), life.pick(2, 0), life.pick(1, 500), life.pick(1, 1000)]).toEqual([0, 1, 0, 0]);
+    expect(life.pick(1, 1001)).toBe(2);
+  });
+
+  it('property: a request goes where the client\'s last one went, unless that server is down or the cookie expired', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ client: fc.integer({ min: 0, max: 40 }), dt: fc.integer({ min: 0, max: 400 }), flip: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }) }), { minLength: 1, maxLength: 400 }),
+        (steps) => {
+          const s = sticky(5, { maxIdleMs: 1500, maxLifeMs: 6000 });
+          const seen = new Map<number, { server: number; set: number; last: number }>();
+          let t = 0;
+          for (const { client, dt, flip } of steps) {
+            t += dt;
+            if (flip !== undefined && s.view.upCount > 1) s.view.up[flip] = s.view.up[flip] === 1 ? 0 : 1;
+            const got = s.pick(client, t);
+            expect(s.view.up[got]).toBe(1);
+            const before = seen.get(client);
+            const keeps = before !== undefined && s.view.up[before.server] === 1 && t - before.last <= 1500 && t - before.set <= 6000;
+            if (keeps) {
+              expect(got).toBe(before.server);
+              before.last = t;
+            } else seen.set(client, { server: got, set: t, last: t });
+          }
+        },
+      ),
+      { numRuns: 300, seed: 5 },
+    );
+  });
+
+  it('a whole run: pinned clients change the shares; the run is not split; a wrong persistence key is an error', () => {
+    const yaml = (p: string) => `name: p\nseed: 2\nduration: 20s\ntraffic: { synthetic: { rate: 400/s, service: { distribution: exponential, mean: 5ms }, clients: { count: 30, skew: 1.2 } } }\nbalancer: { algorithm: least-connections${p} }\nbackends: [{ name: a, concurrency: 2 }, { name: b, concurrency: 2 }, { name: c, concurrency: 2 }]\n`;
+    const on = parseScenario(yaml(', persistence: { max_idle: 1h }'));
+    expect(on.persistence).toEqual({ maxIdleMs: 3_600_000, maxLifeMs: INF });
+    expect(unsplittableReason(on)).toMatch(/session persistence keeps every client's server/);
+    expect(unsplittableReason(parseScenario(yaml('')))).toBeUndefined();
+    // 30 clients, skewed: least-connections alone spreads each client over every server; pinned, the shares follow the clients.
+    const shares = (sc: ReturnType<typeof parseScenario>) => simulateSync(sc, BUILTIN_BALANCERS.get('least-connections')!).backends.map((b) => b.requests);
+    const pinned = shares(on);
+    const free = shares(parseScenario(yaml('')));
+    expect(pinned.reduce((a, b) => a + b, 0)).toBe(free.reduce((a, b) => a + b, 0));
+    expect(Math.max(...pinned) - Math.min(...pinned)).toBeGreaterThan(Math.max(...free) - Math.min(...free));
+    expect(() => parseScenario(yaml(', persistence: { by: route }'))).toThrow(/balancer\.persistence\.by: expected client/);
+    expect(() => parseScenario(yaml(', persistence: { max_idel: 1h }'))).toThrow(/persistence/);
+  });
+});
