@@ -91,6 +91,7 @@ export function buildReport({ scenario, seed, algorithm, metrics }: ReportInput)
     scenario: scenario.name,
     seed,
     algorithm,
+    ...(scenario.persistence === undefined ? {} : { persistence: { maxIdle: finiteOrNull(scenario.persistence.maxIdleMs), maxLife: finiteOrNull(scenario.persistence.maxLifeMs) } }),
     start: scenario.startEpochMs === undefined ? null : new Date(scenario.startEpochMs).toISOString(),
     duration: scenario.durationMs,
     warmup: scenario.warmupMs,
@@ -233,3 +234,5 @@ export function overloadRanges(ts: TimeSeries): OverloadRange[] {
   // Stable sort: equal starts keep backend order. (No localeCompare: it depends on the locale.)
   return out.sort((a, b) => a.from - b.from);
 }
+
+const finiteOrNull = (ms: number): number | null => (Number.isFinite(ms) ? ms : null);

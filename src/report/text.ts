@@ -38,7 +38,10 @@ export function formatText(r: Report): string {
   const origin = r.start === null ? undefined : Date.parse(r.start);
   const lines: string[] = [];
   const q = r.requests;
-  lines.push(`${r.scenario} · ${r.algorithm} · seed ${r.seed} · ${formatDuration(r.duration)}${r.warmup > 0 ? ` (warm-up ${formatDuration(r.warmup)})` : ''}`);
+  const p = r.persistence;
+  const limits = p === undefined ? [] : [p.maxIdle === null ? '' : `max idle ${formatDuration(p.maxIdle)}`, p.maxLife === null ? '' : `max life ${formatDuration(p.maxLife)}`].filter((x) => x !== '');
+  const pinned = p === undefined ? '' : ` with persistence${limits.length > 0 ? ` (${limits.join(', ')})` : ''}`;
+  lines.push(`${r.scenario} · ${r.algorithm}${pinned} · seed ${r.seed} · ${formatDuration(r.duration)}${r.warmup > 0 ? ` (warm-up ${formatDuration(r.warmup)})` : ''}`);
   lines.push(
     `requests  ${formatCount(q.total)}  completed ${formatCount(q.completed)}  rejected ${formatCount(q.rejected)}  timed out ${formatCount(q.timedOut)}  failed ${pct(q.failedShare)}`,
   );

@@ -96,6 +96,8 @@ export interface Report {
   scenario: string;
   seed: number;
   algorithm: string;
+  /** Session persistence in front of the algorithm (balancer.persistence), ms, null for no limit; absent without it. */
+  persistence?: { maxIdle: number | null; maxLife: number | null };
   /** ISO-8601 wall-clock time of t = 0 when the scenario sets `start`. */
   start: string | null;
   duration: number;

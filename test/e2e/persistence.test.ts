@@ -36,7 +36,10 @@ describe('cookie persistence from an haproxy.cfg', { timeout: 120_000 }, () => {
     const shares = (r: Report) => r.backends.map((b) => b.requests).sort((a, b) => a - b);
     // Four clients on four servers, one each: the heavy client's server takes half.
     expect(shares(sticky.report)).toEqual([500, 500, 500, 1500]);
-    expect(shares((await run('plain', 1)).report)).toEqual([750, 750, 750, 750]);
+    const plain = (await run('plain', 1)).report;
+    expect(shares(plain)).toEqual([750, 750, 750, 750]);
+    // The report says the clients were pinned, and for how long a pin lasts (null: the run).
+    expect([sticky.report.persistence, plain.persistence]).toEqual([{ maxIdle: null, maxLife: null }, undefined]);
     const split = await run('sticky', 2);
     expect(split.stderr).toMatch(/not split in time: session persistence keeps every client's server/);
     expect(JSON.stringify(split.report)).toBe(JSON.stringify(sticky.report));
