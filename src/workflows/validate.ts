@@ -177,6 +177,20 @@ function checkScenario(scenario: Scenario, text: string, file: string, options: 
     }
   }
 
+  // Session persistence pins whole clients: the heaviest one's traffic lands on one server.
+  const clients = scenario.traffic.kind === 'synthetic' ? scenario.traffic.clients : undefined;
+  if (scenario.persistence !== undefined && clients !== undefined) {
+    const steadyCount = steady.filter(Boolean).length;
+    if (clients.count < steadyCount) add('warning', ['balancer', 'persistence'], `persistence pins each of the ${clients.count} client${clients.count === 1 ? '' : 's'} to one server: at most ${clients.count} of the ${steadyCount} backends get traffic`);
+    const heaviest = 1 / zipfNorm(clients.count, clients.skew);
+    if (peak !== undefined && workMs !== undefined) {
+      const load = peak * heaviest;
+      const largest = Math.max(...bs.filter((_, i) => steady[i]).map(capacity));
+      if (load >= largest) add('error', ['balancer', 'persistence'], `persistence pins the heaviest client (${pct(heaviest)} of the traffic: ${clients.count} clients, skew ${clients.skew}) to one server: ${rate(load)} at peak, more than the largest backend's capacity ${rate(largest)}`);
+      else if (load >= o.highUtilization * largest) add('warning', ['balancer', 'persistence'], `persistence pins the heaviest client (${pct(heaviest)} of the traffic) to one server: ${rate(load)} at peak, utilization ${(load / largest).toFixed(2)} even on the largest backend`);
+    }
+  }
+
   // Queue limits that reject at normal load (M/M/c/K estimate at the mean rate).
   if (avg !== undefined && workMs !== undefined) {
     bs.forEach((b, i) => {
@@ -252,4 +266,11 @@ export function formatValidation(v: Validation): string {
   const lines = v.findings.map((f) => `${f.file ?? v.file}${f.line === null ? '' : `:${f.line}`}: ${f.field}: ${f.severity}: ${f.message}`);
   lines.push(v.findings.length === 0 ? `${v.file}: ok` : `${v.file}: ${v.errors} error${v.errors === 1 ? '' : 's'}, ${v.warnings} warning${v.warnings === 1 ? '' : 's'}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Σ_{k=1..n} k^-skew: the Zipf normalizer, so the heaviest of n clients sends 1/zipfNorm of the requests (src/random/distributions.ts ZipfSampler). */
+function zipfNorm(n: number, skew: number): number {
+  let h = 0;
+  for (let k = 1; k <= n; k++) h += k ** -skew;
+  return h;
 }

@@ -25,6 +25,24 @@ describe('validate', () => {
     expect(v.findings[1]!.message).toContain('77% of the traffic (weight 100 of 130): 76.9/s at peak against a capacity of 50.0/s');
   });
 
+  it('persistence: the heaviest client pinned to one server (Zipf share) against the largest backend; fewer clients than backends', () => {
+    const sticky = (clients: string, rate = '100/s') =>
+      base('  - { name: web, count: 4, concurrency: 2 }')
+        .replace('rate: 100/s', `rate: ${rate}`)
+        .replace('    service: { distribution: exponential, mean: 20ms }', `    service: { distribution: exponential, mean: 20ms }\n    clients: ${clients}`)
+        .replace('weighted-round-robin }', 'weighted-round-robin, persistence: { max_idle: 30m } }');
+    const found = (text: string) => validateText(text, 'c.yaml').findings.map((f) => `${f.field}:${f.severity}: ${f.message}`);
+    // Each backend serves 100/s (2 slots, 20 ms). 1000 even clients: the heaviest sends 0.1%.
+    expect(found(sticky('{ count: 1000, skew: 0 }', '300/s'))).toEqual([]);
+    // 5 clients of skew 2: the heaviest sends 1/(1 + 1/4 + 1/9 + 1/16 + 1/25) = 68.3% of the traffic.
+    expect(found(sticky('{ count: 5, skew: 2 }'))).toEqual([]);
+    expect(found(sticky('{ count: 5, skew: 2 }', '130/s'))).toEqual(['balancer.persistence:warning: persistence pins the heaviest client (68% of the traffic) to one server: 88.8/s at peak, utilization 0.89 even on the largest backend']);
+    expect(found(sticky('{ count: 5, skew: 2 }', '200/s'))).toEqual([
+      "balancer.persistence:error: persistence pins the heaviest client (68% of the traffic: 5 clients, skew 2) to one server: 137/s at peak, more than the largest backend's capacity 100/s",
+    ]);
+    expect(found(sticky('{ count: 2, skew: 0 }'))).toEqual(['balancer.persistence:warning: persistence pins each of the 2 clients to one server: at most 2 of the 4 backends get traffic']);
+  });
+
   it('flags backends that can never be picked and capacity below the peak', () => {
     const f = fields(base('  - { name: a, concurrency: 1 }\n  - { name: b, weight: 0 }\n  - { name: c, outages: [{ from: 0s, to: 10m }] }'));
     expect(f).toContain('9:backends[1].weight:warning');
