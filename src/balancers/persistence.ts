@@ -14,7 +14,9 @@
  *   and the client's cookie names the new server from then on.
  * - `max_idle` (HAProxy `maxidle`): a cookie not used for longer is ignored; `max_life`
  *   (`maxlife`; nginx `expires=`): one set longer ago is. Unset, a cookie lasts the run
- *   (a session cookie, the browser kept open).
+ *   (a session cookie, the browser kept open). The idle clock restarts at every request
+ *   here; HAProxy dates the cookie in its responses and may refresh that date less often,
+ *   so there an idle cookie can end a little sooner.
  * - Not modelled: `option persist` (sending to a down server anyway), servers without a
  *   cookie value (every server sets one here), and a backup server's clients once the
  *   primaries are back (the balancer then sees the backup down, so they move; HAProxy

@@ -83,6 +83,16 @@ export function importNginx(text: string, file: string, upstream: string | undef
       case 'zone':
         settings.sharedZone = true;
         break;
+      case 'sticky':
+        // nginx Plus `sticky cookie NAME [expires=T]`: session persistence (balancer.persistence), pinned for T at most.
+        if (d.args[0] === 'cookie') {
+          const expires = d.args.find((a) => a.startsWith('expires='))?.slice('expires='.length);
+          const ms = expires === undefined || expires === 'max' ? undefined : nginxTime(expires);
+          if (expires !== undefined && expires !== 'max' && ms === undefined) warnings.push(`${at(d)}: sticky cookie: expires=${expires} is not a time; the pin lasts the run`);
+          settings.persistence = ms === undefined ? {} : { maxLifeMs: ms };
+          warnings.push(`${at(d)}: sticky cookie is nginx Plus (the open-source nginx 1.22 refuses it): simulated as session persistence`);
+        } else warnings.push(`${at(d)}: 'sticky ${d.args.join(' ')}' not modelled (only sticky cookie is: lbsim's traces hold no route or session variables); ignored`);
+        break;
       default:
         warnings.push(`${at(d)}: '${[d.name, ...d.args].join(' ')}' not understood by the importer; ignored`);
     }

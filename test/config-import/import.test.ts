@@ -197,7 +197,8 @@ describe('nginx.conf', () => {
     expect([cache.algorithm, cache.options]).toEqual(['nginx/hash', { consistent: true, key: 'request_uri' }]);
     expect(cache.settings.sharedZone).toBe(true);
     expect(cache.servers[2]!.down).toBe(true);
-    has(cache.warnings, /nginx\.conf:27: 'sticky cookie srv_id expires=1h' not understood/);
+    has(cache.warnings, /nginx\.conf:27: sticky cookie is nginx Plus \(the open-source nginx 1\.22 refuses it\): simulated as session persistence/);
+    expect(cache.settings.persistence).toEqual({ maxLifeMs: 3_600_000 });
   });
   it('reports a syntax error with its line', () => {
     expect(() => importBalancerText('http {\n upstream a {\n server x:1\n}\n', 'bad.conf')).toThrow(/bad\.conf:3: 'server' is not terminated by ';'/);

@@ -52,6 +52,21 @@ describe('hash keys: mapped when lbsim has the key, warned about when not', () =
   });
 });
 
+describe('nginx Plus sticky', () => {
+  const imp = (line: string) => importBalancerText(upstream(`  ${line};\n  server a:1;\n  server b:1;\n`), 's.conf');
+  it('sticky cookie: session persistence, expires= as the longest a pin lasts (max or none: the run)', () => {
+    expect(imp('sticky cookie srv_id expires=1h domain=.example.com path=/').settings.persistence).toEqual({ maxLifeMs: 3_600_000 });
+    expect(imp('sticky cookie srv_id').settings.persistence).toEqual({});
+    expect(imp('sticky cookie srv_id expires=max').settings.persistence).toEqual({});
+    expect(matching(imp('sticky cookie srv_id expires=soon').warnings, /expires=soon is not a time; the pin lasts the run/)).toHaveLength(1);
+  });
+  it('sticky route and sticky learn: not modelled, a warning', () => {
+    const r = imp('sticky route $route_cookie $route_uri');
+    expect(r.settings.persistence).toBeUndefined();
+    expect(matching(r.warnings, /^s\.conf:3: 'sticky route \$route_cookie \$route_uri' not modelled/)).toHaveLength(1);
+  });
+});
+
 describe('include, as nginx follows it', () => {
   it('inside an upstream and at http level, relative to the main file\'s folder; lines of an included file are its own', () => {
     const dir = folder({
