@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import type { RouteKey } from '../traffic/lbt/reader.ts';
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,6 +28,7 @@ import { roundRobin } from './round-robin.ts';
 import type { Balancer, BalancerContext, BalancerModule } from './types.ts';
 import { weightedLeastConnections } from './weighted-least-connections.ts';
 import { weightedRoundRobin } from './weighted-round-robin.ts';
+import type { RouteKey } from '../traffic/lbt/reader.ts';
 
 /** Every built-in algorithm, by the name scenarios use. Adding one is one file and one line here. */
 export const BUILTIN_BALANCERS: ReadonlyMap<string, BalancerModule> = new Map(

@@ -3,7 +3,6 @@
  * units in ms and per second, backend groups expanded, paths absolute. Every problem is
  * reported at once, one line each, as `FILE:LINE: path.to.field: what was expected`.
  */
-import type { Persistence } from '../balancers/persistence.ts';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
@@ -27,6 +26,7 @@ import { prepareScenario, resolveTraceScenario, traceSpecOf, type TraceTrafficSp
 import { expandNames, PROXY_KEYS, type ProxyFields, type ScenarioParsed, scenarioSchema } from './schema.ts';
 import { applyServerKnobs, takeServerKnobs } from './server-knobs.ts';
 import { parseYamlFile } from './yaml-document.ts';
+import type { Persistence } from '../balancers/persistence.ts';
 
 export interface Slo {
   p99?: number;

@@ -8,7 +8,6 @@
  * algorithms (least connections, power of two) spread by capacity, so only the fleet's
  * total is checked for them. Capacity of a backend = slots × speed / mean work.
  */
-import { routeKeyNote } from '../simulation-setup.ts';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { BackendSpec } from '../engine/backends.ts';
 import { isLbsimError } from '../errors.ts';
@@ -21,6 +20,7 @@ import { parseYamlFile } from '../scenario/yaml-document.ts';
 import { mmcBlocking, serviceQuantile, serviceTail } from './queueing.ts';
 import { steadyShares } from './steady-shares.ts';
 import { meanRate, peakRate } from './variants.ts';
+import { routeKeyNote } from '../simulation-setup.ts';
 
 export type Severity = 'error' | 'warning';
 
