@@ -26,6 +26,9 @@
  * allocated per request), so its memory follows the distinct clients, not the trace's
  * length. A run with persistence is not split in time (time-split.ts): a window's start
  * would need every earlier client's server.
+ *
+ * Checked against haproxy 2.6.12 on loopback (a cookie jar per client, a server sent to
+ * maint and back, one drained to weight 0): test/balancers/persistence.test.ts.
  */
 import type { Balancer, BalancerContext, BalancerModule } from './types.ts';
 

@@ -45,11 +45,33 @@ describe('session persistence', () => {
     expect([s.pick(1), s.pick(1), s.pick(2)]).toEqual([1, 1, 1]);
   });
 
+  // HAProxy 2.6.12 did the same after `set server app/s2 weight 0`: B stayed on s2, new clients went to s1 and s3.
   it('a drained server (weight 0, up) keeps its clients; new clients go elsewhere', () => {
     const s = sticky(2);
     expect([s.pick(1), s.pick(2)]).toEqual([0, 1]);
     s.view.weight[0] = 0;
     expect([s.pick(1), s.pick(3), s.pick(4), s.pick(1)]).toEqual([0, 1, 1, 0]);
+  });
+
+  it('haproxy/roundrobin behind persistence gives what HAProxy 2.6.12 gave (cookie SRV insert, balance roundrobin, three servers, on loopback)', () => {
+    // Read from haproxy 2.6.12-1+deb12u3 (Debian 12): clients with their own cookie jars;
+    // s1 set to maint and back with the runtime API (`set server app/s1 state maint|ready`).
+    const view = new FakeBackends([1, 2, 3].map(() => ({ weight: 1, up: true, inFlight: 0 })));
+    const b = withPersistence(BUILTIN_BALANCERS.get('haproxy/roundrobin')!, { maxIdleMs: INF, maxLifeMs: INF }).create(contextFor(view, 1));
+    const ids = new Map<string, number>();
+    let request = 0;
+    const seq = (clients: string) =>
+      clients
+        .split(' ')
+        .map((c) => `${c}:s${b.pick(request++, ids.get(c) ?? (ids.set(c, ids.size), ids.size - 1), 0) + 1}`)
+        .join(' ');
+    expect(seq('A B A A C D')).toBe('A:s1 B:s2 A:s1 A:s1 C:s3 D:s1');
+    view.up[0] = 0;
+    b.onBackendDown!(0);
+    expect(seq('A D E')).toBe('A:s2 D:s3 E:s2');
+    view.up[0] = 1;
+    b.onBackendUp!(0);
+    expect(seq('A D F G')).toBe('A:s2 D:s3 F:s3 G:s2');
   });
 
   it('max_idle ends a cookie unused for longer; max_life one set longer ago, however often it is used', () => {
