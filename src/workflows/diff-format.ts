@@ -136,7 +136,7 @@ function how(d: DiffResult): string {
   return `${n} replications each, ${basis}. ${rule} and its 95% CI excludes zero.${some}`;
 }
 
-const name = (s: DiffResult['before']) => `${s.file ?? s.scenario} (${s.algorithm})`;
+const name = (s: DiffResult['before']) => `${s.file ?? s.scenario} (${s.algorithm}${s.persistence ? ' with persistence' : ''})`;
 
 export function formatDiffText(d: DiffResult): string {
   const out = [

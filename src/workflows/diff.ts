@@ -98,6 +98,8 @@ export interface Side {
   start: number | null;
   scenario: string;
   algorithm: string;
+  /** Whether clients were pinned to servers (balancer.persistence, HAProxy `cookie`): present only then. */
+  persistence?: true;
   seeds: number[];
 }
 
@@ -205,7 +207,7 @@ export function describe(metric: string, x: number): string {
 }
 
 function side(s: Scenario, reports: readonly Report[], seeds: number[], label: string | undefined): Side {
-  return { file: label ?? s.file ?? null, start: s.startEpochMs ?? null, scenario: s.name, algorithm: reports[0]!.algorithm, seeds };
+  return { file: label ?? s.file ?? null, start: s.startEpochMs ?? null, scenario: s.name, algorithm: reports[0]!.algorithm, ...(s.persistence === undefined ? {} : { persistence: true as const }), seeds };
 }
 
 /**

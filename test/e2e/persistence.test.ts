@@ -44,4 +44,13 @@ describe('cookie persistence from an haproxy.cfg', { timeout: 120_000 }, () => {
     expect(split.stderr).toMatch(/not split in time: session persistence keeps every client's server/);
     expect(JSON.stringify(split.report)).toBe(JSON.stringify(sticky.report));
   });
+
+  it('lbsim diff of the config without the cookie line against the one with it names the persistence, and the shares it moves', async () => {
+    const r = await runCli(['diff', join(dir, 'plain.cfg'), join(dir, 'sticky.cfg'), '--traffic', join(dir, 'clients.csv'), '--replications', '2', '--threads', '1']);
+    expect(r.stdout).toMatch(/lbsim diff: .*plain\.cfg \(haproxy\/roundrobin\) → .*sticky\.cfg \(haproxy\/roundrobin with persistence\)/);
+    const j = await runCli(['diff', join(dir, 'plain.cfg'), join(dir, 'sticky.cfg'), '--traffic', join(dir, 'clients.csv'), '--replications', '2', '--threads', '1', '--format', 'json']);
+    const out = JSON.parse(j.stdout) as { before: { persistence?: boolean }; after: { persistence?: boolean }; backends: { shareBefore: number; shareAfter: number }[] };
+    expect([out.before.persistence, out.after.persistence]).toEqual([undefined, true]);
+    expect(out.backends.map((b) => b.shareAfter).sort()).toEqual([0.166667, 0.166667, 0.166667, 0.5]);
+  });
 });
