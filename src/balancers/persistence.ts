@@ -2,8 +2,9 @@
  * Session persistence, `balancer.persistence`: each client keeps going to the server it
  * was sent to, in front of any algorithm. It follows HAProxy 2.6's cookie persistence
  * (`cookie SERVERID insert|rewrite|prefix`, a `cookie` value on each server; src/http_ana.c
- * manage_client_side_cookies, src/backend.c) and stands for nginx Plus `sticky cookie`:
- * the client key stands for the browser that holds the cookie.
+ * manage_client_side_cookies, src/backend.c) and `stick on src` with a stick-table (an
+ * entry per source address, `expire` as max_idle), and stands for nginx Plus `sticky
+ * cookie`: the client key stands for the browser that holds the cookie, or its address.
  *
  * - A client whose cookie names a server the balancer sees up is sent there, and the
  *   algorithm is not asked (HAProxy sets SF_DIRECT|SF_ASSIGNED and never calls

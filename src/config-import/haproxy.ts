@@ -104,6 +104,9 @@ interface Pending {
   httpchk?: string;
   /** `cookie NAME [insert|rewrite|prefix] [maxidle T] [maxlife T] ...`: cookie persistence. */
   cookie?: { words: string[]; at: string };
+  /** `stick-table type ip size N [expire T] ...` and `stick on PATTERN [table NAME]`: stick-table persistence. */
+  stickTable?: { words: string[]; at: string };
+  stickOn?: { words: string[]; at: string };
   /** `default-server` lines, the defaults' first: parsed before a server's own keywords, in order. */
   defaultServer: ServerWords[];
 }
@@ -168,6 +171,11 @@ export function importHaproxy(text: string, file: string, backend: string | unde
     const persistence = persistenceOf(p.cookie, servers, warnings);
     if (persistence !== undefined) settings.persistence = persistence;
   }
+  if (p.stickOn !== undefined) {
+    const sticky = stickOnSource(p.stickOn, p.stickTable, found.name, warnings);
+    // A cookie assigns the server first (SF_ASSIGNED); the stick rule then only records it.
+    if (sticky !== undefined && settings.persistence === undefined) settings.persistence = sticky;
+  }
   // timeout queue / connect / server, retries, retry-on and redispatch go to the proxy layer (config-import/scenario.ts).
   return { kind: 'haproxy', file, name: found.name, algorithm, options, servers, settings, warnings };
 }
@@ -185,6 +193,12 @@ function applyDirective(l: Line, p: Pending, servers: { line: Line; words: strin
     case 'cookie':
       p.cookie = { words: w.slice(1), at: where };
       return;
+    case 'stick-table':
+      p.stickTable = { words: w.slice(1), at: where };
+      return;
+    case 'stick':
+      if (w[1] === 'on') return void (p.stickOn = { words: w.slice(2), at: where });
+      break;
     case 'retries': {
       // cfgparse-listen.c: an empty argument is fatal, anything else is atol()'d.
       if (w[1] === undefined) throw new LbsimError('SCENARIO_INVALID', `${where}: 'retries' expects an integer argument (HAProxy 2.6 refuses to start)`);
@@ -266,6 +280,32 @@ function persistenceOf(c: { words: string[]; at: string }, servers: ImportedServ
   }
   if (without.length > 0) warnings.push(`${c.at}: cookie ${name}: ${without.join(', ')} ${without.length === 1 ? 'has' : 'have'} no cookie value: HAProxy re-balances the clients it sends there on every request; lbsim pins them as it pins the others`);
   return out;
+}
+
+/**
+ * `stick on src` with this section's `stick-table ... expire T`: each source address is
+ * kept on the server it was sent to, the entry refreshed at each match and dropped after T
+ * without one (lbsim's persistence with max_idle T; the client key is the IPv4 address).
+ * The table's `size` (the oldest entries dropped when full) is not modelled.
+ */
+function stickOnSource(on: { words: string[]; at: string }, table: { words: string[]; at: string } | undefined, proxy: string, warnings: string[]): { maxIdleMs?: number } | undefined {
+  const [pattern, ...rest] = on.words;
+  if (pattern !== 'src') {
+    warnings.push(`${on.at}: stick on ${on.words.join(' ')}: not modelled (only stick on src, the client's address, is); ignored`);
+    return undefined;
+  }
+  const other = rest[0] === 'table' ? rest[1] : undefined;
+  if (other !== undefined) {
+    warnings.push(`${on.at}: stick on src table ${other}: a table of another section; its expire is not read, so an entry lasts the run here`);
+    return {};
+  }
+  // cfgparse.c resolve_stick_rule: a rule without `table` uses its own section's, which must exist.
+  if (table === undefined) throw new LbsimError('SCENARIO_INVALID', `${on.at}: stick on src: Proxy '${proxy}': unable to find stick-table '${proxy}' (HAProxy 2.6 refuses to start)`);
+  const i = table.words.indexOf('expire');
+  if (i < 0) return {};
+  const ms = haproxyTime(table.words[i + 1] ?? '');
+  if (ms === undefined) throw new LbsimError('SCENARIO_INVALID', `${table.at}: stick-table: expire '${table.words[i + 1] ?? ''}': expected a time such as 30m (HAProxy 2.6 refuses to start)`);
+  return ms > 0 ? { maxIdleMs: ms } : {};
 }
 
 /** `retry-on` as lbsim's retry_on; an unknown keyword, or `none` with others, is fatal in HAProxy 2.6 (proxy_parse_retry_on). */

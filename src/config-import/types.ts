@@ -88,7 +88,7 @@ export interface ImportedBalancer {
     slowStart?: { windowMs: number; aggression: number; minWeightPercent: number };
     /** nginx `zone`: peers share state among workers (relevant to `instances`). */
     sharedZone?: boolean;
-    /** HAProxy cookie persistence (`cookie NAME insert|rewrite|prefix`, servers with a `cookie` value): lbsim's balancer.persistence, ms. */
+    /** HAProxy cookie persistence (`cookie NAME insert|rewrite|prefix`, servers with a `cookie` value) or `stick on src`: lbsim's balancer.persistence, ms. */
     persistence?: { maxIdleMs?: number; maxLifeMs?: number };
   };
   /** `FILE:LINE: ...` (or `FILE: path: ...` for YAML) for everything not understood or not simulated. */

@@ -56,6 +56,8 @@ describe('session persistence', () => {
   it('haproxy/roundrobin behind persistence gives what HAProxy 2.6.12 gave (cookie SRV insert, balance roundrobin, three servers, on loopback)', () => {
     // Read from haproxy 2.6.12-1+deb12u3 (Debian 12): clients with their own cookie jars;
     // s1 set to maint and back with the runtime API (`set server app/s1 state maint|ready`).
+    // `stick-table type ip ... expire 30m` + `stick on src`, the clients on their own
+    // loopback addresses, gave the same sequence.
     const view = new FakeBackends([1, 2, 3].map(() => ({ weight: 1, up: true, inFlight: 0 })));
     const b = withPersistence(BUILTIN_BALANCERS.get('haproxy/roundrobin')!, { maxIdleMs: INF, maxLifeMs: INF }).create(contextFor(view, 1));
     const ids = new Map<string, number>();

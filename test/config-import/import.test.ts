@@ -93,6 +93,23 @@ describe('haproxy.cfg', () => {
     expect(() => cfg('cookie')).toThrow(/^c\.cfg:3: 'cookie' expects <cookie_name> as argument \(HAProxy 2\.6 refuses to start\)/);
     expect(() => cfg('cookie SRV insert maxidle soon')).toThrow(/^c\.cfg:3: cookie SRV: maxidle 'soon': expected a time/);
   });
+  it('stick on src with the section\'s stick-table: persistence by the client address, expire as max_idle', () => {
+    const cfg = (lines: string) => importBalancerText(`backend b\n  mode tcp\n  balance leastconn\n${lines}  server s1 1.1.1.1:80\n  server s2 1.1.1.2:80\n`, 't.cfg');
+    const on = cfg('  stick-table type ip size 200k expire 30m\n  stick on src\n');
+    expect([on.settings.persistence, on.warnings]).toEqual([{ maxIdleMs: 1_800_000 }, []]);
+    expect(cfg('  stick-table type ip size 200k\n  stick on src\n').settings.persistence).toEqual({});
+    const other = cfg('  stick on src table shared\n');
+    expect(other.settings.persistence).toEqual({});
+    has(other.warnings, /^t\.cfg:4: stick on src table shared: a table of another section/);
+    const hdr = cfg('  stick-table type string len 32 size 10k\n  stick on hdr(x-user)\n');
+    expect(hdr.settings.persistence).toBeUndefined();
+    has(hdr.warnings, /^t\.cfg:5: stick on hdr\(x-user\): not modelled \(only stick on src/);
+    expect(() => cfg('  stick-table type ip size 1k expire soon\n  stick on src\n')).toThrow(/^t\.cfg:4: stick-table: expire 'soon': expected a time/);
+    expect(() => cfg('  stick on src\n')).toThrow(/^t\.cfg:4: stick on src: Proxy 'b': unable to find stick-table 'b' \(HAProxy 2\.6 refuses to start\)/);
+    // A cookie assigns the server first: the cookie's limits win.
+    const both = importBalancerText('backend b\n  cookie S insert maxidle 60\n  stick-table type ip size 1k expire 30m\n  stick on src\n  server s1 1.1.1.1:80 cookie a\n', 'b.cfg');
+    expect(both.settings.persistence).toEqual({ maxIdleMs: 60_000 });
+  });
   it('maps balance random(3) and unknown algorithms with a warning', () => {
     const r = importBalancerText('backend b\n  balance random(3)\n  server s1 1.1.1.1:80\n', 'x.cfg');
     expect([r.algorithm, r.options]).toEqual(['haproxy/random', { draws: 3 }]);
