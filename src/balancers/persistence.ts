@@ -40,6 +40,11 @@ export interface Persistence {
   maxLifeMs: number;
 }
 
+/** Persistence with these limits, each absent one none (a pin lasts the run). */
+export function persistenceOf(limits: { maxIdleMs?: number | undefined; maxLifeMs?: number | undefined }): Persistence {
+  return { maxIdleMs: limits.maxIdleMs ?? Number.POSITIVE_INFINITY, maxLifeMs: limits.maxLifeMs ?? Number.POSITIVE_INFINITY };
+}
+
 /** Client → server, with when the cookie was set and last used: open addressing, linear probing. */
 class ClientTable {
   private mask = 1023;

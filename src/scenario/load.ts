@@ -26,7 +26,7 @@ import { prepareScenario, resolveTraceScenario, traceSpecOf, type TraceTrafficSp
 import { expandNames, PROXY_KEYS, type ProxyFields, type ScenarioParsed, scenarioSchema } from './schema.ts';
 import { applyServerKnobs, takeServerKnobs } from './server-knobs.ts';
 import { parseYamlFile } from './yaml-document.ts';
-import type { Persistence } from '../balancers/persistence.ts';
+import { type Persistence, persistenceOf } from '../balancers/persistence.ts';
 
 export interface Slo {
   p99?: number;
@@ -203,7 +203,7 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
   for (const [k, v] of Object.entries(rest)) {
     if (k === 'persistence') {
       const p = v as { max_idle?: number; max_life?: number } | undefined;
-      if (p !== undefined) persistence = { maxIdleMs: p.max_idle ?? Number.POSITIVE_INFINITY, maxLifeMs: p.max_life ?? Number.POSITIVE_INFINITY };
+      if (p !== undefined) persistence = persistenceOf({ maxIdleMs: p.max_idle, maxLifeMs: p.max_life });
     } else if (!(PROXY_KEYS as readonly string[]).includes(k)) section[k] = v;
     else if (v !== undefined) proxyFields[k] = v;
   }
@@ -211,7 +211,7 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
   const { algorithm, options, imported, importedKnobs, proxy: importedProxy } = resolveBalancerSection(section, backends, baseDir, file ?? '<scenario>');
   // An imported config's cookie persistence (HAProxy `cookie`), unless the scenario sets its own.
   const importedPersistence = imported?.settings.persistence;
-  if (persistence === undefined && importedPersistence !== undefined) persistence = { maxIdleMs: importedPersistence.maxIdleMs ?? Number.POSITIVE_INFINITY, maxLifeMs: importedPersistence.maxLifeMs ?? Number.POSITIVE_INFINITY };
+  if (persistence === undefined && importedPersistence !== undefined) persistence = persistenceOf(importedPersistence);
   const serverSet = applyServerKnobs(
     backends,
     groupOf.map((g) => s.backends[g]!),

@@ -25,6 +25,7 @@ import type { BackendSpec } from '../engine/backends.ts';
 import { LbsimError } from '../errors.ts';
 import { parseScenario, proxyOptions, type Scenario } from '../scenario/load.ts';
 import { prepareScenario, withTraceTraffic } from '../traffic/prepare.ts';
+import { persistenceOf } from '../balancers/persistence.ts';
 
 export interface ProxyScenarioOptions {
   /** The backend (HAProxy), upstream (nginx) or cluster (Envoy). @default the file's only one */
@@ -91,7 +92,10 @@ export async function proxyScenario(file: string, text: string, options: ProxySc
     again.warnings.push(`note: ${baseFile}: no backend named ${fallbacks.join(', ')}: ${fallbacks.length === 1 ? 'that server is' : 'those servers are'} modelled on its first backend '${first.name}' (${first.concurrency} slot${first.concurrency === 1 ? '' : 's'}, queue ${Number.isFinite(first.queue) ? first.queue : 'unbounded'}, speed ${first.speed})`);
   }
   const serverSet = applyServerKnobs(backends, [], {}, importedKnobs, file);
-  const scenario: Scenario = { ...base, name: label, file: abs, balancer: { algorithm, options: balancerOptions, ...(again === undefined ? {} : { imported: again }) }, backends, serverSet, proxy: proxyOptions(proxy ?? {}, algorithm) };
+  // The config is the balancer under test: its persistence (HAProxy cookie, stick on src) or none, not the base's.
+  const { persistence: _base, ...rest } = base;
+  const pinned = again?.settings.persistence;
+  const scenario: Scenario = { ...rest, name: label, file: abs, balancer: { algorithm, options: balancerOptions, ...(again === undefined ? {} : { imported: again }) }, backends, serverSet, proxy: proxyOptions(proxy ?? {}, algorithm), ...(pinned === undefined ? {} : { persistence: persistenceOf(pinned) }) };
   return named(options.traffic === undefined ? scenario : await withTraceTraffic(scenario, options.traffic), abs, file);
 }
 

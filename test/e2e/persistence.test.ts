@@ -52,5 +52,13 @@ describe('cookie persistence from an haproxy.cfg', { timeout: 120_000 }, () => {
     const out = JSON.parse(j.stdout) as { before: { persistence?: boolean }; after: { persistence?: boolean }; backends: { shareBefore: number; shareAfter: number }[] };
     expect([out.before.persistence, out.after.persistence]).toEqual([undefined, true]);
     expect(out.backends.map((b) => b.shareAfter).sort()).toEqual([0.166667, 0.166667, 0.166667, 0.5]);
+    // With a base scenario for the models (--scenario), the configs still decide the persistence, not the base.
+    const base = join(dir, 'base.yaml');
+    writeFileSync(base, 'name: base\ntraffic: { trace: clients.csv }\nbalancer: { algorithm: round-robin, persistence: { max_idle: 1s } }\nbackends: [{ name: s1, concurrency: 4 }]\n');
+    const b = await runCli(['diff', join(dir, 'plain.cfg'), join(dir, 'sticky.cfg'), '--scenario', base, '--replications', '2', '--threads', '1', '--format', 'json']);
+    const withBase = JSON.parse(b.stdout) as typeof out;
+    expect([withBase.before.persistence, withBase.after.persistence]).toEqual([undefined, true]);
+    expect(withBase.backends.map((x) => x.shareAfter).sort()).toEqual([0.166667, 0.166667, 0.166667, 0.5]);
+    expect(withBase.backends.map((x) => x.shareBefore)).toEqual([0.25, 0.25, 0.25, 0.25]);
   });
 });
