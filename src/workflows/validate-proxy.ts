@@ -54,7 +54,7 @@ export function validateProxyText(text: string, file: string, selector: ImportSe
     errors: findings.filter((f) => f.severity === 'error').length,
     warnings: findings.filter((f) => f.severity === 'warning').length,
     notes: imp.warnings,
-    imported: `${imp.kind} ${imp.name}: ${imp.algorithm}, ${imp.servers.length} server${imp.servers.length === 1 ? '' : 's'}`,
+    imported: `${imp.kind} ${imp.name}: ${imp.algorithm}${imp.settings.persistence === undefined ? '' : ' with persistence'}, ${imp.servers.length} server${imp.servers.length === 1 ? '' : 's'}`,
   };
 }
 

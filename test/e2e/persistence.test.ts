@@ -60,5 +60,7 @@ describe('cookie persistence from an haproxy.cfg', { timeout: 120_000 }, () => {
     expect([withBase.before.persistence, withBase.after.persistence]).toEqual([undefined, true]);
     expect(withBase.backends.map((x) => x.shareAfter).sort()).toEqual([0.166667, 0.166667, 0.166667, 0.5]);
     expect(withBase.backends.map((x) => x.shareBefore)).toEqual([0.25, 0.25, 0.25, 0.25]);
+    const v = await runCli(['validate', join(dir, 'sticky.cfg')]);
+    expect(v.stdout).toMatch(/^checked haproxy app: haproxy\/roundrobin with persistence, 4 servers\n/);
   });
 });
