@@ -48,6 +48,8 @@ export function persistenceOf(limits: { maxIdleMs?: number | undefined; maxLifeM
 /** Client → server, with when the cookie was set and last used: open addressing, linear probing. */
 class ClientTable {
   private mask = 1023;
+  /** 32 − log2(slots): the hash is the product's high bits. */
+  private shift = 22;
   private used = new Uint8Array(1024);
   private keys = new Uint32Array(1024);
   backend = new Int32Array(1024);
@@ -56,7 +58,9 @@ class ClientTable {
   private size = 0;
 
   private slotOf(client: number): number {
-    let i = Math.imul(client, 0x9e3779b1) & this.mask;
+    // Fibonacci hashing: the product's high bits, which every bit of the key reaches (its low
+    // bits depend on the key's low bits alone: IPv4 keys of .0 addresses would share 1/256 of the slots).
+    let i = Math.imul(client, 0x9e3779b1) >>> this.shift;
     while (this.used[i] === 1 && this.keys[i] !== client) i = (i + 1) & this.mask;
     return i;
   }
@@ -87,6 +91,7 @@ class ClientTable {
     const { used, keys, backend, set, last } = this;
     const n = (this.mask + 1) * 2;
     this.mask = n - 1;
+    this.shift--;
     this.used = new Uint8Array(n);
     this.keys = new Uint32Array(n);
     this.backend = new Int32Array(n);
