@@ -134,6 +134,11 @@ function hashKey(d: Directive, warnings: string[]): 'route' | 'request_uri' | 'c
   }
   // $uri$is_args$args is the normalized path with the arguments: the same key here (lbsim's paths are as logged).
   if (key === '$request_uri' || key === '$uri$is_args$args') return 'request_uri';
+  // A session cookie (or a user header) stands for the browser, as lbsim's client key does (persistence.ts).
+  if (/^\$(cookie_\w+|http_x_(user|session|client)[\w]*)$/.test(key)) {
+    warnings.push(`${where}: modelled as the client key: each client's requests share a server, as those holding one ${key.startsWith('$cookie_') ? 'cookie' : 'header value'} do in nginx (another server each than here, with the same spread)`);
+    return 'client';
+  }
   const client = /\$(binary_)?remote_addr\b/.test(key);
   // A key with the query string in it ($host$request_uri, a cache key): the nearest is the whole target.
   const query = !client && /\$(request_uri|args|query_string)\b/.test(key);

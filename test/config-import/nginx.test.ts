@@ -42,7 +42,12 @@ describe('hash keys: mapped when lbsim has the key, warned about when not', () =
     const bin = imp('$binary_remote_addr');
     expect(bin.options.key).toBe('client');
     expect(matching(bin.warnings, /h\.conf:3: hash \$binary_remote_addr: modelled as \$remote_addr/)).toHaveLength(1);
-    for (const [key, as] of [['$scheme$proxy_host$request_uri', 'request_uri'], ['$uri?$args', 'request_uri'], ['$host', 'route'], ['$cookie_session', 'route'], ['$arg_id', 'route'], ['$remote_addr$uri', 'client'], ['$remote_addr$request_uri', 'client']] as const) {
+    for (const key of ['$cookie_sessionid', '$http_x_user_id']) {
+      const r = imp(`${key} consistent`);
+      expect(r.options).toEqual({ key: 'client', consistent: true });
+      expect(matching(r.warnings, /modelled as the client key: each client's requests share a server/), key).toHaveLength(1);
+    }
+    for (const [key, as] of [['$scheme$proxy_host$request_uri', 'request_uri'], ['$uri?$args', 'request_uri'], ['$host', 'route'], ['$cookie_session$uri', 'route'], ['$arg_id', 'route'], ['$remote_addr$uri', 'client'], ['$remote_addr$request_uri', 'client']] as const) {
       const r = imp(key);
       expect(r.options.key, key).toBe(as);
       const esc = (x: string) => x.replace(/[$.*+?^{}()|[\]\\]/g, '\\$&');
