@@ -60,7 +60,7 @@ function headerParts(report: Report, wallSeconds: number | undefined, checks: re
   const errorsLimit = report.slo?.errors ?? 0.01;
   const p99Check = checks.find((c) => c.field === 'p99');
   const parts: Part[] = [{ text: name, bold: true }];
-  if (level.algorithm) parts.push({ text: ` · ${report.algorithm}` });
+  if (level.algorithm) parts.push({ text: ` · ${report.algorithm}${report.persistence === undefined ? '' : ' (sticky)'}` });
   if (level.seed) parts.push({ text: ` · seed ${report.seed}` });
   parts.push({ text: ' │ ' });
   if (level.requests) parts.push({ text: `${count(q.total)} requests · ` });

@@ -44,6 +44,9 @@ describe('dashboard layout', () => {
     expect(frame.split('\n')[0]).toContain(`failed ${pct(r.requests.failedShare)} · p99 ${ms(r.latency.p99)} · ✗ SLO: failed > 1.00%`);
     const met = reportOf(OVERLOADED_YAML.replace('errors: 1%', 'errors: 50%'));
     expect(dashboardToString(met, { columns: 160, rows: 30 }).split('\n')[0]).toContain('✓ SLO: p99 ≤ 250.0ms, failed ≤ 50.0%');
+    // Clients pinned to servers (balancer.persistence): the algorithm says so.
+    const sticky = dashboardToString({ ...r, persistence: { maxIdle: null, maxLife: null } }, { columns: 160, rows: 30 }).split('\n')[0];
+    expect(sticky).toContain('incident-mini · weighted-round-robin (sticky) · seed 7');
   });
 
   it('at 80 columns the header keeps the verdict (failed, p99, SLO) and sheds the rest; the key line keeps q quit', () => {
