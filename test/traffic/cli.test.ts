@@ -31,6 +31,8 @@ describe('lbsim import / trace info / replay (binary)', () => {
     const text = await runCli(['trace', 'info', join(dir, 'nginx.lbt')]);
     expect(text.stdout).toMatch(/requests\s+12\n/);
     expect(text.stdout).toMatch(/routes\s+5 distinct paths; 12 distinct with the query string/);
+    // 12 requests from 7 clients: the heaviest send 2 each (16.7%).
+    expect(text.stdout).toMatch(/heaviest\s+16\.7%, 16\.7%, 16\.7% of requests; the top 10 clients 100\.0%, the top 100 100\.0% \(with session persistence each lands on one server\)\n/);
     expect(text.stdout).toMatch(/rate\/min\s+min 12\s+median 12\s+peak 12/);
   });
 

@@ -164,6 +164,11 @@ describe('.lbt trace', () => {
     expect(info.work.p50).toBeCloseTo(90, 0);
     expect(info.work.max).toBe(180);
     expect(info.distinctClients).toBe(30);
+    // 181 requests over 30 clients: i % 30 over 180 of them, then client 0 once more.
+    expect(info.heaviestClients.top[0]).toBeCloseTo(7 / 181, 12);
+    expect(info.heaviestClients.top.slice(1)).toEqual(Array(9).fill(6 / 181));
+    expect(info.heaviestClients.top10).toBeCloseTo(61 / 181, 12);
+    expect(info.heaviestClients.top100).toBeCloseTo(1, 12);
     expect(info.distinctRoutes).toBe(2);
     // Written without uri keys (the writer's default: each request's path key), and a version 1 trace has none.
     expect(info.distinctTargets).toBe(2);

@@ -8,6 +8,7 @@
 import { statSync } from 'node:fs';
 import { build } from 'hdr-histogram-js/dist/HistogramBuilder.js';
 import { RequestChunk, RequestFlag } from '../source.ts';
+import { ClientCounts } from './client-counts.ts';
 import { TraceReader } from './reader.ts';
 import { formatCount } from '../../scenario/units.ts';
 
@@ -31,6 +32,12 @@ export interface TraceInfo {
   distinctClients: number;
   /** True when distinct clients passed DISTINCT_CAP and the count is a lower bound. */
   distinctClientsCapped: boolean;
+  /**
+   * Shares of all requests sent by the heaviest clients: the 10 heaviest, largest first, and
+   * what the top 10 and top 100 send together (with session persistence, each of them lands
+   * on one server). Past DISTINCT_CAP clients, among those counted.
+   */
+  heaviestClients: { top: number[]; top10: number; top100: number };
   /** Distinct path keys (up to DISTINCT_CAP). */
   distinctRoutes: number;
   /** Distinct whole-target keys, query string included (up to DISTINCT_CAP); null for a version 1 trace, which has none. */
@@ -50,7 +57,7 @@ export function traceInfo(file: string): TraceInfo {
   const hist = build({ lowestDiscernibleValue: 1, highestTrackableValue: 86_400_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
   const firstMinute = Math.floor(h.firstArrival / 60_000);
   const minutes = new Float64Array(h.count === 0 ? 0 : Math.floor(h.lastArrival / 60_000) - firstMinute + 1);
-  const clients = new Set<number>();
+  const clients = new ClientCounts(DISTINCT_CAP);
   const routes = new Set<number>();
   let capped = false;
   let failures = 0;
@@ -76,10 +83,7 @@ export function traceInfo(file: string): TraceInfo {
         if (w > maxWork) maxWork = w;
         hist.recordValue(Math.max(1, Math.round(w * 1000)));
         const c = chunk.client[i]!;
-        if (!capped) {
-          clients.add(c);
-          if (clients.size >= DISTINCT_CAP) capped = true;
-        }
+        if (!clients.add(c)) capped = true;
         if (routes.size < DISTINCT_CAP) routes.add(chunk.route[i]!);
         const f = chunk.flags[i]!;
         if (f & RequestFlag.RecordedFailure) failures++;
@@ -120,6 +124,7 @@ export function traceInfo(file: string): TraceInfo {
     work: { mean: h.count ? sumWork / h.count : 0, p50: pct(50), p90: pct(90), p99: pct(99), p999: pct(99.9), max: maxWork },
     distinctClients: clients.size,
     distinctClientsCapped: capped,
+    heaviestClients: heaviest(clients.top(100), h.count),
     distinctRoutes: routes.size,
     distinctTargets: targetsOf === undefined ? null : targets.size,
     recordedFailures: failures,
@@ -129,6 +134,13 @@ export function traceInfo(file: string): TraceInfo {
   return info;
 }
 
+/** Shares of `total` from the largest counts (largest first). */
+function heaviest(counts: number[], total: number): TraceInfo['heaviestClients'] {
+  const share = (n: number) => (total === 0 ? 0 : n / total);
+  const sum = (k: number) => counts.slice(0, k).reduce((a, b) => a + b, 0);
+  return { top: counts.slice(0, 10).map(share), top10: share(sum(10)), top100: share(sum(100)) };
+}
+
 function at(info: TraceInfo, t: number): string {
   if (info.originEpochMs === 0) return `${(t / 1000).toFixed(3)} s`;
   return new Date(info.originEpochMs + t).toISOString();
@@ -136,6 +148,7 @@ function at(info: TraceInfo, t: number): string {
 
 const num = formatCount;
 const ms = (x: number) => `${x < 10 ? x.toFixed(3) : x.toFixed(1)} ms`;
+const percent = (x: number) => `${(x * 100).toFixed(x !== 0 && x < 0.001 ? 3 : 1)}%`;
 
 export function formatTraceInfo(info: TraceInfo): string {
   const lines = [
@@ -147,6 +160,7 @@ export function formatTraceInfo(info: TraceInfo): string {
     `rate/min   min ${num(info.perMinute.min)}  median ${num(info.perMinute.median)}  peak ${num(info.perMinute.peak)} at ${at(info, info.perMinute.peakAtMs)}`,
     `work       mean ${ms(info.work.mean)}  p50 ${ms(info.work.p50)}  p90 ${ms(info.work.p90)}  p99 ${ms(info.work.p99)}  p99.9 ${ms(info.work.p999)}  max ${ms(info.work.max)}`,
     `clients    ${info.distinctClientsCapped ? '>= ' : ''}${num(info.distinctClients)} distinct (exact count of client keys: an IPv4 client's address, a hash of any other)`,
+    `heaviest   ${info.heaviestClients.top.slice(0, 3).map(percent).join(', ')} of requests; the top 10 clients ${percent(info.heaviestClients.top10)}, the top 100 ${percent(info.heaviestClients.top100)}${info.distinctClientsCapped ? ` (of the first ${num(DISTINCT_CAP)} clients)` : ''} (with session persistence each lands on one server)`,
     `routes     ${num(info.distinctRoutes)} distinct paths; ${info.distinctTargets === null ? 'no query-string keys (a version 1 trace: re-import the log for them)' : `${num(info.distinctTargets)} distinct with the query string (what nginx $request_uri, HAProxy uri whole hash)`}`,
     `failed     ${num(info.recordedFailures)} recorded failures; ${num(info.estimatedWork)} requests with estimated work`,
   ];
