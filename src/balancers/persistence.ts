@@ -23,14 +23,15 @@
  *   primaries are back (the balancer then sees the backup down, so they move; HAProxy
  *   would keep them while the backup runs).
  *
- * The table holds one entry per client seen (open addressing on typed arrays: nothing is
- * allocated per request), so its memory follows the distinct clients, not the trace's
+ * The table holds one entry per client seen (a Uint32Table: nothing is allocated per
+ * request), so its memory follows the distinct clients, not the trace's
  * length. A run with persistence is not split in time (time-split.ts): a window's start
  * would need every earlier client's server.
  *
  * Checked against haproxy 2.6.12 on loopback (a cookie jar per client, a server sent to
  * maint and back, one drained to weight 0): test/balancers/persistence.test.ts.
  */
+import { Uint32Table } from '../collections/uint32-table.ts';
 import type { Balancer, BalancerContext, BalancerModule } from './types.ts';
 
 export interface Persistence {
@@ -45,70 +46,6 @@ export function persistenceOf(limits: { maxIdleMs?: number | undefined; maxLifeM
   return { maxIdleMs: limits.maxIdleMs ?? Number.POSITIVE_INFINITY, maxLifeMs: limits.maxLifeMs ?? Number.POSITIVE_INFINITY };
 }
 
-/** Client → server, with when the cookie was set and last used: open addressing, linear probing. */
-class ClientTable {
-  private mask = 1023;
-  /** 32 − log2(slots): the hash is the product's high bits. */
-  private shift = 22;
-  private used = new Uint8Array(1024);
-  private keys = new Uint32Array(1024);
-  backend = new Int32Array(1024);
-  set = new Float64Array(1024);
-  last = new Float64Array(1024);
-  private size = 0;
-
-  private slotOf(client: number): number {
-    // Fibonacci hashing: the product's high bits, which every bit of the key reaches (its low
-    // bits depend on the key's low bits alone: IPv4 keys of .0 addresses would share 1/256 of the slots).
-    let i = Math.imul(client, 0x9e3779b1) >>> this.shift;
-    while (this.used[i] === 1 && this.keys[i] !== client) i = (i + 1) & this.mask;
-    return i;
-  }
-
-  /** The client's slot, or -1. */
-  find(client: number): number {
-    const i = this.slotOf(client);
-    return this.used[i] === 1 ? i : -1;
-  }
-
-  put(client: number, backend: number, now: number): void {
-    let i = this.slotOf(client);
-    if (this.used[i] === 0) {
-      if (2 * (this.size + 1) > this.mask + 1) {
-        this.grow();
-        i = this.slotOf(client);
-      }
-      this.used[i] = 1;
-      this.keys[i] = client;
-      this.size++;
-    }
-    this.backend[i] = backend;
-    this.set[i] = now;
-    this.last[i] = now;
-  }
-
-  private grow(): void {
-    const { used, keys, backend, set, last } = this;
-    const n = (this.mask + 1) * 2;
-    this.mask = n - 1;
-    this.shift--;
-    this.used = new Uint8Array(n);
-    this.keys = new Uint32Array(n);
-    this.backend = new Int32Array(n);
-    this.set = new Float64Array(n);
-    this.last = new Float64Array(n);
-    for (let j = 0; j < used.length; j++) {
-      if (used[j] === 0) continue;
-      const i = this.slotOf(keys[j]!);
-      this.used[i] = 1;
-      this.keys[i] = keys[j]!;
-      this.backend[i] = backend[j]!;
-      this.set[i] = set[j]!;
-      this.last[i] = last[j]!;
-    }
-  }
-}
-
 /** `module` behind session persistence (see above); the algorithm keeps its own hooks. */
 export function withPersistence(module: BalancerModule, p: Persistence): BalancerModule {
   return {
@@ -117,21 +54,29 @@ export function withPersistence(module: BalancerModule, p: Persistence): Balance
     create(ctx: BalancerContext): Balancer {
       const inner = module.create(ctx);
       const up = ctx.backends.up;
-      const table = new ClientTable();
+      // Client → [server, when its pin was set, when last used].
+      const table = new Uint32Table(3);
       const { maxIdleMs, maxLifeMs } = p;
       const b: Balancer = {
         pick(request, client, route) {
           const now = ctx.now();
           const i = table.find(client);
           if (i >= 0) {
-            const s = table.backend[i]!;
-            if (up[s] === 1 && now - table.last[i]! <= maxIdleMs && now - table.set[i]! <= maxLifeMs) {
-              table.last[i] = now;
+            const v = table.values;
+            const s = v[3 * i]!;
+            if (up[s] === 1 && now - v[3 * i + 2]! <= maxIdleMs && now - v[3 * i + 1]! <= maxLifeMs) {
+              v[3 * i + 2] = now;
               return s;
             }
           }
           const chosen = inner.pick(request, client, route);
-          if (chosen >= 0) table.put(client, chosen, now);
+          if (chosen >= 0) {
+            const j = 3 * table.slotFor(client);
+            const v = table.values;
+            v[j] = chosen;
+            v[j + 1] = now;
+            v[j + 2] = now;
+          }
           return chosen;
         },
       };

@@ -180,22 +180,21 @@ export function importHaproxy(text: string, file: string, backend: string | unde
   return { kind: 'haproxy', file, name: found.name, algorithm, options, servers, settings, warnings };
 }
 
+/** The directives whose words applyDirective keeps for later, and where in Pending. */
+const KEPT_WORDS = new Map<string, 'balance' | 'hashType' | 'cookie' | 'stickTable'>([
+  ['balance', 'balance'],
+  ['hash-type', 'hashType'],
+  ['cookie', 'cookie'],
+  ['stick-table', 'stickTable'],
+]);
+
 function applyDirective(l: Line, p: Pending, servers: { line: Line; words: string[] }[] | undefined, warnings: string[], where: string): void {
   const w = l.words;
   const two = `${w[0]} ${w[1] ?? ''}`;
+  // Directives read once the section is done (algorithmOf, persistenceOf, stickOnSource): their words, where.
+  const kept = KEPT_WORDS.get(w[0]!);
+  if (kept !== undefined) return void (p[kept] = { words: w.slice(1), at: where });
   switch (w[0]) {
-    case 'balance':
-      p.balance = { words: w.slice(1), at: where };
-      return;
-    case 'hash-type':
-      p.hashType = { words: w.slice(1), at: where };
-      return;
-    case 'cookie':
-      p.cookie = { words: w.slice(1), at: where };
-      return;
-    case 'stick-table':
-      p.stickTable = { words: w.slice(1), at: where };
-      return;
     case 'stick':
       if (w[1] === 'on') return void (p.stickOn = { words: w.slice(2), at: where });
       break;

@@ -18,6 +18,7 @@ import { LbsimError } from '../errors.ts';
 import { PASSIVE_CHECK_DEFAULTS } from '../engine/server-health-types.ts';
 import { importBalancerConfig, simulatedWeight } from './index.ts';
 import type { ProxyFields } from '../scenario/schema.ts';
+import { type Persistence, persistenceOf } from '../balancers/persistence.ts';
 import type { ImportedBalancer } from './types.ts';
 import type { ImportedKnobs } from '../scenario/server-knobs.ts';
 
@@ -31,6 +32,8 @@ export interface ResolvedBalancer {
   importedKnobs?: ImportedKnobs;
   /** The proxy knobs the imported file sets, in the balancer section's parsed form (ms). */
   proxy?: ProxyFields;
+  /** The session persistence the imported file sets (HAProxy `cookie`, `stick on src`; nginx Plus `sticky cookie`). */
+  persistence?: Persistence;
 }
 
 /**
@@ -78,7 +81,15 @@ export function resolveBalancerSection(section: Record<string, unknown>, backend
     }
   }
   if (backends.every((b) => b.weight === 0 || servers.get(b.name)!.down === true)) throw new LbsimError('SCENARIO_INVALID', `${scenarioFile}: balancer.from: every server of '${imported.name}' is down: no backend can be picked`);
-  return { algorithm: imported.algorithm, options: { ...imported.options, ...options }, imported, importedKnobs: importedKnobs(imported), proxy: proxyFieldsOf(imported) };
+  const pinned = imported.settings.persistence;
+  return {
+    algorithm: imported.algorithm,
+    options: { ...imported.options, ...options },
+    imported,
+    importedKnobs: importedKnobs(imported),
+    proxy: proxyFieldsOf(imported),
+    ...(pinned === undefined ? {} : { persistence: persistenceOf(pinned) }),
+  };
 }
 
 /**

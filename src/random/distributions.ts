@@ -101,6 +101,11 @@ export class ZipfSampler {
     this.cdf[n - 1] = 1;
   }
 
+  /** P(key k): its share of the draws (key 0 is the most likely). */
+  probabilityOf(k: number): number {
+    return k === 0 ? this.cdf[0]! : this.cdf[k]! - this.cdf[k - 1]!;
+  }
+
   /**
    * The key for a uniformBits() draw: an integer in, an integer out, the search inside (as
    * ServiceSampler.sampleInto: a uniform handed to a method V8 did not inline was boxed).

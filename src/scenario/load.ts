@@ -208,10 +208,9 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
     else if (v !== undefined) proxyFields[k] = v;
   }
   // An imported config's proxy knobs (and backends' maxconn) come first; the scenario's own override them.
-  const { algorithm, options, imported, importedKnobs, proxy: importedProxy } = resolveBalancerSection(section, backends, baseDir, file ?? '<scenario>');
-  // An imported config's cookie persistence (HAProxy `cookie`), unless the scenario sets its own.
-  const importedPersistence = imported?.settings.persistence;
-  if (persistence === undefined && importedPersistence !== undefined) persistence = persistenceOf(importedPersistence);
+  const { algorithm, options, imported, importedKnobs, proxy: importedProxy, persistence: importedPersistence } = resolveBalancerSection(section, backends, baseDir, file ?? '<scenario>');
+  // An imported config's session persistence, unless the scenario sets its own.
+  persistence ??= importedPersistence;
   const serverSet = applyServerKnobs(
     backends,
     groupOf.map((g) => s.backends[g]!),

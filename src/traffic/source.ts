@@ -23,13 +23,23 @@ export class RequestChunk {
   readonly client: Uint32Array;
   readonly route: Uint32Array;
   readonly flags: Uint8Array;
+  /**
+   * Each request's whole-target key beside `route` (a trace's uri column), for a reader of
+   * the trace itself (`trace info`); only a TraceReader fills it, and only when asked
+   * (`withUri`): the engine takes the one key its balancer hashes, as `route`.
+   */
+  readonly uri: Uint32Array | undefined;
 
-  constructor(readonly capacity = 16_384) {
+  constructor(
+    readonly capacity = 16_384,
+    withUri = false,
+  ) {
     this.arrival = new Float64Array(capacity);
     this.work = new Float64Array(capacity);
     this.client = new Uint32Array(capacity);
     this.route = new Uint32Array(capacity);
     this.flags = new Uint8Array(capacity);
+    this.uri = withUri ? new Uint32Array(capacity) : undefined;
   }
 }
 

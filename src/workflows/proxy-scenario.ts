@@ -25,7 +25,6 @@ import type { BackendSpec } from '../engine/backends.ts';
 import { LbsimError } from '../errors.ts';
 import { parseScenario, proxyOptions, type Scenario } from '../scenario/load.ts';
 import { prepareScenario, withTraceTraffic } from '../traffic/prepare.ts';
-import { persistenceOf } from '../balancers/persistence.ts';
 
 export interface ProxyScenarioOptions {
   /** The backend (HAProxy), upstream (nginx) or cluster (Envoy). @default the file's only one */
@@ -86,7 +85,7 @@ export async function proxyScenario(file: string, text: string, options: ProxySc
     const { backup: _b, priority: _l, locality: _z, check: _c, passive: _p, slowStart: _s, maxconn: _m, maxqueue: _q, ...model } = base.backends.find((b) => b.name === s.name) ?? first;
     return { ...model, name: s.name, weight: 1 };
   });
-  const { algorithm, options: balancerOptions, imported: again, importedKnobs, proxy } = resolveBalancerSection(section, backends, dirname(abs), file);
+  const { algorithm, options: balancerOptions, imported: again, importedKnobs, proxy, persistence } = resolveBalancerSection(section, backends, dirname(abs), file);
   if (fallbacks.length > 0 && again !== undefined) {
     // With the importer's warnings, so `diff` prints it on stderr (src/cli/inputs.ts).
     again.warnings.push(`note: ${baseFile}: no backend named ${fallbacks.join(', ')}: ${fallbacks.length === 1 ? 'that server is' : 'those servers are'} modelled on its first backend '${first.name}' (${first.concurrency} slot${first.concurrency === 1 ? '' : 's'}, queue ${Number.isFinite(first.queue) ? first.queue : 'unbounded'}, speed ${first.speed})`);
@@ -94,8 +93,7 @@ export async function proxyScenario(file: string, text: string, options: ProxySc
   const serverSet = applyServerKnobs(backends, [], {}, importedKnobs, file);
   // The config is the balancer under test: its persistence (HAProxy cookie, stick on src) or none, not the base's.
   const { persistence: _base, ...rest } = base;
-  const pinned = again?.settings.persistence;
-  const scenario: Scenario = { ...rest, name: label, file: abs, balancer: { algorithm, options: balancerOptions, ...(again === undefined ? {} : { imported: again }) }, backends, serverSet, proxy: proxyOptions(proxy ?? {}, algorithm), ...(pinned === undefined ? {} : { persistence: persistenceOf(pinned) }) };
+  const scenario: Scenario = { ...rest, name: label, file: abs, balancer: { algorithm, options: balancerOptions, ...(again === undefined ? {} : { imported: again }) }, backends, serverSet, proxy: proxyOptions(proxy ?? {}, algorithm), ...(persistence === undefined ? {} : { persistence }) };
   return named(options.traffic === undefined ? scenario : await withTraceTraffic(scenario, options.traffic), abs, file);
 }
 

@@ -11,8 +11,9 @@
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { BackendSpec } from '../engine/backends.ts';
 import { isLbsimError } from '../errors.ts';
+import { ZipfSampler } from '../random/distributions.ts';
 import { loadBalancerModule } from '../balancers/registry.ts';
-import { createSimulation } from '../simulation-setup.ts';
+import { createSimulation, routeKeyNote } from '../simulation-setup.ts';
 import type { TrafficSource } from '../traffic/source.ts';
 import { formatPath, lineOf, parseScenario, prepareLoadedScenario, type Scenario } from '../scenario/load.ts';
 import { formatDuration } from '../scenario/units.ts';
@@ -20,7 +21,6 @@ import { parseYamlFile } from '../scenario/yaml-document.ts';
 import { mmcBlocking, serviceQuantile, serviceTail } from './queueing.ts';
 import { steadyShares } from './steady-shares.ts';
 import { meanRate, peakRate } from './variants.ts';
-import { routeKeyNote } from '../simulation-setup.ts';
 
 export type Severity = 'error' | 'warning';
 
@@ -182,7 +182,7 @@ function checkScenario(scenario: Scenario, text: string, file: string, options: 
   if (scenario.persistence !== undefined && clients !== undefined) {
     const steadyCount = steady.filter(Boolean).length;
     if (clients.count < steadyCount) add('warning', ['balancer', 'persistence'], `persistence pins each of the ${clients.count} client${clients.count === 1 ? '' : 's'} to one server: at most ${clients.count} of the ${steadyCount} backends get traffic`);
-    const heaviest = 1 / zipfNorm(clients.count, clients.skew);
+    const heaviest = new ZipfSampler(clients.count, clients.skew).probabilityOf(0);
     if (peak !== undefined && workMs !== undefined) {
       const load = peak * heaviest;
       const largest = Math.max(...bs.filter((_, i) => steady[i]).map(capacity));
@@ -266,11 +266,4 @@ export function formatValidation(v: Validation): string {
   const lines = v.findings.map((f) => `${f.file ?? v.file}${f.line === null ? '' : `:${f.line}`}: ${f.field}: ${f.severity}: ${f.message}`);
   lines.push(v.findings.length === 0 ? `${v.file}: ok` : `${v.file}: ${v.errors} error${v.errors === 1 ? '' : 's'}, ${v.warnings} warning${v.warnings === 1 ? '' : 's'}`);
   return `${lines.join('\n')}\n`;
-}
-
-/** Σ_{k=1..n} k^-skew: the Zipf normalizer, so the heaviest of n clients sends 1/zipfNorm of the requests (src/random/distributions.ts ZipfSampler). */
-function zipfNorm(n: number, skew: number): number {
-  let h = 0;
-  for (let k = 1; k <= n; k++) h += k ** -skew;
-  return h;
 }

@@ -50,10 +50,7 @@ export interface TraceInfo {
 export function traceInfo(file: string): TraceInfo {
   const reader = new TraceReader(file);
   const h = reader.header;
-  // The uri keys come from a second reader of the same file, in step with the first (the same chunks, fill for fill).
-  const targetsOf = h.uriKeys ? new TraceReader(file, { routeKey: 'uri' }) : undefined;
   const targets = new Set<number>();
-  const uriChunk = new RequestChunk(65_536);
   const hist = build({ lowestDiscernibleValue: 1, highestTrackableValue: 86_400_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
   const firstMinute = Math.floor(h.firstArrival / 60_000);
   const minutes = new Float64Array(h.count === 0 ? 0 : Math.floor(h.lastArrival / 60_000) - firstMinute + 1);
@@ -64,16 +61,15 @@ export function traceInfo(file: string): TraceInfo {
   let estimated = 0;
   let sumWork = 0;
   let maxWork = 0;
-  const chunk = new RequestChunk(65_536);
+  // With the uri column beside the path keys (a version 1 trace has none).
+  const chunk = new RequestChunk(65_536, h.uriKeys);
   try {
     for (;;) {
       reader.fill(chunk);
       const n = chunk.count;
       if (n === 0) break;
-      if (targetsOf !== undefined) {
-        targetsOf.fill(uriChunk);
-        for (let i = 0; i < uriChunk.count && targets.size < DISTINCT_CAP; i++) targets.add(uriChunk.route[i]!);
-      }
+      const uri = chunk.uri;
+      if (uri !== undefined) for (let i = 0; i < n && targets.size < DISTINCT_CAP; i++) targets.add(uri[i]!);
       for (let i = 0; i < n; i++) {
         // The reader returns times relative to its window start (the first arrival); add it back.
         const t = chunk.arrival[i]! + reader.from;
@@ -92,7 +88,6 @@ export function traceInfo(file: string): TraceInfo {
     }
   } finally {
     reader.close();
-    targetsOf?.close();
   }
   let peak = 0;
   let peakAt = 0;
@@ -126,7 +121,7 @@ export function traceInfo(file: string): TraceInfo {
     distinctClientsCapped: capped,
     heaviestClients: heaviest(clients.top(100), h.count),
     distinctRoutes: routes.size,
-    distinctTargets: targetsOf === undefined ? null : targets.size,
+    distinctTargets: h.uriKeys ? targets.size : null,
     recordedFailures: failures,
     estimatedWork: estimated,
     skippedRows: h.skippedRows,

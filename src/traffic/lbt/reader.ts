@@ -167,7 +167,9 @@ export class TraceReader implements TrafficSource {
   private work: Float32Array = new Float32Array(0);
   private client: Uint32Array = new Uint32Array(0);
   private route: Uint32Array = new Uint32Array(0);
-  /** The key column fill() copies as the route key: `route`, or the uri column (TraceWindow.routeKey). */
+  /** The uri column (the route column of a version 1 trace, which has none). */
+  private uri: Uint32Array = new Uint32Array(0);
+  /** The key column fill() copies as the route key: `route`, or `uri` (TraceWindow.routeKey). */
   private keys: Uint32Array = new Uint32Array(0);
   private readonly givesUri: boolean;
   private flags: Uint8Array = new Uint8Array(0);
@@ -197,7 +199,7 @@ export class TraceReader implements TrafficSource {
     this.givesUri = window.routeKey === 'uri' && h.uriKeys;
     this.seek(this.from);
     // Written when the next chunk loads, after the hot loop is optimized: see jit/mutable-fields.ts.
-    markMutable(this, ['chunkNo', 'chunkCount', 'pos', 'arrival', 'work', 'client', 'route', 'keys', 'flags', 'done', 'firstIndexOfFill']);
+    markMutable(this, ['chunkNo', 'chunkCount', 'pos', 'arrival', 'work', 'client', 'route', 'uri', 'keys', 'flags', 'done', 'firstIndexOfFill']);
   }
 
   /** Positions at the first request arriving at or after trace time `t`: a binary search of the index, then one chunk read. */
@@ -247,7 +249,8 @@ export class TraceReader implements TrafficSource {
     this.work = new Float32Array(buf.buffer, base + o.work, n);
     this.client = new Uint32Array(buf.buffer, base + o.client, n);
     this.route = new Uint32Array(buf.buffer, base + o.route, n);
-    this.keys = this.givesUri ? new Uint32Array(buf.buffer, base + o.uri, n) : this.route;
+    this.uri = o.uri < 0 ? this.route : new Uint32Array(buf.buffer, base + o.uri, n);
+    this.keys = this.givesUri ? this.uri : this.route;
     this.flags = new Uint8Array(buf.buffer, base + o.flags, n);
     this.chunkNo = k;
     this.chunkCount = n;
@@ -276,6 +279,7 @@ export class TraceReader implements TrafficSource {
       }
       chunk.client.set(this.client.subarray(p, p + m), n);
       chunk.route.set(this.keys.subarray(p, p + m), n);
+      chunk.uri?.set(this.uri.subarray(p, p + m), n);
       chunk.flags.set(this.flags.subarray(p, p + m), n);
       n += m;
       this.pos += m;
