@@ -122,8 +122,8 @@ describe('locality weights in ring hash and Maglev (normalizeLocalityWeights)', 
     expect(Array.from(hosts.subarray(0, n))).toEqual([2, 3]);
     expect([weight[2], weight[3]]).toEqual([0.375, 0.375]);
     // min weight 0.375: scale = ceil(0.375 × 1024) / 0.375 = 1024, and 1024 × 0.75 hashes.
-    expect(buildRing(names, weight, hosts, n, 1024, 8_388_608, true).hash.length).toBe(768);
-    expect(buildRing(names, weight, hosts, n, 1024, 8_388_608).hash.length).toBe(1024);
+    expect(buildRing(names, weight, hosts, n, 1024, 8_388_608, true).host.length).toBe(768);
+    expect(buildRing(names, weight, hosts, n, 1024, 8_388_608).host.length).toBe(1024);
   });
 });
 

@@ -11,6 +11,7 @@
  * 1/weight, ties to the entry added first), step by step in the test below.
  */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { EdfScheduler } from '../../src/balancers/envoy/edf.ts';
 import { envoyLeastRequest } from '../../src/balancers/envoy/least-request.ts';
 import { addressOrder, buildMaglev, envoyMaglev } from '../../src/balancers/envoy/maglev.ts';
@@ -178,7 +179,7 @@ describe('envoy/ring_hash (Envoy RingHashLoadBalancerTest.Basic)', () => {
       [94, '15516499411664133160'],
       [90, '16117243373044804889'],
     ];
-    expect(Array.from(ring.hash, String)).toEqual(expected.map((e) => e[1]));
+    expect(Array.from(ring.host, (_, i) => String((BigInt(ring.hi[i]!) << 32n) | BigInt(ring.lo[i]!)))).toEqual(expected.map((e) => e[1]));
     expect(Array.from(ring.host, (h) => 90 + h)).toEqual(expected.map((e) => e[0]));
   });
   it('chooses the hosts Envoy chooses', () => {
@@ -186,6 +187,20 @@ describe('envoy/ring_hash (Envoy RingHashLoadBalancerTest.Basic)', () => {
     expect(chooseFromRing(ring, (1n << 64n) - 1n)).toBe(4);
     expect(chooseFromRing(ring, 3551244743356806947n)).toBe(5);
     expect(chooseFromRing(ring, 3551244743356806948n)).toBe(3);
+    // Just below, at and just above a point whose halves differ only in the low word.
+    expect(chooseFromRing(ring, 833437586790550859n)).toBe(4);
+    expect(chooseFromRing(ring, 833437586790550860n)).toBe(4);
+    expect(chooseFromRing(ring, 833437586790550861n)).toBe(2);
+  });
+  it('the search over 32-bit halves agrees with a plain search over 64-bit hashes (property)', () => {
+    const points = Array.from(ring.host, (_, i) => (BigInt(ring.hi[i]!) << 32n) | BigInt(ring.lo[i]!));
+    // The first point at or above h, wrapping to the first: what ketama finds for any h but 0.
+    const plain = (h: bigint) => ring.host[Math.max(0, points.findIndex((p) => p >= h))]!;
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }), (h) => chooseFromRing(ring, h) === plain(h)),
+      { numRuns: 2000 },
+    );
+    for (const p of points) for (const d of [-1n, 0n, 1n]) if (p + d > 0n && p + d < 1n << 64n) expect(chooseFromRing(ring, p + d)).toBe(plain(p + d));
   });
   it('as a balancer: shares follow weights; removing a host re-scales the others’ point counts', () => {
     const names = ['10.0.0.1:80', '10.0.0.2:80', '10.0.0.3:80'];
@@ -205,6 +220,42 @@ describe('envoy/ring_hash (Envoy RingHashLoadBalancerTest.Basic)', () => {
     for (let k = 0; k < 6000; k++) if (before[k] !== names[0] && after[k] !== before[k]) moved++;
     expect(moved).toBeGreaterThan(0);
     expect(moved / 6000).toBeLessThan(0.12);
+  });
+});
+
+describe('envoy/ring_hash and envoy/maglev without a request hash (hash_key: random)', () => {
+  // ThreadAwareLoadBalancerBase::LoadBalancerImpl::chooseHost: `hash ? hash.value() :
+  // random_.random()`. The ring or table still decides, so a host gets its share of the
+  // ring's hash space (or of the table's slots), whatever key the requests carry.
+  const N = 40_000;
+  /** Within 4.5 standard deviations of a binomial share p over N picks. */
+  const near = (count: number, p: number) => expect(Math.abs(count / N - p)).toBeLessThan(4.5 * Math.sqrt((p * (1 - p)) / N));
+  it('ring_hash: every request of one key spreads by the hosts’ shares of the hash space', () => {
+    const names = ['10.0.0.1:80', '10.0.0.2:80', '10.0.0.3:80'];
+    const weights = [1, 1, 2];
+    const ring = buildRing(names, weights, Int32Array.from([0, 1, 2]), 3, 16, 8_388_608);
+    const points = Array.from(ring.host, (_, i) => (BigInt(ring.hi[i]!) << 32n) | BigInt(ring.lo[i]!));
+    // Point i takes (point i-1, point i]; the first also takes what lies past the last.
+    const space = new Array<number>(3).fill(0);
+    points.forEach((p, i) => (space[ring.host[i]!]! += Number(i === 0 ? p + ((1n << 64n) - points.at(-1)!) : p - points[i - 1]!) / 2 ** 64));
+    const t = tally(harness(envoyRingHash, weights, { hash_key: 'random', minimum_ring_size: 16 }, 3, names).sequence(N, () => 7, () => 7));
+    names.forEach((n, b) => near(t[n] ?? 0, space[b]!));
+    // A 16-point ring is far from the weights (1/4, 1/4, 1/2): the shares are the ring's, not the weights'.
+    expect(Math.max(...space.map((s, b) => Math.abs(s - weights[b]! / 4)))).toBeGreaterThan(0.05);
+    // With a hash, one key goes to one host.
+    expect(new Set(harness(envoyRingHash, weights, { minimum_ring_size: 16 }, 3, names).sequence(200, () => 7, () => 7)).size).toBe(1);
+  });
+  it('maglev: every request of one key spreads by the hosts’ shares of the table', () => {
+    // The Weighted table of Envoy's test: 17 slots, :91 holds 11, :90 holds 6.
+    const t = tally(harness(envoyMaglev, [1, 2], { table_size: 17, hash_key: 'random' }, 3, PORTS.slice(0, 2)).sequence(N, () => 7, () => 7));
+    near(t[PORTS[0]!] ?? 0, 6 / 17);
+    near(t[PORTS[1]!] ?? 0, 11 / 17);
+  });
+  it('a pick depends on the request’s number only (the run can be split in time)', () => {
+    const a = harness(envoyMaglev, [1, 1, 1], { hash_key: 'random' }, 9, PORTS.slice(0, 3)).sequence(300);
+    const b = harness(envoyMaglev, [1, 1, 1], { hash_key: 'random' }, 9, PORTS.slice(0, 3)).sequence(300, (i) => i, (i) => 1000 - i);
+    expect(b).toEqual(a);
+    expect(new Set(a).size).toBe(3);
   });
 });
 

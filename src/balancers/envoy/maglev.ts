@@ -19,9 +19,10 @@
  * compares; equal names keep declaration order); the request hash is xxHash64 of the
  * route key's decimal text (`hash_key: uri`: of the whole target, query string included,
  * as a `:path` header policy), or with `hash_key: client` of the client key as a dotted
- * IPv4 address. Options: `table_size` (@default 65537, must be prime), `hash_key`
- * (@default route), `healthy_panic_threshold` (@default 50), `overprovisioning_factor`
- * (@default 140).
+ * IPv4 address; with `hash_key: random` (no hash policy on the route) it is Envoy's
+ * random() instead, 64 bits from ctx.random(request, 0) and (request, 1). Options:
+ * `table_size` (@default 65537, must be prime), `hash_key` (@default route),
+ * `healthy_panic_threshold` (@default 50), `overprovisioning_factor` (@default 140).
  * `hash % M` is memoized per key (BigInt once per distinct key); a pick is then a Map
  * lookup and a table read.
  */
@@ -31,7 +32,7 @@ import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { PRIORITY_SET_OPTIONS, PrioritySet } from './priority-set.ts';
-import { keyText, xxHash64 } from './xxhash64.ts';
+import { ENVOY_HASH_KEYS, keyText, mod64, randomBits, xxHash64 } from './xxhash64.ts';
 
 export const ENVOY_MAGLEV_DEFAULTS = { table_size: 65537, hash_key: 'route' } as const;
 
@@ -100,12 +101,12 @@ export const envoyMaglev: BalancerModule = {
   follows: `Envoy ${ENVOY_VERSION} maglev_lb.cc`,
   priorityLevels: true,
   routeKey: (options) => (options.hash_key === 'uri' ? 'uri' : 'path'),
-  create({ backends, options }) {
+  create({ backends, options, random }) {
     const name = 'envoy/maglev';
     rejectUnknownOptions(name, options, ['table_size', 'hash_key', ...PRIORITY_SET_OPTIONS]);
     const m = intOption(name, options, 'table_size', ENVOY_MAGLEV_DEFAULTS.table_size, 2, 5_000_011);
     if (!isPrime(m)) throw new LbsimError('SCENARIO_INVALID', `balancer.table_size: envoy/maglev expects a prime table size (Envoy refuses others), got ${m}`);
-    const hashKey = enumOption(name, options, 'hash_key', ENVOY_MAGLEV_DEFAULTS.hash_key, ['route', 'uri', 'client']);
+    const hashKey = enumOption(name, options, 'hash_key', ENVOY_MAGLEV_DEFAULTS.hash_key, ENVOY_HASH_KEYS);
     const set = new PrioritySet(backends, name, options);
     const offset = new Float64Array(backends.count);
     const skip = new Float64Array(backends.count);
@@ -134,7 +135,13 @@ export const envoyMaglev: BalancerModule = {
     /** Per key: its slot * 100 + hash % 100 (the level's draw), neither of which a table change alters. */
     const memo = new Map<number, number>();
     return {
-      pick(_request, client, route) {
+      pick(request, client, route) {
+        if (hashKey === 'random') {
+          // No hash: `random_.random()`, 64 bits, % 100 for the level and % M for the slot.
+          const hi = randomBits(random, request, 0);
+          const lo = randomBits(random, request, 1);
+          return tables[set.choose(mod64(hi, lo, 100))]![mod64(hi, lo, m)]!;
+        }
         // hash_key: uri: the replay gives the whole target's key as `route` (routeKey below).
         const key = hashKey === 'client' ? client : route;
         let slotAndLevelHash = memo.get(key);

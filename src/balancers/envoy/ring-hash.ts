@@ -15,26 +15,35 @@
  * decimal text (a `header` hash policy whose header carries k; `hash_key: uri`: the
  * request's whole target, as a `header: { header_name: ":path" }` policy hashes the path
  * with its query string), or with `hash_key: client` of the client key as a dotted IPv4 address (`connection_properties:
- * source_ip`). Options: `minimum_ring_size` (@default 1024), `maximum_ring_size`
- * (@default 8388608), `hash_key` (@default route), `healthy_panic_threshold`
- * (@default 50), `overprovisioning_factor` (@default 140). Only the default XX_HASH hash function.
+ * source_ip`). `hash_key: random`: the request has no hash (its route has no hash_policy,
+ * or the policy's header is absent), and LoadBalancerImpl::chooseHost draws Envoy's
+ * random() instead: here 64 bits from ctx.random(request, 0) and (request, 1), the ring
+ * still deciding, so a host's share is its share of the ring. Options:
+ * `minimum_ring_size` (@default 1024), `maximum_ring_size` (@default 8388608), `hash_key`
+ * (@default route), `healthy_panic_threshold` (@default 50), `overprovisioning_factor`
+ * (@default 140). Only the default XX_HASH hash function.
  *
- * The ketama search runs on BigInt once per distinct key and ring; its result (a host)
- * is memoized until the ring changes, so steady-state picks are a Map lookup.
+ * Ring points are kept as two 32-bit halves, so a search needs no BigInt. A keyed pick's
+ * result (a host) is memoized until the ring changes, so steady-state picks are a Map
+ * lookup; a random pick searches the ring each time (log2 of its size compares).
  */
 import { enumOption, intOption, rejectUnknownOptions } from '../options.ts';
 import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { PRIORITY_SET_OPTIONS, PrioritySet } from './priority-set.ts';
-import { keyText, xxHash64 } from './xxhash64.ts';
+import { ENVOY_HASH_KEYS, keyText, mod64, randomBits, xxHash64 } from './xxhash64.ts';
 
 export const ENVOY_RING_HASH_DEFAULTS = { minimum_ring_size: 1024, maximum_ring_size: 8_388_608, hash_key: 'route' } as const;
 
+/** Ring points in ascending order, each hash as its high and low 32 bits, and the host it belongs to. */
 export interface Ring {
-  hash: BigUint64Array;
+  hi: Uint32Array;
+  lo: Uint32Array;
   host: Int32Array;
 }
+
+const LOW32 = 0xffff_ffffn;
 
 /**
  * RingHashLoadBalancer::Ring::Ring for hosts `hosts[0..size)` with their weights, which
@@ -57,12 +66,24 @@ export function buildRing(names: readonly string[], weight: ArrayLike<number>, h
     for (let j = 0; current < target; j++, current++) entries.push({ hash: xxHash64(`${names[h]}_${j}`), host: h });
   }
   entries.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
-  return { hash: BigUint64Array.from(entries.map((e) => e.hash)), host: Int32Array.from(entries.map((e) => e.host)) };
+  return {
+    hi: Uint32Array.from(entries, (e) => Number(e.hash >> 32n)),
+    lo: Uint32Array.from(entries, (e) => Number(e.hash & LOW32)),
+    host: Int32Array.from(entries, (e) => e.host),
+  };
 }
 
-/** Ring::chooseHost: Envoy's port of ketama_get_server, quirks included. */
+/** Ring::chooseHost for a 64-bit request hash. */
 export function chooseFromRing(ring: Ring, h: bigint): number {
-  const size = ring.hash.length;
+  return chooseFromRingHalves(ring, Number(h >> 32n), Number(h & LOW32));
+}
+
+/** (aHi, aLo) <= (bHi, bLo), as 64-bit unsigned numbers. */
+const atMost = (aHi: number, aLo: number, bHi: number, bLo: number) => aHi < bHi || (aHi === bHi && aLo <= bLo);
+
+/** Ring::chooseHost, Envoy's port of ketama_get_server, quirks included, for the hash hHi·2^32 + hLo. */
+export function chooseFromRingHalves(ring: Ring, hHi: number, hLo: number): number {
+  const size = ring.host.length;
   if (size === 0) return -1;
   let lowp = 0;
   let highp = size;
@@ -73,10 +94,13 @@ export function chooseFromRing(ring: Ring, h: bigint): number {
       midp = 0;
       break;
     }
-    const midval = ring.hash[midp]!;
-    const midval1 = midp === 0 ? 0n : ring.hash[midp - 1]!;
-    if (h <= midval && h > midval1) break;
-    if (midval < h) lowp = midp + 1;
+    const midHi = ring.hi[midp]!;
+    const midLo = ring.lo[midp]!;
+    // Envoy's midval1 is 0 before the first point.
+    const atOrBelowMid = atMost(hHi, hLo, midHi, midLo);
+    const abovePrevious = midp === 0 ? hHi !== 0 || hLo !== 0 : !atMost(hHi, hLo, ring.hi[midp - 1]!, ring.lo[midp - 1]!);
+    if (atOrBelowMid && abovePrevious) break;
+    if (!atOrBelowMid) lowp = midp + 1;
     else highp = midp - 1;
     if (lowp > highp) {
       midp = 0;
@@ -92,12 +116,12 @@ export const envoyRingHash: BalancerModule = {
   follows: `Envoy ${ENVOY_VERSION} ring_hash_lb.cc`,
   priorityLevels: true,
   routeKey: (options) => (options.hash_key === 'uri' ? 'uri' : 'path'),
-  create({ backends, options }) {
+  create({ backends, options, random }) {
     const name = 'envoy/ring_hash';
     rejectUnknownOptions(name, options, ['minimum_ring_size', 'maximum_ring_size', 'hash_key', ...PRIORITY_SET_OPTIONS]);
     const minRing = intOption(name, options, 'minimum_ring_size', ENVOY_RING_HASH_DEFAULTS.minimum_ring_size, 1, 8_388_608);
     const maxRing = intOption(name, options, 'maximum_ring_size', ENVOY_RING_HASH_DEFAULTS.maximum_ring_size, minRing, 8_388_608);
-    const hashKey = enumOption(name, options, 'hash_key', ENVOY_RING_HASH_DEFAULTS.hash_key, ['route', 'uri', 'client']);
+    const hashKey = enumOption(name, options, 'hash_key', ENVOY_RING_HASH_DEFAULTS.hash_key, ENVOY_HASH_KEYS);
     const set = new PrioritySet(backends, name, options);
     /** One ring per level, over its healthy hosts (all of them in panic). */
     const rings: Ring[] = [];
@@ -118,7 +142,13 @@ export const envoyRingHash: BalancerModule = {
     };
     refresh();
     return {
-      pick(_request, client, route) {
+      pick(request, client, route) {
+        if (hashKey === 'random') {
+          // No hash: `random_.random()`, 64 bits, for the level (% 100) and the ring.
+          const hi = randomBits(random, request, 0);
+          const lo = randomBits(random, request, 1);
+          return chooseFromRingHalves(rings[set.choose(mod64(hi, lo, 100))]!, hi, lo);
+        }
         // hash_key: uri: the replay gives the whole target's key as `route` (routeKey below).
         const key = hashKey === 'client' ? client : route;
         let host = memo.get(key);

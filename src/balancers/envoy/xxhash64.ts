@@ -70,6 +70,23 @@ export function xxHash64(input: string | Uint8Array, seed = 0n): bigint {
   return h;
 }
 
+/**
+ * What an Envoy hashing balancer (ring_hash, maglev) hashes: the route key (`route`), the
+ * whole target (`uri`), the client's address (`client`), or nothing (`random`: Envoy's
+ * random() stands in for a missing hash).
+ */
+export const ENVOY_HASH_KEYS = ['route', 'uri', 'client', 'random'] as const;
+
+/** The 32 bits behind ctx.random(request, draw) (counter-rng's uniform is (bits + 0.5) / 2^32). */
+export function randomBits(random: (request: number, draw: number) => number, request: number, draw: number): number {
+  return Math.floor(random(request, draw) * 4294967296);
+}
+
+/** (hi·2^32 + lo) % m for 32-bit halves, exact while m <= 2^26 (every product stays below 2^53). */
+export function mod64(hi: number, lo: number, m: number): number {
+  return ((hi % m) * (4294967296 % m) + lo) % m;
+}
+
 /** The request's hash key text: the route key's decimal text, or the client key as a dotted IPv4 address. */
 export function keyText(key: number, asAddress: boolean): string {
   if (!asAddress) return String(key);
