@@ -156,3 +156,105 @@ describe('Envoy warnings and errors name FILE:LINE', () => {
     expect(bare.warnings).toContain('c.yaml:2: clusters[api].foo: not understood by the importer; ignored');
   });
 });
+
+describe('Envoy routes: the hash_policy of the routes to a ring_hash or maglev cluster', () => {
+  /** A bootstrap: one listener whose routes are `routes` (YAML lines under `routes:`), and cluster api. */
+  const bootstrap = (policy: string, routes: string[]) =>
+    [
+      'static_resources:',
+      '  listeners:',
+      '  - name: ingress',
+      '    filter_chains:',
+      '    - filters:',
+      '      - name: envoy.filters.network.http_connection_manager',
+      '        typed_config:',
+      '          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+      '          route_config:',
+      '            virtual_hosts:',
+      '            - name: web',
+      '              domains: ["*"]',
+      '              routes:',
+      ...routes.map((r) => `              ${r}`),
+      '  clusters:',
+      '  - name: api',
+      `    lb_policy: ${policy}`,
+      '    load_assignment:',
+      '      cluster_name: api',
+      '      endpoints:',
+      '      - lb_endpoints:',
+      '        - endpoint: { address: { socket_address: { address: 10.0.0.1, port_value: 80 } } }',
+      '        - endpoint: { address: { socket_address: { address: 10.0.0.2, port_value: 80 } } }',
+      '',
+    ].join('\n');
+  const route = (policies: string, cluster = 'api') => [`- match: { prefix: "/" }`, `  route:`, `    cluster: ${cluster}`, ...(policies === '' ? [] : [`    hash_policy: ${policies}`])];
+  const hashWarnings = (r: { warnings: string[] }) => r.warnings.filter((w) => /hash|route/.test(w));
+
+  it(':path → hash_key: uri, source_ip → client, with no warning', () => {
+    for (const policy of ['RING_HASH', 'MAGLEV']) {
+      const path = importBalancerText(bootstrap(policy, route('[{ header: { header_name: ":path" } }]')), 'b.yaml');
+      expect(path.options.hash_key).toBe('uri');
+      expect(hashWarnings(path)).toEqual([]);
+      const ip = importBalancerText(bootstrap(policy, route('[{ connection_properties: { source_ip: true } }]')), 'b.yaml');
+      expect(ip.options.hash_key).toBe('client');
+      expect(hashWarnings(ip)).toEqual([]);
+    }
+  });
+
+  it('a route with no hash_policy → hash_key: random (Envoy draws a random hash), said at the route\'s line', () => {
+    const r = importBalancerText(bootstrap('RING_HASH', route('')), 'b.yaml');
+    expect(r.options.hash_key).toBe('random');
+    expect(r.warnings).toContainEqual(expect.stringMatching(/^b\.yaml:15: virtual host 'web', route 0 sends to this cluster with no hash_policy: Envoy gives its ring no hash and draws a random one per request \(hash_key: random\)/));
+  });
+
+  it('a cookie or a user header → the client key, another header → the path, each with a warning at its line', () => {
+    const cookie = importBalancerText(bootstrap('RING_HASH', route('[{ cookie: { name: session } }]')), 'b.yaml');
+    expect(cookie.options.hash_key).toBe('client');
+    expect(cookie.warnings).toContainEqual(expect.stringMatching(/^b\.yaml:17: virtual host 'web', route 0, hash_policy\[0\]: cookie session: modelled as the client key/));
+    expect(importBalancerText(bootstrap('MAGLEV', route('[{ header: { header_name: X-User-Id } }]')), 'b.yaml').options.hash_key).toBe('client');
+    const host = importBalancerText(bootstrap('MAGLEV', route('[{ header: { header_name: ":authority" } }]')), 'b.yaml');
+    expect(host.options.hash_key).toBeUndefined();
+    expect(host.warnings).toContainEqual(expect.stringMatching(/hash_policy\[0\]: header :authority: not a key lbsim's traffic carries .* hashed as the path/));
+    const param = importBalancerText(bootstrap('MAGLEV', route('[{ query_parameter: { name: q } }]')), 'b.yaml');
+    expect(param.options.hash_key).toBe('uri');
+    expect(param.warnings).toContainEqual(expect.stringMatching(/query_parameter q: hashed as the whole target/));
+  });
+
+  it('several policies: the first stands, the rest a warning unless the first is terminal', () => {
+    const two = importBalancerText(bootstrap('RING_HASH', route('[{ connection_properties: { source_ip: true } }, { header: { header_name: ":path" } }]')), 'b.yaml');
+    expect(two.options.hash_key).toBe('client');
+    expect(two.warnings).toContainEqual(expect.stringMatching(/route 0: 1 more hash policy: Envoy combines every policy's hash/));
+    const terminal = importBalancerText(bootstrap('RING_HASH', route('[{ connection_properties: { source_ip: true }, terminal: true }, { header: { header_name: ":path" } }]')), 'b.yaml');
+    expect(terminal.options.hash_key).toBe('client');
+    expect(hashWarnings(terminal)).toEqual([]);
+  });
+
+  it('routes that hash otherwise: the first route\'s key, and a warning naming the others; weighted_clusters count; other clusters\' routes do not', () => {
+    const routes = [
+      ...route('[{ header: { header_name: ":path" } }]'),
+      '- match: { prefix: "/static" }',
+      '  name: static',
+      '  route:',
+      '    weighted_clusters: { clusters: [{ name: api, weight: 90 }, { name: cdn, weight: 10 }] }',
+      ...route('', 'other'),
+    ];
+    const r = importBalancerText(bootstrap('RING_HASH', routes), 'b.yaml');
+    expect(r.options.hash_key).toBe('uri');
+    expect(r.warnings).toContainEqual(expect.stringMatching(/1 of the 2 routes to this cluster hash otherwise \(virtual host 'web', route 'static': random\); lbsim runs one balancer with the first route's key \(uri\)/));
+  });
+
+  it('a round-robin cluster behind a hashing route: the hash_policy does nothing in Envoy, and a warning says so', () => {
+    const r = importBalancerText(bootstrap('ROUND_ROBIN', route('[{ connection_properties: { source_ip: true } }]')), 'b.yaml');
+    expect(r.options.hash_key).toBeUndefined();
+    expect(r.warnings).toContainEqual(expect.stringMatching(/^b\.yaml:15: the routes to cluster 'api' have a hash_policy, which ROUND_ROBIN does not use/));
+    expect(hashWarnings(importBalancerText(bootstrap('ROUND_ROBIN', route('')), 'b.yaml'))).toEqual([]);
+  });
+
+  it('no route in the file (a cluster alone, or RDS): the route key, and a warning saying how to choose', () => {
+    const r = importBalancerText(cluster('  lb_policy: RING_HASH\n'), 'e.yaml');
+    expect(r.options.hash_key).toBeUndefined();
+    expect(r.warnings).toContainEqual(expect.stringMatching(/^e\.yaml:3: clusters\[api\]\.lb_policy: no route in this file sends to the cluster .* hash_key: random$/));
+    const other = importBalancerText(bootstrap('RING_HASH', route('', 'other')), 'b.yaml');
+    expect(other.options.hash_key).toBeUndefined();
+    expect(other.warnings).toContainEqual(expect.stringMatching(/no route in this file sends to the cluster/));
+  });
+});

@@ -148,6 +148,21 @@ describe('time-split replay is byte-identical to one thread', () => {
     });
   }
 
+  // A route without a hash_policy (hash_key: random): each pick draws Envoy's random() keyed
+  // by the request, so every split sees the same draws; the rings and tables are rebuilt
+  // when hosts leave and return across window edges.
+  for (const algorithm of ['envoy/ring_hash', 'envoy/maglev']) {
+    it(`${algorithm} with hash_key: random: 2, 3 and 7 windows`, async () => {
+      const sc = moderate(algorithm, {
+        duration: '30s',
+        rate: '500/s',
+        balancer: ', hash_key: random',
+        extra: '  - { name: e, weight: 2, concurrency: 2, queue: 50, outages: [{ from: 8.5s, to: 15.5s }] }',
+      });
+      await expectSplitExact(pool, sc, single(sc));
+    });
+  }
+
   it('an outage and health checks that outlast the traffic: the run ends at the last answer in every split', async () => {
     const sc = moderate('haproxy/roundrobin', {
       duration: '20s',
