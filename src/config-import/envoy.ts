@@ -17,8 +17,9 @@
  * backend's `priority`: the envoy/* algorithms fail over level by level as Envoy does
  * (src/balancers/envoy/priority-set.ts).
  * The request hash of a RING_HASH or MAGLEV cluster is the hash_policy of the routes that
- * send to it, read from the same file's static listeners (envoy-routes.ts): a `:path`
- * header → `hash_key: uri`, source_ip → `client`, no hash_policy → `random`.
+ * send to it, read from the same file's static listeners (envoy-hashing.ts): a `:path`
+ * header → `hash_key: uri`, source_ip → `client`, no hash_policy → `random`; its
+ * common_lb_config.consistent_hashing_lb_config.hash_balance_factor bounds the hosts' loads.
  * Any other field is a warning naming its line and path. What Envoy rejects (an lb_policy
  * it does not know, an endpoint weight below 1) is an error at FILE:LINE. Backends are
  * named "address:port".
@@ -26,7 +27,7 @@
 import { LbsimError } from '../errors.ts';
 import { type ActiveCheckSpec, OUTLIER_DEFAULTS, type OutlierSpec, ENVOY_SLOW_START_DEFAULTS } from '../engine/server-health-types.ts';
 import { lineOf, parseYamlFile } from '../scenario/yaml-document.ts';
-import { type RouteHashing, routeHashing } from './envoy-routes.ts';
+import { consistentHashingOf, hashingOfRoutes } from './envoy-hashing.ts';
 import type { ImportedBalancer, ImportedServer } from './types.ts';
 
 type Obj = Record<string, unknown>;
@@ -165,6 +166,7 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
       if (k === 'healthy_panic_threshold') options.healthy_panic_threshold = Number(unwrap(v));
       else if (k === 'zone_aware_lb_config' && isObj(v)) zoneAwareOf(v, algorithm, options, w);
       else if (k === 'locality_weighted_lb_config') options.locality_weighted_lb = true;
+      else if (k === 'consistent_hashing_lb_config' && isObj(v)) consistentHashingOf(v, algorithm, options, at, w);
       else w(`common_lb_config.${k}`, 'not understood; ignored');
     }
   }
@@ -172,7 +174,7 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
     const line = lineOf(parsed.doc, parsed.lines, path);
     return `${file}${line === undefined ? '' : `:${line}`}`;
   };
-  hashingOfRoutes(routeHashing(doc, name), { name, algorithm, policy }, options, (path, what) => warnings.push(`${where(path)}: ${what}`), w);
+  hashingOfRoutes(doc, { name, algorithm, policy }, options, (path, what) => warnings.push(`${where(path)}: ${what}`), w);
 
   const settings: ImportedBalancer['settings'] = {};
   const servers: ImportedServer[] = [];
@@ -253,26 +255,6 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
 }
 
 type Warn = (path: string, what: string) => void;
-
-/**
- * The request hash of a ring_hash or maglev cluster, from the routes of the file that send
- * to it (envoy-routes.ts): their hash_policy becomes the balancer's `hash_key`. With none
- * in the file (RDS, or a cluster file alone), the route key stands and a warning says how
- * to choose. Any other algorithm does not hash: a hash_policy on its routes is a warning.
- */
-function hashingOfRoutes(hashing: RouteHashing | undefined, cluster: { name: string; algorithm: string; policy: string }, options: Record<string, unknown>, warnAt: (path: (string | number)[], what: string) => void, w: Warn): void {
-  const { name, algorithm, policy } = cluster;
-  if (algorithm !== 'envoy/ring_hash' && algorithm !== 'envoy/maglev') {
-    if (hashing !== undefined && hashing.hashKey !== 'random') warnAt(hashing.routePath, `the routes to cluster '${name}' have a hash_policy, which ${policy} does not use (Envoy hashes only for RING_HASH and MAGLEV): no request is kept on a host by it`);
-    return;
-  }
-  if (hashing === undefined) {
-    w('lb_policy', 'no route in this file sends to the cluster (the request hash is the route\'s hash_policy, in the route configuration): the request hash is modelled as the route key, the path without its query string; for a ":path" header policy, which hashes the query string too, set the balancer\'s hash_key: uri; for source_ip, hash_key: client; for routes with no hash_policy, where Envoy draws a random hash per request, hash_key: random');
-    return;
-  }
-  if (hashing.hashKey !== 'route') options.hash_key = hashing.hashKey;
-  for (const x of hashing.warnings) warnAt(x.path, x.what);
-}
 
 /**
  * ClusterLoadAssignment.Policy: overprovisioning_factor (UInt32Value, `gt: 0`, percent;

@@ -258,3 +258,21 @@ describe('Envoy routes: the hash_policy of the routes to a ring_hash or maglev c
     expect(other.warnings).toContainEqual(expect.stringMatching(/no route in this file sends to the cluster/));
   });
 });
+
+describe('Envoy consistent_hashing_lb_config', () => {
+  const chc = (policy: string, body: string) => cluster(`  lb_policy: ${policy}\n  common_lb_config:\n    consistent_hashing_lb_config: ${body}\n`);
+  it('hash_balance_factor becomes the ring_hash and maglev option; below 100 is an error at FILE:LINE (Envoy rejects the cluster)', () => {
+    expect(importBalancerText(chc('RING_HASH', '{ hash_balance_factor: 125 }'), 'e.yaml').options.hash_balance_factor).toBe(125);
+    expect(importBalancerText(chc('MAGLEV', '{ hash_balance_factor: { value: 150 } }'), 'e.yaml').options.hash_balance_factor).toBe(150);
+    const e = thrown(() => importBalancerText(chc('RING_HASH', '{ hash_balance_factor: 99 }'), 'e.yaml'));
+    expect(isLbsimError(e) && e.code).toBe('SCENARIO_INVALID');
+    expect(e.message).toMatch(/^e\.yaml:5: clusters\[api\]\.common_lb_config\.consistent_hashing_lb_config\.hash_balance_factor: 99 is invalid: Envoy 1\.28 requires a whole number >= 100/);
+  });
+  it('on a cluster that does not hash, and use_hostname_for_hashing: warnings', () => {
+    const rr = importBalancerText(chc('ROUND_ROBIN', '{ hash_balance_factor: 125 }'), 'e.yaml');
+    expect(rr.options.hash_balance_factor).toBeUndefined();
+    expect(rr.warnings).toContainEqual(expect.stringMatching(/hash_balance_factor: envoy\/round_robin does not hash \(Envoy applies it to RING_HASH and MAGLEV only\); ignored/));
+    const names = importBalancerText(chc('MAGLEV', '{ use_hostname_for_hashing: true }'), 'e.yaml');
+    expect(names.warnings).toContainEqual(expect.stringMatching(/use_hostname_for_hashing: Envoy puts the hosts' hostnames on the ring/));
+  });
+});

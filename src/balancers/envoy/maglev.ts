@@ -22,6 +22,7 @@
  * IPv4 address; with `hash_key: random` (no hash policy on the route) it is Envoy's
  * random() instead, 64 bits from ctx.random(request, 0) and (request, 1). Options:
  * `table_size` (@default 65537, must be prime), `hash_key` (@default route),
+ * `hash_balance_factor` (@default none; bounded loads, bounded-load.ts),
  * `healthy_panic_threshold` (@default 50), `overprovisioning_factor` (@default 140).
  * `hash % M` is memoized per key (BigInt once per distinct key); a pick is then a Map
  * lookup and a table read.
@@ -32,6 +33,7 @@ import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { PRIORITY_SET_OPTIONS, PrioritySet } from './priority-set.ts';
+import { BOUNDED_LOAD_OPTION, boundedLoadOf } from './bounded-load.ts';
 import { ENVOY_HASH_KEYS, keyText, mod64, randomBits, xxHash64 } from './xxhash64.ts';
 
 export const ENVOY_MAGLEV_DEFAULTS = { table_size: 65537, hash_key: 'route' } as const;
@@ -103,11 +105,12 @@ export const envoyMaglev: BalancerModule = {
   routeKey: (options) => (options.hash_key === 'uri' ? 'uri' : 'path'),
   create({ backends, options, random }) {
     const name = 'envoy/maglev';
-    rejectUnknownOptions(name, options, ['table_size', 'hash_key', ...PRIORITY_SET_OPTIONS]);
+    rejectUnknownOptions(name, options, ['table_size', 'hash_key', BOUNDED_LOAD_OPTION, ...PRIORITY_SET_OPTIONS]);
     const m = intOption(name, options, 'table_size', ENVOY_MAGLEV_DEFAULTS.table_size, 2, 5_000_011);
     if (!isPrime(m)) throw new LbsimError('SCENARIO_INVALID', `balancer.table_size: envoy/maglev expects a prime table size (Envoy refuses others), got ${m}`);
     const hashKey = enumOption(name, options, 'hash_key', ENVOY_MAGLEV_DEFAULTS.hash_key, ENVOY_HASH_KEYS);
     const set = new PrioritySet(backends, name, options);
+    const bounded = boundedLoadOf(name, backends, options);
     const offset = new Float64Array(backends.count);
     const skip = new Float64Array(backends.count);
     const bm = BigInt(m);
@@ -128,19 +131,26 @@ export const envoyMaglev: BalancerModule = {
         if (set.localities.enabled) {
           const n = set.normalizedHosts(l, source, listed, normalized);
           buildMaglev(tables[l]!, offset, skip, normalized, listed, n, order, true);
-        } else buildMaglev(tables[l]!, offset, skip, backends.weight, set.hosts(l, source), set.size(l, source), order);
+          bounded?.setLevel(l, listed, n, normalized, true);
+        } else {
+          buildMaglev(tables[l]!, offset, skip, backends.weight, set.hosts(l, source), set.size(l, source), order);
+          bounded?.setLevel(l, set.hosts(l, source), set.size(l, source), backends.weight);
+        }
       }
     };
     refresh();
-    /** Per key: its slot * 100 + hash % 100 (the level's draw), neither of which a table change alters. */
+    /** Per key: its slot * 100 + hash % 100 (the level's draw), neither of which a table change alters; with a bounded load, the hash's low 32 bits. */
     const memo = new Map<number, number>();
+    const lows = new Map<number, number>();
     return {
       pick(request, client, route) {
         if (hashKey === 'random') {
           // No hash: `random_.random()`, 64 bits, % 100 for the level and % M for the slot.
           const hi = randomBits(random, request, 0);
           const lo = randomBits(random, request, 1);
-          return tables[set.choose(mod64(hi, lo, 100))]![mod64(hi, lo, m)]!;
+          const level = set.choose(mod64(hi, lo, 100));
+          const host = tables[level]![mod64(hi, lo, m)]!;
+          return bounded === null ? host : bounded.choose(level, host, lo);
         }
         // hash_key: uri: the replay gives the whole target's key as `route` (routeKey below).
         const key = hashKey === 'client' ? client : route;
@@ -149,9 +159,12 @@ export const envoyMaglev: BalancerModule = {
           const h = xxHash64(keyText(key, hashKey === 'client'));
           slotAndLevelHash = Number(h % bm) * 100 + Number(h % 100n);
           memo.set(key, slotAndLevelHash);
+          if (bounded !== null) lows.set(key, Number(h & 0xffff_ffffn));
         }
         // An empty level's table is all -1: no host.
-        return tables[set.choose(slotAndLevelHash % 100)]![Math.floor(slotAndLevelHash / 100)]!;
+        const level = set.choose(slotAndLevelHash % 100);
+        const host = tables[level]![Math.floor(slotAndLevelHash / 100)]!;
+        return bounded === null ? host : bounded.choose(level, host, lows.get(key)!);
       },
       onBackendDown: refresh,
       onBackendUp: refresh,

@@ -20,8 +20,10 @@
  * random() instead: here 64 bits from ctx.random(request, 0) and (request, 1), the ring
  * still deciding, so a host's share is its share of the ring. Options:
  * `minimum_ring_size` (@default 1024), `maximum_ring_size` (@default 8388608), `hash_key`
- * (@default route), `healthy_panic_threshold` (@default 50), `overprovisioning_factor`
- * (@default 140). Only the default XX_HASH hash function.
+ * (@default route), `hash_balance_factor` (@default none: Envoy's
+ * consistent_hashing_lb_config, bounded loads, bounded-load.ts), `healthy_panic_threshold`
+ * (@default 50), `overprovisioning_factor` (@default 140). Only the default XX_HASH hash
+ * function.
  *
  * Ring points are kept as two 32-bit halves, so a search needs no BigInt. A keyed pick's
  * result (a host) is memoized until the ring changes, so steady-state picks are a Map
@@ -32,6 +34,7 @@ import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { PRIORITY_SET_OPTIONS, PrioritySet } from './priority-set.ts';
+import { BOUNDED_LOAD_OPTION, boundedLoadOf, hostOfPick, levelOfPick, packPick } from './bounded-load.ts';
 import { ENVOY_HASH_KEYS, keyText, mod64, randomBits, xxHash64 } from './xxhash64.ts';
 
 export const ENVOY_RING_HASH_DEFAULTS = { minimum_ring_size: 1024, maximum_ring_size: 8_388_608, hash_key: 'route' } as const;
@@ -118,16 +121,19 @@ export const envoyRingHash: BalancerModule = {
   routeKey: (options) => (options.hash_key === 'uri' ? 'uri' : 'path'),
   create({ backends, options, random }) {
     const name = 'envoy/ring_hash';
-    rejectUnknownOptions(name, options, ['minimum_ring_size', 'maximum_ring_size', 'hash_key', ...PRIORITY_SET_OPTIONS]);
+    rejectUnknownOptions(name, options, ['minimum_ring_size', 'maximum_ring_size', 'hash_key', BOUNDED_LOAD_OPTION, ...PRIORITY_SET_OPTIONS]);
     const minRing = intOption(name, options, 'minimum_ring_size', ENVOY_RING_HASH_DEFAULTS.minimum_ring_size, 1, 8_388_608);
     const maxRing = intOption(name, options, 'maximum_ring_size', ENVOY_RING_HASH_DEFAULTS.maximum_ring_size, minRing, 8_388_608);
     const hashKey = enumOption(name, options, 'hash_key', ENVOY_RING_HASH_DEFAULTS.hash_key, ENVOY_HASH_KEYS);
     const set = new PrioritySet(backends, name, options);
+    const bounded = boundedLoadOf(name, backends, options);
     /** One ring per level, over its healthy hosts (all of them in panic). */
     const rings: Ring[] = [];
     const listed = new Int32Array(backends.count);
     const normalized = new Float64Array(backends.count);
+    /** Per key: its level and host (packPick) until a ring changes; with a bounded load, the low 32 bits of its hash. */
     const memo = new Map<number, number>();
+    const lows = new Map<number, number>();
     // ThreadAwareLoadBalancerBase::refresh rebuilds every level's ring on any change.
     const refresh = () => {
       set.refresh();
@@ -136,7 +142,11 @@ export const envoyRingHash: BalancerModule = {
         if (set.localities.enabled) {
           const n = set.normalizedHosts(l, source, listed, normalized);
           rings[l] = buildRing(backends.names, normalized, listed, n, minRing, maxRing, true);
-        } else rings[l] = buildRing(backends.names, backends.weight, set.hosts(l, source), set.size(l, source), minRing, maxRing);
+          bounded?.setLevel(l, listed, n, normalized, true);
+        } else {
+          rings[l] = buildRing(backends.names, backends.weight, set.hosts(l, source), set.size(l, source), minRing, maxRing);
+          bounded?.setLevel(l, set.hosts(l, source), set.size(l, source), backends.weight);
+        }
       }
       memo.clear();
     };
@@ -147,18 +157,22 @@ export const envoyRingHash: BalancerModule = {
           // No hash: `random_.random()`, 64 bits, for the level (% 100) and the ring.
           const hi = randomBits(random, request, 0);
           const lo = randomBits(random, request, 1);
-          return chooseFromRingHalves(rings[set.choose(mod64(hi, lo, 100))]!, hi, lo);
+          const level = set.choose(mod64(hi, lo, 100));
+          const host = chooseFromRingHalves(rings[level]!, hi, lo);
+          return bounded === null ? host : bounded.choose(level, host, lo);
         }
         // hash_key: uri: the replay gives the whole target's key as `route` (routeKey below).
         const key = hashKey === 'client' ? client : route;
-        let host = memo.get(key);
-        if (host === undefined) {
+        let pick = memo.get(key);
+        if (pick === undefined) {
           // LoadBalancerImpl::chooseHost: the request's hash picks the level, then the host.
           const h = xxHash64(keyText(key, hashKey === 'client'));
-          host = chooseFromRing(rings[set.choose(Number(h % 100n))]!, h);
-          memo.set(key, host);
+          const level = set.choose(Number(h % 100n));
+          pick = packPick(level, chooseFromRing(rings[level]!, h));
+          memo.set(key, pick);
+          if (bounded !== null) lows.set(key, Number(h & 0xffff_ffffn));
         }
-        return host;
+        return bounded === null ? hostOfPick(pick) : bounded.choose(levelOfPick(pick), hostOfPick(pick), lows.get(key)!);
       },
       onBackendDown: refresh,
       onBackendUp: refresh,

@@ -1,7 +1,10 @@
 /**
- * What an Envoy bootstrap's routes say about how a cluster's requests are hashed. An
- * Envoy ring_hash or maglev cluster hashes what the *route* that sends a request there
- * names in its `hash_policy` (envoy.config.route.v3.RouteAction.HashPolicy, Envoy 1.28);
+ * How an Envoy cluster's requests are hashed: the cluster's
+ * common_lb_config.consistent_hashing_lb_config (consistentHashingOf), and what the
+ * bootstrap's routes to it say (hashingOfRoutes).
+ *
+ * The routes. An Envoy ring_hash or maglev cluster hashes what the *route* that sends a
+ * request there names in its `hash_policy` (envoy.config.route.v3.RouteAction.HashPolicy, Envoy 1.28);
  * a route without one gives no hash, and ThreadAwareLoadBalancerBase::LoadBalancerImpl::
  * chooseHost draws `random_.random()` instead: a consistent-hash cluster behind such a
  * route balances at random. So the routes of the file imported (static_resources.listeners
@@ -23,14 +26,21 @@
  * and the others are a warning. Routes from RDS are not in the file: then nothing is known
  * and the importer says so (envoy.ts).
  */
+import { LbsimError } from '../errors.ts';
+
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Warn = (path: string, what: string) => void;
+/** A protobuf wrapper (`{ value: x }`) or a plain value. */
+const unwrap = (v: unknown): unknown => (isObj(v) && 'value' in v ? v.value : v);
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
 
 /** What the routes to a cluster make envoy/ring_hash and envoy/maglev hash (their `hash_key` option). */
-export type EnvoyHashKey = 'route' | 'uri' | 'client' | 'random';
+type EnvoyHashKey = 'route' | 'uri' | 'client' | 'random';
 
-export interface RouteHashing {
+interface RouteHashing {
   hashKey: EnvoyHashKey;
   /** The first route's action (RouteAction) in the document, whose key stands. */
   routePath: (string | number)[];
@@ -118,7 +128,7 @@ function keyOfRoute(r: ClusterRoute): RouteHashing {
  * How the routes to `cluster` in a parsed Envoy document hash its requests, or undefined
  * when the document routes nothing to it (no listeners, RDS, or other clusters only).
  */
-export function routeHashing(doc: unknown, cluster: string): RouteHashing | undefined {
+function routeHashing(doc: unknown, cluster: string): RouteHashing | undefined {
   const routes = routesTo(doc, cluster);
   if (routes.length === 0) return undefined;
   const each = routes.map(keyOfRoute);
@@ -132,4 +142,49 @@ export function routeHashing(doc: unknown, cluster: string): RouteHashing | unde
     warnings.push({ path: differing[0]!.path, what: `${differing.length} of the ${routes.length} routes to this cluster hash otherwise (${differing.map((r) => `${r.label}: ${each[routes.indexOf(r)]!.hashKey}`).slice(0, 3).join('; ')}${differing.length > 3 ? '; ...' : ''}); lbsim runs one balancer with the first route's key (${chosen.hashKey}), ${routes[0]!.label}` });
   }
   return { hashKey: chosen.hashKey, routePath: chosen.routePath, warnings };
+}
+
+/**
+ * The request hash of ring_hash or maglev cluster `cluster.name` of the parsed document
+ * `doc`, from the routes of the file that send to it: their hash_policy becomes the
+ * balancer's `hash_key`. With none in the file (RDS, or a cluster file alone), the route
+ * key stands and a warning says how to choose. Any other algorithm does not hash: a
+ * hash_policy on its routes is a warning. `warnAt` warns at a document path, `w` at a path
+ * of the cluster.
+ */
+export function hashingOfRoutes(doc: unknown, cluster: { name: string; algorithm: string; policy: string }, options: Record<string, unknown>, warnAt: (path: (string | number)[], what: string) => void, w: Warn): void {
+  const { name, algorithm, policy } = cluster;
+  const hashing = routeHashing(doc, name);
+  if (algorithm !== 'envoy/ring_hash' && algorithm !== 'envoy/maglev') {
+    if (hashing !== undefined && hashing.hashKey !== 'random') warnAt(hashing.routePath, `the routes to cluster '${name}' have a hash_policy, which ${policy} does not use (Envoy hashes only for RING_HASH and MAGLEV): no request is kept on a host by it`);
+    return;
+  }
+  if (hashing === undefined) {
+    w('lb_policy', 'no route in this file sends to the cluster (the request hash is the route\'s hash_policy, in the route configuration): the request hash is modelled as the route key, the path without its query string; for a ":path" header policy, which hashes the query string too, set the balancer\'s hash_key: uri; for source_ip, hash_key: client; for routes with no hash_policy, where Envoy draws a random hash per request, hash_key: random');
+    return;
+  }
+  if (hashing.hashKey !== 'route') options.hash_key = hashing.hashKey;
+  for (const x of hashing.warnings) warnAt(x.path, x.what);
+}
+
+/**
+ * CommonLbConfig.ConsistentHashingLbConfig: `hash_balance_factor` (UInt32Value, `gte: 100`;
+ * Envoy rejects the cluster otherwise) becomes ring_hash's and maglev's bounded load
+ * (src/balancers/envoy/bounded-load.ts); other algorithms do not hash, and Envoy ignores it
+ * for them. `use_hostname_for_hashing` puts hostnames on the ring instead of addresses:
+ * lbsim hashes the backends' names, which the import makes address:port.
+ */
+export function consistentHashingOf(config: Obj, algorithm: string, options: Record<string, unknown>, at: (path: string) => string, w: Warn): void {
+  const hashing = algorithm === 'envoy/ring_hash' || algorithm === 'envoy/maglev';
+  for (const [k, v] of Object.entries(config)) {
+    const path = `common_lb_config.consistent_hashing_lb_config.${k}`;
+    if (k === 'hash_balance_factor') {
+      const f = Number(unwrap(v));
+      if (!Number.isInteger(f) || f < 100 || f > 4_294_967_295) throw new LbsimError('SCENARIO_INVALID', `${at(path)}: ${JSON.stringify(unwrap(v))} is invalid: Envoy 1.28 requires a whole number >= 100 (a percentage of the average load) and rejects the cluster`);
+      if (hashing) options.hash_balance_factor = f;
+      else w(path, `${algorithm} does not hash (Envoy applies it to RING_HASH and MAGLEV only); ignored`);
+    } else if (k === 'use_hostname_for_hashing') {
+      if (v === true) w(path, 'Envoy puts the hosts\' hostnames on the ring; lbsim hashes the backends\' names (address:port here): name the backends by hostname to reproduce the ring');
+    } else w(path, 'not understood; ignored');
+  }
 }
