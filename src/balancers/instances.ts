@@ -121,6 +121,7 @@ function instanceView(shared: BackendView): BackendView & { inFlight: Int32Array
     ...(shared.effectiveWeight === undefined ? {} : { effectiveWeight: shared.effectiveWeight }),
     ...(shared.priority === undefined ? {} : { priority: shared.priority }),
     ...(shared.locality === undefined ? {} : { locality: shared.locality }),
+    ...(shared.backup === undefined ? {} : { backup: shared.backup }),
     inFlight,
     queued,
     // The proxy's limits and queues are shared by every instance (as HAProxy threads share a server's).

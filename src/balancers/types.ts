@@ -63,6 +63,8 @@ export interface BackendView {
   readonly priority?: Int32Array;
   /** Each backend's locality name (Envoy "region/zone/sub_zone"; "" for none). Absent in hand-made views: all "". */
   readonly locality?: readonly string[];
+  /** 1 for a backup server (a scenario's `backup: true`). Absent in hand-made views: none is. */
+  readonly backup?: Uint8Array;
 }
 
 export interface BalancerContext {

@@ -9,7 +9,7 @@
  * whole). A server line's keywords are read in haproxy-server.ts.
  *
  * Understood: balance roundrobin|static-rr|leastconn|first|source|uri|hdr(N)|random[(D)],
- * hash-type map-based|consistent [sdbm|djb2] [avalanche], server NAME ADDR with weight,
+ * hash-type map-based|consistent [sdbm|djb2] [avalanche], hash-balance-factor, server NAME ADDR with weight,
  * maxconn, maxqueue, backup, slowstart, check, inter, rise, fall, disabled; default-server;
  * retries, retry-on, timeout queue|connect|server, option redispatch, option allbackups,
  * option httpchk. `timeout server` (the server-side inactivity timeout: lbsim's server
@@ -94,6 +94,8 @@ const BALANCE_MAP: Record<string, string> = {
 interface Pending {
   balance?: { words: string[]; at: string };
   hashType?: { words: string[]; at: string };
+  /** `hash-balance-factor N` (0: off), and where it was set. */
+  hashBalanceFactor?: { factor: number; at: string };
   retries?: number;
   retryOn?: ('refused' | '503' | 'timeout')[];
   queueTimeoutMs?: number;
@@ -209,6 +211,15 @@ function applyDirective(l: Line, p: Pending, servers: { line: Line; words: strin
     case 'retry-on':
       p.retryOn = retryOnOf(w.slice(1), where, warnings);
       return;
+    case 'hash-balance-factor': {
+      // cfgparse-listen.c: an empty argument is fatal; atol()'d, it must be 0 or above 100.
+      if (w[1] === undefined) throw new LbsimError('SCENARIO_INVALID', `${where}: 'hash-balance-factor' expects an integer argument (HAProxy 2.6 refuses to start)`);
+      const factor = atol(w[1]);
+      if (factor !== 0 && factor <= 100) throw new LbsimError('SCENARIO_INVALID', `${where}: 'hash-balance-factor' must be 0 or greater than 100, got ${w[1]} (HAProxy 2.6 refuses to start)`);
+      if (!isWhole(w[1])) warnings.push(`${where}: hash-balance-factor '${w[1]}' is not a whole number; HAProxy 2.6 reads it as ${factor} (atol)`);
+      p.hashBalanceFactor = { factor, at: where };
+      return;
+    }
     case 'default-server':
       // Added to the defaults' (copied into this section): later keywords override earlier ones.
       p.defaultServer = [...p.defaultServer, { where, label: 'default-server', words: w.slice(1) }];
@@ -369,6 +380,12 @@ function algorithmOf(p: Pending, file: string, warnings: string[]): { algorithm:
         else warnings.push(`${p.hashType.at}: hash-type '${r}' not modelled (only sdbm, djb2, avalanche); ignored`);
       }
     } else warnings.push(`${p.hashType.at}: hash-type '${type}' not understood; using map-based`);
+  }
+  const hbf = p.hashBalanceFactor;
+  if (hbf !== undefined && hbf.factor > 0) {
+    // lb_chash.c applies it in chash_get_server_hash(): consistent hashing, and balance random's draws.
+    if ((hashing && options.hash_type === 'consistent') || algorithm === 'haproxy/random') options.hash_balance_factor = hbf.factor;
+    else warnings.push(`${hbf.at}: hash-balance-factor has no effect on ${algorithm}${hashing ? ' with map-based hashing' : ''} (HAProxy applies it to hash-type consistent and balance random); ignored`);
   }
   return { algorithm, options };
 }

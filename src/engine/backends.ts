@@ -67,6 +67,7 @@ export class BackendState implements BackendView {
   readonly full: Uint8Array;
   readonly priority: Int32Array;
   readonly locality: readonly string[];
+  readonly backup: Uint8Array;
 
   private lines: SlotRings;
 
@@ -93,6 +94,7 @@ export class BackendState implements BackendView {
     this.full = new Uint8Array(n);
     this.priority = Int32Array.from(specs, (s) => s.priority ?? 0);
     this.locality = specs.map((s) => s.locality ?? '');
+    this.backup = Uint8Array.from(specs, (s) => (s.backup === true ? 1 : 0));
   }
 
   /** Appends request slot `slot` to backend b's waiting line. */

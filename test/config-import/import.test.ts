@@ -49,9 +49,9 @@ describe('haproxy.cfg', () => {
   it('reads hashing options and disabled servers', () => {
     const api = importBalancerConfig(fixture('haproxy.cfg'), { backend: 'api' });
     expect(api.algorithm).toBe('haproxy/uri');
-    expect(api.options).toEqual({ hash_type: 'consistent', hash_function: 'sdbm', avalanche: true });
+    expect(api.options).toEqual({ hash_type: 'consistent', hash_function: 'sdbm', avalanche: true, hash_balance_factor: 150 });
     expect(api.servers.find((s) => s.name === 'api2')!.down).toBe(true);
-    has(api.warnings, /haproxy\.cfg:40: 'hash-balance-factor 150' not understood/);
+    expect(api.warnings.filter((w) => /hash-balance-factor/.test(w))).toEqual([]);
     has(api.warnings, /server api3: 'agent-check' not understood/);
     has(api.warnings, /server api3: 'agent-port 9999' not understood/);
     has(api.warnings, /server api2 is disabled: imported with weight 0/);
@@ -125,6 +125,20 @@ describe('what the proxy itself refuses to start with is an error, not a warning
     expect(cfg('  balance leestconn\n  server s1 1.1.1.1:80\n')).toThrow(/^h\.cfg:4: balance leestconn: unknown algorithm \(HAProxy 2\.6 refuses to start\); expected one of roundrobin, static-rr, leastconn, first, source, uri, url_param, hdr\(<name>\), random/);
     // Valid in HAProxy but not modelled: still a warning (see above); balance hash (2.6) too.
     expect(cfg('  balance hash path\n  server s1 1.1.1.1:80\n')().warnings.some((w) => /'balance hash path' is not modelled/.test(w))).toBe(true);
+  });
+  it('HAProxy: hash-balance-factor 1..100 or without a number; above 100 becomes the option of consistent hashing and random, from defaults too', () => {
+    expect(cfg('  hash-balance-factor 100\n  server s1 1.1.1.1:80\n')).toThrow(/^h\.cfg:4: 'hash-balance-factor' must be 0 or greater than 100, got 100 \(HAProxy 2\.6 refuses to start\)/);
+    expect(cfg('  hash-balance-factor\n  server s1 1.1.1.1:80\n')).toThrow(/^h\.cfg:4: 'hash-balance-factor' expects an integer argument/);
+    const uri = cfg('  balance uri\n  hash-type consistent\n  hash-balance-factor 150\n  server s1 1.1.1.1:80\n')();
+    expect(uri.options).toMatchObject({ hash_type: 'consistent', hash_balance_factor: 150 });
+    expect(cfg('  balance random(3)\n  hash-balance-factor 125\n  server s1 1.1.1.1:80\n')().options).toEqual({ draws: 3, hash_balance_factor: 125 });
+    const inherited = importBalancerText('defaults\n  mode http\n  hash-balance-factor 200\nbackend b\n  balance source\n  hash-type consistent\n  server s1 1.1.1.1:80\n', 'h.cfg');
+    expect(inherited.options.hash_balance_factor).toBe(200);
+    const mapBased = cfg('  balance uri\n  hash-balance-factor 150\n  server s1 1.1.1.1:80\n')();
+    expect(mapBased.options.hash_balance_factor).toBeUndefined();
+    expect(mapBased.warnings).toContain('h.cfg:5: hash-balance-factor has no effect on haproxy/uri with map-based hashing (HAProxy applies it to hash-type consistent and balance random); ignored');
+    expect(cfg('  balance leastconn\n  hash-balance-factor 150\n  server s1 1.1.1.1:80\n')().warnings).toContainEqual(expect.stringMatching(/hash-balance-factor has no effect on haproxy\/leastconn \(/));
+    expect(cfg('  balance uri\n  hash-type consistent\n  hash-balance-factor 0\n  server s1 1.1.1.1:80\n')().options.hash_balance_factor).toBeUndefined();
   });
   it('HAProxy: a server weight outside 0..256 (SRV_UWGHT_MAX)', () => {
     expect(cfg('  server s1 1.1.1.1:80 weight 300\n')).toThrow(/^h\.cfg:4: server s1: weight 300 is not within 0 and 256/);

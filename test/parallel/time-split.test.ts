@@ -166,6 +166,18 @@ describe('time-split replay is byte-identical to one thread', () => {
     }
   }
 
+  // HAProxy hash-balance-factor: each lookup reads every backend's in-flight count and the
+  // ring's points (a slow-start ramp's included), both carried across the edge.
+  for (const [algorithm, knobs] of [
+    ['haproxy/uri', ', hash_type: consistent, hash_balance_factor: 125'],
+    ['haproxy/random', ', hash_balance_factor: 150'],
+  ] as const) {
+    it(`${algorithm}${knobs}: 2, 3 and 7 windows`, async () => {
+      const sc = moderate(algorithm, { duration: '30s', rate: '500/s', balancer: knobs, extra: '  - { name: e, concurrency: 2, queue: 50, outages: [{ from: 8.5s, to: 15.5s }] }' });
+      await expectSplitExact(pool, sc, single(sc));
+    });
+  }
+
   it('an outage and health checks that outlast the traffic: the run ends at the last answer in every split', async () => {
     const sc = moderate('haproxy/roundrobin', {
       duration: '20s',

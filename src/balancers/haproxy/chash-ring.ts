@@ -24,6 +24,7 @@ import { BE_WEIGHT_SCALE, SRV_EWGHT_RANGE } from './constants.ts';
 import { fullHash } from './hash-functions.ts';
 import { StateReader } from '../saved-state.ts';
 import type { BackendView } from '../types.ts';
+import type { ChashBound } from './chash-bound.ts';
 
 export class ChashRing {
   private readonly pointKey: Uint32Array;
@@ -113,8 +114,35 @@ export class ChashRing {
 
   /** chash_get_server_hash(): the server for 32-bit `hash`, or -1 when the ring is empty. */
   lookup(hash: number): number {
+    return this.size === 0 ? -1 : this.server[this.nearest(hash)]!;
+  }
+
+  /**
+   * chash_get_server_hash() with `hash-balance-factor`: from the nearest point, on along
+   * the ring (eb32_next, wrapping) while the point's server is not eligible. HAProxy's
+   * guard stops the walk at its second wrap, leaving the last point's server: what a
+   * backend where none is eligible gets.
+   */
+  lookupBounded(hash: number, bound: ChashBound): number {
     const n = this.size;
     if (n === 0) return -1;
+    let p = this.nearest(hash);
+    let s = this.server[p]!;
+    bound.begin();
+    let wraps = 0;
+    while (!bound.eligible(s)) {
+      if (++p === n) {
+        p = 0;
+        if (++wraps > 1) break;
+      }
+      s = this.server[p]!;
+    }
+    return s;
+  }
+
+  /** The nearest point to `hash` (precondition: size > 0), the previous one on a tie. */
+  private nearest(hash: number): number {
+    const n = this.size;
     // eb32_lookup_ge(): first point with key >= hash, else wrap to the first.
     let lo = 0;
     let hi = n;
@@ -127,7 +155,7 @@ export class ChashRing {
     const prev = next === 0 ? n - 1 : next - 1;
     const dp = (hash - this.key[prev]!) >>> 0;
     const dn = (this.key[next]! - hash) >>> 0;
-    return dp <= dn ? this.server[prev]! : this.server[next]!;
+    return dp <= dn ? prev : next;
   }
 
   /**

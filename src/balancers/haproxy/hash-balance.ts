@@ -19,7 +19,8 @@
  * the real proxy: it reproduces haproxy 2.6.12's choices for every key tested.
  *
  * Options: `hash_type: map-based | consistent` (@default map-based),
- * `hash_function: sdbm | djb2` (@default sdbm), `avalanche` (@default false).
+ * `hash_function: sdbm | djb2` (@default sdbm), `avalanche` (@default false),
+ * `hash_balance_factor` (@default 0, off; consistent only: bounded loads, chash-bound.ts).
  * Golden tables in test/balancers/haproxy.test.ts were read from haproxy 2.6.12 on
  * loopback (clients bound to 127.0.0.x, paths /k, header values k).
  *
@@ -27,6 +28,7 @@
  * slow start"), consistent hashing dynamic: a returning server's ring points follow its
  * ramped eweight at each warm-up tick (chash-ring.ts, onWeightChange).
  */
+import { HASH_BALANCE_FACTOR, chashBoundOf } from './chash-bound.ts';
 import { ChashRing } from './chash-ring.ts';
 import { HAPROXY_VERSION } from './constants.ts';
 import { fullHash, hashDecimal } from './hash-functions.ts';
@@ -40,7 +42,7 @@ type KeySource = 'source' | 'uri' | 'hdr';
 export const HAPROXY_HASH_DEFAULTS = { hash_type: 'map-based', hash_function: 'sdbm', avalanche: false, whole: false } as const;
 
 function createHashBalancer(algorithm: string, source: KeySource, { backends, options, firstBackupRule }: BalancerContext): Balancer {
-  rejectUnknownOptions(algorithm, options, ['hash_type', 'hash_function', 'avalanche', ...(source === 'uri' ? ['whole'] : [])]);
+  rejectUnknownOptions(algorithm, options, ['hash_type', 'hash_function', 'avalanche', HASH_BALANCE_FACTOR, ...(source === 'uri' ? ['whole'] : [])]);
   // `balance uri whole`: the replay gives the whole target's key as the route key (haproxyUri.routeKey).
   if (source === 'uri') booleanOption(algorithm, options, 'whole', HAPROXY_HASH_DEFAULTS.whole);
   const hashType = enumOption(algorithm, options, 'hash_type', HAPROXY_HASH_DEFAULTS.hash_type, ['map-based', 'consistent']);
@@ -51,6 +53,7 @@ function createHashBalancer(algorithm: string, source: KeySource, { backends, op
   const consistent = hashType === 'consistent';
   const map = consistent ? undefined : new ServerMap(weights);
   const ring = consistent ? new ChashRing(weights, backends) : undefined;
+  const bound = chashBoundOf(algorithm, options, weights, backends, ring?.points);
   const rebuild = () => (map ? map.rebuild(usable, firstBackupRule) : ring!.refresh());
   rebuild();
   const slash = 47; // '/'
@@ -66,7 +69,7 @@ function createHashBalancer(algorithm: string, source: KeySource, { backends, op
       }
       if (avalanche || consistent) hash = fullHash(hash);
       if (map) return map.total === 0 ? -1 : map.slots[hash % map.total]!;
-      return ring!.lookup(hash);
+      return bound === null ? ring!.lookup(hash) : ring!.lookupBounded(hash, bound);
     },
     onBackendDown: rebuild,
     onBackendUp: rebuild,

@@ -4,7 +4,8 @@
  * consistent-hash ring (so weights count through the servers' ring points), and the
  * server with fewer connections per weight wins against the previous best
  * (`curr->served * prev->cur_eweight > prev->served * curr->cur_eweight` keeps the
- * previous one). `draws` @default 2 (HAProxy's default).
+ * previous one). `draws` @default 2 (HAProxy's default); `hash_balance_factor` (@default 0,
+ * off) bounds each draw's lookup as for consistent hashing (chash-bound.ts).
  *
  * Slow start: `balance random` is dynamic (BE_LB_PROP_DYN; the manual: "dynamic weight
  * changes immediately take effect"), so a returning server's ring points and the
@@ -14,6 +15,7 @@
  * Mapping: `served` is the backend's in-flight count. The random hash of draw d is
  * floor(ctx.random(request, d) * 2^32), instead of HAProxy's ha_random32().
  */
+import { HASH_BALANCE_FACTOR, chashBoundOf } from './chash-bound.ts';
 import { ChashRing } from './chash-ring.ts';
 import { HAPROXY_VERSION } from './constants.ts';
 import { intOption, rejectUnknownOptions, wholeWeights } from '../options.ts';
@@ -26,11 +28,13 @@ export const haproxyRandom: BalancerModule = {
   description: 'HAProxy 2.6 balance random(draws): draws on the consistent-hash ring, least served/weight wins',
   follows: `HAProxy ${HAPROXY_VERSION} src/backend.c get_server_rnd, src/lb_chash.c`,
   create({ backends, options, random }) {
-    rejectUnknownOptions('haproxy/random', options, ['draws']);
+    rejectUnknownOptions('haproxy/random', options, ['draws', HASH_BALANCE_FACTOR]);
     const draws = intOption('haproxy/random', options, 'draws', HAPROXY_RANDOM_DEFAULTS.draws, 1, 100);
     const weights = wholeWeights('haproxy/random', backends, 0, 256);
     const ring = new ChashRing(weights, backends);
     ring.refresh();
+    // get_server_rnd looks each draw up with chash_get_server_hash(), hash-balance-factor included.
+    const bound = chashBoundOf('haproxy/random', options, weights, backends, ring.points);
     const rebuild = () => ring.refresh();
     const eweight = ring.points; // cur_eweight of every server in the tree
     return {
@@ -38,7 +42,8 @@ export const haproxyRandom: BalancerModule = {
         let curr = -1;
         for (let d = 0; d < draws; d++) {
           const prev = curr;
-          curr = ring.lookup(Math.floor(random(request, d) * 4294967296) >>> 0);
+          const hash = Math.floor(random(request, d) * 4294967296) >>> 0;
+          curr = bound === null ? ring.lookup(hash) : ring.lookupBounded(hash, bound);
           if (curr < 0) break;
           if (prev >= 0 && prev !== curr && backends.inFlight[curr]! * eweight[prev]! > backends.inFlight[prev]! * eweight[curr]!) curr = prev;
         }
