@@ -144,7 +144,7 @@ describe('scenario errors', () => {
       expect(e.message).toBe(`s.yaml:9: balancer.foo: unknown option for ${algorithm}; it takes no options`);
     }
     expect(errorOf(`${BASE.replace('round-robin }', 'haproxy/uri, hash_typ: consistent }')}backends: [{ name: a }]\n`).message).toBe(
-      's.yaml:7: balancer.hash_typ: unknown option for haproxy/uri; expected hash_type, hash_function, avalanche, whole',
+      's.yaml:7: balancer.hash_typ: unknown option for haproxy/uri; expected hash_type, hash_function, avalanche, hash_balance_factor, whole',
     );
   });
 
