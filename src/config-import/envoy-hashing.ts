@@ -27,14 +27,7 @@
  * and the importer says so (envoy.ts).
  */
 import { LbsimError } from '../errors.ts';
-
-type Obj = Record<string, unknown>;
-type Warn = (path: string, what: string) => void;
-/** A protobuf wrapper (`{ value: x }`) or a plain value. */
-const unwrap = (v: unknown): unknown => (isObj(v) && 'value' in v ? v.value : v);
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isObj, type Obj, UINT32_MAX, unwrap, type Warn } from './envoy-values.ts';
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
 
 /** What the routes to a cluster make envoy/ring_hash and envoy/maglev hash (their `hash_key` option). */
@@ -168,23 +161,24 @@ export function hashingOfRoutes(doc: unknown, cluster: { name: string; algorithm
 }
 
 /**
- * CommonLbConfig.ConsistentHashingLbConfig: `hash_balance_factor` (UInt32Value, `gte: 100`;
- * Envoy rejects the cluster otherwise) becomes ring_hash's and maglev's bounded load
+ * ConsistentHashingLbConfig at `path` (common_lb_config's, or a typed RingHash or Maglev
+ * policy's): `hash_balance_factor` (UInt32Value, `gte: 100`; Envoy rejects the cluster
+ * otherwise) becomes ring_hash's and maglev's bounded load
  * (src/balancers/envoy/bounded-load.ts); other algorithms do not hash, and Envoy ignores it
  * for them. `use_hostname_for_hashing` puts hostnames on the ring instead of addresses:
  * lbsim hashes the backends' names, which the import makes address:port.
  */
-export function consistentHashingOf(config: Obj, algorithm: string, options: Record<string, unknown>, at: (path: string) => string, w: Warn): void {
+export function consistentHashingOf(config: Obj, path: string, algorithm: string, options: Record<string, unknown>, at: (path: string) => string, w: Warn): void {
   const hashing = algorithm === 'envoy/ring_hash' || algorithm === 'envoy/maglev';
   for (const [k, v] of Object.entries(config)) {
-    const path = `common_lb_config.consistent_hashing_lb_config.${k}`;
+    const field = `${path}.${k}`;
     if (k === 'hash_balance_factor') {
       const f = Number(unwrap(v));
-      if (!Number.isInteger(f) || f < 100 || f > 4_294_967_295) throw new LbsimError('SCENARIO_INVALID', `${at(path)}: ${JSON.stringify(unwrap(v))} is invalid: Envoy 1.28 requires a whole number >= 100 (a percentage of the average load) and rejects the cluster`);
+      if (!Number.isInteger(f) || f < 100 || f > UINT32_MAX) throw new LbsimError('SCENARIO_INVALID', `${at(field)}: ${JSON.stringify(unwrap(v))} is invalid: Envoy 1.28 requires a whole number >= 100 (a percentage of the average load) and rejects the cluster`);
       if (hashing) options.hash_balance_factor = f;
-      else w(path, `${algorithm} does not hash (Envoy applies it to RING_HASH and MAGLEV only); ignored`);
+      else w(field, `${algorithm} does not hash (Envoy applies it to RING_HASH and MAGLEV only); ignored`);
     } else if (k === 'use_hostname_for_hashing') {
-      if (v === true) w(path, 'Envoy puts the hosts\' hostnames on the ring; lbsim hashes the backends\' names (address:port here): name the backends by hostname to reproduce the ring');
-    } else w(path, 'not understood; ignored');
+      if (v === true) w(field, 'Envoy puts the hosts\' hostnames on the ring; lbsim hashes the backends\' names (address:port here): name the backends by hostname to reproduce the ring');
+    } else w(field, 'not understood; ignored');
   }
 }

@@ -4,11 +4,9 @@
  * list of them, `{ clusters: [...] }` or a bootstrap with `static_resources.clusters`;
  * `cluster: NAME` selects one (optional when there is only one).
  *
- * Understood: name, lb_policy (ROUND_ROBIN, LEAST_REQUEST, RING_HASH, MAGLEV, RANDOM),
- * least_request_lb_config (choice_count, active_request_bias), ring_hash_lb_config
- * (minimum/maximum_ring_size, hash_function XX_HASH), maglev_lb_config (table_size),
- * common_lb_config (healthy_panic_threshold, zone_aware_lb_config.fail_traffic_on_panic,
- * locality_weighted_lb_config), load_assignment endpoints (socket_address,
+ * Understood: name; the balancing policy, lb_policy with its *_lb_config or
+ * load_balancing_policy's typed policies, and common_lb_config (envoy-policy.ts);
+ * load_assignment endpoints (socket_address,
  * load_balancing_weight, health_status; each group's locality and its weight),
  * circuit_breakers, outlier_detection, health_checks, slow_start_config (the last three
  * become server-health knobs), load_assignment.policy (overprovisioning_factor,
@@ -25,40 +23,15 @@
  * named "address:port".
  */
 import { LbsimError } from '../errors.ts';
-import { type ActiveCheckSpec, OUTLIER_DEFAULTS, type OutlierSpec, ENVOY_SLOW_START_DEFAULTS } from '../engine/server-health-types.ts';
+import { type ActiveCheckSpec, OUTLIER_DEFAULTS, type OutlierSpec } from '../engine/server-health-types.ts';
 import { lineOf, parseYamlFile } from '../scenario/yaml-document.ts';
-import { consistentHashingOf, hashingOfRoutes } from './envoy-hashing.ts';
+import { hashingOfRoutes } from './envoy-hashing.ts';
+import { balancingPolicyOf, POLICY_FIELDS } from './envoy-policy.ts';
+import { durationMs, isObj, type Obj, UINT32_MAX, unwrap, type Warn } from './envoy-values.ts';
 import type { ImportedBalancer, ImportedServer } from './types.ts';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-const POLICY: Record<string, string> = {
-  ROUND_ROBIN: 'envoy/round_robin',
-  LEAST_REQUEST: 'envoy/least_request',
-  RING_HASH: 'envoy/ring_hash',
-  MAGLEV: 'envoy/maglev',
-  RANDOM: 'envoy/random',
-};
-/**
- * envoy.config.cluster.v3.Cluster.LbPolicy, Envoy 1.28, by number (protobuf's JSON mapping
- * takes an enum's name or number; 4 was ORIGINAL_DST_LB, removed). Any other value fails
- * the config's parse and Envoy refuses to start.
- */
-const LB_POLICIES = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RING_HASH', 'RANDOM', undefined, 'MAGLEV', 'CLUSTER_PROVIDED', 'LOAD_BALANCING_POLICY_CONFIG'];
-
 const SILENT = new Set(['name', 'connect_timeout', 'type', 'dns_lookup_family', 'dns_refresh_rate', 'per_connection_buffer_limit_bytes', 'typed_extension_protocol_options', 'transport_socket', 'http2_protocol_options', 'upstream_connection_options', 'respect_dns_ttl', 'alt_stat_name']);
-const KNOWN = new Set(['lb_policy', 'least_request_lb_config', 'ring_hash_lb_config', 'maglev_lb_config', 'round_robin_lb_config', 'common_lb_config', 'load_assignment', 'circuit_breakers', 'outlier_detection', 'health_checks']);
-
-/** A protobuf wrapper (`{ value: x }`) or a plain value. */
-const unwrap = (v: unknown): unknown => (isObj(v) && 'value' in v ? v.value : v);
-const UINT32_MAX = 4_294_967_295;
-/** A protobuf Duration as YAML writes it ("0.25s", "10s"), in ms. */
-function durationMs(v: unknown): number | undefined {
-  if (typeof v === 'number') return v * 1000;
-  const m = typeof v === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(v.trim()) : null;
-  return m ? Number(m[1]) * 1000 : undefined;
-}
+const KNOWN = new Set([...POLICY_FIELDS, 'load_assignment', 'circuit_breakers', 'outlier_detection', 'health_checks']);
 
 /**
  * True when a parsed document shows it is Envoy's: `clusters:` (or a bootstrap's
@@ -119,57 +92,8 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
   const w = (path: string, what: string) => warnings.push(`${at(path)}: ${what}`);
   for (const key of Object.keys(found)) if (!SILENT.has(key) && !KNOWN.has(key)) w(key, 'not understood by the importer; ignored');
 
-  const given = found.lb_policy ?? 'ROUND_ROBIN';
-  const policy = typeof given === 'number' && Number.isInteger(given) ? LB_POLICIES[given] : typeof given === 'string' && LB_POLICIES.includes(given) ? given : undefined;
-  if (policy === undefined) {
-    const known = LB_POLICIES.filter((p) => p !== undefined).join(', ');
-    throw new LbsimError('SCENARIO_INVALID', `${at('lb_policy')}: ${JSON.stringify(given)} is not an Envoy lb_policy (Envoy 1.28 rejects the cluster); expected one of ${known}`);
-  }
-  let algorithm = POLICY[policy];
-  if (algorithm === undefined) {
-    w('lb_policy', `${policy} is not modelled; using envoy/round_robin (Envoy's default)`);
-    algorithm = 'envoy/round_robin';
-  }
-  const options: Record<string, unknown> = {};
-  let slowStart: ImportedBalancer['settings']['slowStart'];
+  const { algorithm, options, slowStart, policy } = balancingPolicyOf(found, at, w);
   const sub = (key: string): Obj | undefined => (isObj(found[key]) ? (found[key] as Obj) : undefined);
-  const lr = sub('least_request_lb_config');
-  if (lr) {
-    for (const [k, v] of Object.entries(lr)) {
-      if (k === 'choice_count') options.choice_count = Number(unwrap(v));
-      else if (k === 'active_request_bias') options.active_request_bias = Number(isObj(v) && 'default_value' in v ? v.default_value : unwrap(v));
-      else if (k === 'slow_start_config') slowStart = slowStartOf(v, `least_request_lb_config.${k}`, w);
-      else w(`least_request_lb_config.${k}`, 'not understood; ignored');
-    }
-  }
-  const rh = sub('ring_hash_lb_config');
-  if (rh) {
-    for (const [k, v] of Object.entries(rh)) {
-      if (k === 'minimum_ring_size' || k === 'maximum_ring_size') options[k] = Number(unwrap(v));
-      else if (k === 'hash_function' && v === 'XX_HASH') continue;
-      else w(`ring_hash_lb_config.${k}`, `${JSON.stringify(v)} not modelled; ignored`);
-    }
-  }
-  const mg = sub('maglev_lb_config');
-  if (mg) for (const [k, v] of Object.entries(mg)) if (k === 'table_size') options.table_size = Number(unwrap(v));
-    else w(`maglev_lb_config.${k}`, 'not understood; ignored');
-  const rr = sub('round_robin_lb_config');
-  if (rr) {
-    for (const [k, v] of Object.entries(rr)) {
-      if (k === 'slow_start_config') slowStart = slowStartOf(v, `round_robin_lb_config.${k}`, w);
-      else w(`round_robin_lb_config.${k}`, 'not understood; ignored');
-    }
-  }
-  const common = sub('common_lb_config');
-  if (common) {
-    for (const [k, v] of Object.entries(common)) {
-      if (k === 'healthy_panic_threshold') options.healthy_panic_threshold = Number(unwrap(v));
-      else if (k === 'zone_aware_lb_config' && isObj(v)) zoneAwareOf(v, algorithm, options, w);
-      else if (k === 'locality_weighted_lb_config') options.locality_weighted_lb = true;
-      else if (k === 'consistent_hashing_lb_config' && isObj(v)) consistentHashingOf(v, algorithm, options, at, w);
-      else w(`common_lb_config.${k}`, 'not understood; ignored');
-    }
-  }
   const where = (path: (string | number)[]) => {
     const line = lineOf(parsed.doc, parsed.lines, path);
     return `${file}${line === undefined ? '' : `:${line}`}`;
@@ -254,7 +178,6 @@ export function importEnvoy(text: string, file: string, cluster: string | undefi
   return { kind: 'envoy', file, name, algorithm, options, servers, settings, warnings };
 }
 
-type Warn = (path: string, what: string) => void;
 
 /**
  * ClusterLoadAssignment.Policy: overprovisioning_factor (UInt32Value, `gt: 0`, percent;
@@ -271,22 +194,6 @@ function policyOf(policy: Obj, options: Record<string, unknown>, at: (path: stri
     } else if (k === 'weighted_priority_health' && typeof v === 'boolean') {
       options.weighted_priority_health = v;
     } else w(path, 'not understood; ignored');
-  }
-}
-
-/**
- * CommonLbConfig.ZoneAwareLbConfig: `fail_traffic_on_panic` becomes the option of the
- * zone-aware algorithms (round robin, least request, random; Envoy's ring hash and Maglev
- * do not apply it). Zone-aware routing itself needs the local cluster's localities: not
- * modelled.
- */
-function zoneAwareOf(config: Obj, algorithm: string, options: Record<string, unknown>, w: Warn): void {
-  for (const [k, v] of Object.entries(config)) {
-    const path = `common_lb_config.zone_aware_lb_config.${k}`;
-    if (k !== 'fail_traffic_on_panic') w(path, 'zone-aware routing is not modelled (it needs the local cluster\'s localities); ignored');
-    else if (algorithm === 'envoy/ring_hash' || algorithm === 'envoy/maglev') w(path, `${algorithm} does not apply it in Envoy (not a zone-aware balancer); ignored`);
-    else if (typeof v === 'boolean') options.fail_traffic_on_panic = v;
-    else w(path, 'not true or false; ignored');
   }
 }
 
@@ -314,20 +221,6 @@ function localityWeightsOf(groups: readonly [number, string, number][], options:
     else weights[name] = weight;
   }
   options.locality_weights = weights;
-}
-
-/** Envoy slow_start_config: slow_start_window (Duration), aggression (RuntimeDouble), min_weight_percent (Percent). */
-function slowStartOf(v: unknown, path: string, w: Warn): ImportedBalancer['settings']['slowStart'] {
-  if (!isObj(v)) return undefined;
-  const windowMs = durationMs(v.slow_start_window);
-  if (windowMs === undefined || windowMs <= 0) {
-    w(`${path}.slow_start_window`, 'missing or not a duration; slow start ignored');
-    return undefined;
-  }
-  const aggression = isObj(v.aggression) ? Number(v.aggression.default_value) : ENVOY_SLOW_START_DEFAULTS.aggression;
-  const minWeightPercent = v.min_weight_percent === undefined ? ENVOY_SLOW_START_DEFAULTS.minWeightPercent : Number(unwrap(v.min_weight_percent));
-  for (const k of Object.keys(v)) if (!['slow_start_window', 'aggression', 'min_weight_percent'].includes(k)) w(`${path}.${k}`, 'not understood; ignored');
-  return { windowMs, aggression: aggression > 0 ? aggression : 1, minWeightPercent };
 }
 
 /** Envoy health_checks[0]: interval, unhealthy_threshold (fall), healthy_threshold (rise). */

@@ -276,3 +276,52 @@ describe('Envoy consistent_hashing_lb_config', () => {
     expect(names.warnings).toContainEqual(expect.stringMatching(/use_hostname_for_hashing: Envoy puts the hosts' hostnames on the ring/));
   });
 });
+
+describe('Envoy load_balancing_policy (typed extension policies)', () => {
+  /** A cluster whose load_balancing_policy lists `policies` (YAML flow items, one per line). */
+  const typed = (policies: string[], extra = '') =>
+    cluster(`${extra}  load_balancing_policy:\n    policies:\n${policies.map((p) => `    - typed_extension_config: { name: p, typed_config: ${p} }\n`).join('')}`);
+  const T = (name: string, fields = '') => `{ "@type": type.googleapis.com/envoy.extensions.load_balancing_policies.${name}${fields === '' ? '' : `, ${fields}`} }`;
+
+  it('RoundRobin, LeastRequest, Random, RingHash and Maglev map to the envoy/* algorithms with their fields', () => {
+    const rr = importBalancerText(typed([T('round_robin.v3.RoundRobin', 'slow_start_config: { slow_start_window: 30s }')]), 'e.yaml');
+    expect(rr.algorithm).toBe('envoy/round_robin');
+    expect(rr.settings.slowStart).toMatchObject({ windowMs: 30_000 });
+    const lr = importBalancerText(typed([T('least_request.v3.LeastRequest', 'choice_count: 3, active_request_bias: { default_value: 0.5 }')]), 'e.yaml');
+    expect([lr.algorithm, lr.options]).toEqual(['envoy/least_request', { choice_count: 3, active_request_bias: 0.5 }]);
+    expect(importBalancerText(typed([T('random.v3.Random')]), 'e.yaml').algorithm).toBe('envoy/random');
+    const rh = importBalancerText(typed([T('ring_hash.v3.RingHash', 'minimum_ring_size: 2048, consistent_hashing_lb_config: { hash_balance_factor: 150 }, locality_weighted_lb_config: {}')]), 'e.yaml');
+    expect([rh.algorithm, rh.options]).toEqual(['envoy/ring_hash', { minimum_ring_size: 2048, hash_balance_factor: 150, locality_weighted_lb: true }]);
+    const mg = importBalancerText(typed([T('maglev.v3.Maglev', 'table_size: 131')]), 'e.yaml');
+    expect([mg.algorithm, mg.options]).toEqual(['envoy/maglev', { table_size: 131 }]);
+    for (const r of [rr, lr, rh, mg]) expect(r.warnings.filter((w) => !/no route in this file/.test(w))).toEqual([]);
+  });
+
+  it('Envoy takes the first policy it can: lbsim passes over the ones it does not model, with a warning', () => {
+    const r = importBalancerText(typed([T('client_side_weighted_round_robin.v3.ClientSideWeightedRoundRobin'), T('maglev.v3.Maglev')]), 'e.yaml');
+    expect(r.algorithm).toBe('envoy/maglev');
+    expect(r.warnings).toContainEqual(expect.stringMatching(/^e\.yaml:\d+: clusters\[api\]\.load_balancing_policy: passed over client_side_weighted_round_robin\.v3\.ClientSideWeightedRoundRobin \(not modelled\); using the next, Maglev/));
+    const none = importBalancerText(typed([T('subset.v3.SubsetLoadBalancer')]), 'e.yaml');
+    expect(none.algorithm).toBe('envoy/round_robin');
+    expect(none.warnings).toContainEqual(expect.stringMatching(/load_balancing_policy: none of its policies is one lbsim models/));
+  });
+
+  it('WrrLocality balances its endpoint_picking_policy by locality weight', () => {
+    const inner = `{ "@type": type.googleapis.com/envoy.extensions.load_balancing_policies.wrr_locality.v3.WrrLocality, endpoint_picking_policy: { policies: [{ typed_extension_config: { name: rr, typed_config: ${T('round_robin.v3.RoundRobin')} } }] } }`;
+    const r = importBalancerText(typed([inner]), 'e.yaml');
+    expect([r.algorithm, r.options]).toEqual(['envoy/round_robin', { locality_weighted_lb: true }]);
+  });
+
+  it('lb_policy beside it is ignored, as Envoy ignores it; a legacy config of another policy is ignored too', () => {
+    const r = importBalancerText(typed([T('random.v3.Random')], '  lb_policy: MAGLEV\n'), 'e.yaml');
+    expect(r.algorithm).toBe('envoy/random');
+    expect(r.warnings).toContainEqual(expect.stringMatching(/clusters\[api\]\.lb_policy: ignored: load_balancing_policy is set/));
+    const legacy = importBalancerText(cluster('  lb_policy: ROUND_ROBIN\n  ring_hash_lb_config: { minimum_ring_size: 64 }\n'), 'e.yaml');
+    expect(legacy.options).toEqual({});
+    expect(legacy.warnings).toContainEqual(expect.stringMatching(/ring_hash_lb_config: ignored: it configures envoy\/ring_hash, and lb_policy is ROUND_ROBIN/));
+  });
+
+  it('a typed policy\'s hash_balance_factor below 100 is Envoy\'s error at its line', () => {
+    expect(() => importBalancerText(typed([T('maglev.v3.Maglev', 'consistent_hashing_lb_config: { hash_balance_factor: 50 }')]), 'e.yaml')).toThrow(/^e\.yaml:\d+: clusters\[api\]\.load_balancing_policy\.policies\[0\]\.typed_extension_config\.typed_config\.consistent_hashing_lb_config\.hash_balance_factor: 50 is invalid/);
+  });
+});
