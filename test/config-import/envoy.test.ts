@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { importBalancerText } from '../../src/config-import/index.ts';
 import type { BackendSpec } from '../../src/engine/backends.ts';
 import { isLbsimError } from '../../src/errors.ts';
+import { envoyBootstrap, routeTo } from '../helpers/envoy-bootstrap.ts';
 
 const cluster = (extra: string, endpoints = '  endpoints:\n    - lb_endpoints:\n        - endpoint: { address: { socket_address: { address: 10.0.0.1, port_value: 80 } } }\n') =>
   `clusters:\n- name: api\n${extra}  load_assignment:\n    cluster_name: api\n${endpoints.replace(/^/gm, '  ')}`;
@@ -158,35 +159,8 @@ describe('Envoy warnings and errors name FILE:LINE', () => {
 });
 
 describe('Envoy routes: the hash_policy of the routes to a ring_hash or maglev cluster', () => {
-  /** A bootstrap: one listener whose routes are `routes` (YAML lines under `routes:`), and cluster api. */
-  const bootstrap = (policy: string, routes: string[]) =>
-    [
-      'static_resources:',
-      '  listeners:',
-      '  - name: ingress',
-      '    filter_chains:',
-      '    - filters:',
-      '      - name: envoy.filters.network.http_connection_manager',
-      '        typed_config:',
-      '          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-      '          route_config:',
-      '            virtual_hosts:',
-      '            - name: web',
-      '              domains: ["*"]',
-      '              routes:',
-      ...routes.map((r) => `              ${r}`),
-      '  clusters:',
-      '  - name: api',
-      `    lb_policy: ${policy}`,
-      '    load_assignment:',
-      '      cluster_name: api',
-      '      endpoints:',
-      '      - lb_endpoints:',
-      '        - endpoint: { address: { socket_address: { address: 10.0.0.1, port_value: 80 } } }',
-      '        - endpoint: { address: { socket_address: { address: 10.0.0.2, port_value: 80 } } }',
-      '',
-    ].join('\n');
-  const route = (policies: string, cluster = 'api') => [`- match: { prefix: "/" }`, `  route:`, `    cluster: ${cluster}`, ...(policies === '' ? [] : [`    hash_policy: ${policies}`])];
+  const bootstrap = (policy: string, routes: string[]) => envoyBootstrap(policy, routes, ['10.0.0.1', '10.0.0.2']);
+  const route = routeTo;
   const hashWarnings = (r: { warnings: string[] }) => r.warnings.filter((w) => /hash|route/.test(w));
 
   it(':path → hash_key: uri, source_ip → client, with no warning', () => {

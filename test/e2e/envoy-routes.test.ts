@@ -1,7 +1,7 @@
 /**
  * An Envoy ring_hash cluster hashes what its *route* names (hash_policy); a route without
  * one gives no hash and Envoy balances at random. Through the real binary, from a
- * bootstrap: 400 requests of one client to one path stay on one host when the route
+ * bootstrap (test/helpers/envoy-bootstrap.ts): 400 requests of one client to one path stay on one host when the route
  * hashes the path or the source address, and spread over all four when the route has no
  * hash_policy (which `run` says, at the route's line); `diff` of the two shows it.
  */
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/types.ts';
 import { runCli } from '../helpers/cli.ts';
+import { envoyBootstrap, routeTo } from '../helpers/envoy-bootstrap.ts';
 
 const SLOW = 120_000;
 const dir = mkdtempSync(join(tmpdir(), 'lbsim-envoy-routes-'));
@@ -23,33 +24,7 @@ const servers = ['10.0.0.1:80', '10.0.0.2:80', '10.0.0.3:80', '10.0.0.4:80'];
 /** A bootstrap: a listener routing / to cluster api (hash_policy `policy`, none if empty), a RING_HASH cluster of four hosts. */
 function bootstrap(name: string, policy: string): string {
   const file = join(dir, `${name}.yaml`);
-  const lines = [
-    'static_resources:',
-    '  listeners:',
-    '  - name: ingress',
-    '    filter_chains:',
-    '    - filters:',
-    '      - name: envoy.filters.network.http_connection_manager',
-    '        typed_config:',
-    '          route_config:',
-    '            virtual_hosts:',
-    '            - name: shop',
-    '              domains: ["*"]',
-    '              routes:',
-    '              - match: { prefix: "/" }',
-    '                route:',
-    '                  cluster: api',
-    ...(policy === '' ? [] : [`                  hash_policy: ${policy}`]),
-    '  clusters:',
-    '  - name: api',
-    '    lb_policy: RING_HASH',
-    '    load_assignment:',
-    '      cluster_name: api',
-    '      endpoints:',
-    '      - lb_endpoints:',
-    ...servers.map((s) => `        - endpoint: { address: { socket_address: { address: ${s.split(':')[0]}, port_value: 80 } } }`),
-  ];
-  writeFileSync(file, `${lines.join('\n')}\n`);
+  writeFileSync(file, envoyBootstrap('RING_HASH', routeTo(policy), servers.map((s) => s.split(':')[0]!)));
   return file;
 }
 
@@ -76,7 +51,7 @@ describe('Envoy route hash_policy, end to end', { timeout: SLOW }, () => {
       if (hosts === 4) {
         // At random by the hosts' shares of a 1024-point ring: none near all of it.
         expect(Math.max(...report.backends.map((b) => b.requests))).toBeLessThan(200);
-        expect(r.stderr).toMatch(/none\.yaml:14: virtual host 'shop', route 0 sends to this cluster with no hash_policy: Envoy gives its ring no hash and draws a random one per request/);
+        expect(r.stderr).toMatch(/none\.yaml:15: virtual host 'web', route 0 sends to this cluster with no hash_policy: Envoy gives its ring no hash and draws a random one per request/);
       } else expect(r.stderr).not.toMatch(/hash_policy/);
     }
   });
@@ -84,7 +59,7 @@ describe('Envoy route hash_policy, end to end', { timeout: SLOW }, () => {
   it('lbsim diff of a route that loses its hash_policy shows the one busy host spread out', async () => {
     const r = await runCli(['diff', bootstrap('old', '[{ connection_properties: { source_ip: true } }]'), bootstrap('new', ''), '--traffic', log, '--replications', '2', '--threads', '1', '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/new\.yaml:14: virtual host 'shop', route 0 sends to this cluster with no hash_policy/);
+    expect(r.stderr).toMatch(/new\.yaml:15: virtual host 'web', route 0 sends to this cluster with no hash_policy/);
     const out = JSON.parse(r.stdout) as { backends: { shareBefore: number; shareAfter: number }[] };
     expect(out.backends.map((b) => b.shareBefore).sort()).toEqual([0, 0, 0, 1]);
     for (const b of out.backends) expect(b.shareAfter).toBeGreaterThan(0.1);
