@@ -136,7 +136,10 @@ function how(d: DiffResult): string {
   return `${n} replications each, ${basis}. ${rule} and its 95% CI excludes zero.${some}`;
 }
 
-const name = (s: DiffResult['before']) => `${s.file ?? s.scenario} (${s.algorithm}${s.persistence ? ' with persistence' : ''})`;
+const name = (s: DiffResult['before']) => {
+  const options = s.options === undefined ? '' : `, ${Object.entries(s.options).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')}`;
+  return `${s.file ?? s.scenario} (${s.algorithm}${options}${s.persistence ? ' with persistence' : ''})`;
+};
 
 export function formatDiffText(d: DiffResult): string {
   const out = [

@@ -100,6 +100,8 @@ export interface Side {
   algorithm: string;
   /** Whether clients were pinned to servers (balancer.persistence, HAProxy `cookie`): present only then. */
   persistence?: true;
+  /** The algorithm's options where the two sides' differ (both sides run the same algorithm): present only then. */
+  options?: Record<string, unknown>;
   seeds: number[];
 }
 
@@ -167,9 +169,10 @@ export async function diff(before: Scenario, after: Scenario, options: DiffOptio
     const how = m.change.exact ? 'worse in every replication (exact for this traffic)' : 'significantly worse';
     reasons.push(`AFTER is ${how} on ${m.metric}: ${describe(m.metric, m.change.before)} → ${describe(m.metric, m.change.after)}`);
   }
+  const differing = differingOptions(before, after);
   return {
-    before: side(before, rb, seedsB, options.labels?.[0]),
-    after: side(after, ra, seedsA, options.labels?.[1]),
+    before: { ...side(before, rb, seedsB, options.labels?.[0]), ...(differing === undefined ? {} : { options: differing.before }) },
+    after: { ...side(after, ra, seedsA, options.labels?.[1]), ...(differing === undefined ? {} : { options: differing.after }) },
     paired,
     threshold,
     errorThreshold,
@@ -208,6 +211,21 @@ export function describe(metric: string, x: number): string {
 
 function side(s: Scenario, reports: readonly Report[], seeds: number[], label: string | undefined): Side {
   return { file: label ?? s.file ?? null, start: s.startEpochMs ?? null, scenario: s.name, algorithm: reports[0]!.algorithm, ...(s.persistence === undefined ? {} : { persistence: true as const }), seeds };
+}
+
+/**
+ * With one algorithm on both sides, the options that tell them apart (`hash_balance_factor:
+ * 125` on one side only): what the header shows beside the algorithm. An option one side
+ * leaves out shows as its default, `(default)`.
+ */
+function differingOptions(before: Scenario, after: Scenario): { before: Record<string, unknown>; after: Record<string, unknown> } | undefined {
+  if (before.balancer.algorithm !== after.balancer.algorithm) return undefined;
+  const a = before.balancer.options;
+  const b = after.balancer.options;
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
+  if (keys.length === 0) return undefined;
+  const pick = (o: Record<string, unknown>) => Object.fromEntries(keys.map((k) => [k, k in o ? o[k] : '(default)']));
+  return { before: pick(a), after: pick(b) };
 }
 
 /**

@@ -60,7 +60,9 @@ describe('Envoy route hash_policy, end to end', { timeout: SLOW }, () => {
     const r = await runCli(['diff', bootstrap('old', '[{ connection_properties: { source_ip: true } }]'), bootstrap('new', ''), '--traffic', log, '--replications', '2', '--threads', '1', '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/new\.yaml:15: virtual host 'web', route 0 sends to this cluster with no hash_policy/);
-    const out = JSON.parse(r.stdout) as { backends: { shareBefore: number; shareAfter: number }[] };
+    const out = JSON.parse(r.stdout) as { before: { options?: object }; after: { options?: object }; backends: { shareBefore: number; shareAfter: number }[] };
+    // One algorithm on both sides: the options that tell them apart.
+    expect([out.before.options, out.after.options]).toEqual([{ hash_key: 'client' }, { hash_key: 'random' }]);
     expect(out.backends.map((b) => b.shareBefore).sort()).toEqual([0, 0, 0, 1]);
     for (const b of out.backends) expect(b.shareAfter).toBeGreaterThan(0.1);
   });

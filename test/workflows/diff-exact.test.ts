@@ -75,3 +75,18 @@ describe('diff with every replication alike', () => {
     expect(text).toMatch(/\(same in every replication\)/);
   }, 60_000);
 });
+
+describe('diff of one algorithm with other options', () => {
+  it('names the options that differ beside the algorithm, a side without one at its default; none when only the backends differ', async () => {
+    const withOptions = (name: string, balancer: string) => parseScenario(`name: ${name}\ntraffic: { trace: t.lbt }\nbalancer: ${balancer}\nbackends: [{ name: a }, { name: b }, { name: c }]\n`, { baseDir: dir, file: `${name}.yaml` });
+    const before = withOptions('before', '{ algorithm: haproxy/uri, hash_type: consistent }');
+    const after = withOptions('after', '{ algorithm: haproxy/uri, hash_type: consistent, hash_balance_factor: 125 }');
+    const d = await diff(before, after, { replications: 2, threads: 1 });
+    expect(d.before.options).toEqual({ hash_balance_factor: '(default)' });
+    expect(d.after.options).toEqual({ hash_balance_factor: 125 });
+    expect(formatDiffText(d).split('\n')[0]).toMatch(/^lbsim diff: \S*before\.yaml \(haproxy\/uri, hash_balance_factor: \(default\)\) → \S*after\.yaml \(haproxy\/uri, hash_balance_factor: 125\)$/);
+    const same = await diff(scenario('x', '[{ name: a }]'), scenario('y', '[{ name: a }, { name: b }]'), { replications: 2, threads: 1 });
+    expect(same.before.options).toBeUndefined();
+    expect(formatDiffText(same).split('\n')[0]).toMatch(/^lbsim diff: \S*x\.yaml \(round-robin\) → \S*y\.yaml \(round-robin\)$/);
+  });
+});
