@@ -122,6 +122,7 @@ function instanceView(shared: BackendView): BackendView & { inFlight: Int32Array
     ...(shared.priority === undefined ? {} : { priority: shared.priority }),
     ...(shared.locality === undefined ? {} : { locality: shared.locality }),
     ...(shared.backup === undefined ? {} : { backup: shared.backup }),
+    ...(shared.believed === undefined ? {} : { believed: shared.believed }),
     inFlight,
     queued,
     // The proxy's limits and queues are shared by every instance (as HAProxy threads share a server's).

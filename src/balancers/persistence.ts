@@ -18,10 +18,12 @@
  *   (a session cookie, the browser kept open). The idle clock restarts at every request
  *   here; HAProxy dates the cookie in its responses and may refresh that date less often,
  *   so there an idle cookie can end a little sooner.
- * - Not modelled: `option persist` (sending to a down server anyway), servers without a
- *   cookie value (every server sets one here), and a backup server's clients once the
- *   primaries are back (the balancer then sees the backup down, so they move; HAProxy
- *   would keep them while the backup runs).
+ * - A backup server's clients stay on it once the primaries are back, while it runs (the
+ *   cookie names a server that is up: HAProxy does not ask whether the balancer would
+ *   choose it), though the algorithm no longer sends it new clients. Read from haproxy
+ *   2.6.12: two primaries to maint and back, their clients stayed on the backup.
+ * - Not modelled: `option persist` (sending to a down server anyway) and servers without a
+ *   cookie value (every server sets one here).
  *
  * The table holds one entry per client seen (a Uint32Table: nothing is allocated per
  * request), so its memory follows the distinct clients, not the trace's
@@ -53,7 +55,8 @@ export function withPersistence(module: BalancerModule, p: Persistence): Balance
     description: `${module.description} (with session persistence)`,
     create(ctx: BalancerContext): Balancer {
       const inner = module.create(ctx);
-      const up = ctx.backends.up;
+      // A backup hidden while the primaries serve still runs: HAProxy keeps its clients (see above).
+      const up = ctx.backends.believed ?? ctx.backends.up;
       // Client → [server, when its pin was set, when last used].
       const table = new Uint32Table(3);
       const { maxIdleMs, maxLifeMs } = p;

@@ -65,6 +65,12 @@ export interface BackendView {
   readonly locality?: readonly string[];
   /** 1 for a backup server (a scenario's `backup: true`). Absent in hand-made views: none is. */
   readonly backup?: Uint8Array;
+  /**
+   * 1 when the backend is believed usable, before the backup rule hides backups while a
+   * primary serves (`up` is that and the rule). Absent in hand-made views: `up`. Session
+   * persistence reads it: HAProxy keeps a client's cookie to a running backup server.
+   */
+  readonly believed?: Uint8Array;
 }
 
 export interface BalancerContext {
@@ -91,8 +97,9 @@ export interface Balancer {
    * Picks the backend for request `request` (its sequence number) from client key `client`
    * and route key `route`. Returns a backend index, or -1 when no backend can take it (the
    * request is then rejected). Must not return a backend whose `up` is 0 (except Envoy in
-   * panic, which balances over every host). A backend that is not actually serving
-   * refuses the request at once.
+   * panic, which balances over every host, and session persistence, which keeps a client on
+   * a backup that is `believed` usable while hidden). A backend that is not actually
+   * serving refuses the request at once.
    */
   pick(request: number, client: number, route: number): number;
   /** Request number `request` was accepted by `backend` (it started service or joined its queue). */

@@ -68,6 +68,12 @@ export class BackendState implements BackendView {
   readonly priority: Int32Array;
   readonly locality: readonly string[];
   readonly backup: Uint8Array;
+  /**
+   * 1 when the balancer believes the backend usable, before the backup rule: a backup that
+   * runs while the primaries serve is 1 here and 0 in `up`. The same array as `up` unless
+   * the engine has server-health knobs (ServerHealth.believed).
+   */
+  believed: Uint8Array;
 
   private lines: SlotRings;
 
@@ -95,6 +101,7 @@ export class BackendState implements BackendView {
     this.priority = Int32Array.from(specs, (s) => s.priority ?? 0);
     this.locality = specs.map((s) => s.locality ?? '');
     this.backup = Uint8Array.from(specs, (s) => (s.backup === true ? 1 : 0));
+    this.believed = this.up;
   }
 
   /** Appends request slot `slot` to backend b's waiting line. */

@@ -113,7 +113,8 @@ export class Retries {
     const after = this.proxy.redispatchAfter;
     // C's % by a negative divisor tests multiples of its magnitude; by zero HAProxy would fault (SIGFPE): no interval then.
     const interval = after > 0 ? after : after < 0 ? Math.abs(this.proxy.retries + 1 + after) : 0;
-    return (interval > 0 && k % interval === 0) || (b >= 0 && bs.up[b] === 0) || (this.proxy.roundRobinKind && this.activeAboveOne());
+    // A server below RUNNING: believed down (a backup hidden behind the primaries still runs).
+    return (interval > 0 && k % interval === 0) || (b >= 0 && bs.believed[b] === 0) || (this.proxy.roundRobinKind && this.activeAboveOne());
   }
 
   /**

@@ -281,13 +281,15 @@ export class ProxySimulation extends Simulation {
   /**
    * Backend b may take queued requests: while it has fewer than maxconn open, the older of
    * its own queue's head and the backend queue's head (ProxyQueues.nextFor). The backend
-   * queue only while b is usable.
+   * queue only while the balancer may choose b (`up`, a weight); its own queue while it is
+   * believed usable: a backup hidden while the primaries serve still serves the requests
+   * persistence pinned to it (pendconn_grab_from_px refuses it the backend queue, not its own).
    */
   private drain(b: number): void {
     const bs = this.backends;
     const t = this.now;
-    if (bs.up[b] === 0) return;
-    const usable = bs.weight[b]! > 0;
+    if (bs.believed[b] === 0) return;
+    const usable = bs.up[b] === 1 && bs.weight[b]! > 0;
     while (bs.served[b]! < bs.maxconn[b]!) {
       const slot = this.queues.nextFor(b, usable);
       if (slot < 0) return;

@@ -101,6 +101,7 @@ export class Simulation {
       : null;
     // With health knobs the balancer is created seeing the (guessed) beliefs and hidden backups.
     this.health?.start(this.startMs);
+    if (this.health !== null) bs.believed = this.health.believed;
 
     this.balancer = options.balancer.create(balancerContext(bs, options.seed, balancerOptions, () => this.now, firstBackupRule));
     this.onDispatch = this.balancer.onDispatch?.bind(this.balancer);

@@ -6,6 +6,9 @@
  * clients: every request of a client goes to the server its previous one went to
  * unless that server was down or the cookie had expired.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { withPersistence } from '../../src/balancers/persistence.ts';
@@ -13,6 +16,7 @@ import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
 import { parseScenario } from '../../src/scenario/load.ts';
 import { simulateSync } from '../../src/simulate.ts';
 import { unsplittableReason } from '../../src/parallel/windows.ts';
+import { TraceWriter } from '../../src/traffic/lbt/writer.ts';
 import { contextFor, FakeBackends } from '../helpers/fake-backends.ts';
 
 const rr = BUILTIN_BALANCERS.get('round-robin')!;
@@ -74,6 +78,28 @@ describe('session persistence', () => {
     view.up[0] = 1;
     b.onBackendUp!(0);
     expect(seq('A D F G')).toBe('A:s2 D:s3 F:s3 G:s2');
+  });
+
+  it('a client pinned to a backup stays on it once the primaries are back, as haproxy 2.6.12 kept it (new clients go to the primaries)', () => {
+    // Read from haproxy 2.6.12 on loopback: `balance roundrobin`, `cookie SRV insert indirect
+    // nocache`, s1 and s2 with cookies and b1 `backup`, a cookie jar per client; A and B
+    // first, then s1 and s2 to maint (A and B move to b1), back to ready: A, B, C, D, A went
+    // to b1, b1, s1, s2, b1. Here through the engine: the primaries' outage, then the same
+    // order of clients; each request is counted where it was served.
+    const dir = mkdtempSync(join(tmpdir(), 'lbsim-persistence-backup-'));
+    const w = new TraceWriter(join(dir, 'clients.lbt'));
+    const [A, B, C, D] = [1, 2, 3, 4];
+    for (const [t, client] of [[0, A], [500, B], [2000, A], [2500, B], [4000, A], [4500, B], [5000, C], [5500, D], [6000, A]] as const) w.push(t, 1, client, 0, 0);
+    w.finish();
+    const run = (persistence: string) =>
+      simulateSync(
+        parseScenario(`name: backup\ntraffic: { trace: clients.lbt }\nbalancer: { algorithm: haproxy/roundrobin${persistence} }\nbackends:\n  - { name: s1, outages: [{ from: 1.5s, to: 3.5s }] }\n  - { name: s2, outages: [{ from: 1.5s, to: 3.5s }] }\n  - { name: b1, backup: true }\n`, { baseDir: dir, file: 'backup.yaml' }),
+        BUILTIN_BALANCERS.get('haproxy/roundrobin')!,
+      ).backends.map((b) => [b.name, b.requests]);
+    // s1: A, C; s2: B, D; b1: A and B during the outage, and A, B, A after it.
+    expect(run(', persistence: {}')).toEqual([['s1', 2], ['s2', 2], ['b1', 5]]);
+    // Without persistence the backup serves the outage only.
+    expect(run('')).toEqual([['s1', 4], ['s2', 3], ['b1', 2]]);
   });
 
   it('max_idle ends a cookie unused for longer; max_life one set longer ago, however often it is used', () => {
