@@ -22,8 +22,11 @@
  *   cookie names a server that is up: HAProxy does not ask whether the balancer would
  *   choose it), though the algorithm no longer sends it new clients. Read from haproxy
  *   2.6.12: two primaries to maint and back, their clients stayed on the backup.
- * - Not modelled: `option persist` (sending to a down server anyway) and servers without a
- *   cookie value (every server sets one here).
+ * - `without_cookie` (HAProxy servers with no `cookie` value): a server that sets no
+ *   cookie leaves the client's cookie as it was: a new client stays unpinned (its next
+ *   request is balanced afresh), and a client whose server was down, sent there, goes back
+ *   to that server once it returns. Read from haproxy 2.6.12 (test/balancers/persistence.test.ts).
+ * - Not modelled: `option persist` (sending to a down server anyway).
  *
  * The table holds one entry per client seen (a Uint32Table: nothing is allocated per
  * request), so its memory follows the distinct clients, not the trace's
@@ -41,11 +44,16 @@ export interface Persistence {
   maxIdleMs: number;
   /** A cookie set longer ago than this is ignored, ms. @default Infinity */
   maxLifeMs: number;
+  /**
+   * Servers that set no cookie (HAProxy servers without a `cookie` value): a client sent
+   * there keeps the cookie it had, or stays without one. @default [] (every server sets one)
+   */
+  withoutCookie: readonly string[];
 }
 
-/** Persistence with these limits, each absent one none (a pin lasts the run). */
-export function persistenceOf(limits: { maxIdleMs?: number | undefined; maxLifeMs?: number | undefined }): Persistence {
-  return { maxIdleMs: limits.maxIdleMs ?? Number.POSITIVE_INFINITY, maxLifeMs: limits.maxLifeMs ?? Number.POSITIVE_INFINITY };
+/** Persistence with these limits, each absent one none (a pin lasts the run), every server setting a cookie unless listed. */
+export function persistenceOf(limits: { maxIdleMs?: number | undefined; maxLifeMs?: number | undefined; withoutCookie?: readonly string[] | undefined }): Persistence {
+  return { maxIdleMs: limits.maxIdleMs ?? Number.POSITIVE_INFINITY, maxLifeMs: limits.maxLifeMs ?? Number.POSITIVE_INFINITY, withoutCookie: limits.withoutCookie ?? [] };
 }
 
 /** `module` behind session persistence (see above); the algorithm keeps its own hooks. */
@@ -55,6 +63,8 @@ export function withPersistence(module: BalancerModule, p: Persistence): Balance
     description: `${module.description} (with session persistence)`,
     create(ctx: BalancerContext): Balancer {
       const inner = module.create(ctx);
+      // 1 for a server that sets no cookie: choosing it leaves the client's pin as it was.
+      const noCookie = Uint8Array.from(ctx.backends.names, (name) => (p.withoutCookie.includes(name) ? 1 : 0));
       // A backup hidden while the primaries serve still runs: HAProxy keeps its clients (see above).
       const up = ctx.backends.believed ?? ctx.backends.up;
       // Client → [server, when its pin was set, when last used].
@@ -73,7 +83,7 @@ export function withPersistence(module: BalancerModule, p: Persistence): Balance
             }
           }
           const chosen = inner.pick(request, client, route);
-          if (chosen >= 0) {
+          if (chosen >= 0 && noCookie[chosen] === 0) {
             const j = 3 * table.slotFor(client);
             const v = table.values;
             v[j] = chosen;

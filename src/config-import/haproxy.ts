@@ -268,11 +268,11 @@ const COOKIE_ARGS = new Set(['domain', 'maxidle', 'maxlife', 'attr']);
  * balancer.persistence (src/balancers/persistence.ts). HAProxy pins a client to a server
  * only if the server has a cookie value; with none, no client is pinned.
  */
-function persistenceOf(c: { words: string[]; at: string }, servers: ImportedServer[], warnings: string[]): { maxIdleMs?: number; maxLifeMs?: number } | undefined {
+function persistenceOf(c: { words: string[]; at: string }, servers: ImportedServer[], warnings: string[]): { maxIdleMs?: number; maxLifeMs?: number; withoutCookie?: string[] } | undefined {
   const [name, ...rest] = c.words;
   // cfgparse-listen.c: "'cookie' expects <cookie_name> as argument."
   if (name === undefined) throw new LbsimError('SCENARIO_INVALID', `${c.at}: 'cookie' expects <cookie_name> as argument (HAProxy 2.6 refuses to start)`);
-  const out: { maxIdleMs?: number; maxLifeMs?: number } = {};
+  const out: { maxIdleMs?: number; maxLifeMs?: number; withoutCookie?: string[] } = {};
   for (let i = 0; i < rest.length; i++) {
     const k = rest[i]!;
     if (!COOKIE_ARGS.has(k)) continue;
@@ -288,7 +288,8 @@ function persistenceOf(c: { words: string[]; at: string }, servers: ImportedServ
     warnings.push(`${c.at}: cookie ${name}: no server has a cookie value, so HAProxy pins no client to a server; persistence not simulated`);
     return undefined;
   }
-  if (without.length > 0) warnings.push(`${c.at}: cookie ${name}: ${without.join(', ')} ${without.length === 1 ? 'has' : 'have'} no cookie value: HAProxy re-balances the clients it sends there on every request; lbsim pins them as it pins the others`);
+  // A server without a value sets no cookie: its clients keep the cookie they had (persistence.withoutCookie).
+  if (without.length > 0) out.withoutCookie = without;
   return out;
 }
 

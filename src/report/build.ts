@@ -7,6 +7,7 @@ import { usesServerHealth } from '../engine/server-health.ts';
 import { createHistogram, summarize } from '../metrics/histogram.ts';
 import { instantUs } from '../metrics/recorder.ts';
 import { type RunMetrics, rowCount } from '../metrics/run-metrics.ts';
+import type { Persistence } from '../balancers/persistence.ts';
 import type { Scenario } from '../scenario/load.ts';
 import { type BackendReport, type BackendSeries, type OverloadRange, type Report, REPORT_SCHEMA_VERSION, type TimeSeries } from './types.ts';
 
@@ -91,7 +92,7 @@ export function buildReport({ scenario, seed, algorithm, metrics }: ReportInput)
     scenario: scenario.name,
     seed,
     algorithm,
-    ...(scenario.persistence === undefined ? {} : { persistence: { maxIdle: finiteOrNull(scenario.persistence.maxIdleMs), maxLife: finiteOrNull(scenario.persistence.maxLifeMs) } }),
+    ...(scenario.persistence === undefined ? {} : { persistence: persistenceOfReport(scenario.persistence) }),
     start: scenario.startEpochMs === undefined ? null : new Date(scenario.startEpochMs).toISOString(),
     duration: scenario.durationMs,
     warmup: scenario.warmupMs,
@@ -236,3 +237,8 @@ export function overloadRanges(ts: TimeSeries): OverloadRange[] {
 }
 
 const finiteOrNull = (ms: number): number | null => (Number.isFinite(ms) ? ms : null);
+
+/** The report's `persistence`: limits in ms (null: none), and the servers that set no cookie when there are any. */
+function persistenceOfReport(p: Persistence): Report['persistence'] {
+  return { maxIdle: finiteOrNull(p.maxIdleMs), maxLife: finiteOrNull(p.maxLifeMs), ...(p.withoutCookie.length === 0 ? {} : { withoutCookie: [...p.withoutCookie] }) };
+}

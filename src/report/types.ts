@@ -96,8 +96,11 @@ export interface Report {
   scenario: string;
   seed: number;
   algorithm: string;
-  /** Session persistence in front of the algorithm (balancer.persistence), ms, null for no limit; absent without it. */
-  persistence?: { maxIdle: number | null; maxLife: number | null };
+  /**
+   * Session persistence in front of the algorithm (balancer.persistence), ms, null for no
+   * limit; `withoutCookie`, the servers that set no cookie, when there are any. Absent without it.
+   */
+  persistence?: { maxIdle: number | null; maxLife: number | null; withoutCookie?: string[] };
   /** ISO-8601 wall-clock time of t = 0 when the scenario sets `start`. */
   start: string | null;
   duration: number;

@@ -157,7 +157,16 @@ export function parseScenario(text: string, options: ParseOptions = {}): Scenari
   }
   checkBalancerFile(scenario, file, doc, lines);
   checkBalancerOptions(scenario, file, doc, (path) => lineOf(doc, lines, path));
+  checkWithoutCookie(scenario, file, lineOf(doc, lines, ['balancer', 'persistence', 'without_cookie']));
   return scenario;
+}
+
+/** balancer.persistence.without_cookie names backends: one that is not is an error at its line. */
+function checkWithoutCookie(scenario: Scenario, file: string, line: number | undefined): void {
+  const names = new Set(scenario.backends.map((b) => b.name));
+  const unknown = (scenario.persistence?.withoutCookie ?? []).filter((n) => !names.has(n));
+  if (unknown.length === 0) return;
+  throw new LbsimError('SCENARIO_INVALID', `${file}${line ? `:${line}` : ''}: balancer.persistence.without_cookie: ${unknown.map((n) => `'${n}'`).join(', ')} ${unknown.length === 1 ? 'is not a backend' : 'are not backends'}; expected names of backends (${[...names].slice(0, 8).join(', ')}${names.size > 8 ? ', ...' : ''})`);
 }
 
 /**
@@ -202,8 +211,8 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
   let persistence: Persistence | undefined;
   for (const [k, v] of Object.entries(rest)) {
     if (k === 'persistence') {
-      const p = v as { max_idle?: number; max_life?: number } | undefined;
-      if (p !== undefined) persistence = persistenceOf({ maxIdleMs: p.max_idle, maxLifeMs: p.max_life });
+      const p = v as { max_idle?: number; max_life?: number; without_cookie?: string[] } | undefined;
+      if (p !== undefined) persistence = persistenceOf({ maxIdleMs: p.max_idle, maxLifeMs: p.max_life, withoutCookie: p.without_cookie });
     } else if (!(PROXY_KEYS as readonly string[]).includes(k)) section[k] = v;
     else if (v !== undefined) proxyFields[k] = v;
   }

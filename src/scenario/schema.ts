@@ -253,8 +253,10 @@ export const scenarioSchema = z
             by: z.literal('client', { error: 'expected client (the client key stands for the browser holding the cookie)' }).default('client'),
             max_idle: positiveDuration.optional(),
             max_life: positiveDuration.optional(),
+            /** Servers that set no cookie (HAProxy servers without a `cookie` value), by backend name. */
+            without_cookie: z.array(z.string()).optional(),
           },
-          { error: "expected { by: client, max_idle: 30m, max_life: 8h } (each optional): HAProxy's cookie persistence" },
+          { error: "expected { by: client, max_idle: 30m, max_life: 8h, without_cookie: [names] } (each optional): HAProxy's cookie persistence" },
         )
         .optional(),
       ...PROXY_FIELDS,

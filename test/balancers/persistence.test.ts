@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { withPersistence } from '../../src/balancers/persistence.ts';
+import { persistenceOf, withPersistence } from '../../src/balancers/persistence.ts';
 import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
 import { parseScenario } from '../../src/scenario/load.ts';
 import { simulateSync } from '../../src/simulate.ts';
@@ -22,7 +22,8 @@ import { contextFor, FakeBackends } from '../helpers/fake-backends.ts';
 const rr = BUILTIN_BALANCERS.get('round-robin')!;
 const INF = Number.POSITIVE_INFINITY;
 
-function sticky(backends: number, p = { maxIdleMs: INF, maxLifeMs: INF }) {
+function sticky(backends: number, limits: { maxIdleMs?: number; maxLifeMs?: number; withoutCookie?: string[] } = {}) {
+  const p = persistenceOf(limits);
   const view = new FakeBackends(Array.from({ length: backends }, () => ({ weight: 1, up: true, inFlight: 0 })));
   let now = 0;
   const b = withPersistence(rr, p).create(contextFor(view, 1, {}, () => now));
@@ -63,7 +64,7 @@ describe('session persistence', () => {
     // `stick-table type ip ... expire 30m` + `stick on src`, the clients on their own
     // loopback addresses, gave the same sequence.
     const view = new FakeBackends([1, 2, 3].map(() => ({ weight: 1, up: true, inFlight: 0 })));
-    const b = withPersistence(BUILTIN_BALANCERS.get('haproxy/roundrobin')!, { maxIdleMs: INF, maxLifeMs: INF }).create(contextFor(view, 1));
+    const b = withPersistence(BUILTIN_BALANCERS.get('haproxy/roundrobin')!, { maxIdleMs: INF, maxLifeMs: INF, withoutCookie: [] }).create(contextFor(view, 1));
     const ids = new Map<string, number>();
     let request = 0;
     const seq = (clients: string) =>
@@ -78,6 +79,29 @@ describe('session persistence', () => {
     view.up[0] = 1;
     b.onBackendUp!(0);
     expect(seq('A D F G')).toBe('A:s2 D:s3 F:s3 G:s2');
+  });
+
+  it('a server without a cookie value leaves its clients unpinned, as haproxy 2.6.12 did (cookie SRV insert, s1 s2 with values, spare without)', () => {
+    // Read from haproxy 2.6.12 on loopback (`balance roundrobin`, `cookie SRV insert indirect
+    // nocache`, a cookie jar per client, s1 to maint and back with the runtime API).
+    const view = new FakeBackends([1, 2, 3].map(() => ({ weight: 1, up: true, inFlight: 0 })));
+    const b = withPersistence(BUILTIN_BALANCERS.get('haproxy/roundrobin')!, persistenceOf({ withoutCookie: [view.names[2]!] })).create(contextFor(view, 1));
+    const ids = new Map<string, number>();
+    let request = 0;
+    const name = ['s1', 's2', 'spare'];
+    const seq = (clients: string) =>
+      clients
+        .split(' ')
+        .map((c) => `${c}:${name[b.pick(request++, ids.get(c) ?? (ids.set(c, ids.size), ids.size - 1), 0)]}`)
+        .join(' ');
+    // C, served by spare, gets no cookie: its next request is balanced afresh (s1), and pinned there.
+    expect(seq('A B C A B C C C')).toBe('A:s1 B:s2 C:spare A:s1 B:s2 C:s1 C:s1 C:s1');
+    view.up[0] = 0;
+    b.onBackendDown!(0);
+    expect(seq('A D')).toBe('A:s2 D:spare');
+    view.up[0] = 1;
+    b.onBackendUp!(0);
+    expect(seq('A A')).toBe('A:s2 A:s2');
   });
 
   it('a client pinned to a backup stays on it once the primaries are back, as haproxy 2.6.12 kept it (new clients go to the primaries)', () => {
@@ -141,7 +165,7 @@ describe('session persistence', () => {
   it('a whole run: pinned clients change the shares; the run is not split; a wrong persistence key is an error', () => {
     const yaml = (p: string) => `name: p\nseed: 2\nduration: 20s\ntraffic: { synthetic: { rate: 400/s, service: { distribution: exponential, mean: 5ms }, clients: { count: 30, skew: 1.2 } } }\nbalancer: { algorithm: least-connections${p} }\nbackends: [{ name: a, concurrency: 2 }, { name: b, concurrency: 2 }, { name: c, concurrency: 2 }]\n`;
     const on = parseScenario(yaml(', persistence: { max_idle: 1h }'));
-    expect(on.persistence).toEqual({ maxIdleMs: 3_600_000, maxLifeMs: INF });
+    expect(on.persistence).toEqual({ maxIdleMs: 3_600_000, maxLifeMs: INF, withoutCookie: [] });
     expect(unsplittableReason(on)).toMatch(/session persistence keeps every client's server/);
     expect(unsplittableReason(parseScenario(yaml('')))).toBeUndefined();
     // 30 clients, skewed: least-connections alone spreads each client over every server; pinned, the shares follow the clients.
@@ -152,5 +176,10 @@ describe('session persistence', () => {
     expect(Math.max(...pinned) - Math.min(...pinned)).toBeGreaterThan(Math.max(...free) - Math.min(...free));
     expect(() => parseScenario(yaml(', persistence: { by: route }'))).toThrow(/balancer\.persistence\.by: expected client/);
     expect(() => parseScenario(yaml(', persistence: { max_idel: 1h }'))).toThrow(/persistence/);
+    // without_cookie names backends, and the report says which.
+    expect(() => parseScenario(yaml(', persistence: { without_cookie: [a, spare] }'))).toThrow(/^<scenario>:\d+: balancer\.persistence\.without_cookie: 'spare' is not a backend; expected names of backends \(a, b, c\)/);
+    const withSpare = parseScenario(yaml(', persistence: { without_cookie: [c] }'));
+    expect(simulateSync(withSpare, BUILTIN_BALANCERS.get('least-connections')!).persistence).toEqual({ maxIdle: null, maxLife: null, withoutCookie: ['c'] });
+    expect(simulateSync(on, BUILTIN_BALANCERS.get('least-connections')!).persistence).toEqual({ maxIdle: 3_600_000, maxLife: null });
   });
 });

@@ -37,10 +37,9 @@ describe('haproxy.cfg', () => {
   });
   it('warns, with file and line, about what it does not model', () => {
     has(app.warnings, /haproxy\.cfg:30: 'http-check expect status 200' not understood/);
-    // Cookie persistence is simulated (balancer.persistence); the backup server without a cookie value is the one note.
-    has(app.warnings, /haproxy\.cfg:31: cookie SRV: spare has no cookie value/);
-    expect(app.warnings.filter((w) => /cookie w1|'cookie SRV/.test(w))).toEqual([]);
-    expect(app.settings.persistence).toEqual({});
+    // Cookie persistence is simulated (balancer.persistence), the backup server without a cookie value too (it pins no one).
+    expect(app.warnings.filter((w) => /cookie/.test(w))).toEqual([]);
+    expect(app.settings.persistence).toEqual({ withoutCookie: ['spare'] });
     // maxconn, timeout queue, retries and redispatch are simulated now (the proxy layer): no warning.
     expect(app.warnings.filter((w) => /maxconn|queueTimeoutMs|retries|redispatch/.test(w))).toEqual([]);
     // backup, slowstart and check inter rise fall are simulated now: no warning names them
@@ -85,8 +84,8 @@ describe('haproxy.cfg', () => {
     expect(cfg('cookie SRV insert maxidle 3600').settings.persistence).toEqual({ maxIdleMs: 3_600_000 });
     expect(cfg('cookie SRV prefix').settings.persistence).toEqual({});
     const some = cfg('cookie SRV insert', '  server s1 1.1.1.1:80 cookie a\n  server s2 1.1.1.2:80\n');
-    expect(some.settings.persistence).toEqual({});
-    has(some.warnings, /^c\.cfg:3: cookie SRV: s2 has no cookie value: HAProxy re-balances the clients it sends there on every request; lbsim pins them/);
+    // s2 sets no cookie: a client it serves keeps the cookie it had (persistence.withoutCookie), no warning.
+    expect([some.settings.persistence, some.warnings]).toEqual([{ withoutCookie: ['s2'] }, []]);
     const none = cfg('cookie SRV insert', '  server s1 1.1.1.1:80\n');
     expect(none.settings.persistence).toBeUndefined();
     has(none.warnings, /^c\.cfg:3: cookie SRV: no server has a cookie value, so HAProxy pins no client to a server; persistence not simulated/);
@@ -432,8 +431,8 @@ describe('scenario loader: balancer.from', () => {
     const s = parseScenario(text, { file: 's.yaml', baseDir: dir });
     expect(s.balancer.algorithm).toBe('haproxy/leastconn');
     expect(s.backends.map((b) => b.weight)).toEqual([100, 100, 50, 100]);
-    expect(s.balancer.imported?.warnings.some((w) => /cookie/.test(w))).toBe(true);
-    expect(s.persistence).toEqual({ maxIdleMs: Number.POSITIVE_INFINITY, maxLifeMs: Number.POSITIVE_INFINITY });
+    expect(s.balancer.imported?.warnings.some((w) => /cookie/.test(w))).toBe(false);
+    expect(s.persistence).toEqual({ maxIdleMs: Number.POSITIVE_INFINITY, maxLifeMs: Number.POSITIVE_INFINITY, withoutCookie: ['spare'] });
     const report = simulateSync(s, await loadBalancerModule(s.balancer.algorithm, s.baseDir));
     expect(report.algorithm).toBe('haproxy/leastconn');
     // spare is a backup: no traffic while the three active servers are up
