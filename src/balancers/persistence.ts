@@ -22,10 +22,10 @@
  *   cookie names a server that is up: HAProxy does not ask whether the balancer would
  *   choose it), though the algorithm no longer sends it new clients. Read from haproxy
  *   2.6.12: two primaries to maint and back, their clients stayed on the backup.
- * - `without_cookie` (HAProxy servers with no `cookie` value): a server that sets no
- *   cookie leaves the client's cookie as it was: a new client stays unpinned (its next
- *   request is balanced afresh), and a client whose server was down, sent there, goes back
- *   to that server once it returns. Read from haproxy 2.6.12 (test/balancers/persistence.test.ts).
+ * - `without_cookie` (HAProxy servers with no `cookie` value): a balanced request such a
+ *   server answers unpins its client (HAProxy sends a cookie removal), so the client's
+ *   next request is balanced afresh — a client whose server was down, sent there, does not
+ *   go back to it. Read from haproxy 2.6.12 (test/balancers/persistence.test.ts).
  * - Not modelled: `option persist` (sending to a down server anyway).
  *
  * The table holds one entry per client seen (a Uint32Table: nothing is allocated per
@@ -83,7 +83,12 @@ export function withPersistence(module: BalancerModule, p: Persistence): Balance
             }
           }
           const chosen = inner.pick(request, client, route);
-          if (chosen >= 0 && noCookie[chosen] === 0) {
+          if (chosen >= 0 && noCookie[chosen] === 1) {
+            // A server without a cookie answers a balanced request with a cookie removal
+            // (http_ana.c: "servers which don't have cookies ... will return a full cookie
+            // removal request"): the client is unpinned. NaN fails every age test.
+            if (i >= 0) table.values[3 * i + 2] = Number.NaN;
+          } else if (chosen >= 0) {
             const j = 3 * table.slotFor(client);
             const v = table.values;
             v[j] = chosen;

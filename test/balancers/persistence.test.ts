@@ -81,7 +81,7 @@ describe('session persistence', () => {
     expect(seq('A D F G')).toBe('A:s2 D:s3 F:s3 G:s2');
   });
 
-  it('a server without a cookie value leaves its clients unpinned, as haproxy 2.6.12 did (cookie SRV insert, s1 s2 with values, spare without)', () => {
+  it('a server without a cookie value unpins the clients it serves, as haproxy 2.6.12 did (cookie SRV insert, s1 s2 with values, spare without)', () => {
     // Read from haproxy 2.6.12 on loopback (`balance roundrobin`, `cookie SRV insert indirect
     // nocache`, a cookie jar per client, s1 to maint and back with the runtime API).
     const view = new FakeBackends([1, 2, 3].map(() => ({ weight: 1, up: true, inFlight: 0 })));
@@ -102,6 +102,17 @@ describe('session persistence', () => {
     view.up[0] = 1;
     b.onBackendUp!(0);
     expect(seq('A A')).toBe('A:s2 A:s2');
+    // A second run: A pinned to s1, s1 to maint, A balanced to spare, which answers with a
+    // cookie removal (http_ana.c); s1 back, A is balanced afresh (to s2) and stays there.
+    const again = withPersistence(BUILTIN_BALANCERS.get('haproxy/roundrobin')!, persistenceOf({ withoutCookie: [view.names[2]!] })).create(contextFor(view, 1));
+    const pick = (client: number) => name[again.pick(request++, client, 0)];
+    expect([pick(10), pick(11)]).toEqual(['s1', 's2']);
+    view.up[0] = 0;
+    again.onBackendDown!(0);
+    expect(pick(10)).toBe('spare');
+    view.up[0] = 1;
+    again.onBackendUp!(0);
+    expect([pick(10), pick(10)]).toEqual(['s2', 's2']);
   });
 
   it('a client pinned to a backup stays on it once the primaries are back, as haproxy 2.6.12 kept it (new clients go to the primaries)', () => {
