@@ -45,8 +45,8 @@ export interface Persistence {
   /** A cookie set longer ago than this is ignored, ms. @default Infinity */
   maxLifeMs: number;
   /**
-   * Servers that set no cookie (HAProxy servers without a `cookie` value): a client sent
-   * there keeps the cookie it had, or stays without one. @default [] (every server sets one)
+   * Servers that set no cookie (HAProxy servers without a `cookie` value): a client
+   * balanced there loses its pin. @default [] (every server sets one)
    */
   withoutCookie: readonly string[];
 }

@@ -288,7 +288,7 @@ function persistenceOf(c: { words: string[]; at: string }, servers: ImportedServ
     warnings.push(`${c.at}: cookie ${name}: no server has a cookie value, so HAProxy pins no client to a server; persistence not simulated`);
     return undefined;
   }
-  // A server without a value sets no cookie: its clients keep the cookie they had (persistence.withoutCookie).
+  // A server without a value sets no cookie and unpins the clients it serves (persistence.withoutCookie).
   if (without.length > 0) out.withoutCookie = without;
   return out;
 }
