@@ -52,6 +52,20 @@ const WEIGHT_BLIND = new Set(['round-robin', 'least-connections', 'random', 'pow
 /** Algorithms that steer by live load, so shares follow capacity rather than configuration. */
 const LOAD_AWARE = /least|leastconn|power-of-two|p2c|ewma/i;
 
+/**
+ * How `algorithm` with these options sends a whole client to one server by hashing its
+ * address (no bound on a server's load), if it does: its field, and what would bound it.
+ * Envoy ring hash / Maglev by client and HAProxy `balance source` without
+ * `hash_balance_factor`; nginx `ip_hash` and `hash $remote_addr`.
+ */
+function clientHash(algorithm: string, options: Readonly<Record<string, unknown>>): { field: string; bound: string } | undefined {
+  const unbounded = options.hash_balance_factor === undefined || options.hash_balance_factor === 0;
+  if ((algorithm === 'envoy/ring_hash' || algorithm === 'envoy/maglev') && options.hash_key === 'client' && unbounded) return { field: 'hash_key', bound: ' (Envoy\'s hash_balance_factor caps a host\'s share of the requests in flight)' };
+  if (algorithm === 'haproxy/source' && unbounded) return { field: 'algorithm', bound: options.hash_type === 'consistent' ? ' (HAProxy\'s hash-balance-factor caps it)' : ' (with hash-type consistent, HAProxy\'s hash-balance-factor caps it)' };
+  if (algorithm === 'nginx/ip_hash' || (algorithm === 'nginx/hash' && options.key === 'client')) return { field: 'algorithm', bound: '' };
+  return undefined;
+}
+
 export interface Validation {
   file: string;
   findings: Finding[];
@@ -177,17 +191,20 @@ function checkScenario(scenario: Scenario, text: string, file: string, options: 
     }
   }
 
-  // Session persistence pins whole clients: the heaviest one's traffic lands on one server.
+  // Session persistence pins whole clients, and hashing by client sends each to one server:
+  // the heaviest one's traffic lands on one server.
   const clients = scenario.traffic.kind === 'synthetic' ? scenario.traffic.clients : undefined;
-  if (scenario.persistence !== undefined && clients !== undefined) {
+  const hashed = clientHash(algorithm, scenario.balancer.options);
+  const whole = scenario.persistence !== undefined ? { by: 'persistence pins', path: ['balancer', 'persistence'], bound: '' } : hashed === undefined ? undefined : { by: `${algorithm} hashes by client and sends`, path: ['balancer', hashed.field], bound: hashed.bound };
+  if (whole !== undefined && clients !== undefined) {
     const steadyCount = steady.filter(Boolean).length;
-    if (clients.count < steadyCount) add('warning', ['balancer', 'persistence'], `persistence pins each of the ${clients.count} client${clients.count === 1 ? '' : 's'} to one server: at most ${clients.count} of the ${steadyCount} backends get traffic`);
+    if (clients.count < steadyCount) add('warning', whole.path, `${whole.by} each of the ${clients.count} client${clients.count === 1 ? '' : 's'} to one server: at most ${clients.count} of the ${steadyCount} backends get traffic`);
     const heaviest = new ZipfSampler(clients.count, clients.skew).probabilityOf(0);
     if (peak !== undefined && workMs !== undefined) {
       const load = peak * heaviest;
       const largest = Math.max(...bs.filter((_, i) => steady[i]).map(capacity));
-      if (load >= largest) add('error', ['balancer', 'persistence'], `persistence pins the heaviest client (${pct(heaviest)} of the traffic: ${clients.count} clients, skew ${clients.skew}) to one server: ${rate(load)} at peak, more than the largest backend's capacity ${rate(largest)}`);
-      else if (load >= o.highUtilization * largest) add('warning', ['balancer', 'persistence'], `persistence pins the heaviest client (${pct(heaviest)} of the traffic) to one server: ${rate(load)} at peak, utilization ${(load / largest).toFixed(2)} even on the largest backend`);
+      if (load >= largest) add('error', whole.path, `${whole.by} the heaviest client (${pct(heaviest)} of the traffic: ${clients.count} clients, skew ${clients.skew}) to one server: ${rate(load)} at peak, more than the largest backend's capacity ${rate(largest)}${whole.bound}`);
+      else if (load >= o.highUtilization * largest) add('warning', whole.path, `${whole.by} the heaviest client (${pct(heaviest)} of the traffic) to one server: ${rate(load)} at peak, utilization ${(load / largest).toFixed(2)} even on the largest backend${whole.bound}`);
     }
   }
 

@@ -43,6 +43,23 @@ describe('validate', () => {
     expect(found(sticky('{ count: 2, skew: 0 }'))).toEqual(['balancer.persistence:warning: persistence pins each of the 2 clients to one server: at most 2 of the 4 backends get traffic']);
   });
 
+  it('hashing by client sends the heaviest client to one server too: the same check, and what would bound it; none with a bound', () => {
+    const hashed = (balancer: string, rate = '200/s') =>
+      base('  - { name: web, count: 4, concurrency: 2 }')
+        .replace('rate: 100/s', `rate: ${rate}`)
+        .replace('    service: { distribution: exponential, mean: 20ms }', '    service: { distribution: exponential, mean: 20ms }\n    clients: { count: 5, skew: 2 }')
+        .replace('{ algorithm: weighted-round-robin }', balancer);
+    const found = (text: string) => validateText(text, 'c.yaml').findings.map((f) => `${f.field}:${f.severity}: ${f.message}`);
+    const heavy = "the heaviest client (68% of the traffic: 5 clients, skew 2) to one server: 137/s at peak, more than the largest backend's capacity 100/s";
+    expect(found(hashed('{ algorithm: envoy/ring_hash, hash_key: client }'))).toEqual([`balancer.hash_key:error: envoy/ring_hash hashes by client and sends ${heavy} (Envoy's hash_balance_factor caps a host's share of the requests in flight)`]);
+    expect(found(hashed('{ algorithm: envoy/maglev, hash_key: client, hash_balance_factor: 150 }'))).toEqual([]);
+    expect(found(hashed('{ algorithm: envoy/ring_hash }'))).toEqual([]);
+    expect(found(hashed('{ algorithm: haproxy/source }'))).toEqual([`balancer.algorithm:error: haproxy/source hashes by client and sends ${heavy} (with hash-type consistent, HAProxy's hash-balance-factor caps it)`]);
+    expect(found(hashed('{ algorithm: haproxy/source, hash_type: consistent, hash_balance_factor: 125 }'))).toEqual([]);
+    expect(found(hashed('{ algorithm: nginx/ip_hash }'))).toEqual([`balancer.algorithm:error: nginx/ip_hash hashes by client and sends ${heavy}`]);
+    expect(found(hashed('{ algorithm: nginx/hash, key: client }', '130/s'))).toEqual(['balancer.algorithm:warning: nginx/hash hashes by client and sends the heaviest client (68% of the traffic) to one server: 88.8/s at peak, utilization 0.89 even on the largest backend']);
+  });
+
   it('flags backends that can never be picked and capacity below the peak', () => {
     const f = fields(base('  - { name: a, concurrency: 1 }\n  - { name: b, weight: 0 }\n  - { name: c, outages: [{ from: 0s, to: 10m }] }'));
     expect(f).toContain('9:backends[1].weight:warning');
