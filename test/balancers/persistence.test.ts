@@ -31,6 +31,31 @@ function sticky(backends: number, limits: { maxIdleMs?: number; maxLifeMs?: numb
   return { view, pick: (client: number, at = now) => ((now = at), b.pick(request++, client, 0)) };
 }
 
+/**
+ * haproxy/roundrobin behind persistence over servers s1, s2 and a third, driven as the live
+ * haproxy runs were: `seq('A B A')` names each client's server; `setUp(i, false)` sends
+ * server i to maint. A third named `spare` has no cookie value (without_cookie).
+ */
+function haproxyRun(third = 's3') {
+  const view = new FakeBackends([1, 2, 3].map(() => ({ weight: 1, up: true, inFlight: 0 })));
+  const names = ['s1', 's2', third];
+  const b = withPersistence(BUILTIN_BALANCERS.get('haproxy/roundrobin')!, persistenceOf(third === 'spare' ? { withoutCookie: [view.names[2]!] } : {})).create(contextFor(view, 1));
+  const ids = new Map<string, number>();
+  let request = 0;
+  return {
+    seq: (clients: string) =>
+      clients
+        .split(' ')
+        .map((c) => `${c}:${names[b.pick(request++, ids.get(c) ?? (ids.set(c, ids.size), ids.size - 1), 0)]}`)
+        .join(' '),
+    setUp(i: number, up: boolean) {
+      view.up[i] = up ? 1 : 0;
+      if (up) b.onBackendUp!(i);
+      else b.onBackendDown!(i);
+    },
+  };
+}
+
 describe('session persistence', () => {
   it('a client keeps its server, and the round robin does not move for it', () => {
     const s = sticky(3);
@@ -63,56 +88,31 @@ describe('session persistence', () => {
     // s1 set to maint and back with the runtime API (`set server app/s1 state maint|ready`).
     // `stick-table type ip ... expire 30m` + `stick on src`, the clients on their own
     // loopback addresses, gave the same sequence.
-    const view = new FakeBackends([1, 2, 3].map(() => ({ weight: 1, up: true, inFlight: 0 })));
-    const b = withPersistence(BUILTIN_BALANCERS.get('haproxy/roundrobin')!, { maxIdleMs: INF, maxLifeMs: INF, withoutCookie: [] }).create(contextFor(view, 1));
-    const ids = new Map<string, number>();
-    let request = 0;
-    const seq = (clients: string) =>
-      clients
-        .split(' ')
-        .map((c) => `${c}:s${b.pick(request++, ids.get(c) ?? (ids.set(c, ids.size), ids.size - 1), 0) + 1}`)
-        .join(' ');
-    expect(seq('A B A A C D')).toBe('A:s1 B:s2 A:s1 A:s1 C:s3 D:s1');
-    view.up[0] = 0;
-    b.onBackendDown!(0);
-    expect(seq('A D E')).toBe('A:s2 D:s3 E:s2');
-    view.up[0] = 1;
-    b.onBackendUp!(0);
-    expect(seq('A D F G')).toBe('A:s2 D:s3 F:s3 G:s2');
+    const h = haproxyRun();
+    expect(h.seq('A B A A C D')).toBe('A:s1 B:s2 A:s1 A:s1 C:s3 D:s1');
+    h.setUp(0, false);
+    expect(h.seq('A D E')).toBe('A:s2 D:s3 E:s2');
+    h.setUp(0, true);
+    expect(h.seq('A D F G')).toBe('A:s2 D:s3 F:s3 G:s2');
   });
 
   it('a server without a cookie value unpins the clients it serves, as haproxy 2.6.12 did (cookie SRV insert, s1 s2 with values, spare without)', () => {
-    // Read from haproxy 2.6.12 on loopback (`balance roundrobin`, `cookie SRV insert indirect
-    // nocache`, a cookie jar per client, s1 to maint and back with the runtime API).
-    const view = new FakeBackends([1, 2, 3].map(() => ({ weight: 1, up: true, inFlight: 0 })));
-    const b = withPersistence(BUILTIN_BALANCERS.get('haproxy/roundrobin')!, persistenceOf({ withoutCookie: [view.names[2]!] })).create(contextFor(view, 1));
-    const ids = new Map<string, number>();
-    let request = 0;
-    const name = ['s1', 's2', 'spare'];
-    const seq = (clients: string) =>
-      clients
-        .split(' ')
-        .map((c) => `${c}:${name[b.pick(request++, ids.get(c) ?? (ids.set(c, ids.size), ids.size - 1), 0)]}`)
-        .join(' ');
+    // Read from haproxy 2.6.12 on loopback, as above, the third server without a cookie value.
+    const h = haproxyRun('spare');
     // C, served by spare, gets no cookie: its next request is balanced afresh (s1), and pinned there.
-    expect(seq('A B C A B C C C')).toBe('A:s1 B:s2 C:spare A:s1 B:s2 C:s1 C:s1 C:s1');
-    view.up[0] = 0;
-    b.onBackendDown!(0);
-    expect(seq('A D')).toBe('A:s2 D:spare');
-    view.up[0] = 1;
-    b.onBackendUp!(0);
-    expect(seq('A A')).toBe('A:s2 A:s2');
+    expect(h.seq('A B C A B C C C')).toBe('A:s1 B:s2 C:spare A:s1 B:s2 C:s1 C:s1 C:s1');
+    h.setUp(0, false);
+    expect(h.seq('A D')).toBe('A:s2 D:spare');
+    h.setUp(0, true);
+    expect(h.seq('A A')).toBe('A:s2 A:s2');
     // A second run: A pinned to s1, s1 to maint, A balanced to spare, which answers with a
     // cookie removal (http_ana.c); s1 back, A is balanced afresh (to s2) and stays there.
-    const again = withPersistence(BUILTIN_BALANCERS.get('haproxy/roundrobin')!, persistenceOf({ withoutCookie: [view.names[2]!] })).create(contextFor(view, 1));
-    const pick = (client: number) => name[again.pick(request++, client, 0)];
-    expect([pick(10), pick(11)]).toEqual(['s1', 's2']);
-    view.up[0] = 0;
-    again.onBackendDown!(0);
-    expect(pick(10)).toBe('spare');
-    view.up[0] = 1;
-    again.onBackendUp!(0);
-    expect([pick(10), pick(10)]).toEqual(['s2', 's2']);
+    const again = haproxyRun('spare');
+    expect(again.seq('A B')).toBe('A:s1 B:s2');
+    again.setUp(0, false);
+    expect(again.seq('A')).toBe('A:spare');
+    again.setUp(0, true);
+    expect(again.seq('A A')).toBe('A:s2 A:s2');
   });
 
   it('a client pinned to a backup stays on it once the primaries are back, as haproxy 2.6.12 kept it (new clients go to the primaries)', () => {
