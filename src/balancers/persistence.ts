@@ -63,7 +63,7 @@ export function withPersistence(module: BalancerModule, p: Persistence): Balance
     description: `${module.description} (with session persistence)`,
     create(ctx: BalancerContext): Balancer {
       const inner = module.create(ctx);
-      // 1 for a server that sets no cookie: choosing it leaves the client's pin as it was.
+      // 1 for a server that sets no cookie: a client balanced there loses its pin.
       const noCookie = Uint8Array.from(ctx.backends.names, (name) => (p.withoutCookie.includes(name) ? 1 : 0));
       // A backup hidden while the primaries serve still runs: HAProxy keeps its clients (see above).
       const up = ctx.backends.believed ?? ctx.backends.up;
