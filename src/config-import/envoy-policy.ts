@@ -126,6 +126,9 @@ function typedPolicyOf(found: Obj, at: (path: string) => string, w: Warn): Balan
 function firstModelled(lbp: unknown, path: string, localityWeighted: boolean, at: (path: string) => string, w: Warn): BalancingPolicy | undefined {
   const policies = isObj(lbp) && Array.isArray(lbp.policies) ? lbp.policies : [];
   const passed: string[] = [];
+  const sayPassed = (taken: string) => {
+    if (passed.length > 0) w(path, `passed over ${passed.join(', ')} (not modelled); using the next, ${taken}, as if Envoy had no factory for them`);
+  };
   for (let i = 0; i < policies.length; i++) {
     const p = `${path}.policies[${i}].typed_extension_config`;
     const tec: unknown = isObj(policies[i]) ? (policies[i] as Obj).typed_extension_config : undefined;
@@ -133,14 +136,17 @@ function firstModelled(lbp: unknown, path: string, localityWeighted: boolean, at
     const type = String(config['@type'] ?? '').replace(/^.*\//, '');
     if (type === WRR_LOCALITY) {
       const inner = firstModelled(config.endpoint_picking_policy, `${p}.typed_config.endpoint_picking_policy`, true, at, w);
-      if (inner !== undefined) return inner;
+      if (inner !== undefined) {
+        sayPassed('WrrLocality');
+        return inner;
+      }
     }
     const algorithm = TYPED[type];
     if (algorithm === undefined) {
       passed.push(type === '' ? `policies[${i}] (no @type)` : type.replace(/^envoy\.extensions\.load_balancing_policies\./, ''));
       continue;
     }
-    if (passed.length > 0) w(path, `passed over ${passed.join(', ')} (not modelled); using the next, ${type.replace(/^.*\./, '')}, as if Envoy had no factory for them`);
+    sayPassed(type.replace(/^.*\./, ''));
     const result: BalancingPolicy = { algorithm, options: localityWeighted ? { locality_weighted_lb: true } : {}, policy: type.replace(/^.*\./, '') };
     fieldsOf(config, `${p}.typed_config`, result, at, w);
     return result;

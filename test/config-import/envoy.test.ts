@@ -284,6 +284,9 @@ describe('Envoy load_balancing_policy (typed extension policies)', () => {
     const inner = `{ "@type": type.googleapis.com/envoy.extensions.load_balancing_policies.wrr_locality.v3.WrrLocality, endpoint_picking_policy: { policies: [{ typed_extension_config: { name: rr, typed_config: ${T('round_robin.v3.RoundRobin')} } }] } }`;
     const r = importBalancerText(typed([inner]), 'e.yaml');
     expect([r.algorithm, r.options]).toEqual(['envoy/round_robin', { locality_weighted_lb: true }]);
+    const after = importBalancerText(typed([T('subset.v3.SubsetLoadBalancer'), inner]), 'e.yaml');
+    expect(after.options).toEqual({ locality_weighted_lb: true });
+    expect(after.warnings).toContainEqual(expect.stringMatching(/load_balancing_policy: passed over subset\.v3\.SubsetLoadBalancer \(not modelled\); using the next, WrrLocality/));
   });
 
   it('lb_policy beside it is ignored, as Envoy ignores it; a legacy config of another policy is ignored too', () => {
