@@ -14,6 +14,33 @@ export function withAlgorithm(s: Scenario, algorithm: string): Scenario {
   return { ...s, balancer: { algorithm, options: algorithm === s.balancer.algorithm ? s.balancer.options : {} } };
 }
 
+/**
+ * The scenario with balancer option `key` set to `value`, or removed (the algorithm's
+ * default) when `value` is undefined.
+ */
+export function withOption(s: Scenario, key: string, value: unknown): Scenario {
+  const options = { ...s.balancer.options };
+  if (value === undefined) delete options[key];
+  else options[key] = value;
+  return { ...s, balancer: { ...s.balancer, options } };
+}
+
+/**
+ * `KEY=V1,V2,...` (compare's --set): the option and its values, each a number, true or
+ * false, `default` (the option left out) or else a string.
+ */
+export function parseOptionValues(spec: string): { key: string; values: unknown[] } {
+  const m = /^([A-Za-z_][\w.-]*)=(.+)$/.exec(spec.trim());
+  if (m === null) throw new LbsimError('USAGE', `--set ${spec}: expected KEY=V1,V2,... such as hash_balance_factor=default,125,150`);
+  const values = m[2]!
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '')
+    .map((v) => (v === 'default' ? undefined : v === 'true' ? true : v === 'false' ? false : /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v));
+  if (values.length === 0) throw new LbsimError('USAGE', `--set ${spec}: expected at least one value after '='`);
+  return { key: m[1]!, values };
+}
+
 /** Peak arrival rate of the scenario's synthetic traffic, per second; undefined for recorded traffic. */
 export function peakRate(s: Scenario): number | undefined {
   const t = s.traffic as { kind: string; rate?: unknown };

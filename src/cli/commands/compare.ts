@@ -5,7 +5,9 @@ import { isLbsimError, LbsimError } from '../../errors.ts';
 import { loadScenario } from '../../scenario/load.ts';
 import { type Alternative, compare, COMPARE_DEFAULTS } from '../../workflows/compare.ts';
 import { formatComparisonJson, formatComparisonMarkdown, formatComparisonText } from '../../workflows/compare-format.ts';
-import { withAlgorithm } from '../../workflows/variants.ts';
+import { createSimulation } from '../../simulation-setup.ts';
+import type { TrafficSource } from '../../traffic/source.ts';
+import { parseOptionValues, withAlgorithm, withOption } from '../../workflows/variants.ts';
 import type { CliContext } from '../context.ts';
 import { addClusterOptions, type ClusterFlags, clusterOf } from '../cluster.ts';
 import { shouldUseTui } from '../tui.ts';
@@ -15,17 +17,21 @@ import { scenarioInputs } from '../inputs.ts';
 
 type Format = 'text' | 'json' | 'markdown';
 
+/** A traffic source with no request: the balancer is created, nothing runs. */
+const NO_TRAFFIC: TrafficSource = { endTime: 0, fill: (c) => void (c.count = 0) };
+
 export function compareCommand(ctx: CliContext): Command {
   return addThreadsOption(addClusterOptions(new Command('compare')))
     .description('run the same traffic through several algorithms (or scenario files) and compare them with 95% confidence intervals')
     .argument('<scenario...>', 'one scenario with --algorithms, or several scenario files to compare')
     .option('--algorithms <list>', 'comma-separated algorithms to run the scenario(s) through (see `lbsim algorithms`)')
+    .option('--set <key=values>', 'run each alternative with balancer option KEY at each of the comma-separated values (`default` leaves it out), e.g. hash_balance_factor=default,125,150')
     .option('--replications <n>', `independent replications per alternative (seeds seed..seed+n-1, the same for all)`, parsePositiveInt, COMPARE_DEFAULTS.replications)
     .option('--seed <n>', 'first seed (default: the first scenario’s)', parseSeed)
     .addOption(new Option('--format <format>', 'output').choices(['text', 'json', 'markdown']).default('text'))
     .option('-o, --out <file>', 'write the output to a file (atomically) instead of stdout')
     .option('--no-tui', 'never open the terminal comparison view')
-    .action(async (files: string[], opts: { algorithms?: string; replications: number; seed?: number; format: Format; out?: string; tui: boolean } & ClusterFlags & { threads?: number }) => {
+    .action(async (files: string[], opts: { algorithms?: string; set?: string; replications: number; seed?: number; format: Format; out?: string; tui: boolean } & ClusterFlags & { threads?: number }) => {
       checkOutputNotInput(opts.out, files);
       const scenarios = await Promise.all(files.map((f) => loadScenario(f)));
       const algorithms = opts.algorithms
@@ -33,13 +39,20 @@ export function compareCommand(ctx: CliContext): Command {
         .map((a) => a.trim())
         .filter((a) => a !== '');
       if (algorithms !== undefined && algorithms.length === 0) throw new LbsimError('USAGE', '--algorithms: expected a comma-separated list such as round-robin,least-connections');
-      const alternatives: Alternative[] = [];
+      let alternatives: Alternative[] = [];
       for (const [i, s] of scenarios.entries()) {
         const name = scenarios.length > 1 ? files[i]! : s.name;
         if (algorithms === undefined) alternatives.push({ label: scenarios.length > 1 ? name : s.balancer.algorithm, scenario: s });
         else for (const a of algorithms) alternatives.push({ label: scenarios.length > 1 ? `${name} · ${a}` : a, scenario: withAlgorithm(s, a) });
       }
-      if (alternatives.length < 2) throw new LbsimError('USAGE', 'nothing to compare: give --algorithms a,b or two or more scenario files');
+      // --set KEY=V1,V2: each alternative once per value of the option.
+      const set = opts.set === undefined ? undefined : parseOptionValues(opts.set);
+      if (set !== undefined) {
+        alternatives = alternatives.flatMap((a) =>
+          set.values.map((v) => ({ label: `${alternatives.length > 1 ? `${a.label} · ` : ''}${set.key}=${v === undefined ? 'default' : String(v)}`, scenario: withOption(a.scenario, set.key, v) })),
+        );
+      }
+      if (alternatives.length < 2) throw new LbsimError('USAGE', 'nothing to compare: give --algorithms a,b, --set KEY=V1,V2, or two or more scenario files');
       checkOutputNotInput(opts.out, alternatives.flatMap((a) => scenarioInputs(a.scenario)));
       // An unknown algorithm, or one without the scenario's Envoy priority levels, is bad input: say so before any run starts.
       for (const a of alternatives) {
@@ -51,6 +64,14 @@ export function compareCommand(ctx: CliContext): Command {
           checkPriorityLevels(a.scenario.backends, module);
         } catch (e) {
           throw opts.algorithms !== undefined && isLbsimError(e) ? new LbsimError(e.code, `--algorithms: ${a.scenario.balancer.algorithm}: ${e.message}`, { cause: e }) : e;
+        }
+        // A value --set gives that the algorithm refuses (hash_balance_factor=99): said before any run, naming --set.
+        if (set !== undefined) {
+          try {
+            createSimulation(a.scenario, module, a.scenario.seed, { startMs: 0, endMs: 0, firstRequest: 0, traffic: NO_TRAFFIC, trafficEndMs: 0 }).recorder.totals.destroy();
+          } catch (e) {
+            throw isLbsimError(e) ? new LbsimError(e.code, `--set: ${a.label}: ${e.message}`, { cause: e }) : e;
+          }
         }
       }
       const cluster = clusterOf(opts, ctx);
