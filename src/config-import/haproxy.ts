@@ -338,15 +338,46 @@ function retryOnOf(words: string[], where: string, warnings: string[]): ('refuse
   return [...out];
 }
 
+/**
+ * `balance hash EXPR` (HAProxy 2.6 get_server_expr: gen_hash() of the sample's bytes, then
+ * the map or the ring, as the other hash algorithms): the expressions lbsim's traffic
+ * carries, as the algorithm that hashes the same bytes. `path` is `balance uri`, `url`
+ * `balance uri whole` and `req.hdr(NAME)` `balance hdr(NAME)`: haproxy 2.6.12 chose the
+ * same servers for each pair (16 requests each, consistent hashing). `src` runs as
+ * `balance source`, which hashes the address otherwise (XOR of its words, not gen_hash of
+ * its bytes): the same spread, another server per client. Any other expression: undefined
+ * (not modelled, round robin with a warning, as HAProxy itself when the sample is absent).
+ */
+function hashExpressionOf(expr: string, where: string, warnings: string[]): { algorithm: string; options: Record<string, unknown> } | undefined {
+  if (expr === 'path') return { algorithm: 'haproxy/uri', options: {} };
+  if (expr === 'url') return { algorithm: 'haproxy/uri', options: { whole: true } };
+  const header = /^req\.hdr\((.+)\)$/.exec(expr);
+  if (header) {
+    warnings.push(`${where}: balance hash ${expr}: lbsim's traces hold no ${header[1]} header; haproxy/hdr hashes the route key (the path) instead, so requests are spread by path, not by ${header[1]}`);
+    return { algorithm: 'haproxy/hdr', options: {} };
+  }
+  if (expr === 'src') {
+    warnings.push(`${where}: balance hash src: run as balance source, which hashes the client's address otherwise (HAProxy's hash of src takes the address bytes through the hash function): the same spread, another server per client than in HAProxy`);
+    return { algorithm: 'haproxy/source', options: {} };
+  }
+  return undefined;
+}
+
 function algorithmOf(p: Pending, file: string, warnings: string[]): { algorithm: string; options: Record<string, unknown> } {
   const options: Record<string, unknown> = {};
-  const words = p.balance?.words ?? ['roundrobin'];
+  const words = [...(p.balance?.words ?? ['roundrobin'])];
   const where = p.balance?.at ?? file;
   const raw = words[0]!;
   let algorithm: string;
   const hdr = /^hdr\((.+)\)$/.exec(raw);
   const rnd = /^random(?:\((\d+)\))?$/.exec(raw);
-  if (hdr) {
+  const byExpr = raw === 'hash' && words[1] !== undefined ? hashExpressionOf(words[1], where, warnings) : undefined;
+  if (byExpr !== undefined) {
+    // `balance hash EXPR` (get_server_expr): the sample's bytes through the backend's hash; its expression is consumed.
+    algorithm = byExpr.algorithm;
+    Object.assign(options, byExpr.options);
+    words.splice(1, 1);
+  } else if (hdr) {
     algorithm = 'haproxy/hdr';
     warnings.push(`${where}: balance ${raw}: lbsim's traces hold no ${hdr[1]} header; haproxy/hdr hashes the route key (the path) instead, so requests are spread by path, not by ${hdr[1]}`);
   } else if (rnd) {

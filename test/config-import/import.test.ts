@@ -122,8 +122,17 @@ describe('what the proxy itself refuses to start with is an error, not a warning
   const cfg = (body: string) => () => importBalancerText(`defaults\n  mode http\nbackend b\n${body}`, 'h.cfg');
   it('HAProxy: an unknown balance algorithm names FILE:LINE and lists the known ones', () => {
     expect(cfg('  balance leestconn\n  server s1 1.1.1.1:80\n')).toThrow(/^h\.cfg:4: balance leestconn: unknown algorithm \(HAProxy 2\.6 refuses to start\); expected one of roundrobin, static-rr, leastconn, first, source, uri, url_param, hdr\(<name>\), random/);
-    // Valid in HAProxy but not modelled: still a warning (see above); balance hash (2.6) too.
-    expect(cfg('  balance hash path\n  server s1 1.1.1.1:80\n')().warnings.some((w) => /'balance hash path' is not modelled/.test(w))).toBe(true);
+    // Valid in HAProxy but not modelled: still a warning (see above); balance hash of an expression lbsim's traffic does not carry too.
+    expect(cfg('  balance hash req.cook(SID)\n  server s1 1.1.1.1:80\n')().warnings.some((w) => /'balance hash req\.cook\(SID\)' is not modelled; using haproxy\/roundrobin/.test(w))).toBe(true);
+    // balance hash path / url / req.hdr(N) hash the bytes balance uri / uri whole / hdr(N) hash (haproxy 2.6.12 chose alike).
+    const expr = (e: string) => {
+      const r = cfg(`  balance hash ${e}\n  hash-type consistent\n  server s1 1.1.1.1:80\n`)();
+      return [r.algorithm, r.options, r.warnings.length];
+    };
+    expect(expr('path')).toEqual(['haproxy/uri', { hash_type: 'consistent' }, 0]);
+    expect(expr('url')).toEqual(['haproxy/uri', { whole: true, hash_type: 'consistent' }, 0]);
+    expect(expr('req.hdr(x-user)')).toEqual(['haproxy/hdr', { hash_type: 'consistent' }, 1]);
+    expect(expr('src')).toEqual(['haproxy/source', { hash_type: 'consistent' }, 1]);
   });
   it('HAProxy: hash-balance-factor 1..100 or without a number; above 100 becomes the option of consistent hashing and random, from defaults too', () => {
     expect(cfg('  hash-balance-factor 100\n  server s1 1.1.1.1:80\n')).toThrow(/^h\.cfg:4: 'hash-balance-factor' must be 0 or greater than 100, got 100 \(HAProxy 2\.6 refuses to start\)/);
