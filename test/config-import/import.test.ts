@@ -244,6 +244,21 @@ describe('nginx.conf', () => {
   });
 });
 
+describe('Envoy bootstrap (listeners, routes, typed load_balancing_policy)', () => {
+  it('a typed Maglev cluster behind a cookie hash_policy: hash_key client, its bound, the passed-over policy named', () => {
+    const shop = importBalancerConfig(fixture('envoy-bootstrap.yaml'), { cluster: 'shop' });
+    expect([shop.algorithm, shop.options]).toEqual(['envoy/maglev', { table_size: 65537, hash_balance_factor: 150, hash_key: 'client' }]);
+    has(shop.warnings, /envoy-bootstrap\.yaml:32: clusters\[shop\]\.load_balancing_policy: passed over client_side_weighted_round_robin/);
+    has(shop.warnings, /envoy-bootstrap\.yaml:24: virtual host 'web', route 'cart', hash_policy\[0\]: cookie session: modelled as the client key/);
+    expect(shop.warnings).toHaveLength(2);
+  });
+  it('a ring hash cluster whose route has no hash_policy: hash_key random, said at the route', () => {
+    const statics = importBalancerConfig(fixture('envoy-bootstrap.yaml'), { cluster: 'static' });
+    expect([statics.algorithm, statics.options]).toEqual(['envoy/ring_hash', { hash_key: 'random' }]);
+    expect(statics.warnings).toEqual([expect.stringMatching(/^.*envoy-bootstrap\.yaml:27: virtual host 'web', route 'static' sends to this cluster with no hash_policy/)]);
+  });
+});
+
 describe('Envoy cluster YAML', () => {
   const app = importBalancerConfig(fixture('envoy-cluster.yaml'), { cluster: 'app' });
   it('reads policy, its options, endpoints and weights', () => {
