@@ -95,7 +95,10 @@ export class ProxySimulation extends Simulation {
         },
         onBackendDown: (b) => {
           inner.onBackendDown?.(b);
-          this.believedDown(b);
+          // A backup hidden again behind returning primaries still runs: HAProxy
+          // redistributes the queue of a server going down only (its own queue stays).
+          if (this.backends.believed[b] === 0) this.believedDown(b);
+          else this.backends.updateFull(b);
         },
       });
       health.onWarmupTick = (b) => this.warmedUp(b);

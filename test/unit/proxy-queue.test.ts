@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { backendSpecs, runProxy, traceLines } from '../helpers/proxy.ts';
+import { proxyOptions } from '../../src/scenario/load.ts';
 import { simulateObject } from '../helpers/simulate.ts';
 
 const at = (...times: number[]) => times.map((t) => ({ at: t, work: 10 }));
@@ -145,5 +146,21 @@ describe('validation', () => {
     expect(() =>
       simulateObject({ duration: '1s', traffic: { synthetic: { rate: 10, service: { distribution: 'constant', mean: 1 } } }, balancer: { algorithm: 'round-robin', timeout_queue: 'soon', retry_on: ['502'] }, backends: [{ name: 'a', maxconn: 0 }] }),
     ).toThrow(/balancer\.timeout_queue: expected a duration[\s\S]*balancer\.retry_on\[0\][\s\S]*backends\[0\]\.maxconn: expected a maxconn of at least 1/);
+  });
+});
+
+describe('a backup hidden again behind a returning primary keeps its own queue', () => {
+  it('the requests queued on it wait for it, as HAProxy redistributes the queue of a server going down only', () => {
+    // p down until 100 ms; the backup b (maxconn 1) serves; a hash puts r1 and r2 on b,
+    // full, so they queue on b itself. p returns at 100: b is hidden from the balancer but
+    // still runs, and its queue is served by it (process_srv_queue), not handed to p
+    // (pendconn_redistribute runs when a server goes down, which b does not).
+    const run = runProxy(
+      'haproxy/uri',
+      backendSpecs([{ name: 'p', outages: [{ from: 0, to: 100 }] }, { name: 'b', backup: true, maxconn: 1 }]),
+      proxyOptions({ redispatch: true }, 'haproxy/uri'),
+      [{ at: 10, work: 200 }, { at: 20, work: 10 }, { at: 30, work: 10 }],
+    );
+    expect(traceLines(run)).toEqual(['r0 b@10-210', 'r1 b@210-220', 'r2 b@220-230']);
   });
 });
