@@ -30,11 +30,11 @@ describe('std::mt19937', () => {
   });
 });
 
-/** A BoundedLoad over `active.length` equal hosts at level 0, their in-flight counts `active`. */
-function bounded(active: number[], factor: number): BoundedLoad {
+/** A BoundedLoad over `active.length` equal hosts at level 0, their in-flight counts `active` (`cached`: probe orders kept per hash). */
+function bounded(active: number[], factor: number, cached = false): BoundedLoad {
   const v = view(active.map(() => 1));
   v.inFlight.set(active);
-  const b = new BoundedLoad(v, factor);
+  const b = new BoundedLoad(v, factor, cached);
   b.setLevel(0, Int32Array.from(active.keys()), active.length, v.weight);
   return b;
 }
@@ -60,6 +60,18 @@ describe('BoundedLoad: Envoy\'s BoundedLoadHashingLoadBalancerTest', () => {
   it('NoHosts: none', () => {
     expect(bounded([], 1).choose(0, -1, 1)).toBe(-1);
   });
+  it('probe orders kept per hash give the picks computed afresh (property), a hit as well as a miss', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: 12 }), { minLength: 2, maxLength: 20 }), fc.nat(), fc.nat({ max: 4294967295 }), (active, first, hashLow) => {
+        const host = first % active.length;
+        const fresh = bounded(active, 1).choose(0, host, hashLow);
+        const cached = bounded(active, 1, true);
+        return cached.choose(0, host, hashLow) === fresh && cached.choose(0, host, hashLow) === fresh;
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('slots: ceil(⌊((active + 1) × factor + 99) / 100⌋ × weight), at least 1', () => {
     // 4 equal hosts, 11 active, factor 125: total slots ⌊(12 × 125 + 99) / 100⌋ = 15, each host 4.
     expect(bounded([4, 3, 2, 2], 125).choose(0, 0, 9)).toBe(0);

@@ -31,7 +31,8 @@ export const BOUNDED_LOAD_OPTION = 'hash_balance_factor';
  */
 export function boundedLoadOf(algorithm: string, backends: BackendView, options: Readonly<Record<string, unknown>>): BoundedLoad | null {
   if (options[BOUNDED_LOAD_OPTION] === undefined) return null;
-  return new BoundedLoad(backends, intOption(algorithm, options, BOUNDED_LOAD_OPTION, 0, 100, 4_294_967_295));
+  // A key's hash recurs with every request of the key: its probe order is worth keeping. A random hash does not.
+  return new BoundedLoad(backends, intOption(algorithm, options, BOUNDED_LOAD_OPTION, 0, 100, 4_294_967_295), options.hash_key !== 'random');
 }
 
 /**
@@ -49,16 +50,20 @@ export class BoundedLoad {
   private readonly hosts: Int32Array[] = [];
   private readonly sizes: number[] = [];
   private readonly weight: Float64Array[] = [];
-  /** The shuffle's host_index. */
+  /** The shuffle's host_index, when it is not cached. */
   private readonly order: Int32Array;
   private readonly random = new Mt19937();
+  /** Probe orders by hash and level (probeOrder), or null when hashes are not reused (`hash_key: random`). */
+  private readonly orders: Map<number, Int32Array> | null;
 
-  /** `factor`: hash_balance_factor, a percentage ≥ 100. */
+  /** `factor`: hash_balance_factor, a percentage ≥ 100; `cacheOrders`: whether hashes recur (keyed, not random). */
   constructor(
     private readonly backends: BackendView,
     private readonly factor: number,
+    cacheOrders = false,
   ) {
     this.order = new Int32Array(backends.count);
+    this.orders = cacheOrders ? new Map() : null;
   }
 
   /**
@@ -78,6 +83,8 @@ export class BoundedLoad {
       w[hosts[i]!] = weight[hosts[i]!]! / sum;
     }
     this.sizes[level] = n;
+    // A level's order is over its hosts then: those of another size or membership are stale.
+    this.orders?.clear();
   }
 
   /**
@@ -96,21 +103,10 @@ export class BoundedLoad {
     let factor = overloadFactor(active[host]!, totalSlots, w[host]!);
     if (factor <= 1) return host;
     const hosts = this.hosts[level]!;
-    const order = this.order;
-    for (let i = 0; i < n; i++) order[i] = i;
-    const random = this.random;
-    random.seed(hashLow);
+    const order = this.probeOrder(level, n, hashLow);
     let least = host;
     let leastFactor = factor;
     for (let i = 0; i < n; i++) {
-      // uniform_int(random, n - i): draws until one falls below n - i.
-      const k = n - i;
-      const bucket = Math.floor(TWO_POW_32 / k);
-      let j = k;
-      while (j >= k) j = Math.floor(random.next() / bucket);
-      const swap = order[i]!;
-      order[i] = order[i + j]!;
-      order[i + j] = swap;
       const alt = hosts[order[i]!]!;
       if (alt === host) continue;
       factor = overloadFactor(active[alt]!, totalSlots, w[alt]!);
@@ -122,7 +118,39 @@ export class BoundedLoad {
     }
     return least;
   }
+
+  /**
+   * The order Envoy probes a level's n hosts in for a hash with low bits `hashLow`: the
+   * Fisher-Yates shuffle of 0..n-1 its loop draws step by step (the draws do not depend
+   * on what the probes find, so the whole shuffle is the same as the steps Envoy takes
+   * before it stops). With `cacheOrders`, kept per (hash, level) until the level changes:
+   * a key probes in one order every time (up to MAX_CACHED orders).
+   */
+  private probeOrder(level: number, n: number, hashLow: number): Int32Array {
+    const id = hashLow * 128 + level;
+    const cached = this.orders?.get(id);
+    if (cached !== undefined) return cached;
+    const order = this.orders !== null && this.orders.size < MAX_CACHED ? new Int32Array(n) : this.order;
+    for (let i = 0; i < n; i++) order[i] = i;
+    const random = this.random;
+    random.seed(hashLow);
+    for (let i = 0; i < n; i++) {
+      // uniform_int(random, n - i): draws until one falls below n - i.
+      const k = n - i;
+      const bucket = Math.floor(TWO_POW_32 / k);
+      let j = k;
+      while (j >= k) j = Math.floor(random.next() / bucket);
+      const swap = order[i]!;
+      order[i] = order[i + j]!;
+      order[i + j] = swap;
+    }
+    if (order !== this.order) this.orders!.set(id, order);
+    return order;
+  }
 }
+
+/** Probe orders kept at most (memory: n four-byte entries each). */
+const MAX_CACHED = 65_536;
 
 /** hostOverloadFactor: active requests over the host's slots, ceil(total_slots × weight), at least 1. */
 function overloadFactor(active: number, totalSlots: number, weight: number): number {
