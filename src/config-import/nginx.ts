@@ -84,14 +84,22 @@ export function importNginx(text: string, file: string, upstream: string | undef
         settings.sharedZone = true;
         break;
       case 'sticky':
-        // nginx Plus `sticky cookie NAME [expires=T]`: session persistence (balancer.persistence), pinned for T at most.
+        // nginx Plus `sticky cookie NAME [expires=T]`: session persistence (balancer.persistence), pinned for T at most;
+        // `sticky learn`: the servers' own sessions, each forgotten after `timeout` unused.
         if (d.args[0] === 'cookie') {
           const expires = d.args.find((a) => a.startsWith('expires='))?.slice('expires='.length);
           const ms = expires === undefined || expires === 'max' ? undefined : nginxTime(expires);
           if (expires !== undefined && expires !== 'max' && ms === undefined) warnings.push(`${at(d)}: sticky cookie: expires=${expires} is not a time; the pin lasts the run`);
           settings.persistence = ms === undefined ? {} : { maxLifeMs: ms };
           warnings.push(`${at(d)}: sticky cookie is nginx Plus (the open-source nginx 1.22 refuses it): simulated as session persistence`);
-        } else warnings.push(`${at(d)}: 'sticky ${d.args.join(' ')}' not modelled (only sticky cookie is: lbsim's traces hold no route or session variables); ignored`);
+        } else if (d.args[0] === 'learn') {
+          // `sticky learn create=... lookup=... zone=... [timeout=T]`: sessions the servers create, forgotten after T unused (10m by default).
+          const timeout = d.args.find((a) => a.startsWith('timeout='))?.slice('timeout='.length);
+          const ms = timeout === undefined ? 600_000 : nginxTime(timeout);
+          if (ms === undefined) warnings.push(`${at(d)}: sticky learn: timeout=${timeout} is not a time; nginx's default 10m is used`);
+          settings.persistence = { maxIdleMs: ms ?? 600_000 };
+          warnings.push(`${at(d)}: sticky learn is nginx Plus: simulated as session persistence by client, max_idle the timeout (every client's session starts with its first answer; the zone's size is not modelled)`);
+        } else warnings.push(`${at(d)}: 'sticky ${d.args.join(' ')}' not modelled (sticky cookie and sticky learn are: lbsim's traces hold no route variables); ignored`);
         break;
       default:
         warnings.push(`${at(d)}: '${[d.name, ...d.args].join(' ')}' not understood by the importer; ignored`);

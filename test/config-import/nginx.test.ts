@@ -65,10 +65,18 @@ describe('nginx Plus sticky', () => {
     expect(imp('sticky cookie srv_id expires=max').settings.persistence).toEqual({});
     expect(matching(imp('sticky cookie srv_id expires=soon').warnings, /expires=soon is not a time; the pin lasts the run/)).toHaveLength(1);
   });
-  it('sticky route and sticky learn: not modelled, a warning', () => {
+  it('sticky route: not modelled, a warning', () => {
     const r = imp('sticky route $route_cookie $route_uri');
     expect(r.settings.persistence).toBeUndefined();
     expect(matching(r.warnings, /^s\.conf:3: 'sticky route \$route_cookie \$route_uri' not modelled/)).toHaveLength(1);
+  });
+  it('sticky learn: persistence by client, max_idle its timeout (10m by default, as nginx)', () => {
+    const learn = 'sticky learn create=$upstream_cookie_sid lookup=$cookie_sid zone=client_sessions:1m';
+    expect(imp(`${learn} timeout=1h`).settings.persistence).toEqual({ maxIdleMs: 3_600_000 });
+    const dflt = imp(learn);
+    expect(dflt.settings.persistence).toEqual({ maxIdleMs: 600_000 });
+    expect(matching(dflt.warnings, /^s\.conf:3: sticky learn is nginx Plus: simulated as session persistence by client, max_idle the timeout/)).toHaveLength(1);
+    expect(matching(imp(`${learn} timeout=later`).warnings, /timeout=later is not a time; nginx's default 10m is used/)).toHaveLength(1);
   });
 });
 
