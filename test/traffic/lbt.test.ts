@@ -6,7 +6,7 @@ import { FORMAT_VERSION, HEADER_BYTES } from '../../src/traffic/lbt/format.ts';
 import { asVersion1 } from '../helpers/lbt-v1.ts';
 import { TraceReader } from '../../src/traffic/lbt/reader.ts';
 import { TraceWriter } from '../../src/traffic/lbt/writer.ts';
-import { traceInfo } from '../../src/traffic/lbt/info.ts';
+import { formatTraceInfo, traceInfo } from '../../src/traffic/lbt/info.ts';
 import { RequestChunk } from '../../src/traffic/source.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lbsim-lbt-'));
@@ -170,6 +170,9 @@ describe('.lbt trace', () => {
     expect(info.heaviestClients.top10).toBeCloseTo(61 / 181, 12);
     expect(info.heaviestClients.top100).toBeCloseTo(1, 12);
     expect(info.distinctRoutes).toBe(2);
+    // Paths: 60 requests of route 0, 121 of route 1.
+    expect(info.heaviestRoutes).toEqual({ top: [121 / 181, 60 / 181], top10: 1, top100: 1 });
+    expect(formatTraceInfo(info)).toMatch(/\nheaviest   66\.9%, 33\.1% of requests; the top 10 paths 100\.0%, the top 100 100\.0% \(with a hash by path, each lands on one server\)\n/);
     // Written without uri keys (the writer's default: each request's path key), and a version 1 trace has none.
     expect(info.distinctTargets).toBe(2);
     const v1 = join(dir, 'info-v1.lbt');

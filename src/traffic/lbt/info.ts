@@ -8,7 +8,7 @@
 import { statSync } from 'node:fs';
 import { build } from 'hdr-histogram-js/dist/HistogramBuilder.js';
 import { RequestChunk, RequestFlag } from '../source.ts';
-import { ClientCounts } from './client-counts.ts';
+import { KeyCounts } from './key-counts.ts';
 import { TraceReader } from './reader.ts';
 import { formatCount } from '../../scenario/units.ts';
 
@@ -37,14 +37,23 @@ export interface TraceInfo {
    * what the top 10 and top 100 send together (with session persistence, each of them lands
    * on one server). Past DISTINCT_CAP clients, among those counted.
    */
-  heaviestClients: { top: number[]; top10: number; top100: number };
+  heaviestClients: Heaviest;
   /** Distinct path keys (up to DISTINCT_CAP). */
   distinctRoutes: number;
+  /** The same for paths (a hash by path sends each to one server). */
+  heaviestRoutes: Heaviest;
   /** Distinct whole-target keys, query string included (up to DISTINCT_CAP); null for a version 1 trace, which has none. */
   distinctTargets: number | null;
   recordedFailures: number;
   estimatedWork: number;
   skippedRows: number;
+}
+
+/** Shares of all requests from the heaviest keys: the 10 heaviest, largest first, and the top 10's and top 100's together. */
+export interface Heaviest {
+  top: number[];
+  top10: number;
+  top100: number;
 }
 
 export function traceInfo(file: string): TraceInfo {
@@ -54,8 +63,8 @@ export function traceInfo(file: string): TraceInfo {
   const hist = build({ lowestDiscernibleValue: 1, highestTrackableValue: 86_400_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
   const firstMinute = Math.floor(h.firstArrival / 60_000);
   const minutes = new Float64Array(h.count === 0 ? 0 : Math.floor(h.lastArrival / 60_000) - firstMinute + 1);
-  const clients = new ClientCounts(DISTINCT_CAP);
-  const routes = new Set<number>();
+  const clients = new KeyCounts(DISTINCT_CAP);
+  const routes = new KeyCounts(DISTINCT_CAP);
   let capped = false;
   let failures = 0;
   let estimated = 0;
@@ -80,7 +89,7 @@ export function traceInfo(file: string): TraceInfo {
         hist.recordValue(Math.max(1, Math.round(w * 1000)));
         const c = chunk.client[i]!;
         if (!clients.add(c)) capped = true;
-        if (routes.size < DISTINCT_CAP) routes.add(chunk.route[i]!);
+        routes.add(chunk.route[i]!);
         const f = chunk.flags[i]!;
         if (f & RequestFlag.RecordedFailure) failures++;
         if (f & RequestFlag.WorkEstimated) estimated++;
@@ -121,6 +130,7 @@ export function traceInfo(file: string): TraceInfo {
     distinctClientsCapped: capped,
     heaviestClients: heaviest(clients.top(100), h.count),
     distinctRoutes: routes.size,
+    heaviestRoutes: heaviest(routes.top(100), h.count),
     distinctTargets: h.uriKeys ? targets.size : null,
     recordedFailures: failures,
     estimatedWork: estimated,
@@ -130,7 +140,7 @@ export function traceInfo(file: string): TraceInfo {
 }
 
 /** Shares of `total` from the largest counts (largest first). */
-function heaviest(counts: number[], total: number): TraceInfo['heaviestClients'] {
+function heaviest(counts: number[], total: number): Heaviest {
   const share = (n: number) => (total === 0 ? 0 : n / total);
   const sum = (k: number) => counts.slice(0, k).reduce((a, b) => a + b, 0);
   return { top: counts.slice(0, 10).map(share), top10: share(sum(10)), top100: share(sum(100)) };
@@ -145,6 +155,8 @@ const num = formatCount;
 const ms = (x: number) => `${x < 10 ? x.toFixed(3) : x.toFixed(1)} ms`;
 const percent = (x: number) => `${(x * 100).toFixed(x !== 0 && x < 0.001 ? 3 : 1)}%`;
 
+const heaviestLine = (h: Heaviest, what: string) => `${h.top.slice(0, 3).map(percent).join(', ')} of requests; the top 10 ${what} ${percent(h.top10)}, the top 100 ${percent(h.top100)}`;
+
 export function formatTraceInfo(info: TraceInfo): string {
   const lines = [
     `trace      ${info.file} (.lbt v${info.version}, ${num(info.bytes)} bytes, ${info.chunks} chunks)`,
@@ -155,8 +167,9 @@ export function formatTraceInfo(info: TraceInfo): string {
     `rate/min   min ${num(info.perMinute.min)}  median ${num(info.perMinute.median)}  peak ${num(info.perMinute.peak)} at ${at(info, info.perMinute.peakAtMs)}`,
     `work       mean ${ms(info.work.mean)}  p50 ${ms(info.work.p50)}  p90 ${ms(info.work.p90)}  p99 ${ms(info.work.p99)}  p99.9 ${ms(info.work.p999)}  max ${ms(info.work.max)}`,
     `clients    ${info.distinctClientsCapped ? '>= ' : ''}${num(info.distinctClients)} distinct (exact count of client keys: an IPv4 client's address, a hash of any other)`,
-    `heaviest   ${info.heaviestClients.top.slice(0, 3).map(percent).join(', ')} of requests; the top 10 clients ${percent(info.heaviestClients.top10)}, the top 100 ${percent(info.heaviestClients.top100)}${info.distinctClientsCapped ? ` (of the first ${num(DISTINCT_CAP)} clients)` : ''} (with session persistence each lands on one server)`,
+    `heaviest   ${heaviestLine(info.heaviestClients, 'clients')}${info.distinctClientsCapped ? ` (of the first ${num(DISTINCT_CAP)} clients)` : ''} (with session persistence or a hash by client, each lands on one server)`,
     `routes     ${num(info.distinctRoutes)} distinct paths; ${info.distinctTargets === null ? 'no query-string keys (a version 1 trace: re-import the log for them)' : `${num(info.distinctTargets)} distinct with the query string (what nginx $request_uri, HAProxy uri whole hash)`}`,
+    `heaviest   ${heaviestLine(info.heaviestRoutes, 'paths')} (with a hash by path, each lands on one server)`,
     `failed     ${num(info.recordedFailures)} recorded failures; ${num(info.estimatedWork)} requests with estimated work`,
   ];
   return `${lines.join('\n')}\n`;
