@@ -53,16 +53,22 @@ const WEIGHT_BLIND = new Set(['round-robin', 'least-connections', 'random', 'pow
 const LOAD_AWARE = /least|leastconn|power-of-two|p2c|ewma/i;
 
 /**
- * How `algorithm` with these options sends a whole client to one server by hashing its
- * address (no bound on a server's load), if it does: its field, and what would bound it.
- * Envoy ring hash / Maglev by client and HAProxy `balance source` without
- * `hash_balance_factor`; nginx `ip_hash` and `hash $remote_addr`.
+ * What `algorithm` with these options sends to one server by hashing it, with no bound on
+ * a server's load, if anything: whole clients (Envoy ring hash or Maglev `hash_key:
+ * client`, HAProxy `source`, nginx `ip_hash`, `hash $remote_addr`) or whole paths (Envoy
+ * by route or uri, HAProxy `uri`, `hdr`, nginx `hash $uri`, `$request_uri`); the option's
+ * field, and what would bound it. A `hash_balance_factor` bounds Envoy's and HAProxy's.
  */
-function clientHash(algorithm: string, options: Readonly<Record<string, unknown>>): { field: string; bound: string } | undefined {
+function hashedKey(algorithm: string, options: Readonly<Record<string, unknown>>): { key: 'client' | 'route'; field: string; bound: string } | undefined {
   const unbounded = options.hash_balance_factor === undefined || options.hash_balance_factor === 0;
-  if ((algorithm === 'envoy/ring_hash' || algorithm === 'envoy/maglev') && options.hash_key === 'client' && unbounded) return { field: 'hash_key', bound: ' (Envoy\'s hash_balance_factor caps a host\'s share of the requests in flight)' };
-  if (algorithm === 'haproxy/source' && unbounded) return { field: 'algorithm', bound: options.hash_type === 'consistent' ? ' (HAProxy\'s hash-balance-factor caps it)' : ' (with hash-type consistent, HAProxy\'s hash-balance-factor caps it)' };
-  if (algorithm === 'nginx/ip_hash' || (algorithm === 'nginx/hash' && options.key === 'client')) return { field: 'algorithm', bound: '' };
+  if ((algorithm === 'envoy/ring_hash' || algorithm === 'envoy/maglev') && unbounded && options.hash_key !== 'random') {
+    return { key: options.hash_key === 'client' ? 'client' : 'route', field: options.hash_key === undefined ? 'algorithm' : 'hash_key', bound: " (Envoy's hash_balance_factor caps a host's share of the requests in flight)" };
+  }
+  if ((algorithm === 'haproxy/source' || algorithm === 'haproxy/uri' || algorithm === 'haproxy/hdr') && unbounded) {
+    return { key: algorithm === 'haproxy/source' ? 'client' : 'route', field: 'algorithm', bound: options.hash_type === 'consistent' ? " (HAProxy's hash-balance-factor caps it)" : " (with hash-type consistent, HAProxy's hash-balance-factor caps it)" };
+  }
+  if (algorithm === 'nginx/ip_hash') return { key: 'client', field: 'algorithm', bound: '' };
+  if (algorithm === 'nginx/hash') return { key: options.key === 'client' ? 'client' : 'route', field: 'algorithm', bound: '' };
   return undefined;
 }
 
@@ -191,20 +197,33 @@ function checkScenario(scenario: Scenario, text: string, file: string, options: 
     }
   }
 
-  // Session persistence pins whole clients, and hashing by client sends each to one server:
-  // the heaviest one's traffic lands on one server.
-  const clients = scenario.traffic.kind === 'synthetic' ? scenario.traffic.clients : undefined;
-  const hashed = clientHash(algorithm, scenario.balancer.options);
-  const whole = scenario.persistence !== undefined ? { by: 'persistence pins', path: ['balancer', 'persistence'], bound: '' } : hashed === undefined ? undefined : { by: `${algorithm} hashes by client and sends`, path: ['balancer', hashed.field], bound: hashed.bound };
-  if (whole !== undefined && clients !== undefined) {
+  // Session persistence pins whole clients, and a hash sends each client or path to one
+  // server: the heaviest one's traffic lands on one server.
+  const hashed = hashedKey(algorithm, scenario.balancer.options);
+  const whole =
+    scenario.persistence !== undefined
+      ? { by: 'persistence pins', what: 'client', path: ['balancer', 'persistence'], bound: '', keys: scenario.traffic.kind === 'synthetic' ? scenario.traffic.clients : undefined }
+      : hashed === undefined
+        ? undefined
+        : {
+            by: `${algorithm} hashes by ${hashed.key === 'client' ? 'client' : 'path'} and sends`,
+            what: hashed.key === 'client' ? 'client' : 'path',
+            path: ['balancer', hashed.field],
+            bound: hashed.bound,
+            keys: scenario.traffic.kind === 'synthetic' ? (hashed.key === 'client' ? scenario.traffic.clients : scenario.traffic.routes) : undefined,
+          };
+  if (whole !== undefined && whole.keys !== undefined) {
+    const { count, skew } = whole.keys;
+    const plural = (n: number) => `${n} ${whole.what}${n === 1 ? '' : 's'}`;
     const steadyCount = steady.filter(Boolean).length;
-    if (clients.count < steadyCount) add('warning', whole.path, `${whole.by} each of the ${clients.count} client${clients.count === 1 ? '' : 's'} to one server: at most ${clients.count} of the ${steadyCount} backends get traffic`);
-    const heaviest = new ZipfSampler(clients.count, clients.skew).probabilityOf(0);
+    const each = count === 1 ? `every request (one ${whole.what})` : `each of the ${plural(count)}`;
+    if (count < steadyCount) add('warning', whole.path, `${whole.by} ${each} to one server: at most ${count} of the ${steadyCount} backends ${count === 1 ? 'gets' : 'get'} traffic`);
+    const heaviest = new ZipfSampler(count, skew).probabilityOf(0);
     if (peak !== undefined && workMs !== undefined) {
       const load = peak * heaviest;
       const largest = Math.max(...bs.filter((_, i) => steady[i]).map(capacity));
-      if (load >= largest) add('error', whole.path, `${whole.by} the heaviest client (${pct(heaviest)} of the traffic: ${clients.count} clients, skew ${clients.skew}) to one server: ${rate(load)} at peak, more than the largest backend's capacity ${rate(largest)}${whole.bound}`);
-      else if (load >= o.highUtilization * largest) add('warning', whole.path, `${whole.by} the heaviest client (${pct(heaviest)} of the traffic) to one server: ${rate(load)} at peak, utilization ${(load / largest).toFixed(2)} even on the largest backend${whole.bound}`);
+      if (load >= largest) add('error', whole.path, `${whole.by} the heaviest ${whole.what} (${pct(heaviest)} of the traffic: ${plural(count)}, skew ${skew}) to one server: ${rate(load)} at peak, more than the largest backend's capacity ${rate(largest)}${whole.bound}`);
+      else if (load >= o.highUtilization * largest) add('warning', whole.path, `${whole.by} the heaviest ${whole.what} (${pct(heaviest)} of the traffic) to one server: ${rate(load)} at peak, utilization ${(load / largest).toFixed(2)} even on the largest backend${whole.bound}`);
     }
   }
 

@@ -43,7 +43,7 @@ describe('validate', () => {
     expect(found(sticky('{ count: 2, skew: 0 }'))).toEqual(['balancer.persistence:warning: persistence pins each of the 2 clients to one server: at most 2 of the 4 backends get traffic']);
   });
 
-  it('hashing by client sends the heaviest client to one server too: the same check, and what would bound it; none with a bound', () => {
+  it('hashing by client or by path sends the heaviest key to one server too: the same check, and what would bound it; none with a bound', () => {
     const hashed = (balancer: string, rate = '200/s') =>
       base('  - { name: web, count: 4, concurrency: 2 }')
         .replace('rate: 100/s', `rate: ${rate}`)
@@ -53,7 +53,13 @@ describe('validate', () => {
     const heavy = "the heaviest client (68% of the traffic: 5 clients, skew 2) to one server: 137/s at peak, more than the largest backend's capacity 100/s";
     expect(found(hashed('{ algorithm: envoy/ring_hash, hash_key: client }'))).toEqual([`balancer.hash_key:error: envoy/ring_hash hashes by client and sends ${heavy} (Envoy's hash_balance_factor caps a host's share of the requests in flight)`]);
     expect(found(hashed('{ algorithm: envoy/maglev, hash_key: client, hash_balance_factor: 150 }'))).toEqual([]);
-    expect(found(hashed('{ algorithm: envoy/ring_hash }'))).toEqual([]);
+    // Hashed by path (the default key) over traffic of one path: everything on one host.
+    expect(found(hashed('{ algorithm: envoy/ring_hash }'))).toEqual([
+      'balancer.algorithm:warning: envoy/ring_hash hashes by path and sends every request (one path) to one server: at most 1 of the 4 backends gets traffic',
+      "balancer.algorithm:error: envoy/ring_hash hashes by path and sends the heaviest path (100% of the traffic: 1 path, skew 0) to one server: 200/s at peak, more than the largest backend's capacity 100/s (Envoy's hash_balance_factor caps a host's share of the requests in flight)",
+    ]);
+    // Many paths, none heavy: clean.
+    expect(found(hashed('{ algorithm: envoy/ring_hash }').replace('clients: { count: 5, skew: 2 }', 'routes: { count: 200, skew: 0.5 }'))).toEqual([]);
     expect(found(hashed('{ algorithm: haproxy/source }'))).toEqual([`balancer.algorithm:error: haproxy/source hashes by client and sends ${heavy} (with hash-type consistent, HAProxy's hash-balance-factor caps it)`]);
     expect(found(hashed('{ algorithm: haproxy/source, hash_type: consistent, hash_balance_factor: 125 }'))).toEqual([]);
     expect(found(hashed('{ algorithm: nginx/ip_hash }'))).toEqual([`balancer.algorithm:error: nginx/ip_hash hashes by client and sends ${heavy}`]);
