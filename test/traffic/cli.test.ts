@@ -32,8 +32,10 @@ describe('lbsim import / trace info / replay (binary)', () => {
     expect(text.stdout).toMatch(/requests\s+12\n/);
     expect(text.stdout).toMatch(/routes\s+5 distinct paths; 12 distinct with the query string/);
     // 12 requests from 7 clients: the heaviest send 2 each (16.7%).
-    expect(text.stdout).toMatch(/heaviest\s+16\.7%, 16\.7%, 16\.7% of requests; the top 10 clients 100\.0%, the top 100 100\.0% \(with session persistence each lands on one server\)\n/);
+    expect(text.stdout).toMatch(/heaviest\s+16\.7%, 16\.7%, 16\.7% of requests; the top 10 clients 100\.0%, the top 100 100\.0% \(with session persistence or a hash by client, each lands on one server\)\n/);
     expect(text.stdout).toMatch(/rate\/min\s+min 12\s+median 12\s+peak 12/);
+    // 12 requests over 5 paths: the heaviest take 3, 3 and 2.
+    expect(text.stdout).toMatch(/\nheaviest\s+25\.0%, 25\.0%, 16\.7% of requests; the top 10 paths 100\.0%/);
   });
 
   it('a malformed row: exit 2, FILE:LINE: what, no stack, no output file; --on-error skip counts it', async () => {
