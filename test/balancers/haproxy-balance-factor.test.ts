@@ -64,7 +64,7 @@ describe('ChashBound', () => {
           const weights = Int32Array.from(servers, (s) => s.weight);
           const ring = new ChashRing(weights, v);
           ring.refresh();
-          const bound = new ChashBound(factor, weights, v, ring.points);
+          const bound = new ChashBound(factor, weights, v, ring);
           const found = ring.lookupBounded(hash, bound);
           bound.begin();
           const any = servers.some((_, b) => bound.eligible(b));
@@ -82,7 +82,7 @@ describe('ChashBound', () => {
     const weights = Int32Array.from([1, 1, 1]);
     const ring = new ChashRing(weights, v);
     ring.refresh();
-    const bound = new ChashBound(200, weights, v, ring.points);
+    const bound = new ChashBound(200, weights, v, ring);
     const eligibleAt = (active: number[]) => {
       v.inFlight.set(active);
       bound.begin();

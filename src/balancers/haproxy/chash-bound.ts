@@ -21,6 +21,7 @@
 import { LbsimError } from '../../errors.ts';
 import { BE_WEIGHT_SCALE } from './constants.ts';
 import type { BackendView } from '../types.ts';
+import type { ChashRing } from './chash-ring.ts';
 
 /** The option, as HAProxy's keyword: 0 (@default) is off. */
 export const HASH_BALANCE_FACTOR = 'hash_balance_factor';
@@ -30,14 +31,14 @@ export const HASH_BALANCE_FACTOR = 'hash_balance_factor';
  * when `hash_balance_factor` is 0 or absent. HAProxy refuses 1..100 ("must be 0 or greater
  * than 100", cfgparse-listen.c).
  */
-export function chashBoundOf(algorithm: string, options: Readonly<Record<string, unknown>>, uweight: Int32Array, view: BackendView, points: Int32Array | undefined): ChashBound | null {
+export function chashBoundOf(algorithm: string, options: Readonly<Record<string, unknown>>, uweight: Int32Array, view: BackendView, ring: ChashRing | undefined): ChashBound | null {
   const f = options[HASH_BALANCE_FACTOR];
   if (f === undefined || f === 0) return null;
   if (typeof f !== 'number' || !Number.isInteger(f) || f <= 100 || f > 4_294_967_295) {
     throw new LbsimError('SCENARIO_INVALID', `balancer.${HASH_BALANCE_FACTOR}: ${algorithm} expects 0 (off) or a whole number above 100, as HAProxy's hash-balance-factor, got ${JSON.stringify(f)}`);
   }
-  if (points === undefined) throw new LbsimError('SCENARIO_INVALID', `balancer.${HASH_BALANCE_FACTOR}: ${algorithm} bounds loads only with hash_type: consistent (HAProxy's map-based hashing ignores hash-balance-factor)`);
-  return new ChashBound(f, uweight, view, points);
+  if (ring === undefined) throw new LbsimError('SCENARIO_INVALID', `balancer.${HASH_BALANCE_FACTOR}: ${algorithm} bounds loads only with hash_type: consistent (HAProxy's map-based hashing ignores hash-balance-factor)`);
+  return new ChashBound(f, uweight, view, ring);
 }
 
 export class ChashBound {
@@ -46,16 +47,17 @@ export class ChashBound {
   private remainder = 0;
   private totalWeight = 0;
 
-  /**
-   * `factor`: hash-balance-factor (> 100); `uweight`: the servers' user weights; `points`:
-   * each server's eweight in the ring now (ChashRing.points).
-   */
+  /** Each server's eweight in the ring now (ChashRing.points). */
+  private readonly points: Int32Array;
+
+  /** `factor`: hash-balance-factor (> 100); `uweight`: the servers' user weights; `ring`: the ring looked up. */
   constructor(
     private readonly factor: number,
     uweight: Int32Array,
     private readonly view: BackendView,
-    private readonly points: Int32Array,
+    private readonly ring: ChashRing,
   ) {
+    this.points = ring.points;
     this.cumulative = new Float64Array(uweight.length);
     let active = 0;
     let backup = 0;
@@ -76,8 +78,7 @@ export class ChashBound {
     const inFlight = this.view.inFlight;
     let served = 0;
     for (let b = 0; b < inFlight.length; b++) served += inFlight[b]!;
-    let total = 0;
-    for (let b = 0; b < this.points.length; b++) total += this.points[b]!;
+    const total = this.ring.totalPoints;
     // unsigned arithmetic, as HAProxy's (exact in doubles at any realistic load).
     const slots = Math.floor(((served + 1) * this.factor + 99) / 100);
     this.totalWeight = total;

@@ -39,6 +39,8 @@ export class ChashRing {
   private readonly total: Int32Array;
   /** Points each server has in the tree now (lb_nodes_now): its cur_eweight while usable, 0 when not. */
   readonly points: Int32Array;
+  /** The points in the tree (the sum of `points`): HAProxy's tot_weight, in eweight units. */
+  totalPoints = 0;
   size = 0;
 
   constructor(
@@ -87,6 +89,9 @@ export class ChashRing {
 
   /** The tree as `points` says: server b's points 0 .. points[b] - 1. */
   rebuild(): void {
+    let total = 0;
+    for (let b = 0; b < this.points.length; b++) total += this.points[b]!;
+    this.totalPoints = total;
     let n = 0;
     for (let j = 0; j < this.order.length; j++) {
       const p = this.order[j]!;

@@ -53,7 +53,7 @@ function createHashBalancer(algorithm: string, source: KeySource, { backends, op
   const consistent = hashType === 'consistent';
   const map = consistent ? undefined : new ServerMap(weights);
   const ring = consistent ? new ChashRing(weights, backends) : undefined;
-  const bound = chashBoundOf(algorithm, options, weights, backends, ring?.points);
+  const bound = chashBoundOf(algorithm, options, weights, backends, ring);
   const rebuild = () => (map ? map.rebuild(usable, firstBackupRule) : ring!.refresh());
   rebuild();
   const slash = 47; // '/'

@@ -34,7 +34,7 @@ export const haproxyRandom: BalancerModule = {
     const ring = new ChashRing(weights, backends);
     ring.refresh();
     // get_server_rnd looks each draw up with chash_get_server_hash(), hash-balance-factor included.
-    const bound = chashBoundOf('haproxy/random', options, weights, backends, ring.points);
+    const bound = chashBoundOf('haproxy/random', options, weights, backends, ring);
     const rebuild = () => ring.refresh();
     const eweight = ring.points; // cur_eweight of every server in the tree
     return {
