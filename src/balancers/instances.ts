@@ -1,11 +1,11 @@
 /**
  * Several balancer instances: `balancer.instances: N` runs N independent copies of the
  * algorithm, as real deployments do (nginx worker processes without a shared `zone`,
- * HAProxy thread groups, Envoy worker threads, a fleet of LB nodes behind ECMP). Each copy
- * keeps its own state and sees only its own requests in flight at each backend, so
- * load-aware algorithms decide on a partial view: with 8 copies of least-connections,
- * each sees about an eighth of the load and their choices collide (see
- * scenarios/instances-unbalance.yaml).
+ * Envoy worker threads, a fleet of LB nodes behind ECMP). Each copy keeps its own state
+ * and, by default, sees only its own requests in flight at each backend, so load-aware
+ * algorithms decide on a partial view: with 8 copies of least-connections, each sees
+ * about an eighth of the load and their choices collide (see
+ * scenarios/instances-unbalance.yaml). `instance_counts` (below) says what they see.
  *
  * Which instance takes a request, `instance_by` (@default client):
  * - `client`: a seeded hash of the client key, as ECMP or an L4 balancer in front hashes a
@@ -17,7 +17,11 @@
  * What an instance sees: the real backends' names, weights, concurrency and up/down state
  * (health is shared: every instance learns of an outage), but `inFlight` counts only the
  * requests it sent that have not completed, and `queued` is 0 (how a backend's queue
- * splits among instances is not observable). Draws: instances use ctx.random as given
+ * splits among instances is not observable) — unless `instance_counts: shared`: then
+ * every instance reads the backends' real in-flight and queued counts. Envoy's worker
+ * threads are that case (each has its own load balancer, but a host's rq_active, which
+ * least_request and bounded loads read, is one counter for all of them); separate proxy
+ * processes or nodes, and nginx workers without a `zone`, the default (@default own). Draws: instances use ctx.random as given
  * (each request goes to one instance, so draws never collide), except set-up draws
  * (draw >= SETUP_DRAW, made once at create time, e.g. Envoy's per-worker seed), which are
  * shifted per instance so every copy gets its own.
@@ -35,11 +39,12 @@ import type { BackendView, Balancer, BalancerContext, BalancerModule } from './t
 export const SETUP_DRAW = 1_000_000;
 
 export type InstanceBy = 'client' | 'round-robin' | 'random';
-export const INSTANCES_DEFAULTS = { instances: 1, instance_by: 'client' as InstanceBy } as const;
-const INSTANCE_KEYS = ['instances', 'instance_by'];
+export type InstanceCounts = 'own' | 'shared';
+export const INSTANCES_DEFAULTS = { instances: 1, instance_by: 'client' as InstanceBy, instance_counts: 'own' as InstanceCounts } as const;
+const INSTANCE_KEYS = ['instances', 'instance_by', 'instance_counts'];
 
 /** Reads and removes the wrapper's options; throws on bad values. */
-export function instanceOptions(options: Readonly<Record<string, unknown>>): { instances: number; by: InstanceBy; rest: Record<string, unknown> } {
+export function instanceOptions(options: Readonly<Record<string, unknown>>): { instances: number; by: InstanceBy; counts: InstanceCounts; rest: Record<string, unknown> } {
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) if (!INSTANCE_KEYS.includes(k)) rest[k] = v;
   const n = options.instances ?? INSTANCES_DEFAULTS.instances;
@@ -50,7 +55,11 @@ export function instanceOptions(options: Readonly<Record<string, unknown>>): { i
   if (by !== 'client' && by !== 'round-robin' && by !== 'random') {
     throw new LbsimError('SCENARIO_INVALID', `balancer.instance_by: expected client, round-robin or random, got ${JSON.stringify(by)}`);
   }
-  return { instances: n, by, rest };
+  const counts = options.instance_counts ?? INSTANCES_DEFAULTS.instance_counts;
+  if (counts !== 'own' && counts !== 'shared') {
+    throw new LbsimError('SCENARIO_INVALID', `balancer.instance_counts: expected own (each instance sees its own requests in flight) or shared (every instance sees all of them), got ${JSON.stringify(counts)}`);
+  }
+  return { instances: n, by, counts, rest };
 }
 
 /** Per-backend book of requests in flight: request number and instance, unordered. */
@@ -108,10 +117,10 @@ class InFlightBook {
   }
 }
 
-/** A view of the backends as one instance sees them: shared state, private in-flight counts. */
-function instanceView(shared: BackendView): BackendView & { inFlight: Int32Array } {
-  const inFlight = new Int32Array(shared.count);
-  const queued = new Int32Array(shared.count);
+/** A view of the backends as one instance sees them: shared state, and in-flight counts of its own unless `counts` is shared. */
+function instanceView(shared: BackendView, counts: InstanceCounts): BackendView & { inFlight: Int32Array } {
+  const inFlight = counts === 'shared' ? shared.inFlight : new Int32Array(shared.count);
+  const queued = counts === 'shared' ? shared.queued : new Int32Array(shared.count);
   return {
     count: shared.count,
     names: shared.names,
@@ -152,17 +161,19 @@ export function applyInstances(module: BalancerModule, options: Readonly<Record<
  * wrapper's keys (see applyInstances).
  */
 export function withInstances(module: BalancerModule, options: Readonly<Record<string, unknown>>): BalancerModule {
-  const { instances, by } = instanceOptions(options);
+  const { instances, by, counts } = instanceOptions(options);
   if (instances === 1) return module;
+  // With shared counts the views read the engine's arrays, which the engine keeps: the wrapper counts nothing.
+  const own = counts === 'own';
   return {
     name: module.name,
-    description: `${module.description} (${instances} independent instances, by ${by})`,
+    description: `${module.description} (${instances} independent instances, by ${by}${own ? '' : ', shared in-flight counts'})`,
     ...(module.follows === undefined ? {} : { follows: module.follows }),
     ...(module.spreadsBackups === undefined ? {} : { spreadsBackups: module.spreadsBackups }),
     ...(module.priorityLevels === undefined ? {} : { priorityLevels: module.priorityLevels }),
     create(ctx: BalancerContext): Balancer {
       const rest = instanceOptions(ctx.options).rest;
-      const views = Array.from({ length: instances }, () => instanceView(ctx.backends));
+      const views = Array.from({ length: instances }, () => instanceView(ctx.backends, counts));
       const copies = views.map((view, i) =>
         module.create({
           backends: view,
@@ -189,14 +200,14 @@ export function withInstances(module: BalancerModule, options: Readonly<Record<s
           return copies[i]!.pick(request, client, route);
         },
         onDispatch(b, request) {
-          views[last]!.inFlight[b]!++;
+          if (own) views[last]!.inFlight[b]!++;
           book.add(b, request, last);
           copies[last]!.onDispatch?.(b, request);
         },
         onComplete(b, latencyMs, request) {
           const i = book.take(b, request);
           if (i < 0) return;
-          views[i]!.inFlight[b]!--;
+          if (own) views[i]!.inFlight[b]!--;
           copies[i]!.onComplete?.(b, latencyMs, request);
         },
         onBackendDown(b) {
@@ -236,13 +247,13 @@ export function withInstances(module: BalancerModule, options: Readonly<Record<s
             if (own.length > 0) c.loadState!(own);
           }
           book.clear();
-          for (const v of views) v.inFlight.fill(0);
+          if (own) for (const v of views) v.inFlight.fill(0);
           for (let b = 0; b < n; b++) {
             for (let k = r.next(); k > 0; k--) {
               const request = r.next();
               const i = r.next();
               book.add(b, request, i);
-              views[i]!.inFlight[b]!++;
+              if (own) views[i]!.inFlight[b]!++;
             }
           }
         };

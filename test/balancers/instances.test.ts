@@ -4,6 +4,7 @@ import { applyInstances } from '../../src/balancers/instances.ts';
 import { leastConnections } from '../../src/balancers/least-connections.ts';
 import { roundRobin } from '../../src/balancers/round-robin.ts';
 import type { BalancerModule } from '../../src/balancers/types.ts';
+import { simulateObject } from '../helpers/simulate.ts';
 import { harness } from './harness.ts';
 
 function wrapped(module: BalancerModule, weights: number[], options: Record<string, unknown>, seed = 1) {
@@ -25,6 +26,36 @@ describe('balancer.instances', () => {
     expect(Array.from({ length: 4 }, () => one.view.names[one.hold()]).join('')).toBe('abab');
     const two = wrapped(leastConnections, [1, 1], { instances: 2, instance_by: 'round-robin' });
     expect(Array.from({ length: 4 }, () => two.view.names[two.hold()]).join('')).toBe('aabb');
+  });
+
+  it('instance_counts: shared: every instance sees all requests in flight (Envoy workers share a host\'s rq_active), so least-connections does not collide', () => {
+    const shared = wrapped(leastConnections, [1, 1], { instances: 2, instance_by: 'round-robin', instance_counts: 'shared' });
+    // Each sees the other's requests: never two on a while b is idle. (At 1–1 each copy breaks
+    // the tie by its own rotation: copy 0, having sent to a, now sends to b.)
+    expect(Array.from({ length: 4 }, () => shared.view.names[shared.hold()]).join('')).toBe('abba');
+    // The counts are the backends' own: nothing is counted twice.
+    expect(Array.from(shared.view.inFlight)).toEqual([2, 2]);
+    shared.complete(0);
+    expect(Array.from(shared.view.inFlight)).toEqual([1, 2]);
+    expect(() => wrapped(leastConnections, [1, 1], { instances: 2, instance_counts: 'global' })).toThrow(/balancer\.instance_counts: expected own .* or shared/);
+  });
+
+  it('a whole run (scenarios/instances-unbalance.yaml, shortened): eight copies with their own counts double the mean latency; with shared counts they do as one', () => {
+    const run = (extra: Record<string, unknown>) =>
+      simulateObject({
+        name: 'instances',
+        seed: 7,
+        duration: '60s',
+        warmup: '10s',
+        traffic: { synthetic: { rate: '900/s', service: { distribution: 'exponential', mean: '10ms' }, clients: { count: 50000, skew: 0.5 } } },
+        balancer: { algorithm: 'least-connections', ...extra },
+        backends: [{ name: 'app', count: 10, concurrency: 1, queue: 200 }],
+      }).latency.mean;
+    const one = run({});
+    const own = run({ instances: 8, instance_by: 'client' });
+    const shared = run({ instances: 8, instance_by: 'client', instance_counts: 'shared' });
+    expect(own).toBeGreaterThan(1.5 * one);
+    expect(Math.abs(shared / one - 1)).toBeLessThan(0.1);
   });
 
   it('completions are returned to the instance that sent the request, with its own count', () => {

@@ -191,8 +191,12 @@ describe('time-split replay is byte-identical to one thread', () => {
   });
 
   it('balancer instances (concatenated states, the in-flight book): 3 windows', async () => {
-    for (const algorithm of ['haproxy/roundrobin', 'peak-ewma']) {
-      const withInstances = everyAlgorithm(algorithm, ', instances: 3, instance_by: client');
+    for (const [algorithm, knobs] of [
+      ['haproxy/roundrobin', ', instances: 3, instance_by: client'],
+      ['peak-ewma', ', instances: 3, instance_by: client'],
+      ['envoy/least_request', ', instances: 3, instance_by: client, instance_counts: shared'],
+    ] as const) {
+      const withInstances = everyAlgorithm(algorithm, knobs);
       const expected = single(withInstances);
       const { json, stats } = await split(withInstances, 3);
       expectSame(json, expected, `${algorithm} x3`);
