@@ -33,6 +33,17 @@ describe('compare --set', { timeout: SLOW }, () => {
     ]);
   });
 
+  it('--set twice: every combination, labelled by both', async () => {
+    const r = await runCli(['compare', scenario, '--set', 'hash_balance_factor=default,125', '--set', 'hash_key=client,route', '--replications', '2', '--threads', '1', '--format', 'json'], { cwd: REPO_ROOT });
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { alternatives: { label: string }[] }).alternatives.map((a) => a.label)).toEqual([
+      'hash_balance_factor=default · hash_key=client',
+      'hash_balance_factor=default · hash_key=route',
+      'hash_balance_factor=125 · hash_key=client',
+      'hash_balance_factor=125 · hash_key=route',
+    ]);
+  });
+
   it('a value the algorithm refuses, and a malformed --set: exit 2 before any run, naming --set', async () => {
     const bad = await runCli(['compare', scenario, '--set', 'hash_balance_factor=99,150', '--no-tui'], { cwd: REPO_ROOT });
     expect(bad.code).toBe(2);
