@@ -128,7 +128,7 @@ function routeHashing(doc: unknown, cluster: string): RouteHashing | undefined {
   const chosen = each[0]!;
   const warnings = [...chosen.warnings];
   if (chosen.hashKey === 'random') {
-    warnings.push({ path: routes[0]!.path, what: `${routes[0]!.label} sends to this cluster with no hash_policy: Envoy gives its ring no hash and draws a random one per request (hash_key: random), so requests are spread at random by the hosts' shares of the ring, not kept together by key` });
+    warnings.push({ path: routes[0]!.path, what: `${routes[0]!.label} sends to this cluster with no hash_policy: Envoy has no request hash and draws a random one per request (hash_key: random), so requests are spread at random by the hosts' shares of the ring or table, not kept together by key` });
   }
   const differing = routes.filter((_, i) => each[i]!.hashKey !== chosen.hashKey);
   if (differing.length > 0) {

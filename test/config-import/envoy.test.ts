@@ -177,7 +177,7 @@ describe('Envoy routes: the hash_policy of the routes to a ring_hash or maglev c
   it('a route with no hash_policy → hash_key: random (Envoy draws a random hash), said at the route\'s line', () => {
     const r = importBalancerText(bootstrap('RING_HASH', route('')), 'b.yaml');
     expect(r.options.hash_key).toBe('random');
-    expect(r.warnings).toContainEqual(expect.stringMatching(/^b\.yaml:15: virtual host 'web', route 0 sends to this cluster with no hash_policy: Envoy gives its ring no hash and draws a random one per request \(hash_key: random\)/));
+    expect(r.warnings).toContainEqual(expect.stringMatching(/^b\.yaml:15: virtual host 'web', route 0 sends to this cluster with no hash_policy: Envoy has no request hash and draws a random one per request \(hash_key: random\)/));
   });
 
   it('a cookie or a user header → the client key, another header → the path, each with a warning at its line', () => {

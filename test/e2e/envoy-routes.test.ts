@@ -51,7 +51,7 @@ describe('Envoy route hash_policy, end to end', { timeout: SLOW }, () => {
       if (hosts === 4) {
         // At random by the hosts' shares of a 1024-point ring: none near all of it.
         expect(Math.max(...report.backends.map((b) => b.requests))).toBeLessThan(200);
-        expect(r.stderr).toMatch(/none\.yaml:15: virtual host 'web', route 0 sends to this cluster with no hash_policy: Envoy gives its ring no hash and draws a random one per request/);
+        expect(r.stderr).toMatch(/none\.yaml:15: virtual host 'web', route 0 sends to this cluster with no hash_policy: Envoy has no request hash and draws a random one per request/);
       } else expect(r.stderr).not.toMatch(/hash_policy/);
     }
   });
