@@ -12,8 +12,9 @@
  * `route.weighted_clusters`) decide the balancer's `hash_key`:
  *
  * - `header: { header_name: ":path" }` → `uri` (the path with its query string);
- * - `connection_properties: { source_ip: true }` → `client` (Envoy hashes the address text,
- *   as envoy/ring_hash and envoy/maglev hash the client key);
+ * - `connection_properties: { source_ip: true }`, or a header `x-forwarded-for` or
+ *   `x-real-ip` (the address a proxy in front passes on) → `client` (Envoy hashes the
+ *   address text, as envoy/ring_hash and envoy/maglev hash the client key);
  * - `cookie`, or a header naming a user, session or client (`x-user-id`, ...) → `client`,
  *   with a warning: one browser or user holds one value, as lbsim's client key stands for;
  * - `query_parameter` → `uri`, with a warning (the parameter is part of the target);
@@ -90,6 +91,8 @@ function keyOfPolicy(policy: Obj): { key: EnvoyHashKey; loss?: string } {
         ? { key: 'uri', loss: 'header :path with regex_rewrite: the rewrite is not modelled; the whole target (path and query string) is hashed' }
         : { key: 'uri' };
     }
+    // The client's address as a proxy in front passes it: the text source_ip hashes, when it holds one address.
+    if (name === 'x-forwarded-for' || name === 'x-real-ip') return { key: 'client' };
     if (/^x-(user|session|client)/.test(name)) return { key: 'client', loss: `header ${name}: modelled as the client key (each client holds one value; another host each than in Envoy, with the same spread)` };
     return { key: 'route', loss: `header ${name}: not a key lbsim's traffic carries (it has the path, the whole target and the client address); hashed as the path, so requests that share a ${name} value but not a path spread here, where Envoy sends them to one host` };
   }

@@ -135,7 +135,8 @@ function hashKey(d: Directive, warnings: string[]): 'route' | 'request_uri' | 'c
   const key = d.args[0] ?? '';
   const where = `${d.file}:${d.line}: hash ${key}`;
   if (key === '$uri' || key === '$document_uri') return 'route';
-  if (key === '$remote_addr') return 'client';
+  // The address a proxy in front passes on: the text $remote_addr holds there (one address in the header).
+  if (key === '$remote_addr' || key === '$http_x_forwarded_for' || key === '$http_x_real_ip' || key === '$realip_remote_addr') return 'client';
   if (key === '$binary_remote_addr') {
     warnings.push(`${where}: modelled as $remote_addr (the client key): nginx hashes the address's 4 raw bytes, not its text, so each client lands on another server than here, with the same spread`);
     return 'client';

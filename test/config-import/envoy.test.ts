@@ -185,6 +185,9 @@ describe('Envoy routes: the hash_policy of the routes to a ring_hash or maglev c
     expect(cookie.options.hash_key).toBe('client');
     expect(cookie.warnings).toContainEqual(expect.stringMatching(/^b\.yaml:17: virtual host 'web', route 0, hash_policy\[0\]: cookie session: modelled as the client key/));
     expect(importBalancerText(bootstrap('MAGLEV', route('[{ header: { header_name: X-User-Id } }]')), 'b.yaml').options.hash_key).toBe('client');
+    // The address a proxy in front passes on is the client key itself: no warning.
+    const xff = importBalancerText(bootstrap('RING_HASH', route('[{ header: { header_name: x-forwarded-for } }]')), 'b.yaml');
+    expect([xff.options.hash_key, hashWarnings(xff)]).toEqual(['client', []]);
     const host = importBalancerText(bootstrap('MAGLEV', route('[{ header: { header_name: ":authority" } }]')), 'b.yaml');
     expect(host.options.hash_key).toBeUndefined();
     expect(host.warnings).toContainEqual(expect.stringMatching(/hash_policy\[0\]: header :authority: not a key lbsim's traffic carries .* hashed as the path/));

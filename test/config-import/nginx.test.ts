@@ -37,6 +37,8 @@ describe('hash keys: mapped when lbsim has the key, warned about when not', () =
   it('$uri and $remote_addr are the keys lbsim carries: no warning', () => {
     expect([imp('$uri').options, imp('$uri').warnings]).toEqual([{ key: 'route' }, []]);
     expect([imp('$remote_addr').options, imp('$remote_addr').warnings]).toEqual([{ key: 'client' }, []]);
+    // The address a proxy in front passes on (one address in the header): the same key.
+    for (const k of ['$http_x_forwarded_for', '$http_x_real_ip', '$realip_remote_addr']) expect([imp(k).options, imp(k).warnings]).toEqual([{ key: 'client' }, []]);
   });
   it('any other key runs as the nearest one, with a warning naming it', () => {
     const bin = imp('$binary_remote_addr');
