@@ -25,13 +25,13 @@ export function compareCommand(ctx: CliContext): Command {
     .description('run the same traffic through several algorithms (or scenario files) and compare them with 95% confidence intervals')
     .argument('<scenario...>', 'one scenario with --algorithms, or several scenario files to compare')
     .option('--algorithms <list>', 'comma-separated algorithms to run the scenario(s) through (see `lbsim algorithms`)')
-    .option('--set <key=values>', 'run each alternative with balancer option KEY at each of the comma-separated values (`default` leaves it out), e.g. hash_balance_factor=default,125,150; repeat for every combination', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--set <key=values>', 'run each alternative with balancer option KEY at each of the comma-separated values (`default` leaves it out), e.g. hash_balance_factor=default,125,150; repeat for every combination', (v: string, all: string[] | undefined) => [...(all ?? []), v])
     .option('--replications <n>', `independent replications per alternative (seeds seed..seed+n-1, the same for all)`, parsePositiveInt, COMPARE_DEFAULTS.replications)
     .option('--seed <n>', 'first seed (default: the first scenario’s)', parseSeed)
     .addOption(new Option('--format <format>', 'output').choices(['text', 'json', 'markdown']).default('text'))
     .option('-o, --out <file>', 'write the output to a file (atomically) instead of stdout')
     .option('--no-tui', 'never open the terminal comparison view')
-    .action(async (files: string[], opts: { algorithms?: string; set: string[]; replications: number; seed?: number; format: Format; out?: string; tui: boolean } & ClusterFlags & { threads?: number }) => {
+    .action(async (files: string[], opts: { algorithms?: string; set?: string[]; replications: number; seed?: number; format: Format; out?: string; tui: boolean } & ClusterFlags & { threads?: number }) => {
       checkOutputNotInput(opts.out, files);
       const scenarios = await Promise.all(files.map((f) => loadScenario(f)));
       const algorithms = opts.algorithms
@@ -46,7 +46,7 @@ export function compareCommand(ctx: CliContext): Command {
         else for (const a of algorithms) alternatives.push({ label: scenarios.length > 1 ? `${name} · ${a}` : a, scenario: withAlgorithm(s, a) });
       }
       // --set KEY=V1,V2 (repeatable): each alternative once per value of each option, every combination.
-      const sets = opts.set.map(parseOptionValues);
+      const sets = (opts.set ?? []).map(parseOptionValues);
       for (const set of sets) {
         const labelled = alternatives.length > 1 || set !== sets[0];
         alternatives = alternatives.flatMap((a) =>
