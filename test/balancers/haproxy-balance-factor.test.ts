@@ -6,6 +6,7 @@
  * started 0.2–0.25 s apart, so every earlier one is still in flight (HAProxy's `served`).
  * The suite does not need haproxy; the sequences are fixed here.
  */
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChashBound } from '../../src/balancers/haproxy/chash-bound.ts';
@@ -13,6 +14,10 @@ import { ChashRing } from '../../src/balancers/haproxy/chash-ring.ts';
 import { haproxySource, haproxyUri } from '../../src/balancers/haproxy/hash-balance.ts';
 import { haproxyRandom } from '../../src/balancers/haproxy/random.ts';
 import { isLbsimError } from '../../src/errors.ts';
+import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
+import { loadScenario, type Scenario } from '../../src/scenario/load.ts';
+import { simulateSync } from '../../src/simulate.ts';
+import { REPO_ROOT } from '../helpers/cli.ts';
 import { harness, view } from './harness.ts';
 
 const SERVERS = ['s1', 's2', 's3', 's4'];
@@ -92,5 +97,17 @@ describe('ChashBound', () => {
     expect(eligibleAt([3, 0, 1])).toEqual([false, true, true]);
     expect(eligibleAt([0, 1, 3])).toEqual([true, true, true]);
     expect(eligibleAt([0, 0, 4])).toEqual([true, true, false]);
+  });
+});
+
+describe('scenarios/hot-key/haproxy-bounded.yaml', () => {
+  it('the bound keeps the hot client\'s server below saturation; the same config without it saturates one', async () => {
+    const file = join(REPO_ROOT, 'scenarios', 'hot-key', 'haproxy-bounded.yaml');
+    const bounded = await loadScenario(file);
+    expect(bounded.balancer.options).toMatchObject({ hash_type: 'consistent', hash_balance_factor: 125 });
+    const busiest = (sc: Scenario) => Math.max(...simulateSync(sc, BUILTIN_BALANCERS.get('haproxy/source')!).backends.map((b) => b.utilization));
+    expect(busiest(bounded)).toBeLessThan(0.6);
+    const plain = { ...bounded, balancer: { ...bounded.balancer, options: { hash_type: 'consistent' } } };
+    expect(busiest(plain)).toBeGreaterThan(0.99);
   });
 });
