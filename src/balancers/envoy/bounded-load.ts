@@ -35,14 +35,6 @@ export function boundedLoadOf(algorithm: string, backends: BackendView, options:
   return new BoundedLoad(backends, intOption(algorithm, options, BOUNDED_LOAD_OPTION, 0, 100, 4_294_967_295), options.hash_key !== 'random');
 }
 
-/**
- * A keyed pick's memo of (level, host) in one small integer: the host + 1 (-1, none, is
- * 0) and the level above it. Levels are < 128 and backends far fewer than 2^22.
- */
-export const packPick = (level: number, host: number): number => level * 4_194_304 + host + 1;
-export const hostOfPick = (packed: number): number => (packed % 4_194_304) - 1;
-export const levelOfPick = (packed: number): number => Math.floor(packed / 4_194_304);
-
 const TWO_POW_32 = 4294967296;
 
 export class BoundedLoad {

@@ -34,7 +34,7 @@ import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { PRIORITY_SET_OPTIONS, PrioritySet } from './priority-set.ts';
-import { BOUNDED_LOAD_OPTION, boundedLoadOf, hostOfPick, levelOfPick, packPick } from './bounded-load.ts';
+import { BOUNDED_LOAD_OPTION, boundedLoadOf } from './bounded-load.ts';
 import { ENVOY_HASH_KEYS, keyText, mod64, randomBits, xxHash64 } from './xxhash64.ts';
 
 export const ENVOY_RING_HASH_DEFAULTS = { minimum_ring_size: 1024, maximum_ring_size: 8_388_608, hash_key: 'route' } as const;
@@ -47,6 +47,14 @@ export interface Ring {
 }
 
 const LOW32 = 0xffff_ffffn;
+
+/**
+ * A keyed pick's memo of (level, host) in one small integer: the host + 1 (-1, none, is
+ * 0) and the level above it. Levels are < 128 and backends far fewer than 2^22.
+ */
+const packPick = (level: number, host: number): number => level * 4_194_304 + host + 1;
+const hostOfPick = (packed: number): number => (packed % 4_194_304) - 1;
+const levelOfPick = (packed: number): number => Math.floor(packed / 4_194_304);
 
 /**
  * RingHashLoadBalancer::Ring::Ring for hosts `hosts[0..size)` with their weights, which
