@@ -92,6 +92,7 @@ export function buildReport({ scenario, seed, algorithm, metrics }: ReportInput)
     scenario: scenario.name,
     seed,
     algorithm,
+    ...(Object.keys(scenario.balancer.options).length === 0 ? {} : { options: scenario.balancer.options }),
     ...(scenario.persistence === undefined ? {} : { persistence: persistenceOfReport(scenario.persistence) }),
     start: scenario.startEpochMs === undefined ? null : new Date(scenario.startEpochMs).toISOString(),
     duration: scenario.durationMs,

@@ -96,6 +96,8 @@ export interface Report {
   scenario: string;
   seed: number;
   algorithm: string;
+  /** The algorithm's options as the run took them (a scenario's, or an imported config's: `hash_key`, `hash_balance_factor`, ...); absent when there are none. */
+  options?: Record<string, unknown>;
   /**
    * Session persistence in front of the algorithm (balancer.persistence), ms, null for no
    * limit; `withoutCookie`, the servers that set no cookie, when there are any. Absent without it.

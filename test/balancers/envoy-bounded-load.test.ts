@@ -137,6 +137,11 @@ describe('hash_balance_factor through ring_hash and maglev', () => {
       });
     const plain = run({});
     const capped = run({ hash_balance_factor: 125 });
+    // The report says what ran.
+    expect([plain.options, capped.options]).toEqual([{ hash_key: 'client' }, { hash_key: 'client', hash_balance_factor: 125 }]);
+    // An algorithm without options: no `options` field (the reports of plain scenarios are unchanged).
+    const bare = simulateObject({ name: 'bare', duration: '1s', traffic: { synthetic: { rate: '100/s', service: { distribution: 'exponential', mean: '5ms' } } }, balancer: { algorithm: 'round-robin' }, backends: [{ name: 'web', count: 2 }] });
+    expect('options' in bare).toBe(false);
     const busiest = (r: Report) => Math.max(...r.backends.map((b) => b.utilization));
     // ρ = 2400 × 5 ms / 32 slots = 0.375 on average, but the heaviest client alone is ~22% of it.
     expect(busiest(plain)).toBeGreaterThan(0.9);

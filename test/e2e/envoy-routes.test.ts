@@ -48,6 +48,8 @@ describe('Envoy route hash_policy, end to end', { timeout: SLOW }, () => {
       const report = JSON.parse(r.stdout) as Report;
       expect(report.requests.total, name).toBe(400);
       expect(busy(report), name).toBe(hosts);
+      // The report names the key the import chose.
+      expect(report.options, name).toEqual({ hash_key: { path: 'uri', 'source-ip': 'client', none: 'random' }[name] });
       if (hosts === 4) {
         // At random by the hosts' shares of a 1024-point ring: none near all of it.
         expect(Math.max(...report.backends.map((b) => b.requests))).toBeLessThan(200);
