@@ -118,7 +118,7 @@ class InFlightBook {
 }
 
 /** A view of the backends as one instance sees them: shared state, and in-flight counts of its own unless `counts` is shared. */
-function instanceView(shared: BackendView, counts: InstanceCounts): BackendView & { inFlight: Int32Array } {
+function instanceView(shared: BackendView, counts: InstanceCounts): BackendView & { inFlight: Int32Array; inFlightTotal: number } {
   const inFlight = counts === 'shared' ? shared.inFlight : new Int32Array(shared.count);
   const queued = counts === 'shared' ? shared.queued : new Int32Array(shared.count);
   return {
@@ -134,6 +134,14 @@ function instanceView(shared: BackendView, counts: InstanceCounts): BackendView 
     ...(shared.believed === undefined ? {} : { believed: shared.believed }),
     inFlight,
     queued,
+    // Own counts: the wrapper keeps the total with them; shared: the engine's.
+    ...(counts === 'shared'
+      ? {
+          get inFlightTotal() {
+            return shared.inFlightTotal ?? shared.inFlight.reduce((a, x) => a + x, 0);
+          },
+        }
+      : { inFlightTotal: 0 }),
     // The proxy's limits and queues are shared by every instance (as HAProxy threads share a server's).
     maxconn: shared.maxconn,
     maxqueue: shared.maxqueue,
@@ -200,14 +208,20 @@ export function withInstances(module: BalancerModule, options: Readonly<Record<s
           return copies[i]!.pick(request, client, route);
         },
         onDispatch(b, request) {
-          if (own) views[last]!.inFlight[b]!++;
+          if (own) {
+            views[last]!.inFlight[b]!++;
+            views[last]!.inFlightTotal++;
+          }
           book.add(b, request, last);
           copies[last]!.onDispatch?.(b, request);
         },
         onComplete(b, latencyMs, request) {
           const i = book.take(b, request);
           if (i < 0) return;
-          if (own) views[i]!.inFlight[b]!--;
+          if (own) {
+            views[i]!.inFlight[b]!--;
+            views[i]!.inFlightTotal--;
+          }
           copies[i]!.onComplete?.(b, latencyMs, request);
         },
         onBackendDown(b) {
@@ -247,13 +261,21 @@ export function withInstances(module: BalancerModule, options: Readonly<Record<s
             if (own.length > 0) c.loadState!(own);
           }
           book.clear();
-          if (own) for (const v of views) v.inFlight.fill(0);
+          if (own) {
+            for (const v of views) {
+              v.inFlight.fill(0);
+              v.inFlightTotal = 0;
+            }
+          }
           for (let b = 0; b < n; b++) {
             for (let k = r.next(); k > 0; k--) {
               const request = r.next();
               const i = r.next();
               book.add(b, request, i);
-              if (own) views[i]!.inFlight[b]!++;
+              if (own) {
+                views[i]!.inFlight[b]!++;
+                views[i]!.inFlightTotal++;
+              }
             }
           }
         };

@@ -32,6 +32,8 @@ export interface BackendView {
   readonly effectiveWeight?: Float64Array;
   /** Requests at the backend: in service plus waiting in its queue. */
   readonly inFlight: Int32Array;
+  /** The sum of inFlight over every backend. Absent in hand-made views: sum inFlight. */
+  readonly inFlightTotal?: number;
   /** Requests waiting in the backend's queue. */
   readonly queued: Int32Array;
   /** Number of backends with up = 1. */

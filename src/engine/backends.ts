@@ -52,6 +52,8 @@ export class BackendState implements BackendView {
   /** Weight with slow start applied; equal to `weight` when not ramping. */
   readonly effectiveWeight: Float64Array;
   readonly inFlight: Int32Array;
+  /** The sum of inFlight, kept as it changes (bounded-load hashing reads it on every pick). */
+  inFlightTotal = 0;
   readonly queued: Int32Array;
   readonly busy: Int32Array;
   /** Overlapping outages nest: a backend is up when no outage window is open. */

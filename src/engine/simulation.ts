@@ -331,6 +331,7 @@ export class Simulation {
     const bs = this.backends;
     this.recorder.touch(b);
     bs.inFlight[b]!++;
+    bs.inFlightTotal++;
     if (idle) {
       bs.busy[b]!++;
       const q = this.queue;
@@ -372,6 +373,7 @@ export class Simulation {
   protected freeBackendSlot(b: number, slot: number): void {
     const bs = this.backends;
     bs.inFlight[b]!--;
+    bs.inFlightTotal--;
     this.slots.release(slot);
     if (bs.queued[b]! > 0) {
       // The freed slot goes to the head of the line: busy stays, the queue shrinks.

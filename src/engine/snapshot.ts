@@ -88,7 +88,8 @@ export function restoreEngine(p: EngineParts, s: DecodedState): StateSlots {
     }
     slots.waiting.push(filled);
   });
-  for (let b = 0; b < bs.count; b++) bs.inFlight[b] = bs.busy[b]! + bs.queued[b]!;
+  bs.inFlightTotal = 0;
+  for (let b = 0; b < bs.count; b++) bs.inFlightTotal += bs.inFlight[b] = bs.busy[b]! + bs.queued[b]!;
   if (s.balancer.length > 0) p.balancer.loadState?.(s.balancer);
   p.recorder.attach(bs.busy, bs.queued);
   return slots;

@@ -70,7 +70,7 @@ describe('balancer.instances', () => {
         const id = made++;
         return {
           pick: () => 0,
-          onComplete: (b) => log.push(`${id}:${backends.inFlight[b]}`),
+          onComplete: (b) => log.push(`${id}:${backends.inFlight[b]}:${backends.inFlightTotal}`),
         };
       },
     };
@@ -85,8 +85,8 @@ describe('balancer.instances', () => {
     h.complete(0, 20 - 10.4, 4);
     h.complete(0, 20 - 10, 0);
     h.complete(0, 20 - (10 + 5 * 0.1), 5);
-    // Each copy had two requests in flight; it sees one left after its completion.
-    expect(log).toEqual(['1:1', '0:1', '2:1']);
+    // Each copy had two requests in flight; it sees one left after its completion, at the backend and in all.
+    expect(log).toEqual(['1:1:1', '0:1:1', '2:1:1']);
   });
 
   it('instance_by client keeps a client on one instance', () => {

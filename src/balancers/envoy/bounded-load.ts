@@ -11,8 +11,8 @@
  * std::mt19937 seeded with the request's hash (so one key always probes in one order), and
  * the first with a factor ≤ 1 is taken, or else the least overloaded one (the ring's
  * host on a tie). Envoy's rq_active is the backend's in-flight count, as envoy/least_request
- * reads it; the cluster's is their sum over every backend (O(backends) a pick, as Envoy's
- * probe is O(hosts)).
+ * reads it; the cluster's is their sum over every backend, which the engine keeps
+ * (BackendView.inFlightTotal), as Envoy keeps upstream_rq_active.
  *
  * Per level the hosts are kept in Envoy's normalized_host_weights_ order (the level's
  * healthy hosts, all of them in panic; by locality with locality weighting), which the
@@ -87,8 +87,12 @@ export class BoundedLoad {
     const n = this.sizes[level] ?? 0;
     if (n === 0 || host < 0) return -1;
     const active = this.backends.inFlight;
-    let overall = 0;
-    for (let b = 0; b < active.length; b++) overall += active[b]!;
+    // The engine keeps the total; a hand-made view is summed.
+    let overall = this.backends.inFlightTotal ?? -1;
+    if (overall < 0) {
+      overall = 0;
+      for (let b = 0; b < active.length; b++) overall += active[b]!;
+    }
     // uint32 arithmetic, as Envoy's.
     const totalSlots = Math.floor(((overall + 1) * this.factor + 99) / 100);
     const w = this.weight[level]!;

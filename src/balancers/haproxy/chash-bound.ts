@@ -75,9 +75,13 @@ export class ChashBound {
 
   /** Before a lookup: the slots of this request, from the backend's in-flight requests now. */
   begin(): void {
-    const inFlight = this.view.inFlight;
-    let served = 0;
-    for (let b = 0; b < inFlight.length; b++) served += inFlight[b]!;
+    // p->served: the engine keeps the total; a hand-made view is summed.
+    let served = this.view.inFlightTotal ?? -1;
+    if (served < 0) {
+      served = 0;
+      const inFlight = this.view.inFlight;
+      for (let b = 0; b < inFlight.length; b++) served += inFlight[b]!;
+    }
     const total = this.ring.totalPoints;
     // unsigned arithmetic, as HAProxy's (exact in doubles at any realistic load).
     const slots = Math.floor(((served + 1) * this.factor + 99) / 100);
