@@ -55,6 +55,9 @@ export function checkResult<T extends Task>(task: T, label: string, result: Task
 
 /** The error a failed task of this code and message raises. */
 export function taskError(label: string, code: string, message: string): LbsimError {
+  // A task cancelled is the run cancelled (Ctrl-C), not that task's failure: the user is
+  // told "run cancelled" however the cancellation reached them, never a window's name.
+  if (code === 'CANCELLED') return new LbsimError('CANCELLED', message);
   const internal = code === 'INTERNAL' || code === 'WORKER_FAILED';
   return new LbsimError(internal ? 'WORKER_FAILED' : (code as LbsimError['code']), `${label}: ${message}`, internal ? { exitCode: 70 } : undefined);
 }

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { taskError } from '../../src/parallel/executor.ts';
 import { TraceWriter } from '../../src/traffic/lbt/writer.ts';
 
 const BIN = resolve('bin/lbsim.js');
@@ -85,5 +86,17 @@ describe('worker faults', () => {
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
     expect(stderr).toContain('cancelled');
+  });
+});
+
+describe('a failed task as its caller is told', () => {
+  it('names the task for a failure, but a cancelled task is the run cancelled, without the window\'s name', () => {
+    const failed = taskError('window 2 of 3 (10s–20s)', 'BALANCER_ERROR', 'my-balancer.js: pick() threw');
+    expect([failed.code, failed.message]).toEqual(['BALANCER_ERROR', 'window 2 of 3 (10s–20s): my-balancer.js: pick() threw']);
+    const internal = taskError('window 1 of 2 (0s–end)', 'INTERNAL', 'boom');
+    expect([internal.code, internal.exitCode]).toEqual(['WORKER_FAILED', 70]);
+    // Ctrl-C can reach the user through a window's result first (a race the TTY test met): still one plain message.
+    const cancelled = taskError('window 1 of 2 (0s–end)', 'CANCELLED', 'run cancelled');
+    expect([cancelled.code, cancelled.message]).toEqual(['CANCELLED', 'run cancelled']);
   });
 });
