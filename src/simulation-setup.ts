@@ -8,7 +8,7 @@ import { checkPriorityLevels } from './balancers/envoy/priority-set.ts';
 import { applyInstances } from './balancers/instances.ts';
 import { withPersistence } from './balancers/persistence.ts';
 import { BUILTIN_BALANCERS } from './balancers/registry.ts';
-import type { BalancerModule } from './balancers/types.ts';
+import type { Balancer, BalancerModule } from './balancers/types.ts';
 import { createEngine } from './engine/proxy.ts';
 import type { Simulation } from './engine/simulation.ts';
 import type { Scenario } from './scenario/load.ts';
@@ -85,4 +85,18 @@ export function createSimulation(scenario: Scenario, balancer: BalancerModule, s
   // (With server-health knobs there are no windows, and a backend down at the start is a hidden backup the balancer already saw down.)
   if (sim.health === null) for (let b = 0; b < sim.backends.count; b++) if (sim.backends.up[b] === 0) sim.balancer.onBackendDown?.(b);
   return sim;
+}
+
+/** A traffic source with no request. */
+const NO_TRAFFIC: TrafficSource = { endTime: 0, fill: (c) => void (c.count = 0) };
+
+/**
+ * The balancer `scenario` runs, created as a run creates it (instances, persistence, the
+ * engine's view) over no traffic, and the probe let go: a user's create(), or an option
+ * given on the command line, may refuse it here (a thrown LbsimError), before any run.
+ */
+export function probeBalancer(scenario: Scenario, balancer: BalancerModule, seed: number): Balancer {
+  const probe = createSimulation(scenario, balancer, seed, { startMs: 0, endMs: 0, firstRequest: 0, traffic: NO_TRAFFIC, trafficEndMs: 0 });
+  probe.recorder.totals.destroy();
+  return probe.balancer;
 }

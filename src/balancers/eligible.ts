@@ -26,3 +26,15 @@ export function eligibleCount(view: BackendView): number {
   for (let b = 0; b < view.count; b++) if (eligible(view, b)) n++;
   return n;
 }
+
+/**
+ * Requests in flight at every backend together: the total the engine keeps
+ * (BackendView.inFlightTotal), or in a hand-made view the sum of `inFlight`.
+ */
+export function totalInFlight(view: BackendView): number {
+  const kept = view.inFlightTotal;
+  if (kept !== undefined) return kept;
+  let sum = 0;
+  for (let b = 0; b < view.count; b++) sum += view.inFlight[b]!;
+  return sum;
+}

@@ -32,6 +32,7 @@
  */
 import { LbsimError } from '../errors.ts';
 import { pcgHash } from '../random/counter-rng.ts';
+import { totalInFlight } from './eligible.ts';
 import { StateReader } from './saved-state.ts';
 import type { BackendView, Balancer, BalancerContext, BalancerModule } from './types.ts';
 
@@ -138,7 +139,7 @@ function instanceView(shared: BackendView, counts: InstanceCounts): BackendView 
     ...(counts === 'shared'
       ? {
           get inFlightTotal() {
-            return shared.inFlightTotal ?? shared.inFlight.reduce((a, x) => a + x, 0);
+            return totalInFlight(shared);
           },
         }
       : { inFlightTotal: 0 }),

@@ -31,8 +31,7 @@ import { sameState } from '../engine/state.ts';
 import { concatWindows, decodeMetrics, type RunMetrics, sliceRows } from '../metrics/run-metrics.ts';
 import { Totals } from '../metrics/totals.ts';
 import type { Scenario } from '../scenario/load.ts';
-import { createSimulation } from '../simulation-setup.ts';
-import type { TrafficSource } from '../traffic/source.ts';
+import { probeBalancer } from '../simulation-setup.ts';
 import type { TaskExecutor } from './executor.ts';
 import { dynamicFirstRuns, type FirstRuns, label, type Progress } from './dynamic-windows.ts';
 import type { TaskProgress, WindowResult, WindowSpec } from './tasks.ts';
@@ -181,10 +180,7 @@ async function plannedFirstRuns(pool: TaskExecutor, scenario: Scenario, seed: nu
  */
 async function whyNoComparableState(scenario: Scenario, seed: number): Promise<string | undefined> {
   const module = await loadBalancerModule(scenario.balancer.algorithm, scenario.baseDir);
-  const nothing: TrafficSource = { endTime: 0, fill: (c) => void (c.count = 0) };
-  const probe = createSimulation(scenario, module, seed, { startMs: 0, endMs: 0, firstRequest: 0, traffic: nothing, trafficEndMs: 0 });
-  const b = probe.balancer;
-  probe.recorder.totals.destroy();
+  const b = probeBalancer(scenario, module, seed);
   if (typeof b.saveState !== 'function' || typeof b.loadState !== 'function') return `balancer ${module.name} has no saveState/loadState, so two runs of it cannot be compared; it is simulated whole, on one thread`;
   return undefined;
 }

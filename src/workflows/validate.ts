@@ -13,8 +13,7 @@ import type { BackendSpec } from '../engine/backends.ts';
 import { isLbsimError } from '../errors.ts';
 import { ZipfSampler } from '../random/distributions.ts';
 import { loadBalancerModule } from '../balancers/registry.ts';
-import { createSimulation, routeKeyNote } from '../simulation-setup.ts';
-import type { TrafficSource } from '../traffic/source.ts';
+import { probeBalancer, routeKeyNote } from '../simulation-setup.ts';
 import { formatPath, lineOf, parseScenario, prepareLoadedScenario, type Scenario } from '../scenario/load.ts';
 import { formatDuration } from '../scenario/units.ts';
 import { parseYamlFile } from '../scenario/yaml-document.ts';
@@ -276,8 +275,7 @@ export async function validateScenarioFile(file: string, text: string, options: 
   const prepared = await prepareLoadedScenario(parsed.scenario, file, text);
   const module = await loadBalancerModule(prepared.balancer.algorithm, prepared.baseDir);
   // The engine built as run builds it, over no traffic: the balancer's create() runs (a user's may refuse its options).
-  const nothing: TrafficSource = { endTime: 0, fill: (c) => void (c.count = 0) };
-  createSimulation(prepared, module, prepared.seed, { startMs: 0, endMs: 0, firstRequest: 0, traffic: nothing, trafficEndMs: 0 }).recorder.totals.destroy();
+  probeBalancer(prepared, module, prepared.seed);
   return checkScenario(parsed.scenario, text, file, options);
 }
 

@@ -18,6 +18,7 @@
  * healthy hosts, all of them in panic; by locality with locality weighting), which the
  * shuffle indexes.
  */
+import { totalInFlight } from '../eligible.ts';
 import { intOption } from '../options.ts';
 import type { BackendView } from '../types.ts';
 import { Mt19937 } from './mt19937.ts';
@@ -87,12 +88,7 @@ export class BoundedLoad {
     const n = this.sizes[level] ?? 0;
     if (n === 0 || host < 0) return -1;
     const active = this.backends.inFlight;
-    // The engine keeps the total; a hand-made view is summed.
-    let overall = this.backends.inFlightTotal ?? -1;
-    if (overall < 0) {
-      overall = 0;
-      for (let b = 0; b < active.length; b++) overall += active[b]!;
-    }
+    const overall = totalInFlight(this.backends);
     // uint32 arithmetic, as Envoy's.
     const totalSlots = Math.floor(((overall + 1) * this.factor + 99) / 100);
     const w = this.weight[level]!;

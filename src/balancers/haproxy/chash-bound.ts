@@ -19,6 +19,7 @@
  * the backend's in-flight count, as the other HAProxy algorithms read it.
  */
 import { LbsimError } from '../../errors.ts';
+import { totalInFlight } from '../eligible.ts';
 import { BE_WEIGHT_SCALE } from './constants.ts';
 import type { BackendView } from '../types.ts';
 import type { ChashRing } from './chash-ring.ts';
@@ -75,13 +76,8 @@ export class ChashBound {
 
   /** Before a lookup: the slots of this request, from the backend's in-flight requests now. */
   begin(): void {
-    // p->served: the engine keeps the total; a hand-made view is summed.
-    let served = this.view.inFlightTotal ?? -1;
-    if (served < 0) {
-      served = 0;
-      const inFlight = this.view.inFlight;
-      for (let b = 0; b < inFlight.length; b++) served += inFlight[b]!;
-    }
+    // p->served: every server's requests in flight.
+    const served = totalInFlight(this.view);
     const total = this.ring.totalPoints;
     // unsigned arithmetic, as HAProxy's (exact in doubles at any realistic load).
     const slots = Math.floor(((served + 1) * this.factor + 99) / 100);

@@ -5,8 +5,7 @@ import { isLbsimError, LbsimError } from '../../errors.ts';
 import { loadScenario } from '../../scenario/load.ts';
 import { type Alternative, compare, COMPARE_DEFAULTS } from '../../workflows/compare.ts';
 import { formatComparisonJson, formatComparisonMarkdown, formatComparisonText } from '../../workflows/compare-format.ts';
-import { createSimulation } from '../../simulation-setup.ts';
-import type { TrafficSource } from '../../traffic/source.ts';
+import { probeBalancer } from '../../simulation-setup.ts';
 import { parseOptionValues, withAlgorithm, withOption } from '../../workflows/variants.ts';
 import type { CliContext } from '../context.ts';
 import { addClusterOptions, type ClusterFlags, clusterOf } from '../cluster.ts';
@@ -16,9 +15,6 @@ import { checkOutputNotInput, emit } from '../output.ts';
 import { scenarioInputs } from '../inputs.ts';
 
 type Format = 'text' | 'json' | 'markdown';
-
-/** A traffic source with no request: the balancer is created, nothing runs. */
-const NO_TRAFFIC: TrafficSource = { endTime: 0, fill: (c) => void (c.count = 0) };
 
 export function compareCommand(ctx: CliContext): Command {
   return addThreadsOption(addClusterOptions(new Command('compare')))
@@ -69,7 +65,7 @@ export function compareCommand(ctx: CliContext): Command {
         // A value --set gives that the algorithm refuses (hash_balance_factor=99): said before any run, naming --set.
         if (sets.length > 0) {
           try {
-            createSimulation(a.scenario, module, a.scenario.seed, { startMs: 0, endMs: 0, firstRequest: 0, traffic: NO_TRAFFIC, trafficEndMs: 0 }).recorder.totals.destroy();
+            probeBalancer(a.scenario, module, a.scenario.seed);
           } catch (e) {
             throw isLbsimError(e) ? new LbsimError(e.code, `--set: ${a.label}: ${e.message}`, { cause: e }) : e;
           }

@@ -59,12 +59,12 @@ export interface Heaviest {
 export function traceInfo(file: string): TraceInfo {
   const reader = new TraceReader(file);
   const h = reader.header;
-  const targets = new Set<number>();
   const hist = build({ lowestDiscernibleValue: 1, highestTrackableValue: 86_400_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
   const firstMinute = Math.floor(h.firstArrival / 60_000);
   const minutes = new Float64Array(h.count === 0 ? 0 : Math.floor(h.lastArrival / 60_000) - firstMinute + 1);
   const clients = new KeyCounts(DISTINCT_CAP);
   const routes = new KeyCounts(DISTINCT_CAP);
+  const targets = new KeyCounts(DISTINCT_CAP);
   let capped = false;
   let failures = 0;
   let estimated = 0;
@@ -78,7 +78,7 @@ export function traceInfo(file: string): TraceInfo {
       const n = chunk.count;
       if (n === 0) break;
       const uri = chunk.uri;
-      if (uri !== undefined) for (let i = 0; i < n && targets.size < DISTINCT_CAP; i++) targets.add(uri[i]!);
+      if (uri !== undefined) for (let i = 0; i < n; i++) targets.add(uri[i]!);
       for (let i = 0; i < n; i++) {
         // The reader returns times relative to its window start (the first arrival); add it back.
         const t = chunk.arrival[i]! + reader.from;
