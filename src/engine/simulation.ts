@@ -22,6 +22,7 @@ import { BackendState } from './backends.ts';
 import { balancerContext } from './balancer-context.ts';
 import { EventQueue } from './event-queue.ts';
 import { EventKind, HEALTH_PRIORITY, NEVER } from './events.ts';
+import { hideOpenAtStart, openAtStart, outageCloses, outageOpens, scheduleOutages } from './outages.ts';
 import { RequestSlots } from './request-slots.ts';
 import { Failure, ServerHealth, SERVER_SET_DEFAULTS, spreadBackupsOf, usesServerHealth } from './server-health.ts';
 import { SIMULATION_DEFAULTS, type SimulationOptions } from './simulation-options.ts';
@@ -86,13 +87,8 @@ export class Simulation {
     this.recorder = new Recorder({ backends: this.backends.count, intervalMs, warmupMs: this.warmupMs, startMs: this.startMs });
     this.trafficEnd = options.trafficEndMs ?? source.endTime;
     this.stopAt = this.trafficEnd + this.timeoutMs;
-    // Outages already open at the window's start: their backends start out of service. The
-    // state at startMs is before its events run, so an outage ending at startMs is still
-    // open (its BackendUp event, at startMs, is scheduled below), as one starting then is not.
     const bs = this.backends;
-    options.backends.forEach((spec, b) => {
-      for (const w of spec.outages) if (w.from < this.startMs && w.to >= this.startMs && bs.downDepth[b]!++ === 0) bs.serving[b] = 0;
-    });
+    openAtStart(options.backends, bs, this.startMs);
     const serverSet = options.serverSet ?? SERVER_SET_DEFAULTS;
     const balancerOptions = options.balancerOptions ?? {};
     const firstBackupRule = spreadBackupsOf(options.backends, serverSet, options.balancer, balancerOptions);
@@ -108,23 +104,8 @@ export class Simulation {
     this.onComplete = this.balancer.onComplete?.bind(this.balancer);
     this.health?.attach(this.balancer);
 
-    // Without health knobs the balancer was created with every backend up; those in an
-    // outage at the window's start are down from here (createSimulation tells it).
-    if (this.health === null) {
-      for (let b = 0; b < bs.count; b++) {
-        if (bs.serving[b] === 0) {
-          bs.up[b] = 0;
-          bs.upCount--;
-        }
-      }
-    }
-    options.backends.forEach((spec, b) => {
-      for (const w of spec.outages) {
-        if (w.to < this.startMs) continue;
-        if (w.from >= this.startMs) this.queue.push(w.from, EventKind.BackendDown, EventKind.BackendDown, b);
-        this.queue.push(w.to, EventKind.BackendUp, EventKind.BackendUp, b);
-      }
-    });
+    if (this.health === null) hideOpenAtStart(bs);
+    scheduleOutages(options.backends, this.queue, this.startMs);
     this.recorder.attach(bs.busy, bs.queued);
     this.loadNextArrival();
     // Written on every event, or first at a window's pause or end: see jit/mutable-fields.ts.
@@ -392,24 +373,13 @@ export class Simulation {
     throw new Error(`event kind ${kind} without a proxy layer`);
   }
 
+  /** An outage of backend b opens now (outages.ts); the proxy layer adds what its queue does. */
   protected goDown(b: number): void {
-    const bs = this.backends;
-    if (bs.downDepth[b]!++ > 0) return;
-    bs.serving[b] = 0;
-    if (this.health !== null) return this.health.truthChanged(b);
-    bs.up[b] = 0;
-    bs.upCount--;
-    this.balancer.onBackendDown?.(b);
+    outageOpens(this.backends, this.health, this.balancer, b);
   }
 
   protected comeUp(b: number): void {
-    const bs = this.backends;
-    if (--bs.downDepth[b]! > 0) return;
-    bs.serving[b] = 1;
-    if (this.health !== null) return this.health.truthChanged(b);
-    bs.up[b] = 1;
-    bs.upCount++;
-    this.balancer.onBackendUp?.(b);
+    outageCloses(this.backends, this.health, this.balancer, b);
   }
 
   private pause(): true {
