@@ -13,6 +13,8 @@ export const leastConnections: BalancerModule = {
   name: 'least-connections',
   description: 'fewest requests in flight; ties rotate (as HAProxy leastconn)',
   follows: 'HAProxy leastconn (tie rotation)',
+  ignoresWeights: true,
+  followsLoad: () => true,
   create({ backends, options }) {
     rejectUnknownOptions('least-connections', options, []);
     let start = 0;

@@ -11,6 +11,8 @@ import type { BalancerModule } from './types.ts';
 export const powerOfTwo: BalancerModule = {
   name: 'power-of-two',
   description: 'two distinct random backends, the one with fewer in flight wins',
+  ignoresWeights: true,
+  followsLoad: () => true,
   create({ backends, random: draw, options }) {
     rejectUnknownOptions('power-of-two', options, []);
     return {

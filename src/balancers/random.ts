@@ -7,6 +7,7 @@ import type { BalancerModule } from './types.ts';
 export const random: BalancerModule = {
   name: 'random',
   description: 'a uniformly random eligible backend',
+  ignoresWeights: true,
   create({ backends, random: draw, options }) {
     rejectUnknownOptions('random', options, []);
     return {

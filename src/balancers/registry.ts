@@ -25,7 +25,7 @@ import { nginxRoundRobin } from './nginx/round-robin.ts';
 import { powerOfTwo } from './power-of-two.ts';
 import { random } from './random.ts';
 import { roundRobin } from './round-robin.ts';
-import type { Balancer, BalancerContext, BalancerModule } from './types.ts';
+import type { Balancer, BalancerContext, BalancerModule, WholeKey } from './types.ts';
 import { weightedLeastConnections } from './weighted-least-connections.ts';
 import { weightedRoundRobin } from './weighted-round-robin.ts';
 import type { RouteKey } from '../traffic/lbt/reader.ts';
@@ -90,27 +90,39 @@ export async function loadBalancerModule(algorithm: string, baseDir: string): Pr
   if (!m || typeof m !== 'object' || typeof m.create !== 'function') {
     throw new LbsimError('BALANCER_FAILED', `${file}: expected a default export { name, description, create(ctx) } (a BalancerModule)`);
   }
-  const routeKey = m.routeKey;
+  const { routeKey, followsLoad, hashesWhole } = m;
+  type Options = Readonly<Record<string, unknown>>;
   return wrapCustom(file, {
     name: typeof m.name === 'string' ? m.name : algorithm,
     description: typeof m.description === 'string' ? m.description : `custom balancer from ${algorithm}`,
     create: m.create.bind(m),
-    // What the module declares beside create (README, "Your own balancer"): priority levels, and the key it hashes.
+    // What the module declares beside create (README, "Your own balancer"): priority levels, the key it hashes, and its spread for validate.
     ...(m.priorityLevels === true ? { priorityLevels: true } : {}),
-    ...(typeof routeKey === 'function' ? { routeKey: (options: Readonly<Record<string, unknown>>) => checkedRouteKey(file, () => routeKey.call(m, options)) } : {}),
+    ...(typeof routeKey === 'function' ? { routeKey: (options: Options) => checkedAnswer(file, 'routeKey()', () => routeKey.call(m, options), isRouteKey, "'path' or 'uri'") } : {}),
+    ...(m.ignoresWeights === true ? { ignoresWeights: true } : {}),
+    ...(typeof followsLoad === 'function' ? { followsLoad: (options: Options) => checkedAnswer(file, 'followsLoad()', () => followsLoad.call(m, options), isBoolean, 'true or false') } : {}),
+    ...(typeof hashesWhole === 'function' ? { hashesWhole: (options: Options) => checkedAnswer(file, 'hashesWhole()', () => hashesWhole.call(m, options), isWholeKeyOrNone, "undefined or { key: 'client' | 'route', field, bound }") } : {}),
   });
 }
 
-/** A user module's routeKey(options): 'path' or 'uri', else one BALANCER_FAILED error naming the file. */
-function checkedRouteKey(file: string, call: () => unknown): RouteKey {
-  let key: unknown;
+const isRouteKey = (v: unknown): v is RouteKey => v === 'path' || v === 'uri';
+const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
+function isWholeKeyOrNone(v: unknown): v is WholeKey | undefined {
+  if (v === undefined) return true;
+  const k = v as Partial<WholeKey> | null;
+  return typeof k === 'object' && k !== null && (k.key === 'client' || k.key === 'route') && typeof k.field === 'string' && typeof k.bound === 'string';
+}
+
+/** What a user module's hook answered, if `valid`; else one BALANCER_FAILED error naming the file, the hook and what was expected. */
+function checkedAnswer<T>(file: string, hook: string, call: () => unknown, valid: (v: unknown) => v is T, expected: string): T {
+  let v: unknown;
   try {
-    key = call();
+    v = call();
   } catch (e) {
-    throw new LbsimError('BALANCER_FAILED', `${file}${lineOfThrow(file, e)}: routeKey() threw: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new LbsimError('BALANCER_FAILED', `${file}${lineOfThrow(file, e)}: ${hook} threw: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  if (key === 'path' || key === 'uri') return key;
-  throw new LbsimError('BALANCER_FAILED', `${file}: routeKey() returned ${JSON.stringify(key) ?? String(key)}; expected 'path' or 'uri'`);
+  if (valid(v)) return v;
+  throw new LbsimError('BALANCER_FAILED', `${file}: ${hook} returned ${JSON.stringify(v) ?? String(v)}; expected ${expected}`);
 }
 
 /**
@@ -127,6 +139,9 @@ function wrapCustom(file: string, inner: BalancerModule): BalancerModule {
     description: inner.description,
     ...(inner.priorityLevels === true ? { priorityLevels: true } : {}),
     ...(inner.routeKey !== undefined ? { routeKey: inner.routeKey } : {}),
+    ...(inner.ignoresWeights === true ? { ignoresWeights: true } : {}),
+    ...(inner.followsLoad !== undefined ? { followsLoad: inner.followsLoad } : {}),
+    ...(inner.hashesWhole !== undefined ? { hashesWhole: inner.hashesWhole } : {}),
     create(ctx: BalancerContext): Balancer {
       let b: Balancer;
       try {

@@ -11,6 +11,7 @@ import type { BalancerModule } from './types.ts';
 export const roundRobin: BalancerModule = {
   name: 'round-robin',
   description: 'each request to the next backend in turn; weights ignored',
+  ignoresWeights: true,
   create({ backends, options }) {
     rejectUnknownOptions('round-robin', options, []);
     let next = 0;

@@ -161,5 +161,25 @@ export interface BalancerModule {
    * whole`). A replayed trace gives it that key (src/traffic/lbt/reader.ts RouteKey).
    */
   routeKey?(options: Readonly<Record<string, unknown>>): RouteKey;
+  /**
+   * What `lbsim validate` may assume of the spread before any run (src/workflows/validate.ts);
+   * a user's module may say the same. `ignoresWeights`: shares are even whatever the
+   * weights (only weight 0, drained, counts). `followsLoad`: with these options picks
+   * steer by live load, so shares follow capacity rather than configuration.
+   * `hashesWhole`: with these options each client or path goes whole to one server, with
+   * no bound on that server's load. @default weights followed, not by load, nothing whole
+   */
+  readonly ignoresWeights?: boolean;
+  followsLoad?(options: Readonly<Record<string, unknown>>): boolean;
+  hashesWhole?(options: Readonly<Record<string, unknown>>): WholeKey | undefined;
   create(ctx: BalancerContext): Balancer;
+}
+
+/** What a hashing balancer sends whole to one server (BalancerModule.hashesWhole). */
+export interface WholeKey {
+  key: 'client' | 'route';
+  /** The option that makes it so, as validate names it: `algorithm` when the algorithm itself hashes that key. */
+  field: string;
+  /** What would bound a server's load, as a parenthesised clause for validate's message; '' when nothing would. */
+  bound: string;
 }

@@ -11,6 +11,7 @@ import type { BalancerModule } from './types.ts';
 export const weightedLeastConnections: BalancerModule = {
   name: 'weighted-least-connections',
   description: 'smallest in-flight / weight; ties rotate',
+  followsLoad: () => true,
   create({ backends, options }) {
     rejectUnknownOptions('weighted-least-connections', options, []);
     let start = 0;

@@ -6,13 +6,14 @@
  * Loads are estimated from the configuration alone: a backend's share of the traffic
  * follows its weight (weighted algorithms) or is even (round-robin, random); load-aware
  * algorithms (least connections, power of two) spread by capacity, so only the fleet's
- * total is checked for them. Capacity of a backend = slots × speed / mean work.
+ * total is checked for them. Each algorithm's module says which it is. Capacity of a backend = slots × speed / mean work.
  */
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { BackendSpec } from '../engine/backends.ts';
 import { isLbsimError } from '../errors.ts';
 import { ZipfSampler } from '../random/distributions.ts';
-import { loadBalancerModule } from '../balancers/registry.ts';
+import { BUILTIN_BALANCERS, loadBalancerModule } from '../balancers/registry.ts';
+import type { BalancerModule } from '../balancers/types.ts';
 import { probeBalancer, routeKeyNote } from '../simulation-setup.ts';
 import { formatPath, lineOf, parseScenario, prepareLoadedScenario, type Scenario } from '../scenario/load.ts';
 import { formatDuration } from '../scenario/units.ts';
@@ -46,31 +47,6 @@ export interface ValidateOptions {
 
 export const VALIDATE_DEFAULTS = { highUtilization: 0.85, maxRejection: 0.01, maxTimeoutShare: 0.01, maxShare: 0.5 } as const;
 
-/** Algorithms that ignore weights (other than 0 = drained). */
-const WEIGHT_BLIND = new Set(['round-robin', 'least-connections', 'random', 'power-of-two', 'envoy/random']);
-/** Algorithms that steer by live load, so shares follow capacity rather than configuration. */
-const LOAD_AWARE = /least|leastconn|power-of-two|p2c|ewma/i;
-
-/**
- * What `algorithm` with these options sends to one server by hashing it, with no bound on
- * a server's load, if anything: whole clients (Envoy ring hash or Maglev `hash_key:
- * client`, HAProxy `source`, nginx `ip_hash`, `hash $remote_addr`) or whole paths (Envoy
- * by route or uri, HAProxy `uri`, `hdr`, nginx `hash $uri`, `$request_uri`); the option's
- * field, and what would bound it. A `hash_balance_factor` bounds Envoy's and HAProxy's.
- */
-function hashedKey(algorithm: string, options: Readonly<Record<string, unknown>>): { key: 'client' | 'route'; field: string; bound: string } | undefined {
-  const unbounded = options.hash_balance_factor === undefined || options.hash_balance_factor === 0;
-  if ((algorithm === 'envoy/ring_hash' || algorithm === 'envoy/maglev') && unbounded && options.hash_key !== 'random') {
-    return { key: options.hash_key === 'client' ? 'client' : 'route', field: options.hash_key === undefined ? 'algorithm' : 'hash_key', bound: " (Envoy's hash_balance_factor caps a host's share of the requests in flight)" };
-  }
-  if ((algorithm === 'haproxy/source' || algorithm === 'haproxy/uri' || algorithm === 'haproxy/hdr') && unbounded) {
-    return { key: algorithm === 'haproxy/source' ? 'client' : 'route', field: 'algorithm', bound: options.hash_type === 'consistent' ? " (HAProxy's hash-balance-factor caps it)" : " (with hash-type consistent, HAProxy's hash-balance-factor caps it)" };
-  }
-  if (algorithm === 'nginx/ip_hash') return { key: 'client', field: 'algorithm', bound: '' };
-  if (algorithm === 'nginx/hash') return { key: options.key === 'client' ? 'client' : 'route', field: 'algorithm', bound: '' };
-  return undefined;
-}
-
 export interface Validation {
   file: string;
   findings: Finding[];
@@ -84,7 +60,8 @@ export interface Validation {
  */
 export function validateText(text: string, file: string, options: ValidateOptions = {}): Validation {
   const parsed = parseForValidation(text, file);
-  return 'invalid' in parsed ? parsed.invalid : checkScenario(parsed.scenario, text, file, options);
+  // A balancer file is not loaded here (validateScenarioFile does): its module is taken as saying nothing of its spread.
+  return 'invalid' in parsed ? parsed.invalid : checkScenario(parsed.scenario, BUILTIN_BALANCERS.get(parsed.scenario.balancer.algorithm), text, file, options);
 }
 
 /** The scenario parsed as `run` parses it, or its schema violations as findings (YAML that does not parse throws). */
@@ -99,8 +76,12 @@ function parseForValidation(text: string, file: string): { scenario: Scenario } 
   }
 }
 
-/** The static checks of a parsed scenario; `text` gives their lines. */
-function checkScenario(scenario: Scenario, text: string, file: string, options: ValidateOptions): Validation {
+/**
+ * The static checks of a parsed scenario; `text` gives their lines. What the algorithm
+ * does with weights, load and keys comes from its module (BalancerModule.ignoresWeights,
+ * followsLoad, hashesWhole), a user's as a built-in's.
+ */
+function checkScenario(scenario: Scenario, module: BalancerModule | undefined, text: string, file: string, options: ValidateOptions): Validation {
   const o = { ...VALIDATE_DEFAULTS, ...options };
   const { doc, lines } = parseYamlFile(text, file);
   const at = (path: (string | number)[]) => ({ field: formatPath(path), line: lineOf(doc, lines, path) ?? null });
@@ -116,8 +97,8 @@ function checkScenario(scenario: Scenario, text: string, file: string, options: 
   const who = (i: number) => scenario.backends[i]!.name;
 
   const algorithm = scenario.balancer.algorithm;
-  const weighted = !WEIGHT_BLIND.has(algorithm);
-  const loadAware = LOAD_AWARE.test(algorithm);
+  const weighted = module?.ignoresWeights !== true;
+  const loadAware = module?.followsLoad?.(scenario.balancer.options) === true;
   const bs = scenario.backends;
   const trafficPath = scenario.traffic.kind === 'synthetic' ? ['traffic', 'synthetic', Array.isArray(scenario.traffic.rate) ? 'profile' : 'rate'] : ['traffic'];
   const service = scenario.traffic.kind === 'synthetic' ? scenario.traffic.service : undefined;
@@ -198,7 +179,7 @@ function checkScenario(scenario: Scenario, text: string, file: string, options: 
 
   // Session persistence pins whole clients, and a hash sends each client or path to one
   // server: the heaviest one's traffic lands on one server.
-  const hashed = hashedKey(algorithm, scenario.balancer.options);
+  const hashed = module?.hashesWhole?.(scenario.balancer.options);
   const whole =
     scenario.persistence !== undefined
       ? { by: 'persistence pins', what: 'client', path: ['balancer', 'persistence'], bound: '', keys: scenario.traffic.kind === 'synthetic' ? scenario.traffic.clients : undefined }
@@ -276,7 +257,7 @@ export async function validateScenarioFile(file: string, text: string, options: 
   const module = await loadBalancerModule(prepared.balancer.algorithm, prepared.baseDir);
   // The engine built as run builds it, over no traffic: the balancer's create() runs (a user's may refuse its options).
   probeBalancer(prepared, module, prepared.seed);
-  return checkScenario(parsed.scenario, text, file, options);
+  return checkScenario(parsed.scenario, module, text, file, options);
 }
 
 function schemaFindings(file: string, message: string): Finding[] {

@@ -1,6 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mmcBlocking } from '../../src/workflows/queueing.ts';
-import { validateText } from '../../src/workflows/validate.ts';
+import { validateScenarioFile, validateText } from '../../src/workflows/validate.ts';
 
 const base = (backends: string, extra = '', algorithm = 'weighted-round-robin') => `duration: 10m
 ${extra}traffic:
@@ -116,6 +119,45 @@ describe('validate', () => {
 
   it('weights under an algorithm that ignores them are a warning on the algorithm', () => {
     expect(fields(base('  - { name: a, weight: 3, concurrency: 2 }\n  - { name: b, concurrency: 2 }', '', 'round-robin'))).toEqual(['6:balancer.algorithm:warning']);
+  });
+
+  it("what the algorithm's module says of its spread: HAProxy random with two draws and nginx random two steer by load, one draw or one pick follows the weights", () => {
+    // Weights 1 and 3 at 150/s: by weight b gets 112.5/s against a capacity of 100/s (2 slots, 20 ms); the fleet runs at 0.75.
+    const text = (balancer: string) => base('  - { name: a, weight: 1, concurrency: 2 }\n  - { name: b, weight: 3, concurrency: 2 }', '', balancer).replace('rate: 100/s', 'rate: 150/s');
+    const byWeight = ['9:backends[1].weight:error'];
+    expect(fields(text('haproxy/random'))).toEqual([]);
+    expect(fields(text('haproxy/random, draws: 1'))).toEqual(byWeight);
+    expect(fields(text('nginx/random, two: true'))).toEqual([]);
+    expect(fields(text('nginx/random'))).toEqual(byWeight);
+    expect(fields(text('weighted-round-robin'))).toEqual(byWeight);
+    expect(fields(text('envoy/least_request'))).toEqual([]);
+  });
+
+  it("a user's balancer file says the same for itself (validateScenarioFile loads it); a wrong answer is the file's error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lbsim-validate-'));
+    try {
+      const scenario = (file: string) => {
+        writeFileSync(join(dir, 's.yaml'), base('  - { name: a, weight: 3, concurrency: 2 }\n  - { name: b, concurrency: 2 }', '', `./${file}`).replace('rate: 100/s', 'rate: 130/s').replace('    service: { distribution: exponential, mean: 20ms }', '    service: { distribution: exponential, mean: 20ms }\n    clients: { count: 5, skew: 2 }'));
+        return validateScenarioFile(join(dir, 's.yaml'), readFileSync(join(dir, 's.yaml'), 'utf8'));
+      };
+      const module = (file: string, traits: string) => writeFileSync(join(dir, file), `export default { name: 'mine', description: 'x', ${traits} create() { return { pick() { return 0; } }; } };\n`);
+      module('plain.js', '');
+      // Said nothing: weights followed (a gets 75% of 130/s against 100/s of capacity: utilization 0.98), nothing hashed.
+      expect((await scenario('plain.js')).findings.map((f) => `${f.field}:${f.severity}`)).toEqual(['backends[0].weight:warning']);
+      module('blind.js', 'ignoresWeights: true, followsLoad: () => true,');
+      expect((await scenario('blind.js')).findings.map((f) => `${f.field}:${f.severity}: ${f.message}`)).toEqual(['balancer.algorithm:warning: backends have different weights, but ./blind.js ignores weights (only weight 0 counts); use weighted-round-robin or weighted-least-connections']);
+      module('sticky.js', "ignoresWeights: true, hashesWhole: (o) => ({ key: 'client', field: 'algorithm', bound: o.bound ? ' (a bound)' : '' }),");
+      expect((await scenario('sticky.js')).findings.map((f) => `${f.field}:${f.severity}: ${f.message}`)).toEqual([
+        'balancer.algorithm:warning: backends have different weights, but ./sticky.js ignores weights (only weight 0 counts); use weighted-round-robin or weighted-least-connections',
+        'balancer.algorithm:warning: ./sticky.js hashes by client and sends the heaviest client (68% of the traffic) to one server: 88.8/s at peak, utilization 0.89 even on the largest backend',
+      ]);
+      module('wrong.js', "hashesWhole: () => 'client',");
+      await expect(scenario('wrong.js')).rejects.toThrow(/wrong\.js: hashesWhole\(\) returned "client"; expected undefined or \{ key: 'client' \| 'route', field, bound \}$/);
+      module('throws.js', "followsLoad() { throw new Error('no idea'); },");
+      await expect(scenario('throws.js')).rejects.toThrow(/throws\.js:1: followsLoad\(\) threw: no idea$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('schema violations are errors with their line; YAML that does not parse throws (unreadable)', () => {

@@ -20,11 +20,25 @@
  */
 import { totalInFlight } from '../eligible.ts';
 import { intOption } from '../options.ts';
-import type { BackendView } from '../types.ts';
+import type { BackendView, WholeKey } from '../types.ts';
 import { Mt19937 } from './mt19937.ts';
 
 /** The option, beside each hashing algorithm's own. */
 export const BOUNDED_LOAD_OPTION = 'hash_balance_factor';
+
+/**
+ * BalancerModule.hashesWhole of a ring hash or Maglev: each client or path whole to one
+ * host, unless a balance factor bounds the host or the hash is drawn at random per request.
+ */
+export function envoyHashesWhole(options: Readonly<Record<string, unknown>>): WholeKey | undefined {
+  const factor = options[BOUNDED_LOAD_OPTION];
+  if ((factor !== undefined && factor !== 0) || options.hash_key === 'random') return undefined;
+  return {
+    key: options.hash_key === 'client' ? 'client' : 'route',
+    field: options.hash_key === undefined ? 'algorithm' : 'hash_key',
+    bound: " (Envoy's hash_balance_factor caps a host's share of the requests in flight)",
+  };
+}
 
 /**
  * The bounded load of `algorithm`'s options, or null without `hash_balance_factor` (Envoy:

@@ -34,6 +34,7 @@ export const envoyLeastRequest: BalancerModule = {
   description: 'Envoy 1.28 LEAST_REQUEST: best of choice_count samples (with replacement); weighted: EDF on weight/(active+1)^bias',
   follows: `Envoy ${ENVOY_VERSION} load_balancer_impl.cc (LeastRequestLoadBalancer)`,
   priorityLevels: true,
+  followsLoad: () => true,
   create({ backends, options, random }) {
     const name = 'envoy/least_request';
     rejectUnknownOptions(name, options, ['choice_count', 'active_request_bias', 'initial_index', ...ZONE_AWARE_OPTIONS]);

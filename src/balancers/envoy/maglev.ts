@@ -33,7 +33,7 @@ import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { PRIORITY_SET_OPTIONS, PrioritySet } from './priority-set.ts';
-import { BOUNDED_LOAD_OPTION, boundedLoadOf } from './bounded-load.ts';
+import { BOUNDED_LOAD_OPTION, boundedLoadOf, envoyHashesWhole } from './bounded-load.ts';
 import { ENVOY_HASH_KEYS, keyText, mod64, randomBits, xxHash64 } from './xxhash64.ts';
 
 export const ENVOY_MAGLEV_DEFAULTS = { table_size: 65537, hash_key: 'route' } as const;
@@ -103,6 +103,7 @@ export const envoyMaglev: BalancerModule = {
   follows: `Envoy ${ENVOY_VERSION} maglev_lb.cc`,
   priorityLevels: true,
   routeKey: (options) => (options.hash_key === 'uri' ? 'uri' : 'path'),
+  hashesWhole: envoyHashesWhole,
   create({ backends, options, random }) {
     const name = 'envoy/maglev';
     rejectUnknownOptions(name, options, ['table_size', 'hash_key', BOUNDED_LOAD_OPTION, ...PRIORITY_SET_OPTIONS]);

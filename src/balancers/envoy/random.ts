@@ -18,6 +18,7 @@ export const envoyRandom: BalancerModule = {
   description: 'Envoy 1.28 RANDOM: a uniformly random healthy host (weights ignored)',
   follows: `Envoy ${ENVOY_VERSION} load_balancer_impl.cc (RandomLoadBalancer)`,
   priorityLevels: true,
+  ignoresWeights: true,
   create({ backends, options, random }) {
     rejectUnknownOptions('envoy/random', options, ZONE_AWARE_OPTIONS);
     const set = new PrioritySet(backends, 'envoy/random', options);

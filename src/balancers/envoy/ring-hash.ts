@@ -34,7 +34,7 @@ import { STATELESS } from '../saved-state.ts';
 import type { BalancerModule } from '../types.ts';
 import { ENVOY_VERSION } from './constants.ts';
 import { PRIORITY_SET_OPTIONS, PrioritySet } from './priority-set.ts';
-import { BOUNDED_LOAD_OPTION, boundedLoadOf } from './bounded-load.ts';
+import { BOUNDED_LOAD_OPTION, boundedLoadOf, envoyHashesWhole } from './bounded-load.ts';
 import { ENVOY_HASH_KEYS, keyText, mod64, randomBits, xxHash64 } from './xxhash64.ts';
 
 export const ENVOY_RING_HASH_DEFAULTS = { minimum_ring_size: 1024, maximum_ring_size: 8_388_608, hash_key: 'route' } as const;
@@ -127,6 +127,7 @@ export const envoyRingHash: BalancerModule = {
   follows: `Envoy ${ENVOY_VERSION} ring_hash_lb.cc`,
   priorityLevels: true,
   routeKey: (options) => (options.hash_key === 'uri' ? 'uri' : 'path'),
+  hashesWhole: envoyHashesWhole,
   create({ backends, options, random }) {
     const name = 'envoy/ring_hash';
     rejectUnknownOptions(name, options, ['minimum_ring_size', 'maximum_ring_size', 'hash_key', BOUNDED_LOAD_OPTION, ...PRIORITY_SET_OPTIONS]);

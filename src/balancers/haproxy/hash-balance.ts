@@ -35,7 +35,7 @@ import { fullHash, hashDecimal } from './hash-functions.ts';
 import { ServerMap } from './server-map.ts';
 import { booleanOption, enumOption, rejectUnknownOptions, wholeWeights } from '../options.ts';
 import { STATELESS } from '../saved-state.ts';
-import type { Balancer, BalancerContext, BalancerModule } from '../types.ts';
+import type { Balancer, BalancerContext, BalancerModule, WholeKey } from '../types.ts';
 
 type KeySource = 'source' | 'uri' | 'hdr';
 
@@ -82,6 +82,18 @@ function createHashBalancer(algorithm: string, source: KeySource, { backends, op
 /** Map-based hashing spreads over the backups (lb_map.c, ServerMap.rebuild); consistent hashing uses the first (lb_chash.c: fbck). */
 const mapBased = (options: Readonly<Record<string, unknown>>) => (options.hash_type ?? HAPROXY_HASH_DEFAULTS.hash_type) === 'map-based';
 
+/**
+ * BalancerModule.hashesWhole of `balance source|uri|hdr`: each key whole to one server
+ * unless hash-balance-factor bounds it, which HAProxy applies to consistent hashing only.
+ */
+const hashesWhole =
+  (key: WholeKey['key']) =>
+  (options: Readonly<Record<string, unknown>>): WholeKey | undefined => {
+    const factor = options[HASH_BALANCE_FACTOR];
+    if (factor !== undefined && factor !== 0) return undefined;
+    return { key, field: 'algorithm', bound: mapBased(options) ? " (with hash-type consistent, HAProxy's hash-balance-factor caps it)" : " (HAProxy's hash-balance-factor caps it)" };
+  };
+
 const follows = `HAProxy ${HAPROXY_VERSION} src/backend.c (get_server_sh/uri/hh), src/lb_map.c, src/lb_chash.c`;
 
 export const haproxySource: BalancerModule = {
@@ -89,6 +101,7 @@ export const haproxySource: BalancerModule = {
   description: 'HAProxy 2.6 balance source: client key as IPv4 address; map-based or consistent',
   follows,
   spreadsBackups: mapBased,
+  hashesWhole: hashesWhole('client'),
   create: (ctx) => createHashBalancer('haproxy/source', 'source', ctx),
 };
 
@@ -99,6 +112,7 @@ export const haproxyUri: BalancerModule = {
   spreadsBackups: mapBased,
   // get_server_uri hashes the path up to the `?` unless `whole` (px->lbprm.arg_opt1 & 1).
   routeKey: (options) => (options.whole === true ? 'uri' : 'path'),
+  hashesWhole: hashesWhole('route'),
   create: (ctx) => createHashBalancer('haproxy/uri', 'uri', ctx),
 };
 
@@ -107,5 +121,6 @@ export const haproxyHdr: BalancerModule = {
   description: 'HAProxy 2.6 balance hdr(name): route key k as the header value; map-based or consistent',
   follows,
   spreadsBackups: mapBased,
+  hashesWhole: hashesWhole('route'),
   create: (ctx) => createHashBalancer('haproxy/hdr', 'hdr', ctx),
 };

@@ -34,6 +34,7 @@ export const haproxyLeastconn: BalancerModule = {
   name: 'haproxy/leastconn',
   description: 'HAProxy 2.6 balance leastconn: lb_fwlc.c tree, (inflight+1)/eweight, idle first, ties rotate',
   follows: `HAProxy ${HAPROXY_VERSION} src/lb_fwlc.c (fwlc_queue_srv, fwlc_get_next_server)`,
+  followsLoad: () => true,
   create({ backends, options }) {
     const name = 'haproxy/leastconn';
     rejectUnknownOptions(name, options, []);

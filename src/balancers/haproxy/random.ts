@@ -27,6 +27,8 @@ export const haproxyRandom: BalancerModule = {
   name: 'haproxy/random',
   description: 'HAProxy 2.6 balance random(draws): draws on the consistent-hash ring, least served/weight wins',
   follows: `HAProxy ${HAPROXY_VERSION} src/backend.c get_server_rnd, src/lb_chash.c`,
+  // One draw is a weighted random pick on the ring; with two or more the least loaded of them wins.
+  followsLoad: (options) => (options.draws ?? HAPROXY_RANDOM_DEFAULTS.draws) !== 1,
   create({ backends, options, random }) {
     rejectUnknownOptions('haproxy/random', options, ['draws', HASH_BALANCE_FACTOR]);
     const draws = intOption('haproxy/random', options, 'draws', HAPROXY_RANDOM_DEFAULTS.draws, 1, 100);

@@ -21,6 +21,7 @@ export const LEAST_RESPONSE_TIME_DEFAULTS = { alpha: 0.2 } as const;
 export const leastResponseTime: BalancerModule = {
   name: 'least-response-time',
   description: 'smallest (in flight + 1) x EWMA response time / weight; untried backends first',
+  followsLoad: () => true,
   create({ backends, options }) {
     rejectUnknownOptions('least-response-time', options, ['alpha']);
     const alpha = numberOption('least-response-time', options, 'alpha', LEAST_RESPONSE_TIME_DEFAULTS.alpha, Number.MIN_VALUE, 1);

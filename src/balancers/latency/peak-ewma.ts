@@ -27,6 +27,7 @@ export const peakEwma: BalancerModule = {
   name: 'peak-ewma',
   description: 'peak-EWMA latency x (in flight + 1), best of two random backends (Finagle/Linkerd)',
   follows: 'Finagle finagle-core PeakEwma + P2C (Balancers.p2cPeakEwma); tower/Linkerd2 PeakEwma',
+  followsLoad: () => true,
   create({ backends, options, random, now }) {
     rejectUnknownOptions('peak-ewma', options, ['decay']);
     const decay = durationOption('peak-ewma', options, 'decay', PEAK_EWMA_DEFAULTS.decayMs);

@@ -79,6 +79,8 @@ export const nginxHash: BalancerModule = {
   follows: `nginx ${NGINX_VERSION} ngx_http_upstream_hash_module.c`,
   // `hash $request_uri`: the path with its query string; `$uri` (key: route) is the path without it.
   routeKey: (options) => (options.key === 'request_uri' ? 'uri' : 'path'),
+  // nginx has no bound on a peer's share of a hash (consistent or not).
+  hashesWhole: (options) => ({ key: options.key === 'client' ? 'client' : 'route', field: 'algorithm', bound: '' }),
   create({ backends, options }) {
     rejectUnknownOptions('nginx/hash', options, ['key', 'consistent']);
     const keyFrom = enumOption('nginx/hash', options, 'key', NGINX_HASH_DEFAULTS.key, ['route', 'request_uri', 'client']);

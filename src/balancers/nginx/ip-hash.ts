@@ -23,6 +23,7 @@ export const nginxIpHash: BalancerModule = {
   name: 'nginx/ip_hash',
   description: 'nginx 1.22 ip_hash: client key as IPv4, first three octets hashed, weights walked',
   follows: `nginx ${NGINX_VERSION} ngx_http_upstream_ip_hash_module.c (ngx_http_upstream_get_ip_hash_peer)`,
+  hashesWhole: () => ({ key: 'client', field: 'algorithm', bound: '' }),
   create({ backends, options }) {
     rejectUnknownOptions('nginx/ip_hash', options, []);
     const wrr = new SmoothWrr(backends);

@@ -22,6 +22,7 @@ export const nginxLeastConn: BalancerModule = {
   name: 'nginx/least_conn',
   description: 'nginx 1.22 least_conn: fewest conns/weight, ties by smooth weighted round robin',
   follows: `nginx ${NGINX_VERSION} ngx_http_upstream_least_conn_module.c (ngx_http_upstream_get_least_conn_peer)`,
+  followsLoad: () => true,
   create({ backends, options }) {
     rejectUnknownOptions('nginx/least_conn', options, []);
     const wrr = new SmoothWrr(backends);

@@ -25,6 +25,8 @@ export const nginxRandom: BalancerModule = {
   name: 'nginx/random',
   description: 'nginx 1.22 random [two [least_conn]]: weighted random, or the less loaded of two distinct weighted draws',
   follows: `nginx ${NGINX_VERSION} ngx_http_upstream_random_module.c`,
+  // `random two` picks the less loaded of two draws (least_conn, the only method lbsim models).
+  followsLoad: (options) => options.two === true,
   create({ backends, options, random }) {
     rejectUnknownOptions('nginx/random', options, ['two', 'method']);
     const two = booleanOption('nginx/random', options, 'two', NGINX_RANDOM_DEFAULTS.two);
