@@ -39,17 +39,23 @@
  * Everything stays allocation-free per request: per-slot columns (proxy-slots.ts) and
  * rings of slots.
  *
+ * Where each part is: a request's own path — arrival, pick, send, the proxy's queues,
+ * refusal and retry, drain, completion: the steps the hot loop runs per request — is
+ * ProxySimulation's base, ProxyRequestPath (proxy-request-path.ts). ProxySimulation,
+ * here, adds what acts on requests from outside that path: the timers (timeout queue,
+ * per_try_timeout) and delayed retries coming due, the balancer's belief about a server
+ * changing (its queue handed back, or the backend queue grabbed), the cut-off, and the
+ * state for time split.
+ *
  * Time-split replay: the proxy's queues, waiting retries, pending timers and each
  * request's attempt state are the proxy's part of the canonical EngineState
  * (proxy-state.ts), so these runs are split in time like plain ones.
  */
-import { durationUs } from '../metrics/recorder.ts';
 import type { TrafficSource } from '../traffic/source.ts';
-import { EventKind, PROXY_PRIORITY } from './events.ts';
+import { EventKind } from './events.ts';
 import { needsProxy, type ProxyOptions } from './proxy-options.ts';
-import { ProxyQueues } from './proxy-queues.ts';
-import { attemptId, Retries } from './proxy-retries.ts';
-import { AT_PROXY, ProxySlots, SlotStatus } from './proxy-slots.ts';
+import { ProxyRequestPath } from './proxy-request-path.ts';
+import { AT_PROXY, SlotStatus } from './proxy-slots.ts';
 import { captureProxyState, type ProxyParts, restoreProxyState } from './proxy-state.ts';
 import { Failure } from './server-health-types.ts';
 import { Simulation } from './simulation.ts';
@@ -64,24 +70,9 @@ export function createEngine(options: SimulationOptions, proxy: ProxyOptions, so
 // Where a request slot stands (ProxySlots.state; proxy-state.ts says what each means).
 const { Free: FREE, Queued: QUEUED, Sent: SENT, Orphan: ORPHAN, Waiting: WAITING } = SlotStatus;
 
-export class ProxySimulation extends Simulation {
-  readonly proxy: ProxyOptions;
-  private readonly queues: ProxyQueues;
-  /** Requests the proxy holds: queued or sent, not abandoned (Envoy's active + pending). */
-  private held = 0;
-  /** Requests open on all backends together (for max_requests). */
-  private open = 0;
-  private readonly retries: Retries;
-
-  /** The requests in flight, with the proxy's columns beside the engine's. */
-  declare protected readonly slots: ProxySlots;
-
+export class ProxySimulation extends ProxyRequestPath {
   constructor(options: SimulationOptions, proxy: ProxyOptions, source: TrafficSource, chunkCapacity?: number) {
-    super(options, source, chunkCapacity, new ProxySlots(proxy.previousHosts === null && !proxy.excludeTried ? 0 : proxy.retries + 1));
-    this.proxy = proxy;
-    this.queues = new ProxyQueues(this.backends, this.slots);
-    this.retries = new Retries(proxy, this.backends, this.balancer, this.slots, this.recorder, options.seed, Uint8Array.from(options.backends, (s) => (s.backup === true ? 1 : 0)));
-    this.recorder.attachProxy(this.queues.depth);
+    super(options, proxy, source, chunkCapacity);
     const health = this.health;
     if (health !== null) {
       // With health knobs the balancer learns of a server going down or up from checks
@@ -132,175 +123,6 @@ export class ProxySimulation extends Simulation {
       queue: this.queue,
       slots: this.slots,
     };
-  }
-
-  protected override arrive(): void {
-    const t = this.now;
-    const c = this.chunk;
-    const i = this.cursor;
-    const request = this.arrived++;
-    const counted = t >= this.warmupMs;
-    this.recorder.arrive(counted);
-    // take(), not fill(): no fractional double passed on the hot path (see EventQueue.at).
-    const slot = this.slots.take(request, AT_PROXY, counted);
-    this.slots.arrival[slot] = t;
-    this.slots.work[slot] = c.work[i]!;
-    this.slots.client[slot] = c.client[i]!;
-    this.slots.route[slot] = c.route[i]!;
-    this.slots.attempt[slot] = 0;
-    this.slots.lastBackend[slot] = -1;
-    this.held++;
-    this.assign(slot);
-  }
-
-  /** One attempt: pick (or keep) a backend, then send, queue or fail. */
-  private assign(slot: number): void {
-    const bs = this.backends;
-    if (this.open >= this.proxy.maxRequests) return this.failAtProxy(slot, false);
-    const attempt = this.slots.attempt[slot]!;
-    let b: number;
-    const health = this.health;
-    // A retry stays with its server unless redispatched (keepServer 0).
-    if (attempt > 0 && this.slots.keepServer[slot] === 1) b = this.slots.lastBackend[slot]!;
-    else {
-      if (health !== null) health.beforePick();
-      if (bs.upCount === 0) b = -1;
-      else if (attempt > 0) b = this.retries.pick(slot);
-      else b = this.balancer.pick(this.slots.request[slot]!, this.slots.client[slot]!, this.slots.route[slot]!);
-    }
-    if (b < 0) {
-      if (!this.anyFull()) {
-        // Nothing up and weighted: as the plain engine, rejected for want of a backend.
-        this.retries.end(slot);
-        this.held--;
-        this.recorder.reject(-1, this.slots.counted[slot] === 1);
-        if (health !== null) health.noBackend();
-        this.slots.release(slot);
-        return;
-      }
-      if (!this.proxy.queue) return this.failAtProxy(slot, false);
-      return this.enqueue(slot, -1);
-    }
-    if (bs.full[b] === 1) {
-      if (!this.proxy.queue || bs.proxyQueued[b]! >= bs.maxqueue[b]!) return this.failAtProxy(slot, false);
-      return this.enqueue(slot, b);
-    }
-    this.send(slot, b);
-  }
-
-  /** Any usable backend full at the proxy: then a -1 pick means "wait", not "no backend". */
-  private anyFull(): boolean {
-    const bs = this.backends;
-    for (let b = 0; b < bs.count; b++) if (bs.full[b] === 1 && bs.up[b] === 1 && bs.weight[b]! > 0) return true;
-    return false;
-  }
-
-  /** Sends the attempt to backend b (not full at the proxy); b may still refuse it: in an outage, or its own queue full. */
-  private send(slot: number, b: number): void {
-    const bs = this.backends;
-    const t = this.now;
-    // The host of this attempt (previous_hosts, nginx's tried peers): where it is sent, refused or not.
-    if (this.slots.triedStride > 0) this.slots.tried[slot * this.slots.triedStride + this.slots.attempt[slot]!] = b;
-    if (bs.serving[b] === 0) return this.refused(slot, b, this.retries.onRefused);
-    const idle = bs.busy[b]! < bs.concurrency[b]!;
-    if (!idle && bs.queued[b]! >= bs.queueLimit[b]!) return this.refused(slot, b, this.retries.on503);
-    if (this.health !== null) this.health.picked(b);
-    this.slots.backend[slot] = b;
-    this.admitAt(b, slot, idle);
-    bs.served[b]!++;
-    this.open++;
-    this.backends.updateFull(b);
-    this.slots.state[slot] = SENT;
-    this.slots.sentAt[slot] = t;
-    this.slots.lastBackend[slot] = b;
-    this.recorder.admit(b, this.slots.counted[slot] === 1);
-    if (this.proxy.perTryTimeoutMs !== Number.POSITIVE_INFINITY) {
-      this.queue.at = t + this.proxy.perTryTimeoutMs;
-      this.queue.schedule(PROXY_PRIORITY.TryTimeout, EventKind.TryTimeout, slot);
-    }
-    if (this.onDispatch !== undefined) this.onDispatch(b, attemptId(this.slots, slot));
-  }
-
-  /** Backend b refused the attempt at once (down, or its queue full): retry or reject. */
-  private refused(slot: number, b: number, retryable: boolean): void {
-    const counted = this.slots.counted[slot] === 1;
-    this.recorder.pick(b, counted);
-    const health = this.health;
-    if (health !== null) {
-      health.picked(b);
-      health.failed(b, this.backends.serving[b] === 0 ? Failure.Refused : Failure.Rejected, counted);
-    }
-    this.slots.lastBackend[slot] = b;
-    this.retries.end(slot);
-    if (retryable && this.retries.allowed(slot, this.held)) {
-      this.recorder.refused(b, counted);
-      this.retries.start(slot);
-      this.retryAfter(slot, this.retries.backoffMs(slot, this.backends.serving[b] === 0));
-      return;
-    }
-    this.held--;
-    this.recorder.reject(b, counted);
-    this.slots.release(slot);
-  }
-
-  /** The proxy's own 503/502: no queue, maxqueue, a circuit breaker, or (queueTimeout) timeout queue. */
-  private failAtProxy(slot: number, queueTimeout: boolean): void {
-    this.retries.end(slot);
-    this.held--;
-    this.recorder.rejectAtProxy(this.slots.counted[slot] === 1, queueTimeout);
-    this.slots.release(slot);
-  }
-
-  /** The retry in `slot` starts after `delayMs` (at once when 0). */
-  private retryAfter(slot: number, delayMs: number): void {
-    if (delayMs === 0) return this.assign(slot);
-    this.slots.state[slot] = WAITING;
-    this.slots.backend[slot] = AT_PROXY;
-    this.queue.at = this.now + delayMs;
-    this.queue.schedule(PROXY_PRIORITY.Retry, EventKind.Retry, slot);
-  }
-
-  /** Queues the request at the proxy: for backend b, or (b = -1) in the backend-wide queue. */
-  private enqueue(slot: number, b: number): void {
-    const t = this.now;
-    if (this.queues.length >= this.proxy.maxPending) return this.failAtProxy(slot, false);
-    const rec = this.recorder;
-    rec.touchProxy();
-    this.queues.join(slot, b, t);
-    rec.proxyQueueGrew();
-    rec.enteredProxyQueue(this.slots.counted[slot] === 1);
-    if (this.proxy.timeoutQueueMs !== Number.POSITIVE_INFINITY) {
-      this.queue.at = t + this.proxy.timeoutQueueMs;
-      this.queue.schedule(PROXY_PRIORITY.QueueTimeout, EventKind.QueueTimeout, slot);
-    }
-  }
-
-  /** Takes a queued slot out of its line (`head`: it is known to be the line's head); its timer, if any, goes idle. */
-  private unqueue(slot: number, head: boolean): void {
-    if (this.proxy.timeoutQueueMs !== Number.POSITIVE_INFINITY) this.idleTimers++;
-    this.recorder.touchProxy();
-    this.queues.leave(slot, head);
-  }
-
-  /**
-   * Backend b may take queued requests: while it has fewer than maxconn open, the older of
-   * its own queue's head and the backend queue's head (ProxyQueues.nextFor). The backend
-   * queue only while the balancer may choose b (`up`, a weight); its own queue while it is
-   * believed usable: a backup hidden while the primaries serve still serves the requests
-   * persistence pinned to it (pendconn_grab_from_px refuses it the backend queue, not its own).
-   */
-  private drain(b: number): void {
-    const bs = this.backends;
-    const t = this.now;
-    if (bs.believed[b] === 0) return;
-    const usable = bs.up[b] === 1 && bs.weight[b]! > 0;
-    while (bs.served[b]! < bs.maxconn[b]!) {
-      const slot = this.queues.nextFor(b, usable);
-      if (slot < 0) return;
-      this.unqueue(slot, true);
-      this.recorder.leftProxyQueue(b, t - this.slots.queuedAt[slot]!, this.slots.counted[slot] === 1);
-      this.send(slot, b);
-    }
   }
 
   protected override proxyEvent(kind: number, slot: number): void {
@@ -359,40 +181,6 @@ export class ProxySimulation extends Simulation {
     // The connection it held goes to a queued request first (it waited), then the retry is placed (after its back-off).
     this.drain(b);
     if (next >= 0) this.retryAfter(next, this.retries.backoffMs(next, false));
-  }
-
-  protected override complete(slot: number): void {
-    const t = this.now;
-    const bs = this.backends;
-    const b = this.slots.backend[slot]!;
-    const id = attemptId(this.slots, slot);
-    const service = t - this.slots.sentAt[slot]!;
-    if (this.slots.state[slot] === ORPHAN) {
-      // Work nobody waits for any more: only the backend's slot is freed.
-      this.recorder.touch(b);
-      this.freeBackendSlot(b, slot);
-      if (this.onComplete !== undefined) this.onComplete(b, service, id);
-      return;
-    }
-    const latency = t - this.slots.arrival[slot]!;
-    const counted = this.slots.counted[slot] === 1;
-    if (latency > this.timeoutMs) this.recorder.finishLate(b, counted);
-    else this.recorder.finish(b, durationUs(latency), counted);
-    // Answered before its try timed out: that timer goes idle.
-    if (this.proxy.perTryTimeoutMs !== Number.POSITIVE_INFINITY) this.idleTimers++;
-    this.retries.end(slot);
-    this.held--;
-    bs.served[b]!--;
-    this.open--;
-    this.freeBackendSlot(b, slot);
-    this.backends.updateFull(b);
-    if (this.onComplete !== undefined) this.onComplete(b, service, id);
-    const health = this.health;
-    if (health !== null) {
-      if (latency > this.timeoutMs) health.failed(b, Failure.TimedOut, counted);
-      else health.succeeded(b);
-    }
-    this.drain(b);
   }
 
   protected override goDown(b: number): void {
