@@ -13,11 +13,17 @@
  *   interval, as integrals in integer microseconds: exact sums, in any order.
  * - Requests arriving before `warmup` are simulated and appear in the time series, but
  *   not in the totals (per-backend figures, overall histogram).
+ *
+ * Where each part is: the per-event paths and the clock (advance, crossChecks) are here;
+ * the current interval's accumulators and the writing of its row when it closes are
+ * IntervalAccumulators (interval-accumulators.ts); the proxy layer's events are the
+ * Recorder's base class, ProxyCounters (proxy-counters.ts).
  */
 import { markMutable } from '../jit/mutable-fields.ts';
 import { IntervalRows } from './columns.ts';
-import { createHistogram, type Histogram } from './histogram.ts';
-import { HistogramBatch } from './histogram-batch.ts';
+import type { HistogramBatch } from './histogram-batch.ts';
+import { IntervalAccumulators } from './interval-accumulators.ts';
+import { ProxyCounters } from './proxy-counters.ts';
 import { type EncodedTotals, Totals } from './totals.ts';
 
 /**
@@ -43,7 +49,7 @@ export interface RecorderConfig {
   startMs?: number;
 }
 
-export class Recorder {
+export class Recorder extends ProxyCounters {
   readonly B: number;
   readonly intervalUs: number;
   readonly warmupUs: number;
@@ -69,34 +75,33 @@ export class Recorder {
   private busy: Int32Array = new Int32Array(0);
   private queued: Int32Array = new Int32Array(0);
   private readonly lastUs: Float64Array;
-  // Accumulators of the current interval.
+  /** Accumulators of the current interval, and its close into its row. */
+  private readonly interval: IntervalAccumulators;
+  // The interval's arrays, held here too: the per-event paths write them without a load through `interval`.
   private readonly ivBusy: Float64Array;
   private readonly ivQueue: Float64Array;
   private readonly ivMaxQueue: Float64Array;
   private readonly ivMaxInFlight: Float64Array;
   private readonly ivPicked: Float64Array;
-  private readonly ivRejected: Float64Array;
-  /** Areas of the current interval accrued before warm-up ended (they stay out of the totals). */
-  private readonly preWarmupBusy: Float64Array;
-  private readonly preWarmupQueue: Float64Array;
+  protected readonly ivRejected: Float64Array;
   // The hot per-interval columns' arrays, cached (re-read when a column grows).
   private arrivalsCol!: Float64Array;
   private completedCol!: Float64Array;
   private latencySumCol!: Float64Array;
-  private rejectedCol!: Float64Array;
+  protected rejectedCol!: Float64Array;
   private timedOutCol!: Float64Array;
-  /** Latency of the current interval's completions; 2 significant digits (1%). */
-  private readonly ivHist: Histogram;
+  /** Latency of the current interval's completions (IntervalAccumulators.latency). */
   private readonly ivBatch: HistogramBatch;
   /** Largest latency of the current interval, exact µs. */
   private ivMaxUs = 0;
   // The proxy's queue depth (all its lines), owned by the engine's proxy layer; time-weighted like a backend's queue.
-  private proxyDepth: Int32Array = new Int32Array(1);
-  private lastProxyUs: number;
-  private ivProxyArea = 0;
-  private ivMaxProxy = 0;
+  protected proxyDepth: Int32Array = new Int32Array(1);
+  protected lastProxyUs: number;
+  protected ivProxyArea = 0;
+  protected ivMaxProxy = 0;
 
   constructor(cfg: RecorderConfig) {
+    super();
     const B = (this.B = cfg.backends);
     this.intervalUs = Math.round(cfg.intervalMs * 1000);
     this.warmupUs = Math.round(cfg.warmupMs * 1000);
@@ -105,16 +110,14 @@ export class Recorder {
     this.totals = new Totals(B);
     this.lastUs = new Float64Array(B).fill(startUs);
     this.lastProxyUs = startUs;
-    this.ivBusy = new Float64Array(B);
-    this.ivQueue = new Float64Array(B);
-    this.ivMaxQueue = new Float64Array(B);
-    this.ivMaxInFlight = new Float64Array(B);
-    this.ivPicked = new Float64Array(B);
-    this.ivRejected = new Float64Array(B);
-    this.preWarmupBusy = new Float64Array(B);
-    this.preWarmupQueue = new Float64Array(B);
-    this.ivHist = createHistogram(2);
-    this.ivBatch = new HistogramBatch([this.ivHist], 2);
+    const iv = (this.interval = new IntervalAccumulators(B));
+    this.ivBusy = iv.busy;
+    this.ivQueue = iv.queue;
+    this.ivMaxQueue = iv.maxQueue;
+    this.ivMaxInFlight = iv.maxInFlight;
+    this.ivPicked = iv.picked;
+    this.ivRejected = iv.rejected;
+    this.ivBatch = iv.latency;
     this.columns = new IntervalRows(B);
     this.nowUs = startUs;
     this.measuring = startUs >= this.warmupUs;
@@ -133,7 +136,7 @@ export class Recorder {
   attach(busy: Int32Array, queued: Int32Array): void {
     this.busy = busy;
     this.queued = queued;
-    this.resetIntervalMaxima();
+    this.interval.resetMaxima(busy, queued);
   }
 
   /**
@@ -156,9 +159,7 @@ export class Recorder {
       const at = this.nextCheckUs;
       this.flushAll(at);
       if (!this.measuring && at === this.warmupUs) {
-        // What the current interval accrued so far predates warm-up: keep it out of the totals.
-        this.preWarmupBusy.set(this.ivBusy);
-        this.preWarmupQueue.set(this.ivQueue);
+        this.interval.warmupEnded();
         this.measuring = true;
       }
       if (at === this.nextBoundaryUs) {
@@ -166,86 +167,10 @@ export class Recorder {
         this.row++;
         this.nextBoundaryUs += this.intervalUs;
         this.ensureRow(this.row);
-        this.resetIntervalMaxima();
+        this.interval.resetMaxima(this.busy, this.queued);
       }
       this.nextCheckUs = this.measuring ? this.nextBoundaryUs : Math.min(this.nextBoundaryUs, this.warmupUs);
     }
-  }
-
-  /** Connects the proxy layer's live queue depth (one element); read here, never written. */
-  attachProxy(depth: Int32Array): void {
-    this.proxyDepth = depth;
-    this.ivMaxProxy = depth[0]!;
-  }
-
-  /** Brings the proxy queue's time-weighted area up to now. Call before changing its depth. */
-  touchProxy(): void {
-    const dt = this.nowUs - this.lastProxyUs;
-    if (dt > 0) {
-      this.ivProxyArea += this.proxyDepth[0]! * dt;
-      this.lastProxyUs = this.nowUs;
-    }
-  }
-
-  /** The proxy queue's depth just grew (after the change). */
-  proxyQueueGrew(): void {
-    if (this.proxyDepth[0]! > this.ivMaxProxy) this.ivMaxProxy = this.proxyDepth[0]!;
-  }
-
-  /**
-   * A request left a proxy queue now and was sent to backend b after waiting waitMs there
-   * (src/engine/proxy.ts). `counted` = it arrived at or after warm-up.
-   */
-  leftProxyQueue(b: number, waitMs: number, counted: boolean): void {
-    if (!counted) return;
-    const t = this.totals;
-    const us = Math.round(waitMs * 1000);
-    t.proxyQueuedBy[b] = t.proxyQueuedBy[b]! + 1;
-    t.proxyWaitUsBy[b] = t.proxyWaitUsBy[b]! + us;
-    if (us > t.maxProxyWaitUsBy[b]!) t.maxProxyWaitUsBy[b] = us;
-  }
-
-  /** A request entered a proxy queue now (counted once per request and queue visit). */
-  enteredProxyQueue(counted: boolean): void {
-    if (counted) this.totals.proxyQueued++;
-  }
-
-  /** Backend b refused an attempt that is retried (the request is not rejected yet): counts for b only. */
-  refused(b: number, counted: boolean): void {
-    this.ivRejected[b] = this.ivRejected[b]! + 1;
-    if (counted) this.totals.rejectedBy[b] = this.totals.rejectedBy[b]! + 1;
-  }
-
-  /** A retry starts now. */
-  retry(counted: boolean): void {
-    const r = this.columns.intervals.retries.data;
-    r[this.row] = r[this.row]! + 1;
-    if (counted) this.totals.retries++;
-  }
-
-  /** A retry the policy allowed was refused by the retry budget or max_retries (Envoy's retry overflow). */
-  retryOverflow(counted: boolean): void {
-    if (counted) this.totals.retryOverflow++;
-  }
-
-  /**
-   * The proxy itself rejected a request now (503/502): no server below its maxconn and no
-   * queue, a server queue at maxqueue, a circuit breaker, or `queueTimeout` = it waited
-   * in a proxy queue past timeout_queue.
-   */
-  rejectAtProxy(counted: boolean, queueTimeout: boolean): void {
-    const r = this.rejectedCol;
-    r[this.row] = r[this.row]! + 1;
-    if (!counted) return;
-    const t = this.totals;
-    t.rejected++;
-    t.rejectedByProxy++;
-    if (queueTimeout) t.queueTimeouts++;
-  }
-
-  /** The proxy gave up on a request now (its last try timed out); b = the backend of that try. */
-  timeout(b: number, counted: boolean): void {
-    this.countTimeout(b, counted);
   }
 
   /** Brings backend b's time-weighted areas up to now. Call before changing its busy or queued count. */
@@ -344,7 +269,7 @@ export class Recorder {
     this.advance(tUs);
     this.flushAll(tUs);
     this.closeInterval();
-    this.ivHist.destroy();
+    this.interval.destroy();
   }
 
   /** Stops the run at boundary tUs (a window's end) without opening the next interval's row. */
@@ -353,7 +278,7 @@ export class Recorder {
     this.advance(tUs);
     // The row opened for the interval starting at tUs belongs to the next window.
     this.columns.truncate(this.row);
-    this.ivHist.destroy();
+    this.interval.destroy();
   }
 
   /**
@@ -366,7 +291,7 @@ export class Recorder {
     return encoded;
   }
 
-  private countTimeout(b: number, counted: boolean): void {
+  protected countTimeout(b: number, counted: boolean): void {
     const t = this.timedOutCol;
     t[this.row] = t[this.row]! + 1;
     if (counted) {
@@ -394,52 +319,12 @@ export class Recorder {
     this.timedOutCol = i.timedOut.data;
   }
 
+  /** Closes the current interval into its row; the next one's accumulators start over. */
   private closeInterval(): void {
-    const bi = this.columns.backendIntervals;
-    const off = this.row * this.B;
-    bi.busyAreaUs.data.set(this.ivBusy, off);
-    bi.queueAreaUs.data.set(this.ivQueue, off);
-    bi.maxQueue.data.set(this.ivMaxQueue, off);
-    bi.maxInFlight.data.set(this.ivMaxInFlight, off);
-    bi.picked.data.set(this.ivPicked, off);
-    bi.rejected.data.set(this.ivRejected, off);
-    if (this.measuring) {
-      const t = this.totals;
-      for (let b = 0; b < this.B; b++) {
-        t.busyAreaUs[b] = t.busyAreaUs[b]! + this.ivBusy[b]! - this.preWarmupBusy[b]!;
-        t.queueAreaUs[b] = t.queueAreaUs[b]! + this.ivQueue[b]! - this.preWarmupQueue[b]!;
-      }
-      this.preWarmupBusy.fill(0);
-      this.preWarmupQueue.fill(0);
-    }
-    this.ivBusy.fill(0);
-    this.ivQueue.fill(0);
-    this.columns.intervals.proxyQueueAreaUs.data[this.row] = this.ivProxyArea;
-    this.columns.intervals.maxProxyQueue.data[this.row] = this.ivMaxProxy;
+    this.interval.close(this.columns, this.row, this.measuring, this.totals, this.ivMaxUs, this.ivProxyArea, this.ivMaxProxy);
+    // Zero already unless a latency was recorded in the interval (finish): reset either way.
+    this.ivMaxUs = 0;
     this.ivProxyArea = 0;
     this.ivMaxProxy = this.proxyDepth[0]!;
-    this.ivPicked.fill(0);
-    this.ivRejected.fill(0);
-    const h = this.ivHist;
-    this.ivBatch.flush();
-    if (h.totalCount > 0) {
-      const i = this.columns.intervals;
-      // A percentile is its bucket's top, which can lie above the largest value recorded.
-      const max = this.ivMaxUs;
-      i.p50.data[this.row] = Math.min(h.getValueAtPercentile(50), max) / 1000;
-      i.p90.data[this.row] = Math.min(h.getValueAtPercentile(90), max) / 1000;
-      i.p99.data[this.row] = Math.min(h.getValueAtPercentile(99), max) / 1000;
-      i.max.data[this.row] = max / 1000;
-      h.reset();
-      this.ivMaxUs = 0;
-    }
-  }
-
-  /** The maxima of a new interval start from the state carried into it. */
-  private resetIntervalMaxima(): void {
-    for (let b = 0; b < this.B; b++) {
-      this.ivMaxQueue[b] = this.queued[b] ?? 0;
-      this.ivMaxInFlight[b] = (this.queued[b] ?? 0) + (this.busy[b] ?? 0);
-    }
   }
 }
