@@ -26,6 +26,10 @@
  *   server answers unpins its client (HAProxy sends a cookie removal), so the client's
  *   next request is balanced afresh — a client whose server was down, sent there, does not
  *   go back to it. Read from haproxy 2.6.12 (test/balancers/persistence.test.ts).
+ * - Redispatch (proxy.ts, proxy-retries.ts): a retry HAProxy redispatches clears SF_DIRECT,
+ *   so the algorithm picks past the pin, and the client is pinned to where it goes; so is
+ *   a pinned request whose server is full with its queue at `maxqueue`, under `option
+ *   redispatch` (srv_redispatch_connect, SRV_STATUS_FULL) — without it, a 503.
  * - Not modelled: `option persist` (sending to a down server anyway).
  *
  * The table holds one entry per client seen (a Uint32Table: nothing is allocated per
@@ -70,6 +74,27 @@ export function withPersistence(module: BalancerModule, p: Persistence): Balance
       // Client → [server, when its pin was set, when last used].
       const table = new Uint32Table(3);
       const { maxIdleMs, maxLifeMs } = p;
+      // The last pick was a client's pin (HAProxy SF_DIRECT), not the algorithm's.
+      let direct = false;
+      /** The algorithm's pick, and the client pinned to it (or unpinned by a server without a cookie). */
+      const balance = (request: number, client: number, route: number, now: number): number => {
+        direct = false;
+        const chosen = inner.pick(request, client, route);
+        if (chosen >= 0 && noCookie[chosen] === 1) {
+          // A server without a cookie answers a balanced request with a cookie removal
+          // (http_ana.c: "servers which don't have cookies ... will return a full cookie
+          // removal request"): the client is unpinned. NaN fails every age test.
+          const i = table.find(client);
+          if (i >= 0) table.values[3 * i + 2] = Number.NaN;
+        } else if (chosen >= 0) {
+          const j = 3 * table.slotFor(client);
+          const v = table.values;
+          v[j] = chosen;
+          v[j + 1] = now;
+          v[j + 2] = now;
+        }
+        return chosen;
+      };
       const b: Balancer = {
         pick(request, client, route) {
           const now = ctx.now();
@@ -79,24 +104,15 @@ export function withPersistence(module: BalancerModule, p: Persistence): Balance
             const s = v[3 * i]!;
             if (up[s] === 1 && now - v[3 * i + 2]! <= maxIdleMs && now - v[3 * i + 1]! <= maxLifeMs) {
               v[3 * i + 2] = now;
+              direct = true;
               return s;
             }
           }
-          const chosen = inner.pick(request, client, route);
-          if (chosen >= 0 && noCookie[chosen] === 1) {
-            // A server without a cookie answers a balanced request with a cookie removal
-            // (http_ana.c: "servers which don't have cookies ... will return a full cookie
-            // removal request"): the client is unpinned. NaN fails every age test.
-            if (i >= 0) table.values[3 * i + 2] = Number.NaN;
-          } else if (chosen >= 0) {
-            const j = 3 * table.slotFor(client);
-            const v = table.values;
-            v[j] = chosen;
-            v[j + 1] = now;
-            v[j + 2] = now;
-          }
-          return chosen;
+          return balance(request, client, route, now);
         },
+        // Redispatched (HAProxy clears SF_DIRECT): the algorithm picks, and the answer sets the client's cookie to that server.
+        repick: (request, client, route) => balance(request, client, route, ctx.now()),
+        pickedDirect: () => direct,
       };
       // The algorithm sees every request taken and dropped, persistent ones too (HAProxy's
       // leastconn repositions a server on each connection, whoever chose it).

@@ -128,6 +128,15 @@ export interface Balancer {
    */
   saveState?(): number[];
   loadState?(state: readonly number[]): void;
+  /**
+   * Session persistence's (persistence.ts); absent otherwise. `repick`: the algorithm's
+   * own pick for this request, past the client's pin, and the client pinned to where it
+   * goes — what HAProxy does once it clears SF_DIRECT to redispatch (a retry it
+   * redispatches; a pinned request whose server's queue is at maxqueue). `pickedDirect`:
+   * whether the last pick was a client's pin (HAProxy's SF_DIRECT), not the algorithm's.
+   */
+  repick?(request: number, client: number, route: number): number;
+  pickedDirect?(): boolean;
 }
 
 /**

@@ -83,6 +83,15 @@ export abstract class ProxyRequestPath extends Simulation {
       else if (attempt > 0) b = this.retries.pick(slot);
       else b = this.balancer.pick(this.slots.request[slot]!, this.slots.client[slot]!, this.slots.route[slot]!);
     }
+    // HAProxy srv_redispatch_connect, SRV_STATUS_FULL: a request sent directly (a client's
+    // pin, SF_DIRECT) to a server full at the proxy with its queue at maxqueue is
+    // redispatched under `option redispatch` — the algorithm picks, and the client is
+    // pinned to where it goes — else answered 503 below. Only a pin lands here: "normal
+    // LB algorithms would never select such a server, and hash algorithms would bring us
+    // on the same server again". (A retry keeping its server is not redispatched here.)
+    if (attempt === 0 && b >= 0 && bs.full[b] === 1 && this.proxy.queue && bs.proxyQueued[b]! >= bs.maxqueue[b]! && this.proxy.redispatch !== 'never' && this.balancer.pickedDirect?.() === true) {
+      b = this.balancer.repick!(this.slots.request[slot]!, this.slots.client[slot]!, this.slots.route[slot]!);
+    }
     if (b < 0) {
       if (!this.anyFull()) {
         // Nothing up and weighted: as the plain engine, rejected for want of a backend.
@@ -217,7 +226,6 @@ export abstract class ProxyRequestPath extends Simulation {
       this.send(slot, b);
     }
   }
-
 
   protected override complete(slot: number): void {
     const t = this.now;

@@ -146,8 +146,17 @@ export class Retries {
 
   /** The balancer's pick for a retry it balances (some backend is up): nginx skips the peers tried, Envoy's previous_hosts re-picks. */
   pick(slot: number): number {
-    const b = this.proxy.excludeTried ? this.pickUntried(slot) : this.balancer.pick(attemptId(this.slots, slot), this.slots.client[slot]!, this.slots.route[slot]!);
+    const b = this.proxy.excludeTried ? this.pickUntried(slot) : this.balanced(attemptId(this.slots, slot), this.slots.client[slot]!, this.slots.route[slot]!);
     return this.proxy.previousHosts === null ? b : this.avoidPreviousHosts(slot, b);
+  }
+
+  /**
+   * The algorithm's pick for a balanced retry: past a client's pin under session
+   * persistence (Balancer.repick), as HAProxy clears SF_DIRECT before it redispatches.
+   */
+  private balanced(id: number, client: number, route: number): number {
+    const b = this.balancer;
+    return b.repick !== undefined ? b.repick(id, client, route) : b.pick(id, client, route);
   }
 
   /** Envoy previous_hosts: pick again while the pick is a host this request already tried, up to maxAttempts times; the last pick stands. */
@@ -161,7 +170,7 @@ export class Retries {
       let seen = false;
       for (let i = 0; i < attempt; i++) if (sl.tried[base + i] === b) seen = true;
       if (!seen) break;
-      b = this.balancer.pick(id + k * RESELECT_SHIFT, sl.client[slot]!, sl.route[slot]!);
+      b = this.balanced(id + k * RESELECT_SHIFT, sl.client[slot]!, sl.route[slot]!);
     }
     return b;
   }
@@ -182,7 +191,7 @@ export class Retries {
     const attempt = sl.attempt[slot]!;
     const base = slot * sl.triedStride;
     for (let i = 0; i < attempt; i++) bs.full[sl.tried[base + i]!] = 1;
-    const b = this.balancer.pick(attemptId(sl, slot), sl.client[slot]!, sl.route[slot]!);
+    const b = this.balanced(attemptId(sl, slot), sl.client[slot]!, sl.route[slot]!);
     for (let i = 0; i < attempt; i++) bs.updateFull(sl.tried[base + i]!);
     return b;
   }

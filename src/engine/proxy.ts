@@ -13,8 +13,8 @@
  *   pendconn_add with no server). An algorithm that picked a full server (hash-based ones
  *   never skip, nor does session persistence) makes the request wait in *that server's*
  *   queue, unless the queue holds `maxqueue` already: then 503 at once (SRV_STATUS_FULL
- *   from assign_server_and_queue; HAProxy redispatches that only for a persistent
- *   request, which lbsim does not model).
+ *   from assign_server_and_queue), or, for a request sent there by session persistence,
+ *   redispatched under `option redispatch` (srv_redispatch_connect; proxy-request-path.ts).
  *   When a backend frees a connection it takes the next request from its own queue or the
  *   backend queue, whichever was queued first; keys are whole ms as HAProxy's (now_ms)
  *   and the server's own queue wins ties (pendconn_process_next_strm: `pkey <= ppkey`).

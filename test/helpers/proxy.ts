@@ -65,8 +65,11 @@ export function backendSpecs(list: readonly (Partial<BackendSpec> & { name: stri
   return list.map((b) => ({ weight: 1, concurrency: 1, queue: Number.POSITIVE_INFINITY, speed: 1, outages: [], ...b }));
 }
 
-/** Runs `requests` through `algorithm` with the proxy layer on, logging every attempt sent. */
-export function runProxy(algorithm: string, backends: BackendSpec[], proxy: Partial<ProxyOptions>, requests: readonly TraceRequest[], options: Record<string, unknown> = {}, seed = 1): ProxyRun {
+/**
+ * Runs `requests` through `algorithm` with the proxy layer on, logging every attempt sent.
+ * `wrap` puts something in front of the logged algorithm (session persistence).
+ */
+export function runProxy(algorithm: string, backends: BackendSpec[], proxy: Partial<ProxyOptions>, requests: readonly TraceRequest[], options: Record<string, unknown> = {}, seed = 1, wrap = (m: BalancerModule) => m): ProxyRun {
   const inner = BUILTIN_BALANCERS.get(algorithm);
   if (inner === undefined) throw new Error(`no balancer ${algorithm}`);
   const sent: Sent[] = [];
@@ -102,7 +105,7 @@ export function runProxy(algorithm: string, backends: BackendSpec[], proxy: Part
       };
     },
   };
-  const sim = new ProxySimulation({ backends, balancer: logged, balancerOptions: options, seed }, { ...PROXY_DEFAULTS, ...proxy }, arrayTraffic(requests));
+  const sim = new ProxySimulation({ backends, balancer: wrap(logged), balancerOptions: options, seed }, { ...PROXY_DEFAULTS, ...proxy }, arrayTraffic(requests));
   sim.run();
   return { sent, picks, totals: collectMetrics(sim).totals, sim };
 }

@@ -1,0 +1,61 @@
+/**
+ * Session persistence meeting the proxy's redispatch (src/balancers/persistence.ts,
+ * src/engine/proxy-request-path.ts, src/engine/proxy-retries.ts): golden traces worked out
+ * from HAProxy 2.6's src/backend.c srv_redispatch_connect (a pinned request whose server
+ * is full with its queue at maxqueue: redispatched under `option redispatch`, else 503)
+ * and src/stream.c stream_choose_redispatch (a redispatched retry clears SF_DIRECT: the
+ * algorithm picks past the pin). Either way the client is pinned to where it goes.
+ */
+import { describe, expect, it } from 'vitest';
+import { persistenceOf, withPersistence } from '../../src/balancers/persistence.ts';
+import type { BalancerModule } from '../../src/balancers/types.ts';
+import type { Redispatch } from '../../src/engine/proxy-options.ts';
+import { backendSpecs, runProxy, traceLines } from '../helpers/proxy.ts';
+
+const pinned = (m: BalancerModule) => withPersistence(m, persistenceOf({}));
+
+describe('a pinned request and redispatch', () => {
+  // haproxy/roundrobin over a, b, c: maxconn 1 and maxqueue 1 each. Client 1 is pinned to a
+  // by r0 (0–100); r1 (client 2) takes b (1–101); r2 (client 1) waits in a's queue; r3
+  // (client 1) finds a full and its queue at maxqueue; r4 (client 1) comes once a is idle.
+  const requests = [
+    { at: 0, work: 100, client: 1 },
+    { at: 1, work: 100, client: 2 },
+    { at: 2, work: 10, client: 1 },
+    { at: 3, work: 10, client: 1 },
+    { at: 150, work: 10, client: 1 },
+  ];
+  const run = (redispatch: Redispatch) =>
+    runProxy('haproxy/roundrobin', backendSpecs([{ name: 'a', maxconn: 1, maxqueue: 1 }, { name: 'b', maxconn: 1, maxqueue: 1 }, { name: 'c', maxconn: 1, maxqueue: 1 }]), { redispatch }, requests, {}, 1, pinned);
+
+  it('server queue at maxqueue: with option redispatch the algorithm picks (c) and the client stays there; without it, a 503', () => {
+    const on = run('last');
+    expect(traceLines(on)).toEqual(['r0 a@0-100', 'r1 b@1-101', 'r3 c@3-13', 'r2 a@100-110', 'r4 c@150-160']);
+    expect(on.totals.rejected).toBe(0);
+    const off = run('never');
+    expect(traceLines(off)).toEqual(['r0 a@0-100', 'r1 b@1-101', 'r2 a@100-110', 'r4 a@150-160']);
+    expect([off.totals.rejected, off.totals.rejectedByProxy]).toEqual([1, 1]);
+  });
+
+  it('a redispatched retry goes where the algorithm says, not back to the pin, and the client follows it', () => {
+    // a and b: one slot, no queue of their own (a busy one answers 503), retried once on 503
+    // with redispatch on the last retry. r0 pins client 1 to a (0–100). r1 (client 1) is
+    // refused by a, busy; its retry is redispatched: round robin gives b, and client 1 is
+    // pinned there, so r2 goes to b too. Without the pin bypassed, the retry went back to a.
+    const run2 = runProxy(
+      'haproxy/roundrobin',
+      backendSpecs([{ name: 'a', queue: 0 }, { name: 'b', queue: 0 }]),
+      { retries: 1, retryOn: ['503'], redispatch: 'last' },
+      [
+        { at: 0, work: 100, client: 1 },
+        { at: 1, work: 10, client: 1 },
+        { at: 50, work: 10, client: 1 },
+      ],
+      {},
+      1,
+      pinned,
+    );
+    expect(traceLines(run2)).toEqual(['r0 a@0-100', 'r1#1 b@1-11', 'r2 b@50-60']);
+    expect(run2.totals.rejected).toBe(0);
+  });
+});
