@@ -30,6 +30,8 @@
  *   so the algorithm picks past the pin, and the client is pinned to where it goes; so is
  *   a pinned request whose server is full with its queue at `maxqueue`, under `option
  *   redispatch` (srv_redispatch_connect, SRV_STATUS_FULL) — without it, a 503.
+ * - A balanced request that no server could take waits in the proxy's backend queue; the
+ *   server that takes it pins its client (`assigned`), as its answer sets the cookie.
  * - Not modelled: `option persist` (sending to a down server anyway).
  *
  * The table holds one entry per client seen (a Uint32Table: nothing is allocated per
@@ -76,23 +78,27 @@ export function withPersistence(module: BalancerModule, p: Persistence): Balance
       const { maxIdleMs, maxLifeMs } = p;
       // The last pick was a client's pin (HAProxy SF_DIRECT), not the algorithm's.
       let direct = false;
-      /** The algorithm's pick, and the client pinned to it (or unpinned by a server without a cookie). */
-      const balance = (request: number, client: number, route: number, now: number): number => {
-        direct = false;
-        const chosen = inner.pick(request, client, route);
-        if (chosen >= 0 && noCookie[chosen] === 1) {
+      /** A balanced request of `client` goes to server s: the client is pinned there, or unpinned by a server without a cookie. */
+      const pinTo = (client: number, s: number, now: number): void => {
+        if (noCookie[s] === 1) {
           // A server without a cookie answers a balanced request with a cookie removal
           // (http_ana.c: "servers which don't have cookies ... will return a full cookie
           // removal request"): the client is unpinned. NaN fails every age test.
           const i = table.find(client);
           if (i >= 0) table.values[3 * i + 2] = Number.NaN;
-        } else if (chosen >= 0) {
-          const j = 3 * table.slotFor(client);
-          const v = table.values;
-          v[j] = chosen;
-          v[j + 1] = now;
-          v[j + 2] = now;
+          return;
         }
+        const j = 3 * table.slotFor(client);
+        const v = table.values;
+        v[j] = s;
+        v[j + 1] = now;
+        v[j + 2] = now;
+      };
+      /** The algorithm's pick, the client pinned to it. */
+      const balance = (request: number, client: number, route: number, now: number): number => {
+        direct = false;
+        const chosen = inner.pick(request, client, route);
+        if (chosen >= 0) pinTo(client, chosen, now);
         return chosen;
       };
       const b: Balancer = {
@@ -113,6 +119,7 @@ export function withPersistence(module: BalancerModule, p: Persistence): Balance
         // Redispatched (HAProxy clears SF_DIRECT): the algorithm picks, and the answer sets the client's cookie to that server.
         repick: (request, client, route) => balance(request, client, route, ctx.now()),
         pickedDirect: () => direct,
+        assigned: (backend, client) => pinTo(client, backend, ctx.now()),
       };
       // The algorithm sees every request taken and dropped, persistent ones too (HAProxy's
       // leastconn repositions a server on each connection, whoever chose it).

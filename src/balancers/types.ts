@@ -137,6 +137,12 @@ export interface Balancer {
    */
   repick?(request: number, client: number, route: number): number;
   pickedDirect?(): boolean;
+  /**
+   * Session persistence's: a request of `client` that no server could take when it came
+   * (it waited in the proxy's backend queue) was sent to `backend`; HAProxy's answer sets
+   * the client's cookie there.
+   */
+  assigned?(backend: number, client: number): void;
 }
 
 /**

@@ -215,16 +215,27 @@ export abstract class ProxyRequestPath extends Simulation {
    */
   protected drain(b: number): void {
     const bs = this.backends;
-    const t = this.now;
     if (bs.believed[b] === 0) return;
     const usable = bs.up[b] === 1 && bs.weight[b]! > 0;
     while (bs.served[b]! < bs.maxconn[b]!) {
       const slot = this.queues.nextFor(b, usable);
       if (slot < 0) return;
-      this.unqueue(slot, true);
-      this.recorder.leftProxyQueue(b, t - this.slots.queuedAt[slot]!, this.slots.counted[slot] === 1);
-      this.send(slot, b);
+      this.takeQueued(slot, b);
     }
+  }
+
+  /**
+   * Backend b takes `slot`, the head of its line, from the proxy's queue. One that waited
+   * in the backend-wide line was balanced to no server, so the balancer learns where it
+   * went once it is sent (Balancer.assigned: session persistence pins its client there).
+   */
+  protected takeQueued(slot: number, b: number): void {
+    const sl = this.slots;
+    const shared = sl.line[slot] === -1;
+    this.unqueue(slot, true);
+    this.recorder.leftProxyQueue(b, this.now - sl.queuedAt[slot]!, sl.counted[slot] === 1);
+    this.send(slot, b);
+    if (shared && this.balancer.assigned !== undefined && sl.state[slot] === SENT && sl.backend[slot] === b) this.balancer.assigned(b, sl.client[slot]!);
   }
 
   protected override complete(slot: number): void {

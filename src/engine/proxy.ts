@@ -233,9 +233,7 @@ export class ProxySimulation extends ProxyRequestPath {
     while (bs.served[b]! < bs.maxconn[b]!) {
       const slot = this.queues.nextShared();
       if (slot < 0) return;
-      this.unqueue(slot, true);
-      this.recorder.leftProxyQueue(b, this.now - this.slots.queuedAt[slot]!, this.slots.counted[slot] === 1);
-      this.send(slot, b);
+      this.takeQueued(slot, b);
     }
   }
 

@@ -58,4 +58,27 @@ describe('a pinned request and redispatch', () => {
     expect(traceLines(run2)).toEqual(['r0 a@0-100', 'r1#1 b@1-11', 'r2 b@50-60']);
     expect(run2.totals.rejected).toBe(0);
   });
+
+  it('a request that waited in the backend queue pins its client to the server that took it', () => {
+    // a and b, maxconn 1. r0 (client 1) takes a (0–100), r1 (client 2) b (1–50). r2 (client
+    // 3) finds both full: round robin has no server, so it waits in the backend queue until b
+    // frees at 50. HAProxy's answer from b sets client 3's cookie. r3 (client 4) is balanced
+    // to b; r4 (client 3) then goes to b, its pin, where round robin would have sent it to a.
+    const run3 = runProxy(
+      'haproxy/roundrobin',
+      backendSpecs([{ name: 'a', maxconn: 1 }, { name: 'b', maxconn: 1 }]),
+      {},
+      [
+        { at: 0, work: 100, client: 1 },
+        { at: 1, work: 49, client: 2 },
+        { at: 2, work: 10, client: 3 },
+        { at: 150, work: 10, client: 4 },
+        { at: 200, work: 10, client: 3 },
+      ],
+      {},
+      1,
+      pinned,
+    );
+    expect(traceLines(run3)).toEqual(['r0 a@0-100', 'r1 b@1-50', 'r2 b@50-60', 'r3 b@150-160', 'r4 b@200-210']);
+  });
 });
