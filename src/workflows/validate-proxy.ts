@@ -46,6 +46,12 @@ export function validateProxyText(text: string, file: string, selector: ImportSe
       add('warning', imp.servers[top]!, 'weight', `${imp.servers[top]!.name} gets ${(share * 100).toFixed(0)}% of the traffic (weight ${weights[top]}, the others' median is ${median})${ratio >= 10 ? `: ${ratio.toFixed(0)}× its peers — a typo?` : ''}`);
     }
   }
+  // Pinned clients of a server whose queue is full get a 503 without `option redispatch` (srv_redispatch_connect).
+  const capped = imp.servers.filter((s) => s.maxqueue !== undefined && s.maxqueue > 0 && s.maxconn !== undefined && s.maxconn > 0);
+  if (imp.settings.persistence !== undefined && imp.settings.redispatch === undefined && capped.length > 0) {
+    const names = capped.length > 3 ? `${capped.slice(0, 3).map((s) => s.name).join(', ')} and ${capped.length - 3} more` : capped.map((s) => s.name).join(', ');
+    add('warning', capped[0]!, 'maxqueue', `persistence pins clients to servers with a maxqueue (${names}): once such a server's queue is full, its pinned clients get 503 while other servers may be idle; option redispatch would balance them afresh`);
+  }
   // The main file's findings first, in line order, then each included file's.
   findings.sort((a, b) => byFile(a.file ?? '', b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
   return {

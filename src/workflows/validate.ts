@@ -132,6 +132,16 @@ function checkScenario(scenario: Scenario, module: BalancerModule | undefined, t
     add('warning', ['balancer', 'timeout_connect'], `timeout_connect is HAProxy's turn-around before a retry: only haproxy/* algorithms use it, ${algorithm} ignores it (give retry_backoff for a wait between retries)`);
   }
 
+  // Pinned clients of a server whose proxy queue is full: HAProxy answers them 503 unless
+  // `option redispatch` balances them afresh (srv_redispatch_connect, SRV_STATUS_FULL).
+  if (scenario.persistence !== undefined && scenario.proxy.queue && scenario.proxy.redispatch === 'never') {
+    const capped = bs.filter((b) => b.maxqueue !== undefined && Number.isFinite(b.maxqueue)).map((b) => b.name);
+    if (capped.length > 0) {
+      const names = capped.length > 3 ? `${capped.slice(0, 3).join(', ')} and ${capped.length - 3} more` : capped.join(', ');
+      add('warning', ['balancer', 'persistence'], `persistence pins clients to servers with a maxqueue (${names}): once such a server's queue is full, its pinned clients are answered 503 while other servers may be idle, as HAProxy does without option redispatch (redispatch: true balances them afresh)`);
+    }
+  }
+
   // Weights the algorithm ignores.
   const weights = new Set(bs.filter((_, i) => steady[i]).map((b) => b.weight));
   if (!weighted && weights.size > 1) {

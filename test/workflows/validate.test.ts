@@ -160,6 +160,23 @@ describe('validate', () => {
     }
   });
 
+  it("persistence over servers with a maxqueue and no redispatch: a warning (HAProxy answers a full server's pinned clients 503); in a haproxy.cfg too", async () => {
+    const text = (extra: string) =>
+      base('  - { name: web, count: 3, concurrency: 2, maxconn: 2, maxqueue: 4 }', '', `haproxy/roundrobin, persistence: {}${extra}`).replace('    service: { distribution: exponential, mean: 20ms }', '    service: { distribution: exponential, mean: 20ms }\n    clients: { count: 1000, skew: 0 }');
+    const found = (t: string) => validateText(t, 'c.yaml').findings.map((f) => `${f.line}:${f.field}:${f.severity}`);
+    expect(found(text(''))).toEqual(['7:balancer.persistence:warning']);
+    expect(validateText(text(''), 'c.yaml').findings[0]!.message).toBe(
+      "persistence pins clients to servers with a maxqueue (web-1, web-2, web-3): once such a server's queue is full, its pinned clients are answered 503 while other servers may be idle, as HAProxy does without option redispatch (redispatch: true balances them afresh)",
+    );
+    expect(found(text(', redispatch: true'))).toEqual([]);
+    expect(found(text('').replace(', maxqueue: 4', ''))).toEqual([]);
+    const { validateProxyText } = await import('../../src/workflows/validate-proxy.ts');
+    const cfg = (extra: string) => `backend app\n  balance roundrobin\n${extra}  cookie SRV insert indirect nocache\n  server s1 10.0.0.1:80 cookie s1 maxconn 2 maxqueue 4\n  server s2 10.0.0.2:80 cookie s2 maxconn 2\n`;
+    expect(validateProxyText(cfg(''), 'h.cfg', {}).findings.map((f) => `${f.line}:${f.field}:${f.severity}`)).toEqual(['4:s1.maxqueue:warning']);
+    expect(validateProxyText(cfg('  option redispatch\n'), 'h.cfg', {}).findings).toEqual([]);
+    expect(validateProxyText(cfg('').replace('  cookie SRV insert indirect nocache\n', ''), 'h.cfg', {}).findings).toEqual([]);
+  });
+
   it('schema violations are errors with their line; YAML that does not parse throws (unreadable)', () => {
     const v = validateText(base('  - { name: a, weight: 0 }\n  - { name: b, weight: 0 }'), 'c.yaml');
     expect(v.errors).toBe(1);
