@@ -18,6 +18,8 @@ const WITH_FINDINGS: Record<string, [number, number]> = {
   'scenarios/instances-unbalance.yaml': [0, 1],
   'scenarios/proxy-queue.yaml': [3, 0],
   'scenarios/retry-storm.yaml': [5, 0],
+  // The heavy client pinned to one server (0.91 busy): the point of the scenario.
+  'scenarios/sticky/maxqueue-redispatch.yaml': [0, 1],
 };
 
 function yamlFiles(dir: string): string[] {

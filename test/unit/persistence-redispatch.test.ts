@@ -6,8 +6,13 @@
  * and src/stream.c stream_choose_redispatch (a redispatched retry clears SF_DIRECT: the
  * algorithm picks past the pin). Either way the client is pinned to where it goes.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { persistenceOf, withPersistence } from '../../src/balancers/persistence.ts';
+import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
+import { loadScenario } from '../../src/scenario/load.ts';
+import { simulateSync } from '../../src/simulate.ts';
+import { REPO_ROOT } from '../helpers/cli.ts';
 import type { BalancerModule } from '../../src/balancers/types.ts';
 import type { Redispatch } from '../../src/engine/proxy-options.ts';
 import { backendSpecs, runProxy, traceLines } from '../helpers/proxy.ts';
@@ -80,5 +85,24 @@ describe('a pinned request and redispatch', () => {
       pinned,
     );
     expect(traceLines(run3)).toEqual(['r0 a@0-100', 'r1 b@1-50', 'r2 b@50-60', 'r3 b@150-160', 'r4 b@200-210']);
+  });
+});
+
+describe('scenarios/sticky/maxqueue-redispatch.yaml', () => {
+  it('with redispatch nothing fails and the servers run alike; without it the heavy client gets 503s beside idle servers, the figures its comment gives', async () => {
+    const sc = await loadScenario(join(REPO_ROOT, 'scenarios', 'sticky', 'maxqueue-redispatch.yaml'));
+    expect(sc.proxy.redispatch).toBe('last');
+    const run = (redispatch: Redispatch) => simulateSync({ ...sc, proxy: { ...sc.proxy, redispatch } }, BUILTIN_BALANCERS.get('haproxy/roundrobin')!);
+    const on = run('last');
+    const busy = (r: typeof on) => r.backends.map((b) => b.utilization).sort((a, b) => a - b);
+    expect([on.requests.total, on.requests.rejected]).toEqual([143_669, 0]);
+    expect(busy(on)[0]).toBeGreaterThan(0.34);
+    expect(busy(on)[7]).toBeLessThan(0.41);
+    const off = run('never');
+    expect([off.requests.rejected, off.requests.rejectedByProxy]).toEqual([4199, 4199]);
+    expect(off.requests.failedShare).toBeCloseTo(0.029, 3);
+    expect(busy(off)[7]).toBeCloseTo(0.91, 2);
+    expect(busy(off)[6]).toBeLessThan(0.54);
+    expect(busy(off)[0]).toBeGreaterThan(0.13);
   });
 });
