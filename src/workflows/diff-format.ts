@@ -13,6 +13,7 @@ const LABEL: Record<MetricChange['metric'], string> = {
   mean: 'mean',
   // Each run's largest over backends (then averaged over runs, as every row): named so, as they can exceed every per-backend mean.
   maxQueue: 'max queue (largest backend)',
+  maxProxyQueue: 'max proxy queue',
   maxUtilization: 'util. (busiest backend)',
 };
 

@@ -62,7 +62,7 @@ export interface MetricChange {
    * `maxQueue` and `maxUtilization` that figure is the run's largest over backends, so
    * their means can exceed every backend's own mean in `backends`.
    */
-  metric: DiffMetric | 'mean' | 'maxQueue' | 'maxUtilization';
+  metric: DiffMetric | 'mean' | 'maxQueue' | 'maxProxyQueue' | 'maxUtilization';
   change: Change;
   /**
    * 'worse' / 'better' when the change passes both the threshold and the significance test
@@ -150,7 +150,9 @@ export async function diff(before: Scenario, after: Scenario, options: DiffOptio
   const ma = ra.map(runMetrics);
 
   const metrics: MetricChange[] = [];
-  for (const m of [...DIFF_METRICS, 'mean', 'maxQueue', 'maxUtilization'] as const) {
+  // Behind a proxy with maxconn the requests wait in its queues, not the servers': the row only where either side queued there.
+  const proxyQueued = [...mb, ...ma].some((x) => x.maxProxyQueue > 0);
+  for (const m of [...DIFF_METRICS, 'mean', 'maxQueue', ...(proxyQueued ? (['maxProxyQueue'] as const) : []), 'maxUtilization'] as const) {
     const c = change(
       mb.map((x) => x[m]),
       ma.map((x) => x[m]),
@@ -205,7 +207,7 @@ function directionOf(m: MetricChange['metric'], c: Change, threshold: number, er
 /** A metric's value for people: ms for latency, % for shares. */
 export function describe(metric: string, x: number): string {
   if (metric === 'errors' || metric === 'maxUtilization') return `${(x * 100).toFixed(x !== 0 && x < 0.01 ? 2 : 1)}%`;
-  if (metric === 'maxQueue') return x.toFixed(1);
+  if (metric === 'maxQueue' || metric === 'maxProxyQueue') return x.toFixed(1);
   return x < 10 ? `${x.toFixed(2)}ms` : x < 1000 ? `${x.toFixed(1)}ms` : `${(x / 1000).toFixed(2)}s`;
 }
 

@@ -18,6 +18,8 @@ export interface RunMetrics {
   errors: number;
   /** Largest per-backend peak queue. */
   maxQueue: number;
+  /** Most requests waiting at the proxy (all its queues) at any time; 0 without the proxy layer. */
+  maxProxyQueue: number;
   /** Largest share over the mean share (1 = even). */
   imbalance: number;
   /** Busiest backend's time-averaged utilization, 0..1. */
@@ -41,6 +43,7 @@ export function runMetrics(r: Report): RunMetrics {
     mean: r.latency.mean,
     errors: r.requests.failedShare,
     maxQueue,
+    maxProxyQueue: r.timeseries.maxProxyQueue.reduce((a, x) => (x > a ? x : a), 0),
     imbalance: r.imbalance.maxOverMean,
     maxUtilization,
   };

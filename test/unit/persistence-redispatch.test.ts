@@ -12,6 +12,8 @@ import { persistenceOf, withPersistence } from '../../src/balancers/persistence.
 import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { simulateSync } from '../../src/simulate.ts';
+import { diff } from '../../src/workflows/diff.ts';
+import { formatDiffText } from '../../src/workflows/diff-format.ts';
 import { REPO_ROOT } from '../helpers/cli.ts';
 import type { BalancerModule } from '../../src/balancers/types.ts';
 import type { Redispatch } from '../../src/engine/proxy-options.ts';
@@ -104,5 +106,18 @@ describe('scenarios/sticky/maxqueue-redispatch.yaml', () => {
     expect(busy(off)[7]).toBeCloseTo(0.91, 2);
     expect(busy(off)[6]).toBeLessThan(0.54);
     expect(busy(off)[0]).toBeGreaterThan(0.13);
+  });
+});
+
+describe('lbsim diff of the scenario against itself without redispatch', () => {
+  it("fails on the 503s, and shows the proxy's queue, where the requests wait behind maxconn", async () => {
+    const sc = await loadScenario(join(REPO_ROOT, 'scenarios', 'sticky', 'maxqueue-redispatch.yaml'));
+    const d = await diff(sc, { ...sc, proxy: { ...sc.proxy, redispatch: 'never' } }, { replications: 2, threads: 1 });
+    expect(d.verdict.pass).toBe(false);
+    expect(d.metrics.map((m) => m.metric)).toEqual(['p50', 'p99', 'p999', 'errors', 'mean', 'maxQueue', 'maxProxyQueue', 'maxUtilization']);
+    const q = d.metrics.find((m) => m.metric === 'maxProxyQueue')!;
+    // Redispatched requests that find every server full wait in the backend queue; without redispatch they get a 503 instead.
+    expect([q.change.before, q.change.after, q.gated]).toEqual([20.5, 16.5, false]);
+    expect(formatDiffText(d)).toMatch(/^max proxy queue +\d+\.\d +\d+\.\d /m);
   });
 });

@@ -30,6 +30,8 @@ describe('diff with every replication alike', () => {
     const d = await diff(before, after, { replications: 3, threads: 1 });
     const p99 = d.metrics.find((m) => m.metric === 'p99')!;
     expect(p99.change.exact).toBe(true);
+    // No proxy layer on either side: no row for its queue.
+    expect(d.metrics.map((m) => m.metric)).not.toContain('maxProxyQueue');
     expect(p99.direction).toBe('worse');
     expect(d.verdict).toMatchObject({ pass: false, regressionTested: true, exact: true });
     expect(d.verdict.reasons.some((r) => /^AFTER is worse in every replication \(exact for this traffic\) on p99:/.test(r))).toBe(true);
