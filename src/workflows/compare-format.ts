@@ -6,12 +6,15 @@ import type { Change, Estimate } from './stats.ts';
 import { markdownTable, percent, signedPercent, type Table } from './table.ts';
 import { textTable } from './table.ts';
 
-const HEAD: Record<CompareMetric, string> = { p50: 'p50', p99: 'p99', p999: 'p99.9', errors: 'errors', maxQueue: 'max queue', imbalance: 'imbalance' };
+const HEAD: Record<CompareMetric, string> = { p50: 'p50', p99: 'p99', p999: 'p99.9', errors: 'errors', maxQueue: 'max queue', maxProxyQueue: 'max proxy queue', imbalance: 'imbalance' };
+
+/** The columns shown: the proxy's queue only where some alternative queued there (none has a proxy layer otherwise). */
+const columns = (c: Comparison): CompareMetric[] => COMPARE_METRICS.filter((m) => m !== 'maxProxyQueue' || c.alternatives.some((a) => a.estimates[m].mean > 0));
 
 /** How a column's numbers are written: the number, and a unit after it. */
 function formatOf(m: CompareMetric, e: Estimate): { num: (x: number) => string; unit: string } {
   if (m === 'errors') return { num: percent, unit: '' };
-  if (m === 'maxQueue') return { num: (x) => x.toFixed(1), unit: '' };
+  if (m === 'maxQueue' || m === 'maxProxyQueue') return { num: (x) => x.toFixed(1), unit: '' };
   if (m === 'imbalance') return { num: (x) => x.toFixed(3), unit: '' };
   // Latency: mean and interval in the same unit, chosen by the mean.
   const [unit, f] = e.mean >= 1000 ? ['s', 1000] : ['ms', 1];
@@ -53,10 +56,11 @@ function vsBest(c: Change | null): string {
 }
 
 function table(c: Comparison): Table {
-  const head = ['alternative', ...COMPARE_METRICS.map((m) => HEAD[m]), 'p99 vs best'];
+  const shown = columns(c);
+  const head = ['alternative', ...shown.map((m) => HEAD[m]), 'p99 vs best'];
   const rows = c.alternatives.map((a, i) => [
     `${a.label}${i === c.best ? ' (best)' : ''}`,
-    ...COMPARE_METRICS.map((m) => `${estimateCell(m, a.estimates[m])}${c.bestBy[m] === i ? ' *' : ''}`),
+    ...shown.map((m) => `${estimateCell(m, a.estimates[m])}${c.bestBy[m] === i ? ' *' : ''}`),
     vsBest(a.p99VsBest),
   ]);
   return { head, rows };
@@ -71,7 +75,7 @@ function header(c: Comparison): string {
   const lines = [`${n} replication${n > 1 ? 's' : ''} per alternative (${seeds} for every alternative${c.sameTraffic ? ', the same traffic for each' : ''}${unused}).`];
   if (!c.sameTraffic) lines.push('The scenarios define different traffic: each draws its own from these seeds, so the alternatives do not see the same requests.');
   lines.push(n < 2 ? 'Means only: one replication has no spread, so there is no confidence interval and no difference is tested.' : 'Mean ± 95% CI.');
-  if (n >= 2 && c.alternatives.some((a) => COMPARE_METRICS.some((m) => exact(a.estimates[m])))) {
+  if (n >= 2 && c.alternatives.some((a) => columns(c).some((m) => exact(a.estimates[m])))) {
     lines.push('A value without ± was the same in every replication (no spread, so no interval): exact for this traffic.');
   }
   return lines.join('\n');
@@ -80,7 +84,7 @@ function header(c: Comparison): string {
 function footer(c: Comparison): string[] {
   const b = c.alternatives[c.best]!;
   const n = c.seeds.length;
-  const cut = c.alternatives.some((a) => COMPARE_METRICS.some((m) => a.estimates[m].n >= 2 && isCut(a.estimates[m])));
+  const cut = c.alternatives.some((a) => columns(c).some((m) => a.estimates[m].n >= 2 && isCut(a.estimates[m])));
   return [
     `* lowest in its column. best: ${b.label} — lowest p99 (${formatDuration(b.estimates.p99.mean)}) among those not clearly worse on errors.`,
     ...(cut ? ['[low, high]: the 95% CI where mean ± half-width would go below 0 (errors: above 100%; imbalance: below 1), cut to the values the column can take.'] : []),

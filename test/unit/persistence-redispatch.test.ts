@@ -12,6 +12,8 @@ import { persistenceOf, withPersistence } from '../../src/balancers/persistence.
 import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { simulateSync } from '../../src/simulate.ts';
+import { compare } from '../../src/workflows/compare.ts';
+import { formatComparisonText } from '../../src/workflows/compare-format.ts';
 import { diff } from '../../src/workflows/diff.ts';
 import { formatDiffText } from '../../src/workflows/diff-format.ts';
 import { REPO_ROOT } from '../helpers/cli.ts';
@@ -119,5 +121,25 @@ describe('lbsim diff of the scenario against itself without redispatch', () => {
     // Redispatched requests that find every server full wait in the backend queue; without redispatch they get a 503 instead.
     expect([q.change.before, q.change.after, q.gated]).toEqual([20.5, 16.5, false]);
     expect(formatDiffText(d)).toMatch(/^max proxy queue +\d+\.\d +\d+\.\d /m);
+  });
+});
+
+describe('lbsim compare of the scenario with and without redispatch', () => {
+  it("has a column for the proxy's queue, and none where no alternative queued at a proxy", async () => {
+    const sc = await loadScenario(join(REPO_ROOT, 'scenarios', 'sticky', 'maxqueue-redispatch.yaml'));
+    const c = await compare(
+      [
+        { label: 'redispatch', scenario: sc },
+        { label: 'none', scenario: { ...sc, proxy: { ...sc.proxy, redispatch: 'never' } } },
+      ],
+      { replications: 2, threads: 1 },
+    );
+    expect(c.alternatives.map((a) => a.estimates.maxProxyQueue.mean)).toEqual([20.5, 16.5]);
+    expect(formatComparisonText(c)).toMatch(/ max queue +max proxy queue +imbalance /);
+    const plain = { ...sc, persistence: undefined, backends: sc.backends.map(({ maxconn: _c, maxqueue: _q, ...b }) => b) };
+    const p = await compare([{ label: 'plain', scenario: plain }, { label: 'again', scenario: plain }], { replications: 2, threads: 1 });
+    expect(p.alternatives[0]!.estimates.maxProxyQueue.mean).toBe(0);
+    expect(formatComparisonText(p)).not.toMatch(/max proxy queue/);
+    expect(formatComparisonText(p)).toMatch(/ max queue +imbalance /);
   });
 });
