@@ -7,7 +7,7 @@
  */
 import { importBalancerText, simulatedWeight, type ImportedBalancer, type ImportSelector } from '../config-import/index.ts';
 import { ENVOY_OVERPROVISIONING_DEFAULT } from '../balancers/envoy/priority-set.ts';
-import { VALIDATE_DEFAULTS, type Finding, type Validation } from './validate.ts';
+import { pinnedQueueWarning, VALIDATE_DEFAULTS, type Finding, type Validation } from './validate.ts';
 
 export function validateProxyText(text: string, file: string, selector: ImportSelector): Validation & { notes: string[]; imported: string } {
   const imp: ImportedBalancer = importBalancerText(text, file, selector);
@@ -47,10 +47,9 @@ export function validateProxyText(text: string, file: string, selector: ImportSe
     }
   }
   // Pinned clients of a server whose queue is full get a 503 without `option redispatch` (srv_redispatch_connect).
-  const capped = imp.servers.filter((s) => s.maxqueue !== undefined && s.maxqueue > 0 && s.maxconn !== undefined && s.maxconn > 0);
-  if (imp.settings.persistence !== undefined && imp.settings.redispatch === undefined && capped.length > 0) {
-    const names = capped.length > 3 ? `${capped.slice(0, 3).map((s) => s.name).join(', ')} and ${capped.length - 3} more` : capped.map((s) => s.name).join(', ');
-    add('warning', capped[0]!, 'maxqueue', `persistence pins clients to servers with a maxqueue (${names}): once such a server's queue is full, its pinned clients get 503 while other servers may be idle; option redispatch would balance them afresh`);
+  if (imp.settings.persistence !== undefined && imp.settings.redispatch === undefined) {
+    const capped = imp.servers.filter((s) => s.maxqueue !== undefined && s.maxqueue > 0 && s.maxconn !== undefined && s.maxconn > 0);
+    if (capped.length > 0) add('warning', capped[0]!, 'maxqueue', pinnedQueueWarning(capped.map((s) => s.name), '; option redispatch would balance them afresh'));
   }
   // The main file's findings first, in line order, then each included file's.
   findings.sort((a, b) => byFile(a.file ?? '', b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));

@@ -47,6 +47,16 @@ export interface ValidateOptions {
 
 export const VALIDATE_DEFAULTS = { highUtilization: 0.85, maxRejection: 0.01, maxTimeoutShare: 0.01, maxShare: 0.5 } as const;
 
+/**
+ * The warning for session persistence over servers with a maxqueue (named, the first three)
+ * and no redispatch, in a scenario or a proxy's config (validate-proxy.ts); `fix` ends it
+ * with how redispatch is turned on there.
+ */
+export function pinnedQueueWarning(servers: readonly string[], fix: string): string {
+  const names = servers.length > 3 ? `${servers.slice(0, 3).join(', ')} and ${servers.length - 3} more` : servers.join(', ');
+  return `persistence pins clients to servers with a maxqueue (${names}): once such a server's queue is full, its pinned clients are answered 503 while other servers may be idle${fix}`;
+}
+
 export interface Validation {
   file: string;
   findings: Finding[];
@@ -136,10 +146,7 @@ function checkScenario(scenario: Scenario, module: BalancerModule | undefined, t
   // `option redispatch` balances them afresh (srv_redispatch_connect, SRV_STATUS_FULL).
   if (scenario.persistence !== undefined && scenario.proxy.queue && scenario.proxy.redispatch === 'never') {
     const capped = bs.filter((b) => b.maxqueue !== undefined && Number.isFinite(b.maxqueue)).map((b) => b.name);
-    if (capped.length > 0) {
-      const names = capped.length > 3 ? `${capped.slice(0, 3).join(', ')} and ${capped.length - 3} more` : capped.join(', ');
-      add('warning', ['balancer', 'persistence'], `persistence pins clients to servers with a maxqueue (${names}): once such a server's queue is full, its pinned clients are answered 503 while other servers may be idle, as HAProxy does without option redispatch (redispatch: true balances them afresh)`);
-    }
+    if (capped.length > 0) add('warning', ['balancer', 'persistence'], pinnedQueueWarning(capped, ', as HAProxy does without option redispatch (redispatch: true balances them afresh)'));
   }
 
   // Weights the algorithm ignores.
