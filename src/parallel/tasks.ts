@@ -14,7 +14,7 @@ import type { EncodedTotals } from '../metrics/totals.ts';
 import type { Scenario } from '../scenario/load.ts';
 import { createSimulation, routeKeyFor } from '../simulation-setup.ts';
 import { endTaker } from './steal.ts';
-import { boundaryStepUs, countBlocks, countWindow, openWindowTraffic, type WindowTraffic } from './windows.ts';
+import { boundaryStepUs, countBlocks, countWindow, openWindowTraffic, replayCounter, type WindowTraffic } from './windows.ts';
 
 export interface WindowSpec {
   index: number;
@@ -31,6 +31,8 @@ export type Task =
   | { kind: 'count'; scenario: Scenario; seed: number; startMs: number; endMs: number }
   /** Synthetic traffic's arrivals block by block (countBlocks), to number requests at any boundary. */
   | { kind: 'blocks'; scenario: Scenario; seed: number; startMs: number; endMs: number }
+  /** A sampled or scaled replay's requests for each block of the trace's requests [fromIndex, toIndex) (ReplayCounter.byBlock). */
+  | { kind: 'replayed'; scenario: Scenario; seed: number; fromIndex: number; toIndex: number }
   | {
       kind: 'window';
       scenario: Scenario;
@@ -48,6 +50,7 @@ export type TaskResult =
   | { ok: true; kind: 'run'; metrics: EncodedRunMetrics; algorithm: string; events: number }
   | { ok: true; kind: 'count'; count: number }
   | { ok: true; kind: 'blocks'; counts: number[] }
+  | { ok: true; kind: 'replayed'; counts: number[] }
   | {
       ok: true;
       kind: 'window';
@@ -158,6 +161,7 @@ export async function executeTask(task: Task, driver: TaskDriver = {}): Promise<
       return { ok: true, kind: 'count', count: countWindow(task.scenario, task.seed, task.startMs, task.endMs) };
     }
     if (task.kind === 'blocks') return { ok: true, kind: 'blocks', counts: countBlocks(task.scenario, task.seed, task.startMs, task.endMs) };
+    if (task.kind === 'replayed') return { ok: true, kind: 'replayed', counts: replayCounter(task.scenario, task.seed).byBlock(task.fromIndex, task.toIndex) };
     const balancer = await balancerOf(task.scenario);
     if (task.kind === 'run') {
       const sim = createSimulation(task.scenario, balancer, task.seed);

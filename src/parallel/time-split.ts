@@ -35,7 +35,7 @@ import { probeBalancer } from '../simulation-setup.ts';
 import type { TaskExecutor } from './executor.ts';
 import { dynamicFirstRuns, type FirstRuns, label, type Progress } from './dynamic-windows.ts';
 import type { TaskProgress, WindowResult, WindowSpec } from './tasks.ts';
-import { planBoundaries, traceFirstRequests, windowSpecs } from './windows.ts';
+import { changesCount, planBoundaries, traceFirstRequests, windowSpecs } from './windows.ts';
 
 export interface TimeSplitOptions {
   /**
@@ -154,9 +154,9 @@ async function plannedFirstRuns(pool: TaskExecutor, scenario: Scenario, seed: nu
   if (boundaries.length === 0) return null;
   const starts = [0, ...boundaries];
   const ends = [...boundaries, Number.POSITIVE_INFINITY];
-  // Requests before each window: read off the index for traces, counted in parallel for synthetic traffic.
+  // Requests before each window: read off the index for traces, counted in parallel for synthetic traffic and sampled or scaled replays.
   let firstRequests: number[];
-  if (scenario.traffic.kind === 'trace') firstRequests = traceFirstRequests(scenario, starts);
+  if (scenario.traffic.kind === 'trace' && !changesCount(scenario)) firstRequests = traceFirstRequests(scenario, starts);
   else {
     const counts = await Promise.all(
       starts.slice(0, -1).map((s, k) =>

@@ -8,7 +8,8 @@
  */
 import type { Scenario } from '../scenario/load.ts';
 import { readTraceIndex, type RouteKey, TraceReader } from '../traffic/lbt/reader.ts';
-import { ReplaySource } from '../traffic/replay.ts';
+import { isIdentity, ReplaySource } from '../traffic/replay.ts';
+import { ReplayCounter } from '../traffic/replay-count.ts';
 import type { TrafficSource } from '../traffic/source.ts';
 import type { WindowSpec } from './tasks.ts';
 import { rateAt } from '../traffic/rate-profile.ts';
@@ -16,10 +17,6 @@ import { BLOCK_MS, SyntheticTraffic } from '../traffic/synthetic.ts';
 
 /** Why a scenario cannot be split in time, or undefined when it can. */
 export function unsplittableReason(scenario: Scenario): string | undefined {
-  const t = scenario.traffic;
-  if (t.kind === 'trace' && (t.scale !== 1 || t.sample !== 1)) {
-    return 'replay scale/sample change which requests exist near window edges; such a replay runs on one thread';
-  }
   if (scenario.persistence !== undefined) return "session persistence keeps every client's server since the run began, which a window's start cannot know; the run is simulated whole, on one thread";
   return undefined;
 }
@@ -164,15 +161,45 @@ export function openWindowTraffic(scenario: Scenario, seed: number, startMs: num
   const t = scenario.traffic;
   if (t.kind === 'synthetic') return { traffic: syntheticWindow(scenario, seed, startMs, endMs) };
   // `from` clamped as traceIndexAt clamps it (past `to` the window is empty either way).
-  const reader = new TraceReader(t.file!, { origin: t.from, from: Math.min(t.from + startMs * t.speed, t.to), to: Math.min(t.to, t.from + endMs * t.speed), routeKey });
-  // The same transform path as the whole run's replay, so arrival times are the same bits.
-  return { traffic: t.speed === 1 ? reader : new ReplaySource(reader, { speed: t.speed }, seed), firstIndex: reader.nextIndex };
+  const from = Math.min(t.from + startMs * t.speed, t.to);
+  const transforms = { speed: t.speed, scale: t.scale, sample: t.sample };
+  if (isIdentity(transforms)) {
+    const reader = new TraceReader(t.file!, { origin: t.from, from, to: Math.min(t.to, t.from + endMs * t.speed), routeKey });
+    return { traffic: reader, firstIndex: reader.nextIndex };
+  }
+  // The same transform path as the whole run's replay, so arrival times are the same bits;
+  // cut where the next window's reader starts (ReplayCut: scaled copies cross the edge).
+  const counter = replayCounter(scenario, seed);
+  const endIndex = endMs < scenario.durationMs ? counter.point(endMs).index : Number.POSITIVE_INFINITY;
+  const reader = new TraceReader(t.file!, { origin: t.from, from, to: t.to, routeKey });
+  const firstIndex = reader.nextIndex;
+  const traffic = new ReplaySource(reader, transforms, seed, { startMs, endMs, endIndex, replayFrom: t.from });
+  // A sampled or scaled replay's requests are counted (countWindow), not read off the trace's numbers.
+  return counter.draws.changesCount ? { traffic } : { traffic, firstIndex };
 }
 
 /** The number of requests arriving in [startMs, endMs). */
 export function countWindow(scenario: Scenario, seed: number, startMs: number, endMs: number): number {
   if (scenario.traffic.kind === 'synthetic') return syntheticWindow(scenario, seed, startMs, endMs).count();
-  return traceIndexAt(scenario, Math.min(endMs, scenario.durationMs)) - traceIndexAt(scenario, startMs);
+  const end = Math.min(endMs, scenario.durationMs);
+  if (changesCount(scenario)) {
+    const counter = replayCounter(scenario, seed);
+    return counter.between(counter.point(startMs), counter.point(end));
+  }
+  return traceIndexAt(scenario, end) - traceIndexAt(scenario, startMs);
+}
+
+/** Whether a trace replay is sampled or scaled: its requests are then not the trace's one for one, and their numbers are counted. */
+export function changesCount(scenario: Scenario): boolean {
+  const t = scenario.traffic;
+  return t.kind === 'trace' && (t.scale !== 1 || t.sample !== 1);
+}
+
+/** The counter of a trace replay's requests (replay-count.ts). */
+export function replayCounter(scenario: Scenario, seed: number): ReplayCounter {
+  const t = scenario.traffic;
+  if (t.kind !== 'trace') throw new Error('replayCounter of synthetic traffic');
+  return new ReplayCounter({ file: t.file!, from: t.from, to: t.to, speed: t.speed, scale: t.scale, sample: t.sample }, seed);
 }
 
 /** Synthetic traffic: the arrivals of each block (BLOCK_MS) of [startMs, endMs), both on block boundaries. */
@@ -180,7 +207,7 @@ export function countBlocks(scenario: Scenario, seed: number, startMs: number, e
   return syntheticWindow(scenario, seed, startMs, endMs).countByBlock();
 }
 
-/** A trace replay: the requests before each of `starts` (run ms, 0 first); one index seek each. */
+/** A trace replay that keeps every request once (changesCount false): the requests before each of `starts` (run ms, 0 first); one index seek each. */
 export function traceFirstRequests(scenario: Scenario, starts: readonly number[]): number[] {
   const at = starts.map((ms) => traceIndexAt(scenario, ms));
   return at.map((n) => n - at[0]!);

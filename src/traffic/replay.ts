@@ -19,7 +19,7 @@
  * request's number in the whole trace, so it does not depend on the window, the chunking
  * or the thread that replays it.
  */
-import { Purpose, streamKey, uniform, type StreamKey } from '../random/counter-rng.ts';
+import { Purpose, streamKey, uniform, uniformBits, unitOf, type StreamKey } from '../random/counter-rng.ts';
 import { type RouteKey, TraceReader, type TraceWindow } from './lbt/reader.ts';
 import type { TraceTrafficSpec } from './prepare.ts';
 import { RequestChunk, RequestFlag, type TrafficSource } from './source.ts';
@@ -83,15 +83,123 @@ export function openReplay(file: string, transforms: ReplayTransforms, seed: num
   return isIdentity(transforms) ? reader : new ReplaySource(reader, transforms, seed);
 }
 
-export class ReplaySource implements TrafficSource {
-  readonly endTime: number;
-  private readonly speed: number;
-  private readonly keep: number;
+/**
+ * The draws of a replay's transforms, each a pure function of the request's number in the
+ * whole trace: whether it is kept, how many copies it has, when they arrive. The replay
+ * and the counts of what it emits (replay-count.ts) both draw here, so they agree bit for bit.
+ */
+export class ReplayDraws {
+  readonly speed: number;
+  /** Whether some request may be dropped or copied: the replay's requests are then not the trace's, one for one. */
+  readonly changesCount: boolean;
+  /** Most copies of one request. */
+  readonly maxCopies: number;
+  /**
+   * A request is dropped when its sample draw's bits are at least this, and gets one more
+   * copy when its scale draw's bits are below that: the first bits whose uniform reaches
+   * the kept share, or the fraction of scale (thresholdBits). Comparing the bits decides
+   * as comparing the uniforms would, without turning each into a double.
+   */
+  private readonly keepBits: number;
+  private readonly extraCopyBits: number;
   private readonly copiesWhole: number;
-  private readonly copiesFrac: number;
   private readonly sampleKey: StreamKey;
   private readonly scaleKey: StreamKey;
   private readonly jitterKeys: StreamKey[];
+
+  constructor(t: ReplayTransforms, seed: number) {
+    this.speed = t.speed ?? REPLAY_DEFAULTS.speed;
+    const scale = t.scale ?? REPLAY_DEFAULTS.scale;
+    const sample = t.sample ?? REPLAY_DEFAULTS.sample;
+    if (!(this.speed > 0) || !(scale > 0) || scale > MAX_SCALE || !(sample > 0 && sample <= 1)) {
+      throw new Error(`replay transforms out of range: speed ${this.speed}, scale ${scale}, sample ${sample}`);
+    }
+    const keep = sample * Math.min(scale, 1);
+    const copiesFrac = scale >= 1 ? scale - Math.floor(scale) : 0;
+    this.keepBits = keep < 1 ? thresholdBits(keep) : TWO_POW_32;
+    this.extraCopyBits = copiesFrac > 0 ? thresholdBits(copiesFrac) : 0;
+    this.copiesWhole = scale >= 1 ? Math.floor(scale) - 1 : 0;
+    this.maxCopies = this.copiesWhole + (copiesFrac > 0 ? 1 : 0);
+    this.changesCount = keep < 1 || this.maxCopies > 0;
+    this.sampleKey = streamKey(seed, Purpose.Replay, Stream.Sample);
+    this.scaleKey = streamKey(seed, Purpose.Replay, Stream.Scale);
+    this.jitterKeys = Array.from({ length: this.maxCopies }, (_, j) => streamKey(seed, Purpose.Replay, Stream.Jitter + j));
+  }
+
+  kept(index: number): boolean {
+    return this.keepBits === TWO_POW_32 || uniformBits(this.sampleKey.k1, this.sampleKey.k2, index) >>> 0 < this.keepBits;
+  }
+
+  /** Copies of a kept request (besides itself). */
+  copies(index: number): number {
+    return this.extraCopyBits > 0 && uniformBits(this.scaleKey.k1, this.scaleKey.k2, index) >>> 0 < this.extraCopyBits ? this.copiesWhole + 1 : this.copiesWhole;
+  }
+
+  /**
+   * Arrival times (replay ms) of the request's `copies` copies, in order, into
+   * out[0..copies): seeded uniform points between `prev`, the arrival of the trace's
+   * request before it (NaN when it is the replay's first: the copies arrive with it), and
+   * its own `arrival`.
+   */
+  copyTimes(index: number, copies: number, prev: number, arrival: number, out: Float64Array): void {
+    const from = Number.isNaN(prev) ? arrival : prev;
+    for (let c = 0; c < copies; c++) {
+      const u = uniform(this.jitterKeys[c]!.k1, this.jitterKeys[c]!.k2, index);
+      // Insertion sort of a handful of offsets keeps the copies in time order.
+      let k = c;
+      while (k > 0 && out[k - 1]! > u) {
+        out[k] = out[k - 1]!;
+        k--;
+      }
+      out[k] = u;
+    }
+    for (let c = 0; c < copies; c++) out[c] = from + out[c]! * (arrival - from);
+  }
+
+  /** Requests the replay emits for the trace's requests [from, to): those kept, and their copies. */
+  emitted(from: number, to: number): number {
+    if (!this.changesCount) return Math.max(0, to - from);
+    let n = 0;
+    for (let i = from; i < to; i++) if (this.kept(i)) n += 1 + this.copies(i);
+    return n;
+  }
+}
+
+const TWO_POW_32 = 4294967296;
+
+/** The least 32-bit value whose uniform (unitOf) is at least `p`, by bisection on unitOf itself: comparing bits with it decides as comparing uniforms with p. */
+function thresholdBits(p: number): number {
+  let lo = 0;
+  let hi = TWO_POW_32;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (unitOf(mid | 0) >= p) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * A replay cut to one window of a run split in time (parallel/windows.ts): exactly the
+ * requests the whole replay emits in [startMs, endMs). Its reader starts at the window's
+ * first trace request and reads on past the window's end, for the scaled copies that a
+ * request at or after the end sends before it (they arrive between it and the request
+ * before); the copies of the window's first request that arrive before startMs are the
+ * window before's.
+ */
+export interface ReplayCut {
+  startMs: number;
+  endMs: number;
+  /** Trace-wide number of the next window's first request: the window ends with its copies before endMs. Infinity for the last window. */
+  endIndex: number;
+  /** Trace time at which the whole replay starts: its first request has no request before it. */
+  replayFrom: number;
+}
+
+export class ReplaySource implements TrafficSource {
+  readonly endTime: number;
+  private readonly speed: number;
+  private readonly draws: ReplayDraws;
   private readonly inner: RequestChunk;
   private pos = 0;
   private innerFirst = 0;
@@ -102,44 +210,50 @@ export class ReplaySource implements TrafficSource {
   private pendingCopy = 0;
   /** The request at pos is chosen but not yet emitted. */
   private originalPending = false;
+  /** The cut's bounds (none: the whole replay). */
+  private readonly startIndex: number;
+  private readonly startMs: number;
+  private readonly endIndex: number;
+  private readonly endMs: number;
+  /** The request at endIndex was reached: once its copies are out, the cut window ends. */
+  private ended = false;
 
   constructor(
     private readonly reader: TraceReader,
     t: ReplayTransforms,
     seed: number,
+    cut?: ReplayCut,
   ) {
-    this.speed = t.speed ?? REPLAY_DEFAULTS.speed;
-    const scale = t.scale ?? REPLAY_DEFAULTS.scale;
-    const sample = t.sample ?? REPLAY_DEFAULTS.sample;
-    if (!(this.speed > 0) || !(scale > 0) || scale > MAX_SCALE || !(sample > 0 && sample <= 1)) {
-      throw new Error(`replay transforms out of range: speed ${this.speed}, scale ${scale}, sample ${sample}`);
-    }
-    this.keep = sample * Math.min(scale, 1);
-    this.copiesWhole = scale >= 1 ? Math.floor(scale) - 1 : 0;
-    this.copiesFrac = scale >= 1 ? scale - Math.floor(scale) : 0;
-    this.sampleKey = streamKey(seed, Purpose.Replay, Stream.Sample);
-    this.scaleKey = streamKey(seed, Purpose.Replay, Stream.Scale);
-    const maxCopies = this.copiesWhole + (this.copiesFrac > 0 ? 1 : 0);
-    this.jitterKeys = Array.from({ length: maxCopies }, (_, j) => streamKey(seed, Purpose.Replay, Stream.Jitter + j));
-    this.jitter = new Float64Array(Math.max(1, maxCopies));
+    this.draws = new ReplayDraws(t, seed);
+    this.speed = this.draws.speed;
+    this.jitter = new Float64Array(Math.max(1, this.draws.maxCopies));
     this.endTime = reader.endTime / this.speed;
     this.inner = new RequestChunk(16_384);
+    this.startIndex = cut === undefined ? -1 : reader.nextIndex;
+    this.startMs = cut?.startMs ?? Number.NEGATIVE_INFINITY;
+    this.endIndex = cut?.endIndex ?? Number.POSITIVE_INFINITY;
+    this.endMs = cut?.endMs ?? Number.POSITIVE_INFINITY;
+    if (cut !== undefined) this.prevArrival = reader.previousArrival(cut.replayFrom) / this.speed;
   }
 
   fill(chunk: RequestChunk): void {
     const cap = chunk.capacity;
     const inner = this.inner;
     const speed = this.speed;
+    const draws = this.draws;
     let n = 0;
     while (n < cap) {
       if (this.originalPending) {
         // The request at pos: its copies first (they arrive before it), then itself; either may wait for the next fill.
         n = this.emitCopies(chunk, n);
         if (n >= cap) break;
-        n = this.emitOriginal(chunk, n);
         this.originalPending = false;
+        // The request the next window starts with: its copies were this window's, it is not.
+        if (this.ended) break;
+        n = this.emitOriginal(chunk, n);
         continue;
       }
+      if (this.ended) break;
       if (this.pos >= inner.count) {
         this.reader.fill(inner);
         this.innerFirst = this.reader.firstIndexOfFill;
@@ -149,29 +263,22 @@ export class ReplaySource implements TrafficSource {
       const i = this.pos;
       const index = this.innerFirst + i;
       const arrival = inner.arrival[i]! / speed;
-      if (this.keep < 1 && uniform(this.sampleKey.k1, this.sampleKey.k2, index) >= this.keep) {
+      if (index >= this.endIndex) this.ended = true;
+      if (!draws.kept(index)) {
         this.pos++;
         this.prevArrival = arrival;
         continue;
       }
-      let copies = this.copiesWhole;
-      if (this.copiesFrac > 0 && uniform(this.scaleKey.k1, this.scaleKey.k2, index) < this.copiesFrac) copies++;
+      const copies = draws.copies(index);
       if (copies > 0) {
-        const prev = Number.isNaN(this.prevArrival) ? arrival : this.prevArrival;
         const j = this.jitter;
-        for (let c = 0; c < copies; c++) {
-          const u = uniform(this.jitterKeys[c]!.k1, this.jitterKeys[c]!.k2, index);
-          // Insertion sort of a handful of offsets keeps the copies in time order.
-          let k = c;
-          while (k > 0 && j[k - 1]! > u) {
-            j[k] = j[k - 1]!;
-            k--;
-          }
-          j[k] = u;
-        }
-        for (let c = 0; c < copies; c++) j[c] = prev + j[c]! * (arrival - prev);
-        this.pendingCopies = copies;
-        this.pendingCopy = 0;
+        draws.copyTimes(index, copies, this.prevArrival, arrival, j);
+        let first = 0;
+        let last = copies;
+        if (index === this.startIndex) while (first < last && j[first]! < this.startMs) first++;
+        if (this.ended) while (last > first && j[last - 1]! >= this.endMs) last--;
+        this.pendingCopy = first;
+        this.pendingCopies = last - first;
       }
       this.originalPending = true;
     }

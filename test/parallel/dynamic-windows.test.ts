@@ -201,6 +201,11 @@ describe('windows cut while the run goes, on every kind of trace replay', () => 
   const file = join(dir, 'moderate.lbt');
   const variants: [string, Scenario][] = [
     ['sped up ×2 (a replay source over the trace)', parseScenario(`name: fast\nseed: 2\ntraffic: { trace: ${file}, speed: 2 }\nbalancer: { algorithm: least-connections }\nbackends: [{ name: a, count: 8, concurrency: 2, queue: 100 }]\n`, { baseDir: dir })],
+    // Sampled and scaled: the windows' requests are counted (the workers' draws) and the
+    // copies of a request cross window edges; random draws per request number show any miscount.
+    ['scaled ×1.7 (copies cross window edges), power-of-two', parseScenario(`name: scaled\nseed: 5\ntraffic: { trace: ${file}, scale: 1.7 }\nbalancer: { algorithm: power-of-two }\nbackends: [{ name: a, count: 8, concurrency: 2, queue: 100 }]\n`, { baseDir: dir })],
+    ['sampled 40%, round-robin', parseScenario(`name: sampled\nseed: 6\ntraffic: { trace: ${file}, sample: 0.4 }\nbalancer: { algorithm: round-robin }\nbackends: [{ name: a, count: 3, concurrency: 2, queue: 100 }]\n`, { baseDir: dir })],
+    ['scaled ×0.6 and sped up ×1.5, random', parseScenario(`name: thinned\nseed: 7\ntraffic: { trace: ${file}, scale: 0.6, speed: 1.5 }\nbalancer: { algorithm: random }\nbackends: [{ name: a, count: 4, concurrency: 2, queue: 100 }]\n`, { baseDir: dir })],
     ['a window of the trace, warm-up and a timeout', parseScenario(`name: window\nseed: 3\nwarmup: 2s\ntimeout: 1s\ntraffic: { trace: ${file}, window: { from: 5s, to: 33s } }\nbalancer: { algorithm: haproxy/roundrobin }\nbackends: [{ name: a, count: 4, concurrency: 2, queue: 100 }]\n`, { baseDir: dir })],
     [
       'the proxy layer: maxconn, a proxy queue with a timeout, retries',

@@ -296,6 +296,26 @@ export class TraceReader implements TrafficSource {
     return this.done ? this.header.count : this.chunkFirstIndex[this.chunkNo]! + this.pos;
   }
 
+  /**
+   * The arrival of the request just before the next one, in replay time as fill() gives
+   * it, or NaN when that request arrives before trace time `notBefore` (a replay's start)
+   * or there is none. Called before the first fill: a replay opened inside a run places
+   * its first request's scaled copies after it, as the whole run does (replay.ts). One
+   * chunk read more when it lies in the chunk before.
+   */
+  previousArrival(notBefore: number): number {
+    if (this.done || (this.pos === 0 && this.chunkNo <= 0)) return Number.NaN;
+    let arrival: number;
+    if (this.pos > 0) arrival = this.arrival[this.pos - 1]!;
+    else {
+      const k = this.chunkNo;
+      this.load(k - 1);
+      arrival = this.arrival[this.chunkCount - 1]!;
+      this.load(k);
+    }
+    return arrival < notBefore ? Number.NaN : arrival - this.origin;
+  }
+
   close(): void {
     if (this.fd >= 0) {
       closeSync(this.fd);
