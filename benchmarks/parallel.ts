@@ -7,7 +7,9 @@
  *    process (`lbsim run --threads 1|2`), so both sides pay the same start-up and JIT
  *    warm-up, as a user does; the JSON reports are checked byte-identical.
  *    Bar: ≥ 1.7× at moderate load.
- *    The same model as synthetic traffic (half as many requests), generated in the run: no bar.
+ *    The same trace scaled ×1.5 (30 M requests: the replay's requests counted from its
+ *    draws, copies across window edges), and the same model as synthetic traffic (half as
+ *    many requests), generated in the run: no bar.
  * 2. A sweep of 8 replications (independent seeds, 4.3 M requests each), 2 threads vs 1,
  *    measured twice: through runMany in this process (the one-thread side runs warm, the
  *    pool's threads start cold: a conservative ratio), and as a user runs it, `lbsim
@@ -67,14 +69,15 @@ function writeTrace(file: string): void {
   closeSync(fd);
 }
 
-function traceScenario(file: string, backends: number, extra = ''): string {
-  const yaml = join(dir, `bench-${backends}.yaml`);
+/** `extra`: more top-level lines; `transforms`: replay keys beside `trace`, e.g. ', scale: 1.5'. */
+function traceScenario(file: string, backends: number, extra = '', transforms = ''): string {
+  const yaml = join(dir, `bench-${backends}${transforms === '' ? '' : '-transformed'}.yaml`);
   writeFileSync(
     yaml,
     `name: parallel-bench-${backends}
 seed: 1
 ${extra}
-traffic: { trace: ${file} }
+traffic: { trace: ${file}${transforms} }
 balancer: { algorithm: round-robin }
 backends: [{ name: web, count: ${backends} }]
 report: { interval: 1s }
@@ -166,18 +169,18 @@ async function sayWorkloadCeiling(label: string, lbsimArgs: readonly string[]): 
 }
 
 /**
- * `lbsim run --threads 1` and `--threads 2` on `yaml`, alternating, REPS pairs: prints the
+ * `lbsim run --threads 1` and `--threads 2` on `yaml`, alternating, `reps` pairs: prints the
  * medians (whole process, and the run alone), the share re-simulated and whether the
  * reports are byte-identical (a difference fails the bench); returns the whole-process speed-up.
  */
-function splitPairs(label: string, yaml: string): number {
+function splitPairs(label: string, yaml: string, reps = REPS): number {
   const one: number[] = [];
   const two: number[] = [];
   const runOne: number[] = [];
   const runTwo: number[] = [];
   let resim = 0;
   let same = true;
-  for (let r = 0; r < REPS; r++) {
+  for (let r = 0; r < reps; r++) {
     const a = cli(yaml, 1);
     const b = cli(yaml, 2);
     one.push(a.ms);
@@ -224,6 +227,11 @@ try {
       failed = true;
     }
   }
+
+  // The same trace scaled ×1.5 (30 M requests) over 24 backends (ρ 0.7): the workers count
+  // the replay's requests from its draws before their windows (replay-count.ts), and copies
+  // cross the windows' edges. No bar; three pairs (each takes ~16 s).
+  splitPairs('replay scaled ×1.5, moderate (ρ 0.70, 24 backends)', traceScenario(trace, 24, '', ', scale: 1.5'), 3);
 
   // The same model as synthetic traffic (10 M requests, generated in the run): no index, so
   // the workers count the arrivals block by block before their windows (one Poisson draw a block).

@@ -9,6 +9,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TraceWriter } from '../../src/traffic/lbt/writer.ts';
 import { expectOneUserError, hasStackTrace, REPO_ROOT, runCli } from '../helpers/cli.ts';
 
 /** A small, valid scenario (≈ 10 k requests); each bad case changes one thing in it. */
@@ -337,6 +338,25 @@ describe('the proxy layer (maxconn, timeout queue, retries) through the binary',
     ]);
     expect(one.code, one.stderr).toBe(0);
     expect(split.code, split.stderr).toBe(0);
+    expect(split.stderr).not.toMatch(/not split/);
+    expect(split.stderr).toMatch(/on 2 threads, 3 windows, /);
+    expect(split.stdout).toBe(one.stdout);
+  });
+
+  it('run --threads 2 --scale splits a scaled replay in time and prints the one-thread report byte for byte', async () => {
+    // 40 s of a trace at 1,000/s: with --scale 1.6, 60% of the requests get a copy, some across the windows' edges.
+    const trace = join(dir, 'scaled.lbt');
+    const w = new TraceWriter(trace, { chunkCapacity: 1000 });
+    for (let i = 0; i < 40_000; i++) w.push(i + (i % 3) * 0.4, 1 + (i % 5) * 0.6, i % 700, i % 4, 0);
+    w.finish();
+    const f = await scenario('scaled.yaml', `name: scaled\nseed: 4\ntraffic: { trace: ${trace} }\nbalancer: { algorithm: power-of-two }\nbackends: [{ name: a, count: 4, concurrency: 1, queue: 500 }]\n`);
+    const [one, split] = await Promise.all([
+      runCli(['run', f, '--scale', '1.6', '--format', 'json']),
+      runCli(['run', f, '--scale', '1.6', '--format', 'json', '--threads', '2', '--windows', '3']),
+    ]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(split.code, split.stderr).toBe(0);
+    expect(JSON.parse(one.stdout).requests.total).toBeGreaterThan(60_000);
     expect(split.stderr).not.toMatch(/not split/);
     expect(split.stderr).toMatch(/on 2 threads, 3 windows, /);
     expect(split.stdout).toBe(one.stdout);
