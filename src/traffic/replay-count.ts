@@ -62,7 +62,12 @@ export class ReplayCounter {
       const d = this.draws;
       if (this.one.count === 0 || !d.kept(index)) return { index, copiesBefore: 0 };
       const copies = d.copies(index);
-      d.copyTimes(index, copies, prev, this.one.arrival[0]! / d.speed, this.times);
+      const arrival = this.one.arrival[0]! / d.speed;
+      const times = this.times;
+      d.copyOffsets(index, copies, times);
+      // As ReplaySource.fill places them (replay.ts): the same expression, the same bits.
+      const from = Number.isNaN(prev) ? arrival : prev;
+      for (let c = 0; c < copies; c++) times[c] = from + times[c]! * (arrival - from);
       let before = 0;
       while (before < copies && this.times[before]! < ms) before++;
       return { index, copiesBefore: before };
