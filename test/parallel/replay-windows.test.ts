@@ -56,7 +56,7 @@ describe('a window of a sampled or scaled replay', () => {
   it('windows cut anywhere give the whole replay, request for request, and their counts are their requests', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom('scale: 1.7', 'scale: 3', 'scale: 2.25, speed: 2', 'sample: 0.3', 'scale: 0.6', 'sample: 0.5, scale: 4.5, speed: 0.75'),
+        fc.constantFrom('scale: 1.7', 'scale: 3', 'scale: 2.25, speed: 2', 'sample: 0.3', 'scale: 0.6', 'sample: 0.5, scale: 4.5, speed: 0.75', 'scale: 2.5, window: { from: 7s, to: 29s }', 'sample: 0.02, scale: 1.5'),
         fc.uniqueArray(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 6 }),
         (transforms, at) => {
           const sc = replay(transforms);
@@ -107,6 +107,8 @@ describe('sampled and scaled replays split in time are byte-identical to one thr
   const cases: [string, Scenario][] = [
     ['scaled ×2.5, weighted round-robin counters', replay('scale: 2.5', 'haproxy/roundrobin', '[{ name: a, weight: 3, concurrency: 2, queue: 200 }, { name: b, count: 2, concurrency: 2, queue: 200 }]')],
     ['sampled 35%, power-of-two (a draw per request number)', replay('sample: 0.35', 'power-of-two')],
+    // The replay's first request has a request before it in the trace, which its copies must not see.
+    ['scaled ×2.5 over a window of the trace (7 s–29 s), power-of-two', replay('scale: 2.5, window: { from: 7s, to: 29s }', 'power-of-two')],
     ['scaled ×1.8 and sped up ×3, random (a draw per request number)', replay('scale: 1.8, speed: 3', 'random')],
     // Four copies of every request on one slow server: queues that never drain, fix-ups that redo whole windows.
     ['scaled ×5 into overload, least-connections', replay('scale: 5', 'least-connections', '[{ name: a, concurrency: 1, queue: 100000 }]')],
