@@ -14,7 +14,8 @@
  *    work (requests, from the trace's index), the first of them still the main thread's.
  *    A window's first request number comes from the trace's index too; synthetic
  *    traffic has none, so the workers first count its arrivals block by block (one
- *    Poisson draw a block), in parallel, while this thread starts (requestNumbers).
+ *    Poisson draw a block), in parallel, while this thread starts, and they count a
+ *    sampled or scaled replay's requests from its draws (request-numbers.ts).
  * 2. Stealing: when a thread is done — the main thread or a worker — and a window has
  *    more left than a stolen window costs, the thread moves that window's end earlier
  *    (a worker's through steal.ts, this thread's through a variable its endAt reads) to
@@ -26,12 +27,11 @@
  */
 import type { Scenario } from '../scenario/load.ts';
 import { formatDuration } from '../scenario/units.ts';
-import { BLOCK_MS } from '../traffic/synthetic.ts';
 import type { TaskExecutor } from './executor.ts';
 import { proposeEnd, stealCell } from './steal.ts';
 import { DEFAULT_SLICE_EVENTS, type TaskProgress, type WindowResult, type WindowSpec } from './tasks.ts';
-import { COUNT_BLOCK } from '../traffic/replay-count.ts';
-import { boundaryStepUs, changesCount, checkpoints, planBoundaries, replayCounter, traceIndexAt, type WorkCurve, windowSpecs, workCurve } from './windows.ts';
+import { type RequestNumbers, requestNumbers } from './request-numbers.ts';
+import { boundaryStepUs, checkpoints, planBoundaries, type WorkCurve, windowSpecs, workCurve } from './windows.ts';
 
 /** The windows of a split and their first runs, in time order. */
 export interface FirstRuns {
@@ -316,91 +316,6 @@ function planSteal(running: Running[], curve: WorkCurve, thiefRate: number | und
   const endMs = (Math.floor((Math.max(curve.timeOf(w), safe) * 1000) / stepUs + 1) * stepUs) / 1000;
   if (endMs >= end || (curve.at(end) - curve.at(endMs)) / thief + STEAL_COST_MS >= best.left) return undefined;
   return { victim: best.victim, endMs };
-}
-
-/** The number of requests before a boundary, once `ready()`; `counted` settles when it is (or its count failed). */
-interface RequestNumbers {
-  ready: () => boolean;
-  before: (ms: number) => number;
-  counted: Promise<void>;
-}
-
-/**
- * A trace's request numbers come from its index (trace-wide; the run's first request is
- * the one at its time 0). Synthetic traffic's are counted: its arrivals block by block
- * (window boundaries lie on block boundaries), one part of the run per worker thread, all at once;
- * call this once the main thread is busy, so that the counts go to the workers. A block's
- * count is one Poisson draw (src/traffic/synthetic.ts), not its arrivals: a week of 1 s
- * blocks is counted in ~0.1 s on one thread here (it took ~8% of the simulation's work
- * when counting drew every arrival's gap, until 2026-11-26).
- */
-function requestNumbers(pool: TaskExecutor, scenario: Scenario, seed: number): RequestNumbers {
-  if (changesCount(scenario)) return replayNumbers(pool, scenario, seed);
-  if (scenario.traffic.kind === 'trace') {
-    const origin = traceIndexAt(scenario, 0);
-    return { ready: () => true, before: (ms) => traceIndexAt(scenario, ms) - origin, counted: Promise.resolve() };
-  }
-  const blocks = Math.ceil(scenario.durationMs / BLOCK_MS);
-  const parts = Math.max(1, Math.min(pool.threads - 1, blocks));
-  const cuts = Array.from({ length: parts + 1 }, (_, p) => Math.round((p * blocks) / parts) * BLOCK_MS);
-  // before[i]: the requests before block i.
-  const before = new Float64Array(blocks + 1);
-  let ready = false;
-  const counted = Promise.all(
-    cuts.slice(0, -1).map((from, p) => pool.run({ kind: 'blocks', scenario, seed, startMs: from, endMs: cuts[p + 1]! }, `counting requests ${formatDuration(from)}–${formatDuration(cuts[p + 1]!)}`)),
-  ).then((results) => {
-    let i = 0;
-    for (const { counts } of results) {
-      for (const n of counts) {
-        before[i + 1] = before[i]! + n;
-        i++;
-      }
-    }
-    ready = true;
-  });
-  return { ready: () => ready, before: (ms) => before[Math.round(ms / BLOCK_MS)]!, counted };
-}
-
-/**
- * A sampled or scaled replay's request numbers: its requests are counted as synthetic
- * traffic's are, by the workers, all at once, in blocks of the trace's requests
- * (COUNT_BLOCK; each request's draws, no trace read: replay-count.ts); a boundary's
- * number is the blocks before it, the draws of its own block up to it, and the copies of
- * its first request that arrive before it. Measured: 11–17 ns a trace request (2026-11-27;
- * 0.2–0.35 s of one worker for 20 M), against ~0.2 µs a request to simulate.
- */
-function replayNumbers(pool: TaskExecutor, scenario: Scenario, seed: number): RequestNumbers {
-  const counter = replayCounter(scenario, seed);
-  const origin = counter.point(0);
-  const from = origin.index;
-  const end = Math.max(from, counter.point(scenario.durationMs).index);
-  const blocks = Math.ceil((end - from) / COUNT_BLOCK);
-  const parts = Math.max(1, Math.min(pool.threads - 1, blocks));
-  const cuts = Array.from({ length: parts + 1 }, (_, p) => Math.min(end, from + Math.round((p * blocks) / parts) * COUNT_BLOCK));
-  // before[k]: the requests emitted for the trace's requests before from + k · COUNT_BLOCK.
-  const before = new Float64Array(blocks + 1);
-  let ready = false;
-  const counted = Promise.all(
-    cuts.slice(0, -1).map((a, p) => pool.run({ kind: 'replayed', scenario, seed, fromIndex: a, toIndex: cuts[p + 1]! }, `counting replayed requests ${a}–${cuts[p + 1]!}`)),
-  ).then((results) => {
-    let k = 0;
-    for (const { counts } of results) {
-      for (const n of counts) {
-        before[k + 1] = before[k]! + n;
-        k++;
-      }
-    }
-    ready = true;
-  });
-  return {
-    ready: () => ready,
-    before: (ms) => {
-      const p = counter.point(ms);
-      const k = Math.floor((p.index - from) / COUNT_BLOCK);
-      return before[k]! + counter.draws.emitted(from + k * COUNT_BLOCK, p.index) + p.copiesBefore - origin.copiesBefore;
-    },
-    counted,
-  };
 }
 
 /** "window 2 of 3 (10m–20m)": how errors name a window. */
