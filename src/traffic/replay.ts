@@ -17,7 +17,9 @@
  *
  * Every decision is a counter-based draw keyed by (seed, Purpose.Replay, decision) and the
  * request's number in the whole trace, so it does not depend on the window, the chunking
- * or the thread that replays it.
+ * or the thread that replays it. A window of a run split in time replays exactly the
+ * whole replay's requests in its time span (ReplayCut), and the requests before it are
+ * counted from the same draws without reading the trace (replay-count.ts).
  */
 import { Purpose, streamKey, uniformBits, unitOf, type StreamKey } from '../random/counter-rng.ts';
 import { type RouteKey, TraceReader, type TraceWindow } from './lbt/reader.ts';

@@ -300,8 +300,8 @@ export class TraceReader implements TrafficSource {
    * The arrival of the request just before the next one, in replay time as fill() gives
    * it, or NaN when that request arrives before trace time `notBefore` (a replay's start)
    * or there is none. Called before the first fill: a replay opened inside a run places
-   * its first request's scaled copies after it, as the whole run does (replay.ts). One
-   * chunk read more when it lies in the chunk before.
+   * its first request's scaled copies between that request and this one, as the whole
+   * run does (replay.ts). One chunk read more when it lies in the chunk before.
    */
   previousArrival(notBefore: number): number {
     if (this.done || (this.pos === 0 && this.chunkNo <= 0)) return Number.NaN;
