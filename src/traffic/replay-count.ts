@@ -31,7 +31,7 @@ export interface ReplayPoint {
   copiesBefore: number;
 }
 
-/** Index blocks counted by replayedByBlock (one task's unit of work; ~1 ms of draws). */
+/** Trace requests per block that byBlock counts (~1 ms of draws). */
 export const COUNT_BLOCK = 65_536;
 
 export class ReplayCounter {
