@@ -70,8 +70,8 @@ function blockPrefix(blocks: number, parts: Promise<{ counts: number[] }>[]): { 
  * traffic's are, by the workers, all at once, in blocks of the trace's requests
  * (COUNT_BLOCK; each request's draws, no trace read: replay-count.ts); a boundary's
  * number is the blocks before it, the draws of its own block up to it, and the copies of
- * its first request that arrive before it. Measured: 11–17 ns a trace request (2026-11-27;
- * 0.2–0.35 s of one worker for 20 M), against ~0.2 µs a request to simulate.
+ * its first request that arrive before it. Measured: 9–13 ns a trace request (2026-11-27;
+ * 0.2–0.25 s of one worker for 20 M), against ~0.2 µs a request to simulate.
  */
 function replayNumbers(pool: TaskExecutor, scenario: Scenario, seed: number): RequestNumbers {
   const counter = replayCounter(scenario, seed);

@@ -162,8 +162,20 @@ export class ReplayDraws {
   /** Requests the replay emits for the trace's requests [from, to): those kept, and their copies. */
   emitted(from: number, to: number): number {
     if (!this.changesCount) return Math.max(0, to - from);
+    // kept() and copies() unrolled, their keys and thresholds in locals: the count runs
+    // over every request of a trace (measured on 20 M: 9–13 ns a request, 11–17 with the calls).
+    const keepBits = this.keepBits;
+    const extraBits = this.extraCopyBits;
+    const whole = 1 + this.copiesWhole;
+    const s1 = this.sampleKey.k1;
+    const s2 = this.sampleKey.k2;
+    const c1 = this.scaleKey.k1;
+    const c2 = this.scaleKey.k2;
     let n = 0;
-    for (let i = from; i < to; i++) if (this.kept(i)) n += 1 + this.copies(i);
+    for (let i = from; i < to; i++) {
+      if (keepBits !== TWO_POW_32 && uniformBits(s1, s2, i) >>> 0 >= keepBits) continue;
+      n += extraBits > 0 && uniformBits(c1, c2, i) >>> 0 < extraBits ? whole + 1 : whole;
+    }
     return n;
   }
 }
