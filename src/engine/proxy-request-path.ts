@@ -88,7 +88,8 @@ export abstract class ProxyRequestPath extends Simulation {
     // redispatched under `option redispatch` — the algorithm picks, and the client is
     // pinned to where it goes — else answered 503 below. Only a pin lands here: "normal
     // LB algorithms would never select such a server, and hash algorithms would bring us
-    // on the same server again". (A retry keeping its server is not redispatched here.)
+    // on the same server again". Not modelled: a pinned request's retry that keeps its
+    // server still has SF_DIRECT, and HAProxy redispatches it here too; lbsim answers it 503.
     if (attempt === 0 && b >= 0 && bs.full[b] === 1 && this.proxy.queue && bs.proxyQueued[b]! >= bs.maxqueue[b]! && this.proxy.redispatch !== 'never' && this.balancer.pickedDirect?.() === true) {
       b = this.balancer.repick!(this.slots.request[slot]!, this.slots.client[slot]!, this.slots.route[slot]!);
     }
