@@ -134,14 +134,10 @@ function wrapCustom(file: string, inner: BalancerModule): BalancerModule {
   const fail = (what: string, e?: unknown): never => {
     throw new LbsimError('BALANCER_FAILED', `${file}${lineOfThrow(file, e)}: ${what}${e === undefined ? '' : `: ${e instanceof Error ? e.message : String(e)}`}`, { cause: e });
   };
+  // What the module declares beside create (already checked by loadBalancerModule) passes as it is.
+  const { create: _create, ...declared } = inner;
   return {
-    name: inner.name,
-    description: inner.description,
-    ...(inner.priorityLevels === true ? { priorityLevels: true } : {}),
-    ...(inner.routeKey !== undefined ? { routeKey: inner.routeKey } : {}),
-    ...(inner.ignoresWeights === true ? { ignoresWeights: true } : {}),
-    ...(inner.followsLoad !== undefined ? { followsLoad: inner.followsLoad } : {}),
-    ...(inner.hashesWhole !== undefined ? { hashesWhole: inner.hashesWhole } : {}),
+    ...declared,
     create(ctx: BalancerContext): Balancer {
       let b: Balancer;
       try {

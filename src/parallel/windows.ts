@@ -169,13 +169,12 @@ export function openWindowTraffic(scenario: Scenario, seed: number, startMs: num
   }
   // The same transform path as the whole run's replay, so arrival times are the same bits;
   // cut where the next window's reader starts (ReplayCut: scaled copies cross the edge).
-  const counter = replayCounter(scenario, seed);
-  const endIndex = endMs < scenario.durationMs ? counter.point(endMs).index : Number.POSITIVE_INFINITY;
+  const endIndex = endMs < scenario.durationMs ? replayCounter(scenario, seed).point(endMs).index : Number.POSITIVE_INFINITY;
   const reader = new TraceReader(t.file!, { origin: t.from, from, to: t.to, routeKey });
   const firstIndex = reader.nextIndex;
   const traffic = new ReplaySource(reader, transforms, seed, { startMs, endMs, endIndex, replayFrom: t.from });
   // A sampled or scaled replay's requests are counted (countWindow), not read off the trace's numbers.
-  return counter.draws.changesCount ? { traffic } : { traffic, firstIndex };
+  return changesCount(scenario) ? { traffic } : { traffic, firstIndex };
 }
 
 /** The number of requests arriving in [startMs, endMs). */
