@@ -5,7 +5,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { POOL_DEFAULTS } from '../parallel/pool.ts';
+import { POOL_DEFAULTS } from '../parallel/pool-options.ts';
 
 export interface ClusterProgress {
   /** Jobs this run has enqueued so far, finished, and running right now. */

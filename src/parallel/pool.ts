@@ -4,28 +4,13 @@
  * naming the task, and the caller destroys the pool (so a fault never leaves threads
  * running or a run hanging). `lbsim worker` runs cluster jobs on one of these too.
  */
-import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { LbsimError } from '../errors.ts';
 import { checkResult, type TaskExecutor, type TaskOk } from './executor.ts';
+import { POOL_DEFAULTS, type PoolOptions } from './pool-options.ts';
 import { takePrestarted } from './prestart.ts';
 import { executeTask, type HereDriver, type Task, type TaskProgress, type TaskResult } from './tasks.ts';
 import { WorkerThreads } from './worker-threads.ts';
-
-export interface PoolOptions {
-  /** Threads tasks run on, the main thread included when `mainThread` is set. @default os.availableParallelism() */
-  threads?: number;
-  /**
-   * The main thread is one of the `threads`: it runs a task itself whenever it has none,
-   * in slices that hand the event loop back, and piscina starts one worker fewer. On a
-   * machine with as many cores as threads this saves a worker's boot (a thread and the
-   * engine's modules) and keeps one core from sitting idle in the main thread. Not for a
-   * process whose main thread has other work to keep up with (`lbsim worker`). @default false
-   */
-  mainThread?: boolean;
-}
-
-export const POOL_DEFAULTS = { threads: availableParallelism(), mainThread: false } as const;
 
 export class SimulationPool implements TaskExecutor {
   readonly threads: number;

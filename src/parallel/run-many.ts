@@ -12,7 +12,7 @@ import { checkSeriesSize } from '../scenario/series-limit.ts';
 import { runScenario } from '../simulate.ts';
 import type { ClusterOptions } from '../cluster/options.ts';
 import { withExecutor } from './executor.ts';
-import { POOL_DEFAULTS } from './pool.ts';
+import { POOL_DEFAULTS } from './pool-options.ts';
 
 export interface RunTask {
   scenario: Scenario;

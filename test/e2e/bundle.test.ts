@@ -30,6 +30,31 @@ describe('the bundled binary', () => {
     for (const worker of ['sim-worker.js', 'import-worker.js']) expect(existsSync(join(REPO_ROOT, 'dist', 'bundle', worker)), worker).toBe(true);
   });
 
+  // Every command loads the entry and the CLI's main chunk, and with them what they import
+  // statically. piscina (and the UI's and the cluster's packages) must stay behind dynamic
+  // imports: a command that starts no thread should not pay for loading them (~10 ms).
+  it('loads no worker-thread, terminal-UI or cluster package for a command that needs none', () => {
+    const dir = join(REPO_ROOT, 'dist', 'bundle');
+    const entry = readFileSync(join(dir, 'lbsim.js'), 'utf8');
+    const cli = /import\("\.\/(main-[\w-]+\.js)"\)/.exec(entry)?.[1];
+    expect(cli, 'the entry imports the CLI chunk').toBeDefined();
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const walk = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/^import\s+(?:[^'"();]*?\s+from\s+)?["']([^"']+)["'];?$/gm)) {
+        if (m[1]!.startsWith('./')) walk(m[1]!.slice(2));
+        else packages.add(m[1]!);
+      }
+    };
+    walk('lbsim.js');
+    walk(cli!);
+    expect(seen.size).toBeGreaterThan(3);
+    expect(packages).toContain('node:fs');
+    for (const lazy of ['piscina', 'node:worker_threads', 'ink', 'react', 'bullmq', 'ioredis']) expect(packages, lazy).not.toContain(lazy);
+  });
+
   it('imports a 9 MB CSV log on 2 worker threads into the same trace as serially', async () => {
     const csv = bigCsv();
     const [serial, parallel] = await Promise.all([
