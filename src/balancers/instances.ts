@@ -234,6 +234,12 @@ export function withInstances(module: BalancerModule, options: Readonly<Record<s
         onWeightChange(b) {
           for (const c of copies) c.onWeightChange?.(b);
         },
+        // Refusals come straight after the pick that chose the backend, or to a retry going
+        // back to it: the instance that picked last is told (each instance's own view keeps
+        // no count of held retries).
+        onRefused(b) {
+          copies[last]!.onRefused?.(b);
+        },
       };
       if (copies.every((c) => typeof c.saveState === 'function' && typeof c.loadState === 'function')) {
         const n = ctx.backends.count;

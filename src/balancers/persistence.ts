@@ -123,7 +123,7 @@ export function withPersistence(module: BalancerModule, p: Persistence): Balance
       };
       // The algorithm sees every request taken and dropped, persistent ones too (HAProxy's
       // leastconn repositions a server on each connection, whoever chose it).
-      for (const hook of ['onDispatch', 'onComplete', 'onBackendDown', 'onBackendUp', 'onWeightChange'] as const) {
+      for (const hook of ['onDispatch', 'onComplete', 'onBackendDown', 'onBackendUp', 'onWeightChange', 'onRefused'] as const) {
         const fn = inner[hook];
         if (fn !== undefined) b[hook] = fn.bind(inner) as never;
       }

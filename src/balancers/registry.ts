@@ -162,7 +162,7 @@ function wrapCustom(file: string, inner: BalancerModule): BalancerModule {
           return chosen;
         },
       };
-      for (const hook of ['onDispatch', 'onComplete', 'onBackendDown', 'onBackendUp', 'onWeightChange'] as const) {
+      for (const hook of ['onDispatch', 'onComplete', 'onBackendDown', 'onBackendUp', 'onWeightChange', 'onRefused'] as const) {
         const fn = b[hook];
         if (typeof fn !== 'function') continue;
         guarded[hook] = (x: number, y?: number, z?: number) => {

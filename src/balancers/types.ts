@@ -49,6 +49,20 @@ export interface BackendView {
   /** Requests waiting at the proxy for this backend (its server queue; HAProxy's `nbpend`). */
   readonly proxyQueued: Int32Array;
   /**
+   * HAProxy retries holding a connection slot of this backend through their turn-around,
+   * to go back to it (src/engine/proxy-options.ts holdServer). HAProxy's `served` counts
+   * them beside the requests in flight, so its load-aware algorithms see them. Absent in
+   * hand-made views: none. `heldTotal`: their sum.
+   */
+  readonly held?: Int32Array;
+  readonly heldTotal?: number;
+  /**
+   * HAProxy's `served` as the proxy layer keeps it: requests sent to the backend and not
+   * answered (not those abandoned after a try timeout), plus the slots retries hold. Kept
+   * only by the proxy layer, which any maxconn turns on. Absent in hand-made views.
+   */
+  readonly served?: Int32Array;
+  /**
    * 1 when the backend is *full* from the proxy's point of view: it has a maxconn and
    * either requests wait in its proxy queue or the proxy has maxconn requests open on it
    * (HAProxy 2.6: `srv->maxconn && (srv->nbpend || srv->served >= srv_dynamic_maxconn(srv))`).
@@ -113,6 +127,14 @@ export interface Balancer {
   onBackendUp?(backend: number): void;
   /** `backend`'s effectiveWeight changed (a slow-start step, HAProxy's warm-up tick). */
   onWeightChange?(backend: number): void;
+  /**
+   * An attempt sent to `backend` was refused at once (down, or its queue full), or a retry
+   * gave back the slot of it it held (BackendView.held): HAProxy's server_take_conn and
+   * server_drop_conn outside a dispatch or completion — the refused attempt took a
+   * connection slot of the server when it was assigned, then dropped it or kept it for
+   * its retry. `held` is up to date when this is called. Only with the proxy layer.
+   */
+  onRefused?(backend: number): void;
   /**
    * A guess, for a time-split replay, of the state after `requests` picks made with every
    * backend eligible (e.g. round-robin: cursor = requests mod backends). A wrong guess

@@ -65,6 +65,10 @@ export class BackendState implements BackendView {
   readonly maxqueue: Float64Array;
   /** Requests the proxy has sent to the backend and not yet seen answered (HAProxy's `served`). */
   readonly served: Int32Array;
+  /** Retries holding a slot of the backend until they go back to it (ProxyOptions.holdServer); `served` counts them. */
+  readonly held: Int32Array;
+  /** The sum of held, kept as it changes. */
+  heldTotal = 0;
   readonly proxyQueued: Int32Array;
   readonly full: Uint8Array;
   readonly priority: Int32Array;
@@ -98,6 +102,7 @@ export class BackendState implements BackendView {
     this.maxconn = Float64Array.from(specs, (s) => s.maxconn ?? Number.POSITIVE_INFINITY);
     this.maxqueue = Float64Array.from(specs, (s) => s.maxqueue ?? Number.POSITIVE_INFINITY);
     this.served = new Int32Array(n);
+    this.held = new Int32Array(n);
     this.proxyQueued = new Int32Array(n);
     this.full = new Uint8Array(n);
     this.priority = Int32Array.from(specs, (s) => s.priority ?? 0);

@@ -69,6 +69,15 @@ export interface ProxyOptions {
   /** HAProxy: the balance algorithm is of the round-robin kind (BE_LB_KIND_RR: roundrobin, static-rr, random), which changes redispatch and the turn-around. @default false */
   roundRobinKind: boolean;
   /**
+   * HAProxy 2.6: a retry that stays with its server keeps the connection slot its failed
+   * attempt took there (the stream's `served` place: back_handle_st_cer releases it only
+   * when stream_choose_redispatch redispatches, or when the retries run out), and
+   * connects again without a queue (SI_ST_ASS → connect_server). Meanwhile that slot
+   * counts against the server's maxconn. false: a failed attempt frees its slot, and its
+   * retry competes for one again (nginx, Envoy). @default false (true for haproxy/*)
+   */
+  holdServer: boolean;
+  /**
    * Envoy's `previous_hosts` retry host predicate: a retry's pick that lands on a host this
    * request already tried is made again, up to `maxAttempts` more times
    * (`host_selection_retry_max_attempts`), and the last pick is used whatever it is
@@ -94,6 +103,7 @@ export const PROXY_DEFAULTS: ProxyOptions = {
   budget: null,
   backoff: { kind: 'none' },
   roundRobinKind: false,
+  holdServer: false,
   previousHosts: null,
   excludeTried: false,
 };

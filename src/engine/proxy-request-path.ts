@@ -37,6 +37,8 @@ export abstract class ProxyRequestPath extends Simulation {
   /** Requests open on all backends together (for max_requests). */
   protected open = 0;
   protected readonly retries: Retries;
+  /** Session persistence is on: the balancer says whether a pick followed a client's pin (ProxySlots.direct). */
+  private readonly pinning: boolean;
 
   /** The requests in flight, with the proxy's columns beside the engine's. */
   declare protected readonly slots: ProxySlots;
@@ -47,6 +49,7 @@ export abstract class ProxyRequestPath extends Simulation {
     this.queues = new ProxyQueues(this.backends, this.slots);
     this.retries = new Retries(proxy, this.backends, this.balancer, this.slots, this.recorder, options.seed, Uint8Array.from(options.backends, (s) => (s.backup === true ? 1 : 0)));
     this.recorder.attachProxy(this.queues.depth);
+    this.pinning = this.balancer.pickedDirect !== undefined;
   }
 
   protected override arrive(): void {
@@ -64,6 +67,7 @@ export abstract class ProxyRequestPath extends Simulation {
     this.slots.route[slot] = c.route[i]!;
     this.slots.attempt[slot] = 0;
     this.slots.lastBackend[slot] = -1;
+    this.slots.direct[slot] = 0;
     this.held++;
     this.assign(slot);
   }
@@ -71,27 +75,43 @@ export abstract class ProxyRequestPath extends Simulation {
   /** One attempt: pick (or keep) a backend, then send, queue or fail. */
   protected assign(slot: number): void {
     const bs = this.backends;
-    if (this.open >= this.proxy.maxRequests) return this.failAtProxy(slot, false);
-    const attempt = this.slots.attempt[slot]!;
+    const sl = this.slots;
+    const attempt = sl.attempt[slot]!;
+    // A retry stays with its server unless redispatched (keepServer 0); under holdServer
+    // (HAProxy) it still holds the connection slot its failed attempt took there.
+    const keeps = attempt > 0 && sl.keepServer[slot] === 1;
+    if (this.open >= this.proxy.maxRequests) {
+      if (keeps && this.proxy.holdServer) {
+        this.releaseHeld(sl.lastBackend[slot]!);
+        if (this.balancer.onRefused !== undefined) this.balancer.onRefused(sl.lastBackend[slot]!);
+      }
+      return this.failAtProxy(slot, false);
+    }
+    // HAProxy: SI_ST_ASS → connect_server, no queue: its slot is still its own.
+    if (keeps && this.proxy.holdServer) return this.send(slot, sl.lastBackend[slot]!, true);
     let b: number;
     const health = this.health;
-    // A retry stays with its server unless redispatched (keepServer 0).
-    if (attempt > 0 && this.slots.keepServer[slot] === 1) b = this.slots.lastBackend[slot]!;
+    if (keeps) b = sl.lastBackend[slot]!;
     else {
       if (health !== null) health.beforePick();
       if (bs.upCount === 0) b = -1;
       else if (attempt > 0) b = this.retries.pick(slot);
-      else b = this.balancer.pick(this.slots.request[slot]!, this.slots.client[slot]!, this.slots.route[slot]!);
+      else {
+        b = this.balancer.pick(sl.request[slot]!, sl.client[slot]!, sl.route[slot]!);
+        // Sent where its client is pinned (HAProxy SF_DIRECT), not by the algorithm.
+        if (this.pinning) sl.direct[slot] = this.balancer.pickedDirect!() ? 1 : 0;
+      }
     }
     // HAProxy srv_redispatch_connect, SRV_STATUS_FULL: a request sent directly (a client's
     // pin, SF_DIRECT) to a server full at the proxy with its queue at maxqueue is
     // redispatched under `option redispatch` — the algorithm picks, and the client is
     // pinned to where it goes — else answered 503 below. Only a pin lands here: "normal
     // LB algorithms would never select such a server, and hash algorithms would bring us
-    // on the same server again". Not modelled: a pinned request's retry that keeps its
-    // server still has SF_DIRECT, and HAProxy redispatches it here too; lbsim answers it 503.
-    if (attempt === 0 && b >= 0 && bs.full[b] === 1 && this.proxy.queue && bs.proxyQueued[b]! >= bs.maxqueue[b]! && this.proxy.redispatch !== 'never' && this.balancer.pickedDirect?.() === true) {
-      b = this.balancer.repick!(this.slots.request[slot]!, this.slots.client[slot]!, this.slots.route[slot]!);
+    // on the same server again". A retry that kept its pinned server never does under
+    // holdServer: it connects on the slot it holds.
+    if (b >= 0 && bs.full[b] === 1 && this.proxy.queue && bs.proxyQueued[b]! >= bs.maxqueue[b]! && this.proxy.redispatch !== 'never' && sl.direct[slot] === 1) {
+      sl.direct[slot] = 0;
+      b = this.balancer.repick!(sl.request[slot]!, sl.client[slot]!, sl.route[slot]!);
     }
     if (b < 0) {
       if (!this.anyFull()) {
@@ -120,19 +140,26 @@ export abstract class ProxyRequestPath extends Simulation {
     return false;
   }
 
-  /** Sends the attempt to backend b (not full at the proxy); b may still refuse it: in an outage, or its own queue full. */
-  protected send(slot: number, b: number): void {
+  /**
+   * Sends the attempt to backend b (not full at the proxy, or `holding` a slot of b already:
+   * a retry under holdServer); b may still refuse it: in an outage, or its own queue full.
+   */
+  protected send(slot: number, b: number, holding = false): void {
     const bs = this.backends;
     const t = this.now;
     // The host of this attempt (previous_hosts, nginx's tried peers): where it is sent, refused or not.
     if (this.slots.triedStride > 0) this.slots.tried[slot * this.slots.triedStride + this.slots.attempt[slot]!] = b;
-    if (bs.serving[b] === 0) return this.refused(slot, b, this.retries.onRefused);
+    if (bs.serving[b] === 0) return this.refused(slot, b, this.retries.onRefused, holding);
     const idle = bs.busy[b]! < bs.concurrency[b]!;
-    if (!idle && bs.queued[b]! >= bs.queueLimit[b]!) return this.refused(slot, b, this.retries.on503);
+    if (!idle && bs.queued[b]! >= bs.queueLimit[b]!) return this.refused(slot, b, this.retries.on503, holding);
     if (this.health !== null) this.health.picked(b);
     this.slots.backend[slot] = b;
     this.admitAt(b, slot, idle);
-    bs.served[b]!++;
+    // A held slot is now the attempt's own: `served` already counts it.
+    if (holding) {
+      bs.held[b]!--;
+      bs.heldTotal--;
+    } else bs.served[b]!++;
     this.open++;
     this.backends.updateFull(b);
     this.slots.state[slot] = SENT;
@@ -146,8 +173,14 @@ export abstract class ProxyRequestPath extends Simulation {
     if (this.onDispatch !== undefined) this.onDispatch(b, attemptId(this.slots, slot));
   }
 
-  /** Backend b refused the attempt at once (down, or its queue full): retry or reject. */
-  private refused(slot: number, b: number, retryable: boolean): void {
+  /**
+   * Backend b refused the attempt at once (down, or its queue full): retry or reject.
+   * `holding`: the attempt was a retry on a slot of b it held (holdServer). Under
+   * holdServer a retry that stays with b holds a slot of it from now on (HAProxy counted
+   * the failed attempt in b's `served`, and keeps it there); one that leaves b, or no
+   * retry, gives it back (sess_change_server(s, NULL), and b's queue moves on).
+   */
+  private refused(slot: number, b: number, retryable: boolean, holding: boolean): void {
     const counted = this.slots.counted[slot] === 1;
     this.recorder.pick(b, counted);
     const health = this.health;
@@ -160,12 +193,39 @@ export abstract class ProxyRequestPath extends Simulation {
     if (retryable && this.retries.allowed(slot, this.held)) {
       this.recorder.refused(b, counted);
       this.retries.start(slot);
+      if (this.proxy.holdServer) {
+        const keeps = this.slots.keepServer[slot] === 1;
+        if (keeps && !holding) this.hold(b);
+        else if (!keeps && holding) this.releaseHeld(b);
+      }
+      // HAProxy took a slot of b for the attempt and drops it now, or keeps it for the retry;
+      // a retry that held one and stays has nothing to tell.
+      if (this.balancer.onRefused !== undefined && !(holding && this.slots.keepServer[slot] === 1)) this.balancer.onRefused(b);
       this.retryAfter(slot, this.retries.backoffMs(slot, this.backends.serving[b] === 0));
       return;
     }
     this.held--;
     this.recorder.reject(b, counted);
     this.slots.release(slot);
+    if (holding) this.releaseHeld(b);
+    if (this.balancer.onRefused !== undefined) this.balancer.onRefused(b);
+  }
+
+  /** A retry staying with b keeps a slot of it (holdServer): b's `served` counts it. */
+  protected hold(b: number): void {
+    this.backends.served[b]!++;
+    this.backends.held[b]!++;
+    this.backends.heldTotal++;
+    this.backends.updateFull(b);
+  }
+
+  /** A slot of b a retry held is given back: b takes its next queued request (the caller tells the balancer). */
+  protected releaseHeld(b: number): void {
+    this.backends.served[b]!--;
+    this.backends.held[b]!--;
+    this.backends.heldTotal--;
+    this.backends.updateFull(b);
+    this.drain(b);
   }
 
   /** The proxy's own 503/502: no queue, maxqueue, a circuit breaker, or (queueTimeout) timeout queue. */

@@ -86,6 +86,8 @@ export class Retries {
     const sl = this.slots;
     sl.attempt[slot]!++;
     sl.keepServer[slot] = this.redispatches(slot) ? 0 : 1;
+    // A redispatch clears SF_DIRECT (stream_choose_redispatch): the retry goes past the pin.
+    if (sl.keepServer[slot] === 0) sl.direct[slot] = 0;
     this.active++;
     this.recorder.retry(sl.counted[slot] === 1);
   }
@@ -100,8 +102,9 @@ export class Retries {
    * option redispatch (stream_choose_redispatch): the last retry, or with an interval
    * (`option redispatch <interval>`, ProxyOptions.redispatchAfter) every Pth retry or
    * the Nth before the last; or the server that failed is no longer running
-   * (`cur_state < SRV_ST_RUNNING`: believed down); or the algorithm is of the
-   * round-robin kind and more than one server is active (`srv_act > 1`).
+   * (`cur_state < SRV_ST_RUNNING`: believed down); or the request was not sent by a
+   * client's pin (`!(s->flags & SF_DIRECT)`), the algorithm is of the round-robin kind and
+   * more than one server is active (`srv_act > 1`): a pinned request keeps its server.
    */
   private redispatches(slot: number): boolean {
     const r = this.proxy.redispatch;
@@ -114,7 +117,7 @@ export class Retries {
     // C's % by a negative divisor tests multiples of its magnitude; by zero HAProxy would fault (SIGFPE): no interval then.
     const interval = after > 0 ? after : after < 0 ? Math.abs(this.proxy.retries + 1 + after) : 0;
     // A server below RUNNING: believed down (a backup hidden behind the primaries still runs).
-    return (interval > 0 && k % interval === 0) || (b >= 0 && bs.believed[b] === 0) || (this.proxy.roundRobinKind && this.activeAboveOne());
+    return (interval > 0 && k % interval === 0) || (b >= 0 && bs.believed[b] === 0) || (this.proxy.roundRobinKind && this.slots.direct[slot] === 0 && this.activeAboveOne());
   }
 
   /**

@@ -32,6 +32,12 @@ export class ProxySlots extends RequestSlots {
   lastBackend: Int32Array;
   /** 1 when the slot's retry stays with lastBackend (decided when the attempt failed). */
   keepServer: Uint8Array;
+  /**
+   * 1 while the request goes where session persistence pinned its client (HAProxy's
+   * SF_DIRECT): set by its first pick, kept by retries that stay with the server, cleared
+   * by a redispatch. Only session persistence sets it.
+   */
+  direct: Uint8Array;
   /** The host of each attempt, `triedStride` entries per slot (previous_hosts, nginx's tried peers). */
   tried: Int32Array;
   /** retries + 1 when hosts tried are kept, else 0 (and `tried` is empty). */
@@ -50,12 +56,13 @@ export class ProxySlots extends RequestSlots {
     this.attempt = new Int32Array(capacity);
     this.lastBackend = new Int32Array(capacity);
     this.keepServer = new Uint8Array(capacity);
+    this.direct = new Uint8Array(capacity);
     this.tried = new Int32Array(capacity * triedStride);
     this.line = new Int32Array(capacity);
     this.queuedAt = new Float64Array(capacity);
     this.sentAt = new Float64Array(capacity);
     // The columns are replaced when they grow, maybe after the hot loop is optimized: see jit/mutable-fields.ts.
-    markMutable(this, ['state', 'client', 'route', 'attempt', 'lastBackend', 'keepServer', 'tried', 'line', 'queuedAt', 'sentAt']);
+    markMutable(this, ['state', 'client', 'route', 'attempt', 'lastBackend', 'keepServer', 'direct', 'tried', 'line', 'queuedAt', 'sentAt']);
   }
 
   override release(slot: number): void {
@@ -72,6 +79,7 @@ export class ProxySlots extends RequestSlots {
     this.attempt = grown(this.attempt, cap);
     this.lastBackend = grown(this.lastBackend, cap);
     this.keepServer = grown(this.keepServer, cap);
+    this.direct = grown(this.direct, cap);
     this.tried = grown(this.tried, cap * this.triedStride);
     this.line = grown(this.line, cap);
     this.queuedAt = grown(this.queuedAt, cap);

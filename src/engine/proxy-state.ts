@@ -10,8 +10,10 @@
  *   orphan the backend still works on); its attempt and when that was sent; for an
  *   awaited one what a retry needs (client, route, the hosts tried);
  * - the proxy's queues in order (the backend-wide one, then each server's), each request
- *   with when it joined and its retry state (attempt, last server, keepServer, hosts tried);
- * - the retries waiting out a back-off or turn-around, in the order their Retry events run;
+ *   with when it joined and its retry state (attempt, last server, keepServer, hosts tried,
+ *   whether it still goes where its client is pinned);
+ * - the retries waiting out a back-off or turn-around, in the order their Retry events run
+ *   (under holdServer one going back to its server holds a place in that server's `served`);
  * - the pending queue and per-try timeouts, in the order they will run.
  * Requests are named by their place in these lists, never by slot, and a slot's columns
  * are written only where they are read again (a slot reused by a new request keeps stale
@@ -49,6 +51,8 @@ export interface ProxyParts {
   queues: ProxyQueues;
   timeoutQueueMs: number;
   perTryTimeoutMs: number;
+  /** ProxyOptions.holdServer: a waiting retry that goes back to its server holds a slot of it. */
+  holdServer: boolean;
   counters: ProxyCounters;
   queue: EventQueue;
   /** Its columns grow: read them again after slots.fill(). */
@@ -136,11 +140,19 @@ export function restoreProxyState(p: ProxyParts, state: readonly number[], atBac
     }
   }
   p.queues.depth[0] = p.queues.shared.lengths[0]! + bs.proxyQueued.reduce((a, n) => a + n, 0);
+  const c = p.slots;
+  // `served` (read above) counts the slots held by retries; which ones hold follows from their state.
+  bs.held.fill(0);
+  bs.heldTotal = 0;
   for (let n = next(); n > 0; n--) {
     const time = next();
-    p.queue.push(time, PROXY_PRIORITY.Retry, EventKind.Retry, fill());
+    const slot = fill();
+    p.queue.push(time, PROXY_PRIORITY.Retry, EventKind.Retry, slot);
+    if (p.holdServer && c.attempt[slot]! > 0 && c.keepServer[slot] === 1) {
+      bs.held[c.lastBackend[slot]!]!++;
+      bs.heldTotal++;
+    }
   }
-  const c = p.slots;
   for (let n = next(); n > 0; n--) {
     const slot = slots[next()]!;
     p.queue.push(c.queuedAt[slot]! + p.timeoutQueueMs, PROXY_PRIORITY.QueueTimeout, EventKind.QueueTimeout, slot);
@@ -167,7 +179,8 @@ function writeSlot(out: number[], c: ProxySlots, slot: number, withRequest: bool
   if (status === SlotStatus.Sent) out.push(c.sentAt[slot]!);
   else if (status === SlotStatus.Queued) out.push(c.queuedAt[slot]!);
   else if (status !== SlotStatus.Waiting) throw new Error(`proxy state: slot ${slot} listed as ${status}`);
-  out.push(c.client[slot]!, c.route[slot]!);
+  // direct: whether it still goes where its client is pinned (SF_DIRECT).
+  out.push(c.client[slot]!, c.route[slot]!, c.direct[slot]!);
   // Where a retry goes: read by the attempt a retry holds, not yet sent.
   if (status !== SlotStatus.Sent && attempt > 0) out.push(c.lastBackend[slot]!, c.keepServer[slot]!);
   // Hosts tried: the attempts before this one, and this one's once it is sent.
@@ -191,6 +204,7 @@ function readSlot(state: readonly number[], at: number, c: ProxySlots, slot: num
   else if (status === SlotStatus.Queued) c.queuedAt[slot] = state[at++]!;
   c.client[slot] = state[at++]!;
   c.route[slot] = state[at++]!;
+  c.direct[slot] = state[at++]!;
   if (status !== SlotStatus.Sent && attempt > 0) {
     c.lastBackend[slot] = state[at++]!;
     c.keepServer[slot] = state[at++]!;

@@ -34,7 +34,10 @@
  *   a delayed retry waits as a Retry event in the engine's heap, its slot marked
  *   WAITING. A timed-out try is abandoned by the proxy — its connection closes, freeing
  *   the proxy's slot — but the backend still does the work (a *retry storm*: the same
- *   work several times).
+ *   work several times). Under HAProxy (ProxyOptions.holdServer) a retry that stays with
+ *   its server keeps the slot its failed attempt took there (`served`, BackendView.held)
+ *   until it connects again, without a queue, or gives the slot back (a redispatch, the
+ *   retries run out); elsewhere a failed attempt frees its slot at once.
  *
  * Everything stays allocation-free per request: per-slot columns (proxy-slots.ts) and
  * rings of slots.
@@ -119,6 +122,7 @@ export class ProxySimulation extends ProxyRequestPath {
       queues: this.queues,
       timeoutQueueMs: this.proxy.timeoutQueueMs,
       perTryTimeoutMs: this.proxy.perTryTimeoutMs,
+      holdServer: this.proxy.holdServer,
       counters: { held: this.held, open: this.open, activeRetries: this.retries.active },
       queue: this.queue,
       slots: this.slots,
@@ -161,9 +165,7 @@ export class ProxySimulation extends ProxyRequestPath {
     // A try timeout is a failure the proxy sees (a 504 to Envoy's outlier detection).
     if (this.health !== null) this.health.failed(b, Failure.TimedOut, counted);
     this.slots.state[slot] = ORPHAN;
-    bs.served[b]!--;
     this.open--;
-    this.backends.updateFull(b);
     this.retries.end(slot);
     let next = -1;
     if (this.retries.onTimeout && this.retries.allowed(slot, this.held)) {
@@ -172,11 +174,20 @@ export class ProxySimulation extends ProxyRequestPath {
       this.slots.route[next] = this.slots.route[slot]!;
       this.slots.attempt[next] = this.slots.attempt[slot]!;
       this.slots.lastBackend[next] = b;
+      this.slots.direct[next] = this.slots.direct[slot]!;
       if (this.slots.triedStride > 0) this.slots.tried.copyWithin(next * this.slots.triedStride, slot * this.slots.triedStride, (slot + 1) * this.slots.triedStride);
       this.retries.start(next);
     } else {
       this.held--;
       this.recorder.timeout(b, counted);
+    }
+    // The abandoned try's slot of b is freed, unless its retry stays with b and holds it (holdServer).
+    if (next >= 0 && this.slots.keepServer[next] === 1 && this.proxy.holdServer) {
+      bs.held[b]!++;
+      bs.heldTotal++;
+    } else {
+      bs.served[b]!--;
+      this.backends.updateFull(b);
     }
     // The connection it held goes to a queued request first (it waited), then the retry is placed (after its back-off).
     this.drain(b);
@@ -209,7 +220,9 @@ export class ProxySimulation extends ProxyRequestPath {
     for (let n = bs.proxyQueued[b]!; n > 0 && bs.proxyQueued[b]! > 0; n--) {
       const slot = this.queues.server.peek(b);
       this.unqueue(slot, true);
+      // pendconn_redistribute clears SF_ASSIGNED and SF_DIRECT: balanced afresh, past any pin.
       this.slots.keepServer[slot] = 0;
+      this.slots.direct[slot] = 0;
       this.assign(slot);
     }
   }

@@ -280,6 +280,7 @@ export function proxyOptions(b: ProxyFields, algorithm: string): ProxyOptions {
     budget: b.retry_budget === undefined ? d.budget : { percent: b.retry_budget.budget_percent, minConcurrency: b.retry_budget.min_retry_concurrency },
     backoff: retryBackoff(b, algorithm),
     roundRobinKind: HAPROXY_RR_KIND.has(algorithm),
+    holdServer: algorithm.startsWith('haproxy/'),
     // Envoy: host_selection_retry_max_attempts defaults to 1 (one more pick).
     previousHosts: b.retry_host_predicate === 'previous_hosts' ? { maxAttempts: b.host_selection_retry_max_attempts ?? 1 } : d.previousHosts,
     excludeTried: algorithm.startsWith('nginx/'),

@@ -102,10 +102,11 @@ export function runProxy(algorithm: string, backends: BackendSpec[], proxy: Part
         },
         ...(b.onBackendDown === undefined ? {} : { onBackendDown: (x: number) => b.onBackendDown!(x) }),
         ...(b.onBackendUp === undefined ? {} : { onBackendUp: (x: number) => b.onBackendUp!(x) }),
+        ...(b.onRefused === undefined ? {} : { onRefused: (x: number) => b.onRefused!(x) }),
       };
     },
   };
-  const sim = new ProxySimulation({ backends, balancer: wrap(logged), balancerOptions: options, seed }, { ...PROXY_DEFAULTS, ...proxy }, arrayTraffic(requests));
+  const sim = new ProxySimulation({ backends, balancer: wrap(logged), balancerOptions: options, seed }, { ...PROXY_DEFAULTS, holdServer: algorithm.startsWith('haproxy/'), ...proxy }, arrayTraffic(requests));
   sim.run();
   return { sent, picks, totals: collectMetrics(sim).totals, sim };
 }

@@ -102,7 +102,10 @@ describe('time-split replay with the proxy layer is byte-identical to one thread
   - { name: e, concurrency: 2, queue: 3, ${OUTAGES} }`,
     );
     const expected = single(sc);
-    expect(requests(expected).retries).toBeGreaterThan(1000);
+    // Fewer than one might think: each retry holds a slot of the dead e through its
+    // turn-around (holdServer), which leastconn counts as load (HAProxy's served), so e is
+    // sent little while its retries wait — and a boundary falls among held slots.
+    expect(requests(expected).retries).toBeGreaterThan(50);
     await expectSplitExact(pool, sc, expected);
   });
 
@@ -127,8 +130,11 @@ describe('time-split replay with the proxy layer is byte-identical to one thread
       'algorithm: haproxy/source, health_check: { interval: 1s, rise: 2, fall: 2 }, retries: 3, retry_on: [refused, 503], redispatch: 2, timeout_queue: 300ms',
       `  - { name: a, concurrency: 2, maxconn: 2, queue: 2 }
   - { name: b, concurrency: 2, maxconn: 2, queue: 2 }
-  - { name: e, concurrency: 2, maxconn: 2, ${OUTAGES} }`,
+  - { name: e, concurrency: 2, maxconn: 20, ${OUTAGES} }`,
     );
+    // e's maxconn is larger than the others': its retries hold slots of it through their
+    // turn-around (holdServer), and with 2 the hash's requests for e would mostly wait in
+    // its queue instead of being refused and retried.
     const expected = single(sc);
     const r = requests(expected);
     expect(r.retries).toBeGreaterThan(100);

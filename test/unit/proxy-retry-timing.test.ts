@@ -36,11 +36,13 @@ describe('HAProxy: a turn-around of MIN(1 s, timeout connect) after a connection
     // roundrobin: the request sent to dead a is redispatched to b at once.
     const rr = runProxy('haproxy/roundrobin', servers(), proxyOptions({ retries: 1, redispatch: 'always' }, 'haproxy/roundrobin'), [{ at: 10, work: 1 }, { at: 10, work: 1 }]);
     expect(retryOf(rr, firstTry(rr).request)).toMatchObject({ attempt: 1, backend: 'b', at: 10 });
-    // leastconn (BE_LB_KIND_CB): the same redispatch waits the turn-around first (and, both
-    // servers idle, picks the dead one again each time: a comes first in the tree).
+    // leastconn (BE_LB_KIND_CB): the same redispatch waits the turn-around first. Both
+    // servers idle, a comes first in the tree; the refused try took a connection of a and
+    // dropped it (sess_change_server: server_take_conn, server_drop_conn), which re-inserts
+    // a behind b at key 0, so the retry goes to b.
     const lc = runProxy('haproxy/leastconn', servers(), proxyOptions({ retries: 2, redispatch: 'always', timeout_connect: 400 }, 'haproxy/leastconn'), [{ at: 10, work: 1 }]);
-    expect(lc.picks.map((p) => `${p.backend}@${p.at}`)).toEqual(['a@10', 'a@410', 'a@810']);
-    expect(lc.totals.rejected).toBe(1);
+    expect(lc.picks.map((p) => `${p.backend}@${p.at}`)).toEqual(['a@10', 'b@410']);
+    expect(lc.totals.rejected).toBe(0);
   });
 
   it('backups serving in the primaries\' place are not active servers (srv_act): the redispatch waits the turn-around', () => {
@@ -129,9 +131,12 @@ describe('HAProxy option redispatch (src/stream.c stream_choose_redispatch): ear
     expect(rr.sent.map((s) => `${s.backend}@${s.at}`)).toEqual(['b@10', 'b@10']);
     expect(rr.totals.rejected).toBe(0);
     const lc = runProxy('haproxy/leastconn', twoServers(), proxyOptions({ retries: 3, redispatch: true }, 'haproxy/leastconn'), [{ at: 10, work: 1 }]);
-    // a, a (1 s later), a (2 s), then the last retry through the balancer — leastconn picks idle a again.
-    expect(lc.picks.map((p) => `${p.backend}@${p.at}`)).toEqual(['a@10', 'a@3010']);
-    expect(lc.totals.rejected).toBe(1);
+    // a, a (1 s later), a (2 s), then the last retry through the balancer. The retries held
+    // a connection of a (leastconn's key for 1 in flight); the redispatch drops it, which
+    // re-inserts a at key 0 behind b: leastconn picks b.
+    expect(lc.picks.map((p) => `${p.backend}@${p.at}`)).toEqual(['a@10', 'b@3010']);
+    expect(lc.sent.map((s) => `${s.backend}@${s.at}`)).toEqual(['b@3010']);
+    expect(lc.totals.rejected).toBe(0);
   });
 
   it('a server no longer running (marked down by the failure itself, nginx-style max_fails=1) is left at once', () => {

@@ -77,7 +77,8 @@ export class ChashBound {
   /** Before a lookup: the slots of this request, from the backend's in-flight requests now. */
   begin(): void {
     // p->served: every server's requests in flight.
-    const served = totalInFlight(this.view);
+    // HAProxy's px->served: in flight, plus retries holding a slot (BackendView.held).
+    const served = totalInFlight(this.view) + (this.view.heldTotal ?? 0);
     const total = this.ring.totalPoints;
     // unsigned arithmetic, as HAProxy's (exact in doubles at any realistic load).
     const slots = Math.floor(((served + 1) * this.factor + 99) / 100);
@@ -94,6 +95,6 @@ export class ChashBound {
     const tot = this.totalWeight;
     let slots = w * this.perWeight + Math.floor(((cum + w) * r) / tot) - Math.floor((cum * r) / tot);
     if (slots === 0) slots = 1;
-    return this.view.inFlight[s]! < slots;
+    return this.view.inFlight[s]! + (this.view.held === undefined ? 0 : this.view.held[s]!) < slots;
   }
 }

@@ -27,6 +27,7 @@ export const haproxyFirst: BalancerModule = {
     rejectUnknownOptions('haproxy/first', options, ['maxconn']);
     const fixed = intOption('haproxy/first', options, 'maxconn', 0, 1);
     const n = backends.count;
+    const held = backends.held ?? new Int32Array(n);
     return {
       pick() {
         let fallback = -1;
@@ -36,9 +37,10 @@ export const haproxyFirst: BalancerModule = {
             if (backends.full[b] === 0) return b;
             continue;
           }
-          const inFlight = backends.inFlight[b]!;
+          // HAProxy's served: in flight, plus retries holding a slot (BackendView.held).
+          const inFlight = backends.inFlight[b]! + held[b]!;
           if (inFlight < (fixed > 0 ? fixed : backends.concurrency[b]!)) return b;
-          if (fallback < 0 || inFlight < backends.inFlight[fallback]!) fallback = b;
+          if (fallback < 0 || inFlight < backends.inFlight[fallback]! + held[fallback]!) fallback = b;
         }
         return fallback;
       },

@@ -13,8 +13,9 @@
  * rotate. The pick is the first server in the tree.
  *
  * Mapping: HAProxy's `served` plus its queue is the backend's in-flight count here
- * (in service + waiting at the backend): lbsim's backend queue stands for the requests a
- * server accepted and has not answered. Weights are whole numbers 0..256, eweight =
+ * (in service + waiting at the backend: lbsim's backend queue stands for the requests a
+ * server accepted and has not answered), plus the retries holding a slot of it
+ * (BackendView.held). Weights are whole numbers 0..256, eweight =
  * weight * 16. No maxconn saturation skip (no balancer-side queue in the engine yet).
  * Checked against haproxy 2.6.12 on loopback (sequential requests rotate a b c a b c).
  *
@@ -46,10 +47,13 @@ export const haproxyLeastconn: BalancerModule = {
     const seq = new Float64Array(n);
     const inTree = new Uint8Array(n);
     let inserted = 0;
+    // HAProxy's served: in flight, plus retries holding a slot (BackendView.held).
+    const held = backends.held ?? new Int32Array(n);
+    const served = backends.served ?? backends.inFlight;
 
     const keyOf = (b: number) => {
       // fwlc_queue_srv: served + nbpend (requests queued for it at the proxy, src/engine/proxy.ts).
-      const inflight = backends.inFlight[b]! + backends.proxyQueued[b]!;
+      const inflight = backends.inFlight[b]! + held[b]! + backends.proxyQueued[b]!;
       return inflight ? Math.floor(((inflight + 1) * SRV_EWGHT_MAX) / eweight[b]!) : 0;
     };
     const queue = (b: number) => {
@@ -70,12 +74,15 @@ export const haproxyLeastconn: BalancerModule = {
      * served + nbpend >= maxconn + maxqueue (maxqueue 0, HAProxy's "unlimited", when unset).
      * So leastconn may still pick a full server with room in its proxy queue; with every
      * server saturated the pick is -1 and the request waits in the proxy's backend queue.
+     * A maxconn means the proxy layer runs, which keeps HAProxy's `served` itself
+     * (BackendView.served: sent and not answered, retries' held slots included, tries
+     * abandoned after a timeout not).
      */
     const saturated = (b: number) => {
       const m = backends.maxconn[b]!;
       if (m === Number.POSITIVE_INFINITY) return false;
       const q = backends.maxqueue[b]!;
-      return backends.inFlight[b]! + backends.proxyQueued[b]! >= m + (q === Number.POSITIVE_INFINITY ? 0 : q);
+      return served[b]! + backends.proxyQueued[b]! >= m + (q === Number.POSITIVE_INFINITY ? 0 : q);
     };
 
     return {
@@ -123,6 +130,15 @@ export const haproxyLeastconn: BalancerModule = {
       },
       onDispatch: reposition,
       onComplete: reposition,
+      /**
+       * The refused attempt took a connection when assigned (fwlc_srv_reposition, a new key)
+       * and dropped it (the key back: re-inserted behind the servers holding it), or keeps
+       * it for its retry; or a held one was dropped. Either way the server is re-inserted
+       * with its key now.
+       */
+      onRefused: (b) => {
+        if (inTree[b] === 1) queue(b);
+      },
       onBackendDown(b) {
         inTree[b] = 0;
       },

@@ -39,6 +39,8 @@ export const haproxyRandom: BalancerModule = {
     const bound = chashBoundOf('haproxy/random', options, weights, backends, ring);
     const rebuild = () => ring.refresh();
     const eweight = ring.points; // cur_eweight of every server in the tree
+    // HAProxy's served: in flight, plus retries holding a slot (BackendView.held).
+    const held = backends.held ?? new Int32Array(backends.count);
     return {
       pick(request) {
         let curr = -1;
@@ -47,7 +49,7 @@ export const haproxyRandom: BalancerModule = {
           const hash = Math.floor(random(request, d) * 4294967296) >>> 0;
           curr = bound === null ? ring.lookup(hash) : ring.lookupBounded(hash, bound);
           if (curr < 0) break;
-          if (prev >= 0 && prev !== curr && backends.inFlight[curr]! * eweight[prev]! > backends.inFlight[prev]! * eweight[curr]!) curr = prev;
+          if (prev >= 0 && prev !== curr && (backends.inFlight[curr]! + held[curr]!) * eweight[prev]! > (backends.inFlight[prev]! + held[prev]!) * eweight[curr]!) curr = prev;
         }
         // get_server_rnd: "if the selected server is full, pretend we have none so that we
         // reach the backend's queue instead".
