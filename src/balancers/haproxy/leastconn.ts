@@ -15,9 +15,9 @@
  * Mapping: HAProxy's `served` plus its queue is the backend's in-flight count here
  * (in service + waiting at the backend: lbsim's backend queue stands for the requests a
  * server accepted and has not answered), plus the retries holding a slot of it
- * (BackendView.held). Weights are whole numbers 0..256, eweight =
- * weight * 16. No maxconn saturation skip (no balancer-side queue in the engine yet).
- * Checked against haproxy 2.6.12 on loopback (sequential requests rotate a b c a b c).
+ * (BackendView.held); it also counts tries abandoned after a per-try timeout, which the
+ * backend still works on (HAProxy has no such timeout). Weights are whole numbers 0..256,
+ * eweight = weight * 16. A saturated server is skipped (see `saturated`). Checked against haproxy 2.6.12 on loopback (sequential requests rotate a b c a b c).
  *
  * Backups and slow start are the engine's (src/engine/server-health.ts), for every
  * algorithm: backups are hidden from `up` while an active server is usable (as
