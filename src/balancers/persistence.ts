@@ -32,7 +32,12 @@
  *   redispatch` (srv_redispatch_connect, SRV_STATUS_FULL) — without it, a 503.
  * - A balanced request that no server could take waits in the proxy's backend queue; the
  *   server that takes it pins its client (`assigned`), as its answer sets the cookie.
- * - Not modelled: `option persist` (sending to a down server anyway).
+ * - `persist` (HAProxy `option persist`; http_ana.c manage_client_side_cookies,
+ *   process_sticking_rules: `srv->cur_state != SRV_ST_STOPPED || PR_O_PERSIST`): a client
+ *   whose server is down is sent there anyway (the attempt is refused, and retried per the
+ *   proxy's `retries`; `option redispatch` then moves it on, clearing SF_DIRECT), and the
+ *   down server's queue is not handed back to the balancer (pendconn_redistribute does
+ *   nothing under PR_O_PERSIST: ProxyOptions.persist).
  *
  * The table holds one entry per client seen (a Uint32Table: nothing is allocated per
  * request), so its memory follows the distinct clients, not the trace's
@@ -55,11 +60,13 @@ export interface Persistence {
    * balanced there loses its pin. @default [] (every server sets one)
    */
   withoutCookie: readonly string[];
+  /** HAProxy `option persist`: a client is sent to its server even while that is down. @default false */
+  persist: boolean;
 }
 
 /** Persistence with these limits, each absent one none (a pin lasts the run), every server setting a cookie unless listed. */
-export function persistenceOf(limits: { maxIdleMs?: number | undefined; maxLifeMs?: number | undefined; withoutCookie?: readonly string[] | undefined }): Persistence {
-  return { maxIdleMs: limits.maxIdleMs ?? Number.POSITIVE_INFINITY, maxLifeMs: limits.maxLifeMs ?? Number.POSITIVE_INFINITY, withoutCookie: limits.withoutCookie ?? [] };
+export function persistenceOf(limits: { maxIdleMs?: number | undefined; maxLifeMs?: number | undefined; withoutCookie?: readonly string[] | undefined; persist?: boolean | undefined }): Persistence {
+  return { maxIdleMs: limits.maxIdleMs ?? Number.POSITIVE_INFINITY, maxLifeMs: limits.maxLifeMs ?? Number.POSITIVE_INFINITY, withoutCookie: limits.withoutCookie ?? [], persist: limits.persist ?? false };
 }
 
 /** `module` behind session persistence (see above); the algorithm keeps its own hooks. */
@@ -75,7 +82,7 @@ export function withPersistence(module: BalancerModule, p: Persistence): Balance
       const up = ctx.backends.believed ?? ctx.backends.up;
       // Client → [server, when its pin was set, when last used].
       const table = new Uint32Table(3);
-      const { maxIdleMs, maxLifeMs } = p;
+      const { maxIdleMs, maxLifeMs, persist } = p;
       // The last pick was a client's pin (HAProxy SF_DIRECT), not the algorithm's.
       let direct = false;
       /** A balanced request of `client` goes to server s: the client is pinned there, or unpinned by a server without a cookie. */
@@ -97,6 +104,8 @@ export function withPersistence(module: BalancerModule, p: Persistence): Balance
       /** The algorithm's pick, the client pinned to it. */
       const balance = (request: number, client: number, route: number, now: number): number => {
         direct = false;
+        // Asked with every server down only under `persist` (the engine asks so that pins still go): no server.
+        if (ctx.backends.upCount === 0) return -1;
         const chosen = inner.pick(request, client, route);
         if (chosen >= 0) pinTo(client, chosen, now);
         return chosen;
@@ -108,7 +117,7 @@ export function withPersistence(module: BalancerModule, p: Persistence): Balance
           if (i >= 0) {
             const v = table.values;
             const s = v[3 * i]!;
-            if (up[s] === 1 && now - v[3 * i + 2]! <= maxIdleMs && now - v[3 * i + 1]! <= maxLifeMs) {
+            if ((up[s] === 1 || persist) && now - v[3 * i + 2]! <= maxIdleMs && now - v[3 * i + 1]! <= maxLifeMs) {
               v[3 * i + 2] = now;
               direct = true;
               return s;
@@ -119,6 +128,7 @@ export function withPersistence(module: BalancerModule, p: Persistence): Balance
         // Redispatched (HAProxy clears SF_DIRECT): the algorithm picks, and the answer sets the client's cookie to that server.
         repick: (request, client, route) => balance(request, client, route, ctx.now()),
         pickedDirect: () => direct,
+        picksWithNoneUp: persist,
         assigned: (backend, client) => pinTo(client, backend, ctx.now()),
       };
       // The algorithm sees every request taken and dropped, persistent ones too (HAProxy's

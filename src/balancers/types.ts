@@ -114,7 +114,8 @@ export interface Balancer {
    * and route key `route`. Returns a backend index, or -1 when no backend can take it (the
    * request is then rejected). Must not return a backend whose `up` is 0 (except Envoy in
    * panic, which balances over every host, and session persistence, which keeps a client on
-   * a backup that is `believed` usable while hidden). A backend that is not actually
+   * a backup that is `believed` usable while hidden, and under `persist` on its server
+   * while it is down). A backend that is not actually
    * serving refuses the request at once.
    */
   pick(request: number, client: number, route: number): number;
@@ -159,6 +160,12 @@ export interface Balancer {
    */
   repick?(request: number, client: number, route: number): number;
   pickedDirect?(): boolean;
+  /**
+   * Ask `pick` even while no backend is up (`upCount` 0): session persistence under HAProxy
+   * `option persist` still sends a pinned client to its server. Otherwise such a request
+   * finds no backend without asking.
+   */
+  readonly picksWithNoneUp?: boolean;
   /**
    * Session persistence's: a request of `client` that no server could take when it came
    * (it waited in the proxy's backend queue) was sent to `backend`; HAProxy's answer sets

@@ -17,11 +17,11 @@ const COOKIE_ARGS = new Set(['domain', 'maxidle', 'maxlife', 'attr']);
  * balancer.persistence (src/balancers/persistence.ts). HAProxy pins a client to a server
  * only if the server has a cookie value; with none, no client is pinned.
  */
-export function persistenceOf(c: { words: string[]; at: string }, servers: ImportedServer[], warnings: string[]): { maxIdleMs?: number; maxLifeMs?: number; withoutCookie?: string[] } | undefined {
+export function persistenceOf(c: { words: string[]; at: string }, servers: ImportedServer[], warnings: string[]): { maxIdleMs?: number; maxLifeMs?: number; withoutCookie?: string[]; persist?: boolean } | undefined {
   const [name, ...rest] = c.words;
   // cfgparse-listen.c: "'cookie' expects <cookie_name> as argument."
   if (name === undefined) throw new LbsimError('SCENARIO_INVALID', `${c.at}: 'cookie' expects <cookie_name> as argument (HAProxy 2.6 refuses to start)`);
-  const out: { maxIdleMs?: number; maxLifeMs?: number; withoutCookie?: string[] } = {};
+  const out: { maxIdleMs?: number; maxLifeMs?: number; withoutCookie?: string[]; persist?: boolean } = {};
   for (let i = 0; i < rest.length; i++) {
     const k = rest[i]!;
     if (!COOKIE_ARGS.has(k)) continue;
@@ -48,7 +48,7 @@ export function persistenceOf(c: { words: string[]; at: string }, servers: Impor
  * without one (lbsim's persistence with max_idle T; the client key is the IPv4 address).
  * The table's `size` (the oldest entries dropped when full) is not modelled.
  */
-export function stickOnSource(on: { words: string[]; at: string }, table: { words: string[]; at: string } | undefined, proxy: string, warnings: string[]): { maxIdleMs?: number } | undefined {
+export function stickOnSource(on: { words: string[]; at: string }, table: { words: string[]; at: string } | undefined, proxy: string, warnings: string[]): { maxIdleMs?: number; persist?: boolean } | undefined {
   const [pattern, ...rest] = on.words;
   if (pattern !== 'src') {
     warnings.push(`${on.at}: stick on ${on.words.join(' ')}: not modelled (only stick on src, the client's address, is); ignored`);

@@ -104,6 +104,8 @@ interface Pending {
   connectTimeoutMs?: number;
   serverTimeoutMs?: number;
   redispatch?: boolean | number;
+  /** `option persist` / `no option persist`. */
+  persist?: { on: boolean; at: string };
   allBackups?: boolean;
   httpchk?: string;
   /** `cookie NAME [insert|rewrite|prefix] [maxidle T] [maxlife T] ...`: cookie persistence. */
@@ -180,6 +182,10 @@ export function importHaproxy(text: string, file: string, backend: string | unde
     // A cookie assigns the server first (SF_ASSIGNED); the stick rule then only records it.
     if (sticky !== undefined && settings.persistence === undefined) settings.persistence = sticky;
   }
+  if (p.persist?.on === true) {
+    if (settings.persistence !== undefined) settings.persistence.persist = true;
+    else warnings.push(`${p.persist.at}: option persist: no cookie or stick-table persistence here, so it changes nothing`);
+  }
   // timeout queue / connect / server, retries, retry-on and redispatch go to the proxy layer (config-import/scenario.ts).
   return { kind: 'haproxy', file, name: found.name, algorithm, options, servers, settings, warnings };
 }
@@ -252,10 +258,12 @@ function applyDirective(l: Line, p: Pending, servers: { line: Line; words: strin
         return void (p.redispatch = Number.isNaN(n) ? 0 : n);
       }
       if (w[1] === 'allbackups') return void (p.allBackups = true);
+      if (w[1] === 'persist') return void (p.persist = { on: true, at: where });
       if (w[1] === 'httpchk') return void (p.httpchk = w.slice(2).join(' '));
       break;
     case 'no':
       if (w[1] === 'option' && w[2] === 'redispatch') return void (p.redispatch = false);
+      if (w[1] === 'option' && w[2] === 'persist') return void (p.persist = { on: false, at: where });
       break;
   }
   if (IRRELEVANT.has(w[0]!) || IRRELEVANT.has(two)) return;

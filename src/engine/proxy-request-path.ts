@@ -94,7 +94,7 @@ export abstract class ProxyRequestPath extends Simulation {
     if (keeps) b = sl.lastBackend[slot]!;
     else {
       if (health !== null) health.beforePick();
-      if (bs.upCount === 0) b = -1;
+      if (bs.upCount === 0 && !this.picksWithNoneUp) b = -1;
       else if (attempt > 0) b = this.retries.pick(slot);
       else {
         b = this.balancer.pick(sl.request[slot]!, sl.client[slot]!, sl.route[slot]!);
@@ -270,13 +270,15 @@ export abstract class ProxyRequestPath extends Simulation {
   /**
    * Backend b may take queued requests: while it has fewer than maxconn open, the older of
    * its own queue's head and the backend queue's head (ProxyQueues.nextFor). The backend
-   * queue only while the balancer may choose b (`up`, a weight); its own queue while it is
-   * believed usable: a backup hidden while the primaries serve still serves the requests
-   * persistence pinned to it (pendconn_grab_from_px refuses it the backend queue, not its own).
+   * queue only while the balancer may choose b (`up`, a weight); its own queue always, as
+   * HAProxy 2.6's process_srv_queue does (`px_ok` gates only the backend's queue): a
+   * backup hidden while the primaries serve still serves the requests persistence pinned
+   * to it, and a server believed down whose queue was not handed back (no `option
+   * redispatch`, or `option persist`) still sends it its queued requests as its
+   * connections close — refused if it is really down, then retried or failed.
    */
   protected drain(b: number): void {
     const bs = this.backends;
-    if (bs.believed[b] === 0) return;
     const usable = bs.up[b] === 1 && bs.weight[b]! > 0;
     while (bs.served[b]! < bs.maxconn[b]!) {
       const slot = this.queues.nextFor(b, usable);

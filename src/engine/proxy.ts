@@ -215,7 +215,8 @@ export class ProxySimulation extends ProxyRequestPath {
   private believedDown(b: number): void {
     const bs = this.backends;
     this.backends.updateFull(b); // slow start stopped: the usual maxconn again
-    if (this.proxy.redispatch === 'never') return;
+    // `(options & (PR_O_REDISP|PR_O_PERSIST)) != PR_O_REDISP`: the queue stays.
+    if (this.proxy.redispatch === 'never' || this.proxy.persist) return;
     // One pass over the queue as it stands (HAProxy walks it once), so nothing can cycle.
     for (let n = bs.proxyQueued[b]!; n > 0 && bs.proxyQueued[b]! > 0; n--) {
       const slot = this.queues.server.peek(b);

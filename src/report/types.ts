@@ -100,9 +100,10 @@ export interface Report {
   options?: Record<string, unknown>;
   /**
    * Session persistence in front of the algorithm (balancer.persistence), ms, null for no
-   * limit; `withoutCookie`, the servers that set no cookie, when there are any. Absent without it.
+   * limit; `withoutCookie`, the servers that set no cookie, when there are any; `persist`
+   * (HAProxy `option persist`) when on. Absent without it.
    */
-  persistence?: { maxIdle: number | null; maxLife: number | null; withoutCookie?: string[] };
+  persistence?: { maxIdle: number | null; maxLife: number | null; withoutCookie?: string[]; persist?: true };
   /** ISO-8601 wall-clock time of t = 0 when the scenario sets `start`. */
   start: string | null;
   duration: number;

@@ -211,8 +211,8 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
   let persistence: Persistence | undefined;
   for (const [k, v] of Object.entries(rest)) {
     if (k === 'persistence') {
-      const p = v as { max_idle?: number; max_life?: number; without_cookie?: string[] } | undefined;
-      if (p !== undefined) persistence = persistenceOf({ maxIdleMs: p.max_idle, maxLifeMs: p.max_life, withoutCookie: p.without_cookie });
+      const p = v as { max_idle?: number; max_life?: number; without_cookie?: string[]; persist?: boolean } | undefined;
+      if (p !== undefined) persistence = persistenceOf({ maxIdleMs: p.max_idle, maxLifeMs: p.max_life, withoutCookie: p.without_cookie, persist: p.persist });
     } else if (!(PROXY_KEYS as readonly string[]).includes(k)) section[k] = v;
     else if (v !== undefined) proxyFields[k] = v;
   }
@@ -249,7 +249,7 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
     balancer: { algorithm, options, ...(imported === undefined ? {} : { imported }) },
     backends,
     serverSet,
-    proxy: proxyOptions({ ...importedProxy, ...(proxyFields as ProxyFields) }, algorithm),
+    proxy: proxyOptions({ ...importedProxy, ...(proxyFields as ProxyFields) }, algorithm, persistence),
     ...(persistence === undefined ? {} : { persistence }),
     ...(s.slo === undefined ? {} : { slo: s.slo }),
   };
@@ -262,7 +262,7 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
  * fails at once); HAProxy retries the same server unless `option redispatch`; the others
  * send a retry through the balancer.
  */
-export function proxyOptions(b: ProxyFields, algorithm: string): ProxyOptions {
+export function proxyOptions(b: ProxyFields, algorithm: string, persistence?: Persistence): ProxyOptions {
   const d = PROXY_DEFAULTS;
   const r = b.redispatch;
   const redispatch: Redispatch = r === undefined ? (algorithm.startsWith('haproxy/') ? 'never' : d.redispatch) : r === true || typeof r === 'number' ? 'last' : r === false ? 'never' : r;
@@ -281,6 +281,7 @@ export function proxyOptions(b: ProxyFields, algorithm: string): ProxyOptions {
     backoff: retryBackoff(b, algorithm),
     roundRobinKind: HAPROXY_RR_KIND.has(algorithm),
     holdServer: algorithm.startsWith('haproxy/'),
+    persist: persistence?.persist ?? false,
     // Envoy: host_selection_retry_max_attempts defaults to 1 (one more pick).
     previousHosts: b.retry_host_predicate === 'previous_hosts' ? { maxAttempts: b.host_selection_retry_max_attempts ?? 1 } : d.previousHosts,
     excludeTried: algorithm.startsWith('nginx/'),

@@ -255,8 +255,10 @@ export const scenarioSchema = z
             max_life: positiveDuration.optional(),
             /** Servers that set no cookie (HAProxy servers without a `cookie` value), by backend name. */
             without_cookie: z.array(z.string()).optional(),
+            /** HAProxy `option persist`: a client is sent to its server while that is down. */
+            persist: z.boolean().optional(),
           },
-          { error: "expected { by: client, max_idle: 30m, max_life: 8h, without_cookie: [names] } (each optional): HAProxy's cookie persistence" },
+          { error: "expected { by: client, max_idle: 30m, max_life: 8h, without_cookie: [names], persist: true } (each optional): HAProxy's cookie persistence" },
         )
         .optional(),
       ...PROXY_FIELDS,

@@ -176,7 +176,7 @@ describe('session persistence', () => {
   it('a whole run: pinned clients change the shares; the run is not split; a wrong persistence key is an error', () => {
     const yaml = (p: string) => `name: p\nseed: 2\nduration: 20s\ntraffic: { synthetic: { rate: 400/s, service: { distribution: exponential, mean: 5ms }, clients: { count: 30, skew: 1.2 } } }\nbalancer: { algorithm: least-connections${p} }\nbackends: [{ name: a, concurrency: 2 }, { name: b, concurrency: 2 }, { name: c, concurrency: 2 }]\n`;
     const on = parseScenario(yaml(', persistence: { max_idle: 1h }'));
-    expect(on.persistence).toEqual({ maxIdleMs: 3_600_000, maxLifeMs: INF, withoutCookie: [] });
+    expect(on.persistence).toEqual({ maxIdleMs: 3_600_000, maxLifeMs: INF, withoutCookie: [], persist: false });
     expect(unsplittableReason(on)).toMatch(/session persistence keeps every client's server/);
     expect(unsplittableReason(parseScenario(yaml('')))).toBeUndefined();
     // 30 clients, skewed: least-connections alone spreads each client over every server; pinned, the shares follow the clients.

@@ -92,6 +92,17 @@ describe('haproxy.cfg', () => {
     expect(() => cfg('cookie')).toThrow(/^c\.cfg:3: 'cookie' expects <cookie_name> as argument \(HAProxy 2\.6 refuses to start\)/);
     expect(() => cfg('cookie SRV insert maxidle soon')).toThrow(/^c\.cfg:3: cookie SRV: maxidle 'soon': expected a time/);
   });
+  it('option persist (from defaults too, `no option persist` undoing it) keeps pinned clients on a down server', () => {
+    const servers = '  server s1 1.1.1.1:80 cookie a\n  server s2 1.1.1.2:80 cookie b\n';
+    const cfg = (defaults: string, backend: string) => importBalancerText(`defaults\n${defaults}backend b\n  balance roundrobin\n  cookie SRV insert\n${backend}${servers}`, 'p.cfg');
+    expect(cfg('', '  option persist\n').settings.persistence).toEqual({ persist: true });
+    expect(cfg('  option persist\n', '').settings.persistence).toEqual({ persist: true });
+    expect(cfg('  option persist\n', '  no option persist\n').settings.persistence).toEqual({});
+    expect(cfg('', '').settings.persistence).toEqual({});
+    const alone = importBalancerText('backend b\n  option persist\n  server s1 1.1.1.1:80\n', 'q.cfg');
+    expect(alone.settings.persistence).toBeUndefined();
+    has(alone.warnings, /^q\.cfg:2: option persist: no cookie or stick-table persistence here, so it changes nothing$/);
+  });
   it('stick on src with the section\'s stick-table: persistence by the client address, expire as max_idle', () => {
     const cfg = (lines: string) => importBalancerText(`backend b\n  mode tcp\n  balance leastconn\n${lines}  server s1 1.1.1.1:80\n  server s2 1.1.1.2:80\n`, 't.cfg');
     const on = cfg('  stick-table type ip size 200k expire 30m\n  stick on src\n');
@@ -456,7 +467,7 @@ describe('scenario loader: balancer.from', () => {
     expect(s.balancer.algorithm).toBe('haproxy/leastconn');
     expect(s.backends.map((b) => b.weight)).toEqual([100, 100, 50, 100]);
     expect(s.balancer.imported?.warnings.some((w) => /cookie/.test(w))).toBe(false);
-    expect(s.persistence).toEqual({ maxIdleMs: Number.POSITIVE_INFINITY, maxLifeMs: Number.POSITIVE_INFINITY, withoutCookie: ['spare'] });
+    expect(s.persistence).toEqual({ maxIdleMs: Number.POSITIVE_INFINITY, maxLifeMs: Number.POSITIVE_INFINITY, withoutCookie: ['spare'], persist: false });
     const report = simulateSync(s, await loadBalancerModule(s.balancer.algorithm, s.baseDir));
     expect(report.algorithm).toBe('haproxy/leastconn');
     // spare is a backup: no traffic while the three active servers are up

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { persistenceOf, withPersistence } from '../../src/balancers/persistence.ts';
 import { BUILTIN_BALANCERS } from '../../src/balancers/registry.ts';
-import { loadScenario } from '../../src/scenario/load.ts';
+import { loadScenario, proxyOptions } from '../../src/scenario/load.ts';
 import { simulateSync } from '../../src/simulate.ts';
 import { compare } from '../../src/workflows/compare.ts';
 import { formatComparisonText } from '../../src/workflows/compare-format.ts';
@@ -141,5 +141,58 @@ describe('lbsim compare of the scenario with and without redispatch', () => {
     expect(p.alternatives[0]!.estimates.maxProxyQueue.mean).toBe(0);
     expect(formatComparisonText(p)).not.toMatch(/max proxy queue/);
     expect(formatComparisonText(p)).toMatch(/ max queue +imbalance /);
+  });
+});
+
+describe('option persist (PR_O_PERSIST): a pinned client is sent to its server while it is down', () => {
+  // roundrobin over a and b, checks every 100 ms, one failure marks a server down (fall 1).
+  // r0 pins client 1 to a; a dies at 50; the check at 100 marks it down.
+  const check = { interMs: 100, rise: 1, fall: 1 };
+  const servers = (extra: object = {}) => backendSpecs([{ name: 'a', check, outages: [{ from: 50, to: 100_000 }], ...extra }, { name: 'b', check, ...extra }]);
+  const run = (persist: boolean, redispatch: boolean, requests: { at: number; work: number; client: number }[], extra: object = {}) =>
+    runProxy('haproxy/roundrobin', servers(extra), { ...proxyOptions({ retries: 2, redispatch, timeout_connect: 400 }, 'haproxy/roundrobin', persistenceOf({ persist })) }, requests, {}, 1, (m) => withPersistence(m, persistenceOf({ persist })));
+  const r1At200 = [
+    { at: 0, work: 10, client: 1 },
+    { at: 200, work: 10, client: 1 },
+  ];
+
+  it('without it the pin to a server believed down is ignored: round robin sends r1 to b', () => {
+    expect(traceLines(run(false, true, r1At200))).toEqual(['r0 a@0-10', 'r1 b@200-210']);
+  });
+
+  it('with it and option redispatch: r1 goes to a, is refused, and its retry is redispatched (a is not running) after the turn-around (one server active)', () => {
+    const r = run(true, true, r1At200);
+    expect(traceLines(r)).toEqual(['r0 a@0-10', 'r1#1 b@600-610']);
+    // The pin sent r1 to a without asking round robin; the redispatched retry asked it.
+    expect(r.picks.filter((p) => p.request === 1).map((p) => `${p.backend}#${p.attempt}@${p.at}`)).toEqual(['b#1@600']);
+    expect([r.totals.retries, r.totals.rejected]).toEqual([1, 0]);
+  });
+
+  it('with it and no redispatch: every retry goes back to a; r1 fails', () => {
+    const r = run(true, false, r1At200);
+    expect(traceLines(r)).toEqual(['r0 a@0-10']);
+    expect([r.totals.retries, r.totals.rejected]).toEqual([2, 1]);
+  });
+
+  it("a server going down keeps its queue under option persist (pendconn_redistribute does nothing), and sends it on as its connections close", () => {
+    // maxconn 1: r0 (client 1) is in service on a until 500 (an outage lets it finish); r1
+    // (client 1, 10) waits in a's queue. At 100 a is marked down. Without persist the queue
+    // is handed back: r1's pin to a is ignored, round robin gives b. With it r1 stays
+    // queued; at 500 a takes it, refuses it (it is down), and the retry is redispatched to
+    // b after the turn-around.
+    const requests = [
+      { at: 0, work: 500, client: 1 },
+      { at: 10, work: 10, client: 1 },
+    ];
+    expect(traceLines(run(false, true, requests, { maxconn: 1 }))).toEqual(['r0 a@0-500', 'r1 b@100-110']);
+    expect(traceLines(run(true, true, requests, { maxconn: 1 }))).toEqual(['r0 a@0-500', 'r1#1 b@900-910']);
+    // The queue is left as it is, its timers too: with timeout queue 150 ms, r1 (queued at
+    // 10) is dropped at 160. Handed back and re-queued at 100 (its pin still sends it to a),
+    // it would wait until 250, and be sent to a at 200, when r0 ends there.
+    const timed = (persist: boolean) =>
+      runProxy('haproxy/roundrobin', servers({ maxconn: 1 }), { ...proxyOptions({ retries: 2, redispatch: true, timeout_connect: 400, timeout_queue: 150 }, 'haproxy/roundrobin', persistenceOf({ persist })) }, [{ at: 0, work: 200, client: 1 }, { at: 10, work: 10, client: 1 }], {}, 1, (m) => withPersistence(m, persistenceOf({ persist })));
+    const kept = timed(true);
+    expect(traceLines(kept)).toEqual(['r0 a@0-200']);
+    expect(kept.totals.queueTimeouts).toBe(1);
   });
 });

@@ -75,7 +75,8 @@ describe('retries and redispatch (HAProxy)', () => {
   it("redispatch hands a down server's proxy queue back to the balancer", () => {
     // haproxy/source binds client 0 to one server; it goes down at 5 ms with two requests
     // queued for it. With redispatch they are re-balanced (to the other server: the first
-    // is down); without, they wait for it and time out in the queue.
+    // is down); without, they stay in its queue, which it still serves as its connection
+    // closes (process_srv_queue): at 20 each is sent to it, refused (no retries), a 503.
     const specs = backendSpecs([{ name: 'a', maxconn: 1 }, { name: 'b', maxconn: 1 }]);
     const probe = runProxy('haproxy/source', specs, {}, [{ at: 0, work: 1 }]);
     const home = probe.sent[0]!.backend === 'a' ? 0 : 1;
@@ -87,7 +88,8 @@ describe('retries and redispatch (HAProxy)', () => {
     expect(traceLines(redispatched)).toEqual([`r0 ${mine}@0-20`, `r1 ${other}@5-25`, `r2 ${other}@25-45`]);
     const waiting = runProxy('haproxy/source', withOutage(), { redispatch: 'never', timeoutQueueMs: 100 }, reqs);
     expect(traceLines(waiting)).toEqual([`r0 ${mine}@0-20`]);
-    expect(waiting.totals.queueTimeouts).toBe(2);
+    expect([waiting.totals.queueTimeouts, waiting.totals.rejected]).toEqual([0, 2]);
+    expect(waiting.picks.filter((p) => p.request > 0).map((p) => `r${p.request}@${p.at}`)).toEqual(['r1@1', 'r2@2']);
   });
 });
 

@@ -38,18 +38,19 @@ describe('the run ends at the last answer after the traffic, not at an outage sc
   });
 
   it('requests queued at the proxy for a server that comes back later keep the run going until it does', () => {
-    // A source hash sends half the clients to b whether it is full or not; b takes one
-    // connection at a time (maxconn 1) at a tenth of the speed (ρ = 5), so hundreds wait in its
-    // queue at the proxy, bound to it (redispatch never), when it goes down at 9.5 s: they are
-    // served from its return at 60 s on, one at a time.
+    // Round robin skips full servers. a takes one connection at a time (maxconn 1) at a
+    // ten-thousandth of the speed: its first request outlasts the traffic. b goes down at
+    // 9.5 s: the requests of the last half second find a full and b down, and wait in the
+    // backend queue (SRV_STATUS_FULL) until b comes back at 60 s and takes them
+    // (pendconn_grab_from_px).
     const r = simulateObject({
       ...base,
-      traffic: { synthetic: { ...base.traffic.synthetic, clients: { count: 1000, skew: 0 } } },
-      balancer: { algorithm: 'haproxy/source', redispatch: 'never' },
-      backends: [{ name: 'a' }, { name: 'b', maxconn: 1, speed: 0.1, outages: [{ from: '9.5s', to: '60s' }] }],
+      balancer: { algorithm: 'haproxy/roundrobin' },
+      backends: [{ name: 'a', maxconn: 1, speed: 0.0001 }, { name: 'b', maxconn: 4, outages: [{ from: '9.5s', to: '60s' }] }],
     });
     expect(r.simulatedUntil).toBeGreaterThan(60_000);
-    expect(r.backends[1]!.completed).toBeGreaterThan(200);
+    expect(r.requests.proxyQueued).toBeGreaterThan(50);
+    expect(r.backends[1]!.completed).toBeGreaterThan(r.requests.total - 5);
     expect(accounted(r)).toBe(r.requests.total);
   });
 });
