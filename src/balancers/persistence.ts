@@ -38,6 +38,8 @@
  *   proxy's `retries`; `option redispatch` then moves it on, clearing SF_DIRECT), and the
  *   down server's queue is not handed back to the balancer (pendconn_redistribute does
  *   nothing under PR_O_PERSIST: ProxyOptions.persist).
+ * - `tableSize` (HAProxy `stick-table ... size N`): at most N clients held; a new one in a
+ *   full table trashes the oldest first, or is not stored (stick-table-limit.ts).
  *
  * The table holds one entry per client seen (a Uint32Table: nothing is allocated per
  * request), so its memory follows the distinct clients, not the trace's
@@ -48,6 +50,7 @@
  * maint and back, one drained to weight 0): test/balancers/persistence.test.ts.
  */
 import { Uint32Table } from '../collections/uint32-table.ts';
+import { StickTableLimit } from './stick-table-limit.ts';
 import type { Balancer, BalancerContext, BalancerModule } from './types.ts';
 
 export interface Persistence {
@@ -62,11 +65,19 @@ export interface Persistence {
   withoutCookie: readonly string[];
   /** HAProxy `option persist`: a client is sent to its server even while that is down. @default false */
   persist: boolean;
+  /** HAProxy `stick-table ... size N`: most clients held (stick-table-limit.ts). @default Infinity (cookies: no table) */
+  tableSize: number;
 }
 
 /** Persistence with these limits, each absent one none (a pin lasts the run), every server setting a cookie unless listed. */
-export function persistenceOf(limits: { maxIdleMs?: number | undefined; maxLifeMs?: number | undefined; withoutCookie?: readonly string[] | undefined; persist?: boolean | undefined }): Persistence {
-  return { maxIdleMs: limits.maxIdleMs ?? Number.POSITIVE_INFINITY, maxLifeMs: limits.maxLifeMs ?? Number.POSITIVE_INFINITY, withoutCookie: limits.withoutCookie ?? [], persist: limits.persist ?? false };
+export function persistenceOf(limits: { maxIdleMs?: number | undefined; maxLifeMs?: number | undefined; withoutCookie?: readonly string[] | undefined; persist?: boolean | undefined; tableSize?: number | undefined }): Persistence {
+  return {
+    maxIdleMs: limits.maxIdleMs ?? Number.POSITIVE_INFINITY,
+    maxLifeMs: limits.maxLifeMs ?? Number.POSITIVE_INFINITY,
+    withoutCookie: limits.withoutCookie ?? [],
+    persist: limits.persist ?? false,
+    tableSize: limits.tableSize ?? Number.POSITIVE_INFINITY,
+  };
 }
 
 /** `module` behind session persistence (see above); the algorithm keeps its own hooks. */
@@ -83,6 +94,8 @@ export function withPersistence(module: BalancerModule, p: Persistence): Balance
       // Client → [server, when its pin was set, when last used].
       const table = new Uint32Table(3);
       const { maxIdleMs, maxLifeMs, persist } = p;
+      // A stick table's size: the oldest clients trashed to make room (stick-table-limit.ts).
+      const limit = Number.isFinite(p.tableSize) ? new StickTableLimit(p.tableSize, table, 2, maxIdleMs) : null;
       // The last pick was a client's pin (HAProxy SF_DIRECT), not the algorithm's.
       let direct = false;
       /** A balanced request of `client` goes to server s: the client is pinned there, or unpinned by a server without a cookie. */
@@ -95,11 +108,15 @@ export function withPersistence(module: BalancerModule, p: Persistence): Balance
           if (i >= 0) table.values[3 * i + 2] = Number.NaN;
           return;
         }
+        // A new entry in a stick table with a size: room is made first, or the client is not stored.
+        const created = limit !== null && table.find(client) < 0;
+        if (created && !limit.makeRoom(now)) return;
         const j = 3 * table.slotFor(client);
         const v = table.values;
         v[j] = s;
         v[j + 1] = now;
         v[j + 2] = now;
+        if (created) limit.stored(client, now);
       };
       /** The algorithm's pick, the client pinned to it. */
       const balance = (request: number, client: number, route: number, now: number): number => {

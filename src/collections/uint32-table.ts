@@ -56,6 +56,30 @@ export class Uint32Table {
     return i;
   }
 
+  /**
+   * Removes the key in `slot` (from find or slotFor). Backward-shift deletion: the keys
+   * after it in its probe run move back where their probe would find them first, so no
+   * tombstone is left and lookups stay as short as before. Slots of other keys may change:
+   * look them up again.
+   */
+  remove(slot: number): void {
+    const { used, keys, values, width, mask } = this;
+    let hole = slot;
+    used[hole] = 0;
+    this.size--;
+    for (let j = (hole + 1) & mask; used[j] === 1; j = (j + 1) & mask) {
+      const home = Math.imul(keys[j]!, 0x9e3779b1) >>> this.shift;
+      // Key j may fill the hole unless its home lies cyclically in (hole, j].
+      const stays = hole < j ? home > hole && home <= j : home > hole || home <= j;
+      if (stays) continue;
+      keys[hole] = keys[j]!;
+      used[hole] = 1;
+      values.copyWithin(hole * width, j * width, (j + 1) * width);
+      used[j] = 0;
+      hole = j;
+    }
+  }
+
   /** Value `col` of every key held, in slot order. */
   column(col: number): number[] {
     const out: number[] = [];

@@ -43,12 +43,12 @@ export function persistenceOf(c: { words: string[]; at: string }, servers: Impor
 }
 
 /**
- * `stick on src` with this section's `stick-table ... expire T`: each source address is
- * kept on the server it was sent to, the entry refreshed at each match and dropped after T
- * without one (lbsim's persistence with max_idle T; the client key is the IPv4 address).
- * The table's `size` (the oldest entries dropped when full) is not modelled.
+ * `stick on src` with this section's `stick-table ... size N expire T`: each source address
+ * is kept on the server it was sent to, the entry refreshed at each match and dropped after
+ * T without one (lbsim's persistence with max_idle T; the client key is the IPv4 address),
+ * at most N of them (table_size: the oldest are trashed for new ones).
  */
-export function stickOnSource(on: { words: string[]; at: string }, table: { words: string[]; at: string } | undefined, proxy: string, warnings: string[]): { maxIdleMs?: number; persist?: boolean } | undefined {
+export function stickOnSource(on: { words: string[]; at: string }, table: { words: string[]; at: string } | undefined, proxy: string, warnings: string[]): { maxIdleMs?: number; persist?: boolean; tableSize?: number } | undefined {
   const [pattern, ...rest] = on.words;
   if (pattern !== 'src') {
     warnings.push(`${on.at}: stick on ${on.words.join(' ')}: not modelled (only stick on src, the client's address, is); ignored`);
@@ -61,9 +61,26 @@ export function stickOnSource(on: { words: string[]; at: string }, table: { word
   }
   // cfgparse.c resolve_stick_rule: a rule without `table` uses its own section's, which must exist.
   if (table === undefined) throw new LbsimError('SCENARIO_INVALID', `${on.at}: stick on src: Proxy '${proxy}': unable to find stick-table '${proxy}' (HAProxy 2.6 refuses to start)`);
+  const out: { maxIdleMs?: number; tableSize?: number } = {};
+  const s = table.words.indexOf('size');
+  if (s >= 0) {
+    const n = haproxySize(table.words[s + 1] ?? '');
+    if (n === undefined) throw new LbsimError('SCENARIO_INVALID', `${table.at}: stick-table: size '${table.words[s + 1] ?? ''}': expected a number of entries such as 200k (HAProxy 2.6 refuses to start)`);
+    if (n > 0) out.tableSize = n;
+  }
   const i = table.words.indexOf('expire');
-  if (i < 0) return {};
+  if (i < 0) return out;
   const ms = haproxyTime(table.words[i + 1] ?? '');
   if (ms === undefined) throw new LbsimError('SCENARIO_INVALID', `${table.at}: stick-table: expire '${table.words[i + 1] ?? ''}': expected a time such as 30m (HAProxy 2.6 refuses to start)`);
-  return ms > 0 ? { maxIdleMs: ms } : {};
+  if (ms > 0) out.maxIdleMs = ms;
+  return out;
+}
+
+/** HAProxy's parse_size_err: digits, then an optional k, m or g (×2^10, 2^20, 2^30, either case), as an unsigned 32-bit number; else undefined. */
+function haproxySize(text: string): number | undefined {
+  const m = /^(\d+)([kmgKMG]?)$/.exec(text);
+  if (m === null) return undefined;
+  const shift = { '': 0, k: 10, m: 20, g: 30 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  const n = Number(m[1]) * 2 ** shift;
+  return n <= 0xffffffff ? n : undefined;
 }

@@ -89,7 +89,7 @@ export interface ImportedBalancer {
     /** nginx `zone`: peers share state among workers (relevant to `instances`). */
     sharedZone?: boolean;
     /** HAProxy cookie persistence (`cookie NAME insert|rewrite|prefix`, servers with a `cookie` value) or `stick on src`: lbsim's balancer.persistence, ms. */
-    persistence?: { maxIdleMs?: number; maxLifeMs?: number; withoutCookie?: string[]; persist?: boolean };
+    persistence?: { maxIdleMs?: number; maxLifeMs?: number; withoutCookie?: string[]; persist?: boolean; tableSize?: number };
   };
   /** `FILE:LINE: ...` (or `FILE: path: ...` for YAML) for everything not understood or not simulated. */
   warnings: string[];

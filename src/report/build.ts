@@ -239,7 +239,7 @@ export function overloadRanges(ts: TimeSeries): OverloadRange[] {
 
 const finiteOrNull = (ms: number): number | null => (Number.isFinite(ms) ? ms : null);
 
-/** The report's `persistence`: limits in ms (null: none), the servers that set no cookie when there are any, `persist` when on. */
+/** The report's `persistence`: limits in ms (null: none), the servers that set no cookie when there are any, `persist` when on, a stick table's size when set. */
 function persistenceOfReport(p: Persistence): Report['persistence'] {
-  return { maxIdle: finiteOrNull(p.maxIdleMs), maxLife: finiteOrNull(p.maxLifeMs), ...(p.withoutCookie.length === 0 ? {} : { withoutCookie: [...p.withoutCookie] }), ...(p.persist ? { persist: true as const } : {}) };
+  return { maxIdle: finiteOrNull(p.maxIdleMs), maxLife: finiteOrNull(p.maxLifeMs), ...(p.withoutCookie.length === 0 ? {} : { withoutCookie: [...p.withoutCookie] }), ...(p.persist ? { persist: true as const } : {}), ...(Number.isFinite(p.tableSize) ? { tableSize: p.tableSize } : {}) };
 }

@@ -39,7 +39,7 @@ export function formatText(r: Report): string {
   const lines: string[] = [];
   const q = r.requests;
   const p = r.persistence;
-  const limits = p === undefined ? [] : [p.maxIdle === null ? '' : `max idle ${formatDuration(p.maxIdle)}`, p.maxLife === null ? '' : `max life ${formatDuration(p.maxLife)}`, p.persist === true ? 'kept while down' : ''].filter((x) => x !== '');
+  const limits = p === undefined ? [] : [p.maxIdle === null ? '' : `max idle ${formatDuration(p.maxIdle)}`, p.maxLife === null ? '' : `max life ${formatDuration(p.maxLife)}`, p.persist === true ? 'kept while down' : '', p.tableSize === undefined ? '' : `table of ${formatCount(p.tableSize)}`].filter((x) => x !== '');
   const pinned = p === undefined ? '' : ` with persistence${limits.length > 0 ? ` (${limits.join(', ')})` : ''}`;
   lines.push(`${r.scenario} · ${r.algorithm}${pinned} · seed ${r.seed} · ${formatDuration(r.duration)}${r.warmup > 0 ? ` (warm-up ${formatDuration(r.warmup)})` : ''}`);
   lines.push(

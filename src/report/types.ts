@@ -101,9 +101,10 @@ export interface Report {
   /**
    * Session persistence in front of the algorithm (balancer.persistence), ms, null for no
    * limit; `withoutCookie`, the servers that set no cookie, when there are any; `persist`
-   * (HAProxy `option persist`) when on. Absent without it.
+   * (HAProxy `option persist`) when on; `tableSize`, a stick table's size, when set.
+   * Absent without it.
    */
-  persistence?: { maxIdle: number | null; maxLife: number | null; withoutCookie?: string[]; persist?: true };
+  persistence?: { maxIdle: number | null; maxLife: number | null; withoutCookie?: string[]; persist?: true; tableSize?: number };
   /** ISO-8601 wall-clock time of t = 0 when the scenario sets `start`. */
   start: string | null;
   duration: number;

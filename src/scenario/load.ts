@@ -211,8 +211,8 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
   let persistence: Persistence | undefined;
   for (const [k, v] of Object.entries(rest)) {
     if (k === 'persistence') {
-      const p = v as { max_idle?: number; max_life?: number; without_cookie?: string[]; persist?: boolean } | undefined;
-      if (p !== undefined) persistence = persistenceOf({ maxIdleMs: p.max_idle, maxLifeMs: p.max_life, withoutCookie: p.without_cookie, persist: p.persist });
+      const p = v as { max_idle?: number; max_life?: number; without_cookie?: string[]; persist?: boolean; table_size?: number } | undefined;
+      if (p !== undefined) persistence = persistenceOf({ maxIdleMs: p.max_idle, maxLifeMs: p.max_life, withoutCookie: p.without_cookie, persist: p.persist, tableSize: p.table_size });
     } else if (!(PROXY_KEYS as readonly string[]).includes(k)) section[k] = v;
     else if (v !== undefined) proxyFields[k] = v;
   }

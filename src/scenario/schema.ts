@@ -257,8 +257,10 @@ export const scenarioSchema = z
             without_cookie: z.array(z.string()).optional(),
             /** HAProxy `option persist`: a client is sent to its server while that is down. */
             persist: z.boolean().optional(),
+            /** HAProxy `stick-table ... size N`: most clients held; the oldest are trashed for new ones. */
+            table_size: z.number({ error: 'expected a whole number of clients above 0' }).int({ message: 'expected a whole number of clients above 0' }).positive({ message: 'expected a whole number of clients above 0' }).optional(),
           },
-          { error: "expected { by: client, max_idle: 30m, max_life: 8h, without_cookie: [names], persist: true } (each optional): HAProxy's cookie persistence" },
+          { error: "expected { by: client, max_idle: 30m, max_life: 8h, without_cookie: [names], persist: true, table_size: 200000 } (each optional): HAProxy's cookie or stick-table persistence" },
         )
         .optional(),
       ...PROXY_FIELDS,

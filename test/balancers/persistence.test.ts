@@ -17,12 +17,13 @@ import { parseScenario } from '../../src/scenario/load.ts';
 import { simulateSync } from '../../src/simulate.ts';
 import { unsplittableReason } from '../../src/parallel/windows.ts';
 import { TraceWriter } from '../../src/traffic/lbt/writer.ts';
+import { formatText } from '../../src/report/text.ts';
 import { contextFor, FakeBackends } from '../helpers/fake-backends.ts';
 
 const rr = BUILTIN_BALANCERS.get('round-robin')!;
 const INF = Number.POSITIVE_INFINITY;
 
-function sticky(backends: number, limits: { maxIdleMs?: number; maxLifeMs?: number; withoutCookie?: string[] } = {}) {
+function sticky(backends: number, limits: { maxIdleMs?: number; maxLifeMs?: number; withoutCookie?: string[]; tableSize?: number } = {}) {
   const p = persistenceOf(limits);
   const view = new FakeBackends(Array.from({ length: backends }, () => ({ weight: 1, up: true, inFlight: 0 })));
   let now = 0;
@@ -176,7 +177,7 @@ describe('session persistence', () => {
   it('a whole run: pinned clients change the shares; the run is not split; a wrong persistence key is an error', () => {
     const yaml = (p: string) => `name: p\nseed: 2\nduration: 20s\ntraffic: { synthetic: { rate: 400/s, service: { distribution: exponential, mean: 5ms }, clients: { count: 30, skew: 1.2 } } }\nbalancer: { algorithm: least-connections${p} }\nbackends: [{ name: a, concurrency: 2 }, { name: b, concurrency: 2 }, { name: c, concurrency: 2 }]\n`;
     const on = parseScenario(yaml(', persistence: { max_idle: 1h }'));
-    expect(on.persistence).toEqual({ maxIdleMs: 3_600_000, maxLifeMs: INF, withoutCookie: [], persist: false });
+    expect(on.persistence).toEqual({ maxIdleMs: 3_600_000, maxLifeMs: INF, withoutCookie: [], persist: false, tableSize: INF });
     expect(unsplittableReason(on)).toMatch(/session persistence keeps every client's server/);
     expect(unsplittableReason(parseScenario(yaml('')))).toBeUndefined();
     // 30 clients, skewed: least-connections alone spreads each client over every server; pinned, the shares follow the clients.
@@ -192,5 +193,51 @@ describe('session persistence', () => {
     const withSpare = parseScenario(yaml(', persistence: { without_cookie: [c] }'));
     expect(simulateSync(withSpare, BUILTIN_BALANCERS.get('least-connections')!).persistence).toEqual({ maxIdle: null, maxLife: null, withoutCookie: ['c'] });
     expect(simulateSync(on, BUILTIN_BALANCERS.get('least-connections')!).persistence).toEqual({ maxIdle: 3_600_000, maxLife: null });
+    // A stick table's size: in the scenario, the report and its text.
+    const sized = parseScenario(yaml(', persistence: { max_idle: 1h, table_size: 10 }'));
+    const report = simulateSync(sized, BUILTIN_BALANCERS.get('least-connections')!);
+    expect(report.persistence).toEqual({ maxIdle: 3_600_000, maxLife: null, tableSize: 10 });
+    expect(formatText(report)).toMatch(/with persistence \(max idle 1h00m, table of 10\)/);
+    expect(() => parseScenario(yaml(', persistence: { table_size: 1.5 }'))).toThrow(/balancer\.persistence\.table_size: expected a whole number of clients above 0/);
+  });
+});
+
+describe('a stick table of a given size (HAProxy stick-table size: stktable_trash_oldest)', () => {
+  it('a new client in a full table trashes the least recently touched one (a batch of size / 256 + 1)', () => {
+    // Size 2, batch 1. c1 → 0, c2 → 1, c1 again (touched at 2). c3 at 3: the table is full;
+    // the walk meets c1's node (stale: touched since), re-inserts it, then trashes c2. c2 at
+    // 4 is balanced afresh (round robin: 0) and trashes c1; c1 at 5 likewise (1), trashing c3.
+    const s = sticky(3, { tableSize: 2 });
+    expect([1, 2, 1, 3, 2, 1].map((c, t) => s.pick(c, t))).toEqual([0, 1, 0, 2, 0, 1]);
+    const free = sticky(3);
+    expect([1, 2, 1, 3, 2, 1].map((c, t) => free.pick(c, t))).toEqual([0, 1, 0, 2, 1, 0]);
+  });
+
+  it('the walk gives up after 2 × batch nodes: with only stale ones ahead, the new client is not stored', () => {
+    // Size 2: c1 and c2 stored at 0 and 1, both touched since (2, 3). c3 at 4: the walk
+    // re-inserts both nodes (its two steps) and trashes nothing, so c3 is balanced (2) but
+    // not pinned; at 5 it is balanced again (0), and this time c1's node is current: c1 is
+    // trashed and c3 stored, pinned to 0 from then on. c1 at 7 is balanced afresh.
+    const s = sticky(3, { tableSize: 2 });
+    expect([1, 2, 1, 2, 3, 3, 3, 1].map((c, t) => s.pick(c, t))).toEqual([0, 1, 0, 1, 2, 0, 0, 1]);
+    const free = sticky(3);
+    expect([1, 2, 1, 2, 3, 3, 3, 1].map((c, t) => free.pick(c, t))).toEqual([0, 1, 0, 1, 2, 2, 2, 0]);
+  });
+
+  it('size 256 trashes two at a time; entries idle past max_idle are dropped first, without trashing', () => {
+    const s = sticky(3, { tableSize: 256 });
+    for (let c = 0; c < 256; c++) expect(s.pick(c, c)).toBe(c % 3);
+    // Client 1000 (round robin: 256 % 3 = 1) trashes clients 0 and 1, the oldest.
+    expect(s.pick(1000, 300)).toBe(1);
+    // 1 is balanced afresh (2, not 1) and fits; 0 (0) fills the table again, so it trashes 2
+    // and 3; 2 is balanced afresh (1, not 2); 4 keeps its server (1).
+    expect([1, 0, 2, 4].map((c, i) => s.pick(c, 301 + i))).toEqual([2, 0, 1, 1]);
+    // max_idle 100: client 0 at 0, clients 1–255 at 400. Client 1000 at 450 finds client 0
+    // expired: the expire task's work drops it, which makes room, so nothing is trashed and
+    // client 1 keeps its server (trashing two would have taken it too: round robin's 2).
+    const idle = sticky(3, { tableSize: 256, maxIdleMs: 100 });
+    expect(idle.pick(0, 0)).toBe(0);
+    for (let c = 1; c < 256; c++) idle.pick(c, 400);
+    expect([idle.pick(1000, 450), idle.pick(1, 451), idle.pick(0, 452)]).toEqual([1, 1, 2]);
   });
 });

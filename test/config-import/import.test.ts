@@ -103,11 +103,14 @@ describe('haproxy.cfg', () => {
     expect(alone.settings.persistence).toBeUndefined();
     has(alone.warnings, /^q\.cfg:2: option persist: no cookie or stick-table persistence here, so it changes nothing$/);
   });
-  it('stick on src with the section\'s stick-table: persistence by the client address, expire as max_idle', () => {
+  it('stick on src with the section\'s stick-table: persistence by the client address, expire as max_idle, size as table_size', () => {
     const cfg = (lines: string) => importBalancerText(`backend b\n  mode tcp\n  balance leastconn\n${lines}  server s1 1.1.1.1:80\n  server s2 1.1.1.2:80\n`, 't.cfg');
     const on = cfg('  stick-table type ip size 200k expire 30m\n  stick on src\n');
-    expect([on.settings.persistence, on.warnings]).toEqual([{ maxIdleMs: 1_800_000 }, []]);
-    expect(cfg('  stick-table type ip size 200k\n  stick on src\n').settings.persistence).toEqual({});
+    expect([on.settings.persistence, on.warnings]).toEqual([{ maxIdleMs: 1_800_000, tableSize: 204_800 }, []]);
+    expect(cfg('  stick-table type ip size 200k\n  stick on src\n').settings.persistence).toEqual({ tableSize: 204_800 });
+    // parse_size_err: k, m, g are powers of 2^10, either case; anything else is fatal.
+    for (const [size, n] of [['1000', 1000], ['2m', 2_097_152], ['1G', 1_073_741_824]] as const) expect(cfg(`  stick-table type ip size ${size}\n  stick on src\n`).settings.persistence, size).toEqual({ tableSize: n });
+    for (const size of ['1.5k', '10kb', 'lots', '5g']) expect(() => cfg(`  stick-table type ip size ${size}\n  stick on src\n`), size).toThrow(new RegExp(`^t\\.cfg:4: stick-table: size '${size.replace('.', '\\.')}': expected a number of entries`));
     const other = cfg('  stick on src table shared\n');
     expect(other.settings.persistence).toEqual({});
     has(other.warnings, /^t\.cfg:4: stick on src table shared: a table of another section/);
@@ -467,7 +470,7 @@ describe('scenario loader: balancer.from', () => {
     expect(s.balancer.algorithm).toBe('haproxy/leastconn');
     expect(s.backends.map((b) => b.weight)).toEqual([100, 100, 50, 100]);
     expect(s.balancer.imported?.warnings.some((w) => /cookie/.test(w))).toBe(false);
-    expect(s.persistence).toEqual({ maxIdleMs: Number.POSITIVE_INFINITY, maxLifeMs: Number.POSITIVE_INFINITY, withoutCookie: ['spare'], persist: false });
+    expect(s.persistence).toEqual({ maxIdleMs: Number.POSITIVE_INFINITY, maxLifeMs: Number.POSITIVE_INFINITY, withoutCookie: ['spare'], persist: false, tableSize: Number.POSITIVE_INFINITY });
     const report = simulateSync(s, await loadBalancerModule(s.balancer.algorithm, s.baseDir));
     expect(report.algorithm).toBe('haproxy/leastconn');
     // spare is a backup: no traffic while the three active servers are up
