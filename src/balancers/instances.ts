@@ -135,12 +135,23 @@ function instanceView(shared: BackendView, counts: InstanceCounts): BackendView 
     ...(shared.believed === undefined ? {} : { believed: shared.believed }),
     inFlight,
     queued,
-    // Own counts: the wrapper keeps the total with them; shared: the engine's.
+    // Own counts: the wrapper keeps the total with them; shared: the engine's, and with them
+    // the proxy's served and held slots (HAProxy's threads share a server's). Own counts
+    // model separate processes: each sees only its own requests, and no held slot.
     ...(counts === 'shared'
       ? {
           get inFlightTotal() {
             return totalInFlight(shared);
           },
+          ...(shared.served === undefined ? {} : { served: shared.served }),
+          ...(shared.held === undefined
+            ? {}
+            : {
+                held: shared.held,
+                get heldTotal() {
+                  return shared.heldTotal;
+                },
+              }),
         }
       : { inFlightTotal: 0 }),
     // The proxy's limits and queues are shared by every instance (as HAProxy threads share a server's).

@@ -10,6 +10,7 @@
  * Golden traces worked out from that source.
  */
 import { describe, expect, it } from 'vitest';
+import { withInstances } from '../../src/balancers/instances.ts';
 import { persistenceOf, withPersistence } from '../../src/balancers/persistence.ts';
 import { proxyOptions } from '../../src/scenario/load.ts';
 import type { BalancerModule } from '../../src/balancers/types.ts';
@@ -127,5 +128,29 @@ describe('a pinned request (SF_DIRECT) keeps its server under a round-robin-kind
     expect(traceLines(run)).toEqual(['r0 a@0-10', 'r1#2 b@500-510', 'r2 b@700-710']);
     expect(run.totals.retries).toBe(2);
     expect(run.totals.rejected).toBe(0);
+  });
+});
+
+describe('held slots seen through balancer instances', () => {
+  it('instances sharing the counts (HAProxy threads) see the held slot in served; separate ones (own counts) do not', () => {
+    // Two leastconn instances, round robin between them; a (dead, unnoticed) has maxconn 1.
+    // r0 (instance 0) takes a, refused; its retry holds a's one slot. r1 (instance 1): with
+    // shared counts a is saturated (served 1 = maxconn) and skipped; with its own counts
+    // the instance sees nothing on a and picks it (each keeps its own tree either way).
+    const run = (counts: 'shared' | 'own') =>
+      runProxy(
+        'haproxy/leastconn',
+        backendSpecs([dead('a', 5, { maxconn: 1 }), { name: 'b' }]),
+        proxyOptions({ retries: 1, timeout_connect: 400 }, 'haproxy/leastconn'),
+        [
+          { at: 10, work: 10 },
+          { at: 20, work: 10 },
+        ],
+        {},
+        1,
+        (m) => withInstances(m, { instances: 2, instance_by: 'round-robin', instance_counts: counts }),
+      );
+    expect(run('shared').picks.map((p) => `r${p.request} ${p.backend}@${p.at}`)).toEqual(['r0 a@10', 'r1 b@20']);
+    expect(run('own').picks.map((p) => `r${p.request} ${p.backend}@${p.at}`)).toEqual(['r0 a@10', 'r1 a@20']);
   });
 });
