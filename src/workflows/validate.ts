@@ -149,6 +149,13 @@ function checkScenario(scenario: Scenario, module: BalancerModule | undefined, t
     if (capped.length > 0) add('warning', ['balancer', 'persistence'], pinnedQueueWarning(capped, ', as HAProxy does without option redispatch (redispatch: true balances them afresh)'));
   }
 
+  // A stick table smaller than the synthetic clients: the oldest are trashed as new ones
+  // come, and each comes back unpinned (stktable_trash_oldest; stick-table-limit.ts).
+  const tableSize = scenario.persistence?.tableSize ?? Number.POSITIVE_INFINITY;
+  if (Number.isFinite(tableSize) && scenario.traffic.kind === 'synthetic' && scenario.traffic.clients !== undefined && scenario.traffic.clients.count > tableSize) {
+    add('warning', ['balancer', 'persistence', 'table_size'], `the stick table holds ${tableSize} clients and the traffic has ${scenario.traffic.clients.count}: clients are trashed to make room for others, and a trashed client is balanced afresh when it comes back (unless max_idle drops clients first)`);
+  }
+
   // Weights the algorithm ignores.
   const weights = new Set(bs.filter((_, i) => steady[i]).map((b) => b.weight));
   if (!weighted && weights.size > 1) {

@@ -44,6 +44,13 @@ describe('validate', () => {
       "balancer.persistence:error: persistence pins the heaviest client (68% of the traffic: 5 clients, skew 2) to one server: 137/s at peak, more than the largest backend's capacity 100/s",
     ]);
     expect(found(sticky('{ count: 2, skew: 0 }'))).toEqual(['balancer.persistence:warning: persistence pins each of the 2 clients to one server: at most 2 of the 4 backends get traffic']);
+    // A stick table smaller than the clients: they are trashed and come back unpinned; at its line.
+    const sized = (size: number) => sticky('{ count: 1000, skew: 0 }', '300/s').replace('persistence: { max_idle: 30m }', `persistence: { max_idle: 30m, table_size: ${size} }`);
+    expect(found(sized(1000))).toEqual([]);
+    expect(found(sized(999))).toEqual([
+      'balancer.persistence.table_size:warning: the stick table holds 999 clients and the traffic has 1000: clients are trashed to make room for others, and a trashed client is balanced afresh when it comes back (unless max_idle drops clients first)',
+    ]);
+    expect(validateText(sized(999), 'c.yaml').findings[0]!.line).toBe(7); // the balancer line
   });
 
   it('hashing by client or by path sends the heaviest key to one server too: the same check, and what would bound it; none with a bound', () => {
