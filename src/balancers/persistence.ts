@@ -37,7 +37,7 @@
  *   whose server is down is sent there anyway (the attempt is refused, and retried per the
  *   proxy's `retries`; `option redispatch` then moves it on, clearing SF_DIRECT), and the
  *   down server's queue is not handed back to the balancer (pendconn_redistribute does
- *   nothing under PR_O_PERSIST: ProxyOptions.persist).
+ *   nothing under PR_O_PERSIST: Balancer.persist).
  * - `tableSize` (HAProxy `stick-table ... size N`): at most N clients held; a new one in a
  *   full table trashes the oldest first, or is not stored (stick-table-limit.ts).
  *
@@ -145,7 +145,7 @@ export function withPersistence(module: BalancerModule, p: Persistence): Balance
         // Redispatched (HAProxy clears SF_DIRECT): the algorithm picks, and the answer sets the client's cookie to that server.
         repick: (request, client, route) => balance(request, client, route, ctx.now()),
         pickedDirect: () => direct,
-        picksWithNoneUp: persist,
+        persist,
         assigned: (backend, client) => pinTo(client, backend, ctx.now()),
       };
       // The algorithm sees every request taken and dropped, persistent ones too (HAProxy's

@@ -161,11 +161,12 @@ export interface Balancer {
   repick?(request: number, client: number, route: number): number;
   pickedDirect?(): boolean;
   /**
-   * Ask `pick` even while no backend is up (`upCount` 0): session persistence under HAProxy
-   * `option persist` still sends a pinned client to its server. Otherwise such a request
-   * finds no backend without asking.
+   * HAProxy `option persist` (PR_O_PERSIST), declared by session persistence under it: a
+   * pinned client is sent to its server even while that is down, so the engine asks `pick`
+   * even with no backend up, and a server going down keeps its proxy queue
+   * (pendconn_redistribute does nothing). Absent otherwise.
    */
-  readonly picksWithNoneUp?: boolean;
+  readonly persist?: boolean;
   /**
    * Session persistence's: a request of `client` that no server could take when it came
    * (it waited in the proxy's backend queue) was sent to `backend`; HAProxy's answer sets

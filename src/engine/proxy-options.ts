@@ -78,13 +78,6 @@ export interface ProxyOptions {
    */
   holdServer: boolean;
   /**
-   * HAProxy `option persist` (PR_O_PERSIST), with session persistence: pinned clients are
-   * sent to their server while it is down (src/balancers/persistence.ts), and a server
-   * going down keeps its queue — pendconn_redistribute hands it back to the balancer only
-   * under `option redispatch` without `option persist`. @default false
-   */
-  persist: boolean;
-  /**
    * Envoy's `previous_hosts` retry host predicate: a retry's pick that lands on a host this
    * request already tried is made again, up to `maxAttempts` more times
    * (`host_selection_retry_max_attempts`), and the last pick is used whatever it is
@@ -111,7 +104,6 @@ export const PROXY_DEFAULTS: ProxyOptions = {
   backoff: { kind: 'none' },
   roundRobinKind: false,
   holdServer: false,
-  persist: false,
   previousHosts: null,
   excludeTried: false,
 };

@@ -80,21 +80,22 @@ export abstract class ProxyRequestPath extends Simulation {
     // A retry stays with its server unless redispatched (keepServer 0); under holdServer
     // (HAProxy) it still holds the connection slot its failed attempt took there.
     const keeps = attempt > 0 && sl.keepServer[slot] === 1;
+    const holding = keeps && this.proxy.holdServer;
     if (this.open >= this.proxy.maxRequests) {
-      if (keeps && this.proxy.holdServer) {
+      if (holding) {
         this.releaseHeld(sl.lastBackend[slot]!);
         if (this.balancer.onRefused !== undefined) this.balancer.onRefused(sl.lastBackend[slot]!);
       }
       return this.failAtProxy(slot, false);
     }
     // HAProxy: SI_ST_ASS → connect_server, no queue: its slot is still its own.
-    if (keeps && this.proxy.holdServer) return this.send(slot, sl.lastBackend[slot]!, true);
+    if (holding) return this.send(slot, sl.lastBackend[slot]!, true);
     let b: number;
     const health = this.health;
     if (keeps) b = sl.lastBackend[slot]!;
     else {
       if (health !== null) health.beforePick();
-      if (bs.upCount === 0 && !this.picksWithNoneUp) b = -1;
+      if (bs.upCount === 0 && !this.persist) b = -1;
       else if (attempt > 0) b = this.retries.pick(slot);
       else {
         b = this.balancer.pick(sl.request[slot]!, sl.client[slot]!, sl.route[slot]!);

@@ -165,7 +165,9 @@ export class ProxySimulation extends ProxyRequestPath {
     // A try timeout is a failure the proxy sees (a 504 to Envoy's outlier detection).
     if (this.health !== null) this.health.failed(b, Failure.TimedOut, counted);
     this.slots.state[slot] = ORPHAN;
+    bs.served[b]!--;
     this.open--;
+    this.backends.updateFull(b);
     this.retries.end(slot);
     let next = -1;
     if (this.retries.onTimeout && this.retries.allowed(slot, this.held)) {
@@ -177,19 +179,13 @@ export class ProxySimulation extends ProxyRequestPath {
       this.slots.direct[next] = this.slots.direct[slot]!;
       if (this.slots.triedStride > 0) this.slots.tried.copyWithin(next * this.slots.triedStride, slot * this.slots.triedStride, (slot + 1) * this.slots.triedStride);
       this.retries.start(next);
+      // Under holdServer a retry that stays with b holds a slot of it, as one after a refusal does.
+      if (this.proxy.holdServer && this.slots.keepServer[next] === 1) this.hold(b);
     } else {
       this.held--;
       this.recorder.timeout(b, counted);
     }
-    // The abandoned try's slot of b is freed, unless its retry stays with b and holds it (holdServer).
-    if (next >= 0 && this.slots.keepServer[next] === 1 && this.proxy.holdServer) {
-      bs.held[b]!++;
-      bs.heldTotal++;
-    } else {
-      bs.served[b]!--;
-      this.backends.updateFull(b);
-    }
-    // The connection it held goes to a queued request first (it waited), then the retry is placed (after its back-off).
+    // The connection it held goes to a queued request first (it waited), unless its retry holds it; then the retry is placed (after its back-off).
     this.drain(b);
     if (next >= 0) this.retryAfter(next, this.retries.backoffMs(next, false));
   }
@@ -216,7 +212,7 @@ export class ProxySimulation extends ProxyRequestPath {
     const bs = this.backends;
     this.backends.updateFull(b); // slow start stopped: the usual maxconn again
     // `(options & (PR_O_REDISP|PR_O_PERSIST)) != PR_O_REDISP`: the queue stays.
-    if (this.proxy.redispatch === 'never' || this.proxy.persist) return;
+    if (this.proxy.redispatch === 'never' || this.persist) return;
     // One pass over the queue as it stands (HAProxy walks it once), so nothing can cycle.
     for (let n = bs.proxyQueued[b]!; n > 0 && bs.proxyQueued[b]! > 0; n--) {
       const slot = this.queues.server.peek(b);

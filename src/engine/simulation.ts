@@ -66,8 +66,8 @@ export class Simulation {
   /** The requests in flight (columns by slot). */
   protected readonly slots: RequestSlots;
 
-  /** Balancer.picksWithNoneUp: asked even while no backend is up (HAProxy `option persist`). */
-  protected readonly picksWithNoneUp: boolean;
+  /** Balancer.persist (HAProxy `option persist`): the balancer is asked even while no backend is up. */
+  protected readonly persist: boolean;
   protected readonly onDispatch: ((b: number, request: number) => void) | undefined;
   protected readonly onComplete: ((b: number, latencyMs: number, request: number) => void) | undefined;
 
@@ -102,7 +102,7 @@ export class Simulation {
     if (this.health !== null) bs.believed = this.health.believed;
 
     this.balancer = options.balancer.create(balancerContext(bs, options.seed, balancerOptions, () => this.now, firstBackupRule));
-    this.picksWithNoneUp = this.balancer.picksWithNoneUp === true;
+    this.persist = this.balancer.persist === true;
     this.onDispatch = this.balancer.onDispatch?.bind(this.balancer);
     this.onComplete = this.balancer.onComplete?.bind(this.balancer);
     this.health?.attach(this.balancer);
@@ -283,7 +283,7 @@ export class Simulation {
     rec.arrive(counted);
     const health = this.health;
     if (health !== null) health.beforePick();
-    const b = bs.upCount > 0 || this.picksWithNoneUp ? this.balancer.pick(request, c.client[i]!, c.route[i]!) : -1;
+    const b = bs.upCount > 0 || this.persist ? this.balancer.pick(request, c.client[i]!, c.route[i]!) : -1;
     if (b < 0) {
       rec.reject(-1, counted);
       if (health !== null) health.noBackend();

@@ -249,7 +249,7 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
     balancer: { algorithm, options, ...(imported === undefined ? {} : { imported }) },
     backends,
     serverSet,
-    proxy: proxyOptions({ ...importedProxy, ...(proxyFields as ProxyFields) }, algorithm, persistence),
+    proxy: proxyOptions({ ...importedProxy, ...(proxyFields as ProxyFields) }, algorithm),
     ...(persistence === undefined ? {} : { persistence }),
     ...(s.slo === undefined ? {} : { slo: s.slo }),
   };
@@ -262,7 +262,7 @@ function resolveScenario(s: ScenarioParsed, file: string | undefined, baseDir: s
  * fails at once); HAProxy retries the same server unless `option redispatch`; the others
  * send a retry through the balancer.
  */
-export function proxyOptions(b: ProxyFields, algorithm: string, persistence?: Persistence): ProxyOptions {
+export function proxyOptions(b: ProxyFields, algorithm: string): ProxyOptions {
   const d = PROXY_DEFAULTS;
   const r = b.redispatch;
   const redispatch: Redispatch = r === undefined ? (algorithm.startsWith('haproxy/') ? 'never' : d.redispatch) : r === true || typeof r === 'number' ? 'last' : r === false ? 'never' : r;
@@ -281,7 +281,6 @@ export function proxyOptions(b: ProxyFields, algorithm: string, persistence?: Pe
     backoff: retryBackoff(b, algorithm),
     roundRobinKind: HAPROXY_RR_KIND.has(algorithm),
     holdServer: algorithm.startsWith('haproxy/'),
-    persist: persistence?.persist ?? false,
     // Envoy: host_selection_retry_max_attempts defaults to 1 (one more pick).
     previousHosts: b.retry_host_predicate === 'previous_hosts' ? { maxAttempts: b.host_selection_retry_max_attempts ?? 1 } : d.previousHosts,
     excludeTried: algorithm.startsWith('nginx/'),

@@ -69,7 +69,7 @@ export class ReplayCounter {
       const from = Number.isNaN(prev) ? arrival : prev;
       for (let c = 0; c < copies; c++) times[c] = from + times[c]! * (arrival - from);
       let before = 0;
-      while (before < copies && this.times[before]! < ms) before++;
+      while (before < copies && times[before]! < ms) before++;
       return { index, copiesBefore: before };
     } finally {
       reader.close();

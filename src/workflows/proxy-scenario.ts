@@ -93,7 +93,7 @@ export async function proxyScenario(file: string, text: string, options: ProxySc
   const serverSet = applyServerKnobs(backends, [], {}, importedKnobs, file);
   // The config is the balancer under test: its persistence (HAProxy cookie, stick on src) or none, not the base's.
   const { persistence: _base, ...rest } = base;
-  const scenario: Scenario = { ...rest, name: label, file: abs, balancer: { algorithm, options: balancerOptions, ...(again === undefined ? {} : { imported: again }) }, backends, serverSet, proxy: proxyOptions(proxy ?? {}, algorithm, persistence), ...(persistence === undefined ? {} : { persistence }) };
+  const scenario: Scenario = { ...rest, name: label, file: abs, balancer: { algorithm, options: balancerOptions, ...(again === undefined ? {} : { imported: again }) }, backends, serverSet, proxy: proxyOptions(proxy ?? {}, algorithm), ...(persistence === undefined ? {} : { persistence }) };
   return named(options.traffic === undefined ? scenario : await withTraceTraffic(scenario, options.traffic), abs, file);
 }
 

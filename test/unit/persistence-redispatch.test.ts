@@ -150,7 +150,7 @@ describe('option persist (PR_O_PERSIST): a pinned client is sent to its server w
   const check = { interMs: 100, rise: 1, fall: 1 };
   const servers = (extra: object = {}) => backendSpecs([{ name: 'a', check, outages: [{ from: 50, to: 100_000 }], ...extra }, { name: 'b', check, ...extra }]);
   const run = (persist: boolean, redispatch: boolean, requests: { at: number; work: number; client: number }[], extra: object = {}) =>
-    runProxy('haproxy/roundrobin', servers(extra), { ...proxyOptions({ retries: 2, redispatch, timeout_connect: 400 }, 'haproxy/roundrobin', persistenceOf({ persist })) }, requests, {}, 1, (m) => withPersistence(m, persistenceOf({ persist })));
+    runProxy('haproxy/roundrobin', servers(extra), { ...proxyOptions({ retries: 2, redispatch, timeout_connect: 400 }, 'haproxy/roundrobin') }, requests, {}, 1, (m) => withPersistence(m, persistenceOf({ persist })));
   const r1At200 = [
     { at: 0, work: 10, client: 1 },
     { at: 200, work: 10, client: 1 },
@@ -190,7 +190,7 @@ describe('option persist (PR_O_PERSIST): a pinned client is sent to its server w
     // 10) is dropped at 160. Handed back and re-queued at 100 (its pin still sends it to a),
     // it would wait until 250, and be sent to a at 200, when r0 ends there.
     const timed = (persist: boolean) =>
-      runProxy('haproxy/roundrobin', servers({ maxconn: 1 }), { ...proxyOptions({ retries: 2, redispatch: true, timeout_connect: 400, timeout_queue: 150 }, 'haproxy/roundrobin', persistenceOf({ persist })) }, [{ at: 0, work: 200, client: 1 }, { at: 10, work: 10, client: 1 }], {}, 1, (m) => withPersistence(m, persistenceOf({ persist })));
+      runProxy('haproxy/roundrobin', servers({ maxconn: 1 }), { ...proxyOptions({ retries: 2, redispatch: true, timeout_connect: 400, timeout_queue: 150 }, 'haproxy/roundrobin') }, [{ at: 0, work: 200, client: 1 }, { at: 10, work: 10, client: 1 }], {}, 1, (m) => withPersistence(m, persistenceOf({ persist })));
     const kept = timed(true);
     expect(traceLines(kept)).toEqual(['r0 a@0-200']);
     expect(kept.totals.queueTimeouts).toBe(1);

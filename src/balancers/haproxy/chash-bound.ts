@@ -50,6 +50,8 @@ export class ChashBound {
 
   /** Each server's eweight in the ring now (ChashRing.points). */
   private readonly points: Int32Array;
+  /** Retries holding a slot of each server (BackendView.held): HAProxy's served counts them. */
+  private readonly held: Int32Array;
 
   /** `factor`: hash-balance-factor (> 100); `uweight`: the servers' user weights; `ring`: the ring looked up. */
   constructor(
@@ -59,6 +61,7 @@ export class ChashBound {
     private readonly ring: ChashRing,
   ) {
     this.points = ring.points;
+    this.held = view.held ?? new Int32Array(uweight.length);
     this.cumulative = new Float64Array(uweight.length);
     let active = 0;
     let backup = 0;
@@ -95,6 +98,6 @@ export class ChashBound {
     const tot = this.totalWeight;
     let slots = w * this.perWeight + Math.floor(((cum + w) * r) / tot) - Math.floor((cum * r) / tot);
     if (slots === 0) slots = 1;
-    return this.view.inFlight[s]! + (this.view.held === undefined ? 0 : this.view.held[s]!) < slots;
+    return this.view.inFlight[s]! + this.held[s]! < slots;
   }
 }
